@@ -1,0 +1,77 @@
+// A Client is an open connection to one store: an embedded RocksDB data
+// directory or (later) a DynamoDB endpoint. It owns the ingest queue and the
+// writer thread that every Tracker made from it shares.
+//
+// A Client is safe for concurrent use from many threads without external
+// synchronization. It is move-only; destroying it closes it.
+#ifndef CCTV_CLIENT_H_
+#define CCTV_CLIENT_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cctv/export.h"
+#include "cctv/options.h"
+#include "cctv/table.h"
+#include "cctv/tracker.h"
+
+namespace cctv {
+
+class CCTV_EXPORT Client {
+ public:
+  // Opens the store named by `uri`:
+  //   rocksdb:PATH   the embedded store in directory PATH (created if
+  //                  missing unless options.read_only), e.g. rocksdb:./cctv-data
+  // Throws InvalidArgument for an unknown scheme, NotFound for a read-only
+  // open of a directory that holds no store, StoreError when the store
+  // cannot be opened (for example, another process holds it for writing).
+  static Client open(std::string_view uri, const ClientOptions& options = {});
+
+  Client(Client&& other) noexcept;
+  Client& operator=(Client&& other) noexcept;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+  // Closes the client (see close()), logging instead of throwing.
+  ~Client();
+
+  // Returns a tracker for `table`, creating the table on first use unless
+  // ClientOptions::create_tables is false or the client is read-only (then a
+  // missing table throws NotFound). Throws InvalidArgument for a bad name.
+  Tracker tracker(std::string_view table);
+
+  // Names of all tables, sorted.
+  std::vector<std::string> tables() const;
+
+  // Creates a table. Throws AlreadyExists if it exists, InvalidArgument for a
+  // bad name.
+  TableInfo create_table(std::string_view name, const TableOptions& options = {});
+
+  // Describes a table. Throws NotFound if it does not exist.
+  TableInfo describe_table(std::string_view name) const;
+
+  // Deletes a table and every activity in it, after writing what is queued
+  // for it. Throws NotFound if it does not exist.
+  void drop_table(std::string_view name);
+
+  // Returns once every activity accepted before the call is durable (on the
+  // embedded store: in RocksDB's write-ahead log, synced to disk).
+  void flush();
+
+  // Flushes and closes the store. Afterwards every call on this client or
+  // its trackers throws Error. Throws StoreError if queued activities could
+  // not be written; calling close() again does nothing.
+  void close();
+
+  // The URI this client was opened with.
+  const std::string& uri() const noexcept;
+
+ private:
+  explicit Client(std::shared_ptr<internal::ClientState> state);
+  std::shared_ptr<internal::ClientState> state_;
+};
+
+}  // namespace cctv
+
+#endif  // CCTV_CLIENT_H_

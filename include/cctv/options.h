@@ -1,0 +1,39 @@
+// Options for opening a Client. Plain struct; every field has a default
+// that suits most applications.
+#ifndef CCTV_OPTIONS_H_
+#define CCTV_OPTIONS_H_
+
+#include <chrono>
+#include <cstddef>
+
+#include "cctv/export.h"
+
+namespace cctv {
+
+struct CCTV_EXPORT ClientOptions {
+  // Create a table the first time a tracker for it is asked for. When
+  // false, Client::tracker() on a missing table throws NotFound.
+  bool create_tables = true;
+
+  // Open the store for reading only: recording and table changes throw.
+  // On the embedded store this lets `cctv view` read a data directory that
+  // another process (a running `cctv serve`) holds open for writing; it sees
+  // what was written up to the moment it opened.
+  bool read_only = false;
+
+  // Most activities waiting in the ingest queue. When the queue is full,
+  // record_activity() waits up to enqueue_timeout for room.
+  std::size_t max_queued_activities = 200'000;
+
+  // Most bytes (encoded activities) waiting in the ingest queue. At least
+  // 1 MiB, so that any single activity fits.
+  std::size_t max_queued_bytes = std::size_t{64} << 20;
+
+  // How long record_activity() waits for room in a full queue before it
+  // throws Backpressure. Zero: throw at once.
+  std::chrono::milliseconds enqueue_timeout{5000};
+};
+
+}  // namespace cctv
+
+#endif  // CCTV_OPTIONS_H_

@@ -1,0 +1,34 @@
+// Tables: one per kind of activity ("store-pageviews", "logins").
+#ifndef CCTV_TABLE_H_
+#define CCTV_TABLE_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "cctv/export.h"
+#include "cctv/time.h"
+
+namespace cctv {
+
+// Settings a table is created with. None yet: retention and sharding will
+// live here, which is why create_table already takes it.
+struct CCTV_EXPORT TableOptions {};
+
+// What a store can say about a table cheaply. Counts and sizes are the
+// store's estimates, not exact figures.
+struct CCTV_EXPORT TableInfo {
+  std::string name;
+  Timestamp created{};                       // when the table was created
+  std::uint64_t approximate_activities = 0;  // estimate
+  std::uint64_t approximate_bytes = 0;       // on disk and in memory, estimate
+  bool has_actor_index = true;               // views by actor are possible
+};
+
+// Returns true when `name` is a valid table name: 3 to 255 characters from
+// A-Z a-z 0-9 _ . - (DynamoDB's rule, applied to every store).
+CCTV_EXPORT bool is_valid_table_name(std::string_view name) noexcept;
+
+}  // namespace cctv
+
+#endif  // CCTV_TABLE_H_

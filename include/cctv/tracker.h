@@ -1,0 +1,90 @@
+// A Tracker records and views the activities of one table.
+//
+// A Tracker is a cheap handle into its Client: copy it freely. It is safe for
+// concurrent use from any number of threads without external
+// synchronization. Once its Client is closed, every call throws cctv::Error.
+#ifndef CCTV_TRACKER_H_
+#define CCTV_TRACKER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "cctv/activity.h"
+#include "cctv/export.h"
+#include "cctv/time.h"
+#include "cctv/value.h"
+#include "cctv/view.h"
+
+namespace cctv {
+
+namespace internal {
+class ClientState;
+}
+
+class CCTV_EXPORT Tracker {
+ public:
+  // The table this tracker writes to and reads from.
+  const std::string& table() const noexcept { return table_; }
+
+  // Records that `actor` acted on `target` at `time` (default: now) and
+  // returns the new activity's id.
+  //
+  // Does not wait for storage: it validates, stamps a unique id, and queues
+  // the activity for the client's writer thread. The activity is visible to
+  // views once written (flush() waits for that). When the queue is full it
+  // waits up to ClientOptions::enqueue_timeout, then throws Backpressure:
+  // an activity is either accepted (an id is returned) or refused with an
+  // exception, never dropped.
+  //
+  // Throws InvalidArgument, and records nothing, for an empty, over-1024-byte
+  // or non-UTF-8 actor or target, a reserved or repeated attribute name, a
+  // non-UTF-8 string, a NaN or infinite number, nesting deeper than 32, a
+  // time outside [kMinTime, kMaxTime), or an activity over 400 KB.
+  ActivityId record_activity(std::string_view actor, std::string_view target,
+                             const Attributes& attributes = {}, Timestamp time = now());
+
+  // Records a whole activity as given. Its time is kept; its id is kept
+  // when set, so recording the same activity twice (a retry, a re-import)
+  // stores it once. With id == kNoId a new id is assigned. Returns the id.
+  // Same validation and queueing as record_activity().
+  ActivityId record(const Activity& activity);
+
+  // Returns the activities on `target` whose time lies in `range`, newest
+  // first unless options.order says otherwise, at most options.limit of
+  // them, and a cursor for the next page when there are more.
+  // Throws InvalidArgument for a bad target, an empty or inverted range, a
+  // limit outside 1..10,000, or a cursor from another query.
+  Page view_activity(std::string_view target, const TimeRange& range = {},
+                     const ViewOptions& options = {}) const;
+
+  // As view_activity(), for the activities `actor` performed.
+  Page view_actor_activity(std::string_view actor, const TimeRange& range = {},
+                           const ViewOptions& options = {}) const;
+
+  // Calls `visit` for every activity of the table whose time lies in
+  // `range`, ordered by target, then time, then id, from a consistent
+  // snapshot. Meant for exports; an exception from `visit` stops the scan
+  // and propagates.
+  void for_each_activity(const TimeRange& range,
+                         const std::function<void(const Activity&)>& visit) const;
+
+  // Returns once every activity this client accepted before the call is
+  // durable in the store. Throws StoreError when the store is failing to
+  // write them (they stay queued and are retried).
+  void flush();
+
+ private:
+  friend class Client;
+  Tracker(std::shared_ptr<internal::ClientState> state, std::string table, std::uint32_t handle);
+
+  std::shared_ptr<internal::ClientState> state_;
+  std::string table_;
+  std::uint32_t handle_;
+};
+
+}  // namespace cctv
+
+#endif  // CCTV_TRACKER_H_

@@ -1,0 +1,44 @@
+// The `cctv` command: record, view, import, export and manage tables.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "cctv/cctv.h"
+#include "cli/command.h"
+
+int main(int argc, char** argv) {
+  using namespace cctv::cli;
+  CLI::App app("cctv: record who did what to which thing, when; ask what happened.", "cctv");
+  app.set_version_flag("--version", "cctv 0.1.0");
+  app.require_subcommand(1);
+  Globals globals;
+  app.add_option("--store,-s", globals.store,
+                 "Where activities live: rocksdb:PATH (env CCTV_STORE)")
+      ->envname("CCTV_STORE")
+      ->capture_default_str();
+  add_record_command(app, globals);
+  add_view_command(app, globals);
+  add_import_command(app, globals);
+  add_export_command(app, globals);
+  add_tables_command(app, globals);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  } catch (const cctv::InvalidArgument& e) {
+    std::fprintf(stderr, "cctv: %s\n", e.what());
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cctv: %s\n", e.what());
+    return kExitFailure;
+  }
+  return globals.exit_code;
+}

@@ -1,0 +1,63 @@
+#include "cli/progress.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace cctv::cli {
+
+namespace {
+
+constexpr int kBarWidth = 30;
+
+std::string with_commas(std::uint64_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+Progress::Progress(std::string label, std::uint64_t total_bytes)
+    : label_(std::move(label)),
+      total_bytes_(total_bytes),
+      enabled_(isatty(STDERR_FILENO) == 1),
+      start_(std::chrono::steady_clock::now()),
+      last_draw_(start_) {}
+
+void Progress::update(std::uint64_t bytes, std::uint64_t items) {
+  // Reading the clock for every line would cost more than the line.
+  if (!enabled_ || ++calls_ % 256 != 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_draw_ < std::chrono::milliseconds(100)) return;
+  last_draw_ = now;
+  draw(bytes, items);
+}
+
+void Progress::draw(std::uint64_t bytes, std::uint64_t items) {
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const auto rate = static_cast<std::uint64_t>(seconds > 0 ? static_cast<double>(items) / seconds : 0);
+  std::string line = "\r" + label_ + " ";
+  if (total_bytes_ > 0) {
+    const double done = std::min(1.0, static_cast<double>(bytes) / static_cast<double>(total_bytes_));
+    const int filled = static_cast<int>(done * kBarWidth);
+    line += "[" + std::string(filled, '#') + std::string(kBarWidth - filled, ' ') + "] ";
+    line += std::to_string(static_cast<int>(done * 100)) + "%  ";
+  }
+  line += with_commas(items) + " lines  " + with_commas(rate) + "/s\x1b[K";
+  std::fputs(line.c_str(), stderr);
+  std::fflush(stderr);
+}
+
+void Progress::finish() {
+  if (!enabled_) return;
+  std::fputs("\r\x1b[K", stderr);
+  std::fflush(stderr);
+}
+
+}  // namespace cctv::cli

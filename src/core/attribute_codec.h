@@ -1,0 +1,42 @@
+// The compact binary form of an activity's attributes that stores keep and
+// the ingest queue carries. Encoding also validates, so one pass over the
+// attributes both checks and serializes them.
+//
+//   attributes := varint(count) entry*
+//   entry      := varint(len) name value
+//   value      := 0x00 null | 0x01 false | 0x02 true
+//               | 0x03 zigzag-varint integer | 0x04 8-byte little-endian double
+//               | 0x05 varint(len) utf8 | 0x06 varint(count) value*
+//               | 0x07 varint(count) entry*
+#ifndef CCTV_CORE_ATTRIBUTE_CODEC_H_
+#define CCTV_CORE_ATTRIBUTE_CODEC_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "cctv/value.h"
+
+namespace cctv::core {
+
+// Deepest nesting of lists and maps inside an attribute (DynamoDB's limit).
+inline constexpr int kMaxNesting = 32;
+
+// Appends the encoding of `attributes` to `out` and returns their size as
+// DynamoDB counts it (names plus values). Throws InvalidArgument, naming the
+// attribute path, for a reserved top-level name, an empty or repeated name,
+// invalid UTF-8, a NaN or infinite double, or nesting deeper than
+// kMaxNesting. On a throw, `out` may hold a partial encoding.
+std::size_t encode_attributes(const Attributes& attributes, std::string& out);
+
+// Decodes what encode_attributes() wrote. Throws StoreError on malformed
+// input (corrupt data).
+Attributes decode_attributes(std::string_view encoded);
+
+// DynamoDB's size of the fixed part of an activity item: target, actor and
+// the sort key `timestamp`, with their attribute names.
+std::size_t key_item_size(std::string_view actor, std::string_view target) noexcept;
+
+}  // namespace cctv::core
+
+#endif  // CCTV_CORE_ATTRIBUTE_CODEC_H_

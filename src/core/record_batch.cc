@@ -1,0 +1,32 @@
+#include "core/record_batch.h"
+
+namespace cctv::core {
+
+void RecordBatch::append(std::uint32_t table, std::int64_t time_us, std::uint64_t id,
+                         std::string_view actor, std::string_view target,
+                         std::string_view attributes) {
+  entries_.push_back(Entry{time_us, id, data_.size(), table, static_cast<std::uint32_t>(actor.size()),
+                           static_cast<std::uint32_t>(target.size()),
+                           static_cast<std::uint32_t>(attributes.size())});
+  data_.append(actor);
+  data_.append(target);
+  data_.append(attributes);
+}
+
+RecordView RecordBatch::operator[](std::size_t i) const noexcept {
+  const Entry& e = entries_[i];
+  const char* p = data_.data() + e.offset;
+  return RecordView{e.table,
+                    e.time_us,
+                    e.id,
+                    std::string_view(p, e.actor_len),
+                    std::string_view(p + e.actor_len, e.target_len),
+                    std::string_view(p + e.actor_len + e.target_len, e.attributes_len)};
+}
+
+void RecordBatch::clear() noexcept {
+  data_.clear();
+  entries_.clear();
+}
+
+}  // namespace cctv::core

@@ -1,0 +1,59 @@
+// A RecordBatch holds validated, encoded activities on their way to a store:
+// one contiguous byte buffer plus fixed-size entries, so appending an
+// activity costs a memcpy and no allocation once the batch has warmed up.
+//
+// Not thread-safe; the ingest pipeline guards its batches.
+#ifndef CCTV_CORE_RECORD_BATCH_H_
+#define CCTV_CORE_RECORD_BATCH_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cctv::core {
+
+// One activity in a batch. The views point into the batch and stay valid
+// until the batch is cleared or appended to.
+struct RecordView {
+  std::uint32_t table;         // the store's table handle
+  std::int64_t time_us;        // microseconds since the epoch
+  std::uint64_t id;
+  std::string_view actor;
+  std::string_view target;
+  std::string_view attributes;  // encode_attributes() form
+};
+
+class RecordBatch {
+ public:
+  void append(std::uint32_t table, std::int64_t time_us, std::uint64_t id, std::string_view actor,
+              std::string_view target, std::string_view attributes);
+
+  std::size_t size() const noexcept { return entries_.size(); }
+  bool empty() const noexcept { return entries_.empty(); }
+  // Bytes of actor, target and attributes held.
+  std::size_t bytes() const noexcept { return data_.size(); }
+
+  RecordView operator[](std::size_t i) const noexcept;
+
+  // Empties the batch, keeping its memory for reuse.
+  void clear() noexcept;
+
+ private:
+  struct Entry {
+    std::int64_t time_us;
+    std::uint64_t id;
+    std::size_t offset;
+    std::uint32_t table;
+    std::uint32_t actor_len;
+    std::uint32_t target_len;
+    std::uint32_t attributes_len;
+  };
+  std::string data_;
+  std::vector<Entry> entries_;
+};
+
+}  // namespace cctv::core
+
+#endif  // CCTV_CORE_RECORD_BATCH_H_

@@ -1,0 +1,57 @@
+#include "core/validate.h"
+
+#include <algorithm>
+#include <string>
+
+#include "cctv/activity.h"
+#include "cctv/error.h"
+#include "cctv/table.h"
+#include "core/utf8.h"
+
+namespace cctv::core {
+
+void check_key(std::string_view field, std::string_view key) {
+  if (key.empty()) {
+    throw InvalidArgument(std::string(field), "must not be empty (1 to 1024 bytes of UTF-8)");
+  }
+  if (key.size() > kMaxKeyBytes) {
+    throw InvalidArgument(std::string(field), std::to_string(key.size()) +
+                                                  " bytes is over the limit of 1024 bytes");
+  }
+  if (auto bad = find_invalid_utf8(key); bad != std::string_view::npos) {
+    throw InvalidArgument(std::string(field),
+                          "is not valid UTF-8 (bad byte at offset " + std::to_string(bad) + ")");
+  }
+}
+
+void check_table_name(std::string_view name) {
+  if (!is_valid_table_name(name)) {
+    throw InvalidArgument("table name", "'" + std::string(name) +
+                                            "' must be 3 to 255 characters from A-Z a-z 0-9 _ . -");
+  }
+}
+
+void check_time(std::string_view field, Timestamp t) {
+  if (t < kMinTime || t >= kMaxTime) {
+    throw InvalidArgument(std::string(field),
+                          std::to_string(t.time_since_epoch().count()) +
+                              " µs since the epoch is outside the times a store can hold "
+                              "(1970-01-01T00:00:00Z up to 2286-11-20T17:46:40Z)");
+  }
+}
+
+TimeRange check_range(const TimeRange& range) {
+  const TimeRange clamped{std::max(range.from, kMinTime), std::min(range.to, kMaxTime)};
+  if (range.from >= range.to) {
+    throw InvalidArgument("time range", "from (" + format_time(clamped.from) +
+                                            ") must be before to (" + format_time(clamped.to) +
+                                            ")");
+  }
+  if (clamped.from >= clamped.to) {
+    throw InvalidArgument("time range",
+                          "lies outside the times a store can hold (1970 up to 2286-11-20)");
+  }
+  return clamped;
+}
+
+}  // namespace cctv::core

@@ -1,0 +1,160 @@
+#include "pipeline/pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "cctv/error.h"
+
+namespace cctv::pipeline {
+
+namespace {
+
+constexpr auto kFirstBackoff = std::chrono::milliseconds(10);
+constexpr auto kMaxBackoff = std::chrono::milliseconds(1000);
+// flush() reports failure after this many failed attempts in a row (about
+// 0.3 s of retrying), so one transient error does not fail a flush.
+constexpr int kFailuresBeforeFlushFails = 5;
+
+}  // namespace
+
+Pipeline::Pipeline(WriteFn write, PipelineOptions options)
+    : write_(std::move(write)), options_(options) {
+  writer_ = std::thread([this] { run(); });
+}
+
+Pipeline::~Pipeline() {
+  try {
+    close();
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+  }
+}
+
+bool Pipeline::full(std::size_t bytes) const {
+  if (pending_.size() >= options_.max_queued_activities) return true;
+  return !pending_.empty() && pending_.bytes() + bytes > options_.max_queued_bytes;
+}
+
+void Pipeline::enqueue(std::uint32_t table, std::int64_t time_us, std::uint64_t id,
+                       std::string_view actor, std::string_view target,
+                       std::string_view attributes) {
+  const std::size_t bytes = actor.size() + target.size() + attributes.size();
+  std::unique_lock lock(mu_);
+  if (closing_) throw Error("the client is closed; open a new one to record");
+  if (full(bytes)) {
+    const auto deadline = std::chrono::steady_clock::now() + options_.enqueue_timeout;
+    const bool room = not_full_.wait_until(lock, deadline, [&] { return closing_ || !full(bytes); });
+    if (closing_) throw Error("the client is closed; open a new one to record");
+    if (!room) {
+      throw Backpressure("the ingest queue stayed full for " +
+                         std::to_string(options_.enqueue_timeout.count()) + " ms (" +
+                         std::to_string(pending_.size()) + " activities waiting" +
+                         (last_error_.empty() || consecutive_failures_ == 0
+                              ? ""
+                              : "; the store is failing: " + last_error_) +
+                         "); the activity was not recorded: retry it, slow down, or raise "
+                         "ClientOptions::max_queued_activities / enqueue_timeout");
+    }
+  }
+  pending_.append(table, time_us, id, actor, target, attributes);
+  ++accepted_;
+  if (writer_idle_) has_work_.notify_one();
+}
+
+void Pipeline::flush() {
+  std::unique_lock lock(mu_);
+  const std::uint64_t target = accepted_;
+  progress_.wait(lock, [&] {
+    return written_ + abandoned_ >= target || consecutive_failures_ >= kFailuresBeforeFlushFails;
+  });
+  if (written_ + abandoned_ < target) {
+    throw StoreError("could not write " + std::to_string(target - written_ - abandoned_) +
+                     " queued activities: " + last_error_ +
+                     " (they stay queued and are retried)");
+  }
+  if (abandoned_ > 0) {
+    throw StoreError(std::to_string(abandoned_) + " activities were not written: " + last_error_);
+  }
+}
+
+void Pipeline::close() {
+  std::lock_guard close_lock(close_mu_);
+  if (closed_) return;
+  {
+    std::lock_guard lock(mu_);
+    closing_ = true;
+    close_deadline_ = std::chrono::steady_clock::now() + options_.close_timeout;
+  }
+  has_work_.notify_all();
+  not_full_.notify_all();
+  writer_.join();
+  closed_ = true;
+  std::lock_guard lock(mu_);
+  if (abandoned_ > 0) {
+    throw StoreError("closed with " + std::to_string(abandoned_) +
+                     " activities that could not be written: " + last_error_);
+  }
+}
+
+PipelineCounters Pipeline::counters() const {
+  std::lock_guard lock(mu_);
+  PipelineCounters c;
+  c.accepted = accepted_;
+  c.written = written_;
+  c.failed_writes = failed_writes_;
+  c.batches = batches_;
+  c.queued = accepted_ - written_ - abandoned_;
+  return c;
+}
+
+bool Pipeline::write_with_retries() {
+  auto backoff = kFirstBackoff;
+  for (;;) {
+    try {
+      write_(writing_);
+      return true;
+    } catch (const std::exception& e) {
+      std::unique_lock lock(mu_);
+      last_error_ = e.what();
+      ++failed_writes_;
+      ++consecutive_failures_;
+      if (consecutive_failures_ == 1) {
+        spdlog::error("writing {} activities failed, retrying: {}", writing_.size(), last_error_);
+      }
+      progress_.notify_all();
+      if (closing_ && std::chrono::steady_clock::now() >= close_deadline_) return false;
+      lock.unlock();
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, kMaxBackoff);
+    }
+  }
+}
+
+void Pipeline::run() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    writer_idle_ = true;
+    has_work_.wait(lock, [&] { return !pending_.empty() || closing_; });
+    writer_idle_ = false;
+    if (pending_.empty()) return;  // closing, and everything is written
+    std::swap(pending_, writing_);
+    not_full_.notify_all();
+    lock.unlock();
+    const bool written = write_with_retries();
+    lock.lock();
+    if (written) {
+      if (consecutive_failures_ > 0) spdlog::info("writes recovered: {}", last_error_);
+      written_ += writing_.size();
+      ++batches_;
+      consecutive_failures_ = 0;
+    } else {
+      abandoned_ += writing_.size() + pending_.size();
+      pending_.clear();
+    }
+    writing_.clear();
+    progress_.notify_all();
+  }
+}
+
+}  // namespace cctv::pipeline

@@ -1,0 +1,49 @@
+// How the embedded store lays activities out in RocksDB.
+//
+// Each table has two column families, `<table>` (by target) and
+// `<table>#actor` (by actor). In both, an activity's key is
+//
+//   varint(len(k)) k  big-endian u64 time_us  big-endian u64 id
+//
+// where k is the target (or the actor). The length prefix makes k
+// prefix-free, so all activities of one target form one contiguous range,
+// ordered by time and then id. Its value is
+//
+//   0x01  varint(len(o)) o  attributes
+//
+// where o is the other string (the actor, or the target) and attributes is
+// the core/attribute_codec form. Both families hold the whole activity so a
+// view reads one range and never a second lookup.
+#ifndef CCTV_STORE_EMBEDDED_KEY_LAYOUT_H_
+#define CCTV_STORE_EMBEDDED_KEY_LAYOUT_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace cctv::store::embedded {
+
+inline constexpr char kValueFormat = 1;
+inline constexpr std::size_t kKeySuffixBytes = 16;
+
+void append_index_key(std::string& out, std::string_view key, std::int64_t time_us,
+                      std::uint64_t id);
+
+struct IndexKey {
+  std::string_view key;
+  std::int64_t time_us;
+  std::uint64_t id;
+};
+
+// Returns false when `encoded` is not an index key.
+bool parse_index_key(std::string_view encoded, IndexKey& out);
+
+void append_stored_value(std::string& out, std::string_view other, std::string_view attributes);
+
+// Returns false when `encoded` is not a stored value of a known format.
+bool parse_stored_value(std::string_view encoded, std::string_view& other,
+                        std::string_view& attributes);
+
+}  // namespace cctv::store::embedded
+
+#endif  // CCTV_STORE_EMBEDDED_KEY_LAYOUT_H_

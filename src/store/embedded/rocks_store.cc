@@ -1,0 +1,446 @@
+#include "store/embedded/rocks_store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+#include <rocksdb/write_buffer_manager.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <mutex>
+
+#include "cctv/error.h"
+#include "cctv/json.h"
+#include "core/attribute_codec.h"
+#include "core/coding.h"
+#include "store/embedded/key_layout.h"
+
+namespace cctv::store::embedded {
+
+namespace {
+
+constexpr std::string_view kActorSuffix = "#actor";
+constexpr std::string_view kMetaPrefix = "table/";
+// Bounds memory: all memtables together, and the block cache.
+constexpr std::size_t kMemtableBudget = std::size_t{256} << 20;
+constexpr std::size_t kBlockCache = std::size_t{64} << 20;
+
+std::string meta_key(std::string_view table) {
+  std::string key(kMetaPrefix);
+  key.append(table);
+  return key;
+}
+
+rocksdb::ColumnFamilyOptions make_family_options(const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions options;
+  options.write_buffer_size = std::size_t{32} << 20;
+  options.compression = rocksdb::kLZ4Compression;
+  options.bottommost_compression = rocksdb::kZSTD;
+  options.level_compaction_dynamic_level_bytes = true;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.format_version = 5;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
+
+Activity decode(const rocksdb::Slice& key, const rocksdb::Slice& value, Index index,
+                const std::string& location) {
+  IndexKey k;
+  std::string_view other;
+  std::string_view attributes;
+  if (!parse_index_key(std::string_view(key.data(), key.size()), k) ||
+      !parse_stored_value(std::string_view(value.data(), value.size()), other, attributes)) {
+    throw StoreError("corrupt activity record in " + location + "; restore the data directory from a backup");
+  }
+  Activity a;
+  if (index == Index::kTarget) {
+    a.target.assign(k.key);
+    a.actor.assign(other);
+  } else {
+    a.actor.assign(k.key);
+    a.target.assign(other);
+  }
+  a.time = Timestamp(Microseconds(k.time_us));
+  a.id = k.id;
+  a.attributes = core::decode_attributes(attributes);
+  return a;
+}
+
+}  // namespace
+
+RocksStore::RocksStore(std::string location, bool read_only)
+    : location_(std::move(location)), read_only_(read_only) {}
+
+std::unique_ptr<RocksStore> RocksStore::open(const std::string& path, std::string location,
+                                             bool read_only) {
+  std::unique_ptr<RocksStore> store(new RocksStore(std::move(location), read_only));
+  auto cache = rocksdb::NewLRUCache(kBlockCache);
+  store->family_options_ = make_family_options(cache);
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = !read_only;
+  db_options.create_missing_column_families = !read_only;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = std::size_t{1} << 20;
+  db_options.keep_log_file_num = 5;
+  db_options.max_log_file_size = std::size_t{8} << 20;
+  // With many tables, a quiet table's memtable would pin old WAL files;
+  // capping the WAL makes RocksDB flush it.
+  db_options.max_total_wal_size = std::size_t{512} << 20;
+  db_options.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(kMemtableBudget);
+
+  std::vector<std::string> names;
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::path(path) / "CURRENT", ec)) {
+    auto status = rocksdb::DB::ListColumnFamilies(db_options, path, &names);
+    if (!status.ok()) store->fail("list the tables", status);
+  } else if (read_only) {
+    throw NotFound("no cctv store at " + store->location_ +
+                   " (nothing has been recorded there yet; check --store or CCTV_STORE)");
+  } else {
+    names.push_back(rocksdb::kDefaultColumnFamilyName);
+  }
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.reserve(names.size());
+  for (const auto& name : names) descriptors.emplace_back(name, store->family_options_);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status status =
+      read_only ? rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &handles, &db)
+                : rocksdb::DB::Open(db_options, path, descriptors, &handles, &db);
+  if (!status.ok()) {
+    if (status.ToString().find("lock") != std::string::npos) {
+      throw StoreError("the store at " + store->location_ +
+                       " is open in another process (its LOCK file is held); stop that process, "
+                       "or read through it (cctv view and export open stores read-only)");
+    }
+    store->fail("open", status);
+  }
+  store->db_.reset(db);
+  store->load_tables(handles);
+  return store;
+}
+
+void RocksStore::load_tables(const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+  std::unique_lock lock(mu_);
+  std::vector<rocksdb::ColumnFamilyHandle*> orphans;
+  for (auto* handle : handles) {
+    const std::string& name = handle->GetName();
+    if (name == rocksdb::kDefaultColumnFamilyName) {
+      db_->DestroyColumnFamilyHandle(handle);
+      continue;
+    }
+    if (name.ends_with(kActorSuffix)) {
+      tables_[intern_locked(std::string_view(name).substr(0, name.size() - kActorSuffix.size()))]
+          .by_actor = handle;
+    } else {
+      tables_[intern_locked(name)].by_target = handle;
+    }
+  }
+  for (auto& table : tables_) {
+    if (!table.live()) {
+      // An actor index left behind by a drop that did not finish.
+      if (table.by_actor != nullptr) orphans.push_back(table.by_actor);
+      table.by_actor = nullptr;
+      continue;
+    }
+    std::string meta;
+    if (db_->Get(rocksdb::ReadOptions(), meta_key(table.name), &meta).ok()) {
+      try {
+        table.created = parse_time(value_from_json(meta).find("created")->as_string());
+      } catch (const std::exception&) {
+        table.created = Timestamp{};
+      }
+    } else if (!read_only_) {
+      // A create that stopped between the families and the metadata.
+      table.created = now();
+      write_meta_locked(table);
+    }
+    if (table.by_actor == nullptr && !read_only_) {
+      rocksdb::ColumnFamilyHandle* actor = nullptr;
+      auto status = db_->CreateColumnFamily(family_options_, table.name + std::string(kActorSuffix), &actor);
+      if (!status.ok()) fail("repair the actor index", status);
+      table.by_actor = actor;
+    }
+  }
+  if (!read_only_) {
+    for (auto* orphan : orphans) {
+      db_->DropColumnFamily(orphan);
+      db_->DestroyColumnFamilyHandle(orphan);
+    }
+  } else {
+    for (auto* orphan : orphans) db_->DestroyColumnFamilyHandle(orphan);
+  }
+}
+
+RocksStore::~RocksStore() {
+  if (!db_) return;
+  for (auto& table : tables_) {
+    if (table.by_target != nullptr) db_->DestroyColumnFamilyHandle(table.by_target);
+    if (table.by_actor != nullptr) db_->DestroyColumnFamilyHandle(table.by_actor);
+  }
+  db_->Close();
+}
+
+void RocksStore::fail(const char* what, const rocksdb::Status& status) const {
+  throw StoreError("could not " + std::string(what) + " in " + location_ + ": " +
+                   status.ToString());
+}
+
+void RocksStore::check_writable(const char* what) const {
+  if (read_only_) {
+    throw StoreError("cannot " + std::string(what) + ": " + location_ +
+                     " is open read-only; open it without read_only");
+  }
+}
+
+TableHandle RocksStore::intern_locked(std::string_view name) {
+  auto it = handles_.find(name);
+  if (it != handles_.end()) return it->second;
+  const auto handle = static_cast<TableHandle>(tables_.size());
+  tables_.push_back(Table{std::string(name)});
+  handles_.emplace(std::string(name), handle);
+  return handle;
+}
+
+void RocksStore::write_meta_locked(const Table& table) {
+  const std::string meta = to_json(Value(Map{{"created", format_time(table.created)}}));
+  auto status = db_->Put(rocksdb::WriteOptions(), meta_key(table.name), meta);
+  if (!status.ok()) fail("write table metadata", status);
+}
+
+void RocksStore::create_families_locked(Table& table) {
+  std::vector<rocksdb::ColumnFamilyHandle*> created;
+  auto status = db_->CreateColumnFamilies(
+      family_options_, {table.name, table.name + std::string(kActorSuffix)}, &created);
+  if (!status.ok()) {
+    for (auto* handle : created) {
+      db_->DropColumnFamily(handle);
+      db_->DestroyColumnFamilyHandle(handle);
+    }
+    fail(("create table '" + table.name + "'").c_str(), status);
+  }
+  table.by_target = created[0];
+  table.by_actor = created[1];
+  table.created = now();
+  write_meta_locked(table);
+}
+
+const RocksStore::Table& RocksStore::live_table_locked(TableHandle handle) const {
+  const Table& table = tables_.at(handle);
+  if (!table.live()) {
+    throw NotFound("table '" + table.name + "' does not exist in " + location_ + " (it was dropped)");
+  }
+  return table;
+}
+
+std::vector<std::string> RocksStore::list_tables() {
+  std::shared_lock lock(mu_);
+  std::vector<std::string> names;
+  for (const auto& [name, handle] : handles_) {
+    if (tables_[handle].live()) names.push_back(name);
+  }
+  return names;  // handles_ is ordered, so names are sorted
+}
+
+std::optional<TableHandle> RocksStore::find_table(std::string_view name) {
+  std::shared_lock lock(mu_);
+  auto it = handles_.find(name);
+  if (it == handles_.end() || !tables_[it->second].live()) return std::nullopt;
+  return it->second;
+}
+
+TableHandle RocksStore::create_table(std::string_view name, const TableOptions& /*options*/) {
+  check_writable("create a table");
+  std::unique_lock lock(mu_);
+  const TableHandle handle = intern_locked(name);
+  Table& table = tables_[handle];
+  if (table.live()) {
+    throw AlreadyExists("table '" + table.name + "' already exists in " + location_);
+  }
+  create_families_locked(table);
+  return handle;
+}
+
+TableInfo RocksStore::describe_table(std::string_view name) {
+  std::shared_lock lock(mu_);
+  auto it = handles_.find(name);
+  if (it == handles_.end() || !tables_[it->second].live()) {
+    throw NotFound("table '" + std::string(name) + "' does not exist in " + location_);
+  }
+  const Table& table = tables_[it->second];
+  TableInfo info;
+  info.name = table.name;
+  info.created = table.created;
+  info.has_actor_index = table.by_actor != nullptr;
+  std::uint64_t value = 0;
+  if (db_->GetIntProperty(table.by_target, "rocksdb.estimate-num-keys", &value)) {
+    info.approximate_activities = value;
+  }
+  for (auto* family : {table.by_target, table.by_actor}) {
+    if (family == nullptr) continue;
+    if (db_->GetIntProperty(family, "rocksdb.total-sst-files-size", &value)) info.approximate_bytes += value;
+    if (db_->GetIntProperty(family, "rocksdb.cur-size-all-mem-tables", &value)) info.approximate_bytes += value;
+  }
+  return info;
+}
+
+void RocksStore::drop_table(std::string_view name) {
+  check_writable("drop a table");
+  std::unique_lock lock(mu_);
+  auto it = handles_.find(name);
+  if (it == handles_.end() || !tables_[it->second].live()) {
+    throw NotFound("table '" + std::string(name) + "' does not exist in " + location_);
+  }
+  Table& table = tables_[it->second];
+  // Metadata first: a drop cut short leaves families that open() removes or
+  // repairs, never metadata that points at nothing.
+  auto status = db_->Delete(rocksdb::WriteOptions(), meta_key(table.name));
+  if (!status.ok()) fail("drop a table", status);
+  for (auto** family : {&table.by_actor, &table.by_target}) {
+    if (*family == nullptr) continue;
+    status = db_->DropColumnFamily(*family);
+    if (!status.ok()) fail(("drop table '" + table.name + "'").c_str(), status);
+    db_->DestroyColumnFamilyHandle(*family);
+    *family = nullptr;
+  }
+}
+
+void RocksStore::revive_tables(const core::RecordBatch& batch) {
+  {
+    std::shared_lock lock(mu_);
+    bool all_live = true;
+    TableHandle last = UINT32_MAX;
+    for (std::size_t i = 0; i < batch.size() && all_live; ++i) {
+      const TableHandle handle = batch[i].table;
+      if (handle == last) continue;
+      last = handle;
+      all_live = tables_.at(handle).live();
+    }
+    if (all_live) return;
+  }
+  std::unique_lock lock(mu_);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Table& table = tables_.at(batch[i].table);
+    if (!table.live()) create_families_locked(table);
+  }
+}
+
+void RocksStore::write(const core::RecordBatch& batch) {
+  check_writable("record activities");
+  if (batch.empty()) return;
+  revive_tables(batch);
+  std::shared_lock lock(mu_);
+  rocksdb::WriteBatch write_batch(batch.bytes() * 2 + batch.size() * 64);
+  std::string key;
+  std::string value;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const core::RecordView r = batch[i];
+    const Table& table = tables_[r.table];
+    key.clear();
+    value.clear();
+    append_index_key(key, r.target, r.time_us, r.id);
+    append_stored_value(value, r.actor, r.attributes);
+    write_batch.Put(table.by_target, key, value);
+    key.clear();
+    value.clear();
+    append_index_key(key, r.actor, r.time_us, r.id);
+    append_stored_value(value, r.target, r.attributes);
+    write_batch.Put(table.by_actor, key, value);
+  }
+  auto status = db_->Write(rocksdb::WriteOptions(), &write_batch);
+  if (!status.ok()) fail("write activities", status);
+}
+
+void RocksStore::sync() {
+  if (read_only_) return;
+  auto status = db_->SyncWAL();
+  if (!status.ok()) fail("sync the write-ahead log", status);
+}
+
+std::vector<Activity> RocksStore::query(const Query& q) {
+  std::shared_lock lock(mu_);
+  const Table& table = live_table_locked(q.table);
+  rocksdb::ColumnFamilyHandle* family = table.by_target;
+  if (q.index == Index::kActor) {
+    family = table.by_actor;
+    if (family == nullptr) {
+      throw StoreError("table '" + table.name + "' in " + location_ +
+                       " has no actor index; open the store for writing once to rebuild it");
+    }
+  }
+  std::string lower;
+  std::string upper;
+  append_index_key(lower, q.key, q.from_us, 0);
+  append_index_key(upper, q.key, q.to_us, 0);
+  if (q.after) {
+    if (q.order == Order::kNewestFirst) {
+      upper.clear();
+      append_index_key(upper, q.key, q.after->time_us, q.after->id);  // exclusive
+    } else {
+      // The smallest key after `after`: every other key of this prefix has
+      // the same length, so appending a zero byte lands just past it.
+      std::string next;
+      append_index_key(next, q.key, q.after->time_us, q.after->id);
+      next.push_back('\0');
+      lower = std::max(lower, next);
+    }
+  }
+  std::vector<Activity> out;
+  if (lower >= upper) return out;
+  rocksdb::Slice lower_bound(lower);
+  rocksdb::Slice upper_bound(upper);
+  rocksdb::ReadOptions options;
+  options.iterate_lower_bound = &lower_bound;
+  options.iterate_upper_bound = &upper_bound;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, family));
+  out.reserve(std::min<std::size_t>(q.limit, 1024));
+  if (q.order == Order::kNewestFirst) {
+    for (it->SeekToLast(); it->Valid() && out.size() < q.limit; it->Prev()) {
+      out.push_back(decode(it->key(), it->value(), q.index, location_));
+    }
+  } else {
+    for (it->Seek(lower_bound); it->Valid() && out.size() < q.limit; it->Next()) {
+      out.push_back(decode(it->key(), it->value(), q.index, location_));
+    }
+  }
+  if (!it->status().ok()) fail("read activities", it->status());
+  return out;
+}
+
+void RocksStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to_us,
+                      const std::function<void(const Activity&)>& visit) {
+  std::shared_lock lock(mu_);
+  const Table& table = live_table_locked(handle);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), table.by_target));
+  IndexKey k;
+  std::string seek_to;
+  it->SeekToFirst();
+  while (it->Valid()) {
+    const rocksdb::Slice key = it->key();
+    if (!parse_index_key(std::string_view(key.data(), key.size()), k)) {
+      throw StoreError("corrupt activity key in " + location_);
+    }
+    // Within one target keys run in time order: seek over the parts of a
+    // target outside the range instead of reading them.
+    if (k.time_us < from_us || k.time_us >= to_us) {
+      seek_to.clear();
+      if (k.time_us < from_us) {
+        append_index_key(seek_to, k.key, from_us, 0);
+      } else {
+        core::append_length_prefixed(seek_to, k.key);
+        seek_to.append(kKeySuffixBytes, '\xff');
+        seek_to.push_back('\0');  // past every key of this target
+      }
+      it->Seek(seek_to);
+      continue;
+    }
+    visit(decode(key, it->value(), Index::kTarget, location_));
+    it->Next();
+  }
+  if (!it->status().ok()) fail("read activities", it->status());
+}
+
+}  // namespace cctv::store::embedded

@@ -1,0 +1,79 @@
+// The embedded store: one RocksDB database in a local directory. See
+// key_layout.h for how activities are laid out, and docs/data-model.md.
+#ifndef CCTV_STORE_EMBEDDED_ROCKS_STORE_H_
+#define CCTV_STORE_EMBEDDED_ROCKS_STORE_H_
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+
+#include "store/store.h"
+
+namespace cctv::store::embedded {
+
+class RocksStore final : public Store {
+ public:
+  // Opens (or, unless read_only, creates) the store in directory `path`.
+  // `location` is the URI used in messages. Throws NotFound for a read-only
+  // open of a directory without a store, StoreError when RocksDB fails
+  // (another process holding the directory, corruption, I/O).
+  static std::unique_ptr<RocksStore> open(const std::string& path, std::string location,
+                                          bool read_only);
+
+  ~RocksStore() override;
+
+  const std::string& location() const override { return location_; }
+  std::vector<std::string> list_tables() override;
+  std::optional<TableHandle> find_table(std::string_view name) override;
+  TableHandle create_table(std::string_view name, const TableOptions& options) override;
+  TableInfo describe_table(std::string_view name) override;
+  void drop_table(std::string_view name) override;
+  void write(const core::RecordBatch& batch) override;
+  void sync() override;
+  std::vector<Activity> query(const Query& q) override;
+  void scan(TableHandle table, std::int64_t from_us, std::int64_t to_us,
+            const std::function<void(const Activity&)>& visit) override;
+
+ private:
+  struct Table {
+    std::string name;
+    rocksdb::ColumnFamilyHandle* by_target = nullptr;  // null once dropped
+    rocksdb::ColumnFamilyHandle* by_actor = nullptr;   // null when missing
+    Timestamp created{};
+    bool live() const { return by_target != nullptr; }
+  };
+
+  RocksStore(std::string location, bool read_only);
+
+  void load_tables(const std::vector<rocksdb::ColumnFamilyHandle*>& handles);
+  // REQUIRES: mu_ held exclusively.
+  TableHandle intern_locked(std::string_view name);
+  void create_families_locked(Table& table);
+  void write_meta_locked(const Table& table);
+  // Re-creates dropped tables that `batch` writes to.
+  void revive_tables(const core::RecordBatch& batch);
+  // REQUIRES: mu_ held. Throws NotFound when the table was dropped.
+  const Table& live_table_locked(TableHandle handle) const;
+  [[noreturn]] void fail(const char* what, const rocksdb::Status& status) const;
+  void check_writable(const char* what) const;
+
+  const std::string location_;
+  const bool read_only_;
+  rocksdb::ColumnFamilyOptions family_options_;
+  std::unique_ptr<rocksdb::DB> db_;
+
+  // Guards tables_ and handles_ and the column family handles in them:
+  // shared for reads and writes of activities, exclusive to create or drop.
+  mutable std::shared_mutex mu_;
+  std::deque<Table> tables_;  // indexed by TableHandle; never shrinks
+  std::map<std::string, TableHandle, std::less<>> handles_;
+};
+
+}  // namespace cctv::store::embedded
+
+#endif  // CCTV_STORE_EMBEDDED_ROCKS_STORE_H_

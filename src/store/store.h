@@ -1,0 +1,84 @@
+// The seam between what cctv does and where data lives. A Store keeps
+// tables of activities, each indexed by target and by actor in (time, id)
+// order, and answers range queries on either index.
+//
+// Implementations are safe for concurrent use: one writer (the ingest
+// pipeline) calls write() while any number of threads query.
+#ifndef CCTV_STORE_STORE_H_
+#define CCTV_STORE_STORE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cctv/activity.h"
+#include "cctv/table.h"
+#include "cctv/view.h"
+#include "core/cursor.h"
+#include "core/record_batch.h"
+
+namespace cctv::store {
+
+// A table as the store knows it for the life of the open store. A handle
+// stays valid after its table is dropped: writing through it creates the
+// table again, so a tracker that outlives a drop keeps working.
+using TableHandle = std::uint32_t;
+
+enum class Index { kTarget, kActor };
+
+struct Query {
+  TableHandle table;
+  Index index;
+  std::string_view key;       // the target or the actor
+  std::int64_t from_us;       // inclusive
+  std::int64_t to_us;         // exclusive
+  Order order;
+  std::size_t limit;
+  // Continue strictly after this position (in `order`), if set.
+  std::optional<core::Position> after;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Where the store lives, for messages: "rocksdb:./cctv-data".
+  virtual const std::string& location() const = 0;
+
+  // Tables. Names are validated by the caller.
+  virtual std::vector<std::string> list_tables() = 0;
+  // Returns the handle of an existing table, or nullopt.
+  virtual std::optional<TableHandle> find_table(std::string_view name) = 0;
+  // Creates a table and returns its handle. Throws AlreadyExists.
+  virtual TableHandle create_table(std::string_view name, const TableOptions& options) = 0;
+  // Throws NotFound.
+  virtual TableInfo describe_table(std::string_view name) = 0;
+  // Throws NotFound.
+  virtual void drop_table(std::string_view name) = 0;
+
+  // Writes every record of `batch`, all or nothing, into both indexes of its
+  // table. Writing a record whose (table, target, time, id) exists already
+  // replaces it with the same content, so retries store it once. Throws
+  // StoreError on failure.
+  virtual void write(const core::RecordBatch& batch) = 0;
+
+  // Makes everything written so far durable on disk. Throws StoreError.
+  virtual void sync() = 0;
+
+  // Returns up to q.limit activities in q.order. Throws NotFound when the
+  // table was dropped.
+  virtual std::vector<Activity> query(const Query& q) = 0;
+
+  // Visits every activity of `table` with from_us <= time < to_us, ordered
+  // by target, time, id, from one consistent snapshot.
+  virtual void scan(TableHandle table, std::int64_t from_us, std::int64_t to_us,
+                    const std::function<void(const Activity&)>& visit) = 0;
+};
+
+}  // namespace cctv::store
+
+#endif  // CCTV_STORE_STORE_H_

@@ -1,0 +1,80 @@
+// cctv::Client (cctv/client.h).
+#include "cctv/client.h"
+
+#include "cctv/error.h"
+#include "core/validate.h"
+#include "store/open_store.h"
+#include "tracker/client_state.h"
+
+namespace cctv {
+
+namespace {
+
+std::string create_hint(std::string_view table) {
+  return "; create it with `cctv tables create " + std::string(table) + "`";
+}
+
+}  // namespace
+
+Client::Client(std::shared_ptr<internal::ClientState> state) : state_(std::move(state)) {}
+Client::Client(Client&& other) noexcept = default;
+Client& Client::operator=(Client&& other) noexcept = default;
+Client::~Client() = default;  // ClientState closes when the last owner lets go
+
+Client Client::open(std::string_view uri, const ClientOptions& options) {
+  store::OpenOptions open_options;
+  open_options.read_only = options.read_only;
+  auto store = store::open_store(uri, open_options);
+  return Client(std::make_shared<internal::ClientState>(std::string(uri), options, std::move(store)));
+}
+
+Tracker Client::tracker(std::string_view table) {
+  core::check_table_name(table);
+  const store::TableHandle handle = state_->with_store([&](store::Store& s) {
+    if (auto found = s.find_table(table)) return *found;
+    if (state_->options().read_only || !state_->options().create_tables) {
+      throw NotFound("table '" + std::string(table) + "' does not exist in " + s.location() +
+                     create_hint(table));
+    }
+    try {
+      return s.create_table(table, TableOptions{});
+    } catch (const AlreadyExists&) {
+      // Another thread created it first.
+      return *s.find_table(table);
+    }
+  });
+  return Tracker(state_, std::string(table), handle);
+}
+
+std::vector<std::string> Client::tables() const {
+  return state_->with_store([](store::Store& s) { return s.list_tables(); });
+}
+
+TableInfo Client::create_table(std::string_view name, const TableOptions& options) {
+  core::check_table_name(name);
+  return state_->with_store([&](store::Store& s) {
+    s.create_table(name, options);
+    return s.describe_table(name);
+  });
+}
+
+TableInfo Client::describe_table(std::string_view name) const {
+  core::check_table_name(name);
+  return state_->with_store([&](store::Store& s) { return s.describe_table(name); });
+}
+
+void Client::drop_table(std::string_view name) {
+  core::check_table_name(name);
+  // Write what is queued first, so no queued activity re-creates the table
+  // right after the drop.
+  state_->flush();
+  state_->with_store([&](store::Store& s) { s.drop_table(name); });
+}
+
+void Client::flush() { state_->flush(); }
+
+void Client::close() { state_->close(); }
+
+const std::string& Client::uri() const noexcept { return state_->uri(); }
+
+}  // namespace cctv

@@ -1,0 +1,72 @@
+#include "tracker/client_state.h"
+
+#include <spdlog/spdlog.h>
+
+#include "cctv/error.h"
+
+namespace cctv::internal {
+
+ClientState::ClientState(std::string uri, const ClientOptions& options,
+                         std::unique_ptr<store::Store> store)
+    : uri_(std::move(uri)), options_(options), store_(std::move(store)) {
+  if (!options_.read_only) {
+    pipeline::PipelineOptions p;
+    p.max_queued_activities = std::max<std::size_t>(options_.max_queued_activities, 1);
+    p.max_queued_bytes = std::max<std::size_t>(options_.max_queued_bytes, std::size_t{1} << 20);
+    p.enqueue_timeout = options_.enqueue_timeout;
+    // The store outlives the pipeline: close() stops the pipeline first.
+    store::Store* s = store_.get();
+    pipeline_ = std::make_unique<pipeline::Pipeline>(
+        [s](const core::RecordBatch& batch) { s->write(batch); }, p);
+  }
+}
+
+ClientState::~ClientState() {
+  try {
+    close();
+  } catch (const std::exception& e) {
+    spdlog::error("closing {}: {}", uri_, e.what());
+  }
+}
+
+void ClientState::throw_closed() const {
+  throw Error("the client for " + uri_ + " is closed");
+}
+
+pipeline::Pipeline& ClientState::pipeline() {
+  if (!pipeline_) {
+    throw Error("the client for " + uri_ + " is read-only; open it without read_only to record");
+  }
+  return *pipeline_;
+}
+
+void ClientState::flush() {
+  if (pipeline_) pipeline_->flush();
+  with_store([](store::Store& s) { s.sync(); });
+}
+
+void ClientState::close() {
+  std::lock_guard close_lock(close_mu_);
+  {
+    std::shared_lock lock(lifecycle_);
+    if (!store_) return;
+  }
+  std::exception_ptr failure;
+  if (pipeline_) {
+    try {
+      pipeline_->close();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  std::unique_lock lock(lifecycle_);
+  try {
+    store_->sync();
+  } catch (...) {
+    if (!failure) failure = std::current_exception();
+  }
+  store_.reset();
+  if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace cctv::internal

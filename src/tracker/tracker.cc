@@ -1,0 +1,112 @@
+// cctv::Tracker (cctv/tracker.h).
+#include "cctv/tracker.h"
+
+#include <string>
+
+#include "cctv/error.h"
+#include "core/attribute_codec.h"
+#include "core/cursor.h"
+#include "core/id_generator.h"
+#include "core/validate.h"
+#include "tracker/client_state.h"
+
+namespace cctv {
+
+namespace {
+
+char index_letter(store::Index index) { return index == store::Index::kTarget ? 't' : 'a'; }
+
+// Validates and encodes one activity and queues it; assigns an id when `id`
+// is kNoId. Nothing is queued when validation throws.
+ActivityId enqueue(internal::ClientState& state, store::TableHandle handle, std::string_view actor,
+                   std::string_view target, const Attributes& attributes, Timestamp time,
+                   ActivityId id) {
+  core::check_key("actor", actor);
+  core::check_key("target", target);
+  core::check_time("time", time);
+  // Encoding validates the attributes, so one pass does both. The buffer is
+  // reused: a steady stream of records does not allocate here.
+  thread_local std::string encoded;
+  encoded.clear();
+  const std::size_t size =
+      core::key_item_size(actor, target) + core::encode_attributes(attributes, encoded);
+  if (size > kMaxItemBytes) {
+    throw InvalidArgument("activity", "is " + std::to_string(size) +
+                                          " bytes, over the 400 KB item limit (409600 bytes); "
+                                          "keep large payloads elsewhere and record a reference");
+  }
+  if (id == kNoId) id = core::next_id();
+  state.pipeline().enqueue(handle, time.time_since_epoch().count(), id, actor, target, encoded);
+  return id;
+}
+
+Page view(internal::ClientState& state, const std::string& table, store::TableHandle handle,
+          store::Index index, std::string_view key, const TimeRange& range,
+          const ViewOptions& options) {
+  core::check_key(index == store::Index::kTarget ? "target" : "actor", key);
+  if (options.limit < 1 || options.limit > kMaxViewLimit) {
+    throw InvalidArgument("limit", "must be 1 to 10000, got " + std::to_string(options.limit));
+  }
+  const TimeRange clamped = core::check_range(range);
+  const std::uint32_t fingerprint = core::query_fingerprint(table, index_letter(index), key);
+
+  store::Query q;
+  q.table = handle;
+  q.index = index;
+  q.key = key;
+  q.from_us = clamped.from.time_since_epoch().count();
+  q.to_us = clamped.to.time_since_epoch().count();
+  q.order = options.order;
+  q.limit = options.limit + 1;  // one more tells whether another page exists
+  if (!options.cursor.empty()) {
+    q.after = core::decode_cursor(options.cursor, fingerprint, options.order);
+  }
+  Page page;
+  page.activities = state.with_store([&](store::Store& s) { return s.query(q); });
+  if (page.activities.size() > options.limit) {
+    page.activities.resize(options.limit);
+    const Activity& last = page.activities.back();
+    page.next_cursor = core::encode_cursor(
+        fingerprint, options.order, core::Position{last.time.time_since_epoch().count(), last.id});
+  }
+  return page;
+}
+
+}  // namespace
+
+Tracker::Tracker(std::shared_ptr<internal::ClientState> state, std::string table,
+                 std::uint32_t handle)
+    : state_(std::move(state)), table_(std::move(table)), handle_(handle) {}
+
+ActivityId Tracker::record_activity(std::string_view actor, std::string_view target,
+                                    const Attributes& attributes, Timestamp time) {
+  return enqueue(*state_, handle_, actor, target, attributes, time, kNoId);
+}
+
+ActivityId Tracker::record(const Activity& activity) {
+  return enqueue(*state_, handle_, activity.actor, activity.target, activity.attributes,
+                 activity.time, activity.id);
+}
+
+Page Tracker::view_activity(std::string_view target, const TimeRange& range,
+                            const ViewOptions& options) const {
+  return view(*state_, table_, handle_, store::Index::kTarget, target, range, options);
+}
+
+Page Tracker::view_actor_activity(std::string_view actor, const TimeRange& range,
+                                  const ViewOptions& options) const {
+  return view(*state_, table_, handle_, store::Index::kActor, actor, range, options);
+}
+
+void Tracker::for_each_activity(const TimeRange& range,
+                                const std::function<void(const Activity&)>& visit) const {
+  const TimeRange clamped = core::check_range(range);
+  state_->with_store([&](store::Store& s) {
+    s.scan(handle_, clamped.from.time_since_epoch().count(), clamped.to.time_since_epoch().count(),
+           visit);
+  });
+}
+
+void Tracker::flush() { state_->flush(); }
+
+}  // namespace cctv
