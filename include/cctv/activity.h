@@ -36,6 +36,11 @@ struct CCTV_EXPORT Activity {
 // these names is an error.
 CCTV_EXPORT bool is_reserved_attribute(std::string_view name) noexcept;
 
+// Checks `activity` as Tracker::record() would -- actor, target, time,
+// attributes, size -- without recording it. Throws InvalidArgument naming
+// the field that breaks a rule. The id is not checked (kNoId is fine).
+CCTV_EXPORT void validate_activity(const Activity& activity);
+
 // Formats an id as 16 lowercase hex digits.
 CCTV_EXPORT std::string format_id(ActivityId id);
 // Parses 16 hex digits (either case). Throws InvalidArgument naming `field`

@@ -28,6 +28,8 @@ struct CCTV_EXPORT TableInfo {
 // Returns true when `name` is a valid table name: 3 to 255 characters from
 // A-Z a-z 0-9 _ . - (DynamoDB's rule, applied to every store).
 CCTV_EXPORT bool is_valid_table_name(std::string_view name) noexcept;
+// Throws InvalidArgument, naming the rule, unless is_valid_table_name(name).
+CCTV_EXPORT void validate_table_name(std::string_view name);
 
 }  // namespace cctv
 

@@ -65,8 +65,8 @@ class CCTV_EXPORT Tracker {
                            const ViewOptions& options = {}) const;
 
   // Calls `visit` for every activity of the table whose time lies in
-  // `range`, ordered by target, then time, then id, from a consistent
-  // snapshot. Meant for exports; an exception from `visit` stops the scan
+  // `range`, from a consistent snapshot: target by target (in the store's
+  // order of targets), each target's activities in (time, id) order. Meant for exports; an exception from `visit` stops the scan
   // and propagates.
   void for_each_activity(const TimeRange& range,
                          const std::function<void(const Activity&)>& visit) const;

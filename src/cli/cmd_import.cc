@@ -29,6 +29,7 @@ bool blank(const std::string& line) {
 }
 
 void run_import(Globals& globals, const ImportArgs& args) {
+  validate_table_name(args.table);
   std::ifstream file;
   std::istream* in = &std::cin;
   std::uint64_t total_bytes = 0;

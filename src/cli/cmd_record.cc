@@ -19,9 +19,12 @@ struct RecordArgs {
 void run_record(const Globals& globals, const RecordArgs& args) {
   const Timestamp now = cctv::now();
   const Timestamp time = args.time.empty() ? now : parse_time(args.time, now, "--time");
-  const Attributes attributes = parse_attributes(args.attributes);
+  Activity activity{args.actor, args.target, time, kNoId, parse_attributes(args.attributes)};
+  // Check everything before opening the store, so bad input leaves no trace.
+  validate_table_name(args.table);
+  validate_activity(activity);
   Client client = open_for_writing(globals.store);
-  const ActivityId id = client.tracker(args.table).record_activity(args.actor, args.target, attributes, time);
+  const ActivityId id = client.tracker(args.table).record(activity);
   client.close();  // durable before we say so
   std::printf("%s\n", format_id(id).c_str());
 }

@@ -49,6 +49,7 @@ void run_list(const Globals& globals, const TablesArgs& args) {
 }
 
 void run_create(const Globals& globals, const TablesArgs& args) {
+  validate_table_name(args.name);
   const TableInfo info = open_for_writing(globals.store).create_table(args.name);
   std::printf("created table %s\n", info.name.c_str());
 }

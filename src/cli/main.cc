@@ -31,6 +31,14 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    const auto unparsed = app.remaining();
+    if (app.get_subcommands().empty() && !unparsed.empty()) {
+      std::fprintf(stderr,
+                   "cctv: unknown command '%s'; the commands are record, view, import, export "
+                   "and tables (cctv --help)\n",
+                   unparsed.front().c_str());
+      return kExitUsage;
+    }
     app.exit(e);
     return kExitUsage;
   } catch (const cctv::InvalidArgument& e) {

@@ -5,6 +5,7 @@
 
 #include "cctv/error.h"
 #include "cctv/table.h"
+#include "core/validate.h"
 
 namespace cctv {
 
@@ -52,6 +53,15 @@ ActivityId parse_id(std::string_view text, std::string_view field) {
   }
   return id;
 }
+
+void validate_activity(const Activity& activity) {
+  thread_local std::string scratch;
+  scratch.clear();
+  core::check_and_encode(activity.actor, activity.target, activity.attributes, activity.time,
+                         scratch);
+}
+
+void validate_table_name(std::string_view name) { core::check_table_name(name); }
 
 bool is_valid_table_name(std::string_view name) noexcept {
   if (name.size() < 3 || name.size() > 255) return false;

@@ -6,6 +6,7 @@
 #include "cctv/activity.h"
 #include "cctv/error.h"
 #include "cctv/table.h"
+#include "core/attribute_codec.h"
 #include "core/utf8.h"
 
 namespace cctv::core {
@@ -37,6 +38,19 @@ void check_time(std::string_view field, Timestamp t) {
                           std::to_string(t.time_since_epoch().count()) +
                               " µs since the epoch is outside the times a store can hold "
                               "(1970-01-01T00:00:00Z up to 2286-11-20T17:46:40Z)");
+  }
+}
+
+void check_and_encode(std::string_view actor, std::string_view target,
+                      const Attributes& attributes, Timestamp time, std::string& encoded) {
+  check_key("actor", actor);
+  check_key("target", target);
+  check_time("time", time);
+  const std::size_t size = key_item_size(actor, target) + encode_attributes(attributes, encoded);
+  if (size > kMaxItemBytes) {
+    throw InvalidArgument("activity", "is " + std::to_string(size) +
+                                          " bytes, over the 400 KB item limit (409600 bytes); "
+                                          "keep large payloads elsewhere and record a reference");
   }
 }
 

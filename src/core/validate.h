@@ -2,9 +2,11 @@
 #ifndef CCTV_CORE_VALIDATE_H_
 #define CCTV_CORE_VALIDATE_H_
 
+#include <string>
 #include <string_view>
 
 #include "cctv/time.h"
+#include "cctv/value.h"
 
 namespace cctv::core {
 
@@ -17,6 +19,12 @@ void check_table_name(std::string_view name);
 
 // Throws InvalidArgument unless kMinTime <= t < kMaxTime.
 void check_time(std::string_view field, Timestamp t);
+
+// Validates one activity -- actor, target, time, attributes, item size --
+// and appends its encoded attributes (core/attribute_codec.h) to `encoded`.
+// Throws InvalidArgument naming the first field that breaks a rule.
+void check_and_encode(std::string_view actor, std::string_view target,
+                      const Attributes& attributes, Timestamp time, std::string& encoded);
 
 // Throws InvalidArgument unless `range` is non-empty. Returns it clamped to
 // [kMinTime, kMaxTime).

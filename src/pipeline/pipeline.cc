@@ -12,9 +12,10 @@ namespace {
 
 constexpr auto kFirstBackoff = std::chrono::milliseconds(10);
 constexpr auto kMaxBackoff = std::chrono::milliseconds(1000);
-// flush() reports failure after this many failed attempts in a row (about
-// 0.3 s of retrying), so one transient error does not fail a flush.
-constexpr int kFailuresBeforeFlushFails = 5;
+// flush() reports failure once this many writes have failed since it was
+// called (about 0.3 s of retrying at first, up to 5 s once backoff is at its
+// cap), so one transient error does not fail a flush.
+constexpr std::uint64_t kFailuresBeforeFlushFails = 5;
 
 }  // namespace
 
@@ -65,8 +66,10 @@ void Pipeline::enqueue(std::uint32_t table, std::int64_t time_us, std::uint64_t 
 void Pipeline::flush() {
   std::unique_lock lock(mu_);
   const std::uint64_t target = accepted_;
+  const std::uint64_t failures_before = failed_writes_;
   progress_.wait(lock, [&] {
-    return written_ + abandoned_ >= target || consecutive_failures_ >= kFailuresBeforeFlushFails;
+    return written_ + abandoned_ >= target ||
+           failed_writes_ - failures_before >= kFailuresBeforeFlushFails;
   });
   if (written_ + abandoned_ < target) {
     throw StoreError("could not write " + std::to_string(target - written_ - abandoned_) +
@@ -144,7 +147,9 @@ void Pipeline::run() {
     const bool written = write_with_retries();
     lock.lock();
     if (written) {
-      if (consecutive_failures_ > 0) spdlog::info("writes recovered: {}", last_error_);
+      if (consecutive_failures_ > 0) {
+        spdlog::info("writes recovered after {} failed attempts", consecutive_failures_);
+      }
       written_ += writing_.size();
       ++batches_;
       consecutive_failures_ = 0;

@@ -73,8 +73,8 @@ class Store {
   // table was dropped.
   virtual std::vector<Activity> query(const Query& q) = 0;
 
-  // Visits every activity of `table` with from_us <= time < to_us, ordered
-  // by target, time, id, from one consistent snapshot.
+  // Visits every activity of `table` with from_us <= time < to_us, from one
+  // consistent snapshot: target by target, each in (time, id) order.
   virtual void scan(TableHandle table, std::int64_t from_us, std::int64_t to_us,
                     const std::function<void(const Activity&)>& visit) = 0;
 };

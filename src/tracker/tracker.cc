@@ -4,7 +4,6 @@
 #include <string>
 
 #include "cctv/error.h"
-#include "core/attribute_codec.h"
 #include "core/cursor.h"
 #include "core/id_generator.h"
 #include "core/validate.h"
@@ -21,20 +20,10 @@ char index_letter(store::Index index) { return index == store::Index::kTarget ? 
 ActivityId enqueue(internal::ClientState& state, store::TableHandle handle, std::string_view actor,
                    std::string_view target, const Attributes& attributes, Timestamp time,
                    ActivityId id) {
-  core::check_key("actor", actor);
-  core::check_key("target", target);
-  core::check_time("time", time);
-  // Encoding validates the attributes, so one pass does both. The buffer is
-  // reused: a steady stream of records does not allocate here.
+  // The buffer is reused: a steady stream of records does not allocate here.
   thread_local std::string encoded;
   encoded.clear();
-  const std::size_t size =
-      core::key_item_size(actor, target) + core::encode_attributes(attributes, encoded);
-  if (size > kMaxItemBytes) {
-    throw InvalidArgument("activity", "is " + std::to_string(size) +
-                                          " bytes, over the 400 KB item limit (409600 bytes); "
-                                          "keep large payloads elsewhere and record a reference");
-  }
+  core::check_and_encode(actor, target, attributes, time, encoded);
   if (id == kNoId) id = core::next_id();
   state.pipeline().enqueue(handle, time.time_since_epoch().count(), id, actor, target, encoded);
   return id;

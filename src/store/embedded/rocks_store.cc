@@ -113,8 +113,8 @@ std::unique_ptr<RocksStore> RocksStore::open(const std::string& path, std::strin
   if (!status.ok()) {
     if (status.ToString().find("lock") != std::string::npos) {
       throw StoreError("the store at " + store->location_ +
-                       " is open in another process (its LOCK file is held); stop that process, "
-                       "or read through it (cctv view and export open stores read-only)");
+                       " is already open for writing (by another process, or another client in "
+                       "this one); stop it, or open read-only (cctv view and export do)");
     }
     store->fail("open", status);
   }

@@ -1,0 +1,142 @@
+// cctv import and cctv export: NDJSON in, NDJSON out, nothing twice.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <random>
+
+#include "cctv/json.h"
+#include "e2e/cli.h"
+
+namespace cctv::testing {
+namespace {
+
+// A varied NDJSON file: attributes of every type, unicode, same-second
+// activities, some lines without time or id.
+std::string sample_ndjson(int n) {
+  std::mt19937 rng(11);
+  std::string out;
+  for (int i = 0; i < n; ++i) {
+    Activity a;
+    a.actor = "user" + std::to_string(rng() % 50);
+    a.target = "/store/products/" + std::to_string(rng() % 20) + (i % 7 == 0 ? "/caf\xc3\xa9" : "");
+    a.time = parse_time("2026-11-01T10:00:00Z") + std::chrono::seconds(rng() % 100);
+    a.id = 0x1000 + static_cast<ActivityId>(i);
+    a.attributes = {{"browser", i % 2 ? "Chrome" : "Firefox"},
+                    {"n", i},
+                    {"price", 0.1 * i},
+                    {"vip", i % 3 == 0},
+                    {"tags", List{"a", i, nullptr}},
+                    {"nested", Map{{"deep", Map{{"x", 1.5}}}}}};
+    out += to_json(a) + "\n";
+  }
+  return out;
+}
+
+std::vector<std::string> sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+TEST_F(CliTest, ExportImportExportIsIdenticalAndReimportStoresNothingTwice) {
+  const std::string input = sample_ndjson(2000);
+  const std::string file = dir_.file("in.ndjson");
+  std::ofstream(file) << input;
+  const RunResult imported = cctv({"import", "events", file});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_EQ(imported.out, "imported 2000 activities into events, rejected 0\n");
+
+  const std::string first = ok({"export", "events"});
+  EXPECT_EQ(sorted(lines(first)), sorted(lines(input))) << "export differs from what was imported";
+
+  // Into a second store, and out again: the same bytes, up to line order.
+  const std::string first_file = dir_.file("first.ndjson");
+  std::ofstream(first_file) << first;
+  const std::string other = dir_.store("other");
+  ASSERT_EQ(run({CCTV_BINARY, "--store", other, "import", "copy", first_file}).exit_code, 0);
+  const std::string second = run({CCTV_BINARY, "--store", other, "export", "copy"}).out;
+  EXPECT_EQ(sorted(lines(second)), sorted(lines(first)));
+
+  // Importing the same file again stores each activity once.
+  ASSERT_EQ(run({CCTV_BINARY, "--store", other, "import", "copy", first_file}).exit_code, 0);
+  const std::string third = run({CCTV_BINARY, "--store", other, "export", "copy"}).out;
+  EXPECT_EQ(lines(third).size(), 2000u);
+  EXPECT_EQ(sorted(lines(third)), sorted(lines(first)));
+}
+
+TEST_F(CliTest, ExportByTargetActorAndRange) {
+  ok({"import", "events", "-"}, sample_ndjson(500));
+  const std::string all = ok({"export", "events"});
+  std::size_t on_target = 0, by_actor = 0, in_range = 0;
+  const Timestamp from = parse_time("2026-11-01T10:00:20Z"), to = parse_time("2026-11-01T10:00:40Z");
+  for (const auto& line : lines(all)) {
+    const Activity a = activity_from_json(line);
+    on_target += a.target == "/store/products/3";
+    by_actor += a.actor == "user7";
+    in_range += a.time >= from && a.time < to;
+  }
+  ASSERT_GT(on_target, 0u);
+  ASSERT_GT(by_actor, 0u);
+  EXPECT_EQ(lines(ok({"export", "events", "--target", "/store/products/3"})).size(), on_target);
+  EXPECT_EQ(lines(ok({"export", "events", "--actor", "user7"})).size(), by_actor);
+  EXPECT_EQ(lines(ok({"export", "events", "--from", "2026-11-01T10:00:20Z", "--to",
+                      "2026-11-01T10:00:40Z"}))
+                .size(),
+            in_range);
+}
+
+TEST_F(CliTest, ImportReportsBadLinesAndKeepsEveryGoodOne) {
+  const std::string input =
+      R"({"actor":"bob","target":"/a"})" "\n"
+      "\n"  // blank lines are skipped, not errors
+      R"({"actor":"","target":"/b"})" "\n"
+      R"({"actor":"bob","target":"/c","attributes":{"timestamp":1}})" "\n"
+      "this is not json\n"
+      R"({"actor":"bob","target":"/d","time":"2026-11-01T10:00:00Z"})" "\r\n"
+      R"({"actor":"bob","target":"/e","browser":"Chrome"})" "\n"
+      R"({"actor":"bob","target":"/f","time":"whenever"})" "\n"
+      R"({"actor":"bob","target":"/g","id":"00000000000000zz"})" "\n"
+      R"({"actor":"bob","target":"/h"})";  // no final newline
+  const RunResult r = cctv({"import", "events", "-"}, input);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "imported 3 activities into events, rejected 6\n");
+  EXPECT_NE(r.err.find("line 3: actor: must not be empty"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("line 4: attribute 'timestamp': is a reserved name"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("line 5: activity: is not valid JSON"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("line 7: field 'browser': is not part of an activity"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("line 8: time: 'whenever' is not a time"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("line 9: id:"), std::string::npos) << r.err;
+  const auto exported = lines(ok({"export", "events"}));
+  ASSERT_EQ(exported.size(), 3u);
+  std::vector<std::string> targets;
+  for (const auto& l : exported) targets.push_back(activity_from_json(l).target);
+  EXPECT_EQ(sorted(targets), (std::vector<std::string>{"/a", "/d", "/h"}));
+}
+
+TEST_F(CliTest, ImportOfAnOversizedItemIsRejectedByLine) {
+  const std::string big(410 * 1024, 'x');
+  const std::string input = R"({"actor":"bob","target":"/ok"})" "\n" R"({"actor":"bob","target":"/big","attributes":{"blob":")" + big + "\"}}\n";
+  const RunResult r = cctv({"import", "events", "-"}, input);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("line 2: activity: is 419"), std::string::npos) << r.err.substr(0, 300);
+  EXPECT_NE(r.err.find("over the 400 KB item limit"), std::string::npos);
+  EXPECT_EQ(lines(ok({"export", "events"})).size(), 1u);
+}
+
+TEST_F(CliTest, ImportOfAMissingFile) {
+  const RunResult r = cctv({"import", "events", dir_.file("nope.ndjson")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("cannot open"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "data")) << "bad input created the store";
+}
+
+TEST_F(CliTest, BadTableNameLeavesNoStoreBehind) {
+  EXPECT_EQ(cctv({"record", "x", "bob", "/x"}).exit_code, 2);
+  EXPECT_EQ(cctv({"record", "events", "", "/x"}).exit_code, 2);
+  EXPECT_EQ(cctv({"import", "x", "-"}, "{}\n").exit_code, 2);
+  EXPECT_EQ(cctv({"tables", "create", "x"}).exit_code, 2);
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "data"));
+}
+
+}  // namespace
+}  // namespace cctv::testing

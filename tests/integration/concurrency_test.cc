@@ -1,0 +1,115 @@
+// Many threads recording at once lose nothing.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "cctv/cctv.h"
+#include "support/temp_dir.h"
+
+namespace cctv {
+namespace {
+
+TEST(Concurrency, EightThreadsRecordingLoseNothing) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 25'000;
+  testing::TempDir dir;
+  Client client = Client::open(dir.store());
+  Tracker t = client.tracker("events");
+  std::vector<std::vector<ActivityId>> ids(kThreads);
+  std::vector<std::thread> threads;
+  for (int th = 0; th < kThreads; ++th) {
+    threads.emplace_back([&, th] {
+      // Each thread its own tracker handle for some, the shared one for others.
+      Tracker mine = th % 2 == 0 ? t : client.tracker("events");
+      for (int i = 0; i < kPerThread; ++i) {
+        ids[th].push_back(mine.record_activity("user" + std::to_string(th),
+                                               "/page/" + std::to_string(i % 100),
+                                               {{"thread", th}, {"i", i}}));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  t.flush();
+
+  std::set<ActivityId> expected;
+  for (const auto& v : ids) expected.insert(v.begin(), v.end());
+  ASSERT_EQ(expected.size(), static_cast<std::size_t>(kThreads * kPerThread)) << "duplicate ids";
+  std::set<ActivityId> stored;
+  t.for_each_activity(TimeRange::all(), [&](const Activity& a) { stored.insert(a.id); });
+  EXPECT_EQ(stored, expected);
+  // And the actor index holds each thread's activities.
+  for (int th = 0; th < kThreads; ++th) {
+    ViewOptions options;
+    options.limit = kMaxViewLimit;
+    std::size_t n = 0;
+    for (;;) {
+      const Page page = t.view_actor_activity("user" + std::to_string(th), {}, options);
+      n += page.activities.size();
+      if (page.next_cursor.empty()) break;
+      options.cursor = page.next_cursor;
+    }
+    EXPECT_EQ(n, static_cast<std::size_t>(kPerThread)) << "thread " << th;
+  }
+}
+
+TEST(Concurrency, BackpressureRefusesButNeverDropsAnAcceptedActivity) {
+  testing::TempDir dir;
+  ClientOptions options;
+  options.max_queued_activities = 1;  // the smallest queue there is
+  options.enqueue_timeout = std::chrono::milliseconds(0);
+  Client client = Client::open(dir.store(), options);
+  Tracker t = client.tracker("events");
+  std::atomic<std::uint64_t> refused{0};
+  std::vector<std::vector<ActivityId>> accepted(4);
+  std::vector<std::thread> threads;
+  for (int th = 0; th < 4; ++th) {
+    threads.emplace_back([&, th] {
+      for (int i = 0; i < 20'000; ++i) {
+        try {
+          accepted[th].push_back(t.record_activity("u", "/x", {{"i", i}}));
+        } catch (const Backpressure&) {
+          ++refused;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  t.flush();
+  std::set<ActivityId> expected;
+  for (const auto& v : accepted) expected.insert(v.begin(), v.end());
+  std::set<ActivityId> stored;
+  t.for_each_activity(TimeRange::all(), [&](const Activity& a) { stored.insert(a.id); });
+  EXPECT_EQ(stored, expected);
+  EXPECT_EQ(expected.size() + refused.load(), 80'000u);
+  // With one slot and no waiting, four producers outrun one writer.
+  EXPECT_GT(refused.load(), 0u);
+}
+
+TEST(Concurrency, ViewsWhileWriting) {
+  testing::TempDir dir;
+  Client client = Client::open(dir.store());
+  Tracker t = client.tracker("events");
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 50'000; ++i) t.record_activity("bob", "/x", {{"i", i}});
+    stop = true;
+  });
+  std::size_t last = 0;
+  while (!stop) {
+    ViewOptions options;
+    options.limit = 100;
+    const Page page = t.view_activity("/x", {}, options);
+    EXPECT_LE(page.activities.size(), 100u);
+    last = std::max(last, page.activities.size());
+  }
+  writer.join();
+  t.flush();
+  ViewOptions options;
+  options.limit = 1;
+  EXPECT_EQ(t.view_activity("/x", {}, options).activities.size(), 1u);
+}
+
+}  // namespace
+}  // namespace cctv

@@ -1,0 +1,203 @@
+// The pipeline alone, in front of a write function the test controls: a
+// gate to hold writes back, and failures to inject. (The tracker tests run
+// it in front of a real RocksDB.)
+#include "pipeline/pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "cctv/error.h"
+
+namespace cctv::pipeline {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Records the ids it is given; can be closed to hold writes back, and can
+// fail a number of writes.
+class Sink {
+ public:
+  Pipeline::WriteFn fn() {
+    return [this](const core::RecordBatch& batch) {
+      std::unique_lock lock(mu_);
+      open_cv_.wait(lock, [&] { return open_; });
+      if (failures_left_ > 0) {
+        --failures_left_;
+        throw std::runtime_error("disk on fire");
+      }
+      for (std::size_t i = 0; i < batch.size(); ++i) ids_.push_back(batch[i].id);
+      ++batches_;
+    };
+  }
+  void set_open(bool open) {
+    std::lock_guard lock(mu_);
+    open_ = open;
+    open_cv_.notify_all();
+  }
+  void fail_next(int n) {
+    std::lock_guard lock(mu_);
+    failures_left_ = n;
+  }
+  std::vector<std::uint64_t> ids() {
+    std::lock_guard lock(mu_);
+    return ids_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable open_cv_;
+  bool open_ = true;
+  int failures_left_ = 0;
+  int batches_ = 0;
+  std::vector<std::uint64_t> ids_;
+};
+
+void put(Pipeline& p, std::uint64_t id) { p.enqueue(0, 1, id, "actor", "target", ""); }
+
+PipelineOptions small(std::size_t capacity, std::chrono::milliseconds timeout) {
+  PipelineOptions o;
+  o.max_queued_activities = capacity;
+  o.enqueue_timeout = timeout;
+  o.close_timeout = 500ms;
+  return o;
+}
+
+TEST(Pipeline, FlushWaitsForEveryEarlierActivityInOrder) {
+  Sink sink;
+  Pipeline p(sink.fn(), small(1000, 1s));
+  for (std::uint64_t i = 1; i <= 10'000; ++i) put(p, i);
+  p.flush();
+  const auto ids = sink.ids();
+  ASSERT_EQ(ids.size(), 10'000u);
+  for (std::size_t i = 0; i < ids.size(); ++i) ASSERT_EQ(ids[i], i + 1);
+  const PipelineCounters c = p.counters();
+  EXPECT_EQ(c.accepted, 10'000u);
+  EXPECT_EQ(c.written, 10'000u);
+  EXPECT_EQ(c.queued, 0u);
+}
+
+TEST(Pipeline, FullQueueThrowsBackpressureAfterTheTimeoutAndDropsNothing) {
+  Sink sink;
+  sink.set_open(false);
+  Pipeline p(sink.fn(), small(10, 50ms));
+  std::uint64_t accepted = 0;
+  std::uint64_t refused = 0;
+  for (std::uint64_t i = 1; i <= 100; ++i) {
+    try {
+      put(p, i);
+      ++accepted;
+    } catch (const Backpressure& e) {
+      ++refused;
+      EXPECT_NE(std::string(e.what()).find("was not recorded"), std::string::npos);
+    }
+  }
+  // 10 queued, at most 10 more held by the blocked writer.
+  EXPECT_GE(accepted, 10u);
+  EXPECT_LE(accepted, 20u);
+  EXPECT_EQ(accepted + refused, 100u);
+  sink.set_open(true);
+  p.flush();
+  EXPECT_EQ(sink.ids().size(), accepted);
+  EXPECT_EQ(p.counters().written, accepted);
+}
+
+TEST(Pipeline, BlockedProducerProceedsWhenRoomAppears) {
+  Sink sink;
+  sink.set_open(false);
+  Pipeline p(sink.fn(), small(5, 10s));
+  std::atomic<int> done{0};
+  std::thread producer([&] {
+    for (std::uint64_t i = 1; i <= 50; ++i) put(p, i);
+    done = 1;
+  });
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(done.load(), 0) << "the producer should be waiting for room";
+  sink.set_open(true);
+  producer.join();
+  p.flush();
+  EXPECT_EQ(sink.ids().size(), 50u);
+}
+
+TEST(Pipeline, FailedWritesAreRetriedNotLostOrDoubled) {
+  Sink sink;
+  sink.fail_next(3);
+  Pipeline p(sink.fn(), small(1000, 1s));
+  for (std::uint64_t i = 1; i <= 100; ++i) put(p, i);
+  p.flush();
+  const auto ids = sink.ids();
+  EXPECT_EQ(std::set<std::uint64_t>(ids.begin(), ids.end()).size(), 100u);
+  EXPECT_EQ(ids.size(), 100u);
+  EXPECT_EQ(p.counters().failed_writes, 3u);
+}
+
+TEST(Pipeline, FlushReportsAStoreThatKeepsFailing) {
+  Sink sink;
+  sink.fail_next(1'000'000);
+  Pipeline p(sink.fn(), small(1000, 1s));
+  put(p, 1);
+  try {
+    p.flush();
+    FAIL() << "flush succeeded while every write failed";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("disk on fire"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("retried"), std::string::npos) << e.what();
+  }
+  sink.fail_next(0);  // the store recovers: the activity is still there
+  p.flush();
+  EXPECT_EQ(sink.ids(), std::vector<std::uint64_t>{1});
+}
+
+TEST(Pipeline, CloseWritesWhatIsQueued) {
+  Sink sink;
+  {
+    Pipeline p(sink.fn(), small(100'000, 1s));
+    for (std::uint64_t i = 1; i <= 5000; ++i) put(p, i);
+    p.close();
+    EXPECT_THROW(put(p, 9999), Error);
+  }
+  EXPECT_EQ(sink.ids().size(), 5000u);
+}
+
+TEST(Pipeline, CloseSaysHowManyItCouldNotWrite) {
+  Sink sink;
+  sink.fail_next(1'000'000);
+  Pipeline p(sink.fn(), small(1000, 1s));
+  for (std::uint64_t i = 1; i <= 7; ++i) put(p, i);
+  try {
+    p.close();
+    FAIL() << "close hid unwritten activities";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("7 activities"), std::string::npos) << e.what();
+  }
+  p.close();  // idempotent
+}
+
+TEST(Pipeline, ByteLimitBoundsTheQueue) {
+  Sink sink;
+  sink.set_open(false);
+  PipelineOptions o = small(1'000'000, 20ms);
+  o.max_queued_bytes = 1 << 20;
+  Pipeline p(sink.fn(), o);
+  const std::string big(100 * 1024, 'x');
+  int accepted = 0;
+  for (int i = 0; i < 40; ++i) {
+    try {
+      p.enqueue(0, 1, static_cast<std::uint64_t>(i + 1), "a", "t", big);
+      ++accepted;
+    } catch (const Backpressure&) {
+    }
+  }
+  EXPECT_LE(accepted, 22);  // ~10 queued + ~10 held by the writer
+  sink.set_open(true);
+  p.flush();
+  EXPECT_EQ(sink.ids().size(), static_cast<std::size_t>(accepted));
+}
+
+}  // namespace
+}  // namespace cctv::pipeline
