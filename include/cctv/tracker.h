@@ -66,8 +66,10 @@ class CCTV_EXPORT Tracker {
 
   // Calls `visit` for every activity of the table whose time lies in
   // `range`, from a consistent snapshot: target by target (in the store's
-  // order of targets), each target's activities in (time, id) order. Meant for exports; an exception from `visit` stops the scan
-  // and propagates.
+  // order of targets), each target's activities in (time, id) order.
+  // Meant for exports; an exception from `visit` stops the scan and
+  // propagates. `visit` may call views, but must not create or drop tables
+  // or close the client: the scan holds the store open.
   void for_each_activity(const TimeRange& range,
                          const std::function<void(const Activity&)>& visit) const;
 

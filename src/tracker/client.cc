@@ -1,6 +1,8 @@
 // cctv::Client (cctv/client.h).
 #include "cctv/client.h"
 
+#include <spdlog/spdlog.h>
+
 #include "cctv/error.h"
 #include "core/validate.h"
 #include "store/open_store.h"
@@ -18,8 +20,21 @@ std::string create_hint(std::string_view table) {
 
 Client::Client(std::shared_ptr<internal::ClientState> state) : state_(std::move(state)) {}
 Client::Client(Client&& other) noexcept = default;
-Client& Client::operator=(Client&& other) noexcept = default;
-Client::~Client() = default;  // ClientState closes when the last owner lets go
+Client& Client::operator=(Client&& other) noexcept {
+  if (this != &other) {
+    Client closing(std::move(*this));  // closes what this client held
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+Client::~Client() {
+  if (!state_) return;  // moved from
+  try {
+    state_->close();
+  } catch (const std::exception& e) {
+    spdlog::error("closing {}: {}", state_->uri(), e.what());
+  }
+}
 
 Client Client::open(std::string_view uri, const ClientOptions& options) {
   store::OpenOptions open_options;

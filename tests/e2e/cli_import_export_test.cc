@@ -140,3 +140,31 @@ TEST_F(CliTest, BadTableNameLeavesNoStoreBehind) {
 
 }  // namespace
 }  // namespace cctv::testing
+
+namespace cctv::testing {
+namespace {
+
+TEST_F(CliTest, ImportShowsProgressOnlyOnATerminal) {
+  const std::string file = dir_.file("big.ndjson");
+  {
+    std::ofstream out(file);
+    for (int i = 0; i < 200'000; ++i) {
+      out << R"({"actor":"u)" << i % 1000 << R"(","target":"/p)" << i % 100 << R"("})" << "\n";
+    }
+  }
+  RunOptions options;
+  options.stderr_is_terminal = true;
+  const RunResult tty = run({CCTV_BINARY, "--store", store_, "import", "events", file}, options);
+  EXPECT_EQ(tty.exit_code, 0) << tty.err;
+  EXPECT_NE(tty.err.find("importing " + file), std::string::npos) << tty.err.substr(0, 500);
+  EXPECT_NE(tty.err.find("%"), std::string::npos);
+  EXPECT_NE(tty.err.find(" lines "), std::string::npos);
+  EXPECT_EQ(tty.out, "imported 200000 activities into events, rejected 0\n");
+
+  const RunResult piped = cctv({"import", "events", file});
+  EXPECT_EQ(piped.exit_code, 0);
+  EXPECT_EQ(piped.err, "") << "progress drawn on a pipe";
+}
+
+}  // namespace
+}  // namespace cctv::testing

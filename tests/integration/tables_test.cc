@@ -80,3 +80,24 @@ TEST(Tables, CreateTablesOffRefusesMissingTables) {
 
 }  // namespace
 }  // namespace cctv
+
+namespace cctv {
+namespace {
+
+TEST(Tables, ATableNamedDefaultIsAnOrdinaryTable) {
+  // RocksDB has a column family called "default"; a table of that name
+  // must not collide with it.
+  testing::TempDir dir;
+  {
+    Client client = Client::open(dir.store());
+    client.tracker("default").record_activity("bob", "/x");
+  }
+  Client client = Client::open(dir.store());
+  EXPECT_EQ(client.tables(), std::vector<std::string>{"default"});
+  EXPECT_EQ(client.tracker("default").view_activity("/x").activities.size(), 1u);
+  client.drop_table("default");
+  EXPECT_TRUE(client.tables().empty());
+}
+
+}  // namespace
+}  // namespace cctv

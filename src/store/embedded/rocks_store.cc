@@ -19,6 +19,9 @@ namespace cctv::store::embedded {
 
 namespace {
 
+// Both families of a table carry a suffix: a bare `<table>` family would
+// collide with RocksDB's own "default" for a table named "default".
+constexpr std::string_view kTargetSuffix = "#target";
 constexpr std::string_view kActorSuffix = "#actor";
 constexpr std::string_view kMetaPrefix = "table/";
 // Bounds memory: all memtables together, and the block cache.
@@ -127,16 +130,13 @@ void RocksStore::load_tables(const std::vector<rocksdb::ColumnFamilyHandle*>& ha
   std::unique_lock lock(mu_);
   std::vector<rocksdb::ColumnFamilyHandle*> orphans;
   for (auto* handle : handles) {
-    const std::string& name = handle->GetName();
-    if (name == rocksdb::kDefaultColumnFamilyName) {
-      db_->DestroyColumnFamilyHandle(handle);
-      continue;
-    }
-    if (name.ends_with(kActorSuffix)) {
-      tables_[intern_locked(std::string_view(name).substr(0, name.size() - kActorSuffix.size()))]
-          .by_actor = handle;
+    const std::string_view name = handle->GetName();
+    if (name.ends_with(kTargetSuffix)) {
+      tables_[intern_locked(name.substr(0, name.size() - kTargetSuffix.size()))].by_target = handle;
+    } else if (name.ends_with(kActorSuffix)) {
+      tables_[intern_locked(name.substr(0, name.size() - kActorSuffix.size()))].by_actor = handle;
     } else {
-      tables_[intern_locked(name)].by_target = handle;
+      db_->DestroyColumnFamilyHandle(handle);  // "default": metadata only
     }
   }
   for (auto& table : tables_) {
@@ -149,9 +149,11 @@ void RocksStore::load_tables(const std::vector<rocksdb::ColumnFamilyHandle*>& ha
     std::string meta;
     if (db_->Get(rocksdb::ReadOptions(), meta_key(table.name), &meta).ok()) {
       try {
-        table.created = parse_time(value_from_json(meta).find("created")->as_string());
-      } catch (const std::exception&) {
-        table.created = Timestamp{};
+        const Value parsed = value_from_json(meta);
+        const Value* created = parsed.find("created");
+        if (created != nullptr && created->is_string()) table.created = parse_time(created->as_string());
+      } catch (const InvalidArgument&) {
+        // Unreadable metadata only costs the creation time.
       }
     } else if (!read_only_) {
       // A create that stopped between the families and the metadata.
@@ -214,7 +216,8 @@ void RocksStore::write_meta_locked(const Table& table) {
 void RocksStore::create_families_locked(Table& table) {
   std::vector<rocksdb::ColumnFamilyHandle*> created;
   auto status = db_->CreateColumnFamilies(
-      family_options_, {table.name, table.name + std::string(kActorSuffix)}, &created);
+      family_options_,
+      {table.name + std::string(kTargetSuffix), table.name + std::string(kActorSuffix)}, &created);
   if (!status.ok()) {
     for (auto* handle : created) {
       db_->DropColumnFamily(handle);
@@ -368,7 +371,8 @@ std::vector<Activity> RocksStore::query(const Query& q) {
     family = table.by_actor;
     if (family == nullptr) {
       throw StoreError("table '" + table.name + "' in " + location_ +
-                       " has no actor index; open the store for writing once to rebuild it");
+                       " has no actor index (its creation was interrupted); open the store for "
+                       "writing once to finish it");
     }
   }
   std::string lower;
