@@ -48,7 +48,8 @@ void BM_ValidateAndEncode(benchmark::State& state) {
   const cctv::Timestamp t = cctv::now();
   for (auto _ : state) {
     out.clear();
-    cctv::core::check_and_encode("bob", "/store/products/organic-goji-berries", kAttributes, t, out);
+    cctv::core::check_and_encode("bob", "/store/products/organic-goji-berries", kAttributes, t,
+                                 out);
     benchmark::DoNotOptimize(out.data());
   }
 }
@@ -85,7 +86,8 @@ BENCHMARK(BM_ActivityFromJson);
 // Recording through the public API into RocksDB, flush included: the
 // number the throughput work improves on. Items/s is activities/s.
 void BM_RecordAndFlush(benchmark::State& state) {
-  const auto dir = std::filesystem::temp_directory_path() / ("cctv-bench-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("cctv-bench-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   const int batch = static_cast<int>(state.range(0));
   {

@@ -14,10 +14,9 @@ int main(int argc, char** argv) {
     std::printf("recording pageviews into table store-pageviews in %s\n", store);
 
     // Bob, a VIP customer who came from AdWords, views a product page.
-    pageviews.record_activity("bob", "/store/products/organic-goji-berries",
-                              {{"customer_status", "VIP"},
-                               {"referred_by", "AdWords"},
-                               {"browser", "Chrome"}});
+    pageviews.record_activity(
+        "bob", "/store/products/organic-goji-berries",
+        {{"customer_status", "VIP"}, {"referred_by", "AdWords"}, {"browser", "Chrome"}});
     pageviews.record_activity("alice", "/store/products/organic-goji-berries",
                               {{"customer_status", "new"}, {"browser", "Firefox"}});
     pageviews.record_activity("bob", "/store", {{"browser", "Chrome"}});
@@ -39,7 +38,8 @@ int main(int argc, char** argv) {
              .activities) {
       std::printf("  %s  %s\n", cctv::format_time(a.time).c_str(), a.target.c_str());
     }
-    std::printf("\ntry: build/cctv view store-pageviews --target /store/products/organic-goji-berries\n");
+    std::printf(
+        "\ntry: build/cctv view store-pageviews --target /store/products/organic-goji-berries\n");
   } catch (const cctv::Error& e) {
     std::fprintf(stderr, "pageviews: %s\n", e.what());
     return 1;

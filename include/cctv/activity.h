@@ -23,11 +23,11 @@ inline constexpr std::size_t kMaxKeyBytes = 1024;         // actor, target
 inline constexpr std::size_t kMaxItemBytes = 400 * 1024;  // a whole activity
 
 struct CCTV_EXPORT Activity {
-  std::string actor;       // who: 1..1024 bytes of UTF-8
-  std::string target;      // to what: 1..1024 bytes of UTF-8
-  Timestamp time{};        // when, UTC
-  ActivityId id = kNoId;   // unique id; kNoId asks the tracker to assign one
-  Attributes attributes;   // anything else; names must not be reserved
+  std::string actor;      // who: 1..1024 bytes of UTF-8
+  std::string target;     // to what: 1..1024 bytes of UTF-8
+  Timestamp time{};       // when, UTC
+  ActivityId id = kNoId;  // unique id; kNoId asks the tracker to assign one
+  Attributes attributes;  // anything else; names must not be reserved
 
   friend bool operator==(const Activity&, const Activity&) = default;
 };

@@ -36,18 +36,18 @@ class CCTV_EXPORT Value {
 
   Value() noexcept = default;
   Value(std::nullptr_t) noexcept {}  // NOLINT(google-explicit-constructor)
-  Value(bool b) noexcept : v_(b) {}   // NOLINT(google-explicit-constructor)
+  Value(bool b) noexcept : v_(b) {}  // NOLINT(google-explicit-constructor)
   // Any integer type. An unsigned value above INT64_MAX throws
   // InvalidArgument: store such numbers as strings.
   template <std::integral T>
-    requires(!std::same_as<T, bool>)
-  Value(T n) : v_(checked_int(n)) {}    // NOLINT(google-explicit-constructor)
-  Value(double d) noexcept : v_(d) {}   // NOLINT(google-explicit-constructor)
-  Value(const char* s) : v_(std::string(s)) {}        // NOLINT(google-explicit-constructor)
-  Value(std::string_view s) : v_(std::string(s)) {}   // NOLINT(google-explicit-constructor)
-  Value(std::string s) noexcept : v_(std::move(s)) {} // NOLINT(google-explicit-constructor)
-  Value(List l) noexcept : v_(std::move(l)) {}        // NOLINT(google-explicit-constructor)
-  Value(Map m) noexcept : v_(std::move(m)) {}         // NOLINT(google-explicit-constructor)
+  requires(!std::same_as<T, bool>) Value(T n)
+      : v_(checked_int(n)) {}                          // NOLINT(google-explicit-constructor)
+  Value(double d) noexcept : v_(d) {}                  // NOLINT(google-explicit-constructor)
+  Value(const char* s) : v_(std::string(s)) {}         // NOLINT(google-explicit-constructor)
+  Value(std::string_view s) : v_(std::string(s)) {}    // NOLINT(google-explicit-constructor)
+  Value(std::string s) noexcept : v_(std::move(s)) {}  // NOLINT(google-explicit-constructor)
+  Value(List l) noexcept : v_(std::move(l)) {}         // NOLINT(google-explicit-constructor)
+  Value(Map m) noexcept : v_(std::move(m)) {}          // NOLINT(google-explicit-constructor)
 
   Type type() const noexcept { return static_cast<Type>(v_.index()); }
   bool is_null() const noexcept { return type() == Type::kNull; }

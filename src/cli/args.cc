@@ -13,7 +13,8 @@ bool typed_scalar(const std::string& text, Value& out) {
     return false;
   }
   const char c = text.front();
-  if (!(c == '-' || (c >= '0' && c <= '9') || text == "true" || text == "false" || text == "null")) {
+  if (!(c == '-' || (c >= '0' && c <= '9') || text == "true" || text == "false" ||
+        text == "null")) {
     return false;
   }
   try {
@@ -59,8 +60,8 @@ TimeRange parse_range(const std::string& from, const std::string& to, Timestamp 
   range.from = from.empty() ? kMinTime : parse_time(from, reference, "--from");
   range.to = to.empty() ? default_to : parse_time(to, reference, "--to");
   if (range.from >= range.to) {
-    throw InvalidArgument("--from", format_time(range.from) + " is not before --to " +
-                                        format_time(range.to));
+    throw InvalidArgument("--from",
+                          format_time(range.from) + " is not before --to " + format_time(range.to));
   }
   return range;
 }

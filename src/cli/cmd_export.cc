@@ -49,7 +49,8 @@ void run_export(const Globals& globals, const ExportArgs& args) {
     }
   }
   write_all(stdout, block);
-  if (std::fflush(stdout) != 0) throw Error("could not write the output (disk full or closed pipe?)");
+  if (std::fflush(stdout) != 0)
+    throw Error("could not write the output (disk full or closed pipe?)");
 }
 
 }  // namespace

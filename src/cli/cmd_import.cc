@@ -24,9 +24,7 @@ constexpr std::size_t kMaxListedRejects = 100;
 // import should fail: wait for it.
 constexpr auto kImportEnqueueTimeout = std::chrono::hours(1);
 
-bool blank(const std::string& line) {
-  return line.find_first_not_of(" \t\r") == std::string::npos;
-}
+bool blank(const std::string& line) { return line.find_first_not_of(" \t\r") == std::string::npos; }
 
 void run_import(Globals& globals, const ImportArgs& args) {
   validate_table_name(args.table);
@@ -64,7 +62,8 @@ void run_import(Globals& globals, const ImportArgs& args) {
     } catch (const InvalidArgument& e) {
       if (++rejected <= kMaxListedRejects) {
         progress.finish();
-        std::fprintf(stderr, "line %llu: %s\n", static_cast<unsigned long long>(line_number), e.what());
+        std::fprintf(stderr, "line %llu: %s\n", static_cast<unsigned long long>(line_number),
+                     e.what());
       }
     }
   }

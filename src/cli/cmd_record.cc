@@ -34,7 +34,8 @@ void run_record(const Globals& globals, const RecordArgs& args) {
 void add_record_command(CLI::App& app, Globals& globals) {
   auto args = std::make_shared<RecordArgs>();
   CLI::App* cmd = app.add_subcommand("record", "Record one activity and print its id");
-  cmd->add_option("TABLE", args->table, "Table (kind of activity), e.g. store-pageviews")->required();
+  cmd->add_option("TABLE", args->table, "Table (kind of activity), e.g. store-pageviews")
+      ->required();
   cmd->add_option("ACTOR", args->actor, "Who acted, e.g. bob")->required();
   cmd->add_option("TARGET", args->target, "What was acted on, e.g. /store")->required();
   cmd->add_option("ATTRIBUTES", args->attributes,

@@ -63,7 +63,8 @@ void add_view_command(CLI::App& app, Globals& globals) {
                   "Start of the range, inclusive (default: the beginning): ISO 8601, epoch "
                   "seconds, or relative (-1h, -7d, today)");
   cmd->add_option("--to", args->to, "End of the range, exclusive (default: now)");
-  cmd->add_option("--limit,-n", args->limit, "Activities per page, 1 to 10000")->capture_default_str();
+  cmd->add_option("--limit,-n", args->limit, "Activities per page, 1 to 10000")
+      ->capture_default_str();
   cmd->add_option("--order", args->order, "newest or oldest first")->capture_default_str();
   cmd->add_option("--cursor", args->cursor, "Continue after the page that printed this cursor");
   cmd->add_flag("--all", args->all, "Follow cursors to the end of the range");

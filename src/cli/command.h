@@ -4,7 +4,6 @@
 #define CCTV_CLI_COMMAND_H_
 
 #include <CLI/CLI.hpp>
-
 #include <string>
 
 namespace cctv::cli {

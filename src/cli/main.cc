@@ -1,6 +1,5 @@
 // The `cctv` command: record, view, import, export and manage tables.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 
 #include "cctv/cctv.h"

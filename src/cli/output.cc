@@ -113,9 +113,14 @@ void ViewPrinter::finish(const std::string& next_cursor) {
       write(end);
       return;
     }
-    case Format::kNdjson: break;
-    case Format::kTable: print_table(); break;
-    case Format::kCsv: print_csv(); break;
+    case Format::kNdjson:
+      break;
+    case Format::kTable:
+      print_table();
+      break;
+    case Format::kCsv:
+      print_csv();
+      break;
   }
   if (!next_cursor.empty()) {
     std::fprintf(stderr, "more activities: add --cursor %s (or --all)\n", next_cursor.c_str());

@@ -41,10 +41,12 @@ void Progress::update(std::uint64_t bytes, std::uint64_t items) {
 void Progress::draw(std::uint64_t bytes, std::uint64_t items) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  const auto rate = static_cast<std::uint64_t>(seconds > 0 ? static_cast<double>(items) / seconds : 0);
+  const auto rate =
+      static_cast<std::uint64_t>(seconds > 0 ? static_cast<double>(items) / seconds : 0);
   std::string line = "\r" + label_ + " ";
   if (total_bytes_ > 0) {
-    const double done = std::min(1.0, static_cast<double>(bytes) / static_cast<double>(total_bytes_));
+    const double done =
+        std::min(1.0, static_cast<double>(bytes) / static_cast<double>(total_bytes_));
     const int filled = static_cast<int>(done * kBarWidth);
     line += "[" + std::string(filled, '#') + std::string(kBarWidth - filled, ' ') + "] ";
     line += std::to_string(static_cast<int>(done * 100)) + "%  ";

@@ -30,8 +30,8 @@ std::string format_id(ActivityId id) {
 
 ActivityId parse_id(std::string_view text, std::string_view field) {
   if (text.size() != 16) {
-    throw InvalidArgument(std::string(field), "'" + std::string(text) +
-                                                  "' is not an activity id (16 hex digits)");
+    throw InvalidArgument(std::string(field),
+                          "'" + std::string(text) + "' is not an activity id (16 hex digits)");
   }
   ActivityId id = 0;
   for (char c : text) {
@@ -43,8 +43,8 @@ ActivityId parse_id(std::string_view text, std::string_view field) {
     } else if (c >= 'A' && c <= 'F') {
       digit = c - 'A' + 10;
     } else {
-      throw InvalidArgument(std::string(field), "'" + std::string(text) +
-                                                    "' is not an activity id (16 hex digits)");
+      throw InvalidArgument(std::string(field),
+                            "'" + std::string(text) + "' is not an activity id (16 hex digits)");
     }
     id = (id << 4) | static_cast<ActivityId>(digit);
   }

@@ -114,8 +114,8 @@ std::size_t encode_value(const Value& value, std::string& out, int depth) {
     case Value::Type::kString: {
       const std::string& s = value.as_string();
       if (auto bad = find_invalid_utf8(s); bad != std::string_view::npos) {
-        throw PathError{"", "string is not valid UTF-8 (bad byte at offset " +
-                                std::to_string(bad) + ")"};
+        throw PathError{
+            "", "string is not valid UTF-8 (bad byte at offset " + std::to_string(bad) + ")"};
       }
       out.push_back(kString);
       append_length_prefixed(out, s);
@@ -170,9 +170,12 @@ Value decode_value(std::string_view& in, int depth) {
   const char tag = in.front();
   in.remove_prefix(1);
   switch (tag) {
-    case kNull: return Value();
-    case kFalse: return Value(false);
-    case kTrue: return Value(true);
+    case kNull:
+      return Value();
+    case kFalse:
+      return Value(false);
+    case kTrue:
+      return Value(true);
     case kInt: {
       std::uint64_t v;
       if (!read_varint(in, v)) corrupt();
@@ -181,7 +184,8 @@ Value decode_value(std::string_view& in, int depth) {
     case kDouble: {
       if (in.size() < 8) corrupt();
       std::uint64_t bits = 0;
-      for (int i = 0; i < 8; ++i) bits |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
+      for (int i = 0; i < 8; ++i)
+        bits |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
       in.remove_prefix(8);
       return Value(std::bit_cast<double>(bits));
     }
@@ -198,8 +202,10 @@ Value decode_value(std::string_view& in, int depth) {
       for (std::uint64_t i = 0; i < count; ++i) list.push_back(decode_value(in, depth + 1));
       return Value(std::move(list));
     }
-    case kMap: return Value(decode_entries(in, depth + 1));
-    default: corrupt();
+    case kMap:
+      return Value(decode_entries(in, depth + 1));
+    default:
+      corrupt();
   }
 }
 

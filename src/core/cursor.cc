@@ -81,7 +81,8 @@ std::string encode_cursor(std::uint32_t fingerprint, Order order, Position last)
   raw.push_back(order == Order::kNewestFirst ? 'n' : 'o');
   append_be64(raw, static_cast<std::uint64_t>(last.time_us));
   append_be64(raw, last.id);
-  for (int shift = 24; shift >= 0; shift -= 8) raw.push_back(static_cast<char>(fingerprint >> shift));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    raw.push_back(static_cast<char>(fingerprint >> shift));
   return base64url(raw);
 }
 
@@ -93,15 +94,15 @@ Position decode_cursor(std::string_view cursor, std::uint32_t fingerprint, Order
   }
   const char want = order == Order::kNewestFirst ? 'n' : 'o';
   if (raw[1] != want) {
-    bad_cursor(std::string("was made for ") +
-               (raw[1] == 'n' ? "newest-first" : "oldest-first") +
+    bad_cursor(std::string("was made for ") + (raw[1] == 'n' ? "newest-first" : "oldest-first") +
                " order; use the same order for every page");
   }
   std::uint32_t stored = 0;
   for (int i = 0; i < 4; ++i) stored = (stored << 8) | static_cast<unsigned char>(raw[18 + i]);
   if (stored != fingerprint) {
-    bad_cursor("was made for another query (table, target or actor); use it only with the "
-               "query that returned it");
+    bad_cursor(
+        "was made for another query (table, target or actor); use it only with the "
+        "query that returned it");
   }
   return Position{static_cast<std::int64_t>(read_be64(raw.data() + 2)), read_be64(raw.data() + 10)};
 }

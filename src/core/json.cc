@@ -27,13 +27,20 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 void write_value(const Value& value, Writer& w) {
   switch (value.type()) {
-    case Value::Type::kNull: w.Null(); break;
-    case Value::Type::kBool: w.Bool(value.as_bool()); break;
-    case Value::Type::kInt: w.Int64(value.as_int()); break;
+    case Value::Type::kNull:
+      w.Null();
+      break;
+    case Value::Type::kBool:
+      w.Bool(value.as_bool());
+      break;
+    case Value::Type::kInt:
+      w.Int64(value.as_int());
+      break;
     case Value::Type::kDouble:
       // Not JSON; record_activity() refuses these, so only a hand-built
       // Value can get here.
-      if (!std::isfinite(value.as_double())) throw InvalidArgument("value", "NaN and infinity are not JSON");
+      if (!std::isfinite(value.as_double()))
+        throw InvalidArgument("value", "NaN and infinity are not JSON");
       w.Double(value.as_double());
       break;
     case Value::Type::kString: {
@@ -60,17 +67,22 @@ void write_value(const Value& value, Writer& w) {
 Value from_rapidjson(const rapidjson::Value& j, const std::string& field, int depth) {
   if (depth > kMaxJsonDepth) throw InvalidArgument(field, "nests deeper than 32 levels");
   switch (j.GetType()) {
-    case rapidjson::kNullType: return Value();
-    case rapidjson::kFalseType: return Value(false);
-    case rapidjson::kTrueType: return Value(true);
+    case rapidjson::kNullType:
+      return Value();
+    case rapidjson::kFalseType:
+      return Value(false);
+    case rapidjson::kTrueType:
+      return Value(true);
     case rapidjson::kNumberType:
       if (j.IsInt64()) return Value(j.GetInt64());
       if (j.IsUint64()) {
-        throw InvalidArgument(field, "integer " + std::to_string(j.GetUint64()) +
-                                         " is above the 64-bit signed maximum; send it as a string");
+        throw InvalidArgument(field,
+                              "integer " + std::to_string(j.GetUint64()) +
+                                  " is above the 64-bit signed maximum; send it as a string");
       }
       return Value(j.GetDouble());
-    case rapidjson::kStringType: return Value(std::string(j.GetString(), j.GetStringLength()));
+    case rapidjson::kStringType:
+      return Value(std::string(j.GetString(), j.GetStringLength()));
     case rapidjson::kArrayType: {
       List list;
       list.reserve(j.Size());
@@ -107,7 +119,8 @@ std::string string_field(const rapidjson::Value& v, const char* name) {
 }
 
 Timestamp time_field(const rapidjson::Value& v, Timestamp reference) {
-  if (v.IsString()) return parse_time(std::string_view(v.GetString(), v.GetStringLength()), reference);
+  if (v.IsString())
+    return parse_time(std::string_view(v.GetString(), v.GetStringLength()), reference);
   if (v.IsNumber()) {
     const double seconds = v.GetDouble();
     if (!(seconds >= 0 && seconds < 1e10)) {

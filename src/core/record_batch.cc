@@ -5,9 +5,9 @@ namespace cctv::core {
 void RecordBatch::append(std::uint32_t table, std::int64_t time_us, std::uint64_t id,
                          std::string_view actor, std::string_view target,
                          std::string_view attributes) {
-  entries_.push_back(Entry{time_us, id, data_.size(), table, static_cast<std::uint32_t>(actor.size()),
-                           static_cast<std::uint32_t>(target.size()),
-                           static_cast<std::uint32_t>(attributes.size())});
+  entries_.push_back(Entry{
+      time_us, id, data_.size(), table, static_cast<std::uint32_t>(actor.size()),
+      static_cast<std::uint32_t>(target.size()), static_cast<std::uint32_t>(attributes.size())});
   data_.append(actor);
   data_.append(target);
   data_.append(attributes);

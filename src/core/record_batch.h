@@ -17,8 +17,8 @@ namespace cctv::core {
 // One activity in a batch. The views point into the batch and stay valid
 // until the batch is cleared or appended to.
 struct RecordView {
-  std::uint32_t table;         // the store's table handle
-  std::int64_t time_us;        // microseconds since the epoch
+  std::uint32_t table;   // the store's table handle
+  std::int64_t time_us;  // microseconds since the epoch
   std::uint64_t id;
   std::string_view actor;
   std::string_view target;

@@ -1,4 +1,6 @@
 // Parsing and formatting of times (cctv/time.h).
+#include "cctv/time.h"
+
 #include <cctype>
 #include <charconv>
 #include <chrono>
@@ -7,7 +9,6 @@
 #include <string>
 
 #include "cctv/error.h"
-#include "cctv/time.h"
 
 namespace cctv {
 
@@ -135,7 +136,7 @@ std::optional<Timestamp> parse_epoch(std::string_view s, std::string_view field)
   }
   if (!in.done()) return std::nullopt;
   if (digits > 10) {
-    std::string hint = digits >= 12 && digits <= 13 ? " (epoch milliseconds? divide by 1000)"
+    std::string hint = digits >= 12 && digits <= 13   ? " (epoch milliseconds? divide by 1000)"
                        : digits >= 15 && digits <= 16 ? " (epoch microseconds? divide by 10^6)"
                                                       : "";
     fail(field, s, "is too large for epoch seconds" + hint);
@@ -174,7 +175,8 @@ std::optional<Timestamp> parse_iso(std::string_view s, std::string_view field) {
         fraction = *f;
       }
     }
-    if (*hour > 23 || *minute > 59 || second > 59) fail(field, s, "has an out-of-range time of day");
+    if (*hour > 23 || *minute > 59 || second > 59)
+      fail(field, s, "has an out-of-range time of day");
     micros = ((*hour * 60LL + *minute) * 60 + second) * kMicrosPerSecond + fraction;
     if (in.take('Z') || in.take('z')) {
       // UTC

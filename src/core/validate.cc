@@ -16,8 +16,8 @@ void check_key(std::string_view field, std::string_view key) {
     throw InvalidArgument(std::string(field), "must not be empty (1 to 1024 bytes of UTF-8)");
   }
   if (key.size() > kMaxKeyBytes) {
-    throw InvalidArgument(std::string(field), std::to_string(key.size()) +
-                                                  " bytes is over the limit of 1024 bytes");
+    throw InvalidArgument(std::string(field),
+                          std::to_string(key.size()) + " bytes is over the limit of 1024 bytes");
   }
   if (auto bad = find_invalid_utf8(key); bad != std::string_view::npos) {
     throw InvalidArgument(std::string(field),
@@ -41,8 +41,8 @@ void check_time(std::string_view field, Timestamp t) {
   }
 }
 
-void check_and_encode(std::string_view actor, std::string_view target,
-                      const Attributes& attributes, Timestamp time, std::string& encoded) {
+void check_and_encode(std::string_view actor, std::string_view target, const Attributes& attributes,
+                      Timestamp time, std::string& encoded) {
   check_key("actor", actor);
   check_key("target", target);
   check_time("time", time);

@@ -23,8 +23,8 @@ void check_time(std::string_view field, Timestamp t);
 // Validates one activity -- actor, target, time, attributes, item size --
 // and appends its encoded attributes (core/attribute_codec.h) to `encoded`.
 // Throws InvalidArgument naming the first field that breaks a rule.
-void check_and_encode(std::string_view actor, std::string_view target,
-                      const Attributes& attributes, Timestamp time, std::string& encoded);
+void check_and_encode(std::string_view actor, std::string_view target, const Attributes& attributes,
+                      Timestamp time, std::string& encoded);
 
 // Throws InvalidArgument unless `range` is non-empty. Returns it clamped to
 // [kMinTime, kMaxTime).

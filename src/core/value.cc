@@ -17,13 +17,20 @@ namespace {
 
 const char* Value::type_name(Type type) noexcept {
   switch (type) {
-    case Type::kNull: return "null";
-    case Type::kBool: return "bool";
-    case Type::kInt: return "integer";
-    case Type::kDouble: return "double";
-    case Type::kString: return "string";
-    case Type::kList: return "list";
-    case Type::kMap: return "map";
+    case Type::kNull:
+      return "null";
+    case Type::kBool:
+      return "bool";
+    case Type::kInt:
+      return "integer";
+    case Type::kDouble:
+      return "double";
+    case Type::kString:
+      return "string";
+    case Type::kList:
+      return "list";
+    case Type::kMap:
+      return "map";
   }
   return "unknown";
 }

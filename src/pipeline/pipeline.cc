@@ -45,7 +45,8 @@ void Pipeline::enqueue(std::uint32_t table, std::int64_t time_us, std::uint64_t 
   if (closing_) throw Error("the client is closed; open a new one to record");
   if (full(bytes)) {
     const auto deadline = std::chrono::steady_clock::now() + options_.enqueue_timeout;
-    const bool room = not_full_.wait_until(lock, deadline, [&] { return closing_ || !full(bytes); });
+    const bool room =
+        not_full_.wait_until(lock, deadline, [&] { return closing_ || !full(bytes); });
     if (closing_) throw Error("the client is closed; open a new one to record");
     if (!room) {
       throw Backpressure("the ingest queue stayed full for " +
@@ -73,8 +74,7 @@ void Pipeline::flush() {
   });
   if (written_ + abandoned_ < target) {
     throw StoreError("could not write " + std::to_string(target - written_ - abandoned_) +
-                     " queued activities: " + last_error_ +
-                     " (they stay queued and are retried)");
+                     " queued activities: " + last_error_ + " (they stay queued and are retried)");
   }
   if (abandoned_ > 0) {
     throw StoreError(std::to_string(abandoned_) + " activities were not written: " + last_error_);

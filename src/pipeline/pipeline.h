@@ -82,11 +82,11 @@ class Pipeline {
   const PipelineOptions options_;
 
   mutable std::mutex mu_;
-  std::condition_variable not_full_;   // producers wait for room
-  std::condition_variable has_work_;   // the writer waits for activities
-  std::condition_variable progress_;   // flush() waits for writes or failures
-  core::RecordBatch pending_;          // gathering
-  core::RecordBatch writing_;          // owned by the writer while it writes
+  std::condition_variable not_full_;  // producers wait for room
+  std::condition_variable has_work_;  // the writer waits for activities
+  std::condition_variable progress_;  // flush() waits for writes or failures
+  core::RecordBatch pending_;         // gathering
+  core::RecordBatch writing_;         // owned by the writer while it writes
   bool writer_idle_ = false;
   bool closing_ = false;
   std::chrono::steady_clock::time_point close_deadline_;

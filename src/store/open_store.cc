@@ -24,13 +24,14 @@ std::unique_ptr<Store> open_store(std::string_view uri, const OpenOptions& optio
     // rocksdb:PATH, also written rocksdb://PATH.
     if (rest.starts_with("//")) rest.remove_prefix(2);
     if (rest.empty()) {
-      throw InvalidArgument("store URI", "'" + std::string(uri) + "' names no directory; " + kForms);
+      throw InvalidArgument("store URI",
+                            "'" + std::string(uri) + "' names no directory; " + kForms);
     }
     return embedded::RocksStore::open(std::string(rest), std::string(uri), options.read_only);
   }
   if (scheme == "dynamodb") {
-    throw InvalidArgument("store URI", "'" + std::string(uri) +
-                                           "': this build has no DynamoDB store yet; " + kForms);
+    throw InvalidArgument(
+        "store URI", "'" + std::string(uri) + "': this build has no DynamoDB store yet; " + kForms);
   }
   throw InvalidArgument("store URI", "'" + std::string(uri) + "' has the unknown scheme '" +
                                          std::string(scheme) + "'; " + kForms);

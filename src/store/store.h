@@ -33,9 +33,9 @@ enum class Index { kTarget, kActor };
 struct Query {
   TableHandle table;
   Index index;
-  std::string_view key;       // the target or the actor
-  std::int64_t from_us;       // inclusive
-  std::int64_t to_us;         // exclusive
+  std::string_view key;  // the target or the actor
+  std::int64_t from_us;  // inclusive
+  std::int64_t to_us;    // exclusive
   Order order;
   std::size_t limit;
   // Continue strictly after this position (in `order`), if set.

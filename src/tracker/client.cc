@@ -40,7 +40,8 @@ Client Client::open(std::string_view uri, const ClientOptions& options) {
   store::OpenOptions open_options;
   open_options.read_only = options.read_only;
   auto store = store::open_store(uri, open_options);
-  return Client(std::make_shared<internal::ClientState>(std::string(uri), options, std::move(store)));
+  return Client(
+      std::make_shared<internal::ClientState>(std::string(uri), options, std::move(store)));
 }
 
 Tracker Client::tracker(std::string_view table) {

@@ -29,9 +29,7 @@ ClientState::~ClientState() {
   }
 }
 
-void ClientState::throw_closed() const {
-  throw Error("the client for " + uri_ + " is closed");
-}
+void ClientState::throw_closed() const { throw Error("the client for " + uri_ + " is closed"); }
 
 pipeline::Pipeline& ClientState::pipeline() {
   if (!pipeline_) {

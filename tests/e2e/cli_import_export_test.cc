@@ -68,7 +68,8 @@ TEST_F(CliTest, ExportByTargetActorAndRange) {
   ok({"import", "events", "-"}, sample_ndjson(500));
   const std::string all = ok({"export", "events"});
   std::size_t on_target = 0, by_actor = 0, in_range = 0;
-  const Timestamp from = parse_time("2026-11-01T10:00:20Z"), to = parse_time("2026-11-01T10:00:40Z");
+  const Timestamp from = parse_time("2026-11-01T10:00:20Z"),
+                  to = parse_time("2026-11-01T10:00:40Z");
   for (const auto& line : lines(all)) {
     const Activity a = activity_from_json(line);
     on_target += a.target == "/store/products/3";
@@ -86,24 +87,32 @@ TEST_F(CliTest, ExportByTargetActorAndRange) {
 }
 
 TEST_F(CliTest, ImportReportsBadLinesAndKeepsEveryGoodOne) {
-  const std::string input =
-      R"({"actor":"bob","target":"/a"})" "\n"
-      "\n"  // blank lines are skipped, not errors
-      R"({"actor":"","target":"/b"})" "\n"
-      R"({"actor":"bob","target":"/c","attributes":{"timestamp":1}})" "\n"
-      "this is not json\n"
-      R"({"actor":"bob","target":"/d","time":"2026-11-01T10:00:00Z"})" "\r\n"
-      R"({"actor":"bob","target":"/e","browser":"Chrome"})" "\n"
-      R"({"actor":"bob","target":"/f","time":"whenever"})" "\n"
-      R"({"actor":"bob","target":"/g","id":"00000000000000zz"})" "\n"
-      R"({"actor":"bob","target":"/h"})";  // no final newline
+  const std::string input = R"({"actor":"bob","target":"/a"})"
+                            "\n"
+                            "\n"  // blank lines are skipped, not errors
+                            R"({"actor":"","target":"/b"})"
+                            "\n"
+                            R"({"actor":"bob","target":"/c","attributes":{"timestamp":1}})"
+                            "\n"
+                            "this is not json\n"
+                            R"({"actor":"bob","target":"/d","time":"2026-11-01T10:00:00Z"})"
+                            "\r\n"
+                            R"({"actor":"bob","target":"/e","browser":"Chrome"})"
+                            "\n"
+                            R"({"actor":"bob","target":"/f","time":"whenever"})"
+                            "\n"
+                            R"({"actor":"bob","target":"/g","id":"00000000000000zz"})"
+                            "\n"
+                            R"({"actor":"bob","target":"/h"})";  // no final newline
   const RunResult r = cctv({"import", "events", "-"}, input);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "imported 3 activities into events, rejected 6\n");
   EXPECT_NE(r.err.find("line 3: actor: must not be empty"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("line 4: attribute 'timestamp': is a reserved name"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("line 4: attribute 'timestamp': is a reserved name"), std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("line 5: activity: is not valid JSON"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("line 7: field 'browser': is not part of an activity"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("line 7: field 'browser': is not part of an activity"), std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("line 8: time: 'whenever' is not a time"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("line 9: id:"), std::string::npos) << r.err;
   const auto exported = lines(ok({"export", "events"}));
@@ -115,7 +124,10 @@ TEST_F(CliTest, ImportReportsBadLinesAndKeepsEveryGoodOne) {
 
 TEST_F(CliTest, ImportOfAnOversizedItemIsRejectedByLine) {
   const std::string big(410 * 1024, 'x');
-  const std::string input = R"({"actor":"bob","target":"/ok"})" "\n" R"({"actor":"bob","target":"/big","attributes":{"blob":")" + big + "\"}}\n";
+  const std::string input = R"({"actor":"bob","target":"/ok"})"
+                            "\n"
+                            R"({"actor":"bob","target":"/big","attributes":{"blob":")" +
+                            big + "\"}}\n";
   const RunResult r = cctv({"import", "events", "-"}, input);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("line 2: activity: is 419"), std::string::npos) << r.err.substr(0, 300);
@@ -149,7 +161,8 @@ TEST_F(CliTest, ImportShowsProgressOnlyOnATerminal) {
   {
     std::ofstream out(file);
     for (int i = 0; i < 200'000; ++i) {
-      out << R"({"actor":"u)" << i % 1000 << R"(","target":"/p)" << i % 100 << R"("})" << "\n";
+      out << R"({"actor":"u)" << i % 1000 << R"(","target":"/p)" << i % 100 << R"("})"
+          << "\n";
     }
   }
   RunOptions options;

@@ -1,17 +1,19 @@
 // The `cctv` command, run as a user runs it.
+#include "e2e/cli.h"
+
 #include <gtest/gtest.h>
 
 #include <regex>
 
 #include "cctv/json.h"
-#include "e2e/cli.h"
 
 namespace cctv::testing {
 namespace {
 
 TEST_F(CliTest, OriginalReadmeExample) {
-  const std::string id = ok({"record", "store-pageviews", "bob", "/store/products/organic-goji-berries",
-                             "customer_status=VIP", "referred_by=AdWords", "browser=Chrome"});
+  const std::string id =
+      ok({"record", "store-pageviews", "bob", "/store/products/organic-goji-berries",
+          "customer_status=VIP", "referred_by=AdWords", "browser=Chrome"});
   EXPECT_TRUE(std::regex_match(id, std::regex("[0-9a-f]{16}\n"))) << id;
   const std::string out = ok({"view", "store-pageviews", "--target",
                               "/store/products/organic-goji-berries", "--format", "ndjson"});
@@ -19,8 +21,9 @@ TEST_F(CliTest, OriginalReadmeExample) {
   const Activity a = activity_from_json(lines(out)[0]);
   EXPECT_EQ(a.actor, "bob");
   EXPECT_EQ(format_id(a.id) + "\n", id);
-  EXPECT_EQ(a.attributes,
-            (Attributes{{"customer_status", "VIP"}, {"referred_by", "AdWords"}, {"browser", "Chrome"}}));
+  EXPECT_EQ(
+      a.attributes,
+      (Attributes{{"customer_status", "VIP"}, {"referred_by", "AdWords"}, {"browser", "Chrome"}}));
   // And for people: an aligned table with the attributes as columns.
   const auto table = lines(ok({"view", "store-pageviews", "--actor", "bob"}));
   ASSERT_EQ(table.size(), 2u);
@@ -34,7 +37,8 @@ TEST_F(CliTest, AttributeValuesAreTypedOrExplicitJson) {
   ok({"record", "events", "bob", "/x", "n=3", "price=9.5", "ok=true", "gone=null", "zip=01234",
       "word=hello", "spaced= 5", "eq=a=b", "neg=-2", "list:=[1,\"a\"]", "obj:={\"k\":1.0}",
       "str:=\"42\"", "--time", "2026-11-01T10:00:00Z"});
-  const Activity a = activity_from_json(lines(ok({"view", "events", "-t", "/x", "-f", "ndjson"}))[0]);
+  const Activity a =
+      activity_from_json(lines(ok({"view", "events", "-t", "/x", "-f", "ndjson"}))[0]);
   EXPECT_EQ(a.attributes, (Attributes{{"n", 3},
                                       {"price", 9.5},
                                       {"ok", true},
@@ -87,16 +91,19 @@ TEST_F(CliTest, JsonFormatAndCursorPaging) {
   const Value second = value_from_json(
       ok({"view", "events", "-t", "/p", "--limit", "10", "-f", "json", "--cursor", cursor}));
   EXPECT_EQ(second.find("activities")->as_list()[0].find("actor")->as_string(), "u14");
-  const Value third = value_from_json(ok({"view", "events", "-t", "/p", "--limit", "10", "-f", "json",
-                                          "--cursor", second.find("next_cursor")->as_string()}));
+  const Value third =
+      value_from_json(ok({"view", "events", "-t", "/p", "--limit", "10", "-f", "json", "--cursor",
+                          second.find("next_cursor")->as_string()}));
   EXPECT_EQ(third.find("activities")->as_list().size(), 5u);
   EXPECT_TRUE(third.find("next_cursor")->is_null());
 
   // --all follows the cursors itself.
-  const Value all = value_from_json(ok({"view", "events", "-t", "/p", "--limit", "7", "--all", "-f", "json"}));
+  const Value all =
+      value_from_json(ok({"view", "events", "-t", "/p", "--limit", "7", "--all", "-f", "json"}));
   EXPECT_EQ(all.find("activities")->as_list().size(), 25u);
   EXPECT_TRUE(all.find("next_cursor")->is_null());
-  EXPECT_EQ(lines(ok({"view", "events", "-t", "/p", "-n", "3", "--all", "-f", "ndjson"})).size(), 25u);
+  EXPECT_EQ(lines(ok({"view", "events", "-t", "/p", "-n", "3", "--all", "-f", "ndjson"})).size(),
+            25u);
 
   // Table output tells a person how to get the next page.
   const RunResult r = cctv({"view", "events", "-t", "/p", "--limit", "10"});
@@ -108,7 +115,8 @@ TEST_F(CliTest, JsonFormatAndCursorPaging) {
 }
 
 TEST_F(CliTest, CsvFormat) {
-  ok({"record", "events", "bob", "/x", "note=a, \"quoted\" note", "n=1", "--time", "2026-11-01T10:00:00Z"});
+  ok({"record", "events", "bob", "/x", "note=a, \"quoted\" note", "n=1", "--time",
+      "2026-11-01T10:00:00Z"});
   const auto csv = lines(ok({"view", "events", "-t", "/x", "-f", "csv"}));
   ASSERT_EQ(csv.size(), 2u);
   EXPECT_EQ(csv[0], "time,actor,target,id,note,n\r");
@@ -124,7 +132,8 @@ TEST_F(CliTest, TablesCommands) {
   EXPECT_NE(again.err.find("already exists"), std::string::npos);
   ok({"record", "store-pageviews", "bob", "/store"});
   EXPECT_EQ(ok({"tables"}), "logins\nstore-pageviews\n");
-  EXPECT_EQ(ok({"tables", "list", "--format", "json"}), "{\"tables\":[\"logins\",\"store-pageviews\"]}\n");
+  EXPECT_EQ(ok({"tables", "list", "--format", "json"}),
+            "{\"tables\":[\"logins\",\"store-pageviews\"]}\n");
   const std::string described = ok({"tables", "describe", "store-pageviews"});
   EXPECT_NE(described.find("store-pageviews"), std::string::npos);
   EXPECT_NE(described.find("by target, by actor"), std::string::npos);
@@ -167,21 +176,29 @@ TEST_F(CliTest, BadInputGetsAOneLineErrorAndWritesNothing) {
       {{"record", "bad table", "bob", "/x"}, 2, "table name"},
       {{"record", "events", "", "/x"}, 2, "actor: must not be empty"},
       {{"record", "events", "bob", ""}, 2, "target: must not be empty"},
-      {{"record", "events", "bob", std::string(1025, 'x')}, 2, "target: 1025 bytes is over the limit of 1024"},
+      {{"record", "events", "bob", std::string(1025, 'x')},
+       2,
+       "target: 1025 bytes is over the limit of 1024"},
       {{"record", "events", "bob\xff", "/x"}, 2, "actor: is not valid UTF-8"},
-      {{"record", "events", "bob", "/x", "timestamp=1"}, 2, "attribute 'timestamp': is a reserved name"},
+      {{"record", "events", "bob", "/x", "timestamp=1"},
+       2,
+       "attribute 'timestamp': is a reserved name"},
       {{"record", "events", "bob", "/x", "id=1"}, 2, "attribute 'id': is a reserved name"},
       {{"record", "events", "bob", "/x", "expires_at=1"}, 2, "attribute 'expires_at'"},
       {{"record", "events", "bob", "/x", "a=1", "a=2"}, 2, "attribute 'a': appears more than once"},
       {{"record", "events", "bob", "/x", "novalue"}, 2, "must be KEY=VALUE or KEY:=JSON"},
       {{"record", "events", "bob", "/x", "j:={bad"}, 2, "attribute 'j': is not valid JSON"},
-      {{"record", "events", "bob", "/x", "--time", "soonish"}, 2, "--time: 'soonish' is not a time"},
+      {{"record", "events", "bob", "/x", "--time", "soonish"},
+       2,
+       "--time: 'soonish' is not a time"},
       {{"record", "events", "bob", "/x", "--time", "1411702475000"}, 2, "epoch milliseconds"},
       {{"record", "events", "bob", "/x", "--time", "1960-01-01"}, 2, "outside the times"},
       {{"view", "events"}, 2, "give exactly one of --target T or --actor A"},
       {{"view", "events", "-t", "/x", "--limit", "0"}, 2, "limit: must be 1 to 10000"},
       {{"view", "events", "-t", "/x", "--limit", "10001"}, 2, "limit: must be 1 to 10000"},
-      {{"view", "events", "-t", "/x", "--order", "random"}, 2, "--order: 'random' must be newest or oldest"},
+      {{"view", "events", "-t", "/x", "--order", "random"},
+       2,
+       "--order: 'random' must be newest or oldest"},
       {{"view", "events", "-t", "/x", "--format", "xml"}, 2, "--format: 'xml' must be table"},
       {{"view", "events", "-t", "/x", "--cursor", "zzz"}, 2, "cursor: 'zzz' is not a cursor"},
       {{"view", "events", "-t", "/x", "--from", "-1h", "--to", "-2h"}, 2, "is not before --to"},

@@ -1,10 +1,9 @@
 // A writer killed with SIGKILL loses nothing it had flushed, and leaves a
 // store that opens cleanly.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <set>
 #include <thread>

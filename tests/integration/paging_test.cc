@@ -27,7 +27,8 @@ std::vector<Activity> all_pages(const Tracker& t, bool by_actor, const std::stri
   options.order = order;
   std::size_t count = 0;
   for (;;) {
-    Page page = by_actor ? t.view_actor_activity(key, {}, options) : t.view_activity(key, {}, options);
+    Page page =
+        by_actor ? t.view_actor_activity(key, {}, options) : t.view_activity(key, {}, options);
     ++count;
     EXPECT_LE(page.activities.size(), limit);
     out.insert(out.end(), page.activities.begin(), page.activities.end());
@@ -95,8 +96,9 @@ TEST_F(PagingTest, OddPageSizes) {
   expect_each_once_in_order(all_pages(*tracker_, false, "/store", 999, Order::kNewestFirst, &pages),
                             Order::kNewestFirst);
   EXPECT_EQ(pages, 26u);
-  expect_each_once_in_order(all_pages(*tracker_, false, "/store", 10'000, Order::kOldestFirst, &pages),
-                            Order::kOldestFirst);
+  expect_each_once_in_order(
+      all_pages(*tracker_, false, "/store", 10'000, Order::kOldestFirst, &pages),
+      Order::kOldestFirst);
   EXPECT_EQ(pages, 3u);
 }
 
@@ -124,7 +126,8 @@ TEST_F(PagingTest, NewActivitiesBetweenPagesNeitherOverlapNorSkip) {
     }
     expect_each_once_in_order(original, order);
     for (std::size_t k = 1; k < got.size(); ++k) {
-      ASSERT_TRUE(order == Order::kNewestFirst ? before(got[k], got[k - 1]) : before(got[k - 1], got[k]));
+      ASSERT_TRUE(order == Order::kNewestFirst ? before(got[k], got[k - 1])
+                                               : before(got[k - 1], got[k]));
     }
   }
 }

@@ -72,7 +72,8 @@ TEST(Tables, CreateTablesOffRefusesMissingTables) {
     client.tracker("events");
     FAIL();
   } catch (const NotFound& e) {
-    EXPECT_NE(std::string(e.what()).find("cctv tables create events"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("cctv tables create events"), std::string::npos)
+        << e.what();
   }
   client.create_table("events");
   EXPECT_NO_THROW(client.tracker("events"));

@@ -38,8 +38,9 @@ TEST(Tracker, OriginalReadmeExample) {
   EXPECT_EQ(a.target, "/store/products/organic-goji-berries");
   EXPECT_EQ(a.time, when);
   EXPECT_EQ(a.id, id);
-  EXPECT_EQ(a.attributes,
-            (Attributes{{"customer_status", "VIP"}, {"referred_by", "AdWords"}, {"browser", "Chrome"}}));
+  EXPECT_EQ(
+      a.attributes,
+      (Attributes{{"customer_status", "VIP"}, {"referred_by", "AdWords"}, {"browser", "Chrome"}}));
   EXPECT_TRUE(page.next_cursor.empty());
 
   const Page by_bob = pageviews.view_actor_activity("bob");
@@ -50,8 +51,13 @@ TEST(Tracker, OriginalReadmeExample) {
 TEST(Tracker, AttributesRoundTripExactlyAcrossReopen) {
   testing::TempDir dir;
   const Attributes attributes = {
-      {"s", "caf\xc3\xa9"}, {"i", INT64_MIN}, {"d", 1.0},   {"neg0", -0.0},
-      {"b", false},         {"n", nullptr},   {"l", List{1, "x", List{}}},
+      {"s", "caf\xc3\xa9"},
+      {"i", INT64_MIN},
+      {"d", 1.0},
+      {"neg0", -0.0},
+      {"b", false},
+      {"n", nullptr},
+      {"l", List{1, "x", List{}}},
       {"m", Map{{"z", 1}, {"a", Map{{"deep", true}}}}},
   };
   {
@@ -145,8 +151,11 @@ TEST(Tracker, ForEachActivityMatchesBruteForce) {
   std::mt19937 rng(3);
   std::vector<Activity> recorded;
   for (int i = 0; i < 3000; ++i) {
-    Activity a{"u" + std::to_string(rng() % 50), "/t" + std::to_string(rng() % 40),
-               kT0 + seconds(rng() % 1000), kNoId, {}};
+    Activity a{"u" + std::to_string(rng() % 50),
+               "/t" + std::to_string(rng() % 40),
+               kT0 + seconds(rng() % 1000),
+               kNoId,
+               {}};
     a.id = t.record(a);
     recorded.push_back(a);
   }
@@ -197,12 +206,18 @@ TEST(Tracker, BadInputIsRefusedAndNothingIsWritten) {
   expect_invalid([&] { t.record_activity("bob\xff", "/x"); }, "actor");
   expect_invalid([&] { t.record_activity("bob", "/x\xc0\xaf"); }, "target");
   for (const char* reserved : {"actor", "target", "timestamp", "id", "expires_at"}) {
-    expect_invalid([&] { t.record_activity("bob", "/x", {{reserved, 1}}); },
-                   std::string("attribute '") + reserved + "'");
+    expect_invalid(
+        [&] {
+          t.record_activity("bob", "/x", {{reserved, 1}});
+        },
+        std::string("attribute '") + reserved + "'");
   }
   expect_invalid([&] { t.record_activity("bob", "/x", {{"a", 1}, {"a", 2}}); }, "attribute 'a'");
-  expect_invalid([&] { t.record_activity("bob", "/x", {{"big", std::string(400 * 1024, 'x')}}); },
-                 "activity");
+  expect_invalid(
+      [&] {
+        t.record_activity("bob", "/x", {{"big", std::string(400 * 1024, 'x')}});
+      },
+      "activity");
   expect_invalid([&] { t.record_activity("bob", "/x", {}, kMaxTime); }, "time");
   expect_invalid([&] { t.record_activity("bob", "/x", {}, kMinTime - Microseconds(1)); }, "time");
   expect_invalid([&] { client.tracker("no"); }, "table name");
@@ -236,7 +251,8 @@ TEST(Tracker, DataSurvivesCloseAndReopen) {
   {
     Client client = Client::open(dir.store());
     Tracker t = client.tracker("events");
-    for (int i = 0; i < 1000; ++i) ids.push_back(t.record_activity("bob", "/x", {{"i", i}}, kT0 + seconds(i)));
+    for (int i = 0; i < 1000; ++i)
+      ids.push_back(t.record_activity("bob", "/x", {{"i", i}}, kT0 + seconds(i)));
     client.close();
     EXPECT_THROW(t.record_activity("bob", "/x"), Error);
     EXPECT_THROW(t.view_activity("/x"), Error);
@@ -279,7 +295,8 @@ TEST(Tracker, ReadOnlyClientWorksBesideAWriter) {
     Client::open(dir.store());
     FAIL() << "two writers opened one store";
   } catch (const StoreError& e) {
-    EXPECT_NE(std::string(e.what()).find("already open for writing"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("already open for writing"), std::string::npos)
+        << e.what();
   }
   // ...but a reader opens and sees what was flushed.
   ClientOptions read_only;

@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
   const int count = std::atoi(argv[2]);
   cctv::Client client = cctv::Client::open(argv[1]);
   cctv::Tracker t = client.tracker("events");
-  for (int i = 0; i < count; ++i) t.record_activity("writer", "/t" + std::to_string(i % 10), {{"i", i}});
+  for (int i = 0; i < count; ++i)
+    t.record_activity("writer", "/t" + std::to_string(i % 10), {{"i", i}});
   t.flush();
   std::printf("flushed\n");
   std::fflush(stdout);

@@ -16,10 +16,12 @@ namespace cctv::testing {
 
 RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
   int in[2], out[2], err[2];
-  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
+    throw std::runtime_error("pipe failed");
   if (options.stderr_is_terminal) {
     // err[0] is the terminal's master side, err[1] the program's side.
-    if (openpty(&err[0], &err[1], nullptr, nullptr, nullptr) != 0) throw std::runtime_error("openpty failed");
+    if (openpty(&err[0], &err[1], nullptr, nullptr, nullptr) != 0)
+      throw std::runtime_error("openpty failed");
     fcntl(err[0], F_SETFD, FD_CLOEXEC);
     fcntl(err[1], F_SETFD, FD_CLOEXEC);
   } else if (pipe2(err, O_CLOEXEC) != 0) {
@@ -32,7 +34,8 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
     dup2(in[0], 0);
     dup2(out[1], 1);
     dup2(err[1], 2);
-    if (!options.working_directory.empty() && chdir(options.working_directory.c_str()) != 0) _exit(127);
+    if (!options.working_directory.empty() && chdir(options.working_directory.c_str()) != 0)
+      _exit(127);
     for (const auto& entry : options.environment) putenv(const_cast<char*>(entry.c_str()));
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));

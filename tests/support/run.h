@@ -14,10 +14,10 @@ struct RunResult {
 };
 
 struct RunOptions {
-  std::string stdin_data;                 // fed to the program's standard input
-  std::vector<std::string> environment;   // extra NAME=VALUE entries
-  std::string working_directory;          // default: inherit
-  bool stderr_is_terminal = false;        // give the program a pseudo-terminal as stderr
+  std::string stdin_data;                // fed to the program's standard input
+  std::vector<std::string> environment;  // extra NAME=VALUE entries
+  std::string working_directory;         // default: inherit
+  bool stderr_is_terminal = false;       // give the program a pseudo-terminal as stderr
 };
 
 // Runs `argv` (argv[0] is a path) and waits for it.

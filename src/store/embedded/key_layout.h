@@ -1,6 +1,7 @@
 // How the embedded store lays activities out in RocksDB.
 //
-// Each table has two column families, `<table>#target` and `<table>#actor`. In both, an activity's key is
+// Each table has two column families, `<table>#target` and `<table>#actor`. In both, an activity's
+// key is
 //
 //   varint(len(k)) k  big-endian u64 time_us  big-endian u64 id
 //

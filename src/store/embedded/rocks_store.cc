@@ -54,7 +54,8 @@ Activity decode(const rocksdb::Slice& key, const rocksdb::Slice& value, Index in
   std::string_view attributes;
   if (!parse_index_key(std::string_view(key.data(), key.size()), k) ||
       !parse_stored_value(std::string_view(value.data(), value.size()), other, attributes)) {
-    throw StoreError("corrupt activity record in " + location + "; restore the data directory from a backup");
+    throw StoreError("corrupt activity record in " + location +
+                     "; restore the data directory from a backup");
   }
   Activity a;
   if (index == Index::kTarget) {
@@ -151,7 +152,8 @@ void RocksStore::load_tables(const std::vector<rocksdb::ColumnFamilyHandle*>& ha
       try {
         const Value parsed = value_from_json(meta);
         const Value* created = parsed.find("created");
-        if (created != nullptr && created->is_string()) table.created = parse_time(created->as_string());
+        if (created != nullptr && created->is_string())
+          table.created = parse_time(created->as_string());
       } catch (const InvalidArgument&) {
         // Unreadable metadata only costs the creation time.
       }
@@ -162,7 +164,8 @@ void RocksStore::load_tables(const std::vector<rocksdb::ColumnFamilyHandle*>& ha
     }
     if (table.by_actor == nullptr && !read_only_) {
       rocksdb::ColumnFamilyHandle* actor = nullptr;
-      auto status = db_->CreateColumnFamily(family_options_, table.name + std::string(kActorSuffix), &actor);
+      auto status =
+          db_->CreateColumnFamily(family_options_, table.name + std::string(kActorSuffix), &actor);
       if (!status.ok()) fail("repair the actor index", status);
       table.by_actor = actor;
     }
@@ -234,7 +237,8 @@ void RocksStore::create_families_locked(Table& table) {
 const RocksStore::Table& RocksStore::live_table_locked(TableHandle handle) const {
   const Table& table = tables_.at(handle);
   if (!table.live()) {
-    throw NotFound("table '" + table.name + "' does not exist in " + location_ + " (it was dropped)");
+    throw NotFound("table '" + table.name + "' does not exist in " + location_ +
+                   " (it was dropped)");
   }
   return table;
 }
@@ -284,8 +288,10 @@ TableInfo RocksStore::describe_table(std::string_view name) {
   }
   for (auto* family : {table.by_target, table.by_actor}) {
     if (family == nullptr) continue;
-    if (db_->GetIntProperty(family, "rocksdb.total-sst-files-size", &value)) info.approximate_bytes += value;
-    if (db_->GetIntProperty(family, "rocksdb.cur-size-all-mem-tables", &value)) info.approximate_bytes += value;
+    if (db_->GetIntProperty(family, "rocksdb.total-sst-files-size", &value))
+      info.approximate_bytes += value;
+    if (db_->GetIntProperty(family, "rocksdb.cur-size-all-mem-tables", &value))
+      info.approximate_bytes += value;
   }
   return info;
 }

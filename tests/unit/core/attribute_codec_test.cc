@@ -76,9 +76,11 @@ TEST(AttributeCodec, NamesThePathOfTheBadValue) {
   EXPECT_EQ(error_of({{"", 1}}), "attributes: names must not be empty");
   EXPECT_EQ(error_of({{"price", std::nan("")}}),
             "attribute 'price': NaN and infinity cannot be stored (not JSON)");
-  EXPECT_EQ(error_of({{"cart", Map{{"items", List{1, 2, std::numeric_limits<double>::infinity()}}}}}),
-            "attribute 'cart.items[2]': NaN and infinity cannot be stored (not JSON)");
-  EXPECT_EQ(error_of({{"s", "\xff"}}), "attribute 's': string is not valid UTF-8 (bad byte at offset 0)");
+  EXPECT_EQ(
+      error_of({{"cart", Map{{"items", List{1, 2, std::numeric_limits<double>::infinity()}}}}}),
+      "attribute 'cart.items[2]': NaN and infinity cannot be stored (not JSON)");
+  EXPECT_EQ(error_of({{"s", "\xff"}}),
+            "attribute 's': string is not valid UTF-8 (bad byte at offset 0)");
   EXPECT_EQ(error_of({{"m", Map{{"\xff", 1}}}}), "attribute 'm.\xff': name is not valid UTF-8");
 }
 

@@ -11,9 +11,9 @@ TEST(Cursor, RoundTrips) {
   const std::uint32_t fp = query_fingerprint("store-pageviews", 't', "/store");
   const Position p{1411702475123456, 0xfedcba9876543210ULL};
   const std::string cursor = encode_cursor(fp, Order::kNewestFirst, p);
-  EXPECT_EQ(cursor.find_first_not_of(
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
-            std::string::npos)
+  EXPECT_EQ(
+      cursor.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+      std::string::npos)
       << "cursor must be URL-safe: " << cursor;
   const Position q = decode_cursor(cursor, fp, Order::kNewestFirst);
   EXPECT_EQ(q.time_us, p.time_us);

@@ -18,9 +18,10 @@ TEST(ActivityJson, ExactShape) {
   a.time = parse_time("2026-11-01T10:00:00Z");
   a.id = 0x00c0ffee00c0ffeeULL;
   a.attributes = {{"browser", "Chrome"}, {"n", 2}, {"x", 1.0}, {"tags", List{"a"}}};
-  EXPECT_EQ(to_json(a),
-            R"({"actor":"bob","target":"/store","time":"2026-11-01T10:00:00.000000Z",)"
-            R"("id":"00c0ffee00c0ffee","attributes":{"browser":"Chrome","n":2,"x":1.0,"tags":["a"]}})");
+  EXPECT_EQ(
+      to_json(a),
+      R"({"actor":"bob","target":"/store","time":"2026-11-01T10:00:00.000000Z",)"
+      R"("id":"00c0ffee00c0ffee","attributes":{"browser":"Chrome","n":2,"x":1.0,"tags":["a"]}})");
 }
 
 TEST(ActivityJson, FormatParseFormatIsIdentical) {
@@ -29,9 +30,10 @@ TEST(ActivityJson, FormatParseFormatIsIdentical) {
   a.target = "/caf\xc3\xa9\t\\";
   a.time = parse_time("2026-11-01T10:00:00.000001Z");
   a.id = 1;
-  a.attributes = {{"tenth", 0.1},   {"third", 1.0 / 3},   {"big", 1e300},
-                  {"neg0", -0.0},   {"min", INT64_MIN},  {"ctl", std::string("\x01\x1f", 2)},
-                  {"nul", nullptr}, {"nested", Map{{"l", List{List{}, Map{}}}}}};
+  a.attributes = {{"tenth", 0.1},     {"third", 1.0 / 3},
+                  {"big", 1e300},     {"neg0", -0.0},
+                  {"min", INT64_MIN}, {"ctl", std::string("\x01\x1f", 2)},
+                  {"nul", nullptr},   {"nested", Map{{"l", List{List{}, Map{}}}}}};
   const std::string once = to_json(a);
   const Activity parsed = activity_from_json(once, kReference);
   EXPECT_EQ(parsed, a);
@@ -44,11 +46,14 @@ TEST(ActivityJson, OptionalFields) {
   EXPECT_EQ(a.time, kReference);
   EXPECT_EQ(a.id, kNoId);
   EXPECT_TRUE(a.attributes.empty());
-  const Activity b = activity_from_json(R"({"actor":"bob","target":"/s","time":1411702475,"attributes":null})", kReference);
+  const Activity b = activity_from_json(
+      R"({"actor":"bob","target":"/s","time":1411702475,"attributes":null})", kReference);
   EXPECT_EQ(b.time, Timestamp(std::chrono::seconds(1411702475)));
-  const Activity c = activity_from_json(R"({"actor":"bob","target":"/s","time":"-1h"})", kReference);
+  const Activity c =
+      activity_from_json(R"({"actor":"bob","target":"/s","time":"-1h"})", kReference);
   EXPECT_EQ(c.time, kReference - std::chrono::hours(1));
-  const Activity d = activity_from_json(R"({"actor":"b","target":"/s","time":1411702475.5})", kReference);
+  const Activity d =
+      activity_from_json(R"({"actor":"b","target":"/s","time":1411702475.5})", kReference);
   EXPECT_EQ(d.time, Timestamp(std::chrono::seconds(1411702475)) + Microseconds(500000));
 }
 
@@ -85,7 +90,8 @@ TEST(ValueJson, TypesSurvive) {
   EXPECT_TRUE(value_from_json("1e2").is_double());
   EXPECT_EQ(value_from_json("-9223372036854775808").as_int(), INT64_MIN);
   EXPECT_THROW(value_from_json("9223372036854775808"), InvalidArgument);
-  EXPECT_EQ(to_json(value_from_json(R"({"b":[true,null,"x"],"a":{}})")), R"({"b":[true,null,"x"],"a":{}})");
+  EXPECT_EQ(to_json(value_from_json(R"({"b":[true,null,"x"],"a":{}})")),
+            R"({"b":[true,null,"x"],"a":{}})");
 }
 
 TEST(ValueJson, HostileNestingIsAnErrorNotACrash) {

@@ -1,7 +1,8 @@
+#include "cctv/time.h"
+
 #include <gtest/gtest.h>
 
 #include "cctv/error.h"
-#include "cctv/time.h"
 
 namespace cctv {
 namespace {
@@ -94,7 +95,8 @@ TEST(FormatTime, Rfc3339WithMicroseconds) {
 }
 
 TEST(FormatTime, RoundTripsThroughParse) {
-  for (std::int64_t s : std::initializer_list<std::int64_t>{0, 1, 951782399, 1411702475, kNov1At10, 9999999999}) {
+  for (std::int64_t s :
+       std::initializer_list<std::int64_t>{0, 1, 951782399, 1411702475, kNov1At10, 9999999999}) {
     for (std::int64_t us : std::initializer_list<std::int64_t>{0, 1, 999999}) {
       const Timestamp t = at(s, us);
       EXPECT_EQ(parse_time(format_time(t), kReference), t) << format_time(t);

@@ -43,19 +43,21 @@ TEST(KeyLayout, BytesOrderByTimeThenIdWithinAKey) {
   std::vector<std::size_t> by_bytes(tuples.size()), by_tuple(tuples.size());
   for (std::size_t i = 0; i < tuples.size(); ++i) by_bytes[i] = by_tuple[i] = i;
   std::sort(by_bytes.begin(), by_bytes.end(), [&](auto a, auto b) { return keys[a] < keys[b]; });
-  std::sort(by_tuple.begin(), by_tuple.end(), [&](auto a, auto b) { return tuples[a] < tuples[b]; });
+  std::sort(by_tuple.begin(), by_tuple.end(),
+            [&](auto a, auto b) { return tuples[a] < tuples[b]; });
   EXPECT_EQ(by_bytes, by_tuple);
 }
 
 TEST(KeyLayout, EachKeyIsOneContiguousRange) {
   // No key of one target may sort between two keys of another, even when one
   // target is a prefix of the other or they share bytes with the suffix.
-  const std::vector<std::string> names = {"a", "ab", "a\x01", std::string("a\0", 2), "b",
-                                          std::string(200, 'z'), std::string(130, 'z')};
+  const std::vector<std::string> names = {
+      "a", "ab", "a\x01", std::string("a\0", 2), "b", std::string(200, 'z'), std::string(130, 'z')};
   std::vector<std::pair<std::string, std::string>> all;  // encoded, name
   for (const auto& n : names) {
     for (std::int64_t t : std::initializer_list<std::int64_t>{0, 1, 9'999'999'999'999'999}) {
-      for (std::uint64_t id : std::initializer_list<std::uint64_t>{0, 1, UINT64_MAX}) all.emplace_back(key(n, t, id), n);
+      for (std::uint64_t id : std::initializer_list<std::uint64_t>{0, 1, UINT64_MAX})
+        all.emplace_back(key(n, t, id), n);
     }
   }
   std::sort(all.begin(), all.end());
