@@ -75,7 +75,7 @@ class CCTV_EXPORT Value {
   const Value* find(std::string_view key) const noexcept;
 
   // Exact equality: the same type and the same contents (1 != 1.0).
-  friend bool operator==(const Value& a, const Value& b) noexcept { return a.v_ == b.v_; }
+  friend bool operator==(const Value& a, const Value& b) { return a.v_ == b.v_; }
 
   // Returns the name of a type for messages: "null", "bool", "integer", ...
   static const char* type_name(Type type) noexcept;

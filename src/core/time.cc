@@ -106,7 +106,7 @@ std::optional<Timestamp> parse_relative(std::string_view s, Timestamp reference)
   } else if (unit == "d" || unit == "day" || unit == "days") {
     seconds = 86400;
   } else if (unit == "w" || unit == "week" || unit == "weeks") {
-    seconds = 7 * 86400;
+    seconds = 7LL * 86400;
   } else {
     return std::nullopt;
   }
@@ -196,7 +196,7 @@ std::optional<Timestamp> parse_iso(std::string_view s, std::string_view field) {
         om = *m;
       }
       if (*oh > 23 || om > 59) fail(field, s, "has an out-of-range UTC offset");
-      micros -= sign * (*oh * 3600LL + om * 60) * kMicrosPerSecond;
+      micros -= sign * (*oh * 3600LL + om * 60LL) * kMicrosPerSecond;
     }
   }
   if (!in.done()) return std::nullopt;
