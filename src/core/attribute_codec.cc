@@ -104,6 +104,11 @@ std::size_t encode_value(const Value& value, std::string& out, int depth) {
     case Value::Type::kDouble: {
       const double d = value.as_double();
       if (!std::isfinite(d)) throw PathError{"", "NaN and infinity cannot be stored (not JSON)"};
+      if (const double magnitude = std::fabs(d);
+          magnitude != 0 && (magnitude < kMinNumberMagnitude || magnitude >= kMaxNumberMagnitude)) {
+        throw PathError{"", "magnitude must be 0 or from 1e-130 up to 1e126 (DynamoDB's number "
+                            "range, applied to every store)"};
+      }
       out.push_back(kDouble);
       const auto bits = std::bit_cast<std::uint64_t>(d);
       char buf[8];

@@ -21,12 +21,15 @@ namespace cctv::core {
 
 // Deepest nesting of lists and maps inside an attribute (DynamoDB's limit).
 inline constexpr int kMaxNesting = 32;
+// Non-zero numbers must have a magnitude in [kMin, kMax) (DynamoDB's range).
+inline constexpr double kMinNumberMagnitude = 1e-130;
+inline constexpr double kMaxNumberMagnitude = 1e126;
 
 // Appends the encoding of `attributes` to `out` and returns their size as
 // DynamoDB counts it (names plus values). Throws InvalidArgument, naming the
 // attribute path, for a reserved top-level name, an empty or repeated name,
-// invalid UTF-8, a NaN or infinite double, or nesting deeper than
-// kMaxNesting. On a throw, `out` may hold a partial encoding.
+// invalid UTF-8, a NaN or infinite double, a double outside DynamoDB's
+// number range, or nesting deeper than kMaxNesting. On a throw, `out` may hold a partial encoding.
 std::size_t encode_attributes(const Attributes& attributes, std::string& out);
 
 // Decodes what encode_attributes() wrote. Throws StoreError on malformed

@@ -3,14 +3,13 @@
 #include <array>
 
 #include "cctv/error.h"
-#include "core/coding.h"
 
 namespace cctv::core {
 
 namespace {
 
-constexpr char kVersion = 1;
-constexpr std::size_t kRawSize = 1 + 1 + 8 + 8 + 4;
+constexpr char kVersion = 2;
+constexpr std::size_t kHeaderSize = 1 + 1 + 4;  // version, order, fingerprint
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 std::string base64url(std::string_view raw) {
@@ -74,21 +73,21 @@ std::uint32_t query_fingerprint(std::string_view table, char index, std::string_
   return static_cast<std::uint32_t>(h ^ (h >> 32));
 }
 
-std::string encode_cursor(std::uint32_t fingerprint, Order order, Position last) {
+std::string encode_cursor(std::uint32_t fingerprint, Order order, std::string_view position) {
   std::string raw;
-  raw.reserve(kRawSize);
+  raw.reserve(kHeaderSize + position.size());
   raw.push_back(kVersion);
   raw.push_back(order == Order::kNewestFirst ? 'n' : 'o');
-  append_be64(raw, static_cast<std::uint64_t>(last.time_us));
-  append_be64(raw, last.id);
-  for (int shift = 24; shift >= 0; shift -= 8)
+  for (int shift = 24; shift >= 0; shift -= 8) {
     raw.push_back(static_cast<char>(fingerprint >> shift));
+  }
+  raw.append(position);
   return base64url(raw);
 }
 
-Position decode_cursor(std::string_view cursor, std::uint32_t fingerprint, Order order) {
+std::string decode_cursor(std::string_view cursor, std::uint32_t fingerprint, Order order) {
   std::string raw;
-  if (!unbase64url(cursor, raw) || raw.size() != kRawSize || raw[0] != kVersion) {
+  if (!unbase64url(cursor, raw) || raw.size() <= kHeaderSize || raw[0] != kVersion) {
     bad_cursor("'" + std::string(cursor.substr(0, 64)) +
                "' is not a cursor; pass next_cursor from the previous page unchanged");
   }
@@ -98,13 +97,13 @@ Position decode_cursor(std::string_view cursor, std::uint32_t fingerprint, Order
                " order; use the same order for every page");
   }
   std::uint32_t stored = 0;
-  for (int i = 0; i < 4; ++i) stored = (stored << 8) | static_cast<unsigned char>(raw[18 + i]);
+  for (int i = 0; i < 4; ++i) stored = (stored << 8) | static_cast<unsigned char>(raw[2 + i]);
   if (stored != fingerprint) {
     bad_cursor(
         "was made for another query (table, target or actor); use it only with the "
         "query that returned it");
   }
-  return Position{static_cast<std::int64_t>(read_be64(raw.data() + 2)), read_be64(raw.data() + 10)};
+  return raw.substr(kHeaderSize);
 }
 
 }  // namespace cctv::core

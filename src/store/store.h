@@ -18,7 +18,6 @@
 #include "cctv/activity.h"
 #include "cctv/table.h"
 #include "cctv/view.h"
-#include "core/cursor.h"
 #include "core/record_batch.h"
 
 namespace cctv::store {
@@ -38,8 +37,16 @@ struct Query {
   std::int64_t to_us;    // exclusive
   Order order;
   std::size_t limit;
-  // Continue strictly after this position (in `order`), if set.
-  std::optional<core::Position> after;
+  // Where to continue: the next_position of an earlier page of this query,
+  // or empty to start at the beginning of the range.
+  std::string_view after;
+};
+
+struct QueryResult {
+  std::vector<Activity> activities;  // at most Query::limit
+  // Where the next page starts, in bytes only this kind of store reads;
+  // empty when no activity follows.
+  std::string next_position;
 };
 
 class Store {
@@ -70,8 +77,9 @@ class Store {
   virtual void sync() = 0;
 
   // Returns up to q.limit activities in q.order. Throws NotFound when the
-  // table was dropped.
-  virtual std::vector<Activity> query(const Query& q) = 0;
+  // table was dropped, InvalidArgument("cursor") for a position this store
+  // did not make.
+  virtual QueryResult query(const Query& q) = 0;
 
   // Visits every activity of `table` with from_us <= time < to_us, from one
   // consistent snapshot: target by target, each in (time, id) order.

@@ -46,17 +46,17 @@ Page view(internal::ClientState& state, const std::string& table, store::TableHa
   q.from_us = clamped.from.time_since_epoch().count();
   q.to_us = clamped.to.time_since_epoch().count();
   q.order = options.order;
-  q.limit = options.limit + 1;  // one more tells whether another page exists
+  q.limit = options.limit;
+  std::string after;
   if (!options.cursor.empty()) {
-    q.after = core::decode_cursor(options.cursor, fingerprint, options.order);
+    after = core::decode_cursor(options.cursor, fingerprint, options.order);
+    q.after = after;
   }
+  store::QueryResult result = state.with_store([&](store::Store& s) { return s.query(q); });
   Page page;
-  page.activities = state.with_store([&](store::Store& s) { return s.query(q); });
-  if (page.activities.size() > options.limit) {
-    page.activities.resize(options.limit);
-    const Activity& last = page.activities.back();
-    page.next_cursor = core::encode_cursor(
-        fingerprint, options.order, core::Position{last.time.time_since_epoch().count(), last.id});
+  page.activities = std::move(result.activities);
+  if (!result.next_position.empty()) {
+    page.next_cursor = core::encode_cursor(fingerprint, options.order, result.next_position);
   }
   return page;
 }

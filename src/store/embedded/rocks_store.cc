@@ -369,7 +369,17 @@ void RocksStore::sync() {
   if (!status.ok()) fail("sync the write-ahead log", status);
 }
 
-std::vector<Activity> RocksStore::query(const Query& q) {
+QueryResult RocksStore::query(const Query& q) {
+  // A position is the (time, id) of the last activity returned, 16 bytes.
+  std::int64_t after_time = 0;
+  std::uint64_t after_id = 0;
+  if (!q.after.empty()) {
+    if (q.after.size() != kKeySuffixBytes) {
+      throw InvalidArgument("cursor", "was made by another kind of store");
+    }
+    after_time = static_cast<std::int64_t>(core::read_be64(q.after.data()));
+    after_id = core::read_be64(q.after.data() + 8);
+  }
   std::shared_lock lock(mu_);
   const Table& table = live_table_locked(q.table);
   rocksdb::ColumnFamilyHandle* family = table.by_target;
@@ -385,39 +395,46 @@ std::vector<Activity> RocksStore::query(const Query& q) {
   std::string upper;
   append_index_key(lower, q.key, q.from_us, 0);
   append_index_key(upper, q.key, q.to_us, 0);
-  if (q.after) {
+  if (!q.after.empty()) {
+    std::string after;
+    append_index_key(after, q.key, after_time, after_id);
     if (q.order == Order::kNewestFirst) {
-      upper.clear();
-      append_index_key(upper, q.key, q.after->time_us, q.after->id);  // exclusive
+      upper = std::min(upper, after);  // exclusive
     } else {
       // The smallest key after `after`: every other key of this prefix has
       // the same length, so appending a zero byte lands just past it.
-      std::string next;
-      append_index_key(next, q.key, q.after->time_us, q.after->id);
-      next.push_back('\0');
-      lower = std::max(lower, next);
+      after.push_back('\0');
+      lower = std::max(lower, after);
     }
   }
-  std::vector<Activity> out;
-  if (lower >= upper) return out;
+  QueryResult result;
+  if (lower >= upper) return result;
   rocksdb::Slice lower_bound(lower);
   rocksdb::Slice upper_bound(upper);
   rocksdb::ReadOptions options;
   options.iterate_lower_bound = &lower_bound;
   options.iterate_upper_bound = &upper_bound;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, family));
-  out.reserve(std::min<std::size_t>(q.limit, 1024));
+  // One more than asked tells whether another page follows.
+  const std::size_t want = q.limit + 1;
+  std::vector<Activity>& out = result.activities;
+  out.reserve(std::min<std::size_t>(want, 1024));
   if (q.order == Order::kNewestFirst) {
-    for (it->SeekToLast(); it->Valid() && out.size() < q.limit; it->Prev()) {
+    for (it->SeekToLast(); it->Valid() && out.size() < want; it->Prev()) {
       out.push_back(decode(it->key(), it->value(), q.index, location_));
     }
   } else {
-    for (it->Seek(lower_bound); it->Valid() && out.size() < q.limit; it->Next()) {
+    for (it->Seek(lower_bound); it->Valid() && out.size() < want; it->Next()) {
       out.push_back(decode(it->key(), it->value(), q.index, location_));
     }
   }
   if (!it->status().ok()) fail("read activities", it->status());
-  return out;
+  if (out.size() > q.limit) {
+    out.pop_back();
+    core::append_be64(result.next_position, static_cast<std::uint64_t>(out.back().time.time_since_epoch().count()));
+    core::append_be64(result.next_position, out.back().id);
+  }
+  return result;
 }
 
 void RocksStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to_us,

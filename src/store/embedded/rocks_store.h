@@ -35,7 +35,7 @@ class RocksStore final : public Store {
   void drop_table(std::string_view name) override;
   void write(const core::RecordBatch& batch) override;
   void sync() override;
-  std::vector<Activity> query(const Query& q) override;
+  QueryResult query(const Query& q) override;
   void scan(TableHandle table, std::int64_t from_us, std::int64_t to_us,
             const std::function<void(const Activity&)>& visit) override;
 

@@ -27,8 +27,8 @@ Attributes every_type() {
       {"one_point_oh", 1.0},
       {"negative_zero", -0.0},
       {"tenth", 0.1},
-      {"huge", 1e300},
-      {"tiny", 5e-324},
+      {"huge", 9.99e125},
+      {"tiny", -1e-130},
       {"empty", ""},
       {"unicode", "caf\xc3\xa9 \xf0\x9f\x98\x80"},
       {"nul inside", std::string("a\0b", 3)},
@@ -82,6 +82,13 @@ TEST(AttributeCodec, NamesThePathOfTheBadValue) {
   EXPECT_EQ(error_of({{"s", "\xff"}}),
             "attribute 's': string is not valid UTF-8 (bad byte at offset 0)");
   EXPECT_EQ(error_of({{"m", Map{{"\xff", 1}}}}), "attribute 'm.\xff': name is not valid UTF-8");
+}
+
+TEST(AttributeCodec, NumbersStayInDynamoRange) {
+  for (double bad : {1e126, -1e300, 1e-131, 5e-324}) {
+    EXPECT_NE(error_of({{"x", bad}}).find("DynamoDB's number range"), std::string::npos) << bad;
+  }
+  EXPECT_EQ(error_of({{"x", 0.0}, {"y", -0.0}, {"z", 1e-130}, {"w", -9.9e125}}), "<accepted>");
 }
 
 TEST(AttributeCodec, RejectsDuplicatesInLargeMaps) {

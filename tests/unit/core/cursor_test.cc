@@ -9,20 +9,18 @@ namespace {
 
 TEST(Cursor, RoundTrips) {
   const std::uint32_t fp = query_fingerprint("store-pageviews", 't', "/store");
-  const Position p{1411702475123456, 0xfedcba9876543210ULL};
+  const std::string p("position\0\xff bytes", 17);
   const std::string cursor = encode_cursor(fp, Order::kNewestFirst, p);
   EXPECT_EQ(
       cursor.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
       std::string::npos)
       << "cursor must be URL-safe: " << cursor;
-  const Position q = decode_cursor(cursor, fp, Order::kNewestFirst);
-  EXPECT_EQ(q.time_us, p.time_us);
-  EXPECT_EQ(q.id, p.id);
+  EXPECT_EQ(decode_cursor(cursor, fp, Order::kNewestFirst), p);
 }
 
 TEST(Cursor, RefusesAnotherQueryOrOrder) {
   const std::uint32_t fp = query_fingerprint("views", 't', "/a");
-  const std::string cursor = encode_cursor(fp, Order::kOldestFirst, Position{1, 2});
+  const std::string cursor = encode_cursor(fp, Order::kOldestFirst, "pos");
   EXPECT_THROW(decode_cursor(cursor, query_fingerprint("views", 't', "/b"), Order::kOldestFirst),
                InvalidArgument);
   EXPECT_THROW(decode_cursor(cursor, query_fingerprint("views", 'a', "/a"), Order::kOldestFirst),
@@ -34,9 +32,9 @@ TEST(Cursor, RefusesAnotherQueryOrOrder) {
 
 TEST(Cursor, RefusesGarbage) {
   const std::uint32_t fp = query_fingerprint("views", 't', "/a");
-  const std::string cursor = encode_cursor(fp, Order::kOldestFirst, Position{1, 2});
+  const std::string cursor = encode_cursor(fp, Order::kOldestFirst, "pos");
   for (const std::string& bad : {std::string("garbage"), std::string(""), cursor.substr(1),
-                                 cursor + "A", std::string("!!!!"), std::string(4096, 'A')}) {
+                                 cursor.substr(0, 8), std::string("!!!!"), std::string(4096, 'A')}) {
     EXPECT_THROW(decode_cursor(bad, fp, Order::kOldestFirst), InvalidArgument) << bad;
   }
 }
