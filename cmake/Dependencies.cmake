@@ -3,6 +3,8 @@ find_package(Threads REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
+find_package(CURL REQUIRED)
+find_package(OpenSSL REQUIRED)
 
 # RocksDB: Debian's CMake package config drags in gflags and friends that
 # only its static library needs, so find the shared library directly.

@@ -1,5 +1,5 @@
 // A Client is an open connection to one store: an embedded RocksDB data
-// directory or (later) a DynamoDB endpoint. It owns the ingest queue and the
+// directory, or a table namespace in DynamoDB (or a compatible engine). It owns the ingest queue and the
 // writer thread that every Tracker made from it shares.
 //
 // A Client is safe for concurrent use from many threads without external
@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cctv/dynamo_options.h"
 #include "cctv/export.h"
 #include "cctv/options.h"
 #include "cctv/table.h"
@@ -22,12 +23,21 @@ namespace cctv {
 class CCTV_EXPORT Client {
  public:
   // Opens the store named by `uri`:
-  //   rocksdb:PATH   the embedded store in directory PATH (created if
-  //                  missing unless options.read_only), e.g. rocksdb:./cctv-data
-  // Throws InvalidArgument for an unknown scheme, NotFound for a read-only
-  // open of a directory that holds no store, StoreError when the store
-  // cannot be opened (for example, another process holds it for writing).
+  //   rocksdb:PATH       the embedded store in directory PATH (created if
+  //                      missing unless options.read_only), e.g. rocksdb:./cctv-data
+  //   dynamodb://REGION  DynamoDB, e.g. dynamodb://eu-west-1, with optional
+  //                      query parameters endpoint, profile, table_prefix,
+  //                      concurrency, billing=on_demand|provisioned, rcu, wcu:
+  //                      dynamodb://local?endpoint=http://127.0.0.1:8000
+  // Throws InvalidArgument for an unknown scheme, a malformed URI, or
+  // DynamoDB settings (region, credentials) that cannot be found; NotFound
+  // for a read-only open of a directory that holds no store; StoreError when
+  // the store cannot be opened (another process holds it for writing).
   static Client open(std::string_view uri, const ClientOptions& options = {});
+
+  // Opens DynamoDB (or a compatible engine) with explicit settings; see
+  // DynamoOptions for where empty fields are looked up.
+  static Client open(const DynamoOptions& dynamo, const ClientOptions& options = {});
 
   Client(Client&& other) noexcept;
   Client& operator=(Client&& other) noexcept;

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "cctv/export.h"
 #include "cctv/time.h"
@@ -23,6 +25,9 @@ struct CCTV_EXPORT TableInfo {
   std::uint64_t approximate_activities = 0;  // estimate
   std::uint64_t approximate_bytes = 0;       // on disk and in memory, estimate
   bool has_actor_index = true;               // views by actor are possible
+  // What else the store can tell, as (label, text) lines for people: where
+  // the table lives, its key schema and indexes, billing, TTL.
+  std::vector<std::pair<std::string, std::string>> details;
 };
 
 // Returns true when `name` is a valid table name: 3 to 255 characters from

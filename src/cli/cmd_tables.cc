@@ -16,11 +16,14 @@ struct TablesArgs {
 };
 
 std::string info_json(const TableInfo& info) {
+  Map details;
+  for (const auto& [label, text] : info.details) details.emplace_back(label, text);
   return to_json(Value(Map{{"name", info.name},
                            {"created", format_time(info.created)},
                            {"approximate_activities", info.approximate_activities},
                            {"approximate_bytes", info.approximate_bytes},
-                           {"has_actor_index", info.has_actor_index}}));
+                           {"has_actor_index", info.has_actor_index},
+                           {"details", std::move(details)}}));
 }
 
 bool wants_json(const TablesArgs& args) {
@@ -68,7 +71,10 @@ void run_describe(const Globals& globals, const TablesArgs& args) {
               static_cast<unsigned long long>(info.approximate_activities));
   std::printf("size (estimate)         %llu bytes\n",
               static_cast<unsigned long long>(info.approximate_bytes));
-  std::printf("indexes                 by target%s\n", info.has_actor_index ? ", by actor" : "");
+  std::printf("views                   by target%s\n", info.has_actor_index ? ", by actor" : "");
+  for (const auto& [label, text] : info.details) {
+    std::printf("%-23s %s\n", label.c_str(), text.c_str());
+  }
 }
 
 void run_drop(const Globals& globals, const TablesArgs& args) {

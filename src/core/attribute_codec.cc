@@ -154,65 +154,110 @@ std::size_t encode_value(const Value& value, std::string& out, int depth) {
 
 [[noreturn]] void corrupt() { throw StoreError("corrupt attribute encoding in stored activity"); }
 
-Value decode_value(std::string_view& in, int depth);
+void walk_value(std::string_view& in, AttributeVisitor& v, int depth);
 
-Map decode_entries(std::string_view& in, int depth) {
+void walk_entries(std::string_view& in, AttributeVisitor& v, int depth) {
   std::uint64_t count;
   if (!read_varint(in, count) || count > in.size()) corrupt();
-  Map map;
-  map.reserve(count);
+  v.begin_map(count);
   for (std::uint64_t i = 0; i < count; ++i) {
     std::string_view name;
     if (!read_length_prefixed(in, name)) corrupt();
-    Value v = decode_value(in, depth);
-    map.emplace_back(std::string(name), std::move(v));
+    v.key(name);
+    walk_value(in, v, depth);
   }
-  return map;
+  v.end_map();
 }
 
-Value decode_value(std::string_view& in, int depth) {
+void walk_value(std::string_view& in, AttributeVisitor& v, int depth) {
   if (in.empty() || depth > kMaxNesting + 1) corrupt();
   const char tag = in.front();
   in.remove_prefix(1);
   switch (tag) {
-    case kNull:
-      return Value();
-    case kFalse:
-      return Value(false);
-    case kTrue:
-      return Value(true);
+    case kNull: v.null(); return;
+    case kFalse: v.boolean(false); return;
+    case kTrue: v.boolean(true); return;
     case kInt: {
-      std::uint64_t v;
-      if (!read_varint(in, v)) corrupt();
-      return Value(zigzag_decode(v));
+      std::uint64_t n;
+      if (!read_varint(in, n)) corrupt();
+      v.integer(zigzag_decode(n));
+      return;
     }
     case kDouble: {
       if (in.size() < 8) corrupt();
       std::uint64_t bits = 0;
-      for (int i = 0; i < 8; ++i)
+      for (int i = 0; i < 8; ++i) {
         bits |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
+      }
       in.remove_prefix(8);
-      return Value(std::bit_cast<double>(bits));
+      v.number(std::bit_cast<double>(bits));
+      return;
     }
     case kString: {
       std::string_view s;
       if (!read_length_prefixed(in, s)) corrupt();
-      return Value(std::string(s));
+      v.string(s);
+      return;
     }
     case kList: {
       std::uint64_t count;
       if (!read_varint(in, count) || count > in.size()) corrupt();
-      List list;
-      list.reserve(count);
-      for (std::uint64_t i = 0; i < count; ++i) list.push_back(decode_value(in, depth + 1));
-      return Value(std::move(list));
+      v.begin_list(count);
+      for (std::uint64_t i = 0; i < count; ++i) walk_value(in, v, depth + 1);
+      v.end_list();
+      return;
     }
-    case kMap:
-      return Value(decode_entries(in, depth + 1));
-    default:
-      corrupt();
+    case kMap: walk_entries(in, v, depth + 1); return;
+    default: corrupt();
   }
 }
+
+// Builds Values from a walk.
+class ValueBuilder final : public AttributeVisitor {
+ public:
+  Attributes take() { return std::move(root_); }
+  void null() override { put(Value()); }
+  void boolean(bool b) override { put(Value(b)); }
+  void integer(std::int64_t i) override { put(Value(i)); }
+  void number(double d) override { put(Value(d)); }
+  void string(std::string_view s) override { put(Value(std::string(s))); }
+  void begin_list(std::size_t size) override {
+    List list;
+    list.reserve(size);
+    open_.push_back(&put(Value(std::move(list))));
+  }
+  void end_list() override { open_.pop_back(); }
+  void begin_map(std::size_t size) override {
+    if (open_.empty() && !started_) {  // the top level
+      started_ = true;
+      root_.reserve(size);
+      return;
+    }
+    Map map;
+    map.reserve(size);
+    open_.push_back(&put(Value(std::move(map))));
+  }
+  void key(std::string_view name) override { key_.assign(name); }
+  void end_map() override {
+    if (!open_.empty()) open_.pop_back();
+  }
+
+ private:
+  Value& put(Value v) {
+    if (open_.empty()) return root_.emplace_back(std::move(key_), std::move(v)).second;
+    Value& parent = *open_.back();
+    if (parent.is_list()) return parent.as_list().emplace_back(std::move(v));
+    return parent.as_map().emplace_back(std::move(key_), std::move(v)).second;
+  }
+
+  Attributes root_;
+  // The lists and maps being filled, innermost last. Pointers into their
+  // parents stay valid because every container is reserved to its full
+  // encoded size before its first element is added.
+  std::vector<Value*> open_;
+  std::string key_;
+  bool started_ = false;
+};
 
 }  // namespace
 
@@ -232,10 +277,15 @@ std::size_t encode_attributes(const Attributes& attributes, std::string& out) {
   }
 }
 
-Attributes decode_attributes(std::string_view encoded) {
-  Attributes attributes = decode_entries(encoded, 0);
+void walk_attributes(std::string_view encoded, AttributeVisitor& visitor) {
+  walk_entries(encoded, visitor, 0);
   if (!encoded.empty()) corrupt();
-  return attributes;
+}
+
+Attributes decode_attributes(std::string_view encoded) {
+  ValueBuilder builder;
+  walk_attributes(encoded, builder);
+  return builder.take();
 }
 
 std::size_t key_item_size(std::string_view actor, std::string_view target) noexcept {

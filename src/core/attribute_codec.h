@@ -12,6 +12,7 @@
 #define CCTV_CORE_ATTRIBUTE_CODEC_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,28 @@ std::size_t encode_attributes(const Attributes& attributes, std::string& out);
 // Decodes what encode_attributes() wrote. Throws StoreError on malformed
 // input (corrupt data).
 Attributes decode_attributes(std::string_view encoded);
+
+// Receives the parts of encoded attributes in order, for code that turns
+// them into something other than Values (another wire format) without
+// building Values first. A map's entries arrive as key() then the value.
+class AttributeVisitor {
+ public:
+  virtual ~AttributeVisitor() = default;
+  virtual void null() = 0;
+  virtual void boolean(bool b) = 0;
+  virtual void integer(std::int64_t i) = 0;
+  virtual void number(double d) = 0;
+  virtual void string(std::string_view s) = 0;
+  virtual void begin_list(std::size_t size) = 0;
+  virtual void end_list() = 0;
+  virtual void begin_map(std::size_t size) = 0;
+  virtual void key(std::string_view name) = 0;
+  virtual void end_map() = 0;
+};
+
+// Walks what encode_attributes() wrote: the top level is a map. Throws
+// StoreError on malformed input.
+void walk_attributes(std::string_view encoded, AttributeVisitor& visitor);
 
 // DynamoDB's size of the fixed part of an activity item: target, actor and
 // the sort key `timestamp`, with their attribute names.

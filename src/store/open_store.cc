@@ -3,13 +3,18 @@
 #include <string>
 
 #include "cctv/error.h"
+#include "store/dynamodb/aws_config.h"
+#include "store/dynamodb/dynamo_store.h"
+#include "store/dynamodb/dynamo_uri.h"
 #include "store/embedded/rocks_store.h"
 
 namespace cctv::store {
 
 namespace {
 
-constexpr const char* kForms = "use rocksdb:PATH (e.g. rocksdb:./cctv-data)";
+constexpr const char* kForms =
+    "use rocksdb:PATH (e.g. rocksdb:./cctv-data) or dynamodb://REGION (e.g. dynamodb://eu-west-1, "
+    "dynamodb://local?endpoint=http://127.0.0.1:8000)";
 
 }  // namespace
 
@@ -30,11 +35,16 @@ std::unique_ptr<Store> open_store(std::string_view uri, const OpenOptions& optio
     return embedded::RocksStore::open(std::string(rest), std::string(uri), options.read_only);
   }
   if (scheme == "dynamodb") {
-    throw InvalidArgument(
-        "store URI", "'" + std::string(uri) + "': this build has no DynamoDB store yet; " + kForms);
+    return open_dynamo_store(dynamodb::parse_dynamo_uri(uri), std::string(uri), options);
   }
   throw InvalidArgument("store URI", "'" + std::string(uri) + "' has the unknown scheme '" +
                                          std::string(scheme) + "'; " + kForms);
+}
+
+std::unique_ptr<Store> open_dynamo_store(const DynamoOptions& dynamo, const std::string& location,
+                                         const OpenOptions& options) {
+  return dynamodb::DynamoStore::open(dynamo, location, options.read_only,
+                                     dynamodb::process_environment());
 }
 
 }  // namespace cctv::store

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string_view>
 
+#include "cctv/dynamo_options.h"
 #include "store/store.h"
 
 namespace cctv::store {
@@ -13,9 +14,14 @@ struct OpenOptions {
   bool read_only = false;
 };
 
-// Opens the store `uri` names: rocksdb:PATH. Throws InvalidArgument for an
-// unknown scheme or a malformed URI, and whatever the store's own open throws.
+// Opens the store `uri` names: rocksdb:PATH or dynamodb://REGION?... Throws
+// InvalidArgument for an unknown scheme or a malformed URI, and whatever the
+// store's own open throws.
 std::unique_ptr<Store> open_store(std::string_view uri, const OpenOptions& options);
+
+// Opens DynamoDB with explicit settings. `location` names it in messages.
+std::unique_ptr<Store> open_dynamo_store(const DynamoOptions& dynamo, const std::string& location,
+                                         const OpenOptions& options);
 
 }  // namespace cctv::store
 

@@ -5,6 +5,7 @@
 
 #include "cctv/error.h"
 #include "core/validate.h"
+#include "store/dynamodb/dynamo_uri.h"
 #include "store/open_store.h"
 #include "tracker/client_state.h"
 
@@ -42,6 +43,14 @@ Client Client::open(std::string_view uri, const ClientOptions& options) {
   auto store = store::open_store(uri, open_options);
   return Client(
       std::make_shared<internal::ClientState>(std::string(uri), options, std::move(store)));
+}
+
+Client Client::open(const DynamoOptions& dynamo, const ClientOptions& options) {
+  store::OpenOptions open_options;
+  open_options.read_only = options.read_only;
+  const std::string location = store::dynamodb::describe_dynamo(dynamo);
+  auto store = store::open_dynamo_store(dynamo, location, open_options);
+  return Client(std::make_shared<internal::ClientState>(location, options, std::move(store)));
 }
 
 Tracker Client::tracker(std::string_view table) {

@@ -293,6 +293,9 @@ TableInfo RocksStore::describe_table(std::string_view name) {
     if (db_->GetIntProperty(family, "rocksdb.cur-size-all-mem-tables", &value))
       info.approximate_bytes += value;
   }
+  info.details.emplace_back("column families", table.name + std::string(kTargetSuffix) + ", " +
+                                                  table.name + std::string(kActorSuffix));
+  info.details.emplace_back("data directory", location_);
   return info;
 }
 

@@ -1,0 +1,56 @@
+// Options for a Client on Amazon DynamoDB or a DynamoDB-compatible engine
+// (ScyllaDB Alternator, DynamoDB Local, dynalite). Plain struct; an empty
+// string means "find it the usual AWS way", as each field says.
+#ifndef CCTV_DYNAMO_OPTIONS_H_
+#define CCTV_DYNAMO_OPTIONS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "cctv/export.h"
+
+namespace cctv {
+
+enum class Billing {
+  kOnDemand,     // PAY_PER_REQUEST: no capacity to plan (the default)
+  kProvisioned,  // fixed read_capacity / write_capacity units
+};
+
+struct CCTV_EXPORT DynamoOptions {
+  // AWS region, e.g. "eu-west-1". Empty: AWS_REGION, AWS_DEFAULT_REGION,
+  // then the profile's region in ~/.aws/config (AWS_CONFIG_FILE).
+  std::string region;
+
+  // Endpoint URL, e.g. "http://127.0.0.1:8000" for a local engine. Empty:
+  // AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL, then
+  // https://dynamodb.<region>.amazonaws.com.
+  std::string endpoint;
+
+  // Credentials. Empty: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+  // AWS_SESSION_TOKEN, then the profile in the shared credentials file
+  // (~/.aws/credentials, AWS_SHARED_CREDENTIALS_FILE), then the profile in
+  // ~/.aws/config. A loopback endpoint needs none: local engines accept any.
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;
+
+  // Profile in the shared files. Empty: AWS_PROFILE, then "default".
+  std::string profile;
+
+  // Prepended to every table name: table "logins" with prefix "myapp-" is
+  // the DynamoDB table "myapp-logins". Lets several applications share an
+  // account.
+  std::string table_prefix;
+
+  // Requests in flight at once when writing.
+  int concurrency = 16;
+
+  // How tables cctv creates are billed.
+  Billing billing = Billing::kOnDemand;
+  std::int64_t read_capacity = 5;   // with Billing::kProvisioned
+  std::int64_t write_capacity = 5;  // with Billing::kProvisioned
+};
+
+}  // namespace cctv
+
+#endif  // CCTV_DYNAMO_OPTIONS_H_

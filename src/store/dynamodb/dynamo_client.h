@@ -1,0 +1,83 @@
+// DynamoDB's JSON 1.0 protocol: signed POSTs of one operation each, their
+// errors sorted into "retry" and "report", and retries with capped
+// exponential backoff and full jitter.
+//
+// Thread-safe.
+#ifndef CCTV_STORE_DYNAMODB_DYNAMO_CLIENT_H_
+#define CCTV_STORE_DYNAMODB_DYNAMO_CLIENT_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cctv/error.h"
+#include "store/dynamodb/aws_config.h"
+#include "store/dynamodb/http_client.h"
+#include "store/dynamodb/sigv4.h"
+
+namespace cctv::store::dynamodb {
+
+// The outcome of one request.
+struct Outcome {
+  bool ok = false;
+  std::string body;       // the response body (JSON) when ok
+  long status = 0;        // HTTP status, 0 when no response arrived
+  std::string type;       // error type without its namespace, e.g. "ResourceNotFoundException"
+  std::string message;    // DynamoDB's message, or the transport error
+  bool retryable = false; // throttling, 5xx, a broken connection
+};
+
+// A request DynamoDB refused, or that kept failing. what() says which
+// operation, what DynamoDB said and, for credential errors, where the
+// credentials came from.
+class RequestError : public StoreError {
+ public:
+  RequestError(const std::string& what, Outcome outcome)
+      : StoreError(what), outcome_(std::move(outcome)) {}
+  const Outcome& outcome() const { return outcome_; }
+  const std::string& type() const { return outcome_.type; }
+
+ private:
+  Outcome outcome_;
+};
+
+class DynamoClient {
+ public:
+  explicit DynamoClient(AwsConfig config);
+
+  const AwsConfig& config() const { return config_; }
+  // "dynamodb eu-west-1 at https://dynamodb.eu-west-1.amazonaws.com", for messages.
+  const std::string& where() const { return where_; }
+
+  // Sends `operation` (e.g. "DescribeTable") with JSON `body`, retrying
+  // retryable failures up to `max_attempts` times. Returns the response
+  // body; throws RequestError.
+  std::string call(std::string_view operation, const std::string& body, int max_attempts = 8);
+
+  // Sends one request per body, `concurrency` at a time, without retrying.
+  std::vector<Outcome> send_all(std::string_view operation, const std::vector<std::string>& bodies,
+                                int concurrency);
+
+  // The error to throw for a failed outcome of `operation`.
+  RequestError error(std::string_view operation, const Outcome& outcome) const;
+
+  // How long to wait before retry number `attempt` (1, 2, ...): a random
+  // time up to min(cap, base * 2^attempt) ("full jitter").
+  static std::chrono::milliseconds backoff(int attempt);
+
+ private:
+  HttpRequest make_request(std::string_view operation, std::string body);
+  Outcome classify(const HttpResponse& response) const;
+
+  const AwsConfig config_;
+  const std::string where_;
+  std::string host_;  // Host header value, signed
+  Signer signer_;
+  HttpClient http_;
+};
+
+}  // namespace cctv::store::dynamodb
+
+#endif  // CCTV_STORE_DYNAMODB_DYNAMO_CLIENT_H_

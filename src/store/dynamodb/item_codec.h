@@ -1,0 +1,36 @@
+// cctv activities as DynamoDB items, the layout of ../shared DESIGN.md kept
+// by the 2014 gem: `target` (S, hash key), `timestamp` (S, sort key, see
+// sort_key.h), `actor` (S, hash key of the actor-index GSI), and every
+// attribute at the item's top level.
+//
+// Attribute values map to DynamoDB types: string S, integer and double N,
+// bool BOOL, null NULL, list L, map M. DynamoDB keeps numbers as decimals,
+// so a double with an integral value (1.0) reads back as an integer and
+// -0.0 as 0. Sets written by other tools read back as lists (SS, NS), and
+// binary values (B, BS) as their base64 text.
+#ifndef CCTV_STORE_DYNAMODB_ITEM_CODEC_H_
+#define CCTV_STORE_DYNAMODB_ITEM_CODEC_H_
+
+#include <rapidjson/document.h>
+
+#include <string>
+
+#include "cctv/activity.h"
+#include "core/record_batch.h"
+
+namespace cctv::store::dynamodb {
+
+// Appends `record` as a DynamoDB item (a JSON object of AttributeValues) to
+// `out`, and its sort key to `sort_key`.
+void append_item(const core::RecordView& record, std::string& out, std::string& sort_key);
+
+// Reads an item. Throws StoreError for an item without a string `target` or
+// a `timestamp` of either form.
+Activity read_item(const rapidjson::Value& item);
+
+// Appends s as a JSON string literal, quotes included.
+void append_json_string(std::string& out, std::string_view s);
+
+}  // namespace cctv::store::dynamodb
+
+#endif  // CCTV_STORE_DYNAMODB_ITEM_CODEC_H_
