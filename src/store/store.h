@@ -60,6 +60,9 @@ class Store {
   virtual std::vector<std::string> list_tables() = 0;
   // Returns the handle of an existing table, or nullopt.
   virtual std::optional<TableHandle> find_table(std::string_view name) = 0;
+  // The message for a table that does not exist: where it was looked for,
+  // and the command that creates it.
+  virtual std::string missing_table(std::string_view name) const = 0;
   // Creates a table and returns its handle. Throws AlreadyExists.
   virtual TableHandle create_table(std::string_view name, const TableOptions& options) = 0;
   // Throws NotFound.

@@ -11,14 +11,6 @@
 
 namespace cctv {
 
-namespace {
-
-std::string create_hint(std::string_view table) {
-  return "; create it with `cctv tables create " + std::string(table) + "`";
-}
-
-}  // namespace
-
 Client::Client(std::shared_ptr<internal::ClientState> state) : state_(std::move(state)) {}
 Client::Client(Client&& other) noexcept = default;
 Client& Client::operator=(Client&& other) noexcept {
@@ -58,8 +50,7 @@ Tracker Client::tracker(std::string_view table) {
   const store::TableHandle handle = state_->with_store([&](store::Store& s) {
     if (auto found = s.find_table(table)) return *found;
     if (state_->options().read_only || !state_->options().create_tables) {
-      throw NotFound("table '" + std::string(table) + "' does not exist in " + s.location() +
-                     create_hint(table));
+      throw NotFound(s.missing_table(table));
     }
     try {
       return s.create_table(table, TableOptions{});

@@ -156,11 +156,19 @@ void DynamoStore::check_writable(const char* what) const {
   }
 }
 
-void DynamoStore::not_found(std::string_view name) const {
-  throw NotFound("table '" + std::string(name) + "' (DynamoDB table '" + options_.table_prefix +
-                 std::string(name) + "') does not exist in " + client_.where() +
-                 "; create it with `cctv --store " + location_ + " tables create " +
-                 std::string(name) + "`");
+std::string DynamoStore::missing_table(std::string_view name) const {
+  return "table '" + std::string(name) + "' (DynamoDB table '" + options_.table_prefix +
+         std::string(name) + "') does not exist in " + client_.where() +
+         "; create it with `cctv --store '" + location_ + "' tables create " + std::string(name) + "`";
+}
+
+void DynamoStore::not_found(std::string_view name) const { throw NotFound(missing_table(name)); }
+
+void DynamoStore::mark_live(std::string_view name, bool has_actor_index) {
+  std::lock_guard lock(mu_);
+  const TableHandle handle = intern(name);
+  tables_[handle].live = true;
+  tables_[handle].has_actor_index = has_actor_index;
 }
 
 TableHandle DynamoStore::intern(std::string_view name) {
@@ -264,11 +272,9 @@ std::optional<TableHandle> DynamoStore::find_table(std::string_view name) {
   const std::string remote = options_.table_prefix + std::string(name);
   const auto doc = describe_remote(remote);
   if (!doc) return std::nullopt;
+  mark_live(name, has_actor_index((*doc)["Table"]));
   std::lock_guard lock(mu_);
-  const TableHandle handle = intern(name);
-  tables_[handle].live = true;
-  tables_[handle].has_actor_index = has_actor_index((*doc)["Table"]);
-  return handle;
+  return handles_.find(name)->second;
 }
 
 void DynamoStore::create_remote(const std::string& remote_name) {
@@ -344,11 +350,9 @@ TableHandle DynamoStore::create_table(std::string_view name, const TableOptions&
     }
     throw;
   }
+  mark_live(name, true);
   std::lock_guard lock(mu_);
-  const TableHandle handle = intern(name);
-  tables_[handle].live = true;
-  tables_[handle].has_actor_index = true;
-  return handle;
+  return handles_.find(name)->second;
 }
 
 TableInfo DynamoStore::describe_table(std::string_view name) {
@@ -399,10 +403,7 @@ TableInfo DynamoStore::describe_table(std::string_view name) {
     ttl = "unknown (this engine has no DescribeTimeToLive)";
   }
   info.details.emplace_back("time to live", ttl);
-  std::lock_guard lock(mu_);
-  const TableHandle handle = intern(name);
-  tables_[handle].live = true;
-  tables_[handle].has_actor_index = info.has_actor_index;
+  mark_live(name, info.has_actor_index);
   return info;
 }
 
@@ -529,13 +530,14 @@ void DynamoStore::write(const core::RecordBatch& batch) {
         // A table was dropped under a live tracker: create it again, as the
         // embedded store does, then retry.
         for (std::size_t i : chunks[c]) {
-          const std::string& remote = remote_names[items[i].table];
-          if (!describe_remote(remote)) {
+          const Table dropped = table(items[i].table);
+          if (!describe_remote(dropped.remote_name)) {
             try {
-              create_remote(remote);
+              create_remote(dropped.remote_name);
             } catch (const RequestError& e) {
               if (e.type() != "ResourceInUseException") throw;
             }
+            mark_live(dropped.name, true);
           }
         }
       } else if (!outcome.retryable) {

@@ -28,6 +28,7 @@ class DynamoStore final : public Store {
   const std::string& location() const override { return location_; }
   std::vector<std::string> list_tables() override;
   std::optional<TableHandle> find_table(std::string_view name) override;
+  std::string missing_table(std::string_view name) const override;
   TableHandle create_table(std::string_view name, const TableOptions& options) override;
   TableInfo describe_table(std::string_view name) override;
   void drop_table(std::string_view name) override;
@@ -56,6 +57,7 @@ class DynamoStore final : public Store {
   void wait_until_active(const std::string& remote_name);
   void check_writable(const char* what) const;
   [[noreturn]] void not_found(std::string_view name) const;
+  void mark_live(std::string_view name, bool has_actor_index);
 
   const DynamoOptions options_;
   const std::string location_;

@@ -252,6 +252,11 @@ std::vector<std::string> RocksStore::list_tables() {
   return names;  // handles_ is ordered, so names are sorted
 }
 
+std::string RocksStore::missing_table(std::string_view name) const {
+  return "table '" + std::string(name) + "' does not exist in " + location_ +
+         "; create it with `cctv tables create " + std::string(name) + "`";
+}
+
 std::optional<TableHandle> RocksStore::find_table(std::string_view name) {
   std::shared_lock lock(mu_);
   auto it = handles_.find(name);
@@ -275,7 +280,7 @@ TableInfo RocksStore::describe_table(std::string_view name) {
   std::shared_lock lock(mu_);
   auto it = handles_.find(name);
   if (it == handles_.end() || !tables_[it->second].live()) {
-    throw NotFound("table '" + std::string(name) + "' does not exist in " + location_);
+    throw NotFound(missing_table(name));
   }
   const Table& table = tables_[it->second];
   TableInfo info;
@@ -304,7 +309,7 @@ void RocksStore::drop_table(std::string_view name) {
   std::unique_lock lock(mu_);
   auto it = handles_.find(name);
   if (it == handles_.end() || !tables_[it->second].live()) {
-    throw NotFound("table '" + std::string(name) + "' does not exist in " + location_);
+    throw NotFound(missing_table(name));
   }
   Table& table = tables_[it->second];
   // Metadata first: a drop cut short leaves families that open() removes or

@@ -30,6 +30,7 @@ class RocksStore final : public Store {
   const std::string& location() const override { return location_; }
   std::vector<std::string> list_tables() override;
   std::optional<TableHandle> find_table(std::string_view name) override;
+  std::string missing_table(std::string_view name) const override;
   TableHandle create_table(std::string_view name, const TableOptions& options) override;
   TableInfo describe_table(std::string_view name) override;
   void drop_table(std::string_view name) override;

@@ -1,0 +1,55 @@
+// A helper server for tests (dynalite, the fault proxy): started as a child
+// process that prints its port on its first line, and killed by its PID when
+// the test is done -- or when the test process dies, whichever comes first.
+#ifndef CCTV_TESTS_SUPPORT_SERVER_PROCESS_H_
+#define CCTV_TESTS_SUPPORT_SERVER_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace cctv::testing {
+
+class ServerProcess {
+ public:
+  // Runs argv (argv[0] found on PATH) and waits for the port it prints.
+  // Throws std::runtime_error if it exits or prints no port within 30 s.
+  explicit ServerProcess(const std::vector<std::string>& argv);
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// The directory with the pinned Node harness (tests/dynamo), installed.
+std::string dynamo_harness_dir();
+
+// dynalite, in memory, on a free port.
+class Dynalite : public ServerProcess {
+ public:
+  Dynalite();
+  // A store URI for this dynalite; `table_prefix` keeps tests apart.
+  std::string store(const std::string& table_prefix = "") const;
+};
+
+// The fault-injecting proxy in front of `target_port`; `faults` are its
+// flags, e.g. {"--throttle", "0.1", "--seed", "7"}.
+class FaultProxy : public ServerProcess {
+ public:
+  FaultProxy(int target_port, const std::vector<std::string>& faults);
+  std::string store(const std::string& table_prefix = "") const;
+  // The counts of injected faults, as JSON.
+  std::string stats() const;
+};
+
+}  // namespace cctv::testing
+
+#endif  // CCTV_TESTS_SUPPORT_SERVER_PROCESS_H_
