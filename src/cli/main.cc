@@ -12,7 +12,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   Globals globals;
   app.add_option("--store,-s", globals.store,
-                 "Where activities live: rocksdb:PATH (env CCTV_STORE)")
+                 "Where activities live: rocksdb:PATH or dynamodb://REGION[?endpoint=URL&...] "
+                 "(env CCTV_STORE)")
       ->envname("CCTV_STORE")
       ->capture_default_str();
   add_record_command(app, globals);
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   add_import_command(app, globals);
   add_export_command(app, globals);
   add_tables_command(app, globals);
+  add_bench_command(app, globals);
 
   try {
     app.parse(argc, argv);
@@ -33,8 +35,8 @@ int main(int argc, char** argv) {
     const auto unparsed = app.remaining();
     if (app.get_subcommands().empty() && !unparsed.empty()) {
       std::fprintf(stderr,
-                   "cctv: unknown command '%s'; the commands are record, view, import, export "
-                   "and tables (cctv --help)\n",
+                   "cctv: unknown command '%s'; the commands are record, view, import, export, "
+                   "tables and bench (cctv --help)\n",
                    unparsed.front().c_str());
       return kExitUsage;
     }

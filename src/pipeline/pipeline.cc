@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "cctv/error.h"
+#include "store/store.h"
 
 namespace cctv::pipeline {
 
@@ -69,15 +70,21 @@ void Pipeline::flush() {
   const std::uint64_t target = accepted_;
   const std::uint64_t failures_before = failed_writes_;
   progress_.wait(lock, [&] {
-    return written_ + abandoned_ >= target ||
+    return written_ + abandoned_ + rejected_ >= target ||
            failed_writes_ - failures_before >= kFailuresBeforeFlushFails;
   });
-  if (written_ + abandoned_ < target) {
-    throw StoreError("could not write " + std::to_string(target - written_ - abandoned_) +
+  if (written_ + abandoned_ + rejected_ < target) {
+    throw StoreError("could not write " + std::to_string(target - written_ - abandoned_ - rejected_) +
                      " queued activities: " + last_error_ + " (they stay queued and are retried)");
   }
   if (abandoned_ > 0) {
     throw StoreError(std::to_string(abandoned_) + " activities were not written: " + last_error_);
+  }
+  if (rejected_ > rejected_reported_) {
+    const std::uint64_t n = rejected_ - rejected_reported_;
+    rejected_reported_ = rejected_;
+    throw StoreError(std::to_string(n) + " activities were refused by the store and not written: " +
+                     last_rejection_);
   }
 }
 
@@ -98,6 +105,10 @@ void Pipeline::close() {
     throw StoreError("closed with " + std::to_string(abandoned_) +
                      " activities that could not be written: " + last_error_);
   }
+  if (rejected_ > rejected_reported_) {
+    throw StoreError(std::to_string(rejected_ - rejected_reported_) +
+                     " activities were refused by the store and not written: " + last_rejection_);
+  }
 }
 
 PipelineCounters Pipeline::counters() const {
@@ -105,18 +116,25 @@ PipelineCounters Pipeline::counters() const {
   PipelineCounters c;
   c.accepted = accepted_;
   c.written = written_;
+  c.rejected = rejected_;
   c.failed_writes = failed_writes_;
   c.batches = batches_;
-  c.queued = accepted_ - written_ - abandoned_;
+  c.queued = accepted_ - written_ - abandoned_ - rejected_;
   return c;
 }
 
-bool Pipeline::write_with_retries() {
+std::optional<std::size_t> Pipeline::write_with_retries() {
   auto backoff = kFirstBackoff;
   for (;;) {
     try {
       write_(writing_);
-      return true;
+      return 0;
+    } catch (const store::WriteRejected& e) {
+      std::lock_guard lock(mu_);
+      last_rejection_ = e.what();
+      spdlog::error("the store refused {} of {} activities; they are not written: {}", e.rejected(),
+                    writing_.size(), last_rejection_);
+      return e.rejected();
     } catch (const std::exception& e) {
       std::unique_lock lock(mu_);
       last_error_ = e.what();
@@ -126,7 +144,7 @@ bool Pipeline::write_with_retries() {
         spdlog::error("writing {} activities failed, retrying: {}", writing_.size(), last_error_);
       }
       progress_.notify_all();
-      if (closing_ && std::chrono::steady_clock::now() >= close_deadline_) return false;
+      if (closing_ && std::chrono::steady_clock::now() >= close_deadline_) return std::nullopt;
       lock.unlock();
       std::this_thread::sleep_for(backoff);
       backoff = std::min(backoff * 2, kMaxBackoff);
@@ -144,13 +162,14 @@ void Pipeline::run() {
     std::swap(pending_, writing_);
     not_full_.notify_all();
     lock.unlock();
-    const bool written = write_with_retries();
+    const std::optional<std::size_t> rejected = write_with_retries();
     lock.lock();
-    if (written) {
+    if (rejected) {
       if (consecutive_failures_ > 0) {
         spdlog::info("writes recovered after {} failed attempts", consecutive_failures_);
       }
-      written_ += writing_.size();
+      rejected_ += *rejected;
+      written_ += writing_.size() - *rejected;
       ++batches_;
       consecutive_failures_ = 0;
     } else {

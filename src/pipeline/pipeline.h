@@ -4,9 +4,11 @@
 // batch, the next one gathers, so batches grow with load (group commit)
 // without a linger timer adding latency when the load is light.
 //
-// Nothing accepted is dropped: a full queue makes enqueue() wait and then
-// throw Backpressure, a failing store is retried with capped backoff, and
-// close() reports activities it could not write.
+// Nothing accepted is dropped silently: a full queue makes enqueue() wait
+// and then throw Backpressure; a failing store is retried with capped
+// backoff; activities the store refuses for good (store::WriteRejected) are
+// not retried but counted, logged, and reported by the next flush(); close()
+// reports activities it could not write.
 //
 // Thread-safe.
 #ifndef CCTV_PIPELINE_PIPELINE_H_
@@ -17,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -37,6 +40,7 @@ struct PipelineOptions {
 struct PipelineCounters {
   std::uint64_t accepted = 0;       // activities enqueued
   std::uint64_t written = 0;        // activities the store confirmed
+  std::uint64_t rejected = 0;       // activities the store refused for good
   std::uint64_t failed_writes = 0;  // batch writes that failed (and were retried)
   std::uint64_t batches = 0;        // batch writes that succeeded
   std::uint64_t queued = 0;         // accepted, not yet written
@@ -44,7 +48,9 @@ struct PipelineCounters {
 
 class Pipeline {
  public:
-  // Writes a batch, all or nothing; throws on failure.
+  // Writes a batch. Throws store::WriteRejected when some activities were
+  // refused for good (the rest written), anything else to have the whole
+  // batch retried.
   using WriteFn = std::function<void(const core::RecordBatch&)>;
 
   Pipeline(WriteFn write, PipelineOptions options);
@@ -61,7 +67,8 @@ class Pipeline {
 
   // Returns once every activity enqueued before the call has been written.
   // Throws StoreError when the writes keep failing (the activities stay
-  // queued and are retried).
+  // queued and are retried), or when the store refused activities for good
+  // since the last flush() (saying how many and why).
   void flush();
 
   // Stops accepting, writes what is queued, stops the writer. Throws
@@ -75,8 +82,9 @@ class Pipeline {
   void run();
   // REQUIRES: mu_ held.
   bool full(std::size_t bytes) const;
-  // Writes writing_ until it succeeds; returns false if close gave up.
-  bool write_with_retries();
+  // Writes writing_ until it succeeds; returns how many activities the
+  // store refused for good, or nullopt if close gave up.
+  std::optional<std::size_t> write_with_retries();
 
   const WriteFn write_;
   const PipelineOptions options_;
@@ -93,6 +101,9 @@ class Pipeline {
   std::uint64_t accepted_ = 0;
   std::uint64_t written_ = 0;
   std::uint64_t abandoned_ = 0;
+  std::uint64_t rejected_ = 0;
+  std::uint64_t rejected_reported_ = 0;  // rejected_ as of the last flush() that said so
+  std::string last_rejection_;
   std::uint64_t failed_writes_ = 0;
   std::uint64_t batches_ = 0;
   int consecutive_failures_ = 0;

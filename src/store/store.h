@@ -16,11 +16,24 @@
 #include <vector>
 
 #include "cctv/activity.h"
+#include "cctv/error.h"
 #include "cctv/table.h"
 #include "cctv/view.h"
 #include "core/record_batch.h"
 
 namespace cctv::store {
+
+// The store refused part of a write for a reason that sending it again
+// cannot fix (DynamoDB's ValidationException, bad credentials). Everything
+// else in the batch was written; `rejected()` activities were not.
+class WriteRejected : public StoreError {
+ public:
+  WriteRejected(const std::string& what, std::size_t rejected) : StoreError(what), rejected_(rejected) {}
+  std::size_t rejected() const noexcept { return rejected_; }
+
+ private:
+  std::size_t rejected_;
+};
 
 // A table as the store knows it for the life of the open store. A handle
 // stays valid after its table is dropped: writing through it creates the
@@ -70,10 +83,11 @@ class Store {
   // Throws NotFound.
   virtual void drop_table(std::string_view name) = 0;
 
-  // Writes every record of `batch`, all or nothing, into both indexes of its
-  // table. Writing a record whose (table, target, time, id) exists already
-  // replaces it with the same content, so retries store it once. Throws
-  // StoreError on failure.
+  // Writes every record of `batch` into both indexes of its table. Writing a
+  // record whose (table, target, time, id) exists already replaces it with
+  // the same content, so retries store it once. Throws WriteRejected when the
+  // store refused some records for good (the rest are written), StoreError
+  // on any other failure (then retrying the whole batch is safe).
   virtual void write(const core::RecordBatch& batch) = 0;
 
   // Makes everything written so far durable on disk. Throws StoreError.

@@ -14,6 +14,8 @@
 //   --drop-after   forward, then close the connection without answering
 //                  (the write happened; the client cannot know)
 //   --reject TYPE  answer every request with 400 and error TYPE
+//   --reject-marker TEXT  answer requests whose body holds TEXT with 400
+//                  ValidationException (one bad item in a batch)
 // POST /__stats returns how many of each were injected.
 'use strict';
 const http = require('http');
@@ -23,11 +25,13 @@ const targetPort = Number(argv.shift());
 const rates = {};
 let seed = 1;
 let reject = null;
+let rejectMarker = null;
 while (argv.length) {
   const name = argv.shift().replace(/^--/, '');
   const value = argv.shift();
   if (name === 'seed') seed = Number(value);
   else if (name === 'reject') reject = value;
+  else if (name === 'reject-marker') rejectMarker = value;
   else rates[name.replace('-', '_')] = Number(value);
 }
 
@@ -91,6 +95,10 @@ const server = http.createServer((req, res) => {
     if (reject) {
       stats.rejected++;
       return dynamoError(res, 400, reject);
+    }
+    if (rejectMarker && body.includes(rejectMarker)) {
+      stats.rejected++;
+      return dynamoError(res, 400, 'ValidationException');
     }
     const operation = String(req.headers['x-amz-target'] || '').split('.').pop();
     const fault = pickFault(operation);

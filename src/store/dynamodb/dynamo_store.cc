@@ -473,14 +473,29 @@ void DynamoStore::write(const core::RecordBatch& batch) {
 
   std::vector<std::size_t> pending(items.size());
   for (std::size_t i = 0; i < items.size(); ++i) pending[i] = i;
+  // Items sent one to a request: those of a request DynamoDB refused as
+  // invalid, so that one bad item does not sink its neighbours.
+  std::vector<bool> alone(items.size(), false);
+  std::size_t rejected = 0;
+  std::string rejection;
   Outcome last_failure;
   for (int attempt = 1; !pending.empty(); ++attempt) {
     // Up to 25 items per request; items of several tables may share one.
     std::vector<std::string> bodies;
     std::vector<std::vector<std::size_t>> chunks;
-    for (std::size_t start = 0; start < pending.size(); start += kItemsPerBatch) {
-      std::vector<std::size_t> chunk(pending.begin() + static_cast<std::ptrdiff_t>(start),
-                                     pending.begin() + static_cast<std::ptrdiff_t>(std::min(start + kItemsPerBatch, pending.size())));
+    std::vector<std::size_t> shared;
+    for (std::size_t i : pending) {
+      if (alone[i]) {
+        chunks.push_back({i});
+      } else {
+        shared.push_back(i);
+      }
+    }
+    for (std::size_t start = 0; start < shared.size(); start += kItemsPerBatch) {
+      const auto first = shared.begin() + static_cast<std::ptrdiff_t>(start);
+      chunks.emplace_back(first, first + static_cast<std::ptrdiff_t>(std::min(kItemsPerBatch, shared.size() - start)));
+    }
+    for (auto& chunk : chunks) {
       std::stable_sort(chunk.begin(), chunk.end(),
                        [&](std::size_t a, std::size_t b) { return items[a].table < items[b].table; });
       std::string body = "{\"RequestItems\":{";
@@ -499,7 +514,6 @@ void DynamoStore::write(const core::RecordBatch& batch) {
       }
       body += "]}}";
       bodies.push_back(std::move(body));
-      chunks.push_back(std::move(chunk));
     }
 
     const std::vector<Outcome> outcomes = client_.send_all("BatchWriteItem", bodies, options_.concurrency);
@@ -519,11 +533,13 @@ void DynamoStore::write(const core::RecordBatch& batch) {
                 .append(1, '\0')
                 .append(item["timestamp"]["S"].GetString());
             auto found = by_key.find(key);
-            if (found == by_key.end()) throw StoreError("BatchWriteItem returned an unprocessed item cctv did not send");
+            if (found == by_key.end()) {
+              throw StoreError("BatchWriteItem returned an unprocessed item cctv did not send");
+            }
             again.push_back(found->second);
+            last_failure = Outcome{false, "", 200, "UnprocessedItems", "DynamoDB left items unprocessed", true};
           }
         }
-        if (!again.empty()) last_failure = Outcome{false, "", 200, "UnprocessedItems", "DynamoDB left items unprocessed", true};
         continue;
       }
       if (outcome.type == "ResourceNotFoundException") {
@@ -541,7 +557,13 @@ void DynamoStore::write(const core::RecordBatch& batch) {
           }
         }
       } else if (!outcome.retryable) {
-        throw client_.error("BatchWriteItem", outcome);
+        if (outcome.type == "ValidationException" && chunks[c].size() > 1) {
+          for (std::size_t i : chunks[c]) alone[i] = true;  // find the bad one(s)
+        } else {
+          rejected += chunks[c].size();
+          rejection = client_.error("BatchWriteItem", outcome).what();
+          continue;
+        }
       }
       last_failure = outcome;
       again.insert(again.end(), chunks[c].begin(), chunks[c].end());
@@ -553,8 +575,9 @@ void DynamoStore::write(const core::RecordBatch& batch) {
                        client_.where() + " after " + std::to_string(attempt) +
                        " attempts; last: " + client_.error("BatchWriteItem", last_failure).what());
     }
-    std::this_thread::sleep_for(DynamoClient::backoff(attempt));
+    if (last_failure.retryable) std::this_thread::sleep_for(DynamoClient::backoff(attempt));
   }
+  if (rejected > 0) throw WriteRejected(rejection, rejected);
 }
 
 QueryResult DynamoStore::query(const Query& q) {

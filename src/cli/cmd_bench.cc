@@ -1,0 +1,233 @@
+// cctv bench: records a synthetic workload through the public Tracker API,
+// flushes, then times views -- the numbers the project's speed is judged by.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "cli/args.h"
+#include "cli/command.h"
+#include "cli/output.h"
+
+namespace cctv::cli {
+
+namespace {
+
+struct BenchArgs {
+  std::string store;  // empty: a fresh embedded store in a temporary directory
+  std::uint64_t activities = 1'000'000;
+  std::uint64_t actors = 100'000;
+  std::uint64_t targets = 10'000;
+  int attributes = 3;
+  int threads = 1;
+  std::uint64_t seed = 1;
+  int queries = 1000;
+  std::string format = "text";
+  bool keep = false;
+};
+
+// Activities per simulated second: time advances by one second every 1,000.
+constexpr std::uint64_t kPerSecond = 1000;
+// Precomputed attribute sets picked from at random, so that generating a
+// record costs next to nothing beside recording it.
+constexpr std::size_t kAttributeSets = 1024;
+
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+double peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB
+}
+
+struct Percentiles {
+  double p50 = 0;
+  double p99 = 0;
+};
+
+Percentiles percentiles(std::vector<double> us) {
+  if (us.empty()) return {};
+  std::sort(us.begin(), us.end());
+  auto at = [&us](double q) { return us[std::min(us.size() - 1, static_cast<std::size_t>(q * static_cast<double>(us.size())))]; };
+  return {at(0.50), at(0.99)};
+}
+
+std::string commas(std::uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+void check(const BenchArgs& a) {
+  if (a.activities < 1) throw InvalidArgument("--activities", "must be at least 1");
+  if (a.actors < 1) throw InvalidArgument("--actors", "must be at least 1");
+  if (a.targets < 1) throw InvalidArgument("--targets", "must be at least 1");
+  if (a.attributes < 0 || a.attributes > 100) throw InvalidArgument("--attributes", "must be 0 to 100");
+  if (a.threads < 1 || a.threads > 256) throw InvalidArgument("--threads", "must be 1 to 256");
+  if (a.queries < 0) throw InvalidArgument("--queries", "must be 0 or more");
+  if (a.format != "text" && a.format != "json") throw InvalidArgument("--format", "must be text or json");
+}
+
+void run_bench(const Globals& /*globals*/, const BenchArgs& args) {
+  check(args);
+  const bool temporary = args.store.empty();
+  std::filesystem::path dir;
+  std::string uri = args.store;
+  if (temporary) {
+    dir = std::filesystem::temp_directory_path() / ("cctv-bench-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    uri = "rocksdb:" + dir.string();
+  }
+  const bool dynamo = uri.rfind("dynamodb:", 0) == 0;
+  const std::string table = "cctv-bench-" + std::to_string(::getpid());
+  const bool tty = isatty(STDERR_FILENO) == 1;
+
+  // The workload, prepared before the clock starts.
+  std::vector<std::string> actors(args.actors), targets(args.targets);
+  for (std::uint64_t i = 0; i < args.actors; ++i) actors[i] = "user" + std::to_string(i);
+  for (std::uint64_t i = 0; i < args.targets; ++i) targets[i] = "/store/products/" + std::to_string(i);
+  std::mt19937_64 prep(args.seed);
+  std::vector<Attributes> attribute_sets(kAttributeSets);
+  for (auto& set : attribute_sets) {
+    for (int k = 0; k < args.attributes; ++k) {
+      set.emplace_back("attr" + std::to_string(k), "value" + std::to_string(prep() % 100));
+    }
+  }
+  const Timestamp start_time = parse_time("2026-01-01T00:00:00Z");
+
+  ClientOptions options;
+  options.enqueue_timeout = std::chrono::minutes(10);  // the benchmark waits; it does not drop
+  Client client = Client::open(uri, options);
+  Tracker tracker = client.tracker(table);
+
+  std::atomic<std::uint64_t> done{0};
+  const double cpu_before = cpu_seconds();
+  const auto wall_before = std::chrono::steady_clock::now();
+  std::vector<std::thread> producers;
+  for (int p = 0; p < args.threads; ++p) {
+    producers.emplace_back([&, p] {
+      std::mt19937_64 rng(args.seed * 7919 + static_cast<std::uint64_t>(p));
+      for (std::uint64_t i = static_cast<std::uint64_t>(p); i < args.activities;
+           i += static_cast<std::uint64_t>(args.threads)) {
+        tracker.record_activity(actors[rng() % args.actors], targets[rng() % args.targets],
+                                attribute_sets[rng() % kAttributeSets],
+                                start_time + std::chrono::milliseconds(i * 1000 / kPerSecond));
+        if ((i & 0x3FFF) == 0) done.fetch_add(0x4000, std::memory_order_relaxed);
+      }
+    });
+  }
+  std::atomic<bool> recording{true};
+  std::thread progress([&] {
+    while (tty && recording) {
+      std::fprintf(stderr, "\rrecording %s / %s\x1b[K", commas(std::min(done.load(), args.activities)).c_str(),
+                   commas(args.activities).c_str());
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  });
+  for (auto& t : producers) t.join();
+  tracker.flush();
+  const double record_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
+  const double record_cpu = cpu_seconds() - cpu_before;
+  recording = false;
+  progress.join();
+  if (tty) std::fprintf(stderr, "\r\x1b[K");
+
+  // Views: newest 100 on a target within the later half of the span, and
+  // newest 100 of an actor.
+  const Timestamp end_time = start_time + std::chrono::milliseconds(args.activities * 1000 / kPerSecond) +
+                             std::chrono::seconds(1);
+  const TimeRange later_half{start_time + (end_time - start_time) / 2, end_time};
+  std::mt19937_64 rng(args.seed + 1);
+  std::vector<double> by_target, by_actor;
+  for (int q = 0; q < args.queries; ++q) {
+    const auto t0 = std::chrono::steady_clock::now();
+    tracker.view_activity(targets[rng() % args.targets], later_half);
+    const auto t1 = std::chrono::steady_clock::now();
+    tracker.view_actor_activity(actors[rng() % args.actors]);
+    const auto t2 = std::chrono::steady_clock::now();
+    by_target.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+    by_actor.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
+  }
+  const Percentiles target_p = percentiles(by_target), actor_p = percentiles(by_actor);
+  const double rate = static_cast<double>(args.activities) / record_s;
+  const double cpu_per_million = record_cpu / static_cast<double>(args.activities) * 1e6;
+  const double client_cpu_us = record_cpu / static_cast<double>(args.activities) * 1e6;
+  const double rss = peak_rss_mb();
+
+  if (!args.keep) {
+    if (temporary) {
+      client.close();
+      std::filesystem::remove_all(dir);
+    } else {
+      client.drop_table(table);
+    }
+  }
+
+  if (args.format == "json") {
+    Map out{{"store", temporary ? "rocksdb (temporary)" : uri},
+            {"activities", args.activities},
+            {"threads", args.threads},
+            {"activities_per_s", static_cast<std::int64_t>(std::round(rate))},
+            {"cpu_s_per_million", std::round(cpu_per_million * 1000) / 1000},
+            {"peak_rss_mb", std::round(rss * 10) / 10},
+            {"view_target_p50_us", std::round(target_p.p50 * 10) / 10},
+            {"view_target_p99_us", std::round(target_p.p99 * 10) / 10},
+            {"view_actor_p50_us", std::round(actor_p.p50 * 10) / 10},
+            {"view_actor_p99_us", std::round(actor_p.p99 * 10) / 10}};
+    if (dynamo) out.emplace_back("client_cpu_us_per_item", std::round(client_cpu_us * 100) / 100);
+    std::printf("%s\n", to_json(Value(std::move(out))).c_str());
+    return;
+  }
+  std::printf("cctv bench: %s activities (%s actors, %s targets, %d attributes, %d thread%s) into %s\n",
+              commas(args.activities).c_str(), commas(args.actors).c_str(), commas(args.targets).c_str(),
+              args.attributes, args.threads, args.threads == 1 ? "" : "s",
+              temporary ? "a temporary embedded store" : uri.c_str());
+  std::printf("  record + flush   %.2f s, %s activities/s\n", record_s, commas(static_cast<std::uint64_t>(rate)).c_str());
+  std::printf("  cpu              %.2f s per million activities\n", cpu_per_million);
+  if (dynamo) std::printf("  client cpu       %.2f us per item written\n", client_cpu_us);
+  std::printf("  peak RSS         %.0f MB\n", rss);
+  std::printf("  view by target   p50 %.0f us, p99 %.0f us (%d views, newest 100 in the later half)\n",
+              target_p.p50, target_p.p99, args.queries);
+  std::printf("  view by actor    p50 %.0f us, p99 %.0f us (%d views, newest 100)\n", actor_p.p50, actor_p.p99,
+              args.queries);
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app, Globals& globals) {
+  auto args = std::make_shared<BenchArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "bench", "Measure recording and view speed on a synthetic workload, through the public API");
+  cmd->add_option("--activities,-n", args->activities, "Activities to record")->capture_default_str();
+  cmd->add_option("--actors", args->actors, "Distinct actors, chosen uniformly")->capture_default_str();
+  cmd->add_option("--targets", args->targets, "Distinct targets, chosen uniformly")->capture_default_str();
+  cmd->add_option("--attributes", args->attributes, "Short string attributes per activity")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Threads recording at once")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
+  cmd->add_option("--queries", args->queries, "Views of each kind to time")->capture_default_str();
+  cmd->add_option("--format,-f", args->format, "text or json")->capture_default_str();
+  cmd->add_flag("--keep", args->keep, "Keep the benchmark's table (or temporary store) afterwards");
+  cmd->callback([&globals, args] {
+    // The global --store names where to run; left at its default, the bench
+    // uses a fresh temporary store rather than your ./cctv-data.
+    BenchArgs a = *args;
+    if (globals.store != kDefaultStore) a.store = globals.store;
+    run_bench(globals, a);
+  });
+}
+
+}  // namespace cctv::cli

@@ -1,0 +1,104 @@
+// The `cctv` command on DynamoDB (dynalite), and data moving between stores.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <random>
+
+#include "cctv/json.h"
+#include "e2e/cli.h"
+#include "support/server_process.h"
+
+namespace cctv::testing {
+namespace {
+
+class CliDynamoTest : public CliTest {
+ protected:
+  RunResult on(const std::string& store, std::vector<std::string> args, const std::string& in = "") {
+    args.insert(args.begin(), {CCTV_BINARY, "--store", store});
+    RunOptions options;
+    options.stdin_data = in;
+    return run(args, options);
+  }
+  Dynalite dynalite_;
+  std::string dynamo_ = dynalite_.store("cli-");
+};
+
+std::vector<std::string> sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+TEST_F(CliDynamoTest, RecordViewAndTables) {
+  const RunResult id = on(dynamo_, {"record", "store-pageviews", "bob", "/store/products/organic-goji-berries",
+                                    "customer_status=VIP", "referred_by=AdWords", "browser=Chrome"});
+  ASSERT_EQ(id.exit_code, 0) << id.err;
+  const RunResult view = on(dynamo_, {"view", "store-pageviews", "--actor", "bob", "-f", "ndjson"});
+  ASSERT_EQ(view.exit_code, 0) << view.err;
+  const Activity a = activity_from_json(lines(view.out).at(0));
+  EXPECT_EQ(format_id(a.id) + "\n", id.out);
+  EXPECT_EQ(a.attributes,
+            (Attributes{{"customer_status", "VIP"}, {"referred_by", "AdWords"}, {"browser", "Chrome"}}));
+  EXPECT_EQ(on(dynamo_, {"tables"}).out, "store-pageviews\n");
+  const std::string described = on(dynamo_, {"tables", "describe", "store-pageviews"}).out;
+  EXPECT_NE(described.find("actor-index"), std::string::npos) << described;
+  EXPECT_NE(described.find("PAY_PER_REQUEST"), std::string::npos) << described;
+  EXPECT_EQ(on(dynamo_, {"tables", "drop", "store-pageviews", "--yes"}).exit_code, 0);
+  EXPECT_EQ(on(dynamo_, {"tables"}).out, "");
+}
+
+TEST_F(CliDynamoTest, ExportImportAcrossStoresIsIdentical) {
+  // Data both stores keep exactly: DynamoDB numbers are decimals, so no
+  // whole-valued doubles here (docs/dynamodb.md).
+  std::mt19937 rng(3);
+  std::string input;
+  for (int i = 0; i < 1500; ++i) {
+    Activity a{"user" + std::to_string(rng() % 40), "/p/" + std::to_string(rng() % 30) + (i % 9 ? "" : "/caf\xc3\xa9"),
+               parse_time("2026-11-01T10:00:00Z") + std::chrono::milliseconds(rng() % 100'000), 0x5000 + static_cast<ActivityId>(i),
+               {{"n", i}, {"price", i + 0.25}, {"vip", i % 3 == 0}, {"tags", List{"a", nullptr}},
+                {"m", Map{{"k", "v"}}}}};
+    input += to_json(a) + "\n";
+  }
+  const std::string rocks1 = dir_.store("one"), rocks2 = dir_.store("two");
+  ASSERT_EQ(on(rocks1, {"import", "events", "-"}, input).exit_code, 0);
+  const std::string first = on(rocks1, {"export", "events"}).out;
+  ASSERT_EQ(lines(first).size(), 1500u);
+
+  const RunResult into_dynamo = on(dynamo_, {"import", "events", "-"}, first);
+  ASSERT_EQ(into_dynamo.exit_code, 0) << into_dynamo.err;
+  const std::string from_dynamo = on(dynamo_, {"export", "events"}).out;
+  EXPECT_EQ(sorted(lines(from_dynamo)), sorted(lines(first)));
+
+  ASSERT_EQ(on(rocks2, {"import", "events", "-"}, from_dynamo).exit_code, 0);
+  EXPECT_EQ(sorted(lines(on(rocks2, {"export", "events"}).out)), sorted(lines(first)));
+
+  // Importing again into DynamoDB stores nothing twice.
+  ASSERT_EQ(on(dynamo_, {"import", "events", "-"}, first).exit_code, 0);
+  EXPECT_EQ(lines(on(dynamo_, {"export", "events"}).out).size(), 1500u);
+
+  // Views page the same way on both.
+  for (const std::string& store : {rocks1, dynamo_}) {
+    const RunResult all = on(store, {"view", "events", "--target", "/p/7", "--limit", "3", "--all",
+                                     "--from", "2026-11-01", "--to", "2026-11-02", "-f", "ndjson"});
+    ASSERT_EQ(all.exit_code, 0) << all.err;
+    EXPECT_EQ(all.out, on(rocks2, {"view", "events", "--target", "/p/7", "--limit", "1000", "--from",
+                                   "2026-11-01", "--to", "2026-11-02", "-f", "ndjson"}).out);
+  }
+}
+
+TEST_F(CliDynamoTest, MissingCredentialsListWhereCctvLooked) {
+  RunOptions options;
+  options.environment = {"HOME=" + dir_.path().string(), "AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=",
+                         "AWS_PROFILE=", "AWS_REGION=", "AWS_DEFAULT_REGION=", "AWS_ENDPOINT_URL=",
+                         "AWS_ENDPOINT_URL_DYNAMODB=", "AWS_SHARED_CREDENTIALS_FILE=", "AWS_CONFIG_FILE="};
+  const RunResult r = run({CCTV_BINARY, "--store", "dynamodb://eu-west-1", "tables"}, options);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("DynamoDB credentials: none found; looked in:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(dir_.path().string() + "/.aws/credentials"), std::string::npos) << r.err;
+  const RunResult bad = run({CCTV_BINARY, "--store", "dynamodb://eu-west-1?colour=red", "tables"}, options);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("unknown parameter 'colour'"), std::string::npos) << bad.err;
+}
+
+}  // namespace
+}  // namespace cctv::testing

@@ -1,0 +1,174 @@
+// Writes and reads through a proxy that injects what DynamoDB does under
+// load -- UnprocessedItems, throttling, 500 and 503, connections dropped
+// before and after the request was applied -- lose and duplicate nothing.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <set>
+
+#include "cctv/cctv.h"
+#include "support/server_process.h"
+
+namespace cctv {
+namespace {
+
+using std::chrono::seconds;
+
+const Timestamp kT0 = parse_time("2026-11-01T10:00:00Z");
+
+std::int64_t stat(const testing::FaultProxy& proxy, const char* name) {
+  rapidjson::Document doc;
+  doc.Parse(proxy.stats().c_str());
+  return doc[name].GetInt64();
+}
+
+// Records `n` activities through `proxy`, then checks directly on dynalite
+// that exactly those are stored, once each.
+void record_through(const testing::Dynalite& dynalite, const testing::FaultProxy& proxy, int n) {
+  std::set<ActivityId> accepted;
+  {
+    Client client = Client::open(proxy.store("f-"));
+    Tracker t = client.tracker("events");
+    for (int i = 0; i < n; ++i) {
+      accepted.insert(t.record_activity("user" + std::to_string(i % 37), "/page/" + std::to_string(i % 11),
+                                        {{"i", i}}, kT0 + Microseconds(i)));
+    }
+    t.flush();
+    // Views through the faults retry too.
+    ViewOptions options;
+    options.limit = 50;
+    for (int k = 0; k < 20; ++k) {
+      EXPECT_EQ(t.view_activity("/page/" + std::to_string(k % 11), {}, options).activities.size(), 50u);
+    }
+  }
+  Client direct = Client::open(dynalite.store("f-"));
+  std::multiset<ActivityId> stored;
+  direct.tracker("events").for_each_activity({}, [&](const Activity& a) { stored.insert(a.id); });
+  EXPECT_EQ(stored.size(), accepted.size()) << "lost or duplicated activities";
+  EXPECT_EQ(std::set<ActivityId>(stored.begin(), stored.end()), accepted);
+}
+
+TEST(DynamoFaults, UnprocessedItemsAreResent) {
+  testing::Dynalite dynalite;
+  testing::FaultProxy proxy(dynalite.port(), {"--unprocessed", "0.6", "--seed", "1"});
+  record_through(dynalite, proxy, 3000);
+  EXPECT_GT(stat(proxy, "unprocessed_items"), 100);
+}
+
+TEST(DynamoFaults, ThrottlingIsRetried) {
+  testing::Dynalite dynalite;
+  testing::FaultProxy proxy(dynalite.port(), {"--throttle", "0.3", "--seed", "2"});
+  record_through(dynalite, proxy, 3000);
+  EXPECT_GT(stat(proxy, "throttle"), 10);
+}
+
+TEST(DynamoFaults, ServerErrorsAreRetried) {
+  testing::Dynalite dynalite;
+  testing::FaultProxy proxy(dynalite.port(), {"--http500", "0.15", "--http503", "0.15", "--seed", "3"});
+  record_through(dynalite, proxy, 3000);
+  EXPECT_GT(stat(proxy, "http500"), 5);
+  EXPECT_GT(stat(proxy, "http503"), 5);
+}
+
+TEST(DynamoFaults, DroppedConnectionsAreRetriedWithoutDuplicates) {
+  testing::Dynalite dynalite;
+  testing::FaultProxy proxy(dynalite.port(), {"--drop-before", "0.15", "--drop-after", "0.15", "--seed", "4"});
+  record_through(dynalite, proxy, 3000);
+  EXPECT_GT(stat(proxy, "drop_before"), 5);
+  EXPECT_GT(stat(proxy, "drop_after"), 5);  // applied, unanswered, sent again
+}
+
+TEST(DynamoFaults, EverythingAtOnce) {
+  testing::Dynalite dynalite;
+  testing::FaultProxy proxy(dynalite.port(), {"--unprocessed", "0.2", "--throttle", "0.1", "--http500", "0.05",
+                                              "--http503", "0.05", "--drop-before", "0.05", "--drop-after",
+                                              "0.05", "--seed", "5"});
+  record_through(dynalite, proxy, 5000);
+}
+
+TEST(DynamoFaults, ValidationErrorsAreNotRetried) {
+  testing::Dynalite dynalite;
+  testing::FaultProxy proxy(dynalite.port(), {"--reject", "ValidationException"});
+  Client client = Client::open(proxy.store("f-"));
+  try {
+    client.tables();
+    FAIL();
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("ListTables"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("ValidationException: injected"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(stat(proxy, "requests"), 1);
+}
+
+TEST(DynamoFaults, CredentialErrorsSayWhereTheCredentialsCameFrom) {
+  testing::Dynalite dynalite;
+  testing::FaultProxy proxy(dynalite.port(), {"--reject", "UnrecognizedClientException"});
+  DynamoOptions options;
+  options.endpoint = proxy.url();
+  options.access_key_id = "AKIAIOSFODNN7EXAMPLE";
+  options.secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+  Client client = Client::open(options);
+  try {
+    client.tracker("events");
+    FAIL();
+  } catch (const StoreError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("UnrecognizedClientException"), std::string::npos) << what;
+    EXPECT_NE(what.find("credentials from DynamoOptions"), std::string::npos) << what;
+    EXPECT_NE(what.find("AKIA...MPLE"), std::string::npos) << what;
+    EXPECT_EQ(what.find("wJalrXUtnFEMI"), std::string::npos) << "a secret in a message: " << what;
+    EXPECT_EQ(what.find("AKIAIOSFODNN7EXAMPLE"), std::string::npos) << what;
+  }
+  EXPECT_EQ(stat(proxy, "requests"), 1);
+}
+
+}  // namespace
+}  // namespace cctv
+
+namespace cctv {
+namespace {
+
+TEST(DynamoFaults, ARefusedItemIsReportedAndItsNeighboursAreWritten) {
+  testing::Dynalite dynalite;
+  testing::FaultProxy proxy(dynalite.port(), {"--reject-marker", "POISON"});
+  Client client = Client::open(proxy.store("f-"));
+  Tracker t = client.tracker("events");
+  for (int i = 0; i < 100; ++i) {
+    t.record_activity("bob", "/x", {{"i", i}, {"note", i == 42 ? "POISON" : "fine"}},
+                      parse_time("2026-11-01T10:00:00Z") + Microseconds(i));
+  }
+  try {
+    t.flush();
+    FAIL() << "a refused activity went unreported";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("1 activities were refused by the store"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("ValidationException"), std::string::npos) << e.what();
+  }
+  t.flush();  // reported once; nothing else outstanding
+  std::set<std::int64_t> stored;
+  Client::open(dynalite.store("f-")).tracker("events").for_each_activity({}, [&](const Activity& a) {
+    stored.insert(find(a.attributes, "i")->as_int());
+  });
+  EXPECT_EQ(stored.size(), 99u);
+  EXPECT_EQ(stored.count(42), 0u);
+  // Four requests of 25, then the refused one's 25 one by one: no retries.
+  EXPECT_LE(stat(proxy, "rejected"), 2);
+}
+
+TEST(DynamoFaults, RefusedWritesFailAFlushAtOnce) {
+  testing::Dynalite dynalite;
+  Client setup = Client::open(dynalite.store("f-"));
+  setup.create_table("events");
+  testing::FaultProxy proxy(dynalite.port(), {"--reject-marker", "RequestItems"});
+  Client client = Client::open(proxy.store("f-"));
+  Tracker t = client.tracker("events");
+  for (int i = 0; i < 10; ++i) t.record_activity("bob", "/x");
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(t.flush(), StoreError);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30))
+      << "a refused write was retried as if it could succeed";
+}
+
+}  // namespace
+}  // namespace cctv
