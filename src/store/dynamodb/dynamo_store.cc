@@ -53,8 +53,37 @@ rapidjson::Document parse(const std::string& body, std::string_view operation) {
 }
 
 std::string string_member(const rapidjson::Value& v, const char* name) {
+  if (!v.IsObject()) return "";
   auto it = v.FindMember(name);
   return it != v.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
+// Responses come from engines cctv does not control: every access checks,
+// and a response of the wrong shape is a StoreError, never a crash.
+const rapidjson::Value& member(const rapidjson::Value& v, const char* name) {
+  if (v.IsObject()) {
+    if (auto it = v.FindMember(name); it != v.MemberEnd()) return it->value;
+  }
+  throw StoreError(std::string("DynamoDB response without '") + name + "'");
+}
+
+const rapidjson::Value& object_member(const rapidjson::Value& v, const char* name) {
+  const rapidjson::Value& m = member(v, name);
+  if (!m.IsObject()) throw StoreError(std::string("DynamoDB response: '") + name + "' is not an object");
+  return m;
+}
+
+const rapidjson::Value::ConstArray array_member(const rapidjson::Value& v, const char* name) {
+  const rapidjson::Value& m = member(v, name);
+  if (!m.IsArray()) throw StoreError(std::string("DynamoDB response: '") + name + "' is not an array");
+  return m.GetArray();
+}
+
+// The S value of attribute `name` of an item.
+std::string_view s_value(const rapidjson::Value& item, const char* name) {
+  const rapidjson::Value& s = member(object_member(item, name), "S");
+  if (!s.IsString()) throw StoreError(std::string("DynamoDB item: '") + name + "' is not of type S");
+  return std::string_view(s.GetString(), s.GetStringLength());
 }
 
 // "target HASH, timestamp RANGE" from a KeySchema array.
@@ -70,7 +99,7 @@ std::string key_schema_text(const rapidjson::Value& schema) {
 
 bool is_our_index(const rapidjson::Value& index) {
   return string_member(index, "IndexName") == kActorIndex &&
-         key_schema_text(index["KeySchema"]) == "actor HASH, timestamp RANGE";
+         key_schema_text(member(index, "KeySchema")) == "actor HASH, timestamp RANGE";
 }
 
 bool has_actor_index(const rapidjson::Value& table) {
@@ -192,7 +221,7 @@ void DynamoStore::wait_until_active(const std::string& remote_name) {
   for (;;) {
     const rapidjson::Document doc =
         parse(client_.call("DescribeTable", table_name_body(remote_name)), "DescribeTable");
-    const rapidjson::Value& t = doc["Table"];
+    const rapidjson::Value& t = object_member(doc, "Table");
     bool active = string_member(t, "TableStatus") == "ACTIVE";
     if (auto gsi = t.FindMember("GlobalSecondaryIndexes"); gsi != t.MemberEnd() && gsi->value.IsArray()) {
       for (const auto& index : gsi->value.GetArray()) {
@@ -218,8 +247,8 @@ std::optional<rapidjson::Document> DynamoStore::describe_remote(const std::strin
     throw;
   }
   rapidjson::Document doc = parse(body, "DescribeTable");
-  const rapidjson::Value& t = doc["Table"];
-  const std::string schema = key_schema_text(t["KeySchema"]);
+  const rapidjson::Value& t = object_member(doc, "Table");
+  const std::string schema = key_schema_text(member(t, "KeySchema"));
   if (schema != "target HASH, timestamp RANGE") {
     throw StoreError("DynamoDB table '" + remote_name + "' in " + client_.where() +
                      " has the key schema (" + schema +
@@ -272,7 +301,7 @@ std::optional<TableHandle> DynamoStore::find_table(std::string_view name) {
   const std::string remote = options_.table_prefix + std::string(name);
   const auto doc = describe_remote(remote);
   if (!doc) return std::nullopt;
-  mark_live(name, has_actor_index((*doc)["Table"]));
+  mark_live(name, has_actor_index(object_member(*doc, "Table")));
   std::lock_guard lock(mu_);
   return handles_.find(name)->second;
 }
@@ -359,7 +388,7 @@ TableInfo DynamoStore::describe_table(std::string_view name) {
   const std::string remote = options_.table_prefix + std::string(name);
   const auto doc = describe_remote(remote);
   if (!doc) not_found(name);
-  const rapidjson::Value& t = (*doc)["Table"];
+  const rapidjson::Value& t = object_member(*doc, "Table");
   TableInfo info;
   info.name = std::string(name);
   if (auto it = t.FindMember("CreationDateTime"); it != t.MemberEnd() && it->value.IsNumber()) {
@@ -375,7 +404,7 @@ TableInfo DynamoStore::describe_table(std::string_view name) {
   info.details.emplace_back("DynamoDB table", remote);
   info.details.emplace_back("where", client_.where());
   info.details.emplace_back("status", string_member(t, "TableStatus"));
-  info.details.emplace_back("key schema", key_schema_text(t["KeySchema"]));
+  info.details.emplace_back("key schema", key_schema_text(member(t, "KeySchema")));
   info.details.emplace_back(
       "indexes", info.has_actor_index
                      ? "actor-index (actor HASH, timestamp RANGE, projection ALL)"
@@ -386,8 +415,11 @@ TableInfo DynamoStore::describe_table(std::string_view name) {
   }
   if (billing != "PAY_PER_REQUEST") {
     if (auto it = t.FindMember("ProvisionedThroughput"); it != t.MemberEnd() && it->value.IsObject()) {
-      billing += " (" + std::to_string(it->value["ReadCapacityUnits"].GetInt64()) + " RCU, " +
-                 std::to_string(it->value["WriteCapacityUnits"].GetInt64()) + " WCU)";
+      const auto& r = member(it->value, "ReadCapacityUnits");
+      const auto& w = member(it->value, "WriteCapacityUnits");
+      if (r.IsInt64() && w.IsInt64()) {
+        billing += " (" + std::to_string(r.GetInt64()) + " RCU, " + std::to_string(w.GetInt64()) + " WCU)";
+      }
     }
   }
   info.details.emplace_back("billing", billing);
@@ -395,7 +427,7 @@ TableInfo DynamoStore::describe_table(std::string_view name) {
   try {
     const rapidjson::Document t2 =
         parse(client_.call("DescribeTimeToLive", table_name_body(remote)), "DescribeTimeToLive");
-    const auto& d = t2["TimeToLiveDescription"];
+    const auto& d = object_member(t2, "TimeToLiveDescription");
     ttl = string_member(d, "TimeToLiveStatus");
     if (const std::string attr = string_member(d, "AttributeName"); !attr.empty()) ttl += " on " + attr;
   } catch (const RequestError& e) {
@@ -525,13 +557,14 @@ void DynamoStore::write(const core::RecordBatch& batch) {
         auto unprocessed = doc.FindMember("UnprocessedItems");
         if (unprocessed == doc.MemberEnd() || !unprocessed->value.IsObject()) continue;
         for (const auto& table : unprocessed->value.GetObject()) {
+          if (!table.value.IsArray()) throw StoreError("DynamoDB response: UnprocessedItems is malformed");
           for (const auto& request : table.value.GetArray()) {
-            const rapidjson::Value& item = request["PutRequest"]["Item"];
+            const rapidjson::Value& item = object_member(object_member(request, "PutRequest"), "Item");
             key.assign(table.name.GetString(), table.name.GetStringLength())
                 .append(1, '\0')
-                .append(item["target"]["S"].GetString())
+                .append(s_value(item, "target"))
                 .append(1, '\0')
-                .append(item["timestamp"]["S"].GetString());
+                .append(s_value(item, "timestamp"));
             auto found = by_key.find(key);
             if (found == by_key.end()) {
               throw StoreError("BatchWriteItem returned an unprocessed item cctv did not send");
@@ -652,9 +685,9 @@ QueryResult DynamoStore::query(const Query& q) {
       throw;
     }
     const rapidjson::Document doc = parse(body, "Query");
-    for (const auto& item : doc["Items"].GetArray()) {
+    for (const auto& item : array_member(doc, "Items")) {
       result.activities.push_back(read_item(item));
-      sort_keys.emplace_back(item["timestamp"]["S"].GetString());
+      sort_keys.emplace_back(s_value(item, "timestamp"));
     }
     auto lek = doc.FindMember("LastEvaluatedKey");
     if (lek == doc.MemberEnd()) break;
@@ -720,7 +753,7 @@ void DynamoStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to
       throw;
     }
     const rapidjson::Document doc = parse(body, "Scan");
-    for (const auto& item : doc["Items"].GetArray()) visit(read_item(item));
+    for (const auto& item : array_member(doc, "Items")) visit(read_item(item));
     auto lek = doc.FindMember("LastEvaluatedKey");
     if (lek == doc.MemberEnd()) break;
     last_key.CopyFrom(lek->value, last_key.GetAllocator());
