@@ -15,6 +15,7 @@
 #include "cctv/dynamo_options.h"
 #include "cctv/error.h"
 #include "cctv/json.h"
+#include "cctv/metrics.h"
 #include "cctv/options.h"
 #include "cctv/table.h"
 #include "cctv/time.h"

@@ -14,6 +14,7 @@
 
 #include "cctv/dynamo_options.h"
 #include "cctv/export.h"
+#include "cctv/metrics.h"
 #include "cctv/options.h"
 #include "cctv/table.h"
 #include "cctv/tracker.h"
@@ -73,6 +74,10 @@ class CCTV_EXPORT Client {
   // its trackers throws Error. Throws StoreError if queued activities could
   // not be written; calling close() again does nothing.
   void close();
+
+  // What the ingest pipeline has done so far (all zero for a read-only
+  // client). Cheap: a snapshot of counters.
+  Metrics metrics() const;
 
   // The URI this client was opened with.
   const std::string& uri() const noexcept;

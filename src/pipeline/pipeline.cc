@@ -18,11 +18,14 @@ constexpr auto kMaxBackoff = std::chrono::milliseconds(1000);
 // cap), so one transient error does not fail a flush.
 constexpr std::uint64_t kFailuresBeforeFlushFails = 5;
 
+std::string closed_message() { return "the client is closed; open a new one to record"; }
+
 }  // namespace
 
 Pipeline::Pipeline(WriteFn write, PipelineOptions options)
     : write_(std::move(write)), options_(options) {
-  writer_ = std::thread([this] { run(); });
+  const int writers = std::max(1, options_.writers);
+  for (int i = 0; i < writers; ++i) writers_.emplace_back([this] { run(); });
 }
 
 Pipeline::~Pipeline() {
@@ -43,26 +46,32 @@ void Pipeline::enqueue(std::uint32_t table, std::int64_t time_us, std::uint64_t 
                        std::string_view attributes) {
   const std::size_t bytes = actor.size() + target.size() + attributes.size();
   std::unique_lock lock(mu_);
-  if (closing_) throw Error("the client is closed; open a new one to record");
+  if (closing_) throw Error(closed_message());
   if (full(bytes)) {
     const auto deadline = std::chrono::steady_clock::now() + options_.enqueue_timeout;
     const bool room =
         not_full_.wait_until(lock, deadline, [&] { return closing_ || !full(bytes); });
-    if (closing_) throw Error("the client is closed; open a new one to record");
+    if (closing_) throw Error(closed_message());
     if (!room) {
       throw Backpressure("the ingest queue stayed full for " +
                          std::to_string(options_.enqueue_timeout.count()) + " ms (" +
                          std::to_string(pending_.size()) + " activities waiting" +
-                         (last_error_.empty() || consecutive_failures_ == 0
-                              ? ""
-                              : "; the store is failing: " + last_error_) +
+                         (consecutive_failures_ == 0 ? "" : "; the store is failing: " + last_error_) +
                          "); the activity was not recorded: retry it, slow down, or raise "
                          "ClientOptions::max_queued_activities / enqueue_timeout");
     }
   }
   pending_.append(table, time_us, id, actor, target, attributes);
   ++accepted_;
-  if (writer_idle_) has_work_.notify_one();
+  if (idle_writers_ > 0) has_work_.notify_one();
+}
+
+void Pipeline::report_losses(const char* when) {
+  const std::uint64_t losses = rejected_ + abandoned_;
+  if (losses == losses_reported_) return;
+  const std::uint64_t n = losses - losses_reported_;
+  losses_reported_ = losses;
+  throw StoreError(std::string(when) + std::to_string(n) + " activities were not written: " + last_loss_);
 }
 
 void Pipeline::flush() {
@@ -70,22 +79,13 @@ void Pipeline::flush() {
   const std::uint64_t target = accepted_;
   const std::uint64_t failures_before = failed_writes_;
   progress_.wait(lock, [&] {
-    return written_ + abandoned_ + rejected_ >= target ||
-           failed_writes_ - failures_before >= kFailuresBeforeFlushFails;
+    return settled_through_ >= target || failed_writes_ - failures_before >= kFailuresBeforeFlushFails;
   });
-  if (written_ + abandoned_ + rejected_ < target) {
-    throw StoreError("could not write " + std::to_string(target - written_ - abandoned_ - rejected_) +
+  if (settled_through_ < target) {
+    throw StoreError("could not write " + std::to_string(accepted_ - written_ - rejected_ - abandoned_) +
                      " queued activities: " + last_error_ + " (they stay queued and are retried)");
   }
-  if (abandoned_ > 0) {
-    throw StoreError(std::to_string(abandoned_) + " activities were not written: " + last_error_);
-  }
-  if (rejected_ > rejected_reported_) {
-    const std::uint64_t n = rejected_ - rejected_reported_;
-    rejected_reported_ = rejected_;
-    throw StoreError(std::to_string(n) + " activities were refused by the store and not written: " +
-                     last_rejection_);
-  }
+  report_losses("");
 }
 
 void Pipeline::close() {
@@ -98,42 +98,44 @@ void Pipeline::close() {
   }
   has_work_.notify_all();
   not_full_.notify_all();
-  writer_.join();
+  for (auto& writer : writers_) writer.join();
   closed_ = true;
   std::lock_guard lock(mu_);
-  if (abandoned_ > 0) {
-    throw StoreError("closed with " + std::to_string(abandoned_) +
-                     " activities that could not be written: " + last_error_);
-  }
-  if (rejected_ > rejected_reported_) {
-    throw StoreError(std::to_string(rejected_ - rejected_reported_) +
-                     " activities were refused by the store and not written: " + last_rejection_);
-  }
+  report_losses("closing: ");
 }
 
-PipelineCounters Pipeline::counters() const {
+Metrics Pipeline::metrics() const {
   std::lock_guard lock(mu_);
-  PipelineCounters c;
-  c.accepted = accepted_;
-  c.written = written_;
-  c.rejected = rejected_;
-  c.failed_writes = failed_writes_;
-  c.batches = batches_;
-  c.queued = accepted_ - written_ - abandoned_ - rejected_;
-  return c;
+  Metrics m;
+  m.accepted = accepted_;
+  m.written = written_;
+  m.failed = rejected_ + abandoned_;
+  m.retried = failed_writes_;
+  m.queue_depth = accepted_ - written_ - rejected_ - abandoned_;
+  m.batches = batches_;
+  m.batch_latency_us_total = latency_total_us_;
+  m.batch_latency_buckets = latency_buckets_;
+  return m;
 }
 
-std::optional<std::size_t> Pipeline::write_with_retries() {
+void Pipeline::record_latency(std::chrono::microseconds latency) {
+  const auto us = static_cast<std::uint64_t>(latency.count());
+  latency_total_us_ += us;
+  const auto bucket = std::lower_bound(kBatchLatencyBoundsUs.begin(), kBatchLatencyBoundsUs.end(), us);
+  ++latency_buckets_[static_cast<std::size_t>(bucket - kBatchLatencyBoundsUs.begin())];
+}
+
+std::optional<std::size_t> Pipeline::write_with_retries(const core::RecordBatch& batch) {
   auto backoff = kFirstBackoff;
   for (;;) {
     try {
-      write_(writing_);
+      write_(batch);
       return 0;
     } catch (const store::WriteRejected& e) {
       std::lock_guard lock(mu_);
-      last_rejection_ = e.what();
+      last_loss_ = std::string("the store refused them: ") + e.what();
       spdlog::error("the store refused {} of {} activities; they are not written: {}", e.rejected(),
-                    writing_.size(), last_rejection_);
+                    batch.size(), e.what());
       return e.rejected();
     } catch (const std::exception& e) {
       std::unique_lock lock(mu_);
@@ -141,10 +143,15 @@ std::optional<std::size_t> Pipeline::write_with_retries() {
       ++failed_writes_;
       ++consecutive_failures_;
       if (consecutive_failures_ == 1) {
-        spdlog::error("writing {} activities failed, retrying: {}", writing_.size(), last_error_);
+        spdlog::error("writing {} activities failed, retrying: {}", batch.size(), last_error_);
       }
       progress_.notify_all();
-      if (closing_ && std::chrono::steady_clock::now() >= close_deadline_) return std::nullopt;
+      if (closing_ && std::chrono::steady_clock::now() >= close_deadline_) {
+        last_loss_ = "gave up when closing after retrying for " +
+                     std::to_string(options_.close_timeout.count()) + " ms: " + last_error_;
+        spdlog::error("closing: gave up on {} activities: {}", batch.size(), last_error_);
+        return std::nullopt;
+      }
       lock.unlock();
       std::this_thread::sleep_for(backoff);
       backoff = std::min(backoff * 2, kMaxBackoff);
@@ -153,30 +160,41 @@ std::optional<std::size_t> Pipeline::write_with_retries() {
 }
 
 void Pipeline::run() {
+  core::RecordBatch batch;  // this writer's buffer; swapped with pending_
   std::unique_lock lock(mu_);
   for (;;) {
-    writer_idle_ = true;
+    ++idle_writers_;
     has_work_.wait(lock, [&] { return !pending_.empty() || closing_; });
-    writer_idle_ = false;
-    if (pending_.empty()) return;  // closing, and everything is written
-    std::swap(pending_, writing_);
+    --idle_writers_;
+    if (pending_.empty()) return;  // closing, and nothing left to take
+    std::swap(pending_, batch);
+    in_flight_.push_back(InFlight{accepted_, false});
+    InFlight& mine = in_flight_.back();  // deque references survive push_back/pop_front
     not_full_.notify_all();
     lock.unlock();
-    const std::optional<std::size_t> rejected = write_with_retries();
+    const auto start = std::chrono::steady_clock::now();
+    const std::optional<std::size_t> rejected = write_with_retries(batch);
+    const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - start);
     lock.lock();
     if (rejected) {
       if (consecutive_failures_ > 0) {
         spdlog::info("writes recovered after {} failed attempts", consecutive_failures_);
       }
-      rejected_ += *rejected;
-      written_ += writing_.size() - *rejected;
-      ++batches_;
       consecutive_failures_ = 0;
+      rejected_ += *rejected;
+      written_ += batch.size() - *rejected;
+      ++batches_;
+      record_latency(latency);
     } else {
-      abandoned_ += writing_.size() + pending_.size();
-      pending_.clear();
+      abandoned_ += batch.size();
     }
-    writing_.clear();
+    mine.done = true;
+    while (!in_flight_.empty() && in_flight_.front().done) {
+      settled_through_ = in_flight_.front().last;
+      in_flight_.pop_front();
+    }
+    batch.clear();
     progress_.notify_all();
   }
 }

@@ -1,6 +1,6 @@
 // The ingest pipeline: a bounded queue that any number of producer threads
-// append encoded activities to, and one writer thread that takes everything
-// queued as one batch and hands it to the store. While the writer writes a
+// append encoded activities to, and writer threads that each take everything
+// queued as one batch and hand it to the store. While a writer writes a
 // batch, the next one gathers, so batches grow with load (group commit)
 // without a linger timer adding latency when the load is light.
 //
@@ -17,13 +17,16 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
+#include "cctv/metrics.h"
 #include "core/record_batch.h"
 
 namespace cctv::pipeline {
@@ -35,22 +38,16 @@ struct PipelineOptions {
   // How long close() keeps retrying a failing store before giving up on
   // what is still queued (and saying so).
   std::chrono::milliseconds close_timeout{30'000};
-};
-
-struct PipelineCounters {
-  std::uint64_t accepted = 0;       // activities enqueued
-  std::uint64_t written = 0;        // activities the store confirmed
-  std::uint64_t rejected = 0;       // activities the store refused for good
-  std::uint64_t failed_writes = 0;  // batch writes that failed (and were retried)
-  std::uint64_t batches = 0;        // batch writes that succeeded
-  std::uint64_t queued = 0;         // accepted, not yet written
+  // Writer threads. More than one only helps a store that writes batches in
+  // parallel; batches may then complete out of order, which flush() hides.
+  int writers = 1;
 };
 
 class Pipeline {
  public:
   // Writes a batch. Throws store::WriteRejected when some activities were
   // refused for good (the rest written), anything else to have the whole
-  // batch retried.
+  // batch retried. Called from several threads at once when writers > 1.
   using WriteFn = std::function<void(const core::RecordBatch&)>;
 
   Pipeline(WriteFn write, PipelineOptions options);
@@ -71,47 +68,60 @@ class Pipeline {
   // since the last flush() (saying how many and why).
   void flush();
 
-  // Stops accepting, writes what is queued, stops the writer. Throws
-  // StoreError if the store kept failing for options.close_timeout and
-  // activities were left unwritten. Later calls do nothing.
+  // Stops accepting, writes what is queued, stops the writers. Throws
+  // StoreError if activities were left unwritten. Later calls do nothing.
   void close();
 
-  PipelineCounters counters() const;
+  Metrics metrics() const;
 
  private:
+  // A batch being written: the sequence number of its last activity.
+  struct InFlight {
+    std::uint64_t last;
+    bool done;
+  };
+
   void run();
   // REQUIRES: mu_ held.
   bool full(std::size_t bytes) const;
-  // Writes writing_ until it succeeds; returns how many activities the
-  // store refused for good, or nullopt if close gave up.
-  std::optional<std::size_t> write_with_retries();
+  // Writes `batch` until it succeeds; returns how many activities the store
+  // refused for good, or nullopt if close gave up.
+  std::optional<std::size_t> write_with_retries(const core::RecordBatch& batch);
+  // REQUIRES: mu_ held.
+  void record_latency(std::chrono::microseconds latency);
+  // REQUIRES: mu_ held. Throws when refused or abandoned activities have not
+  // been reported yet.
+  void report_losses(const char* when);
 
   const WriteFn write_;
   const PipelineOptions options_;
 
   mutable std::mutex mu_;
-  std::condition_variable not_full_;  // producers wait for room
-  std::condition_variable has_work_;  // the writer waits for activities
-  std::condition_variable progress_;  // flush() waits for writes or failures
-  core::RecordBatch pending_;         // gathering
-  core::RecordBatch writing_;         // owned by the writer while it writes
-  bool writer_idle_ = false;
+  std::condition_variable not_full_;   // producers wait for room
+  std::condition_variable has_work_;   // idle writers wait for activities
+  std::condition_variable progress_;   // flush() waits for writes or failures
+  core::RecordBatch pending_;          // gathering
+  std::deque<InFlight> in_flight_;     // in the order the batches were taken
+  int idle_writers_ = 0;
   bool closing_ = false;
   std::chrono::steady_clock::time_point close_deadline_;
-  std::uint64_t accepted_ = 0;
+  std::uint64_t accepted_ = 0;         // also the sequence number of the last activity queued
+  std::uint64_t settled_through_ = 0;  // every activity up to here is written or failed
   std::uint64_t written_ = 0;
-  std::uint64_t abandoned_ = 0;
   std::uint64_t rejected_ = 0;
-  std::uint64_t rejected_reported_ = 0;  // rejected_ as of the last flush() that said so
-  std::string last_rejection_;
+  std::uint64_t abandoned_ = 0;
+  std::uint64_t losses_reported_ = 0;  // rejected_ + abandoned_ as last reported
   std::uint64_t failed_writes_ = 0;
   std::uint64_t batches_ = 0;
+  std::uint64_t latency_total_us_ = 0;
+  std::array<std::uint64_t, kBatchLatencyBoundsUs.size() + 1> latency_buckets_{};
   int consecutive_failures_ = 0;
   std::string last_error_;
+  std::string last_loss_;
 
   std::mutex close_mu_;  // serializes close()
   bool closed_ = false;  // guarded by close_mu_
-  std::thread writer_;
+  std::vector<std::thread> writers_;
 };
 
 }  // namespace cctv::pipeline

@@ -93,6 +93,10 @@ class Store {
   // Makes everything written so far durable on disk. Throws StoreError.
   virtual void sync() = 0;
 
+  // How many batches are worth writing at once (the pipeline's writer
+  // threads). write() must be safe to call that many times concurrently.
+  virtual int writers() const { return 1; }
+
   // Returns up to q.limit activities in q.order. Throws NotFound when the
   // table was dropped, InvalidArgument("cursor") for a position this store
   // did not make.

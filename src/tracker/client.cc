@@ -89,6 +89,8 @@ void Client::drop_table(std::string_view name) {
 
 void Client::flush() { state_->flush(); }
 
+Metrics Client::metrics() const { return state_->metrics(); }
+
 void Client::close() { state_->close(); }
 
 const std::string& Client::uri() const noexcept { return state_->uri(); }

@@ -14,6 +14,7 @@ ClientState::ClientState(std::string uri, const ClientOptions& options,
     p.max_queued_activities = std::max<std::size_t>(options_.max_queued_activities, 1);
     p.max_queued_bytes = std::max<std::size_t>(options_.max_queued_bytes, std::size_t{1} << 20);
     p.enqueue_timeout = options_.enqueue_timeout;
+    p.writers = store_->writers();
     // The store outlives the pipeline: close() stops the pipeline first.
     store::Store* s = store_.get();
     pipeline_ = std::make_unique<pipeline::Pipeline>(

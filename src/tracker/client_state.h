@@ -38,6 +38,8 @@ class ClientState {
   // Waits for queued activities to be written, then syncs the store.
   void flush();
 
+  Metrics metrics() const { return pipeline_ ? pipeline_->metrics() : Metrics{}; }
+
   // Flushes, stops the pipeline and closes the store. Idempotent.
   void close();
 

@@ -141,7 +141,7 @@ TEST(DynamoFaults, ARefusedItemIsReportedAndItsNeighboursAreWritten) {
     t.flush();
     FAIL() << "a refused activity went unreported";
   } catch (const StoreError& e) {
-    EXPECT_NE(std::string(e.what()).find("1 activities were refused by the store"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("1 activities were not written: the store refused them"), std::string::npos)
         << e.what();
     EXPECT_NE(std::string(e.what()).find("ValidationException"), std::string::npos) << e.what();
   }

@@ -36,6 +36,9 @@ class RocksStore final : public Store {
   void drop_table(std::string_view name) override;
   void write(const core::RecordBatch& batch) override;
   void sync() override;
+  // Two: RocksDB inserts concurrent batches into the memtables in parallel
+  // (unordered_write), and the sort before each write runs in parallel too.
+  int writers() const override { return 2; }
   QueryResult query(const Query& q) override;
   void scan(TableHandle table, std::int64_t from_us, std::int64_t to_us,
             const std::function<void(const Activity&)>& visit) override;

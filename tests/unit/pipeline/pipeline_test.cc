@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include "cctv/error.h"
+#include "store/store.h"
 
 namespace cctv::pipeline {
 namespace {
@@ -76,10 +78,14 @@ TEST(Pipeline, FlushWaitsForEveryEarlierActivityInOrder) {
   const auto ids = sink.ids();
   ASSERT_EQ(ids.size(), 10'000u);
   for (std::size_t i = 0; i < ids.size(); ++i) ASSERT_EQ(ids[i], i + 1);
-  const PipelineCounters c = p.counters();
-  EXPECT_EQ(c.accepted, 10'000u);
-  EXPECT_EQ(c.written, 10'000u);
-  EXPECT_EQ(c.queued, 0u);
+  const Metrics m = p.metrics();
+  EXPECT_EQ(m.accepted, 10'000u);
+  EXPECT_EQ(m.written, 10'000u);
+  EXPECT_EQ(m.queue_depth, 0u);
+  EXPECT_GE(m.batches, 1u);
+  std::uint64_t in_buckets = 0;
+  for (auto n : m.batch_latency_buckets) in_buckets += n;
+  EXPECT_EQ(in_buckets, m.batches);
 }
 
 TEST(Pipeline, FullQueueThrowsBackpressureAfterTheTimeoutAndDropsNothing) {
@@ -104,7 +110,7 @@ TEST(Pipeline, FullQueueThrowsBackpressureAfterTheTimeoutAndDropsNothing) {
   sink.set_open(true);
   p.flush();
   EXPECT_EQ(sink.ids().size(), accepted);
-  EXPECT_EQ(p.counters().written, accepted);
+  EXPECT_EQ(p.metrics().written, accepted);
 }
 
 TEST(Pipeline, BlockedProducerProceedsWhenRoomAppears) {
@@ -133,7 +139,7 @@ TEST(Pipeline, FailedWritesAreRetriedNotLostOrDoubled) {
   const auto ids = sink.ids();
   EXPECT_EQ(std::set<std::uint64_t>(ids.begin(), ids.end()).size(), 100u);
   EXPECT_EQ(ids.size(), 100u);
-  EXPECT_EQ(p.counters().failed_writes, 3u);
+  EXPECT_EQ(p.metrics().retried, 3u);
 }
 
 TEST(Pipeline, FlushReportsAStoreThatKeepsFailing) {
@@ -151,6 +157,55 @@ TEST(Pipeline, FlushReportsAStoreThatKeepsFailing) {
   sink.fail_next(0);  // the store recovers: the activity is still there
   p.flush();
   EXPECT_EQ(sink.ids(), std::vector<std::uint64_t>{1});
+}
+
+TEST(Pipeline, SeveralWritersStillFlushEverythingEarlier) {
+  // Batches of two writers complete out of order; flush() must still wait
+  // for all of them.
+  std::mutex mu;
+  std::vector<std::uint64_t> ids;
+  std::atomic<int> calls{0};
+  PipelineOptions o = small(1000, 10s);
+  o.writers = 2;
+  Pipeline p(
+      [&](const core::RecordBatch& batch) {
+        // Every other batch is slow, so a later one often finishes first.
+        if (calls++ % 2 == 0) std::this_thread::sleep_for(2ms);
+        std::lock_guard lock(mu);
+        for (std::size_t i = 0; i < batch.size(); ++i) ids.push_back(batch[i].id);
+      },
+      o);
+  for (int round = 0; round < 50; ++round) {
+    for (std::uint64_t i = 0; i < 200; ++i) put(p, static_cast<std::uint64_t>(round) * 200 + i + 1);
+    p.flush();
+    std::lock_guard lock(mu);
+    ASSERT_EQ(ids.size(), static_cast<std::size_t>(round + 1) * 200) << "flush returned early";
+  }
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end());
+}
+
+TEST(Pipeline, RefusedActivitiesAreReportedOnceAndNotRetried) {
+  std::atomic<int> calls{0};
+  Pipeline p(
+      [&](const core::RecordBatch& batch) {
+        ++calls;
+        throw store::WriteRejected("ValidationException: bad item", batch.size() == 1 ? 1 : 1);
+      },
+      small(1000, 1s));
+  put(p, 1);
+  try {
+    p.flush();
+    FAIL() << "a refused activity went unreported";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("1 activities were not written: the store refused them"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_NO_THROW(p.flush());  // reported once
+  EXPECT_EQ(p.metrics().failed, 1u);
+  EXPECT_EQ(p.metrics().queue_depth, 0u);
 }
 
 TEST(Pipeline, CloseWritesWhatIsQueued) {
