@@ -23,7 +23,7 @@ struct CCTV_EXPORT ClientOptions {
 
   // Most activities waiting in the ingest queue. When the queue is full,
   // record_activity() waits up to enqueue_timeout for room.
-  std::size_t max_queued_activities = 200'000;
+  std::size_t max_queued_activities = 100'000;
 
   // Most bytes (encoded activities) waiting in the ingest queue. At least
   // 1 MiB, so that any single activity fits.

@@ -65,8 +65,9 @@ class CCTV_EXPORT Tracker {
                            const ViewOptions& options = {}) const;
 
   // Calls `visit` for every activity of the table whose time lies in
-  // `range`, from a consistent snapshot: target by target (in the store's
-  // order of targets), each target's activities in (time, id) order.
+  // `range`: target by target (in the store's order of targets), each
+  // target's activities newest first on the embedded store. The embedded
+  // store reads one consistent snapshot; DynamoDB scans, which is not one.
   // Meant for exports; an exception from `visit` stops the scan and
   // propagates. `visit` may call views, but must not create or drop tables
   // or close the client: the scan holds the store open.

@@ -102,8 +102,8 @@ class Store {
   // did not make.
   virtual QueryResult query(const Query& q) = 0;
 
-  // Visits every activity of `table` with from_us <= time < to_us, from one
-  // consistent snapshot: target by target, each in (time, id) order.
+  // Visits every activity of `table` with from_us <= time < to_us, target by
+  // target (an activity's target's activities together).
   virtual void scan(TableHandle table, std::int64_t from_us, std::int64_t to_us,
                     const std::function<void(const Activity&)>& visit) = 0;
 };

@@ -165,7 +165,7 @@ TEST(Tracker, ForEachActivityMatchesBruteForce) {
   for (const auto& a : recorded) {
     if (range.contains(a.time)) expected.push_back(a.id);
   }
-  // Each target's activities come together, in time order.
+  // Each target's activities come together, newest first.
   std::set<std::string> finished_targets;
   const Activity* last = nullptr;
   Activity previous;
@@ -174,7 +174,7 @@ TEST(Tracker, ForEachActivityMatchesBruteForce) {
     if (last != nullptr && previous.target != a.target) {
       EXPECT_TRUE(finished_targets.insert(previous.target).second);
     } else if (last != nullptr) {
-      EXPECT_LE(previous.time, a.time);
+      EXPECT_GE(previous.time, a.time);
     }
     EXPECT_EQ(finished_targets.count(a.target), 0u) << a.target << " came in two runs";
     previous = a;

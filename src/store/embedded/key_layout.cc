@@ -7,17 +7,38 @@ namespace cctv::store::embedded {
 void append_index_key(std::string& out, std::string_view key, std::int64_t time_us,
                       std::uint64_t id) {
   core::append_length_prefixed(out, key);
-  core::append_be64(out, static_cast<std::uint64_t>(time_us));
-  core::append_be64(out, id);
+  core::append_be64(out, ~static_cast<std::uint64_t>(time_us));
+  core::append_be64(out, ~id);
 }
 
 bool parse_index_key(std::string_view encoded, IndexKey& out) {
   if (!core::read_length_prefixed(encoded, out.key) || encoded.size() != kKeySuffixBytes) {
     return false;
   }
-  out.time_us = static_cast<std::int64_t>(core::read_be64(encoded.data()));
-  out.id = core::read_be64(encoded.data() + 8);
+  out.time_us = static_cast<std::int64_t>(~core::read_be64(encoded.data()));
+  out.id = ~core::read_be64(encoded.data() + 8);
   return true;
+}
+
+void index_range(std::string_view key, std::int64_t from_us, std::int64_t to_us, std::string& lower,
+                 std::string& upper) {
+  // Newest first, and at one time the largest id first: (t, id 0) is the
+  // last key at time t. The range starts just after the last key at `to`
+  // and ends just after the last key at `from`.
+  lower.clear();
+  append_index_key(lower, key, to_us, 0);
+  lower.push_back('\0');
+  upper.clear();
+  append_index_key(upper, key, from_us, 0);
+  upper.push_back('\0');
+}
+
+std::string past_all_keys_of(std::string_view key) {
+  std::string out;
+  core::append_length_prefixed(out, key);
+  out.append(kKeySuffixBytes, '\xff');
+  out.push_back('\0');
+  return out;
 }
 
 void append_stored_value(std::string& out, std::string_view other, std::string_view attributes) {

@@ -38,6 +38,15 @@ struct IndexKey {
 // Returns false when `encoded` is not an index key.
 bool parse_index_key(std::string_view encoded, IndexKey& out);
 
+// The keys of `key` with from_us <= time < to_us are exactly those in
+// [lower, upper).
+void index_range(std::string_view key, std::int64_t from_us, std::int64_t to_us, std::string& lower,
+                 std::string& upper);
+
+// A key above every key of `key` and below every key of any string that
+// sorts after it.
+std::string past_all_keys_of(std::string_view key);
+
 void append_stored_value(std::string& out, std::string_view other, std::string_view attributes);
 
 // Returns false when `encoded` is not a stored value of a known format.

@@ -403,18 +403,18 @@ QueryResult RocksStore::query(const Query& q) {
   }
   std::string lower;
   std::string upper;
-  append_index_key(lower, q.key, q.from_us, 0);
-  append_index_key(upper, q.key, q.to_us, 0);
+  index_range(q.key, q.from_us, q.to_us, lower, upper);
   if (!q.after.empty()) {
+    // Continue strictly past the last activity returned: in key order
+    // (newest first) that is just after its key, in oldest-first order just
+    // before it.
     std::string after;
     append_index_key(after, q.key, after_time, after_id);
     if (q.order == Order::kNewestFirst) {
-      upper = std::min(upper, after);  // exclusive
-    } else {
-      // The smallest key after `after`: every other key of this prefix has
-      // the same length, so appending a zero byte lands just past it.
       after.push_back('\0');
       lower = std::max(lower, after);
+    } else {
+      upper = std::min(upper, after);  // exclusive
     }
   }
   QueryResult result;
@@ -430,11 +430,11 @@ QueryResult RocksStore::query(const Query& q) {
   std::vector<Activity>& out = result.activities;
   out.reserve(std::min<std::size_t>(want, 1024));
   if (q.order == Order::kNewestFirst) {
-    for (it->SeekToLast(); it->Valid() && out.size() < want; it->Prev()) {
+    for (it->Seek(lower_bound); it->Valid() && out.size() < want; it->Next()) {
       out.push_back(decode(it->key(), it->value(), q.index, location_));
     }
   } else {
-    for (it->Seek(lower_bound); it->Valid() && out.size() < want; it->Next()) {
+    for (it->SeekToLast(); it->Valid() && out.size() < want; it->Prev()) {
       out.push_back(decode(it->key(), it->value(), q.index, location_));
     }
   }
@@ -453,25 +453,19 @@ void RocksStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to_
   const Table& table = live_table_locked(handle);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), table.by_target));
   IndexKey k;
-  std::string seek_to;
+  std::string lower;
+  std::string upper;
   it->SeekToFirst();
   while (it->Valid()) {
     const rocksdb::Slice key = it->key();
     if (!parse_index_key(std::string_view(key.data(), key.size()), k)) {
       throw StoreError("corrupt activity key in " + location_);
     }
-    // Within one target keys run in time order: seek over the parts of a
+    // Within one target keys run newest first: seek over the parts of a
     // target outside the range instead of reading them.
     if (k.time_us < from_us || k.time_us >= to_us) {
-      seek_to.clear();
-      if (k.time_us < from_us) {
-        append_index_key(seek_to, k.key, from_us, 0);
-      } else {
-        core::append_length_prefixed(seek_to, k.key);
-        seek_to.append(kKeySuffixBytes, '\xff');
-        seek_to.push_back('\0');  // past every key of this target
-      }
-      it->Seek(seek_to);
+      index_range(k.key, from_us, to_us, lower, upper);
+      it->Seek(k.time_us >= to_us ? lower : past_all_keys_of(k.key));
       continue;
     }
     visit(decode(key, it->value(), Index::kTarget, location_));

@@ -28,7 +28,7 @@ TEST(KeyLayout, ParsesWhatItWrites) {
   EXPECT_FALSE(parse_index_key(key("/store", 1, 2).substr(0, 10), k));
 }
 
-TEST(KeyLayout, BytesOrderByTimeThenIdWithinAKey) {
+TEST(KeyLayout, BytesOrderNewestFirstWithinAKey) {
   std::mt19937_64 rng(7);
   std::vector<std::tuple<std::int64_t, std::uint64_t>> tuples;
   for (int i = 0; i < 5000; ++i) {
@@ -44,7 +44,7 @@ TEST(KeyLayout, BytesOrderByTimeThenIdWithinAKey) {
   for (std::size_t i = 0; i < tuples.size(); ++i) by_bytes[i] = by_tuple[i] = i;
   std::sort(by_bytes.begin(), by_bytes.end(), [&](auto a, auto b) { return keys[a] < keys[b]; });
   std::sort(by_tuple.begin(), by_tuple.end(),
-            [&](auto a, auto b) { return tuples[a] < tuples[b]; });
+            [&](auto a, auto b) { return tuples[a] > tuples[b]; });
   EXPECT_EQ(by_bytes, by_tuple);
 }
 
@@ -66,6 +66,29 @@ TEST(KeyLayout, EachKeyIsOneContiguousRange) {
     if (runs.empty() || runs.back() != name) runs.push_back(name);
   }
   EXPECT_EQ(runs.size(), names.size()) << "some target's keys are split into several runs";
+}
+
+TEST(KeyLayout, IndexRangeHoldsExactlyTheHalfOpenRange) {
+  std::vector<std::pair<std::int64_t, std::string>> keys;
+  for (std::int64_t t : {0LL, 1LL, 99LL, 100LL, 101LL, 199LL, 200LL, 201LL}) {
+    for (std::uint64_t id : std::initializer_list<std::uint64_t>{0, 1, UINT64_MAX}) {
+      keys.emplace_back(t, key("/x", t, id));
+    }
+  }
+  const std::vector<std::string> others = {key("/w", 150, 5), key("/xx", 150, 5), key("x", 150, 5)};
+  std::string lower, upper;
+  for (std::int64_t from : {0LL, 1LL, 100LL, 101LL}) {
+    for (std::int64_t to : {101LL, 200LL, 201LL, 10'000'000'000'000'000LL}) {
+      index_range("/x", from, to, lower, upper);
+      for (const auto& [t, k] : keys) {
+        EXPECT_EQ(lower <= k && k < upper, from <= t && t < to) << t << " in [" << from << ", " << to << ")";
+      }
+      for (const auto& other : others) EXPECT_FALSE(lower <= other && other < upper);
+    }
+  }
+  const std::string past = past_all_keys_of("/x");
+  for (const auto& [t, k] : keys) EXPECT_LT(k, past);
+  for (const auto& other : {key("/xa", 0, 0), key("/y", 0, 0)}) EXPECT_GT(other, past);
 }
 
 TEST(StoredValue, ParsesWhatItWrites) {
