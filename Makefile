@@ -4,6 +4,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+BENCH_FLAGS ?=
 
 .PHONY: all deps build run test test-asan bench install lint format clean
 
@@ -31,7 +32,7 @@ test-asan: deps
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
 bench: build
-	$(BUILD)/bench/cctv_micro_bench
+	bench/run.sh $(BUILD) $(BENCH_FLAGS)
 
 install: build
 	cmake --install $(BUILD)

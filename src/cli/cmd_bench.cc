@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "cli/args.h"
+#include "cli/bench_workload.h"
 #include "cli/command.h"
 #include "cli/output.h"
 
@@ -32,11 +33,6 @@ struct BenchArgs {
   bool keep = false;
 };
 
-// Activities per simulated second: time advances by one second every 1,000.
-constexpr std::uint64_t kPerSecond = 1000;
-// Precomputed attribute sets picked from at random, so that generating a
-// record costs next to nothing beside recording it.
-constexpr std::size_t kAttributeSets = 1024;
 
 double cpu_seconds() {
   rusage u{};
@@ -97,17 +93,9 @@ void run_bench(const Globals& /*globals*/, const BenchArgs& args) {
   const bool tty = isatty(STDERR_FILENO) == 1;
 
   // The workload, prepared before the clock starts.
-  std::vector<std::string> actors(args.actors), targets(args.targets);
-  for (std::uint64_t i = 0; i < args.actors; ++i) actors[i] = "user" + std::to_string(i);
-  for (std::uint64_t i = 0; i < args.targets; ++i) targets[i] = "/store/products/" + std::to_string(i);
-  std::mt19937_64 prep(args.seed);
-  std::vector<Attributes> attribute_sets(kAttributeSets);
-  for (auto& set : attribute_sets) {
-    for (int k = 0; k < args.attributes; ++k) {
-      set.emplace_back("attr" + std::to_string(k), "value" + std::to_string(prep() % 100));
-    }
-  }
-  const Timestamp start_time = parse_time("2026-01-01T00:00:00Z");
+  const Workload workload(WorkloadSpec{args.activities, args.actors, args.targets, args.attributes, args.seed});
+  const auto& actors = workload.actors();
+  const auto& targets = workload.targets();
 
   ClientOptions options;
   options.enqueue_timeout = std::chrono::minutes(10);  // the benchmark waits; it does not drop
@@ -120,12 +108,12 @@ void run_bench(const Globals& /*globals*/, const BenchArgs& args) {
   std::vector<std::thread> producers;
   for (int p = 0; p < args.threads; ++p) {
     producers.emplace_back([&, p] {
-      std::mt19937_64 rng(args.seed * 7919 + static_cast<std::uint64_t>(p));
+      Workload::Stream stream(workload, p);
       for (std::uint64_t i = static_cast<std::uint64_t>(p); i < args.activities;
            i += static_cast<std::uint64_t>(args.threads)) {
-        tracker.record_activity(actors[rng() % args.actors], targets[rng() % args.targets],
-                                attribute_sets[rng() % kAttributeSets],
-                                start_time + std::chrono::milliseconds(i * 1000 / kPerSecond));
+        const auto pick = stream.next();
+        tracker.record_activity(actors[pick.actor], targets[pick.target],
+                                workload.attribute_sets()[pick.attributes], workload.time(i));
         if ((i & 0x3FFF) == 0) done.fetch_add(0x4000, std::memory_order_relaxed);
       }
     });
@@ -148,9 +136,7 @@ void run_bench(const Globals& /*globals*/, const BenchArgs& args) {
 
   // Views: newest 100 on a target within the later half of the span, and
   // newest 100 of an actor.
-  const Timestamp end_time = start_time + std::chrono::milliseconds(args.activities * 1000 / kPerSecond) +
-                             std::chrono::seconds(1);
-  const TimeRange later_half{start_time + (end_time - start_time) / 2, end_time};
+  const TimeRange later_half = workload.later_half();
   std::mt19937_64 rng(args.seed + 1);
   std::vector<double> by_target, by_actor;
   for (int q = 0; q < args.queries; ++q) {

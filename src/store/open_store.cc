@@ -6,6 +6,7 @@
 #include "store/dynamodb/aws_config.h"
 #include "store/dynamodb/dynamo_store.h"
 #include "store/dynamodb/dynamo_uri.h"
+#include "store/embedded/embedded_uri.h"
 #include "store/embedded/rocks_store.h"
 
 namespace cctv::store {
@@ -24,15 +25,9 @@ std::unique_ptr<Store> open_store(std::string_view uri, const OpenOptions& optio
     throw InvalidArgument("store URI", "'" + std::string(uri) + "' has no scheme; " + kForms);
   }
   const std::string_view scheme = uri.substr(0, colon);
-  std::string_view rest = uri.substr(colon + 1);
   if (scheme == "rocksdb") {
-    // rocksdb:PATH, also written rocksdb://PATH.
-    if (rest.starts_with("//")) rest.remove_prefix(2);
-    if (rest.empty()) {
-      throw InvalidArgument("store URI",
-                            "'" + std::string(uri) + "' names no directory; " + kForms);
-    }
-    return embedded::RocksStore::open(std::string(rest), std::string(uri), options.read_only);
+    return embedded::RocksStore::open(embedded::parse_embedded_uri(uri), std::string(uri),
+                                      options.read_only);
   }
   if (scheme == "dynamodb") {
     return open_dynamo_store(dynamodb::parse_dynamo_uri(uri), std::string(uri), options);

@@ -12,17 +12,18 @@
 #include <shared_mutex>
 #include <string>
 
+#include "store/embedded/embedded_uri.h"
 #include "store/store.h"
 
 namespace cctv::store::embedded {
 
 class RocksStore final : public Store {
  public:
-  // Opens (or, unless read_only, creates) the store in directory `path`.
+  // Opens (or, unless read_only, creates) the store in directory options.path.
   // `location` is the URI used in messages. Throws NotFound for a read-only
   // open of a directory without a store, StoreError when RocksDB fails
   // (another process holding the directory, corruption, I/O).
-  static std::unique_ptr<RocksStore> open(const std::string& path, std::string location,
+  static std::unique_ptr<RocksStore> open(const EmbeddedOptions& options, std::string location,
                                           bool read_only);
 
   ~RocksStore() override;

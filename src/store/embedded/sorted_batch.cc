@@ -10,14 +10,51 @@ namespace cctv::store::embedded {
 
 namespace {
 
-// The first eight bytes of `key` as a big-endian number (zero-padded), so
-// that comparing prefixes as numbers orders them as memcmp would.
-std::uint64_t key_prefix(const char* key, std::size_t len) {
-  unsigned char buf[8] = {};
-  std::memcpy(buf, key, std::min<std::size_t>(len, 8));
+constexpr std::uint32_t kActorBit = 0x8000'0000U;
+
+// The indexed string of an entry: the target, or for the actor index the actor.
+std::string_view indexed(const core::RecordView& r, bool actor) { return actor ? r.actor : r.target; }
+
+// Writes varint(len) and returns its size. The key starts with these bytes.
+std::size_t varint_bytes(std::size_t len, unsigned char* out) {
+  std::size_t n = 0;
+  while (len >= 0x80) {
+    out[n++] = static_cast<unsigned char>(len | 0x80);
+    len >>= 7;
+  }
+  out[n++] = static_cast<unsigned char>(len);
+  return n;
+}
+
+// The first eight bytes of the encoded key, as a number that orders as the
+// bytes do.
+std::uint64_t key_prefix(std::string_view s) {
+  unsigned char buf[16] = {};
+  const std::size_t n = varint_bytes(s.size(), buf);
+  std::memcpy(buf + n, s.data(), std::min<std::size_t>(s.size(), 8));
   std::uint64_t v = 0;
-  for (unsigned char b : buf) v = (v << 8) | b;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | buf[i];
   return v;
+}
+
+// Compares two encoded keys without building them: varint(len) s, then the
+// inverted time, then the inverted id.
+bool key_less(std::string_view a, std::int64_t a_time, std::uint64_t a_id, std::string_view b,
+              std::int64_t b_time, std::uint64_t b_id) {
+  if (a.size() != b.size()) {
+    unsigned char va[10], vb[10];
+    const std::size_t na = varint_bytes(a.size(), va), nb = varint_bytes(b.size(), vb);
+    const int c = std::memcmp(va, vb, std::min(na, nb));
+    if (c != 0) return c < 0;
+    // One length's varint is a prefix of the other's: cannot happen for
+    // different lengths (the last byte of a varint has its top bit clear,
+    // every other byte has it set).
+    return na < nb;
+  }
+  if (const int c = std::memcmp(a.data(), b.data(), a.size()); c != 0) return c < 0;
+  const auto at = ~static_cast<std::uint64_t>(a_time), bt = ~static_cast<std::uint64_t>(b_time);
+  if (at != bt) return at < bt;
+  return ~a_id < ~b_id;
 }
 
 }  // namespace
@@ -25,50 +62,46 @@ std::uint64_t key_prefix(const char* key, std::size_t len) {
 void SortedBatchBuilder::build(const core::RecordBatch& batch,
                                const std::function<Families(std::uint32_t table)>& families,
                                rocksdb::WriteBatch& out) {
-  arena_.clear();
   entries_.clear();
-  arena_.reserve(batch.bytes() * 2 + batch.size() * 64);
   entries_.reserve(batch.size() * 2);
-
   std::uint32_t last_table = UINT32_MAX;
   Families f{};
-  auto add = [this](rocksdb::ColumnFamilyHandle* family, std::string_view key, std::int64_t time_us,
-                    std::uint64_t id, std::string_view other, std::string_view attributes) {
-    Entry e;
-    e.family = family->GetID();
-    if (e.family >= by_id_.size()) by_id_.resize(e.family + 1, nullptr);
-    by_id_[e.family] = family;
-    e.key_off = arena_.size();
-    append_index_key(arena_, key, time_us, id);
-    e.key_len = static_cast<std::uint32_t>(arena_.size() - e.key_off);
-    e.value_off = arena_.size();
-    append_stored_value(arena_, other, attributes);
-    e.value_len = static_cast<std::uint32_t>(arena_.size() - e.value_off);
-    e.prefix = 0;  // filled in once the arena stops moving
-    entries_.push_back(e);
+  auto remember = [this](rocksdb::ColumnFamilyHandle* family) {
+    const std::uint32_t id = family->GetID();
+    if (id >= by_id_.size()) by_id_.resize(id + 1, nullptr);
+    by_id_[id] = family;
+    return id;
   };
+  std::uint32_t target_id = 0, actor_id = 0;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const core::RecordView r = batch[i];
     if (r.table != last_table) {
       f = families(r.table);
+      target_id = remember(f.by_target);
+      actor_id = remember(f.by_actor);
       last_table = r.table;
     }
-    add(f.by_target, r.target, r.time_us, r.id, r.actor, r.attributes);
-    add(f.by_actor, r.actor, r.time_us, r.id, r.target, r.attributes);
+    const auto index = static_cast<std::uint32_t>(i);
+    entries_.push_back(Entry{key_prefix(r.target), target_id, index});
+    entries_.push_back(Entry{key_prefix(r.actor), actor_id, index | kActorBit});
   }
-  const char* base = arena_.data();
-  for (Entry& e : entries_) e.prefix = key_prefix(base + e.key_off, e.key_len);
-  std::sort(entries_.begin(), entries_.end(), [base](const Entry& a, const Entry& b) {
+  std::sort(entries_.begin(), entries_.end(), [&batch](const Entry& a, const Entry& b) {
     if (a.family != b.family) return a.family < b.family;
     if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    const int c = std::memcmp(base + a.key_off, base + b.key_off, std::min(a.key_len, b.key_len));
-    return c != 0 ? c < 0 : a.key_len < b.key_len;
+    const core::RecordView ra = batch[a.record & ~kActorBit], rb = batch[b.record & ~kActorBit];
+    return key_less(indexed(ra, (a.record & kActorBit) != 0), ra.time_us, ra.id,
+                    indexed(rb, (b.record & kActorBit) != 0), rb.time_us, rb.id);
   });
 
   out.Clear();
   for (const Entry& e : entries_) {
-    out.Put(by_id_[e.family], rocksdb::Slice(base + e.key_off, e.key_len),
-            rocksdb::Slice(base + e.value_off, e.value_len));
+    const bool actor = (e.record & kActorBit) != 0;
+    const core::RecordView r = batch[e.record & ~kActorBit];
+    key_.clear();
+    value_.clear();
+    append_index_key(key_, indexed(r, actor), r.time_us, r.id);
+    append_stored_value(value_, actor ? r.target : r.actor, r.attributes);
+    out.Put(by_id_[e.family], key_, value_);
   }
 }
 

@@ -7,6 +7,9 @@
 // WriteOptions::memtable_insert_hint_per_batch, each insert starts where the
 // previous one ended.
 //
+// The sort moves 16-byte references, not keys: keys are compared where they
+// lie in the RecordBatch and encoded once, straight into the WriteBatch.
+//
 // Not thread-safe: one builder per writing thread.
 #ifndef CCTV_STORE_EMBEDDED_SORTED_BATCH_H_
 #define CCTV_STORE_EMBEDDED_SORTED_BATCH_H_
@@ -38,17 +41,15 @@ class SortedBatchBuilder {
 
  private:
   struct Entry {
-    std::uint64_t prefix;  // first key bytes, big-endian: most comparisons end here
+    std::uint64_t prefix;  // the key's first eight bytes, big-endian: most comparisons end here
     std::uint32_t family;  // column family id
-    std::uint32_t key_len;
-    std::size_t key_off;   // into arena_
-    std::size_t value_off;
-    std::uint32_t value_len;
+    std::uint32_t record;  // index in the batch; the top bit set for the actor index
   };
 
-  std::string arena_;  // keys and values, back to back
   std::vector<Entry> entries_;
   std::vector<rocksdb::ColumnFamilyHandle*> by_id_;  // column family id -> handle
+  std::string key_;
+  std::string value_;
 };
 
 }  // namespace cctv::store::embedded

@@ -1,0 +1,48 @@
+#include "cli/bench_workload.h"
+
+namespace cctv::cli {
+
+namespace {
+
+constexpr std::uint64_t kPerSecond = 1000;
+constexpr std::size_t kAttributeSets = 1024;
+const Timestamp kStart = Timestamp(std::chrono::seconds(1'767'225'600));  // 2026-01-01T00:00:00Z
+
+}  // namespace
+
+Workload::Workload(const WorkloadSpec& spec) : spec_(spec) {
+  actors_.reserve(spec.actors);
+  for (std::uint64_t i = 0; i < spec.actors; ++i) actors_.push_back("user" + std::to_string(i));
+  targets_.reserve(spec.targets);
+  for (std::uint64_t i = 0; i < spec.targets; ++i) targets_.push_back("/store/products/" + std::to_string(i));
+  std::mt19937_64 prep(spec.seed);
+  attribute_sets_.resize(kAttributeSets);
+  for (auto& set : attribute_sets_) {
+    for (int k = 0; k < spec.attributes; ++k) {
+      set.emplace_back("attr" + std::to_string(k), "value" + std::to_string(prep() % 100));
+    }
+    attribute_json_.push_back(to_json(Value(set)));
+  }
+}
+
+Timestamp Workload::time(std::uint64_t i) const {
+  return kStart + std::chrono::milliseconds(i * 1000 / kPerSecond);
+}
+
+TimeRange Workload::later_half() const {
+  const Timestamp end = time(spec_.activities) + std::chrono::seconds(1);
+  return TimeRange{kStart + (end - kStart) / 2, end};
+}
+
+Workload::Stream::Stream(const Workload& w, int part)
+    : w_(w), rng_(w.spec().seed * 7919 + static_cast<std::uint64_t>(part)) {}
+
+Workload::Stream::Pick Workload::Stream::next() {
+  Pick p;
+  p.actor = rng_() % w_.spec().actors;
+  p.target = rng_() % w_.spec().targets;
+  p.attributes = static_cast<std::size_t>(rng_() % w_.attribute_sets().size());
+  return p;
+}
+
+}  // namespace cctv::cli

@@ -1,0 +1,29 @@
+// rocksdb: store URIs, with optional tuning for people who know RocksDB.
+#ifndef CCTV_STORE_EMBEDDED_EMBEDDED_URI_H_
+#define CCTV_STORE_EMBEDDED_EMBEDDED_URI_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace cctv::store::embedded {
+
+struct EmbeddedOptions {
+  std::string path;
+  // Memory for all memtables together, and for the block cache.
+  std::size_t memtable_mb = 192;
+  std::size_t cache_mb = 48;
+  // RocksDB option strings ("max_background_jobs=4;..."), applied over
+  // cctv's defaults with RocksDB's own parser.
+  std::string db_options;
+  std::string cf_options;
+};
+
+// Parses rocksdb:PATH[?memtable_mb=N&cache_mb=N&db_options=S&cf_options=S]
+// (also rocksdb://PATH). Values may be percent-encoded. Throws
+// InvalidArgument("store URI", ...).
+EmbeddedOptions parse_embedded_uri(std::string_view uri);
+
+}  // namespace cctv::store::embedded
+
+#endif  // CCTV_STORE_EMBEDDED_EMBEDDED_URI_H_
