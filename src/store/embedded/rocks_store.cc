@@ -16,6 +16,7 @@
 #include "core/coding.h"
 #include "store/embedded/key_layout.h"
 #include "store/embedded/sorted_batch.h"
+#include "store/embedded/time_span.h"
 
 namespace cctv::store::embedded {
 
@@ -50,6 +51,7 @@ rocksdb::ColumnFamilyOptions make_family_options(const std::shared_ptr<rocksdb::
   // XXH3 rather than CRC32c: Debian's RocksDB is built portable, without
   // the SSE4.2 CRC instruction.
   table.checksum = rocksdb::kXXH3;
+  options.table_properties_collector_factories.push_back(time_span_collector_factory());
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return options;
 }
@@ -447,6 +449,12 @@ QueryResult RocksStore::query(const Query& q) {
   rocksdb::ReadOptions options;
   options.iterate_lower_bound = &lower_bound;
   options.iterate_upper_bound = &upper_bound;
+  const std::int64_t from_us = q.from_us, to_us = q.to_us;
+  if (from_us > 0 || to_us < kMaxTime.time_since_epoch().count()) {
+    options.table_filter = [from_us, to_us](const rocksdb::TableProperties& properties) {
+      return may_overlap(properties, from_us, to_us);
+    };
+  }
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, family));
   // One more than asked tells whether another page follows.
   const std::size_t want = q.limit + 1;
