@@ -45,7 +45,7 @@ DynamoClient::DynamoClient(AwsConfig config)
   host_ = host_.substr(0, host_.find('/'));
 }
 
-HttpRequest DynamoClient::make_request(std::string_view operation, std::string body) {
+HttpRequest DynamoClient::make_request(std::string_view operation, std::string_view body) {
   const std::string date = amz_date_now();
   const std::string target = "DynamoDB_20120810." + std::string(operation);
   SignableRequest signable;
@@ -63,7 +63,7 @@ HttpRequest DynamoClient::make_request(std::string_view operation, std::string b
   request.url = config_.endpoint + "/";
   for (const auto& [name, value] : signable.headers) request.headers.push_back(name + ": " + value);
   request.headers.push_back("Authorization: " + signer_.authorization(signable));
-  request.body = std::move(body);
+  request.body = body;
   return request;
 }
 
@@ -129,7 +129,7 @@ std::string DynamoClient::call(std::string_view operation, const std::string& bo
 }
 
 std::vector<Outcome> DynamoClient::send_all(std::string_view operation,
-                                            const std::vector<std::string>& bodies, int concurrency) {
+                                            std::span<const std::string> bodies, int concurrency) {
   std::vector<HttpRequest> requests;
   requests.reserve(bodies.size());
   for (const auto& body : bodies) requests.push_back(make_request(operation, body));

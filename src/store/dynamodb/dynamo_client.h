@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,7 +58,7 @@ class DynamoClient {
   std::string call(std::string_view operation, const std::string& body, int max_attempts = 8);
 
   // Sends one request per body, `concurrency` at a time, without retrying.
-  std::vector<Outcome> send_all(std::string_view operation, const std::vector<std::string>& bodies,
+  std::vector<Outcome> send_all(std::string_view operation, std::span<const std::string> bodies,
                                 int concurrency);
 
   // The error to throw for a failed outcome of `operation`.
@@ -68,7 +69,8 @@ class DynamoClient {
   static std::chrono::milliseconds backoff(int attempt);
 
  private:
-  HttpRequest make_request(std::string_view operation, std::string body);
+  // A signed request; `body` must outlive it.
+  HttpRequest make_request(std::string_view operation, std::string_view body);
   Outcome classify(const HttpResponse& response) const;
 
   const AwsConfig config_;

@@ -472,36 +472,74 @@ void DynamoStore::write(const core::RecordBatch& batch) {
   // Encode each item once. A batch may hold the same activity twice (a
   // retry, a re-import): BatchWriteItem refuses duplicate keys in one
   // request, and one copy is all that should be stored, so keep the last.
+  // Items are found again (duplicates, UnprocessedItems) by a 64-bit hash of
+  // their key, confirmed against the key itself. The buffers live on, so a
+  // steady stream of batches does not fault in fresh pages each time.
   struct Item {
     TableHandle table;
+    std::size_t record;
     std::size_t begin;
     std::size_t end;
   };
-  std::string items_json;
-  items_json.reserve(batch.bytes() * 2 + batch.size() * 96);
-  std::vector<Item> items;
-  items.reserve(batch.size());
-  std::unordered_map<std::string, std::size_t> by_key;  // remote table, target, sort key
-  by_key.reserve(batch.size());
+  thread_local std::string items_json;
+  thread_local std::vector<Item> items;
+  thread_local std::unordered_map<std::uint64_t, std::size_t> by_key;
+  items_json.clear();
+  items.clear();
+  by_key.clear();
   std::vector<std::string> remote_names;  // by handle
   {
     std::lock_guard lock(mu_);
     for (const auto& t : tables_) remote_names.push_back(t.remote_name);
   }
+  auto key_hash = [](TableHandle table, std::string_view target, std::int64_t time_us, std::uint64_t id) {
+    std::uint64_t h = std::hash<std::string_view>()(target) ^ (static_cast<std::uint64_t>(table) << 40);
+    for (std::uint64_t v : {static_cast<std::uint64_t>(time_us), id}) {
+      h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    }
+    return h;
+  };
+  auto same_key = [&batch](std::size_t a, std::size_t b) {
+    const core::RecordView x = batch[a], y = batch[b];
+    return x.table == y.table && x.time_us == y.time_us && x.id == y.id && x.target == y.target;
+  };
+  std::vector<std::size_t> unhashed;  // items whose hash another key holds (never seen in practice)
   std::string sort_key;
-  std::string key;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const core::RecordView r = batch[i];
     const std::size_t begin = items_json.size();
     append_item(r, items_json, sort_key);
-    key.assign(remote_names.at(r.table)).append(1, '\0').append(r.target).append(1, '\0').append(sort_key);
-    auto [it, inserted] = by_key.emplace(key, items.size());
+    const Item item{r.table, i, begin, items_json.size()};
+    auto [it, inserted] = by_key.emplace(key_hash(r.table, r.target, r.time_us, r.id), items.size());
     if (inserted) {
-      items.push_back(Item{r.table, begin, items_json.size()});
+      items.push_back(item);
+    } else if (same_key(items[it->second].record, i)) {
+      items[it->second] = item;
     } else {
-      items[it->second] = Item{r.table, begin, items_json.size()};
+      unhashed.push_back(items.size());
+      items.push_back(item);
     }
   }
+  // The item that sent (remote table, target, sort key), or npos.
+  auto find_item = [&](std::string_view remote, std::string_view target, std::string_view timestamp) {
+    const auto parsed = parse_sort_key(timestamp, target);
+    if (!parsed) return std::string::npos;
+    for (TableHandle t = 0; t < remote_names.size(); ++t) {
+      if (remote_names[t] != remote) continue;
+      auto matches = [&](std::size_t k) {
+        const core::RecordView r = batch[items[k].record];
+        return r.table == t && r.target == target && r.time_us == parsed->time_us && r.id == parsed->id;
+      };
+      if (auto it = by_key.find(key_hash(t, target, parsed->time_us, parsed->id));
+          it != by_key.end() && matches(it->second)) {
+        return it->second;
+      }
+      for (std::size_t k : unhashed) {
+        if (matches(k)) return k;
+      }
+    }
+    return std::string::npos;
+  };
 
   std::vector<std::size_t> pending(items.size());
   for (std::size_t i = 0; i < items.size(); ++i) pending[i] = i;
@@ -513,7 +551,8 @@ void DynamoStore::write(const core::RecordBatch& batch) {
   Outcome last_failure;
   for (int attempt = 1; !pending.empty(); ++attempt) {
     // Up to 25 items per request; items of several tables may share one.
-    std::vector<std::string> bodies;
+    // The bodies keep their memory from batch to batch.
+    thread_local std::vector<std::string> bodies;
     std::vector<std::vector<std::size_t>> chunks;
     std::vector<std::size_t> shared;
     for (std::size_t i : pending) {
@@ -527,10 +566,13 @@ void DynamoStore::write(const core::RecordBatch& batch) {
       const auto first = shared.begin() + static_cast<std::ptrdiff_t>(start);
       chunks.emplace_back(first, first + static_cast<std::ptrdiff_t>(std::min(kItemsPerBatch, shared.size() - start)));
     }
-    for (auto& chunk : chunks) {
+    if (bodies.size() < chunks.size()) bodies.resize(chunks.size());
+    for (std::size_t c = 0; c < chunks.size(); ++c) {
+      auto& chunk = chunks[c];
       std::stable_sort(chunk.begin(), chunk.end(),
                        [&](std::size_t a, std::size_t b) { return items[a].table < items[b].table; });
-      std::string body = "{\"RequestItems\":{";
+      std::string& body = bodies[c];
+      body = "{\"RequestItems\":{";
       for (std::size_t k = 0; k < chunk.size(); ++k) {
         const Item& item = items[chunk[k]];
         if (k == 0 || items[chunk[k - 1]].table != item.table) {
@@ -545,10 +587,10 @@ void DynamoStore::write(const core::RecordBatch& batch) {
         body += "}}";
       }
       body += "]}}";
-      bodies.push_back(std::move(body));
     }
 
-    const std::vector<Outcome> outcomes = client_.send_all("BatchWriteItem", bodies, options_.concurrency);
+    const std::vector<Outcome> outcomes = client_.send_all(
+        "BatchWriteItem", std::span<const std::string>(bodies).first(chunks.size()), options_.concurrency);
     std::vector<std::size_t> again;
     for (std::size_t c = 0; c < outcomes.size(); ++c) {
       const Outcome& outcome = outcomes[c];
@@ -560,16 +602,13 @@ void DynamoStore::write(const core::RecordBatch& batch) {
           if (!table.value.IsArray()) throw StoreError("DynamoDB response: UnprocessedItems is malformed");
           for (const auto& request : table.value.GetArray()) {
             const rapidjson::Value& item = object_member(object_member(request, "PutRequest"), "Item");
-            key.assign(table.name.GetString(), table.name.GetStringLength())
-                .append(1, '\0')
-                .append(s_value(item, "target"))
-                .append(1, '\0')
-                .append(s_value(item, "timestamp"));
-            auto found = by_key.find(key);
-            if (found == by_key.end()) {
+            const std::size_t found =
+                find_item(std::string_view(table.name.GetString(), table.name.GetStringLength()),
+                          s_value(item, "target"), s_value(item, "timestamp"));
+            if (found == std::string::npos) {
               throw StoreError("BatchWriteItem returned an unprocessed item cctv did not send");
             }
-            again.push_back(found->second);
+            again.push_back(found);
             last_failure = Outcome{false, "", 200, "UnprocessedItems", "DynamoDB left items unprocessed", true};
           }
         }

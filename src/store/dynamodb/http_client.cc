@@ -62,6 +62,16 @@ CURL* HttpClient::acquire() {
   }
   CURL* easy = curl_easy_init();
   if (easy == nullptr) throw std::runtime_error("curl_easy_init failed");
+  // Options that never change are set once per handle, not per request.
+  curl_easy_setopt(easy, CURLOPT_SHARE, share_);
+  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+  curl_easy_setopt(easy, CURLOPT_POST, 1L);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, append_body);
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
+  curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
   return easy;
 }
 
@@ -71,11 +81,7 @@ void HttpClient::release(CURL* easy) {
 }
 
 void HttpClient::prepare(CURL* easy, const HttpRequest& request, Transfer& transfer) {
-  curl_easy_reset(easy);
-  curl_easy_setopt(easy, CURLOPT_SHARE, share_);
   curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
-  curl_easy_setopt(easy, CURLOPT_POST, 1L);
   curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
   curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   for (const auto& header : request.headers) {
@@ -84,14 +90,8 @@ void HttpClient::prepare(CURL* easy, const HttpRequest& request, Transfer& trans
   // No "Expect: 100-continue" round trip before larger bodies.
   transfer.headers = curl_slist_append(transfer.headers, "Expect:");
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer.headers);
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, append_body);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer.response->body);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer.error);
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
-  curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
 }
 
@@ -115,6 +115,8 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
   CURL* easy = acquire();
   prepare(easy, request, transfer);
   finish(easy, curl_easy_perform(easy), response, transfer.error);
+  // The header list dies with `transfer`: unhook it before the handle is reused.
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
   release(easy);
   return response;
 }
@@ -148,6 +150,7 @@ void HttpClient::perform_all(std::span<const HttpRequest> requests, std::span<Ht
       curl_easy_getinfo(easy, CURLINFO_PRIVATE, &t);
       finish(easy, msg->data.result, *t->response, t->error);
       curl_multi_remove_handle(multi, easy);
+      curl_easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
       release(easy);
       --running;
       if (next < requests.size()) start_next();

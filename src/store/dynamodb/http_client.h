@@ -20,7 +20,7 @@ namespace cctv::store::dynamodb {
 struct HttpRequest {
   std::string url;
   std::vector<std::string> headers;  // "Name: value"
-  std::string body;                  // sent with POST
+  std::string_view body;             // sent with POST; owned by the caller until answered
 };
 
 struct HttpResponse {
@@ -45,6 +45,7 @@ class HttpClient {
 
  private:
   struct Transfer;
+  // An easy handle with the options every request shares already set.
   CURL* acquire();
   void release(CURL* easy);
   void prepare(CURL* easy, const HttpRequest& request, Transfer& transfer);
