@@ -7,8 +7,11 @@
 
 #include "cctv/cctv.h"
 #include "core/attribute_codec.h"
+#include "core/record_batch.h"
 #include "core/id_generator.h"
 #include "core/validate.h"
+#include "store/dynamodb/item_codec.h"
+#include "store/dynamodb/sigv4.h"
 #include "store/embedded/key_layout.h"
 
 namespace {
@@ -82,6 +85,41 @@ void BM_ActivityFromJson(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(cctv::activity_from_json(json, t));
 }
 BENCHMARK(BM_ActivityFromJson);
+
+// Signing one BatchWriteItem request of 25 items (about 5 KB), as the
+// DynamoDB store does for every request.
+void BM_SigV4SignBatchWriteItem(benchmark::State& state) {
+  using namespace cctv::store::dynamodb;
+  Signer signer(Credentials{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "", "bench"},
+                "eu-west-1", "dynamodb");
+  const std::string body(5 * 1024, 'x');
+  SignableRequest r;
+  r.method = "POST";
+  r.path = "/";
+  r.headers = {{"content-type", "application/x-amz-json-1.0"},
+               {"host", "dynamodb.eu-west-1.amazonaws.com"},
+               {"x-amz-date", "20261128T101500Z"},
+               {"x-amz-target", "DynamoDB_20120810.BatchWriteItem"}};
+  r.body = body;
+  for (auto _ : state) benchmark::DoNotOptimize(signer.authorization(r));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(body.size()));
+}
+BENCHMARK(BM_SigV4SignBatchWriteItem);
+
+// One activity as a DynamoDB item (the JSON BatchWriteItem carries).
+void BM_DynamoItemEncode(benchmark::State& state) {
+  std::string encoded;
+  cctv::core::encode_attributes(kAttributes, encoded);
+  cctv::core::RecordBatch batch;
+  batch.append(0, 1'790'000'000'000'000, 42, "bob", "/store/products/organic-goji-berries", encoded);
+  std::string out, sort_key;
+  for (auto _ : state) {
+    out.clear();
+    cctv::store::dynamodb::append_item(batch[0], out, sort_key);
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+BENCHMARK(BM_DynamoItemEncode);
 
 // Recording through the public API into RocksDB, flush included: the
 // number the throughput work improves on. Items/s is activities/s.

@@ -113,3 +113,48 @@ TEST(Concurrency, ViewsWhileWriting) {
 
 }  // namespace
 }  // namespace cctv
+
+namespace cctv {
+namespace {
+
+TEST(Metrics, CountersThroughThePublicApi) {
+  testing::TempDir dir;
+  Client client = Client::open(dir.store());
+  EXPECT_EQ(client.metrics().accepted, 0u);
+  Tracker t = client.tracker("events");
+  for (int i = 0; i < 5000; ++i) t.record_activity("bob", "/x", {{"i", i}});
+  client.flush();
+  const Metrics m = client.metrics();
+  EXPECT_EQ(m.accepted, 5000u);
+  EXPECT_EQ(m.written, 5000u);
+  EXPECT_EQ(m.failed, 0u);
+  EXPECT_EQ(m.retried, 0u);
+  EXPECT_EQ(m.queue_depth, 0u);
+  EXPECT_GE(m.batches, 1u);
+  std::uint64_t in_buckets = 0;
+  for (auto n : m.batch_latency_buckets) in_buckets += n;
+  EXPECT_EQ(in_buckets, m.batches);
+  EXPECT_GT(m.batch_latency_us_total, 0u);
+  // A read-only client has no pipeline: all zero.
+  client.close();
+  ClientOptions read_only;
+  read_only.read_only = true;
+  EXPECT_EQ(Client::open(dir.store(), read_only).metrics().accepted, 0u);
+}
+
+TEST(Metrics, QueueDepthShowsWhatIsNotWrittenYet) {
+  testing::TempDir dir;
+  ClientOptions options;
+  options.max_queued_activities = 1'000'000;
+  Client client = Client::open(dir.store(), options);
+  Tracker t = client.tracker("events");
+  for (int i = 0; i < 200'000; ++i) t.record_activity("bob", "/x");
+  const Metrics during = client.metrics();
+  EXPECT_EQ(during.accepted, 200'000u);
+  EXPECT_EQ(during.written + during.queue_depth, 200'000u);
+  client.flush();
+  EXPECT_EQ(client.metrics().queue_depth, 0u);
+}
+
+}  // namespace
+}  // namespace cctv
