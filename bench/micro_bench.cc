@@ -46,6 +46,22 @@ void BM_DecodeAttributes(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeAttributes);
 
+// What a view pays per activity after RocksDB hands it over: the stored key
+// and value back into an Activity (and that Activity freed again).
+void BM_DecodeStoredActivity(benchmark::State& state) {
+  std::string encoded, key, value;
+  cctv::core::encode_attributes(kAttributes, encoded);
+  cctv::store::embedded::append_index_key(key, "/store/products/organic-goji-berries", 1'790'000'000'000'000, 42);
+  cctv::store::embedded::append_stored_value(value, "user12345", encoded);
+  for (auto _ : state) {
+    std::vector<cctv::Activity> page;
+    page.reserve(1);
+    cctv::store::embedded::decode_activity(key, value, false, page.emplace_back());
+    benchmark::DoNotOptimize(page.data());
+  }
+}
+BENCHMARK(BM_DecodeStoredActivity);
+
 void BM_ValidateAndEncode(benchmark::State& state) {
   std::string out;
   const cctv::Timestamp t = cctv::now();

@@ -1,5 +1,6 @@
 #include "store/embedded/key_layout.h"
 
+#include "core/attribute_codec.h"
 #include "core/coding.h"
 
 namespace cctv::store::embedded {
@@ -53,6 +54,19 @@ bool parse_stored_value(std::string_view encoded, std::string_view& other,
   encoded.remove_prefix(1);
   if (!core::read_length_prefixed(encoded, other)) return false;
   attributes = encoded;
+  return true;
+}
+
+bool decode_activity(std::string_view key, std::string_view value, bool by_actor, Activity& out) {
+  IndexKey k;
+  std::string_view other;
+  std::string_view attributes;
+  if (!parse_index_key(key, k) || !parse_stored_value(value, other, attributes)) return false;
+  (by_actor ? out.actor : out.target).assign(k.key);
+  (by_actor ? out.target : out.actor).assign(other);
+  out.time = Timestamp(Microseconds(k.time_us));
+  out.id = k.id;
+  out.attributes = core::decode_attributes(attributes);
   return true;
 }
 

@@ -21,6 +21,8 @@
 #include <string>
 #include <string_view>
 
+#include "cctv/activity.h"
+
 namespace cctv::store::embedded {
 
 inline constexpr char kValueFormat = 1;
@@ -52,6 +54,11 @@ void append_stored_value(std::string& out, std::string_view other, std::string_v
 // Returns false when `encoded` is not a stored value of a known format.
 bool parse_stored_value(std::string_view encoded, std::string_view& other,
                         std::string_view& attributes);
+
+// Decodes the activity stored under `key` (in the actor index when
+// `by_actor`) into `out`, reusing its memory. Returns false when key or value
+// is malformed; throws StoreError for corrupt attributes.
+bool decode_activity(std::string_view key, std::string_view value, bool by_actor, Activity& out);
 
 }  // namespace cctv::store::embedded
 

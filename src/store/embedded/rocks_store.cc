@@ -56,28 +56,14 @@ rocksdb::ColumnFamilyOptions make_family_options(const std::shared_ptr<rocksdb::
   return options;
 }
 
-Activity decode(const rocksdb::Slice& key, const rocksdb::Slice& value, Index index,
-                const std::string& location) {
-  IndexKey k;
-  std::string_view other;
-  std::string_view attributes;
-  if (!parse_index_key(std::string_view(key.data(), key.size()), k) ||
-      !parse_stored_value(std::string_view(value.data(), value.size()), other, attributes)) {
-    throw StoreError("corrupt activity record in " + location +
-                     "; restore the data directory from a backup");
+// Decodes the entry an iterator is on into a new element of `out`.
+void decode_into(const rocksdb::Iterator& it, Index index, const std::string& location,
+                 std::vector<Activity>& out) {
+  Activity& a = out.emplace_back();
+  if (!decode_activity(std::string_view(it.key().data(), it.key().size()),
+                       std::string_view(it.value().data(), it.value().size()), index == Index::kActor, a)) {
+    throw StoreError("corrupt activity record in " + location + "; restore the data directory from a backup");
   }
-  Activity a;
-  if (index == Index::kTarget) {
-    a.target.assign(k.key);
-    a.actor.assign(other);
-  } else {
-    a.actor.assign(k.key);
-    a.target.assign(other);
-  }
-  a.time = Timestamp(Microseconds(k.time_us));
-  a.id = k.id;
-  a.attributes = core::decode_attributes(attributes);
-  return a;
 }
 
 }  // namespace
@@ -462,11 +448,11 @@ QueryResult RocksStore::query(const Query& q) {
   out.reserve(std::min<std::size_t>(want, 1024));
   if (q.order == Order::kNewestFirst) {
     for (it->Seek(lower_bound); it->Valid() && out.size() < want; it->Next()) {
-      out.push_back(decode(it->key(), it->value(), q.index, location_));
+      decode_into(*it, q.index, location_, out);
     }
   } else {
     for (it->SeekToLast(); it->Valid() && out.size() < want; it->Prev()) {
-      out.push_back(decode(it->key(), it->value(), q.index, location_));
+      decode_into(*it, q.index, location_, out);
     }
   }
   if (!it->status().ok()) fail("read activities", it->status());
@@ -499,7 +485,12 @@ void RocksStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to_
       it->Seek(k.time_us >= to_us ? lower : past_all_keys_of(k.key));
       continue;
     }
-    visit(decode(key, it->value(), Index::kTarget, location_));
+    Activity a;
+    if (!decode_activity(std::string_view(key.data(), key.size()),
+                         std::string_view(it->value().data(), it->value().size()), false, a)) {
+      throw StoreError("corrupt activity record in " + location_);
+    }
+    visit(a);
     it->Next();
   }
   if (!it->status().ok()) fail("read activities", it->status());
