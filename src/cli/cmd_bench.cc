@@ -31,6 +31,7 @@ struct BenchArgs {
   int queries = 1000;
   std::string format = "text";
   bool keep = false;
+  std::size_t queue = ClientOptions{}.max_queued_activities;
 };
 
 
@@ -99,6 +100,7 @@ void run_bench(const Globals& /*globals*/, const BenchArgs& args) {
 
   ClientOptions options;
   options.enqueue_timeout = std::chrono::minutes(10);  // the benchmark waits; it does not drop
+  options.max_queued_activities = args.queue;
   Client client = Client::open(uri, options);
   Tracker tracker = client.tracker(table);
 
@@ -206,6 +208,8 @@ void add_bench_command(CLI::App& app, Globals& globals) {
   cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
   cmd->add_option("--queries", args->queries, "Views of each kind to time")->capture_default_str();
   cmd->add_option("--format,-f", args->format, "text or json")->capture_default_str();
+  cmd->add_option("--queue", args->queue, "ClientOptions::max_queued_activities (bounds batch size and memory)")
+      ->capture_default_str();
   cmd->add_flag("--keep", args->keep, "Keep the benchmark's table (or temporary store) afterwards");
   cmd->callback([&globals, args] {
     // The global --store names where to run; left at its default, the bench
