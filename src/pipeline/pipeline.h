@@ -32,7 +32,7 @@
 namespace cctv::pipeline {
 
 struct PipelineOptions {
-  std::size_t max_queued_activities = 50'000;
+  std::size_t max_queued_activities = 25'000;
   std::size_t max_queued_bytes = std::size_t{64} << 20;
   std::chrono::milliseconds enqueue_timeout{5000};
   // How long close() keeps retrying a failing store before giving up on
