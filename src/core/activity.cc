@@ -5,6 +5,7 @@
 
 #include "cctv/error.h"
 #include "cctv/table.h"
+#include "core/coding.h"
 #include "core/validate.h"
 
 namespace cctv {
@@ -19,34 +20,16 @@ bool is_reserved_attribute(std::string_view name) noexcept {
 }
 
 std::string format_id(ActivityId id) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(16, '0');
-  for (int i = 15; i >= 0; --i) {
-    out[i] = kHex[id & 0xF];
-    id >>= 4;
-  }
+  std::string out;
+  core::append_hex64(out, id);
   return out;
 }
 
 ActivityId parse_id(std::string_view text, std::string_view field) {
-  if (text.size() != 16) {
+  ActivityId id = 0;
+  if (!core::parse_hex64(text, id)) {
     throw InvalidArgument(std::string(field),
                           "'" + std::string(text) + "' is not an activity id (16 hex digits)");
-  }
-  ActivityId id = 0;
-  for (char c : text) {
-    int digit;
-    if (c >= '0' && c <= '9') {
-      digit = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      digit = c - 'a' + 10;
-    } else if (c >= 'A' && c <= 'F') {
-      digit = c - 'A' + 10;
-    } else {
-      throw InvalidArgument(std::string(field),
-                            "'" + std::string(text) + "' is not an activity id (16 hex digits)");
-    }
-    id = (id << 4) | static_cast<ActivityId>(digit);
   }
   if (id == kNoId) {
     throw InvalidArgument(std::string(field), "0000000000000000 is not a valid activity id");

@@ -1,5 +1,6 @@
-// Byte-level encodings shared by the codecs: varints (LEB128), zigzag, and
-// big-endian fixed-width integers, whose byte order is their numeric order.
+// Byte-level encodings shared by the codecs and stores: varints (LEB128),
+// zigzag, big-endian fixed-width integers (whose byte order is their numeric
+// order), fixed-width decimal and hex digits, and an FNV-1a hash.
 #ifndef CCTV_CORE_CODING_H_
 #define CCTV_CORE_CODING_H_
 
@@ -70,6 +71,69 @@ inline std::uint64_t read_be64(const char* p) {
   for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
   return v;
 }
+
+// Writes `v` as exactly `width` decimal digits (zero-padded, the high
+// digits dropped if it has more) at `p`; returns the end.
+inline char* put_digits(char* p, std::uint64_t v, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  return p + width;
+}
+
+inline void append_digits(std::string& out, std::uint64_t v, int width) {
+  char buf[20];
+  out.append(buf, static_cast<std::size_t>(put_digits(buf, v, width) - buf));
+}
+
+// Appends `v` as 16 lowercase hex digits: how activity ids are written.
+inline void append_hex64(std::string& out, std::uint64_t v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  char buf[16];
+  for (int i = 15; i >= 0; --i) {
+    buf[i] = kHex[v & 0xF];
+    v >>= 4;
+  }
+  out.append(buf, 16);
+}
+
+// Parses exactly 16 hex digits (either case); false for anything else.
+inline bool parse_hex64(std::string_view text, std::uint64_t& v) {
+  if (text.size() != 16) return false;
+  v = 0;
+  for (char c : text) {
+    int d;
+    if (c >= '0' && c <= '9') {
+      d = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      d = c - 'a' + 10;
+    } else if (c >= 'A' && c <= 'F') {
+      d = c - 'A' + 10;
+    } else {
+      return false;
+    }
+    v = (v << 4) | static_cast<std::uint64_t>(d);
+  }
+  return true;
+}
+
+// FNV-1a over a sequence of parts, each followed by a 0xFF byte so that
+// ("ab", "c") and ("a", "bc") differ. Not for security: for stable,
+// well-spread identifiers.
+class Fnv1a {
+ public:
+  Fnv1a& add(std::string_view part) {
+    for (unsigned char c : part) h_ = (h_ ^ c) * kPrime;
+    h_ = (h_ ^ 0xFF) * kPrime;
+    return *this;
+  }
+  std::uint64_t value() const { return h_; }
+
+ private:
+  static constexpr std::uint64_t kPrime = 1099511628211ULL;
+  std::uint64_t h_ = 1469598103934665603ULL;
+};
 
 }  // namespace cctv::core
 

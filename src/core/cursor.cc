@@ -3,6 +3,7 @@
 #include <array>
 
 #include "cctv/error.h"
+#include "core/coding.h"
 
 namespace cctv::core {
 
@@ -61,15 +62,7 @@ bool unbase64url(std::string_view text, std::string& raw) {
 }  // namespace
 
 std::uint32_t query_fingerprint(std::string_view table, char index, std::string_view key) noexcept {
-  // FNV-1a over the three parts, each followed by a separator byte.
-  std::uint64_t h = 1469598103934665603ULL;
-  auto mix = [&h](std::string_view s) {
-    for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
-    h = (h ^ 0xFF) * 1099511628211ULL;
-  };
-  mix(table);
-  mix(std::string_view(&index, 1));
-  mix(key);
+  const std::uint64_t h = Fnv1a().add(table).add(std::string_view(&index, 1)).add(key).value();
   return static_cast<std::uint32_t>(h ^ (h >> 32));
 }
 

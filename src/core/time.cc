@@ -1,5 +1,6 @@
 // Parsing and formatting of times (cctv/time.h).
 #include "cctv/time.h"
+#include "core/coding.h"
 
 #include <cctype>
 #include <charconv>
@@ -205,14 +206,6 @@ std::optional<Timestamp> parse_iso(std::string_view s, std::string_view field) {
                    Microseconds(micros));
 }
 
-char* put_digits(char* p, std::int64_t v, int width) {
-  for (int i = width - 1; i >= 0; --i) {
-    p[i] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  }
-  return p + width;
-}
-
 }  // namespace
 
 Timestamp now() noexcept {
@@ -251,19 +244,19 @@ std::string format_time(Timestamp t) {
   std::int64_t seconds = micros / kMicrosPerSecond;
   char buf[32];
   char* p = buf;
-  p = put_digits(p, static_cast<int>(ymd.year()), 4);
+  p = core::put_digits(p, static_cast<unsigned>(static_cast<int>(ymd.year())), 4);
   *p++ = '-';
-  p = put_digits(p, static_cast<unsigned>(ymd.month()), 2);
+  p = core::put_digits(p, static_cast<unsigned>(ymd.month()), 2);
   *p++ = '-';
-  p = put_digits(p, static_cast<unsigned>(ymd.day()), 2);
+  p = core::put_digits(p, static_cast<unsigned>(ymd.day()), 2);
   *p++ = 'T';
-  p = put_digits(p, seconds / 3600, 2);
+  p = core::put_digits(p, static_cast<std::uint64_t>(seconds / 3600), 2);
   *p++ = ':';
-  p = put_digits(p, seconds / 60 % 60, 2);
+  p = core::put_digits(p, static_cast<std::uint64_t>(seconds / 60 % 60), 2);
   *p++ = ':';
-  p = put_digits(p, seconds % 60, 2);
+  p = core::put_digits(p, static_cast<std::uint64_t>(seconds % 60), 2);
   *p++ = '.';
-  p = put_digits(p, fraction, 6);
+  p = core::put_digits(p, static_cast<std::uint64_t>(fraction), 6);
   *p++ = 'Z';
   return std::string(buf, p);
 }

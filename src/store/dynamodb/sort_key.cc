@@ -1,19 +1,12 @@
 #include "store/dynamodb/sort_key.h"
 
+#include "core/coding.h"
+
 namespace cctv::store::dynamodb {
 
 namespace {
 
 constexpr std::int64_t kMicros = 1'000'000;
-
-void put_digits(std::string& out, std::int64_t v, int width) {
-  char buf[20];
-  for (int i = width - 1; i >= 0; --i) {
-    buf[i] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  }
-  out.append(buf, static_cast<std::size_t>(width));
-}
 
 bool digits(std::string_view s, std::int64_t& value) {
   if (s.empty()) return false;
@@ -23,13 +16,6 @@ bool digits(std::string_view s, std::int64_t& value) {
     value = value * 10 + (c - '0');
   }
   return true;
-}
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // The largest string that sorts before every key >= `key` and after every
@@ -44,24 +30,15 @@ std::string predecessor(std::string key) {
 }  // namespace
 
 void append_sort_key(std::string& out, std::int64_t time_us, std::uint64_t id) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  put_digits(out, time_us / kMicros, 10);
+  core::append_digits(out, static_cast<std::uint64_t>(time_us / kMicros), 10);
   out.push_back('.');
-  put_digits(out, time_us % kMicros, 6);
+  core::append_digits(out, static_cast<std::uint64_t>(time_us % kMicros), 6);
   out.push_back('#');
-  char buf[16];
-  for (int i = 15; i >= 0; --i) {
-    buf[i] = kHex[id & 0xF];
-    id >>= 4;
-  }
-  out.append(buf, 16);
+  core::append_hex64(out, id);
 }
 
 std::uint64_t legacy_id(std::string_view target, std::string_view key) {
-  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a
-  for (unsigned char c : target) h = (h ^ c) * 1099511628211ULL;
-  h = (h ^ 0xFF) * 1099511628211ULL;
-  for (unsigned char c : key) h = (h ^ c) * 1099511628211ULL;
+  const std::uint64_t h = core::Fnv1a().add(target).add(key).value();
   return h == 0 ? 1 : h;
 }
 
@@ -74,21 +51,17 @@ std::optional<SortKey> parse_sort_key(std::string_view key, std::string_view tar
     return std::nullopt;
   }
   std::uint64_t id = 0;
-  for (char c : key.substr(18)) {
-    const int d = hex_digit(c);
-    if (d < 0) return std::nullopt;
-    id = (id << 4) | static_cast<std::uint64_t>(d);
-  }
+  if (!core::parse_hex64(key.substr(18), id)) return std::nullopt;
   return SortKey{seconds * kMicros + micros, id, false};
 }
 
 std::string lower_bound_key(std::int64_t from_us) {
   std::string out;
-  put_digits(out, from_us / kMicros, 10);
+  core::append_digits(out, static_cast<std::uint64_t>(from_us / kMicros), 10);
   // A whole second also admits the gem's bare-seconds key for that second.
   if (from_us % kMicros != 0) {
     out.push_back('.');
-    put_digits(out, from_us % kMicros, 6);
+    core::append_digits(out, static_cast<std::uint64_t>(from_us % kMicros), 6);
   }
   return out;
 }
