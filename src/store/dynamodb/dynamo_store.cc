@@ -108,6 +108,15 @@ bool has_actor_index(const rapidjson::Value& table) {
   return std::any_of(it->value.Begin(), it->value.End(), is_our_index);
 }
 
+// Writes "name":{"S":"value"}: a string AttributeValue under `name`.
+void put_s(Writer& w, const char* name, std::string_view value) {
+  w.Key(name);
+  w.StartObject();
+  w.Key("S");
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  w.EndObject();
+}
+
 // The position after an activity, as a cursor carries it: its sort key, and
 // for the actor index also its target (the table key DynamoDB needs to
 // resume a GSI query).
@@ -127,19 +136,12 @@ void start_key(Writer& w, std::string_view position, Index index, std::string_vi
   }
   w.Key("ExclusiveStartKey");
   w.StartObject();
-  auto put = [&w](const char* name, std::string_view value) {
-    w.Key(name);
-    w.StartObject();
-    w.Key("S");
-    w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-    w.EndObject();
-  };
-  put("timestamp", sort_key);
+  put_s(w, "timestamp", sort_key);
   if (index == Index::kActor) {
-    put("actor", key);
-    put("target", position);
+    put_s(w, "actor", key);
+    put_s(w, "target", position);
   } else {
-    put("target", key);
+    put_s(w, "target", key);
   }
   w.EndObject();
 }
@@ -192,6 +194,16 @@ std::string DynamoStore::missing_table(std::string_view name) const {
 }
 
 void DynamoStore::not_found(std::string_view name) const { throw NotFound(missing_table(name)); }
+
+std::string DynamoStore::call_on_table(std::string_view operation, const std::string& body,
+                                       std::string_view name) {
+  try {
+    return client_.call(operation, body);
+  } catch (const RequestError& e) {
+    if (e.type() == "ResourceNotFoundException") not_found(name);
+    throw;
+  }
+}
 
 void DynamoStore::mark_live(std::string_view name, bool has_actor_index) {
   std::lock_guard lock(mu_);
@@ -442,12 +454,7 @@ TableInfo DynamoStore::describe_table(std::string_view name) {
 void DynamoStore::drop_table(std::string_view name) {
   check_writable("drop a table");
   const std::string remote = options_.table_prefix + std::string(name);
-  try {
-    client_.call("DeleteTable", table_name_body(remote));
-  } catch (const RequestError& e) {
-    if (e.type() == "ResourceNotFoundException") not_found(name);
-    throw;
-  }
+  call_on_table("DeleteTable", table_name_body(remote), name);
   {
     std::lock_guard lock(mu_);
     auto it = handles_.find(name);
@@ -667,10 +674,7 @@ QueryResult DynamoStore::query(const Query& q) {
 
   const std::size_t want = q.limit + 1;  // one more tells whether a page follows
   std::vector<std::string> sort_keys;
-  std::string resume(q.after);  // a position, or a LastEvaluatedKey-derived one
-  bool resume_is_position = !resume.empty();
-  rapidjson::Document last_key;
-  bool has_last_key = false;
+  rapidjson::Document last_key;  // null until a response carries LastEvaluatedKey
   while (result.activities.size() < want) {
     rapidjson::StringBuffer buffer;
     Writer w(buffer);
@@ -695,35 +699,23 @@ QueryResult DynamoStore::query(const Query& q) {
     w.EndObject();
     w.Key("ExpressionAttributeValues");
     w.StartObject();
-    for (const auto& [name, value] : {std::pair<const char*, std::string_view>{":k", q.key},
-                                      {":lo", lower}, {":hi", upper}}) {
-      w.Key(name);
-      w.StartObject();
-      w.Key("S");
-      w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-      w.EndObject();
-    }
+    put_s(w, ":k", q.key);
+    put_s(w, ":lo", lower);
+    put_s(w, ":hi", upper);
     w.EndObject();
     w.Key("ScanIndexForward");
     w.Bool(q.order == Order::kOldestFirst);
     w.Key("Limit");
     w.Uint64(want - result.activities.size());
-    if (resume_is_position) {
-      start_key(w, resume, q.index, q.key);
-    } else if (has_last_key) {
+    if (!last_key.IsNull()) {
       w.Key("ExclusiveStartKey");
       last_key.Accept(w);
+    } else if (!q.after.empty()) {
+      start_key(w, q.after, q.index, q.key);
     }
     w.EndObject();
 
-    std::string body;
-    try {
-      body = client_.call("Query", buffer.GetString());
-    } catch (const RequestError& e) {
-      if (e.type() == "ResourceNotFoundException") not_found(t.name);
-      throw;
-    }
-    const rapidjson::Document doc = parse(body, "Query");
+    const rapidjson::Document doc = parse(call_on_table("Query", buffer.GetString(), t.name), "Query");
     for (const auto& item : array_member(doc, "Items")) {
       result.activities.push_back(read_item(item));
       sort_keys.emplace_back(s_value(item, "timestamp"));
@@ -731,8 +723,6 @@ QueryResult DynamoStore::query(const Query& q) {
     auto lek = doc.FindMember("LastEvaluatedKey");
     if (lek == doc.MemberEnd()) break;
     last_key.CopyFrom(lek->value, last_key.GetAllocator());
-    has_last_key = true;
-    resume_is_position = false;
   }
   if (result.activities.size() > q.limit) {
     result.activities.resize(q.limit);
@@ -749,8 +739,7 @@ void DynamoStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to
   const std::string lower = lower_bound_key(from_us);
   const std::string upper = upper_bound_key(to_us);
   if (lower > upper) return;
-  rapidjson::Document last_key;
-  bool has_last_key = false;
+  rapidjson::Document last_key;  // null until a response carries LastEvaluatedKey
   for (;;) {
     rapidjson::StringBuffer buffer;
     Writer w(buffer);
@@ -768,35 +757,19 @@ void DynamoStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to
     w.EndObject();
     w.Key("ExpressionAttributeValues");
     w.StartObject();
-    w.Key(":lo");
-    w.StartObject();
-    w.Key("S");
-    w.String(lower.c_str());
+    put_s(w, ":lo", lower);
+    put_s(w, ":hi", upper);
     w.EndObject();
-    w.Key(":hi");
-    w.StartObject();
-    w.Key("S");
-    w.String(upper.c_str());
-    w.EndObject();
-    w.EndObject();
-    if (has_last_key) {
+    if (!last_key.IsNull()) {
       w.Key("ExclusiveStartKey");
       last_key.Accept(w);
     }
     w.EndObject();
-    std::string body;
-    try {
-      body = client_.call("Scan", buffer.GetString());
-    } catch (const RequestError& e) {
-      if (e.type() == "ResourceNotFoundException") not_found(t.name);
-      throw;
-    }
-    const rapidjson::Document doc = parse(body, "Scan");
+    const rapidjson::Document doc = parse(call_on_table("Scan", buffer.GetString(), t.name), "Scan");
     for (const auto& item : array_member(doc, "Items")) visit(read_item(item));
     auto lek = doc.FindMember("LastEvaluatedKey");
     if (lek == doc.MemberEnd()) break;
     last_key.CopyFrom(lek->value, last_key.GetAllocator());
-    has_last_key = true;
   }
 }
 

@@ -58,6 +58,9 @@ class DynamoStore final : public Store {
   void check_writable(const char* what) const;
   [[noreturn]] void not_found(std::string_view name) const;
   void mark_live(std::string_view name, bool has_actor_index);
+  // client_.call() for an operation on table `name`: a missing table is
+  // NotFound with the store's message.
+  std::string call_on_table(std::string_view operation, const std::string& body, std::string_view name);
 
   const DynamoOptions options_;
   const std::string location_;
