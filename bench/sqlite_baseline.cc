@@ -8,7 +8,6 @@
 //   sqlite_baseline [--activities N] [--actors A] [--targets T]
 //                   [--attributes K] [--seed S] [--queries Q]
 #include <sqlite3.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +22,7 @@
 #include <vector>
 
 #include "cli/bench_workload.h"
+#include "cli/measure.h"
 
 namespace {
 
@@ -37,19 +37,6 @@ void check(int rc, sqlite3* db, const char* what) {
 }
 
 void exec(sqlite3* db, const char* sql) { check(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), db, sql); }
-
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-double percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))];
-}
 
 }  // namespace
 
@@ -86,7 +73,7 @@ int main(int argc, char** argv) {
     check(sqlite3_prepare_v2(db, "INSERT INTO activities VALUES (?, ?, ?, ?, ?)", -1, &insert, nullptr), db,
           "prepare");
 
-    const double cpu_before = cpu_seconds();
+    const double cpu_before = cctv::cli::process_cpu_seconds();
     const auto start = std::chrono::steady_clock::now();
     Workload::Stream stream(workload, 0);
     exec(db, "BEGIN");
@@ -109,7 +96,7 @@ int main(int argc, char** argv) {
     }
     exec(db, "COMMIT");
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const double cpu = cpu_seconds() - cpu_before;
+    const double cpu = cctv::cli::process_cpu_seconds() - cpu_before;
     sqlite3_finalize(insert);
 
     sqlite3_stmt* by_target = nullptr;
@@ -150,17 +137,15 @@ int main(int argc, char** argv) {
     sqlite3_finalize(by_actor);
     sqlite3_close(db);
     std::filesystem::remove_all(dir);
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
     std::printf(
         "{\"store\":\"sqlite %s\",\"activities\":%llu,\"activities_per_s\":%lld,\"cpu_s_per_million\":%.3f,"
         "\"peak_rss_mb\":%.1f,\"view_target_p50_us\":%.1f,\"view_target_p99_us\":%.1f,"
         "\"view_actor_p50_us\":%.1f,\"view_actor_p99_us\":%.1f}\n",
         sqlite3_libversion(), static_cast<unsigned long long>(spec.activities),
         static_cast<long long>(std::llround(static_cast<double>(spec.activities) / seconds)),
-        cpu / static_cast<double>(spec.activities) * 1e6, static_cast<double>(u.ru_maxrss) / 1024.0,
-        percentile(target_us, 0.5), percentile(target_us, 0.99), percentile(actor_us, 0.5),
-        percentile(actor_us, 0.99));
+        cpu / static_cast<double>(spec.activities) * 1e6, cctv::cli::peak_rss_mb(),
+        cctv::cli::percentile(target_us, 0.5), cctv::cli::percentile(target_us, 0.99), cctv::cli::percentile(actor_us, 0.5),
+        cctv::cli::percentile(actor_us, 0.99));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "sqlite_baseline: %s\n", e.what());
     sqlite3_close(db);

@@ -62,6 +62,16 @@ std::string csv_field(const std::string& text) {
 
 }  // namespace
 
+std::string with_commas(std::uint64_t n) {
+  const std::string digits = std::to_string(n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
 Format parse_format(const std::string& text) {
   if (text == "table") return Format::kTable;
   if (text == "json") return Format::kJson;

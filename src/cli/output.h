@@ -38,6 +38,9 @@ class ViewPrinter {
   std::string line_;
 };
 
+// 1234567 -> "1,234,567", for counts people read.
+std::string with_commas(std::uint64_t n);
+
 // Writes `text` to `out`; throws Error when the write fails (disk full).
 void write_all(std::FILE* out, const std::string& text);
 

@@ -1,5 +1,7 @@
 #include "cli/progress.h"
 
+#include "cli/output.h"
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -9,16 +11,6 @@ namespace cctv::cli {
 namespace {
 
 constexpr int kBarWidth = 30;
-
-std::string with_commas(std::uint64_t n) {
-  std::string digits = std::to_string(n);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
 
 }  // namespace
 
