@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "cctv/cctv.h"
+#include "support/pages.h"
 #include "support/temp_dir.h"
 
 namespace cctv {
@@ -41,15 +42,8 @@ TEST(Concurrency, EightThreadsRecordingLoseNothing) {
   EXPECT_EQ(stored, expected);
   // And the actor index holds each thread's activities.
   for (int th = 0; th < kThreads; ++th) {
-    ViewOptions options;
-    options.limit = kMaxViewLimit;
-    std::size_t n = 0;
-    for (;;) {
-      const Page page = t.view_actor_activity("user" + std::to_string(th), {}, options);
-      n += page.activities.size();
-      if (page.next_cursor.empty()) break;
-      options.cursor = page.next_cursor;
-    }
+    const std::size_t n =
+        testing::all_pages(t, true, "user" + std::to_string(th), testing::pages_of(kMaxViewLimit)).size();
     EXPECT_EQ(n, static_cast<std::size_t>(kPerThread)) << "thread " << th;
   }
 }

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "cctv/cctv.h"
+#include "support/pages.h"
 #include "support/temp_dir.h"
 
 namespace cctv {
@@ -55,15 +56,7 @@ TEST(Crash, FlushedActivitiesSurviveSigkill) {
   });
   EXPECT_EQ(flushed.size(), static_cast<std::size_t>(kFlushed));
   // Whatever was written after the flush is whole: in both indexes or neither.
-  ViewOptions options;
-  options.limit = kMaxViewLimit;
-  std::size_t by_actor = 0;
-  for (;;) {
-    const Page page = t.view_actor_activity("writer", {}, options);
-    by_actor += page.activities.size();
-    if (page.next_cursor.empty()) break;
-    options.cursor = page.next_cursor;
-  }
+  const std::size_t by_actor = testing::all_pages(t, true, "writer", testing::pages_of(kMaxViewLimit)).size();
   EXPECT_EQ(by_actor, kFlushed + after);
 }
 

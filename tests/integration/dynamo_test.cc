@@ -6,6 +6,7 @@
 #include "cctv/cctv.h"
 #include "store/dynamodb/aws_config.h"
 #include "store/dynamodb/dynamo_client.h"
+#include "support/pages.h"
 #include "support/server_process.h"
 
 namespace cctv {
@@ -26,21 +27,6 @@ class DynamoTest : public ::testing::Test {
     store::dynamodb::DynamoClient client(
         store::dynamodb::resolve_aws_config(o, store::dynamodb::process_environment()));
     return client.call(operation, body);
-  }
-
-  static std::vector<Activity> all_pages(const Tracker& t, bool by_actor, const std::string& key,
-                                         std::size_t limit, Order order) {
-    std::vector<Activity> out;
-    ViewOptions options;
-    options.limit = limit;
-    options.order = order;
-    for (;;) {
-      Page page = by_actor ? t.view_actor_activity(key, {}, options) : t.view_activity(key, {}, options);
-      out.insert(out.end(), page.activities.begin(), page.activities.end());
-      if (page.next_cursor.empty()) return out;
-      EXPECT_EQ(page.activities.size(), limit);
-      options.cursor = page.next_cursor;
-    }
   }
 
   testing::Dynalite dynalite_;
@@ -136,7 +122,7 @@ TEST_F(DynamoTest, PagingReturnsEachActivityOnceInOrder) {
   t.flush();
   for (bool by_actor : {false, true}) {
     for (Order order : {Order::kNewestFirst, Order::kOldestFirst}) {
-      const auto got = all_pages(t, by_actor, by_actor ? "bob" : "/store", 250, order);
+      const auto got = testing::all_pages(t, by_actor, by_actor ? "bob" : "/store", testing::pages_of(250, order));
       ASSERT_EQ(got.size(), 3000u);
       std::set<ActivityId> ids;
       for (std::size_t k = 0; k < got.size(); ++k) {
@@ -200,15 +186,8 @@ TEST_F(DynamoTest, TheGemsTablesStayReadable) {
   // Old items get ids derived from their key: the same on every read.
   EXPECT_EQ(t.view_activity("/store").activities[2].id, page.activities[2].id);
   // Paging works across both forms.
-  ViewOptions one;
-  one.limit = 1;
   std::vector<std::string> actors;
-  for (;;) {
-    const Page p = t.view_activity("/store", {}, one);
-    for (const auto& a : p.activities) actors.push_back(a.actor);
-    if (p.next_cursor.empty()) break;
-    one.cursor = p.next_cursor;
-  }
+  for (const auto& a : testing::all_pages(t, false, "/store", testing::pages_of(1))) actors.push_back(a.actor);
   EXPECT_EQ(actors, (std::vector<std::string>{"alice", "carol", "bob"}));
   // No actor-index: a clear error that says how to add it.
   try {

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "cctv/cctv.h"
+#include "support/pages.h"
 #include "support/temp_dir.h"
 
 namespace cctv {
@@ -18,27 +19,11 @@ bool before(const Activity& a, const Activity& b) {
   return a.time < b.time || (a.time == b.time && a.id < b.id);
 }
 
+// Every activity of a view, page by page (tests/support/pages.h).
 std::vector<Activity> all_pages(const Tracker& t, bool by_actor, const std::string& key,
                                 std::size_t limit, Order order, std::size_t* pages = nullptr,
                                 const std::function<void()>& between_pages = {}) {
-  std::vector<Activity> out;
-  ViewOptions options;
-  options.limit = limit;
-  options.order = order;
-  std::size_t count = 0;
-  for (;;) {
-    Page page =
-        by_actor ? t.view_actor_activity(key, {}, options) : t.view_activity(key, {}, options);
-    ++count;
-    EXPECT_LE(page.activities.size(), limit);
-    out.insert(out.end(), page.activities.begin(), page.activities.end());
-    if (page.next_cursor.empty()) break;
-    EXPECT_EQ(page.activities.size(), limit) << "a page before the last one is short";
-    options.cursor = page.next_cursor;
-    if (between_pages) between_pages();
-  }
-  if (pages != nullptr) *pages = count;
-  return out;
+  return testing::all_pages(t, by_actor, key, testing::pages_of(limit, order), {}, pages, between_pages);
 }
 
 class PagingTest : public ::testing::Test {
@@ -148,18 +133,10 @@ TEST_F(PagingTest, ACursorOnlyFitsItsOwnQuery) {
 
 TEST_F(PagingTest, RangeAndCursorTogether) {
   const TimeRange range = TimeRange::between(kT0 + seconds(1), kT0 + seconds(2));
-  ViewOptions options;
-  options.limit = 100;
-  std::size_t total = 0;
-  for (;;) {
-    const Page page = tracker_->view_activity("/store", range, options);
-    for (const auto& a : page.activities) EXPECT_TRUE(range.contains(a.time));
-    total += page.activities.size();
-    if (page.next_cursor.empty()) break;
-    options.cursor = page.next_cursor;
-  }
+  const auto got = testing::all_pages(*tracker_, false, "/store", testing::pages_of(100), range);
+  for (const auto& a : got) EXPECT_TRUE(range.contains(a.time));
   // Activities i with i/7 in [1000, 2000): i in [7000, 14000).
-  EXPECT_EQ(total, 7000u);
+  EXPECT_EQ(got.size(), 7000u);
 }
 
 }  // namespace
