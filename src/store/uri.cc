@@ -17,7 +17,7 @@ std::string percent_decode(std::string_view uri, std::string_view s) {
       continue;
     }
     int v = 0;
-    if (i + 2 >= s.size() + 0 ||
+    if (i + 2 >= s.size() ||
         std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16).ptr != s.data() + i + 3) {
       bad_store_uri(uri, "bad percent-encoding in '" + std::string(s) + "'");
     }

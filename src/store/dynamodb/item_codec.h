@@ -28,7 +28,8 @@ void append_item(const core::RecordView& record, std::string& out, std::string& 
 // a `timestamp` of either form.
 Activity read_item(const rapidjson::Value& item);
 
-// Appends s as a JSON string literal, quotes included.
+// Appends s as a JSON string literal, quotes included. (Items are built by
+// appending to one string; RapidJSON's writer would need a buffer per item.)
 void append_json_string(std::string& out, std::string_view s);
 
 }  // namespace cctv::store::dynamodb

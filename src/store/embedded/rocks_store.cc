@@ -268,8 +268,7 @@ void RocksStore::create_families_locked(Table& table) {
 const RocksStore::Table& RocksStore::live_table_locked(TableHandle handle) const {
   const Table& table = tables_.at(handle);
   if (!table.live()) {
-    throw NotFound("table '" + table.name + "' does not exist in " + location_ +
-                   " (it was dropped)");
+    throw NotFound(missing_table(table.name));
   }
   return table;
 }
@@ -343,6 +342,7 @@ void RocksStore::drop_table(std::string_view name) {
     throw NotFound(missing_table(name));
   }
   Table& table = tables_[it->second];
+  dropped_.store(true, std::memory_order_release);
   // Metadata first: a drop cut short leaves families that open() removes or
   // repairs, never metadata that points at nothing.
   auto status = db_->Delete(rocksdb::WriteOptions(), meta_key(table.name));
@@ -357,6 +357,9 @@ void RocksStore::drop_table(std::string_view name) {
 }
 
 void RocksStore::revive_tables(const core::RecordBatch& batch) {
+  // Only a drop in this process leaves a handle without families; until
+  // then, no batch needs looking at.
+  if (!dropped_.load(std::memory_order_acquire)) return;
   {
     std::shared_lock lock(mu_);
     bool all_live = true;

@@ -6,6 +6,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 
+#include <atomic>
 #include <deque>
 #include <map>
 #include <memory>
@@ -76,6 +77,7 @@ class RocksStore final : public Store {
   // shared for reads and writes of activities, exclusive to create or drop.
   mutable std::shared_mutex mu_;
   std::deque<Table> tables_;  // indexed by TableHandle; never shrinks
+  std::atomic<bool> dropped_{false};  // a table was dropped while open
   std::map<std::string, TableHandle, std::less<>> handles_;
 };
 
