@@ -48,7 +48,6 @@ class DynamoClient {
  public:
   explicit DynamoClient(AwsConfig config);
 
-  const AwsConfig& config() const { return config_; }
   // "dynamodb eu-west-1 at https://dynamodb.eu-west-1.amazonaws.com", for messages.
   const std::string& where() const { return where_; }
 

@@ -47,8 +47,6 @@ class Signer {
   // Returns the value of the Authorization header for `request`.
   std::string authorization(const SignableRequest& request);
 
-  const Credentials& credentials() const { return credentials_; }
-
  private:
   const Credentials credentials_;
   const std::string region_;
