@@ -24,13 +24,19 @@ constexpr std::size_t kItemsPerBatch = 25;  // BatchWriteItem's limit
 constexpr int kMaxWriteAttempts = 10;
 constexpr auto kTableWaitLimit = std::chrono::minutes(10);
 
-void key_element(Writer& w, const char* name, const char* type) {
-  w.StartObject();
-  w.Key("AttributeName");
-  w.String(name);
-  w.Key("KeyType");
-  w.String(type);
-  w.EndObject();
+// Writes "KeySchema":[{hash HASH},{range RANGE}].
+void key_schema(Writer& w, const char* hash, const char* range) {
+  w.Key("KeySchema");
+  w.StartArray();
+  for (const auto& [name, type] : {std::pair{hash, "HASH"}, std::pair{range, "RANGE"}}) {
+    w.StartObject();
+    w.Key("AttributeName");
+    w.String(name);
+    w.Key("KeyType");
+    w.String(type);
+    w.EndObject();
+  }
+  w.EndArray();
 }
 
 std::string table_name_body(const std::string& remote_name) {
@@ -345,21 +351,13 @@ void DynamoStore::create_remote(const std::string& remote_name) {
     w.EndObject();
   }
   w.EndArray();
-  w.Key("KeySchema");
-  w.StartArray();
-  key_element(w, "target", "HASH");
-  key_element(w, "timestamp", "RANGE");
-  w.EndArray();
+  key_schema(w, "target", "timestamp");
   w.Key("GlobalSecondaryIndexes");
   w.StartArray();
   w.StartObject();
   w.Key("IndexName");
   w.String(kActorIndex);
-  w.Key("KeySchema");
-  w.StartArray();
-  key_element(w, "actor", "HASH");
-  key_element(w, "timestamp", "RANGE");
-  w.EndArray();
+  key_schema(w, "actor", "timestamp");
   w.Key("Projection");
   w.StartObject();
   w.Key("ProjectionType");
