@@ -3,8 +3,9 @@ find_package(Threads REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
-find_package(CURL REQUIRED)
 find_package(OpenSSL REQUIRED)
+# Boost: header-only Asio and Beast (the DynamoDB client's HTTP and TLS).
+find_package(Boost 1.74 REQUIRED)
 
 # RocksDB: Debian's CMake package config drags in gflags and friends that
 # only its static library needs, so find the shared library directly.

@@ -13,12 +13,18 @@
 //   --drop-before  close the connection without forwarding
 //   --drop-after   forward, then close the connection without answering
 //                  (the write happened; the client cannot know)
+//   --stall        read the request and never answer
 //   --reject TYPE  answer every request with 400 and error TYPE
 //   --reject-marker TEXT  answer requests whose body holds TEXT with 400
 //                  ValidationException (one bad item in a batch)
+// Other flags:
+//   --tls-cert FILE --tls-key FILE  serve HTTPS with this certificate
+//   --keep-alive-ms N               close idle client connections after N ms
 // POST /__stats returns how many of each were injected.
 'use strict';
+const fs = require('fs');
 const http = require('http');
+const https = require('https');
 
 const argv = process.argv.slice(2);
 const targetPort = Number(argv.shift());
@@ -26,10 +32,16 @@ const rates = {};
 let seed = 1;
 let reject = null;
 let rejectMarker = null;
+let tlsCert = null;
+let tlsKey = null;
+let keepAliveMs = 60000;
 while (argv.length) {
   const name = argv.shift().replace(/^--/, '');
   const value = argv.shift();
   if (name === 'seed') seed = Number(value);
+  else if (name === 'tls-cert') tlsCert = fs.readFileSync(value);
+  else if (name === 'tls-key') tlsKey = fs.readFileSync(value);
+  else if (name === 'keep-alive-ms') keepAliveMs = Number(value);
   else if (name === 'reject') reject = value;
   else if (name === 'reject-marker') rejectMarker = value;
   else rates[name.replace('-', '_')] = Number(value);
@@ -46,7 +58,7 @@ function random() {
 
 const stats = {
   requests: 0, forwarded: 0, unprocessed: 0, unprocessed_items: 0, throttle: 0,
-  http500: 0, http503: 0, drop_before: 0, drop_after: 0, rejected: 0,
+  http500: 0, http503: 0, drop_before: 0, drop_after: 0, stall: 0, rejected: 0,
 };
 const throttles = ['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded'];
 
@@ -76,7 +88,7 @@ function dynamoError(res, status, type) {
 
 function pickFault(operation) {
   let r = random();
-  for (const name of ['unprocessed', 'throttle', 'http500', 'http503', 'drop_before', 'drop_after']) {
+  for (const name of ['unprocessed', 'throttle', 'http500', 'http503', 'drop_before', 'drop_after', 'stall']) {
     if (name === 'unprocessed' && operation !== 'BatchWriteItem') continue;
     const p = rates[name] || 0;
     if (r < p) return name;
@@ -85,7 +97,7 @@ function pickFault(operation) {
   return null;
 }
 
-const server = http.createServer((req, res) => {
+function handle(req, res) {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
@@ -118,6 +130,9 @@ const server = http.createServer((req, res) => {
       case 'drop_after':
         stats.drop_after++;
         return forward(req, body, () => req.socket.destroy());
+      case 'stall':
+        stats.stall++;
+        return undefined;
       case 'unprocessed': {
         const request = JSON.parse(body);
         const held = {};
@@ -142,6 +157,8 @@ const server = http.createServer((req, res) => {
         return forward(req, body, (s, h, b) => answer(res, s, h, b));
     }
   });
-});
-server.keepAliveTimeout = 60000;
+}
+
+const server = tlsCert ? https.createServer({ cert: tlsCert, key: tlsKey }, handle) : http.createServer(handle);
+server.keepAliveTimeout = keepAliveMs;
 server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));

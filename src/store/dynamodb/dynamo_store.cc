@@ -458,10 +458,21 @@ void DynamoStore::drop_table(std::string_view name) {
     auto it = handles_.find(name);
     if (it != handles_.end()) tables_[it->second].live = false;
   }
-  // Wait until it is gone, so that creating it again right away works.
+  // Wait until it is gone -- not merely DELETING, which ListTables still
+  // shows and CreateTable still refuses -- so that the table list is right
+  // and creating it again right away works.
   const auto deadline = std::chrono::steady_clock::now() + kTableWaitLimit;
   auto pause = std::chrono::milliseconds(20);
-  while (describe_remote(remote)) {
+  auto exists = [&] {
+    try {
+      client_.call("DescribeTable", table_name_body(remote));
+      return true;
+    } catch (const RequestError& e) {
+      if (e.type() == "ResourceNotFoundException") return false;
+      throw;
+    }
+  };
+  while (exists()) {
     if (std::chrono::steady_clock::now() > deadline) {
       throw StoreError("table '" + remote + "' in " + client_.where() + " is still being deleted");
     }

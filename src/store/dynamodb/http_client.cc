@@ -1,163 +1,410 @@
 #include "store/dynamodb/http_client.h"
 
-#include <curl/curl.h>
+#include <openssl/ssl.h>
 
-#include <mutex>
+#include <array>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <cstdlib>
+#include <future>
+#include <optional>
 #include <stdexcept>
+#include <thread>
+#include <unordered_map>
 
 namespace cctv::store::dynamodb {
 
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = boost::asio::ip::tcp;
+
 namespace {
 
-std::once_flag g_curl_init;
+constexpr auto kConnectTimeout = std::chrono::seconds(5);
+// Servers close idle connections (DynamoDB after about a minute); one kept
+// longer than this is closed rather than tried.
+constexpr auto kMaxIdle = std::chrono::seconds(50);
+constexpr std::size_t kMaxIdlePerOrigin = 64;
+// DynamoDB's largest responses (BatchGetItem, Query pages) stay well under this.
+constexpr std::uint64_t kMaxResponseBody = std::uint64_t{64} << 20;
 
-std::size_t append_body(char* data, std::size_t size, std::size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
-  return size * n;
-}
-
-void lock_share(CURL* /*handle*/, curl_lock_data data, curl_lock_access /*access*/, void* user) {
-  static_cast<std::mutex*>(user)[static_cast<int>(data) % 8].lock();
-}
-
-void unlock_share(CURL* /*handle*/, curl_lock_data data, void* user) {
-  static_cast<std::mutex*>(user)[static_cast<int>(data) % 8].unlock();
-}
-
-}  // namespace
-
-// What one request needs while curl works on it.
-struct HttpClient::Transfer {
-  curl_slist* headers = nullptr;
-  HttpResponse* response = nullptr;
-  char error[CURL_ERROR_SIZE] = {};
-  ~Transfer() { curl_slist_free_all(headers); }
+// Where a request goes: scheme, host and port, and the path to ask for.
+struct Origin {
+  bool tls = false;
+  std::string host;  // without brackets for IPv6
+  std::string port;
+  std::string target;  // path and query, at least "/"
+  std::string key;     // "https://host:port", names the connection pool
 };
 
-HttpClient::HttpClient(std::chrono::milliseconds request_timeout) : timeout_(request_timeout) {
-  std::call_once(g_curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  share_ = curl_share_init();
-  if (share_ == nullptr) throw std::runtime_error("curl_share_init failed");
-  curl_share_setopt(share_, CURLSHOPT_LOCKFUNC, lock_share);
-  curl_share_setopt(share_, CURLSHOPT_UNLOCKFUNC, unlock_share);
-  curl_share_setopt(share_, CURLSHOPT_USERDATA, share_mu_);
-  curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
-  curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-  curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+// Parses http[s]://host[:port][/path]. Returns an error message, or "".
+std::string parse_url(std::string_view url, Origin& out) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return "URL '" + std::string(url) + "' has no scheme";
+  const std::string_view scheme = url.substr(0, scheme_end);
+  if (scheme == "https") {
+    out.tls = true;
+  } else if (scheme != "http") {
+    return "URL '" + std::string(url) + "' is neither http nor https";
+  }
+  std::string_view rest = url.substr(scheme_end + 3);
+  const auto path_start = rest.find('/');
+  std::string_view authority = rest.substr(0, path_start);
+  out.target = path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
+  std::string_view port;
+  if (!authority.empty() && authority.front() == '[') {  // [IPv6]:port
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos)
+      return "URL '" + std::string(url) + "' has an unclosed '['";
+    out.host = std::string(authority.substr(1, close - 1));
+    if (close + 1 < authority.size() && authority[close + 1] == ':')
+      port = authority.substr(close + 2);
+  } else {
+    const auto colon = authority.rfind(':');
+    out.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
+  }
+  if (out.host.empty()) return "URL '" + std::string(url) + "' has no host";
+  out.port = port.empty() ? (out.tls ? "443" : "80") : std::string(port);
+  out.key = std::string(scheme) + "://" + out.host + ":" + out.port;
+  return "";
 }
 
-HttpClient::~HttpClient() {
-  for (CURL* easy : pool_) curl_easy_cleanup(easy);
-  curl_share_cleanup(share_);
-}
-
-CURL* HttpClient::acquire() {
-  {
-    std::lock_guard lock(pool_mu_);
-    if (!pool_.empty()) {
-      CURL* easy = pool_.back();
-      pool_.pop_back();
-      return easy;
+bool has_host_header(const std::vector<std::string>& headers) {
+  for (const auto& h : headers) {
+    if (h.size() > 5 && (h[0] == 'h' || h[0] == 'H') && (h[1] == 'o' || h[1] == 'O') &&
+        (h[2] == 's' || h[2] == 'S') && (h[3] == 't' || h[3] == 'T') && h[4] == ':') {
+      return true;
     }
   }
-  CURL* easy = curl_easy_init();
-  if (easy == nullptr) throw std::runtime_error("curl_easy_init failed");
-  // Options that never change are set once per handle, not per request.
-  curl_easy_setopt(easy, CURLOPT_SHARE, share_);
-  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
-  curl_easy_setopt(easy, CURLOPT_POST, 1L);
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, append_body);
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
-  curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
-  return easy;
+  return false;
 }
 
-void HttpClient::release(CURL* easy) {
-  std::lock_guard lock(pool_mu_);
-  pool_.push_back(easy);
-}
-
-void HttpClient::prepare(CURL* easy, const HttpRequest& request, Transfer& transfer) {
-  curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-  for (const auto& header : request.headers) {
-    transfer.headers = curl_slist_append(transfer.headers, header.c_str());
+// The request line and headers, ready to send before the body.
+std::string request_head(const HttpRequest& request, const Origin& origin) {
+  std::string head;
+  head.reserve(256 + request.headers.size() * 64);
+  head.append("POST ").append(origin.target).append(" HTTP/1.1\r\n");
+  if (!has_host_header(request.headers)) {
+    head.append("Host: ").append(origin.host).append(":").append(origin.port).append("\r\n");
   }
-  // No "Expect: 100-continue" round trip before larger bodies.
-  transfer.headers = curl_slist_append(transfer.headers, "Expect:");
-  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer.headers);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer.response->body);
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer.error);
-  curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
+  for (const auto& header : request.headers) head.append(header).append("\r\n");
+  head.append("Content-Length: ").append(std::to_string(request.body.size())).append("\r\n\r\n");
+  return head;
 }
 
-namespace {
-
-void finish(CURL* easy, CURLcode code, HttpResponse& response, const char* error) {
-  if (code == CURLE_OK) {
-    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &response.status);
-    return;
+// A kept-alive connection to one origin, plain or TLS.
+struct Connection {
+  Connection(asio::io_context& io, ssl::context* tls) {
+    if (tls != nullptr) {
+      secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(io, *tls);
+    } else {
+      plain = std::make_unique<beast::tcp_stream>(io);
+    }
   }
-  response.status = 0;
-  response.transport_error = error[0] != '\0' ? error : curl_easy_strerror(code);
-}
+  beast::tcp_stream& tcp() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+  // Calls f with the stream requests are written to and read from.
+  template <class F>
+  void with_stream(F&& f) {
+    if (secure) {
+      f(*secure);
+    } else {
+      f(*plain);
+    }
+  }
+
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;
+  beast::flat_buffer buffer;
+  std::chrono::steady_clock::time_point idle_since;
+};
+
+// One request on its way: which connection carries it, what came back.
+struct Exchange {
+  const HttpRequest* request = nullptr;
+  HttpResponse* response = nullptr;
+  Origin origin;
+  std::string head;
+  std::unique_ptr<Connection> connection;
+  bool reused = false;  // the connection carried an earlier request
+  bool resent = false;  // already sent again after a kept connection failed
+  std::optional<http::response_parser<http::string_body>> parser;
+};
+
+// The requests of one perform_all call. Lives on the caller's stack; the
+// caller waits on `finished`.
+struct Batch {
+  std::vector<Exchange> exchanges;
+  std::size_t next = 0;
+  int running = 0;
+  int concurrency = 1;
+  std::promise<void> finished;
+};
 
 }  // namespace
+
+// The I/O thread, its connection pool and the request state machine:
+// connect (and TLS handshake) when no kept connection is idle, write the
+// request, read the response, keep the connection if the server allows.
+class HttpClient::Loop {
+ public:
+  explicit Loop(std::chrono::milliseconds timeout)
+      : timeout_(timeout),
+        work_(asio::make_work_guard(io_)),
+        resolver_(io_),
+        tls_(ssl::context::tls_client) {
+    tls_.set_verify_mode(ssl::verify_peer);
+    boost::system::error_code ec;
+    if (const char* bundle = std::getenv("AWS_CA_BUNDLE"); bundle != nullptr && *bundle != '\0') {
+      tls_.load_verify_file(bundle, ec);
+      if (ec) {
+        tls_error_ = std::string("cannot load the CA certificates in AWS_CA_BUNDLE (") + bundle +
+                     "): " + ec.message();
+      }
+    } else {
+      tls_.set_default_verify_paths(ec);
+      if (ec) tls_error_ = "cannot load the system's CA certificates: " + ec.message();
+    }
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  ~Loop() {
+    asio::post(io_, [this] { idle_.clear(); });
+    work_.reset();
+    thread_.join();
+  }
+
+  void perform_all(std::span<const HttpRequest> requests, std::span<HttpResponse> responses,
+                   int concurrency) {
+    Batch batch;
+    batch.concurrency = std::max(1, concurrency);
+    batch.exchanges = std::vector<Exchange>(requests.size());
+    std::size_t valid = 0;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      Exchange& ex = batch.exchanges[i];
+      ex.request = &requests[i];
+      ex.response = &responses[i];
+      *ex.response = HttpResponse{};
+      if (std::string bad = parse_url(requests[i].url, ex.origin); !bad.empty()) {
+        ex.response->transport_error = bad;
+        ex.request = nullptr;  // nothing to send
+        continue;
+      }
+      ex.head = request_head(requests[i], ex.origin);
+      ++valid;
+    }
+    if (valid == 0) return;
+    std::future<void> finished = batch.finished.get_future();
+    asio::post(io_, [this, &batch] { launch(batch); });
+    finished.wait();
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  // Starts exchanges until `concurrency` are running or none is left.
+  void launch(Batch& batch) {
+    while (batch.running < batch.concurrency && batch.next < batch.exchanges.size()) {
+      Exchange& ex = batch.exchanges[batch.next++];
+      if (ex.request == nullptr) continue;
+      ++batch.running;
+      start(batch, ex);
+    }
+    if (batch.running == 0) batch.finished.set_value();  // the last use of `batch`
+  }
+
+  void done(Batch& batch, Exchange& ex) {
+    ex.parser.reset();
+    ex.connection.reset();
+    --batch.running;
+    launch(batch);
+  }
+
+  void start(Batch& batch, Exchange& ex) {
+    ex.connection = take_idle(ex.origin.key);
+    if (ex.connection) {
+      ex.reused = true;
+      send(batch, ex);
+    } else {
+      connect(batch, ex);
+    }
+  }
+
+  void connect(Batch& batch, Exchange& ex) {
+    ex.reused = false;
+    if (ex.origin.tls && !tls_error_.empty()) {
+      // Not inline: start() runs inside launch(), which must not re-enter.
+      return asio::post(io_, [this, &batch, &ex] { fail(batch, ex, tls_error_); });
+    }
+    ex.connection = std::make_unique<Connection>(io_, ex.origin.tls ? &tls_ : nullptr);
+    resolver_.async_resolve(
+        ex.origin.host, ex.origin.port,
+        [this, &batch, &ex](const boost::system::error_code& ec,
+                            const tcp::resolver::results_type& found) {
+          if (ec) return fail(batch, ex, "cannot resolve " + ex.origin.host + ": " + ec.message());
+          connect_to(batch, ex, found);
+        });
+  }
+
+  void connect_to(Batch& batch, Exchange& ex, const tcp::resolver::results_type& found) {
+    ex.connection->tcp().expires_after(kConnectTimeout);
+    ex.connection->tcp().async_connect(
+        found, [this, &batch, &ex](const boost::system::error_code& ec, const tcp::endpoint&) {
+          if (ec) {
+            return fail(batch, ex,
+                        "cannot connect to " + ex.origin.host + ":" + ex.origin.port + ": " +
+                            (ec == beast::error::timeout ? "timed out" : ec.message()));
+          }
+          if (!ex.origin.tls) return send(batch, ex);
+          handshake(batch, ex);
+        });
+  }
+
+  void handshake(Batch& batch, Exchange& ex) {
+    auto& stream = *ex.connection->secure;
+    // Server Name Indication, and the certificate must name the host.
+    SSL_set_tlsext_host_name(stream.native_handle(), ex.origin.host.c_str());
+    boost::system::error_code setup;
+    stream.set_verify_callback(ssl::host_name_verification(ex.origin.host), setup);
+    if (setup) return fail(batch, ex, "TLS setup failed: " + setup.message());
+    stream.async_handshake(ssl::stream_base::client, [this, &batch,
+                                                      &ex](const boost::system::error_code& ec) {
+      if (ec) {
+        return fail(batch, ex,
+                    "TLS handshake with " + ex.origin.host +
+                        " failed: " + (ec == beast::error::timeout ? "timed out" : ec.message()));
+      }
+      send(batch, ex);
+    });
+  }
+
+  void send(Batch& batch, Exchange& ex) {
+    ex.connection->tcp().expires_after(timeout_);
+    const std::array<asio::const_buffer, 2> buffers{
+        asio::buffer(ex.head), asio::buffer(ex.request->body.data(), ex.request->body.size())};
+    ex.connection->with_stream([&](auto& stream) {
+      asio::async_write(stream, buffers,
+                        [this, &batch, &ex](const boost::system::error_code& ec, std::size_t) {
+                          if (ec) return failed_exchange(batch, ex, ec);
+                          receive(batch, ex);
+                        });
+    });
+  }
+
+  void receive(Batch& batch, Exchange& ex) {
+    ex.parser.emplace();
+    ex.parser->body_limit(kMaxResponseBody);
+    ex.connection->with_stream([&](auto& stream) {
+      http::async_read(stream, ex.connection->buffer, *ex.parser,
+                       [this, &batch, &ex](const boost::system::error_code& ec, std::size_t) {
+                         if (ec) return failed_exchange(batch, ex, ec);
+                         complete(batch, ex);
+                       });
+    });
+  }
+
+  void complete(Batch& batch, Exchange& ex) {
+    auto& message = ex.parser->get();
+    ex.response->status = message.result_int();
+    ex.response->body = std::move(message.body());
+    if (message.keep_alive() && ex.connection->buffer.size() == 0)
+      put_idle(ex.origin.key, std::move(ex.connection));
+    done(batch, ex);
+  }
+
+  // The request could not be sent or its answer not read.
+  void failed_exchange(Batch& batch, Exchange& ex, const boost::system::error_code& ec) {
+    const bool answered = ex.parser && ex.parser->got_some();
+    // A kept connection the server closed while it sat idle fails at once,
+    // before any answer: send once more on a new connection. (DynamoDB's
+    // writes are idempotent -- an item is put under its key -- so a request
+    // that did arrive and is sent again is stored once.)
+    if (ex.reused && !ex.resent && !answered && ec != beast::error::timeout) {
+      ex.resent = true;
+      ex.parser.reset();
+      return connect(batch, ex);
+    }
+    std::string what;
+    if (ec == beast::error::timeout) {
+      what = "no response within " + std::to_string(timeout_.count()) + " ms";
+    } else if (ec == http::error::end_of_stream || ec == asio::error::eof) {
+      what = "the server closed the connection without answering";
+    } else {
+      what =
+          (answered ? "reading the response failed: " : "the connection failed: ") + ec.message();
+    }
+    fail(batch, ex, what);
+  }
+
+  void fail(Batch& batch, Exchange& ex, std::string what) {
+    ex.response->status = 0;
+    ex.response->body.clear();
+    ex.response->transport_error = std::move(what);
+    done(batch, ex);
+  }
+
+  std::unique_ptr<Connection> take_idle(const std::string& origin) {
+    auto it = idle_.find(origin);
+    if (it == idle_.end()) return nullptr;
+    auto& pool = it->second;
+    const auto now = Clock::now();
+    while (!pool.empty()) {
+      std::unique_ptr<Connection> c = std::move(pool.back());
+      pool.pop_back();
+      if (now - c->idle_since < kMaxIdle) return c;
+    }
+    return nullptr;
+  }
+
+  void put_idle(const std::string& origin, std::unique_ptr<Connection> c) {
+    auto& pool = idle_[origin];
+    if (pool.size() >= kMaxIdlePerOrigin) return;
+    c->tcp().expires_never();
+    c->idle_since = Clock::now();
+    pool.push_back(std::move(c));
+  }
+
+  const std::chrono::milliseconds timeout_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  tcp::resolver resolver_;
+  ssl::context tls_;
+  std::string tls_error_;  // why TLS cannot be used, when it cannot
+  std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>>
+      idle_;  // I/O thread only
+  std::thread thread_;
+};
+
+HttpClient::HttpClient(std::chrono::milliseconds request_timeout)
+    : loop_(std::make_unique<Loop>(request_timeout)) {}
+
+HttpClient::~HttpClient() = default;
 
 HttpResponse HttpClient::perform(const HttpRequest& request) {
   HttpResponse response;
-  Transfer transfer;
-  transfer.response = &response;
-  CURL* easy = acquire();
-  prepare(easy, request, transfer);
-  finish(easy, curl_easy_perform(easy), response, transfer.error);
-  // The header list dies with `transfer`: unhook it before the handle is reused.
-  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
-  release(easy);
+  loop_->perform_all(std::span<const HttpRequest>(&request, 1),
+                     std::span<HttpResponse>(&response, 1), 1);
   return response;
 }
 
-void HttpClient::perform_all(std::span<const HttpRequest> requests, std::span<HttpResponse> responses,
-                             int concurrency) {
-  CURLM* multi = curl_multi_init();
-  if (multi == nullptr) throw std::runtime_error("curl_multi_init failed");
-  std::vector<Transfer> transfers(requests.size());
-  std::size_t next = 0;
-  int running = 0;
-  auto start_next = [&] {
-    Transfer& t = transfers[next];
-    responses[next] = HttpResponse{};
-    t.response = &responses[next];
-    CURL* easy = acquire();
-    prepare(easy, requests[next], t);
-    curl_multi_add_handle(multi, easy);
-    ++next;
-    ++running;
-  };
-  while (next < requests.size() && running < concurrency) start_next();
-  while (running > 0) {
-    int still = 0;
-    curl_multi_perform(multi, &still);
-    int queued = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
-      if (msg->msg != CURLMSG_DONE) continue;
-      CURL* easy = msg->easy_handle;
-      Transfer* t = nullptr;
-      curl_easy_getinfo(easy, CURLINFO_PRIVATE, &t);
-      finish(easy, msg->data.result, *t->response, t->error);
-      curl_multi_remove_handle(multi, easy);
-      curl_easy_setopt(easy, CURLOPT_HTTPHEADER, nullptr);
-      release(easy);
-      --running;
-      if (next < requests.size()) start_next();
-    }
-    if (running > 0) curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
-  }
-  curl_multi_cleanup(multi);
+void HttpClient::perform_all(std::span<const HttpRequest> requests,
+                             std::span<HttpResponse> responses, int concurrency) {
+  loop_->perform_all(requests, responses, concurrency);
 }
 
 }  // namespace cctv::store::dynamodb

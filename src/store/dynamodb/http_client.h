@@ -1,36 +1,45 @@
-// A small HTTP/1.1 client on libcurl for DynamoDB's JSON API: POST a body,
-// get status and body back. Connections (and TLS sessions) are kept and
+// A small HTTP/1.1 client for DynamoDB's JSON API: POST a body, get status
+// and body back, over plain TCP or TLS. Connections are kept alive and
 // shared by every request, and many requests can be in flight at once.
+//
+// All I/O runs on one background thread (Boost.Asio; Beast parses the
+// responses); callers block until their requests are answered. One thread
+// suffices: the work per request is a few microseconds, and the waiting is
+// the server's.
+//
+// TLS verifies the server's certificate and host name against the system's
+// CA certificates, or those in the file AWS_CA_BUNDLE names. HTTP proxies
+// are not supported.
 //
 // Thread-safe.
 #ifndef CCTV_STORE_DYNAMODB_HTTP_CLIENT_H_
 #define CCTV_STORE_DYNAMODB_HTTP_CLIENT_H_
 
 #include <chrono>
-#include <mutex>
+#include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
-
-typedef void CURL;                     // NOLINT: matches curl.h
-typedef void CURLSH;                   // NOLINT
 
 namespace cctv::store::dynamodb {
 
 struct HttpRequest {
-  std::string url;
-  std::vector<std::string> headers;  // "Name: value"
+  std::string url;                   // http://host[:port]/path or https://...
+  std::vector<std::string> headers;  // "Name: value"; Host is added if absent
   std::string_view body;             // sent with POST; owned by the caller until answered
 };
 
 struct HttpResponse {
-  long status = 0;              // 0 when no response arrived
+  long status = 0;  // 0 when no response arrived
   std::string body;
   std::string transport_error;  // why no response arrived (refused, reset, timed out)
 };
 
 class HttpClient {
  public:
+  // `request_timeout` bounds sending a request and receiving its answer;
+  // connecting (and the TLS handshake) has its own 5 s limit.
   explicit HttpClient(std::chrono::milliseconds request_timeout = std::chrono::seconds(60));
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
@@ -44,17 +53,8 @@ class HttpClient {
                    int concurrency);
 
  private:
-  struct Transfer;
-  // An easy handle with the options every request shares already set.
-  CURL* acquire();
-  void release(CURL* easy);
-  void prepare(CURL* easy, const HttpRequest& request, Transfer& transfer);
-
-  const std::chrono::milliseconds timeout_;
-  CURLSH* share_;
-  std::mutex share_mu_[8];  // one per curl_lock_data kind the share uses
-  std::mutex pool_mu_;
-  std::vector<CURL*> pool_;  // idle easy handles
+  class Loop;
+  std::unique_ptr<Loop> loop_;
 };
 
 }  // namespace cctv::store::dynamodb
