@@ -21,9 +21,12 @@ using store::dynamodb::HttpClient;
 using store::dynamodb::HttpRequest;
 using store::dynamodb::HttpResponse;
 
-// A self-signed certificate for DNS:localhost (not for 127.0.0.1), and its key.
-const std::string kCert = CCTV_TEST_DATA "/tls/localhost-cert.pem";
-const std::string kKey = CCTV_TEST_DATA "/tls/localhost-key.pem";
+// Self-signed certificates (valid until 2126): one for IP 127.0.0.1, one
+// for another name, with their keys.
+const std::string kCert = CCTV_TEST_DATA "/tls/loopback-cert.pem";
+const std::string kKey = CCTV_TEST_DATA "/tls/loopback-key.pem";
+const std::string kOtherCert = CCTV_TEST_DATA "/tls/other-name-cert.pem";
+const std::string kOtherKey = CCTV_TEST_DATA "/tls/other-name-key.pem";
 
 HttpRequest stats_request(const std::string& base) {
   HttpRequest request;
@@ -94,25 +97,21 @@ TEST(HttpClient, ARefusedConnectionSaysWhere) {
 TEST(HttpClient, TlsChecksTheCertificateAgainstTheCaBundle) {
   testing::Dynalite dynalite;
   testing::FaultProxy proxy(dynalite.port(), {"--tls-cert", kCert, "--tls-key", kKey});
-  const std::string https = "https://localhost:" + std::to_string(proxy.port());
+  const std::string https = "https://127.0.0.1:" + std::to_string(proxy.port());
   {
     ScopedEnv bundle("AWS_CA_BUNDLE", kCert);
     HttpClient http;
     const HttpResponse r = http.perform(stats_request(https));
     EXPECT_EQ(r.status, 200) << r.transport_error;
-    // The certificate names localhost, not 127.0.0.1.
-    const HttpResponse wrong_name =
-        http.perform(stats_request("https://127.0.0.1:" + std::to_string(proxy.port())));
-    EXPECT_EQ(wrong_name.status, 0);
-    EXPECT_NE(wrong_name.transport_error.find("TLS handshake with 127.0.0.1 failed"), std::string::npos)
-        << wrong_name.transport_error;
   }
   {
     // The system's CAs do not know the self-signed certificate.
     HttpClient http;
     const HttpResponse r = http.perform(stats_request(https));
     EXPECT_EQ(r.status, 0);
-    EXPECT_NE(r.transport_error.find("certificate verify failed"), std::string::npos) << r.transport_error;
+    EXPECT_NE(r.transport_error.find("TLS handshake with 127.0.0.1 failed: certificate verify failed"),
+              std::string::npos)
+        << r.transport_error;
   }
   {
     ScopedEnv bundle("AWS_CA_BUNDLE", "/nonexistent/ca.pem");
@@ -125,11 +124,24 @@ TEST(HttpClient, TlsChecksTheCertificateAgainstTheCaBundle) {
   }
 }
 
+TEST(HttpClient, TlsChecksTheHostName) {
+  // A trusted certificate that names another host.
+  testing::Dynalite dynalite;
+  testing::FaultProxy proxy(dynalite.port(), {"--tls-cert", kOtherCert, "--tls-key", kOtherKey});
+  ScopedEnv bundle("AWS_CA_BUNDLE", kOtherCert);
+  HttpClient http;
+  const HttpResponse r = http.perform(stats_request("https://127.0.0.1:" + std::to_string(proxy.port())));
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.transport_error.find("TLS handshake with 127.0.0.1 failed: certificate verify failed"),
+            std::string::npos)
+      << r.transport_error;
+}
+
 TEST(HttpClient, ActivitiesRoundTripThroughDynamoOverTls) {
   testing::Dynalite dynalite;
   testing::FaultProxy proxy(dynalite.port(), {"--tls-cert", kCert, "--tls-key", kKey});
   ScopedEnv bundle("AWS_CA_BUNDLE", kCert);
-  Client client = Client::open("dynamodb://local?endpoint=https://localhost:" + std::to_string(proxy.port()));
+  Client client = Client::open("dynamodb://local?endpoint=https://127.0.0.1:" + std::to_string(proxy.port()));
   Tracker t = client.tracker("events");
   const Timestamp t0 = parse_time("2026-11-01T10:00:00Z");
   for (int i = 0; i < 500; ++i) t.record_activity("user" + std::to_string(i % 7), "/page", {{"i", i}}, t0 + std::chrono::seconds(i));
