@@ -12,6 +12,7 @@
 
 #include "cctv/activity.h"
 #include "cctv/client.h"
+#include "cctv/counts.h"
 #include "cctv/dynamo_options.h"
 #include "cctv/error.h"
 #include "cctv/json.h"

@@ -11,8 +11,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cctv/activity.h"
+#include "cctv/counts.h"
 #include "cctv/export.h"
 #include "cctv/time.h"
 #include "cctv/value.h"
@@ -73,6 +75,33 @@ class CCTV_EXPORT Tracker {
   // or close the client: the scan holds the store open.
   void for_each_activity(const TimeRange& range,
                          const std::function<void(const Activity&)>& visit) const;
+
+  // Activities on `target` per bucket of `range` (cctv/counts.h says which
+  // buckets a range covers). Counts are kept as activities are written:
+  // they include what was written about a second ago, and everything
+  // recorded before a flush(). Throws InvalidArgument for a bad target, an
+  // empty range, an offset outside +-14h, or more than kMaxSeriesBuckets
+  // buckets.
+  Series count_activity(std::string_view target, const TimeRange& range, Bucket bucket,
+                        const CountOptions& options = {}) const;
+  // The same, for every target of the table together.
+  Series count_activity(const TimeRange& range, Bucket bucket, const CountOptions& options = {}) const;
+
+  // Distinct actors on `target` per bucket: HyperLogLog estimates, within
+  // about 0.8% (one standard error) at any size, exact in expectation.
+  Series count_unique_actors(std::string_view target, const TimeRange& range, Bucket bucket,
+                             const CountOptions& options = {}) const;
+  Series count_unique_actors(const TimeRange& range, Bucket bucket, const CountOptions& options = {}) const;
+
+  // Distinct actors on `target` over all of `range` (widened to whole
+  // minutes): the union of its buckets' sketches, so a week is not the sum
+  // of its days.
+  std::int64_t unique_actors(std::string_view target, const TimeRange& range) const;
+  std::int64_t unique_actors(const TimeRange& range) const;
+
+  // The `limit` targets with the most activities in `range` (widened to
+  // whole minutes), busiest first, ties by target. Exact.
+  std::vector<TargetCount> top_targets(const TimeRange& range, std::size_t limit = 10) const;
 
   // Returns once every activity this client accepted before the call is
   // durable in the store. Throws StoreError when the store is failing to

@@ -23,17 +23,23 @@ struct RecordView {
   std::string_view actor;
   std::string_view target;
   std::string_view attributes;  // encode_attributes() form
+  // The id came with the activity (an import, a retry by the caller) rather
+  // than from this process's generator, so the activity may be stored
+  // already; a fresh id cannot be.
+  bool supplied_id;
 };
 
 class RecordBatch {
  public:
   void append(std::uint32_t table, std::int64_t time_us, std::uint64_t id, std::string_view actor,
-              std::string_view target, std::string_view attributes);
+              std::string_view target, std::string_view attributes, bool supplied_id = false);
 
   std::size_t size() const noexcept { return entries_.size(); }
   bool empty() const noexcept { return entries_.empty(); }
   // Bytes of actor, target and attributes held.
   std::size_t bytes() const noexcept { return data_.size(); }
+  // Some record's id was supplied (RecordView::supplied_id).
+  bool has_supplied_ids() const noexcept { return has_supplied_ids_; }
 
   RecordView operator[](std::size_t i) const noexcept;
 
@@ -49,9 +55,11 @@ class RecordBatch {
     std::uint32_t actor_len;
     std::uint32_t target_len;
     std::uint32_t attributes_len;
+    bool supplied_id;
   };
   std::string data_;
   std::vector<Entry> entries_;
+  bool has_supplied_ids_ = false;
 };
 
 }  // namespace cctv::core

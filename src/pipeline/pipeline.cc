@@ -43,7 +43,7 @@ bool Pipeline::full(std::size_t bytes) const {
 
 void Pipeline::enqueue(std::uint32_t table, std::int64_t time_us, std::uint64_t id,
                        std::string_view actor, std::string_view target,
-                       std::string_view attributes) {
+                       std::string_view attributes, bool supplied_id) {
   const std::size_t bytes = actor.size() + target.size() + attributes.size();
   std::unique_lock lock(mu_);
   if (closing_) throw Error(closed_message());
@@ -61,7 +61,7 @@ void Pipeline::enqueue(std::uint32_t table, std::int64_t time_us, std::uint64_t 
                          "ClientOptions::max_queued_activities / enqueue_timeout");
     }
   }
-  pending_.append(table, time_us, id, actor, target, attributes);
+  pending_.append(table, time_us, id, actor, target, attributes, supplied_id);
   ++accepted_;
   if (idle_writers_ > 0) has_work_.notify_one();
 }
@@ -171,6 +171,18 @@ void Pipeline::run() {
     in_flight_.push_back(InFlight{accepted_, false});
     InFlight& mine = in_flight_.back();  // deque references survive push_back/pop_front
     not_full_.notify_all();
+    if (batch.has_supplied_ids()) {
+      // An activity with a supplied id may repeat one in an earlier batch
+      // still being written; the store can only tell (and not count it
+      // twice) once that batch is in.
+      progress_.wait(lock, [&] {
+        for (const InFlight& f : in_flight_) {
+          if (&f == &mine) return true;
+          if (!f.done) return false;
+        }
+        return true;
+      });
+    }
     lock.unlock();
     const auto start = std::chrono::steady_clock::now();
     const std::optional<std::size_t> rejected = write_with_retries(batch);

@@ -59,8 +59,9 @@ class Pipeline {
 
   // Queues one encoded activity. Waits up to options.enqueue_timeout for
   // room, then throws Backpressure. Throws Error once closed.
+  // `supplied_id`: see core::RecordView.
   void enqueue(std::uint32_t table, std::int64_t time_us, std::uint64_t id, std::string_view actor,
-               std::string_view target, std::string_view attributes);
+               std::string_view target, std::string_view attributes, bool supplied_id = false);
 
   // Returns once every activity enqueued before the call has been written.
   // Throws StoreError when the writes keep failing (the activities stay

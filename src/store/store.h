@@ -16,9 +16,11 @@
 #include <vector>
 
 #include "cctv/activity.h"
+#include "cctv/counts.h"
 #include "cctv/error.h"
 #include "cctv/table.h"
 #include "cctv/view.h"
+#include "core/hyperloglog.h"
 #include "core/record_batch.h"
 
 namespace cctv::store {
@@ -106,6 +108,21 @@ class Store {
   // target (an activity's target's activities together).
   virtual void scan(TableHandle table, std::int64_t from_us, std::int64_t to_us,
                     const std::function<void(const Activity&)>& visit) = 0;
+
+  // Counts, kept as activities are written. `target` "" means the whole
+  // table. Buckets are numbered from the epoch (core/bucket.h); a bucket
+  // before the epoch counts zero.
+  //
+  // Activities per minute (kMinute) or hour (kHour), n buckets from `first`.
+  virtual std::vector<std::int64_t> counts(TableHandle table, std::string_view target, Bucket bucket,
+                                           std::int64_t first, std::size_t n) = 0;
+  // Distinct-actor sketches per minute, hour or UTC day.
+  virtual std::vector<core::HyperLogLog> sketches(TableHandle table, std::string_view target, Bucket bucket,
+                                                  std::int64_t first, std::size_t n) = 0;
+  // The `limit` busiest targets in minutes [from_minute, to_minute), busiest
+  // first, ties by target.
+  virtual std::vector<TargetCount> top_targets(TableHandle table, std::int64_t from_minute,
+                                               std::int64_t to_minute, std::size_t limit) = 0;
 };
 
 }  // namespace cctv::store

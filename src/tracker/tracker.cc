@@ -24,8 +24,9 @@ ActivityId enqueue(internal::ClientState& state, store::TableHandle handle, std:
   thread_local std::string encoded;
   encoded.clear();
   core::check_and_encode(actor, target, attributes, time, encoded);
-  if (id == kNoId) id = core::next_id();
-  state.pipeline().enqueue(handle, time.time_since_epoch().count(), id, actor, target, encoded);
+  const bool supplied = id != kNoId;
+  if (!supplied) id = core::next_id();
+  state.pipeline().enqueue(handle, time.time_since_epoch().count(), id, actor, target, encoded, supplied);
   return id;
 }
 

@@ -782,4 +782,26 @@ void DynamoStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to
   }
 }
 
+namespace {
+
+[[noreturn]] void counts_not_kept(const std::string& where) {
+  throw StoreError("counts are not kept on DynamoDB stores yet (" + where +
+                   "); the embedded store keeps them");
+}
+
+}  // namespace
+
+std::vector<std::int64_t> DynamoStore::counts(TableHandle, std::string_view, Bucket, std::int64_t, std::size_t) {
+  counts_not_kept(client_.where());
+}
+
+std::vector<core::HyperLogLog> DynamoStore::sketches(TableHandle, std::string_view, Bucket, std::int64_t,
+                                                     std::size_t) {
+  counts_not_kept(client_.where());
+}
+
+std::vector<TargetCount> DynamoStore::top_targets(TableHandle, std::int64_t, std::int64_t, std::size_t) {
+  counts_not_kept(client_.where());
+}
+
 }  // namespace cctv::store::dynamodb

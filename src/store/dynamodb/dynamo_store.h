@@ -37,6 +37,13 @@ class DynamoStore final : public Store {
   QueryResult query(const Query& q) override;
   void scan(TableHandle table, std::int64_t from_us, std::int64_t to_us,
             const std::function<void(const Activity&)>& visit) override;
+  // Not yet kept on DynamoDB: these throw StoreError saying so.
+  std::vector<std::int64_t> counts(TableHandle table, std::string_view target, Bucket bucket, std::int64_t first,
+                                   std::size_t n) override;
+  std::vector<core::HyperLogLog> sketches(TableHandle table, std::string_view target, Bucket bucket,
+                                          std::int64_t first, std::size_t n) override;
+  std::vector<TargetCount> top_targets(TableHandle table, std::int64_t from_minute, std::int64_t to_minute,
+                                       std::size_t limit) override;
 
  private:
   struct Table {

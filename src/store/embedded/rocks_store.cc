@@ -9,11 +9,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <mutex>
+#include <unordered_set>
 
 #include "cctv/error.h"
 #include "cctv/json.h"
 #include "core/attribute_codec.h"
 #include "core/coding.h"
+#include "store/embedded/count_rows.h"
 #include "store/embedded/key_layout.h"
 #include "store/embedded/sorted_batch.h"
 #include "store/embedded/time_span.h"
@@ -26,6 +28,7 @@ namespace {
 // collide with RocksDB's own "default" for a table named "default".
 constexpr std::string_view kTargetSuffix = "#target";
 constexpr std::string_view kActorSuffix = "#actor";
+constexpr std::string_view kCountsSuffix = "#counts";
 constexpr std::string_view kMetaPrefix = "table/";
 
 std::string meta_key(std::string_view table) {
@@ -125,6 +128,9 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
     store->family_options_ = tuned;
   }
 
+  store->counts_options_ = store->family_options_;
+  store->counts_options_.merge_operator = counts_merge_operator();
+
   std::vector<std::string> names;
   std::error_code ec;
   if (std::filesystem::exists(std::filesystem::path(path) / "CURRENT", ec)) {
@@ -139,7 +145,9 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.reserve(names.size());
-  for (const auto& name : names) descriptors.emplace_back(name, store->family_options_);
+  for (const auto& name : names) {
+    descriptors.emplace_back(name, name.ends_with(kCountsSuffix) ? store->counts_options_ : store->family_options_);
+  }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   rocksdb::Status status =
@@ -154,6 +162,7 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
     store->fail("open", status);
   }
   store->db_.reset(db);
+  store->counts_ = std::make_unique<CountsKeeper>(db, store->location_);
   store->load_tables(handles);
   return store;
 }
@@ -167,15 +176,19 @@ void RocksStore::load_tables(const std::vector<rocksdb::ColumnFamilyHandle*>& ha
       tables_[intern_locked(name.substr(0, name.size() - kTargetSuffix.size()))].by_target = handle;
     } else if (name.ends_with(kActorSuffix)) {
       tables_[intern_locked(name.substr(0, name.size() - kActorSuffix.size()))].by_actor = handle;
+    } else if (name.ends_with(kCountsSuffix)) {
+      tables_[intern_locked(name.substr(0, name.size() - kCountsSuffix.size()))].by_counts = handle;
     } else {
       db_->DestroyColumnFamilyHandle(handle);  // "default": metadata only
     }
   }
   for (auto& table : tables_) {
     if (!table.live()) {
-      // An actor index left behind by a drop that did not finish.
+      // Families left behind by a drop that did not finish.
       if (table.by_actor != nullptr) orphans.push_back(table.by_actor);
+      if (table.by_counts != nullptr) orphans.push_back(table.by_counts);
       table.by_actor = nullptr;
+      table.by_counts = nullptr;
       continue;
     }
     std::string meta;
@@ -200,6 +213,15 @@ void RocksStore::load_tables(const std::vector<rocksdb::ColumnFamilyHandle*>& ha
       if (!status.ok()) fail("repair the actor index", status);
       table.by_actor = actor;
     }
+    if (table.by_counts == nullptr && !read_only_) {
+      // Tables made before counts existed start counting now; `cctv counts
+      // rebuild` counts what they hold already.
+      rocksdb::ColumnFamilyHandle* counts = nullptr;
+      auto status =
+          db_->CreateColumnFamily(counts_options_, table.name + std::string(kCountsSuffix), &counts);
+      if (!status.ok()) fail("add the counts family", status);
+      table.by_counts = counts;
+    }
   }
   if (!read_only_) {
     for (auto* orphan : orphans) {
@@ -213,9 +235,18 @@ void RocksStore::load_tables(const std::vector<rocksdb::ColumnFamilyHandle*>& ha
 
 RocksStore::~RocksStore() {
   if (!db_) return;
+  if (!read_only_) {
+    try {
+      std::shared_lock lock(mu_);
+      counts_->flush([this](std::uint32_t t) { return tables_[t].by_counts; });
+    } catch (const Error&) {
+      // The marks written with the activities let the next open recount.
+    }
+  }
   for (auto& table : tables_) {
-    if (table.by_target != nullptr) db_->DestroyColumnFamilyHandle(table.by_target);
-    if (table.by_actor != nullptr) db_->DestroyColumnFamilyHandle(table.by_actor);
+    for (auto* family : {table.by_target, table.by_actor, table.by_counts}) {
+      if (family != nullptr) db_->DestroyColumnFamilyHandle(family);
+    }
   }
   db_->Close();
 }
@@ -250,8 +281,10 @@ void RocksStore::write_meta_locked(const Table& table) {
 void RocksStore::create_families_locked(Table& table) {
   std::vector<rocksdb::ColumnFamilyHandle*> created;
   auto status = db_->CreateColumnFamilies(
-      family_options_,
-      {table.name + std::string(kTargetSuffix), table.name + std::string(kActorSuffix)}, &created);
+      {{table.name + std::string(kTargetSuffix), family_options_},
+       {table.name + std::string(kActorSuffix), family_options_},
+       {table.name + std::string(kCountsSuffix), counts_options_}},
+      &created);
   if (!status.ok()) {
     for (auto* handle : created) {
       db_->DropColumnFamily(handle);
@@ -261,6 +294,7 @@ void RocksStore::create_families_locked(Table& table) {
   }
   table.by_target = created[0];
   table.by_actor = created[1];
+  table.by_counts = created[2];
   table.created = now();
   write_meta_locked(table);
 }
@@ -329,7 +363,8 @@ TableInfo RocksStore::describe_table(std::string_view name) {
       info.approximate_bytes += value;
   }
   info.details.emplace_back("column families", table.name + std::string(kTargetSuffix) + ", " +
-                                                  table.name + std::string(kActorSuffix));
+                                                  table.name + std::string(kActorSuffix) + ", " +
+                                                  table.name + std::string(kCountsSuffix));
   info.details.emplace_back("data directory", location_);
   return info;
 }
@@ -343,11 +378,12 @@ void RocksStore::drop_table(std::string_view name) {
   }
   Table& table = tables_[it->second];
   dropped_.store(true, std::memory_order_release);
+  counts_->forget(it->second);
   // Metadata first: a drop cut short leaves families that open() removes or
   // repairs, never metadata that points at nothing.
   auto status = db_->Delete(rocksdb::WriteOptions(), meta_key(table.name));
   if (!status.ok()) fail("drop a table", status);
-  for (auto** family : {&table.by_actor, &table.by_target}) {
+  for (auto** family : {&table.by_counts, &table.by_actor, &table.by_target}) {
     if (*family == nullptr) continue;
     status = db_->DropColumnFamily(*family);
     if (!status.ok()) fail(("drop table '" + table.name + "'").c_str(), status);
@@ -386,6 +422,14 @@ void RocksStore::write(const core::RecordBatch& batch) {
   thread_local SortedBatchBuilder builder;
   thread_local rocksdb::WriteBatch write_batch;
   std::shared_lock lock(mu_);
+  bool supplied = false;
+  for (std::size_t i = 0; i < batch.size() && !supplied; ++i) supplied = batch[i].supplied_id;
+  std::unique_lock<std::mutex> supplied_lock(supplied_mu_, std::defer_lock);
+  std::vector<bool> stored;
+  if (supplied) {
+    supplied_lock.lock();
+    stored = find_stored_locked(batch);
+  }
   builder.build(
       batch,
       [this](std::uint32_t table) {
@@ -393,15 +437,50 @@ void RocksStore::write(const core::RecordBatch& batch) {
         return Families{t.by_target, t.by_actor};
       },
       write_batch);
+  const CountsKeeper::FamilyOf counts_family = [this](std::uint32_t t) { return tables_[t].by_counts; };
+  CountsKeeper::Marks marks = counts_->mark(batch, counts_family, write_batch);
   rocksdb::WriteOptions options;
   options.memtable_insert_hint_per_batch = true;  // the batch is in key order
   auto status = db_->Write(options, &write_batch);
   write_batch.Clear();
   if (!status.ok()) fail("write activities", status);
+  counts_->absorb(batch, stored, std::move(marks), counts_family);
+}
+
+std::vector<bool> RocksStore::find_stored_locked(const core::RecordBatch& batch) {
+  std::vector<bool> stored(batch.size(), false);
+  std::unordered_set<std::string> seen;
+  std::string key;
+  rocksdb::PinnableSlice value;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto r = batch[i];
+    key.clear();
+    append_index_key(key, r.target, r.time_us, r.id);
+    // The table prefixes the key only for this check: the same activity in
+    // two tables is two activities. Fresh ids join the set too: a supplied
+    // one may repeat them within the batch.
+    if (!seen.insert(std::to_string(r.table) + '/' + key).second) {
+      stored[i] = true;
+      continue;
+    }
+    if (!r.supplied_id) continue;
+    value.Reset();
+    auto status = db_->Get(rocksdb::ReadOptions(), tables_[r.table].by_target, key, &value);
+    if (status.ok()) {
+      stored[i] = true;
+    } else if (!status.IsNotFound()) {
+      fail("check for activities stored already", status);
+    }
+  }
+  return stored;
 }
 
 void RocksStore::sync() {
   if (read_only_) return;
+  {
+    std::shared_lock lock(mu_);
+    counts_->flush([this](std::uint32_t t) { return tables_[t].by_counts; });
+  }
   auto status = db_->SyncWAL();
   if (!status.ok()) fail("sync the write-ahead log", status);
 }
@@ -510,6 +589,38 @@ void RocksStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to_
     it->Next();
   }
   if (!it->status().ok()) fail("read activities", it->status());
+}
+
+}  // namespace cctv::store::embedded
+
+namespace cctv::store::embedded {
+
+rocksdb::ColumnFamilyHandle* RocksStore::counts_family_locked(TableHandle handle) const {
+  const Table& table = live_table_locked(handle);
+  if (table.by_counts == nullptr) {
+    throw StoreError("table '" + table.name + "' in " + location_ +
+                     " has no counts yet (it was made by an older cctv); open the store for writing once, "
+                     "then run `cctv counts rebuild " + table.name + "`");
+  }
+  return table.by_counts;
+}
+
+std::vector<std::int64_t> RocksStore::counts(TableHandle table, std::string_view target, Bucket bucket,
+                                             std::int64_t first, std::size_t n) {
+  std::shared_lock lock(mu_);
+  return counts_->counts(counts_family_locked(table), target, bucket, first, n);
+}
+
+std::vector<core::HyperLogLog> RocksStore::sketches(TableHandle table, std::string_view target, Bucket bucket,
+                                                    std::int64_t first, std::size_t n) {
+  std::shared_lock lock(mu_);
+  return counts_->sketches(counts_family_locked(table), target, bucket, first, n);
+}
+
+std::vector<TargetCount> RocksStore::top_targets(TableHandle table, std::int64_t from_minute,
+                                                 std::int64_t to_minute, std::size_t limit) {
+  std::shared_lock lock(mu_);
+  return counts_->top_targets(counts_family_locked(table), from_minute, to_minute, limit);
 }
 
 }  // namespace cctv::store::embedded

@@ -13,6 +13,7 @@
 #include <shared_mutex>
 #include <string>
 
+#include "store/embedded/counts_keeper.h"
 #include "store/embedded/embedded_uri.h"
 #include "store/store.h"
 
@@ -44,12 +45,19 @@ class RocksStore final : public Store {
   QueryResult query(const Query& q) override;
   void scan(TableHandle table, std::int64_t from_us, std::int64_t to_us,
             const std::function<void(const Activity&)>& visit) override;
+  std::vector<std::int64_t> counts(TableHandle table, std::string_view target, Bucket bucket, std::int64_t first,
+                                   std::size_t n) override;
+  std::vector<core::HyperLogLog> sketches(TableHandle table, std::string_view target, Bucket bucket,
+                                          std::int64_t first, std::size_t n) override;
+  std::vector<TargetCount> top_targets(TableHandle table, std::int64_t from_minute, std::int64_t to_minute,
+                                       std::size_t limit) override;
 
  private:
   struct Table {
     std::string name;
     rocksdb::ColumnFamilyHandle* by_target = nullptr;  // null once dropped
     rocksdb::ColumnFamilyHandle* by_actor = nullptr;   // null when missing
+    rocksdb::ColumnFamilyHandle* by_counts = nullptr;  // null when missing
     Timestamp created{};
     bool live() const { return by_target != nullptr; }
   };
@@ -65,12 +73,18 @@ class RocksStore final : public Store {
   void revive_tables(const core::RecordBatch& batch);
   // REQUIRES: mu_ held. Throws NotFound when the table was dropped.
   const Table& live_table_locked(TableHandle handle) const;
+  // REQUIRES: mu_ held. The table's counts family; throws when it has none.
+  rocksdb::ColumnFamilyHandle* counts_family_locked(TableHandle handle) const;
+  // Marks which records of `batch` with a supplied id are stored already
+  // (or appear twice in it), so that they are not counted again.
+  std::vector<bool> find_stored_locked(const core::RecordBatch& batch);
   [[noreturn]] void fail(const char* what, const rocksdb::Status& status) const;
   void check_writable(const char* what) const;
 
   const std::string location_;
   const bool read_only_;
   rocksdb::ColumnFamilyOptions family_options_;
+  rocksdb::ColumnFamilyOptions counts_options_;  // family_options_ plus the counts merge operator
   std::unique_ptr<rocksdb::DB> db_;
 
   // Guards tables_ and handles_ and the column family handles in them:
@@ -79,6 +93,10 @@ class RocksStore final : public Store {
   std::deque<Table> tables_;  // indexed by TableHandle; never shrinks
   std::atomic<bool> dropped_{false};  // a table was dropped while open
   std::map<std::string, TableHandle, std::less<>> handles_;
+  std::unique_ptr<CountsKeeper> counts_;
+  // Held from the existence check to the write for batches with supplied
+  // ids, so two writers cannot both find an activity new and count it twice.
+  std::mutex supplied_mu_;
 };
 
 }  // namespace cctv::store::embedded

@@ -1,0 +1,72 @@
+#include "core/bucket.h"
+
+#include <string>
+
+#include "cctv/error.h"
+#include "core/validate.h"
+
+namespace cctv {
+
+std::string_view bucket_name(Bucket bucket) noexcept {
+  switch (bucket) {
+    case Bucket::kMinute: return "minute";
+    case Bucket::kHour: return "hour";
+    case Bucket::kDay: return "day";
+  }
+  return "?";
+}
+
+Bucket parse_bucket(std::string_view text, std::string_view field) {
+  if (text == "minute") return Bucket::kMinute;
+  if (text == "hour") return Bucket::kHour;
+  if (text == "day") return Bucket::kDay;
+  throw InvalidArgument(std::string(field), "must be minute, hour or day, got '" + std::string(text) + "'");
+}
+
+namespace core {
+
+namespace {
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
+  const std::int64_t q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+}  // namespace
+
+std::int64_t bucket_width_us(Bucket bucket) noexcept {
+  switch (bucket) {
+    case Bucket::kMinute: return kMinuteUs;
+    case Bucket::kHour: return kHourUs;
+    case Bucket::kDay: return kDayUs;
+  }
+  return kDayUs;
+}
+
+SeriesPlan plan_series(const TimeRange& range, Bucket bucket, const CountOptions& options) {
+  const auto offset = options.utc_offset;
+  if (offset < std::chrono::hours(-14) || offset > std::chrono::hours(14)) {
+    throw InvalidArgument("utc_offset", "must be within -14:00 and +14:00, got " +
+                                            std::to_string(offset.count()) + " minutes");
+  }
+  const TimeRange clamped = check_range(range);
+  SeriesPlan plan;
+  plan.bucket = bucket;
+  plan.offset_us = bucket == Bucket::kDay ? std::chrono::duration_cast<Microseconds>(offset).count() : 0;
+  const std::int64_t width = bucket_width_us(bucket);
+  const std::int64_t from = clamped.from.time_since_epoch().count();
+  const std::int64_t to = clamped.to.time_since_epoch().count();
+  // Local time is UTC + offset: a local day starts at UTC midnight - offset.
+  plan.first_us = floor_div(from + plan.offset_us, width) * width - plan.offset_us;
+  const std::int64_t buckets = floor_div(to - 1 + plan.offset_us, width) - floor_div(from + plan.offset_us, width) + 1;
+  if (buckets > static_cast<std::int64_t>(kMaxSeriesBuckets)) {
+    throw InvalidArgument("range", "spans " + std::to_string(buckets) + " " + std::string(bucket_name(bucket)) +
+                                       " buckets; a series has at most " + std::to_string(kMaxSeriesBuckets) +
+                                       ": use a larger bucket or a shorter range");
+  }
+  plan.count = static_cast<std::size_t>(buckets);
+  return plan;
+}
+
+}  // namespace core
+}  // namespace cctv

@@ -1,0 +1,41 @@
+// Time buckets for counts: their widths, where each starts, and the plan of
+// a series (its first bucket and how many) checked against the limits.
+#ifndef CCTV_CORE_BUCKET_H_
+#define CCTV_CORE_BUCKET_H_
+
+#include <cstdint>
+
+#include "cctv/counts.h"
+#include "cctv/time.h"
+
+namespace cctv::core {
+
+inline constexpr std::int64_t kMinuteUs = 60'000'000;
+inline constexpr std::int64_t kHourUs = 60 * kMinuteUs;
+inline constexpr std::int64_t kDayUs = 24 * kHourUs;
+
+std::int64_t bucket_width_us(Bucket bucket) noexcept;
+
+// The number of the minute (hour, day) holding `time_us`, counted from the
+// epoch: floor(time_us / width).
+inline std::int64_t minute_of(std::int64_t time_us) noexcept { return time_us / kMinuteUs; }
+inline std::int64_t hour_of(std::int64_t time_us) noexcept { return time_us / kHourUs; }
+inline std::int64_t day_of(std::int64_t time_us) noexcept { return time_us / kDayUs; }
+
+// A series to compute: `count` buckets of `bucket`, the first starting at
+// `first_us` (shifted by the day offset for day buckets).
+struct SeriesPlan {
+  Bucket bucket;
+  std::int64_t offset_us;  // days only; 0 otherwise
+  std::int64_t first_us;   // start of the first bucket
+  std::size_t count;
+};
+
+// Plans the buckets overlapping `range`, whole. Throws InvalidArgument for
+// an empty or inverted range, an offset that is not whole minutes within
+// +-14h, or more than kMaxSeriesBuckets buckets.
+SeriesPlan plan_series(const TimeRange& range, Bucket bucket, const CountOptions& options);
+
+}  // namespace cctv::core
+
+#endif  // CCTV_CORE_BUCKET_H_

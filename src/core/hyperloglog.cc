@@ -1,0 +1,209 @@
+#include "core/hyperloglog.h"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+
+#include "core/coding.h"
+
+namespace cctv::core {
+
+namespace {
+
+constexpr int kRankBits = 6;
+constexpr std::uint32_t kRankMask = (1u << kRankBits) - 1;
+constexpr int kMaxRank = 64 - HyperLogLog::kPrecision + 1;  // 51: the hash's rest was all zeros
+// A sparse sketch turns dense past this many registers set: its encoding
+// (about two bytes an entry) then nears the dense one.
+constexpr std::size_t kSparseLimit = HyperLogLog::kRegisters / 4;
+constexpr std::size_t kPendingLimit = 1024;
+
+std::uint32_t entry_register(std::uint32_t e) { return e >> kRankBits; }
+std::uint32_t entry_rank(std::uint32_t e) { return e & kRankMask; }
+
+// Sorts and keeps one entry per register, the highest rank. Entries sort
+// by register, then rank, so the last of each run is the one to keep.
+void normalize(std::vector<std::uint32_t>& entries) {
+  std::sort(entries.begin(), entries.end());
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (i + 1 < entries.size() && entry_register(entries[i + 1]) == entry_register(entries[i])) continue;
+    entries[out++] = entries[i];
+  }
+  entries.resize(out);
+}
+
+// Ertl's sigma and tau (section 4 of the paper).
+double sigma(double x) {
+  if (x == 1.0) return INFINITY;
+  double y = 1.0;
+  double z = x;
+  for (;;) {
+    x *= x;
+    const double before = z;
+    z += x * y;
+    y += y;
+    if (z == before) return z;
+  }
+}
+
+double tau(double x) {
+  if (x == 0.0 || x == 1.0) return 0.0;
+  double y = 1.0;
+  double z = 1.0 - x;
+  for (;;) {
+    x = std::sqrt(x);
+    const double before = z;
+    y *= 0.5;
+    z -= (1.0 - x) * (1.0 - x) * y;
+    if (z == before) return z / 3.0;
+  }
+}
+
+}  // namespace
+
+std::uint64_t actor_hash(std::string_view actor) noexcept {
+  // FNV-1a, then MurmurHash3's 64-bit finalizer: FNV alone leaves the high
+  // bits of short, similar strings ("user1", "user2") poorly mixed.
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : actor) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
+void HyperLogLog::add_hash(std::uint64_t hash) {
+  const auto reg = static_cast<std::uint32_t>(hash >> (64 - kPrecision));
+  const std::uint64_t rest = hash << kPrecision;
+  const auto rank = static_cast<std::uint32_t>(std::min(std::countl_zero(rest), kMaxRank - 1) + 1);
+  if (dense_) {
+    registers_[reg] = std::max<std::uint8_t>(registers_[reg], static_cast<std::uint8_t>(rank));
+    return;
+  }
+  pending_.push_back(reg << kRankBits | rank);
+  if (pending_.size() >= kPendingLimit) compact();
+}
+
+void HyperLogLog::compact() const {
+  if (dense_ || pending_.empty()) return;
+  normalize(pending_);
+  std::vector<std::uint32_t> merged;
+  merged.reserve(sparse_.size() + pending_.size());
+  std::merge(sparse_.begin(), sparse_.end(), pending_.begin(), pending_.end(), std::back_inserter(merged));
+  normalize(merged);
+  sparse_.swap(merged);
+  pending_.clear();
+  if (sparse_.size() > kSparseLimit) make_dense();
+}
+
+void HyperLogLog::make_dense() const {
+  registers_.assign(kRegisters, 0);
+  for (const auto* list : {&sparse_, &pending_}) {
+    for (std::uint32_t e : *list) {
+      auto& r = registers_[entry_register(e)];
+      r = std::max<std::uint8_t>(r, static_cast<std::uint8_t>(entry_rank(e)));
+    }
+  }
+  sparse_.clear();
+  sparse_.shrink_to_fit();
+  pending_.clear();
+  pending_.shrink_to_fit();
+  dense_ = true;
+}
+
+void HyperLogLog::merge(const HyperLogLog& other) {
+  other.compact();
+  if (other.dense_) {
+    if (!dense_) make_dense();
+    for (std::uint32_t i = 0; i < kRegisters; ++i) registers_[i] = std::max(registers_[i], other.registers_[i]);
+    return;
+  }
+  if (dense_) {
+    for (std::uint32_t e : other.sparse_) {
+      auto& r = registers_[entry_register(e)];
+      r = std::max<std::uint8_t>(r, static_cast<std::uint8_t>(entry_rank(e)));
+    }
+    return;
+  }
+  pending_.insert(pending_.end(), other.sparse_.begin(), other.sparse_.end());
+  compact();
+}
+
+std::int64_t HyperLogLog::estimate() const {
+  compact();
+  std::array<double, kMaxRank + 1> histogram{};
+  const double m = kRegisters;
+  if (dense_) {
+    for (std::uint8_t r : registers_) histogram[r] += 1;
+  } else {
+    histogram[0] = m - static_cast<double>(sparse_.size());
+    for (std::uint32_t e : sparse_) histogram[entry_rank(e)] += 1;
+  }
+  constexpr int q = 64 - kPrecision;
+  double z = m * tau(1.0 - histogram[q + 1] / m);
+  for (int k = q; k >= 1; --k) z = 0.5 * (z + histogram[k]);
+  z += m * sigma(histogram[0] / m);
+  const double alpha_inf = 0.5 / std::log(2.0);
+  return static_cast<std::int64_t>(std::llround(alpha_inf * m * m / z));
+}
+
+void HyperLogLog::encode(std::string& out) const {
+  compact();
+  if (dense_) {
+    out.push_back('D');
+    out.append(reinterpret_cast<const char*>(registers_.data()), registers_.size());
+    return;
+  }
+  out.push_back('S');
+  append_varint(out, sparse_.size());
+  std::uint32_t previous = 0;
+  for (std::uint32_t e : sparse_) {
+    append_varint(out, e - previous);
+    previous = e;
+  }
+}
+
+bool HyperLogLog::merge_encoded(std::string_view encoded) {
+  if (encoded.empty()) return false;
+  const char tag = encoded.front();
+  encoded.remove_prefix(1);
+  if (tag == 'D') {
+    if (encoded.size() != kRegisters) return false;
+    if (!dense_) make_dense();
+    for (std::uint32_t i = 0; i < kRegisters; ++i) {
+      const auto r = static_cast<std::uint8_t>(encoded[i]);
+      if (r > kMaxRank) return false;
+      registers_[i] = std::max(registers_[i], r);
+    }
+    return true;
+  }
+  if (tag != 'S') return false;
+  std::uint64_t n = 0;
+  if (!read_varint(encoded, n) || n > kRegisters) return false;
+  std::uint64_t value = 0;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    std::uint64_t delta = 0;
+    if (!read_varint(encoded, delta)) return false;
+    value += delta;
+    if (value >= (std::uint64_t{kRegisters} << kRankBits) || (value & kRankMask) > kMaxRank) return false;
+    const auto e = static_cast<std::uint32_t>(value);
+    if (dense_) {
+      auto& r = registers_[entry_register(e)];
+      r = std::max<std::uint8_t>(r, static_cast<std::uint8_t>(entry_rank(e)));
+    } else {
+      pending_.push_back(e);
+    }
+  }
+  if (!encoded.empty()) return false;
+  compact();
+  return true;
+}
+
+}  // namespace cctv::core

@@ -1,0 +1,63 @@
+// The layout of a table's counts column family (`<table>#counts`):
+//
+//   'M' BE32(hour)  target -> activities per minute of that hour (60 slots)
+//   'H' BE32(day)   target -> activities per hour of that UTC day (24 slots)
+//   'u' kind BE32(period) target -> distinct-actor sketch of one minute
+//                              ('m'), hour ('h') or UTC day ('d')
+//   'd' BE64(n)             -> a write whose counts are not in the rows yet:
+//                              varint(min time_us) varint(max time_us)
+//
+// Time comes before the target so that one day's rows of every target are
+// adjacent (top targets read them in one scan); one target's series is a
+// batch of point lookups. The target "" holds the whole table's counts.
+//
+// Row values list the slots that are set: varint(n), then n times
+// varint(slot) varint(count). Rows and sketches change only through the
+// merge operator below (counts add, sketches union), never read-modify-write.
+#ifndef CCTV_STORE_EMBEDDED_COUNT_ROWS_H_
+#define CCTV_STORE_EMBEDDED_COUNT_ROWS_H_
+
+#include <rocksdb/merge_operator.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "cctv/counts.h"
+
+namespace cctv::store::embedded {
+
+inline constexpr char kMinuteRow = 'M';
+inline constexpr char kHourRow = 'H';
+inline constexpr char kSketchRow = 'u';
+inline constexpr char kDirtyMark = 'd';
+
+// A row key: kind, then BE32(period), then the target.
+std::string row_key(char kind, std::int64_t period, std::string_view target);
+// A sketch key for a minute, hour or UTC day.
+std::string sketch_key(Bucket bucket, std::int64_t period, std::string_view target);
+std::string dirty_key(std::uint64_t n);
+
+// Where a row key's target starts: after the kind and the period.
+inline constexpr std::size_t kRowKeyPrefix = 5;
+inline constexpr std::size_t kSketchKeyPrefix = 6;
+
+using Slots = std::vector<std::pair<std::uint32_t, std::int64_t>>;  // (slot, count), ascending
+
+void encode_row(const Slots& slots, std::string& out);
+// Adds the slots of `encoded` into `totals` (indexed by slot). False when
+// malformed or a slot is out of range.
+bool add_row(std::string_view encoded, std::vector<std::int64_t>& totals);
+
+void encode_dirty(std::int64_t min_us, std::int64_t max_us, std::string& out);
+bool decode_dirty(std::string_view encoded, std::int64_t& min_us, std::int64_t& max_us);
+
+// Adds rows slot by slot and unions sketches, by the key's kind.
+std::shared_ptr<rocksdb::MergeOperator> counts_merge_operator();
+
+}  // namespace cctv::store::embedded
+
+#endif  // CCTV_STORE_EMBEDDED_COUNT_ROWS_H_

@@ -1,0 +1,94 @@
+// Keeps the embedded store's counts (layout in count_rows.h): gathers them
+// from written batches in memory, writes them to each table's counts family
+// once per interval -- one merge per (target, hour) instead of one per
+// activity -- and answers count queries.
+//
+// Crash safety: every activity write carries a mark in the same RocksDB
+// batch (its time span, in the counts family). The write of gathered counts
+// deletes the marks it covers, atomically. Marks left by a crash name the
+// time spans whose counts may be missing; recount() rebuilds those from the
+// activities themselves.
+//
+// Thread-safe. Callers hold the store's table lock (shared to absorb and
+// read, exclusive to forget a table), so the column families they pass stay
+// valid.
+#ifndef CCTV_STORE_EMBEDDED_COUNTS_KEEPER_H_
+#define CCTV_STORE_EMBEDDED_COUNTS_KEEPER_H_
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "cctv/counts.h"
+#include "core/count_aggregator.h"
+#include "core/hyperloglog.h"
+#include "core/record_batch.h"
+
+namespace cctv::store::embedded {
+
+class CountsKeeper {
+ public:
+  using FamilyOf = std::function<rocksdb::ColumnFamilyHandle*(std::uint32_t table)>;
+
+  CountsKeeper(rocksdb::DB* db, std::string location);
+
+  using Marks = std::vector<std::pair<std::uint32_t, std::string>>;  // (table, mark key)
+
+  // Adds a mark for each table `batch` writes to `out` (the batch's RocksDB
+  // write), before it is written. Returns them for absorb().
+  Marks mark(const core::RecordBatch& batch, const FamilyOf& counts_family, rocksdb::WriteBatch& out);
+
+  // After the write of `batch` with `marks` succeeded: gathers the counts
+  // of its records, except those `already_stored` flags, and writes what
+  // has gathered when it is older than the interval.
+  void absorb(const core::RecordBatch& batch, const std::vector<bool>& already_stored, Marks marks,
+              const FamilyOf& counts_family);
+
+  // Writes everything gathered. Throws StoreError.
+  void flush(const FamilyOf& counts_family);
+
+  // Drops what was gathered for a table being dropped.
+  void forget(std::uint32_t table);
+
+  // Activities per minute (bucket == kMinute) or hour (kHour) of `target`
+  // ("" for the whole table), for `n` buckets from bucket number `first`.
+  std::vector<std::int64_t> counts(rocksdb::ColumnFamilyHandle* family, std::string_view target, Bucket bucket,
+                                   std::int64_t first, std::size_t n);
+  // Distinct-actor sketches per minute, hour or UTC day.
+  std::vector<core::HyperLogLog> sketches(rocksdb::ColumnFamilyHandle* family, std::string_view target,
+                                          Bucket bucket, std::int64_t first, std::size_t n);
+  // The `limit` targets with most activities in minutes [from, to), exact.
+  std::vector<TargetCount> top_targets(rocksdb::ColumnFamilyHandle* family, std::int64_t from_minute,
+                                       std::int64_t to_minute, std::size_t limit);
+
+ private:
+  // What one writer thread gathers; two writers each use their own.
+  struct Slot {
+    std::mutex mu;
+    std::map<std::uint32_t, core::CountAggregator> tables;  // by table handle
+    Marks marks;  // to delete with the next write of counts
+    std::chrono::steady_clock::time_point since;
+  };
+
+  // REQUIRES: slot.mu held.
+  void write_slot_locked(Slot& slot, const FamilyOf& counts_family);
+  [[noreturn]] void fail(const char* what, const rocksdb::Status& status) const;
+
+  rocksdb::DB* const db_;
+  const std::string location_;
+  std::atomic<std::uint64_t> next_mark_;
+  Slot slots_[2];
+  std::atomic<unsigned> next_slot_{0};
+};
+
+}  // namespace cctv::store::embedded
+
+#endif  // CCTV_STORE_EMBEDDED_COUNTS_KEEPER_H_

@@ -1,0 +1,252 @@
+// Counts, distinct actors and top targets on a real RocksDB, checked
+// against brute-force counts of the activities recorded.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "cctv/cctv.h"
+#include "support/temp_dir.h"
+
+namespace cctv {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+
+const Timestamp kT0 = parse_time("2026-11-01T00:00:00Z");
+
+struct Recorded {
+  std::string actor;
+  std::string target;
+  Timestamp time;
+};
+
+// A random workload over three days: 12 targets of very different
+// popularity, 300 actors, times anywhere (not in order).
+std::vector<Recorded> workload(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<Recorded> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto target = static_cast<int>(std::min<std::uint64_t>(rng() % 64, rng() % 64) % 12);
+    out.push_back(Recorded{"actor" + std::to_string(rng() % 300), "/t/" + std::to_string(target),
+                           kT0 + Microseconds(static_cast<std::int64_t>(rng() % (72ULL * 3600 * 1'000'000)))});
+  }
+  return out;
+}
+
+// Brute force: the activities of `target` ("" = all) in [start, start + width).
+std::int64_t brute_count(const std::vector<Recorded>& all, const std::string& target, Timestamp start,
+                         Microseconds width) {
+  std::int64_t n = 0;
+  for (const auto& r : all) {
+    if ((target.empty() || r.target == target) && r.time >= start && r.time < start + width) ++n;
+  }
+  return n;
+}
+
+Microseconds width_of(Bucket b) {
+  switch (b) {
+    case Bucket::kMinute: return minutes(1);
+    case Bucket::kHour: return hours(1);
+    case Bucket::kDay: return hours(24);
+  }
+  return hours(24);
+}
+
+void expect_series_matches(const Tracker& t, const std::vector<Recorded>& all, const std::string& target,
+                           const TimeRange& range, Bucket bucket, minutes offset = minutes(0)) {
+  const Series s = target.empty() ? t.count_activity(range, bucket, {offset})
+                                  : t.count_activity(target, range, bucket, {offset});
+  ASSERT_FALSE(s.empty());
+  // The series covers the range whole, bucket after bucket.
+  EXPECT_LE(s.front().start, range.from);
+  EXPECT_GT(s.front().start + width_of(bucket), range.from);
+  EXPECT_LT(s.back().start, range.to);
+  EXPECT_GE(s.back().start + width_of(bucket), range.to);
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i > 0) {
+      ASSERT_EQ(s[i].start - s[i - 1].start, width_of(bucket));
+    }
+    ASSERT_EQ(s[i].count, brute_count(all, target, s[i].start, width_of(bucket)))
+        << "target '" << target << "' bucket " << bucket_name(bucket) << " at " << format_time(s[i].start)
+        << " offset " << offset.count();
+  }
+}
+
+void record_all(Tracker& t, const std::vector<Recorded>& all, std::size_t from, std::size_t to, int threads) {
+  std::vector<std::thread> workers;
+  for (int w = 0; w < threads; ++w) {
+    workers.emplace_back([&, w] {
+      for (std::size_t i = from + static_cast<std::size_t>(w); i < to; i += static_cast<std::size_t>(threads)) {
+        t.record_activity(all[i].actor, all[i].target, {}, all[i].time);
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+}
+
+TEST(Counts, EqualBruteForceAcrossBucketsRangesThreadsAndARestart) {
+  testing::TempDir dir;
+  const std::vector<Recorded> all = workload(40'000, 7);
+  {
+    Client client = Client::open(dir.store());
+    Tracker t = client.tracker("pageviews");
+    record_all(t, all, 0, all.size() / 2, 4);
+  }  // closed: the second half goes through a reopened store
+  Client client = Client::open(dir.store());
+  Tracker t = client.tracker("pageviews");
+  record_all(t, all, all.size() / 2, all.size(), 4);
+  t.flush();
+
+  std::mt19937_64 rng(11);
+  const TimeRange three_days{kT0, kT0 + hours(72)};
+  for (const std::string target : {"", "/t/0", "/t/5", "/t/11", "/t/never"}) {
+    if (target == "/t/never") {
+      for (const auto& p : t.count_activity(target, three_days, Bucket::kHour)) EXPECT_EQ(p.count, 0);
+      continue;
+    }
+    expect_series_matches(t, all, target, three_days, Bucket::kHour);
+    expect_series_matches(t, all, target, three_days, Bucket::kDay);
+    expect_series_matches(t, all, target, three_days, Bucket::kDay, minutes(330));   // +05:30
+    expect_series_matches(t, all, target, three_days, Bucket::kDay, minutes(-300));  // -05:00
+    // Ranges that start and end inside buckets.
+    for (int k = 0; k < 3; ++k) {
+      const Timestamp from = kT0 + Microseconds(static_cast<std::int64_t>(rng() % (60ULL * 3600 * 1'000'000)));
+      const Timestamp to = from + Microseconds(static_cast<std::int64_t>(1 + rng() % (10ULL * 3600 * 1'000'000)));
+      expect_series_matches(t, all, target, {from, to}, Bucket::kMinute);
+      expect_series_matches(t, all, target, {from, to}, Bucket::kHour);
+    }
+  }
+}
+
+TEST(Counts, RecordingTheSameActivityAgainDoesNotCountItTwice) {
+  testing::TempDir dir;
+  const TimeRange day{kT0, kT0 + hours(24)};
+  std::vector<Activity> recorded;
+  {
+    Client client = Client::open(dir.store());
+    Tracker t = client.tracker("pageviews");
+    for (int i = 0; i < 500; ++i) {
+      Activity a{"actor" + std::to_string(i % 50), "/t/" + std::to_string(i % 3), kT0 + minutes(i), kNoId, {}};
+      a.id = t.record(a);
+      recorded.push_back(a);
+    }
+    // A retry by the caller, in the same batch or a later one: same ids.
+    for (int i = 0; i < 100; ++i) t.record(recorded[static_cast<std::size_t>(i)]);
+    t.flush();
+    for (int i = 0; i < 100; ++i) t.record(recorded[static_cast<std::size_t>(i)]);
+    t.flush();
+    EXPECT_EQ(t.count_activity(day, Bucket::kDay)[0].count, 500);
+  }
+  // A re-import in a later process, twice over, from several threads.
+  Client client = Client::open(dir.store());
+  Tracker t = client.tracker("pageviews");
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 3; ++w) {
+    workers.emplace_back([&] {
+      for (const auto& a : recorded) t.record(a);
+    });
+  }
+  for (auto& w : workers) w.join();
+  t.flush();
+  EXPECT_EQ(t.count_activity(day, Bucket::kDay)[0].count, 500);
+  EXPECT_EQ(t.count_activity("/t/0", day, Bucket::kDay)[0].count, 167);
+  // A new activity with a supplied id still counts.
+  t.record(Activity{"zed", "/t/0", kT0 + hours(2), 0x1234, {}});
+  t.flush();
+  EXPECT_EQ(t.count_activity("/t/0", day, Bucket::kDay)[0].count, 168);
+}
+
+TEST(Counts, UniqueActorsPerBucketAndOverAWeek) {
+  testing::TempDir dir;
+  Client client = Client::open(dir.store());
+  Tracker t = client.tracker("visits");
+  // Seven days; day d sees actors [d * 3000, d * 3000 + 6000): each day 6,000
+  // distinct, 24,000 over the week; every actor twice a day.
+  std::map<std::int64_t, std::set<std::string>> per_day;
+  for (int d = 0; d < 7; ++d) {
+    for (int rep = 0; rep < 2; ++rep) {
+      for (int i = 0; i < 6000; ++i) {
+        const std::string actor = "visitor" + std::to_string(d * 3000 + i);
+        t.record_activity(actor, "/home", {}, kT0 + hours(24 * d) + Microseconds(i * 7'000'000LL + rep));
+      }
+    }
+  }
+  t.record_activity("loner", "/about", {}, kT0 + hours(30));
+  t.flush();
+  const TimeRange week{kT0, kT0 + hours(24 * 7)};
+  const Series days = t.count_unique_actors("/home", week, Bucket::kDay);
+  ASSERT_EQ(days.size(), 7u);
+  for (const auto& p : days) EXPECT_NEAR(static_cast<double>(p.count), 6000, 6000 * 0.02) << format_time(p.start);
+  EXPECT_NEAR(static_cast<double>(t.unique_actors("/home", week)), 24'000, 24'000 * 0.02);
+  EXPECT_NEAR(static_cast<double>(t.unique_actors(week)), 24'001, 24'001 * 0.02);
+  EXPECT_EQ(t.unique_actors("/about", week), 1);
+  // Hours and a range that is not whole days agree with the days.
+  const Series hours_of_day1 = t.count_unique_actors("/home", {kT0 + hours(24), kT0 + hours(48)}, Bucket::kHour);
+  ASSERT_EQ(hours_of_day1.size(), 24u);
+  // 6,000 actors at 7 s apart span 11.7 hours: about 514 per hour.
+  EXPECT_NEAR(static_cast<double>(hours_of_day1[0].count), 514, 20);
+  EXPECT_EQ(hours_of_day1[23].count, 0);
+  // Day buckets in another time zone are unions of hours. At -10:00 the
+  // local day 1 runs from 10:00 UTC on day 0 (day 0's visitors 5143..5999,
+  // seen after 10:00) to 10:00 on day 1 (day 1's visitors 3000..8142).
+  const Series shifted = t.count_unique_actors("/home", week, Bucket::kDay, {minutes(-600)});
+  ASSERT_EQ(shifted.size(), 8u);
+  EXPECT_EQ(shifted.front().start, kT0 - hours(14));
+  EXPECT_NEAR(static_cast<double>(shifted[1].count), 5143, 5143 * 0.02);
+}
+
+TEST(Counts, TopTargetsAreExact) {
+  testing::TempDir dir;
+  const std::vector<Recorded> all = workload(20'000, 3);
+  Client client = Client::open(dir.store());
+  Tracker t = client.tracker("pageviews");
+  record_all(t, all, 0, all.size(), 2);
+  t.flush();
+  std::mt19937_64 rng(5);
+  for (int k = 0; k < 6; ++k) {
+    // Minute-aligned ranges crossing hour and day edges, up to three days.
+    const std::int64_t a = static_cast<std::int64_t>(rng() % (72 * 60));
+    const std::int64_t b = static_cast<std::int64_t>(rng() % (72 * 60));
+    const Timestamp from = kT0 + minutes(std::min(a, b));
+    const Timestamp to = kT0 + minutes(std::max(a, b) + 1);
+    std::map<std::string, std::int64_t> truth;
+    for (const auto& r : all) {
+      if (r.time >= from && r.time < to) ++truth[r.target];
+    }
+    std::vector<TargetCount> expected;
+    for (const auto& [target, n] : truth) expected.push_back({target, n});
+    std::sort(expected.begin(), expected.end(), [](const auto& x, const auto& y) {
+      return x.count != y.count ? x.count > y.count : x.target < y.target;
+    });
+    if (expected.size() > 5) expected.resize(5);
+    EXPECT_EQ(t.top_targets({from, to}, 5), expected) << format_time(from) << " .. " << format_time(to);
+  }
+  EXPECT_TRUE(t.top_targets({kT0 - hours(48), kT0 - hours(24)}).empty());
+  EXPECT_THROW(t.top_targets({kT0, kT0 + hours(1)}, 0), InvalidArgument);
+}
+
+TEST(Counts, BadRequestsSayWhatIsWrong) {
+  testing::TempDir dir;
+  Client client = Client::open(dir.store());
+  Tracker t = client.tracker("pageviews");
+  try {
+    t.count_activity("/x", {kT0, kT0 + hours(24 * 365)}, Bucket::kMinute);
+    FAIL() << "a year of minutes is too many points";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("525600 minute buckets"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(t.count_activity("", {kT0, kT0 + hours(1)}, Bucket::kHour), InvalidArgument);
+  EXPECT_THROW(t.count_activity({kT0, kT0}, Bucket::kHour), InvalidArgument);
+  EXPECT_THROW(t.count_activity({kT0, kT0 + hours(1)}, Bucket::kDay, {minutes(15 * 60)}), InvalidArgument);
+  EXPECT_THROW(parse_bucket("week"), InvalidArgument);
+  EXPECT_EQ(parse_bucket("hour"), Bucket::kHour);
+}
+
+}  // namespace
+}  // namespace cctv
