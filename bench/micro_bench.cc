@@ -7,6 +7,8 @@
 
 #include "cctv/cctv.h"
 #include "core/attribute_codec.h"
+#include "core/count_aggregator.h"
+#include "core/hyperloglog.h"
 #include "core/record_batch.h"
 #include "core/id_generator.h"
 #include "core/validate.h"
@@ -162,5 +164,34 @@ void BM_RecordAndFlush(benchmark::State& state) {
 BENCHMARK(BM_RecordAndFlush)->Arg(100'000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
+
+// Counting at record time: what each activity costs the writer thread,
+// gathering (add) plus its share of the per-interval summary, on the
+// default bench workload's shape (10,000 targets, 100,000 actors, 1,000
+// activities a second).
+void BM_CountActivity(benchmark::State& state) {
+  std::vector<std::string> targets, actors;
+  for (int i = 0; i < 10'000; ++i) targets.push_back("/target/" + std::to_string(i));
+  for (int i = 0; i < 100'000; ++i) actors.push_back("actor" + std::to_string(i));
+  std::uint64_t x = 88172645463325252ULL;
+  const std::int64_t t0 = 1'790'000'000'000'000;
+  const std::size_t per_interval = static_cast<std::size_t>(state.range(0));
+  cctv::core::CountAggregator aggregator;
+  std::int64_t n = 0;
+  std::size_t summarized = 0;
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < per_interval; ++i) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      aggregator.add(targets[x % targets.size()], t0 + n * 1000, cctv::core::actor_hash(actors[(x >> 20) % actors.size()]));
+      ++n;
+    }
+    aggregator.summarize([&](const std::string&, const cctv::core::TallySummary& s) { summarized += s.sketches.size(); });
+  }
+  benchmark::DoNotOptimize(summarized);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * per_interval));
+}
+BENCHMARK(BM_CountActivity)->Arg(500'000)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

@@ -1,49 +1,105 @@
 #include "core/count_aggregator.h"
 
+#include <algorithm>
+
 #include "core/bucket.h"
 
 namespace cctv::core {
 
-namespace {
-
-// Finds the cell for (bucket, period), newest first: with activities
-// arriving in time order the current minute, hour and day are the last
-// three cells.
-HyperLogLog& cell(std::vector<SketchCell>& cells, Bucket bucket, std::int64_t period) {
-  for (auto it = cells.rbegin(); it != cells.rend(); ++it) {
-    if (it->bucket == bucket && it->period == period) return it->sketch;
-  }
-  return cells.emplace_back(SketchCell{bucket, period, {}}).sketch;
-}
-
-}  // namespace
-
-void CountAggregator::add_to(TargetCounts& counts, std::int64_t minute, std::int64_t hour, std::int64_t day,
-                             std::uint64_t actor_hash) {
-  auto& minutes = counts.minutes;
-  bool found = false;
-  for (auto it = minutes.rbegin(); it != minutes.rend(); ++it) {
-    if (it->first == minute) {
-      ++it->second;
-      found = true;
-      break;
-    }
-  }
-  if (!found) minutes.emplace_back(minute, 1);
-  cell(counts.sketches, Bucket::kMinute, minute).add_hash(actor_hash);
-  cell(counts.sketches, Bucket::kHour, hour).add_hash(actor_hash);
-  cell(counts.sketches, Bucket::kDay, day).add_hash(actor_hash);
-}
-
 void CountAggregator::add(std::string_view target, std::int64_t time_us, std::uint64_t actor_hash) {
-  const std::int64_t minute = minute_of(time_us), hour = hour_of(time_us), day = day_of(time_us);
-  auto it = targets_.find(target);
-  if (it == targets_.end()) it = targets_.emplace(std::string(target), TargetCounts{}).first;
-  add_to(it->second, minute, hour, day, actor_hash);
-  auto all = targets_.find(std::string_view());
-  if (all == targets_.end()) all = targets_.emplace(std::string(), TargetCounts{}).first;
-  add_to(all->second, minute, hour, day, actor_hash);
+  const std::int64_t minute = minute_of(time_us);
+  const std::uint32_t entry = HyperLogLog::entry(actor_hash);
+  if (last_hits_ == nullptr || target != last_target_) {
+    auto it = targets_.find(target);
+    if (it == targets_.end()) it = targets_.emplace(std::string(target), std::vector<Hit>()).first;
+    last_target_ = it->first;
+    last_hits_ = &it->second;
+  }
+  last_hits_->push_back(Hit{static_cast<std::uint32_t>(minute), entry});
+
+  if (table_minutes_.empty() || table_minutes_.back().first != minute) {
+    auto m = std::find_if(table_minutes_.rbegin(), table_minutes_.rend(),
+                          [minute](const auto& e) { return e.first == minute; });
+    if (m == table_minutes_.rend()) {
+      table_minutes_.emplace_back(minute, 1);
+    } else {
+      ++m->second;
+    }
+  } else {
+    ++table_minutes_.back().second;
+  }
+  table_sketch(Bucket::kMinute, minute).add_hash(actor_hash);
+  table_sketch(Bucket::kHour, minute / 60).add_hash(actor_hash);
+  table_sketch(Bucket::kDay, minute / (24 * 60)).add_hash(actor_hash);
   ++activities_;
+}
+
+HyperLogLog& CountAggregator::table_sketch(Bucket bucket, std::int64_t number) {
+  // Newest first: in-order activities hit the last three.
+  for (auto it = table_sketches_.rbegin(); it != table_sketches_.rend(); ++it) {
+    if (it->bucket == bucket && it->number == number) return it->sketch;
+  }
+  return table_sketches_.emplace_back(TableSketch{bucket, number, {}}).sketch;
+}
+
+void CountAggregator::summarize(const std::function<void(const std::string& target, const TallySummary&)>& visit) {
+  TallySummary summary;
+  std::vector<std::uint32_t> minute_entries, hour_entries, day_entries;
+  for (auto it = targets_.begin(); it != targets_.end();) {
+    std::vector<Hit>& hits = it->second;
+    if (hits.empty()) {
+      // Idle for a whole interval: let it go.
+      it = targets_.erase(it);
+      continue;
+    }
+    std::sort(hits.begin(), hits.end());
+    summary.minutes.clear();
+    summary.sketches.clear();
+    hour_entries.clear();
+    day_entries.clear();
+    auto close = [&](Bucket bucket, std::int64_t number, std::vector<std::uint32_t>& entries, bool sorted) {
+      if (entries.empty()) return;
+      if (!sorted) std::sort(entries.begin(), entries.end());
+      auto& s = summary.sketches.emplace_back(TallySummary::Sketch{bucket, number, {}});
+      HyperLogLog::encode_entries(entries, s.encoded);
+      entries.clear();
+    };
+    for (std::size_t i = 0; i < hits.size();) {
+      const std::uint32_t minute = hits[i].minute;
+      minute_entries.clear();
+      std::size_t j = i;
+      for (; j < hits.size() && hits[j].minute == minute; ++j) minute_entries.push_back(hits[j].entry);
+      summary.minutes.emplace_back(minute, static_cast<std::int64_t>(j - i));
+      hour_entries.insert(hour_entries.end(), minute_entries.begin(), minute_entries.end());
+      close(Bucket::kMinute, minute, minute_entries, true);
+      i = j;
+      // Hours and days close when the next minute leaves them.
+      const bool hour_ends = i == hits.size() || hits[i].minute / 60 != minute / 60;
+      const bool day_ends = i == hits.size() || hits[i].minute / (24 * 60) != minute / (24 * 60);
+      if (hour_ends) {
+        day_entries.insert(day_entries.end(), hour_entries.begin(), hour_entries.end());
+        close(Bucket::kHour, minute / 60, hour_entries, false);
+      }
+      if (day_ends) close(Bucket::kDay, minute / (24 * 60), day_entries, false);
+    }
+    visit(it->first, summary);
+    hits.clear();  // keeps its memory for the next interval
+    ++it;
+  }
+  if (activities_ > 0) {
+    summary.minutes = table_minutes_;
+    std::sort(summary.minutes.begin(), summary.minutes.end());
+    summary.sketches.clear();
+    for (const auto& t : table_sketches_) {
+      auto& s = summary.sketches.emplace_back(TallySummary::Sketch{t.bucket, t.number, {}});
+      t.sketch.encode(s.encoded);
+    }
+    visit(std::string(), summary);
+  }
+  table_minutes_.clear();
+  table_sketches_.clear();
+  activities_ = 0;
+  last_hits_ = nullptr;  // summarize() may have erased it
 }
 
 }  // namespace cctv::core

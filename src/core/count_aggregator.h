@@ -1,16 +1,18 @@
 // Counts and distinct-actor sketches of recorded activities, gathered in
-// memory per target until a store writes them: one write per (target,
-// bucket) per interval instead of one per activity.
+// memory until a store writes them: one write per (target, bucket) per
+// interval instead of one per activity.
 //
-// Per target it keeps activities per minute (hours and days are sums of
-// minutes) and a sketch per minute, hour and UTC day; the same again for
-// the whole table under the target "".
+// add() only appends (minute, sketch entry) to the target's list, and adds
+// the actor to the whole table's sketches; sorting and encoding wait for
+// summarize(), once per interval. Lists keep their memory from one
+// interval to the next, so a steady stream of activities does not allocate.
 //
 // Not thread-safe.
 #ifndef CCTV_CORE_COUNT_AGGREGATOR_H_
 #define CCTV_CORE_COUNT_AGGREGATOR_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -22,43 +24,58 @@
 
 namespace cctv::core {
 
-struct SketchCell {
-  Bucket bucket;
-  std::int64_t period;  // bucket number since the epoch (minute_of, hour_of, day_of)
-  HyperLogLog sketch;
-};
-
-struct TargetCounts {
-  std::vector<std::pair<std::int64_t, std::int64_t>> minutes;  // (minute number, activities)
-  std::vector<SketchCell> sketches;
+// What summarize() reports for one target (or the whole table).
+struct TallySummary {
+  std::vector<std::pair<std::int64_t, std::int64_t>> minutes;  // (minute number, activities), ascending
+  struct Sketch {
+    Bucket bucket;
+    std::int64_t number;  // the minute, hour or UTC day
+    std::string encoded;  // HyperLogLog::encode() form
+  };
+  std::vector<Sketch> sketches;
 };
 
 class CountAggregator {
  public:
-  // Counts one activity on `target` and on the whole table.
+  // Counts one activity on `target` and on the whole table. Activities of
+  // one target in a row cost one lookup of the target.
   void add(std::string_view target, std::int64_t time_us, std::uint64_t actor_hash);
 
   bool empty() const noexcept { return activities_ == 0; }
   std::size_t activities() const noexcept { return activities_; }
 
-  // Every target touched, and "" for the whole table.
+  // Calls visit(target, summary) for every target touched, then
+  // visit("", summary) for the whole table, and starts over empty.
+  void summarize(const std::function<void(const std::string& target, const TallySummary&)>& visit);
+
+ private:
+  struct Hit {
+    std::uint32_t minute;  // minute number (fits until the year 10136)
+    std::uint32_t entry;   // HyperLogLog::entry of the actor
+    friend bool operator<(const Hit& a, const Hit& b) {
+      return a.minute != b.minute ? a.minute < b.minute : a.entry < b.entry;
+    }
+  };
   struct Hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
-  using Targets = std::unordered_map<std::string, TargetCounts, Hash, std::equal_to<>>;
-  const Targets& targets() const noexcept { return targets_; }
+  struct TableSketch {
+    Bucket bucket;
+    std::int64_t number;
+    HyperLogLog sketch;
+  };
 
-  void clear() noexcept {
-    targets_.clear();
-    activities_ = 0;
-  }
+  // The whole table's sketch of one bucket, made on first use.
+  HyperLogLog& table_sketch(Bucket bucket, std::int64_t number);
 
- private:
-  static void add_to(TargetCounts& counts, std::int64_t minute, std::int64_t hour, std::int64_t day,
-                     std::uint64_t actor_hash);
-
-  Targets targets_;
+  std::unordered_map<std::string, std::vector<Hit>, Hash, std::equal_to<>> targets_;
+  // The last target added to, and its list (node-based map: stays valid).
+  std::string_view last_target_;
+  std::vector<Hit>* last_hits_ = nullptr;
+  // The whole table: activities and sketches per minute, hour and day.
+  std::vector<std::pair<std::int64_t, std::int64_t>> table_minutes_;
+  std::vector<TableSketch> table_sketches_;
   std::size_t activities_ = 0;
 };
 

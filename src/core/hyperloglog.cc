@@ -4,6 +4,7 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <cstring>
 
 #include "core/coding.h"
 
@@ -63,14 +64,10 @@ double tau(double x) {
 
 }  // namespace
 
-std::uint64_t actor_hash(std::string_view actor) noexcept {
-  // FNV-1a, then MurmurHash3's 64-bit finalizer: FNV alone leaves the high
-  // bits of short, similar strings ("user1", "user2") poorly mixed.
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : actor) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
+namespace {
+
+// MurmurHash3's 64-bit finalizer: every input bit reaches every output bit.
+std::uint64_t mix64(std::uint64_t h) noexcept {
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdULL;
   h ^= h >> 33;
@@ -79,15 +76,76 @@ std::uint64_t actor_hash(std::string_view actor) noexcept {
   return h;
 }
 
-void HyperLogLog::add_hash(std::uint64_t hash) {
+}  // namespace
+
+std::uint64_t actor_hash(std::string_view actor) noexcept {
+  // Eight bytes at a time, each word folded in and mixed, then the length
+  // and a final mix: a few nanoseconds for a typical actor, where a
+  // byte-at-a-time hash cost a sixth of the counting work.
+  std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ actor.size();
+  const char* p = actor.data();
+  std::size_t n = actor.size();
+  while (n >= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = mix64(h ^ w) + 0x9e3779b97f4a7c15ULL;
+    p += 8;
+    n -= 8;
+  }
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, p, n);
+  return mix64(h ^ tail ^ (std::uint64_t{n} << 56));
+}
+
+std::uint32_t HyperLogLog::entry(std::uint64_t hash) noexcept {
   const auto reg = static_cast<std::uint32_t>(hash >> (64 - kPrecision));
   const std::uint64_t rest = hash << kPrecision;
   const auto rank = static_cast<std::uint32_t>(std::min(std::countl_zero(rest), kMaxRank - 1) + 1);
-  if (dense_) {
-    registers_[reg] = std::max<std::uint8_t>(registers_[reg], static_cast<std::uint8_t>(rank));
+  return reg << kRankBits | rank;
+}
+
+void HyperLogLog::encode_entries(const std::vector<std::uint32_t>& sorted_entries, std::string& out) {
+  // Keep the last (highest-rank) entry of each register.
+  std::size_t registers = 0;
+  for (std::size_t i = 0; i < sorted_entries.size(); ++i) {
+    if (i + 1 == sorted_entries.size() || entry_register(sorted_entries[i + 1]) != entry_register(sorted_entries[i])) {
+      ++registers;
+    }
+  }
+  if (registers > kSparseLimit) {
+    std::vector<std::uint8_t> dense(kRegisters, 0);
+    for (std::uint32_t e : sorted_entries) {
+      auto& r = dense[entry_register(e)];
+      r = std::max<std::uint8_t>(r, static_cast<std::uint8_t>(entry_rank(e)));
+    }
+    encode_registers(dense.data(), out);
     return;
   }
-  pending_.push_back(reg << kRankBits | rank);
+  out.push_back('S');
+  append_varint(out, registers);
+  std::uint32_t previous = 0;
+  for (std::size_t i = 0; i < sorted_entries.size(); ++i) {
+    if (i + 1 < sorted_entries.size() && entry_register(sorted_entries[i + 1]) == entry_register(sorted_entries[i])) {
+      continue;
+    }
+    append_varint(out, sorted_entries[i] - previous);
+    previous = sorted_entries[i];
+  }
+}
+
+void HyperLogLog::encode_registers(const std::uint8_t* registers, std::string& out) {
+  out.push_back('D');
+  out.append(reinterpret_cast<const char*>(registers), kRegisters);
+}
+
+void HyperLogLog::add_hash(std::uint64_t hash) {
+  const std::uint32_t e = entry(hash);
+  if (dense_) {
+    auto& r = registers_[entry_register(e)];
+    r = std::max<std::uint8_t>(r, static_cast<std::uint8_t>(entry_rank(e)));
+    return;
+  }
+  pending_.push_back(e);
   if (pending_.size() >= kPendingLimit) compact();
 }
 

@@ -30,6 +30,15 @@ class HyperLogLog {
   static constexpr int kPrecision = 14;
   static constexpr std::uint32_t kRegisters = 1u << kPrecision;
 
+  // The register a hash sets and the rank it sets it to, as one number:
+  // register << 6 | rank. Sorting entries sorts by register, then rank.
+  static std::uint32_t entry(std::uint64_t hash) noexcept;
+  // Encodes the sketch of `entries`, sorted ascending (encode()'s form),
+  // without building one: for callers that gather entries in bulk.
+  static void encode_entries(const std::vector<std::uint32_t>& sorted_entries, std::string& out);
+  // Encodes a dense sketch from its kRegisters registers.
+  static void encode_registers(const std::uint8_t* registers, std::string& out);
+
   void add_hash(std::uint64_t hash);
   void add(std::string_view actor) { add_hash(actor_hash(actor)); }
   // Makes this the sketch of the union.

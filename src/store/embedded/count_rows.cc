@@ -36,33 +36,32 @@ bool read_row(std::string_view encoded, std::map<std::uint32_t, std::int64_t>& i
   return encoded.empty();
 }
 
+// Reads a sketch row into slot -> sketch.
+bool read_sketch_row(std::string_view encoded, std::map<std::uint32_t, core::HyperLogLog>& into) {
+  std::uint64_t n = 0;
+  if (!core::read_varint(encoded, n) || n > kMaxSlots) return false;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    std::uint64_t slot = 0;
+    std::string_view sketch;
+    if (!core::read_varint(encoded, slot) || slot >= kMaxSlots || !core::read_length_prefixed(encoded, sketch)) {
+      return false;
+    }
+    if (!into[static_cast<std::uint32_t>(slot)].merge_encoded(sketch)) return false;
+  }
+  return encoded.empty();
+}
+
 class CountsMergeOperator final : public rocksdb::AssociativeMergeOperator {
  public:
   bool Merge(const rocksdb::Slice& key, const rocksdb::Slice* existing, const rocksdb::Slice& value,
              std::string* new_value, rocksdb::Logger* /*logger*/) const override {
+    const std::string_view k(key.data(), key.size());
     const std::string_view add(value.data(), value.size());
-    if (key.size() == 0) return false;
-    if (key[0] == kSketchRow) {
-      core::HyperLogLog sketch;
-      if (existing != nullptr && !sketch.merge_encoded(std::string_view(existing->data(), existing->size()))) {
-        return false;
-      }
-      if (!sketch.merge_encoded(add)) return false;
-      new_value->clear();
-      sketch.encode(*new_value);
-      return true;
+    if (existing == nullptr) {
+      // A first operand is already in its final form; check it all the same.
+      return combine(k, std::string_view(), add, *new_value);
     }
-    if (key[0] != kMinuteRow && key[0] != kHourRow) return false;
-    std::map<std::uint32_t, std::int64_t> slots;
-    if (existing != nullptr && !read_row(std::string_view(existing->data(), existing->size()), slots)) return false;
-    if (!read_row(add, slots)) return false;
-    new_value->clear();
-    core::append_varint(*new_value, slots.size());
-    for (const auto& [slot, count] : slots) {
-      core::append_varint(*new_value, slot);
-      core::append_varint(*new_value, static_cast<std::uint64_t>(count));
-    }
-    return true;
+    return combine(k, std::string_view(existing->data(), existing->size()), add, *new_value);
   }
   const char* Name() const override { return "cctv.counts.v1"; }
 };
@@ -78,14 +77,79 @@ std::string row_key(char kind, std::int64_t period, std::string_view target) {
   return key;
 }
 
-std::string sketch_key(Bucket bucket, std::int64_t period, std::string_view target) {
+std::int64_t sketch_row(Bucket bucket, std::int64_t number) {
+  switch (bucket) {
+    case Bucket::kMinute: return number / 60;
+    case Bucket::kHour: return number / 24;
+    case Bucket::kDay: return number;
+  }
+  return number;
+}
+
+std::uint32_t sketch_slot(Bucket bucket, std::int64_t number) {
+  switch (bucket) {
+    case Bucket::kMinute: return static_cast<std::uint32_t>(number % 60);
+    case Bucket::kHour: return static_cast<std::uint32_t>(number % 24);
+    case Bucket::kDay: return 0;
+  }
+  return 0;
+}
+
+std::string sketch_key(Bucket bucket, std::int64_t number, std::string_view target) {
   std::string key;
   key.reserve(kSketchKeyPrefix + target.size());
   key.push_back(kSketchRow);
   key.push_back(sketch_kind(bucket));
-  append_be32(key, static_cast<std::uint32_t>(period));
+  append_be32(key, static_cast<std::uint32_t>(sketch_row(bucket, number)));
   key.append(target);
   return key;
+}
+
+void encode_sketch_row(const SketchSlots& slots, std::string& out) {
+  core::append_varint(out, slots.size());
+  for (const auto& [slot, sketch] : slots) {
+    core::append_varint(out, slot);
+    core::append_length_prefixed(out, sketch);
+  }
+}
+
+bool merge_sketch_slot(std::string_view encoded, std::uint32_t slot, core::HyperLogLog& into) {
+  std::uint64_t n = 0;
+  if (!core::read_varint(encoded, n) || n > kMaxSlots) return false;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    std::uint64_t s = 0;
+    std::string_view sketch;
+    if (!core::read_varint(encoded, s) || !core::read_length_prefixed(encoded, sketch)) return false;
+    if (s == slot) return into.merge_encoded(sketch);
+  }
+  return encoded.empty();
+}
+
+bool combine(std::string_view key, std::string_view existing, std::string_view add, std::string& out) {
+  if (key.empty()) return false;
+  out.clear();
+  if (key[0] == kSketchRow) {
+    std::map<std::uint32_t, core::HyperLogLog> slots;
+    if ((!existing.empty() && !read_sketch_row(existing, slots)) || !read_sketch_row(add, slots)) return false;
+    core::append_varint(out, slots.size());
+    std::string sketch;
+    for (const auto& [slot, hll] : slots) {
+      sketch.clear();
+      hll.encode(sketch);
+      core::append_varint(out, slot);
+      core::append_length_prefixed(out, sketch);
+    }
+    return true;
+  }
+  if (key[0] != kMinuteRow && key[0] != kHourRow) return false;
+  std::map<std::uint32_t, std::int64_t> slots;
+  if ((!existing.empty() && !read_row(existing, slots)) || !read_row(add, slots)) return false;
+  core::append_varint(out, slots.size());
+  for (const auto& [slot, count] : slots) {
+    core::append_varint(out, slot);
+    core::append_varint(out, static_cast<std::uint64_t>(count));
+  }
+  return true;
 }
 
 std::string dirty_key(std::uint64_t n) {

@@ -2,8 +2,9 @@
 //
 //   'M' BE32(hour)  target -> activities per minute of that hour (60 slots)
 //   'H' BE32(day)   target -> activities per hour of that UTC day (24 slots)
-//   'u' kind BE32(period) target -> distinct-actor sketch of one minute
-//                              ('m'), hour ('h') or UTC day ('d')
+//   'u' 'm' BE32(hour) target  -> distinct-actor sketches of each minute
+//   'u' 'h' BE32(day)  target  -> ... of each hour of that UTC day
+//   'u' 'd' BE32(day)  target  -> ... of that UTC day (one sketch)
 //   'd' BE64(n)             -> a write whose counts are not in the rows yet:
 //                              varint(min time_us) varint(max time_us)
 //
@@ -12,8 +13,12 @@
 // batch of point lookups. The target "" holds the whole table's counts.
 //
 // Row values list the slots that are set: varint(n), then n times
-// varint(slot) varint(count). Rows and sketches change only through the
-// merge operator below (counts add, sketches union), never read-modify-write.
+// varint(slot) varint(count). Sketch rows list theirs as varint(n), then n
+// times varint(slot) varint(length) sketch (core/hyperloglog.h). Packing a
+// period's minutes (hours) into one row keeps the writes per target to a
+// handful per interval however many minutes it spans. Rows change only
+// through the merge operator below (counts add, sketches union), never
+// read-modify-write.
 #ifndef CCTV_STORE_EMBEDDED_COUNT_ROWS_H_
 #define CCTV_STORE_EMBEDDED_COUNT_ROWS_H_
 
@@ -27,6 +32,7 @@
 #include <vector>
 
 #include "cctv/counts.h"
+#include "core/hyperloglog.h"
 
 namespace cctv::store::embedded {
 
@@ -37,8 +43,20 @@ inline constexpr char kDirtyMark = 'd';
 
 // A row key: kind, then BE32(period), then the target.
 std::string row_key(char kind, std::int64_t period, std::string_view target);
-// A sketch key for a minute, hour or UTC day.
-std::string sketch_key(Bucket bucket, std::int64_t period, std::string_view target);
+// The key of the sketch row holding `bucket` number `number` (a minute,
+// hour or UTC day), and the slot it has there.
+std::string sketch_key(Bucket bucket, std::int64_t number, std::string_view target);
+std::uint32_t sketch_slot(Bucket bucket, std::int64_t number);
+// The row number (hour for minutes, day for hours and days) of a bucket.
+std::int64_t sketch_row(Bucket bucket, std::int64_t number);
+
+using SketchSlots = std::vector<std::pair<std::uint32_t, std::string>>;  // (slot, encoded sketch), ascending
+void encode_sketch_row(const SketchSlots& slots, std::string& out);
+// Merges the sketch in `slot` of `encoded` into `into`. False when malformed.
+bool merge_sketch_slot(std::string_view encoded, std::uint32_t slot, core::HyperLogLog& into);
+
+// The merge operator's work on two values of `key`: `out` = existing + add.
+bool combine(std::string_view key, std::string_view existing, std::string_view add, std::string& out);
 std::string dirty_key(std::uint64_t n);
 
 // Where a row key's target starts: after the kind and the period.

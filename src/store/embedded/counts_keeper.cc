@@ -15,7 +15,12 @@ namespace {
 // How long counts gather in memory before they are written. Longer means
 // fewer, larger merges (a busy target costs one per interval); counts
 // become visible this much later, except after flush(), which writes them.
-constexpr auto kInterval = std::chrono::seconds(1);
+constexpr auto kInterval = std::chrono::seconds(2);
+
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 void append_be32(std::string& out, std::uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
@@ -24,9 +29,10 @@ void append_be32(std::string& out, std::uint32_t v) {
 }  // namespace
 
 CountsKeeper::CountsKeeper(rocksdb::DB* db, std::string location)
-    : db_(db), location_(std::move(location)), next_mark_(std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32)) {
-  for (auto& slot : slots_) slot.since = std::chrono::steady_clock::now();
-}
+    : db_(db),
+      location_(std::move(location)),
+      next_mark_(std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32)),
+      last_write_ns_(steady_ns()) {}
 
 void CountsKeeper::fail(const char* what, const rocksdb::Status& status) const {
   throw StoreError("could not " + std::string(what) + " in " + location_ + ": " + status.ToString());
@@ -56,109 +62,119 @@ CountsKeeper::Marks CountsKeeper::mark(const core::RecordBatch& batch, const Fam
   return marks;
 }
 
-void CountsKeeper::absorb(const core::RecordBatch& batch, const std::vector<bool>& already_stored, Marks marks,
-                          const FamilyOf& counts_family) {
-  Slot* slot = nullptr;
-  std::unique_lock<std::mutex> lock;
-  for (unsigned attempt = 0;; ++attempt) {
-    Slot& s = slots_[(next_slot_.fetch_add(1, std::memory_order_relaxed)) % 2];
-    lock = std::unique_lock(s.mu, std::try_to_lock);
-    if (lock.owns_lock()) {
-      slot = &s;
-      break;
-    }
-    if (attempt >= 2) {
-      lock = std::unique_lock(s.mu);
-      slot = &s;
-      break;
-    }
-  }
+void CountsKeeper::absorb(const core::RecordBatch& batch, const std::vector<std::uint32_t>& order,
+                          const std::vector<bool>& already_stored, Marks marks, const FamilyOf& counts_family) {
+  std::unique_lock lock(mu_);
   core::CountAggregator* aggregator = nullptr;
   std::uint32_t current = UINT32_MAX;
-  for (std::size_t i = 0; i < batch.size(); ++i) {
+  for (const std::uint32_t i : order) {
     if (!already_stored.empty() && already_stored[i]) continue;
     const auto r = batch[i];
     if (r.table != current) {
       current = r.table;
-      aggregator = &slot->tables[r.table];
+      aggregator = &tables_[r.table];
     }
     aggregator->add(r.target, r.time_us, core::actor_hash(r.actor));
   }
-  slot->marks.insert(slot->marks.end(), std::make_move_iterator(marks.begin()), std::make_move_iterator(marks.end()));
-  if (std::chrono::steady_clock::now() - slot->since >= kInterval) write_slot_locked(*slot, counts_family);
-}
-
-void CountsKeeper::flush(const FamilyOf& counts_family) {
-  for (auto& slot : slots_) {
-    std::lock_guard lock(slot.mu);
-    write_slot_locked(slot, counts_family);
-  }
-}
-
-void CountsKeeper::forget(std::uint32_t table) {
-  for (auto& slot : slots_) {
-    std::lock_guard lock(slot.mu);
-    slot.tables.erase(table);
-    std::erase_if(slot.marks, [table](const auto& m) { return m.first == table; });
-  }
-}
-
-void CountsKeeper::write_slot_locked(Slot& slot, const FamilyOf& counts_family) {
-  slot.since = std::chrono::steady_clock::now();
-  if (slot.tables.empty() && slot.marks.empty()) return;
-  rocksdb::WriteBatch out;
-  std::string value;
-  std::map<std::int64_t, Slots> hours;  // hour -> minute slots
-  std::map<std::int64_t, Slots> days;   // day -> hour slots
-  for (auto& [table, aggregator] : slot.tables) {
-    rocksdb::ColumnFamilyHandle* family = counts_family(table);
-    if (family == nullptr) continue;  // dropped
-    for (const auto& [target, counts] : aggregator.targets()) {
-      hours.clear();
-      days.clear();
-      for (const auto& [minute, n] : counts.minutes) {
-        hours[minute / 60].emplace_back(static_cast<std::uint32_t>(minute % 60), n);
-        Slots& day = days[minute / (24 * 60)];
-        const auto hour_slot = static_cast<std::uint32_t>((minute / 60) % 24);
-        auto it = std::find_if(day.begin(), day.end(), [&](const auto& e) { return e.first == hour_slot; });
-        if (it == day.end()) {
-          day.emplace_back(hour_slot, n);
-        } else {
-          it->second += n;
-        }
-      }
-      for (auto* rows : {&hours, &days}) {
-        const char kind = rows == &hours ? kMinuteRow : kHourRow;
-        for (auto& [period, slots] : *rows) {
-          std::sort(slots.begin(), slots.end());
-          // A minute seen twice (activities out of order) is one slot.
-          Slots merged;
-          for (const auto& e : slots) {
-            if (!merged.empty() && merged.back().first == e.first) {
-              merged.back().second += e.second;
-            } else {
-              merged.push_back(e);
-            }
-          }
-          value.clear();
-          encode_row(merged, value);
-          out.Merge(family, row_key(kind, period, target), value);
-        }
-      }
-      for (const auto& cell : counts.sketches) {
-        value.clear();
-        cell.sketch.encode(value);
-        out.Merge(family, sketch_key(cell.bucket, cell.period, target), value);
-      }
+  marks_.insert(marks_.end(), std::make_move_iterator(marks.begin()), std::make_move_iterator(marks.end()));
+  lock.unlock();
+  const std::int64_t due = last_write_ns_.load(std::memory_order_relaxed) +
+                           std::chrono::duration_cast<std::chrono::nanoseconds>(kInterval).count();
+  if (steady_ns() >= due) {
+    // One writer writes; the other goes on writing activities.
+    std::unique_lock write(write_mu_, std::try_to_lock);
+    if (write.owns_lock()) {
+      write.unlock();
+      write_all(counts_family);
     }
   }
-  for (const auto& [table, key] : slot.marks) {
+}
+
+void CountsKeeper::flush(const FamilyOf& counts_family) { write_all(counts_family); }
+
+void CountsKeeper::forget(std::uint32_t table) {
+  std::lock_guard lock(mu_);
+  tables_.erase(table);
+  std::erase_if(marks_, [table](const auto& m) { return m.first == table; });
+}
+
+void CountsKeeper::write_all(const FamilyOf& counts_family) {
+  std::lock_guard write(write_mu_);
+  // Take what has gathered and let the writers go on gathering while
+  // this is summarized and written.
+  std::map<std::uint32_t, core::CountAggregator> taken;
+  Marks marks;
+  {
+    std::lock_guard lock(mu_);
+    taken.swap(tables_);
+    marks.swap(marks_);
+  }
+  last_write_ns_.store(steady_ns(), std::memory_order_relaxed);
+  // Merges are written in key order, with the same insert hint as the
+  // activities (sorted_batch.h): in arrival order each was a skiplist
+  // search from the top.
+  std::map<std::uint32_t, std::map<std::string, std::string>> operands;  // table -> key -> value
+  std::string value;
+  auto put = [](std::map<std::string, std::string>& into, std::string key, const std::string& v) {
+    into.emplace(std::move(key), v);  // each key comes once: one summary per target
+  };
+  {
+    for (auto& [table, aggregator] : taken) {
+      auto& into = operands[table];
+      aggregator.summarize([&](const std::string& target, const core::TallySummary& counts) {
+        std::map<std::int64_t, Slots> hours;  // hour -> minute slots
+        std::map<std::int64_t, Slots> days;   // day -> hour slots
+        for (const auto& [minute, n] : counts.minutes) {
+          hours[minute / 60].emplace_back(static_cast<std::uint32_t>(minute % 60), n);
+          days[minute / (24 * 60)].emplace_back(static_cast<std::uint32_t>((minute / 60) % 24), n);
+        }
+        for (auto* rows : {&hours, &days}) {
+          const char kind = rows == &hours ? kMinuteRow : kHourRow;
+          for (auto& [period, slots] : *rows) {
+            std::sort(slots.begin(), slots.end());
+            Slots merged;  // a slot seen twice (activities out of order) is one
+            for (const auto& e : slots) {
+              if (!merged.empty() && merged.back().first == e.first) {
+                merged.back().second += e.second;
+              } else {
+                merged.push_back(e);
+              }
+            }
+            value.clear();
+            encode_row(merged, value);
+            put(into, row_key(kind, period, target), value);
+          }
+        }
+        std::map<std::string, SketchSlots> rows;  // sketch row key -> slots
+        for (const auto& sketch : counts.sketches) {
+          rows[sketch_key(sketch.bucket, sketch.number, target)].emplace_back(
+              sketch_slot(sketch.bucket, sketch.number), sketch.encoded);
+        }
+        for (auto& [key, slots] : rows) {
+          std::sort(slots.begin(), slots.end());
+          value.clear();
+          encode_sketch_row(slots, value);
+          put(into, key, value);
+        }
+      });
+    }
+  }
+  rocksdb::WriteBatch out;
+  for (auto& [table, keyed] : operands) {
+    rocksdb::ColumnFamilyHandle* family = counts_family(table);
+    if (family == nullptr) continue;  // dropped
+    for (const auto& [key, v] : keyed) out.Merge(family, key, v);
+  }
+  for (const auto& [table, key] : marks) {
     if (rocksdb::ColumnFamilyHandle* family = counts_family(table)) out.Delete(family, key);
   }
-  auto status = db_->Write(rocksdb::WriteOptions(), &out);
-  if (!status.ok()) fail("write counts", status);
-  slot.tables.clear();
-  slot.marks.clear();
+  if (out.Count() > 0) {
+    rocksdb::WriteOptions options;
+    options.memtable_insert_hint_per_batch = true;
+    auto status = db_->Write(options, &out);
+    // Lost from memory, but their marks stay: the next open recounts them.
+    if (!status.ok()) fail("write counts", status);
+  }
 }
 
 std::vector<std::int64_t> CountsKeeper::counts(rocksdb::ColumnFamilyHandle* family, std::string_view target,
@@ -199,24 +215,29 @@ std::vector<std::int64_t> CountsKeeper::counts(rocksdb::ColumnFamilyHandle* fami
 std::vector<core::HyperLogLog> CountsKeeper::sketches(rocksdb::ColumnFamilyHandle* family, std::string_view target,
                                                       Bucket bucket, std::int64_t first, std::size_t n) {
   std::vector<core::HyperLogLog> out(n);
+  const std::int64_t last = first + static_cast<std::int64_t>(n) - 1;
+  if (n == 0 || last < 0) return out;
+  const std::int64_t first_row = sketch_row(bucket, std::max<std::int64_t>(first, 0));
+  const std::int64_t last_row = sketch_row(bucket, last);
   std::vector<std::string> keys;
-  std::vector<std::size_t> where;
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::int64_t period = first + static_cast<std::int64_t>(i);
-    if (period < 0) continue;
-    keys.push_back(sketch_key(bucket, period, target));
-    where.push_back(i);
+  for (std::int64_t row = first_row; row <= last_row; ++row) {
+    // A bucket number whose row is `row`: its first one.
+    const std::int64_t number = bucket == Bucket::kMinute ? row * 60 : bucket == Bucket::kHour ? row * 24 : row;
+    keys.push_back(sketch_key(bucket, number, target));
   }
   std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
   db_->MultiGet(rocksdb::ReadOptions(), family, keys.size(), slices.data(), values.data(), statuses.data(),
                 /*sorted_input=*/true);
-  for (std::size_t k = 0; k < keys.size(); ++k) {
+  for (std::int64_t number = std::max<std::int64_t>(first, 0); number <= last; ++number) {
+    const auto k = static_cast<std::size_t>(sketch_row(bucket, number) - first_row);
     if (statuses[k].IsNotFound()) continue;
     if (!statuses[k].ok()) fail("read distinct-actor sketches", statuses[k]);
-    if (!out[where[k]].merge_encoded(std::string_view(values[k].data(), values[k].size()))) {
-      throw StoreError("corrupt distinct-actor sketch in " + location_ + "; rebuild counts with `cctv counts rebuild`");
+    if (!merge_sketch_slot(std::string_view(values[k].data(), values[k].size()), sketch_slot(bucket, number),
+                           out[static_cast<std::size_t>(number - first)])) {
+      throw StoreError("corrupt distinct-actor sketch in " + location_ +
+                       "; rebuild counts with `cctv counts rebuild`");
     }
   }
   return out;

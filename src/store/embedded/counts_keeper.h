@@ -48,9 +48,10 @@ class CountsKeeper {
 
   // After the write of `batch` with `marks` succeeded: gathers the counts
   // of its records, except those `already_stored` flags, and writes what
-  // has gathered when it is older than the interval.
-  void absorb(const core::RecordBatch& batch, const std::vector<bool>& already_stored, Marks marks,
-              const FamilyOf& counts_family);
+  // has gathered when it is older than the interval. `order` lists the
+  // records grouped by table and target (SortedBatchBuilder::target_order).
+  void absorb(const core::RecordBatch& batch, const std::vector<std::uint32_t>& order,
+              const std::vector<bool>& already_stored, Marks marks, const FamilyOf& counts_family);
 
   // Writes everything gathered. Throws StoreError.
   void flush(const FamilyOf& counts_family);
@@ -70,23 +71,20 @@ class CountsKeeper {
                                        std::int64_t to_minute, std::size_t limit);
 
  private:
-  // What one writer thread gathers; two writers each use their own.
-  struct Slot {
-    std::mutex mu;
-    std::map<std::uint32_t, core::CountAggregator> tables;  // by table handle
-    Marks marks;  // to delete with the next write of counts
-    std::chrono::steady_clock::time_point since;
-  };
-
-  // REQUIRES: slot.mu held.
-  void write_slot_locked(Slot& slot, const FamilyOf& counts_family);
+  // Writes what has gathered, in one RocksDB batch.
+  void write_all(const FamilyOf& counts_family);
   [[noreturn]] void fail(const char* what, const rocksdb::Status& status) const;
 
   rocksdb::DB* const db_;
   const std::string location_;
   std::atomic<std::uint64_t> next_mark_;
-  Slot slots_[2];
-  std::atomic<unsigned> next_slot_{0};
+  // What the writers gather. Adding a batch's activities holds mu_ for a
+  // few milliseconds; summarizing and writing them happens outside it.
+  std::mutex mu_;
+  std::map<std::uint32_t, core::CountAggregator> tables_;  // by table handle
+  Marks marks_;  // to delete with the next write of counts
+  std::mutex write_mu_;  // one write of counts at a time
+  std::atomic<std::int64_t> last_write_ns_;  // steady clock
 };
 
 }  // namespace cctv::store::embedded

@@ -444,7 +444,9 @@ void RocksStore::write(const core::RecordBatch& batch) {
   auto status = db_->Write(options, &write_batch);
   write_batch.Clear();
   if (!status.ok()) fail("write activities", status);
-  counts_->absorb(batch, stored, std::move(marks), counts_family);
+  thread_local std::vector<std::uint32_t> order;
+  builder.target_order(order);
+  counts_->absorb(batch, order, stored, std::move(marks), counts_family);
 }
 
 std::vector<bool> RocksStore::find_stored_locked(const core::RecordBatch& batch) {

@@ -105,4 +105,11 @@ void SortedBatchBuilder::build(const core::RecordBatch& batch,
   }
 }
 
+void SortedBatchBuilder::target_order(std::vector<std::uint32_t>& out) const {
+  out.clear();
+  for (const Entry& e : entries_) {
+    if ((e.record & kActorBit) == 0) out.push_back(e.record);
+  }
+}
+
 }  // namespace cctv::store::embedded

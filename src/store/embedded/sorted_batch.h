@@ -39,6 +39,11 @@ class SortedBatchBuilder {
   void build(const core::RecordBatch& batch, const std::function<Families(std::uint32_t table)>& families,
              rocksdb::WriteBatch& out);
 
+  // After build(): the batch's record indices in target-index key order,
+  // i.e. grouped by table and target (counting then looks each target up
+  // once per batch rather than once per activity).
+  void target_order(std::vector<std::uint32_t>& out) const;
+
  private:
   struct Entry {
     std::uint64_t prefix;  // the key's first eight bytes, big-endian: most comparisons end here
