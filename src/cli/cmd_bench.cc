@@ -31,6 +31,7 @@ struct BenchArgs {
   int queries = 1000;
   std::string format = "text";
   bool keep = false;
+  std::string counts = "on";
   std::size_t queue = ClientOptions{}.max_queued_activities;
 };
 
@@ -43,6 +44,7 @@ void check(const BenchArgs& a) {
   if (a.threads < 1 || a.threads > 256) throw InvalidArgument("--threads", "must be 1 to 256");
   if (a.queries < 0) throw InvalidArgument("--queries", "must be 0 or more");
   if (a.format != "text" && a.format != "json") throw InvalidArgument("--format", "must be text or json");
+  if (a.counts != "on" && a.counts != "off") throw InvalidArgument("--counts", "must be on or off");
 }
 
 void run_bench(const Globals& /*globals*/, const BenchArgs& args) {
@@ -56,6 +58,8 @@ void run_bench(const Globals& /*globals*/, const BenchArgs& args) {
     uri = "rocksdb:" + dir.string();
   }
   const bool dynamo = uri.rfind("dynamodb:", 0) == 0;
+  const bool counting = args.counts == "on" && !dynamo;  // DynamoDB does not keep counts yet
+  if (args.counts == "off" && !dynamo) uri += (uri.find('?') == std::string::npos ? "?" : "&") + std::string("counts=off");
   const std::string table = "cctv-bench-" + std::to_string(::getpid());
   const bool tty = isatty(STDERR_FILENO) == 1;
 
@@ -116,6 +120,34 @@ void run_bench(const Globals& /*globals*/, const BenchArgs& args) {
     by_target.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
     by_actor.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
   }
+  // Counts: a 30-day hourly series (720 points) of one target, from a
+  // table holding 30 days of activity on 200 targets, two an hour each.
+  std::vector<double> by_series;
+  if (counting && args.queries > 0) {
+    Tracker series = client.tracker(table + "-series");
+    const Timestamp base = parse_time("2026-10-01T00:00:00Z");
+    const std::int64_t hours = 30 * 24;
+    for (std::int64_t h = 0; h < hours; ++h) {
+      for (int t = 0; t < 200; ++t) {
+        for (int k = 0; k < 2; ++k) {
+          series.record_activity(actors[rng() % args.actors], "/series/" + std::to_string(t), {},
+                                 base + std::chrono::hours(h) + std::chrono::seconds(static_cast<std::int64_t>(rng() % 3600)));
+        }
+      }
+    }
+    series.flush();
+    const TimeRange month{base, base + std::chrono::hours(hours)};
+    for (int q = 0; q < args.queries; ++q) {
+      const std::string target = "/series/" + std::to_string(rng() % 200);
+      const auto t0 = std::chrono::steady_clock::now();
+      const Series s = series.count_activity(target, month, Bucket::kHour);
+      by_series.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+      if (s.size() != static_cast<std::size_t>(hours)) throw Error("bench: the series has the wrong length");
+    }
+    if (!temporary && !args.keep) client.drop_table(table + "-series");
+  }
+  const double series_p50 = by_series.empty() ? 0 : percentile(by_series, 0.50);
+  const double series_p99 = by_series.empty() ? 0 : percentile(by_series, 0.99);
   const double target_p50 = percentile(by_target, 0.50), target_p99 = percentile(by_target, 0.99);
   const double actor_p50 = percentile(by_actor, 0.50), actor_p99 = percentile(by_actor, 0.99);
   const double rate = static_cast<double>(args.activities) / record_s;
@@ -146,6 +178,11 @@ void run_bench(const Globals& /*globals*/, const BenchArgs& args) {
             {"view_actor_p50_us", std::round(actor_p50 * 10) / 10},
             {"view_actor_p99_us", std::round(actor_p99 * 10) / 10}};
     if (dynamo) out.emplace_back("client_cpu_us_per_item", std::round(cpu_per_million * 100) / 100);
+    out.emplace_back("counts", counting);
+    if (!by_series.empty()) {
+      out.emplace_back("count_series_p50_us", std::round(series_p50 * 10) / 10);
+      out.emplace_back("count_series_p99_us", std::round(series_p99 * 10) / 10);
+    }
     std::printf("%s\n", to_json(Value(std::move(out))).c_str());
     return;
   }
@@ -161,6 +198,12 @@ void run_bench(const Globals& /*globals*/, const BenchArgs& args) {
               target_p50, target_p99, args.queries);
   std::printf("  view by actor    p50 %.0f us, p99 %.0f us (%d views, newest 100)\n", actor_p50, actor_p99,
               args.queries);
+  if (!by_series.empty()) {
+    std::printf("  count series     p50 %.0f us, p99 %.0f us (%d series of 720 hours, 30 days of one target)\n",
+                series_p50, series_p99, args.queries);
+  } else if (!counting) {
+    std::printf("  counts           off\n");
+  }
 }
 
 }  // namespace
@@ -180,6 +223,8 @@ void add_bench_command(CLI::App& app, Globals& globals) {
   cmd->add_option("--queue", args->queue, "ClientOptions::max_queued_activities (bounds batch size and memory)")
       ->capture_default_str();
   cmd->add_flag("--keep", args->keep, "Keep the benchmark's table (or temporary store) afterwards");
+  cmd->add_option("--counts", args->counts, "on: keep counts while recording (the default); off: measure without")
+      ->capture_default_str();
   cmd->callback([&globals, args] {
     // The global --store names where to run; left at its default, the bench
     // uses a fresh temporary store rather than your ./cctv-data.

@@ -6,16 +6,14 @@
 
 namespace cctv::core {
 
-void CountAggregator::add(std::string_view target, std::int64_t time_us, std::uint64_t actor_hash) {
-  const std::int64_t minute = minute_of(time_us);
-  const std::uint32_t entry = HyperLogLog::entry(actor_hash);
-  if (last_hits_ == nullptr || target != last_target_) {
-    auto it = targets_.find(target);
-    if (it == targets_.end()) it = targets_.emplace(std::string(target), std::vector<Hit>()).first;
-    last_target_ = it->first;
-    last_hits_ = &it->second;
-  }
-  last_hits_->push_back(Hit{static_cast<std::uint32_t>(minute), entry});
+void CountAggregator::select(std::string_view target) {
+  auto it = targets_.find(target);
+  if (it == targets_.end()) it = targets_.emplace(std::string(target), std::vector<Hit>()).first;
+  selected_ = &it->second;
+}
+
+void CountAggregator::add(std::int64_t minute, std::uint32_t entry) {
+  selected_->push_back(Hit{static_cast<std::uint32_t>(minute), entry});
 
   if (table_minutes_.empty() || table_minutes_.back().first != minute) {
     auto m = std::find_if(table_minutes_.rbegin(), table_minutes_.rend(),
@@ -28,9 +26,9 @@ void CountAggregator::add(std::string_view target, std::int64_t time_us, std::ui
   } else {
     ++table_minutes_.back().second;
   }
-  table_sketch(Bucket::kMinute, minute).add_hash(actor_hash);
-  table_sketch(Bucket::kHour, minute / 60).add_hash(actor_hash);
-  table_sketch(Bucket::kDay, minute / (24 * 60)).add_hash(actor_hash);
+  table_sketch(Bucket::kMinute, minute).add_entry(entry);
+  table_sketch(Bucket::kHour, minute / 60).add_entry(entry);
+  table_sketch(Bucket::kDay, minute / (24 * 60)).add_entry(entry);
   ++activities_;
 }
 
@@ -99,7 +97,7 @@ void CountAggregator::summarize(const std::function<void(const std::string& targ
   table_minutes_.clear();
   table_sketches_.clear();
   activities_ = 0;
-  last_hits_ = nullptr;  // summarize() may have erased it
+  selected_ = nullptr;  // summarize() may have erased it
 }
 
 }  // namespace cctv::core

@@ -37,9 +37,17 @@ struct TallySummary {
 
 class CountAggregator {
  public:
-  // Counts one activity on `target` and on the whole table. Activities of
-  // one target in a row cost one lookup of the target.
-  void add(std::string_view target, std::int64_t time_us, std::uint64_t actor_hash);
+  // Counts one activity on `target` and on the whole table.
+  void add(std::string_view target, std::int64_t time_us, std::uint64_t actor_hash) {
+    select(target);
+    add(minute_of_us(time_us), HyperLogLog::entry(actor_hash));
+  }
+  // The same in two steps, for callers with a target's activities in a
+  // row: select() looks the target up once, add() counts one activity of
+  // it in `minute` (minute number) by an actor whose HyperLogLog::entry is
+  // `entry`.
+  void select(std::string_view target);
+  void add(std::int64_t minute, std::uint32_t entry);
 
   bool empty() const noexcept { return activities_ == 0; }
   std::size_t activities() const noexcept { return activities_; }
@@ -70,9 +78,9 @@ class CountAggregator {
   HyperLogLog& table_sketch(Bucket bucket, std::int64_t number);
 
   std::unordered_map<std::string, std::vector<Hit>, Hash, std::equal_to<>> targets_;
-  // The last target added to, and its list (node-based map: stays valid).
-  std::string_view last_target_;
-  std::vector<Hit>* last_hits_ = nullptr;
+  static std::int64_t minute_of_us(std::int64_t time_us) noexcept { return time_us / 60'000'000; }
+
+  std::vector<Hit>* selected_ = nullptr;  // node-based map: stays valid until summarize()
   // The whole table: activities and sketches per minute, hour and day.
   std::vector<std::pair<std::int64_t, std::int64_t>> table_minutes_;
   std::vector<TableSketch> table_sketches_;

@@ -138,8 +138,7 @@ void HyperLogLog::encode_registers(const std::uint8_t* registers, std::string& o
   out.append(reinterpret_cast<const char*>(registers), kRegisters);
 }
 
-void HyperLogLog::add_hash(std::uint64_t hash) {
-  const std::uint32_t e = entry(hash);
+void HyperLogLog::add_entry(std::uint32_t e) {
   if (dense_) {
     auto& r = registers_[entry_register(e)];
     r = std::max<std::uint8_t>(r, static_cast<std::uint8_t>(entry_rank(e)));

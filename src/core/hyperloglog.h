@@ -39,7 +39,8 @@ class HyperLogLog {
   // Encodes a dense sketch from its kRegisters registers.
   static void encode_registers(const std::uint8_t* registers, std::string& out);
 
-  void add_hash(std::uint64_t hash);
+  void add_hash(std::uint64_t hash) { add_entry(entry(hash)); }
+  void add_entry(std::uint32_t entry);
   void add(std::string_view actor) { add_hash(actor_hash(actor)); }
   // Makes this the sketch of the union.
   void merge(const HyperLogLog& other);

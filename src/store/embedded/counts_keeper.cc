@@ -15,7 +15,7 @@ namespace {
 // How long counts gather in memory before they are written. Longer means
 // fewer, larger merges (a busy target costs one per interval); counts
 // become visible this much later, except after flush(), which writes them.
-constexpr auto kInterval = std::chrono::seconds(2);
+constexpr auto kInterval = std::chrono::seconds(5);
 
 std::int64_t steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -62,19 +62,24 @@ CountsKeeper::Marks CountsKeeper::mark(const core::RecordBatch& batch, const Fam
   return marks;
 }
 
-void CountsKeeper::absorb(const core::RecordBatch& batch, const std::vector<std::uint32_t>& order,
+void CountsKeeper::absorb(const std::vector<SortedBatchBuilder::CountHit>& hits,
                           const std::vector<bool>& already_stored, Marks marks, const FamilyOf& counts_family) {
   std::unique_lock lock(mu_);
   core::CountAggregator* aggregator = nullptr;
   std::uint32_t current = UINT32_MAX;
-  for (const std::uint32_t i : order) {
-    if (!already_stored.empty() && already_stored[i]) continue;
-    const auto r = batch[i];
-    if (r.table != current) {
-      current = r.table;
-      aggregator = &tables_[r.table];
+  std::string_view selected;  // hits come grouped by table and target
+  for (const auto& hit : hits) {
+    if (!already_stored.empty() && already_stored[hit.record]) continue;
+    if (hit.table != current) {
+      current = hit.table;
+      aggregator = &tables_[hit.table];
+      selected = {};
     }
-    aggregator->add(r.target, r.time_us, core::actor_hash(r.actor));
+    if (selected.data() == nullptr || hit.target != selected) {
+      aggregator->select(hit.target);
+      selected = hit.target;
+    }
+    aggregator->add(hit.minute, hit.entry);
   }
   marks_.insert(marks_.end(), std::make_move_iterator(marks.begin()), std::make_move_iterator(marks.end()));
   lock.unlock();
@@ -113,58 +118,66 @@ void CountsKeeper::write_all(const FamilyOf& counts_family) {
   // Merges are written in key order, with the same insert hint as the
   // activities (sorted_batch.h): in arrival order each was a skiplist
   // search from the top.
-  std::map<std::uint32_t, std::map<std::string, std::string>> operands;  // table -> key -> value
-  std::string value;
-  auto put = [](std::map<std::string, std::string>& into, std::string key, const std::string& v) {
-    into.emplace(std::move(key), v);  // each key comes once: one summary per target
+  struct Operand {
+    rocksdb::ColumnFamilyHandle* family;
+    std::string key;
+    std::string value;
   };
-  {
-    for (auto& [table, aggregator] : taken) {
-      auto& into = operands[table];
-      aggregator.summarize([&](const std::string& target, const core::TallySummary& counts) {
-        std::map<std::int64_t, Slots> hours;  // hour -> minute slots
-        std::map<std::int64_t, Slots> days;   // day -> hour slots
-        for (const auto& [minute, n] : counts.minutes) {
-          hours[minute / 60].emplace_back(static_cast<std::uint32_t>(minute % 60), n);
-          days[minute / (24 * 60)].emplace_back(static_cast<std::uint32_t>((minute / 60) % 24), n);
-        }
-        for (auto* rows : {&hours, &days}) {
-          const char kind = rows == &hours ? kMinuteRow : kHourRow;
-          for (auto& [period, slots] : *rows) {
-            std::sort(slots.begin(), slots.end());
-            Slots merged;  // a slot seen twice (activities out of order) is one
-            for (const auto& e : slots) {
-              if (!merged.empty() && merged.back().first == e.first) {
-                merged.back().second += e.second;
-              } else {
-                merged.push_back(e);
-              }
-            }
-            value.clear();
-            encode_row(merged, value);
-            put(into, row_key(kind, period, target), value);
-          }
-        }
-        std::map<std::string, SketchSlots> rows;  // sketch row key -> slots
-        for (const auto& sketch : counts.sketches) {
-          rows[sketch_key(sketch.bucket, sketch.number, target)].emplace_back(
-              sketch_slot(sketch.bucket, sketch.number), sketch.encoded);
-        }
-        for (auto& [key, slots] : rows) {
-          std::sort(slots.begin(), slots.end());
-          value.clear();
-          encode_sketch_row(slots, value);
-          put(into, key, value);
-        }
-      });
-    }
-  }
-  rocksdb::WriteBatch out;
-  for (auto& [table, keyed] : operands) {
+  std::vector<Operand> operands;
+  Slots slots;
+  SketchSlots sketch_slots;
+  std::vector<const core::TallySummary::Sketch*> sketches;
+  for (auto& [table, aggregator] : taken) {
     rocksdb::ColumnFamilyHandle* family = counts_family(table);
     if (family == nullptr) continue;  // dropped
-    for (const auto& [key, v] : keyed) out.Merge(family, key, v);
+    aggregator.summarize([&](const std::string& target, const core::TallySummary& counts) {
+      // counts.minutes is ascending: rows come in runs. Hour rows hold the
+      // minutes' counts; day rows the sums of each hour's minutes.
+      for (const char kind : {kMinuteRow, kHourRow}) {
+        const std::int64_t per_row = kind == kMinuteRow ? 60 : 24 * 60;
+        const std::int64_t per_slot = kind == kMinuteRow ? 1 : 60;
+        for (std::size_t i = 0; i < counts.minutes.size();) {
+          const std::int64_t row = counts.minutes[i].first / per_row;
+          slots.clear();
+          for (; i < counts.minutes.size() && counts.minutes[i].first / per_row == row; ++i) {
+            const auto slot = static_cast<std::uint32_t>((counts.minutes[i].first % per_row) / per_slot);
+            if (!slots.empty() && slots.back().first == slot) {
+              slots.back().second += counts.minutes[i].second;
+            } else {
+              slots.emplace_back(slot, counts.minutes[i].second);
+            }
+          }
+          Operand& op = operands.emplace_back(Operand{family, row_key(kind, row, target), {}});
+          encode_row(slots, op.value);
+        }
+      }
+      // Sketches, packed by row: a minute's into its hour's row, an hour's
+      // into its day's.
+      sketches.clear();
+      for (const auto& sketch : counts.sketches) sketches.push_back(&sketch);
+      std::sort(sketches.begin(), sketches.end(), [](const auto* a, const auto* b) {
+        return a->bucket != b->bucket ? a->bucket < b->bucket : a->number < b->number;
+      });
+      for (std::size_t i = 0; i < sketches.size();) {
+        const Bucket bucket = sketches[i]->bucket;
+        const std::int64_t row = sketch_row(bucket, sketches[i]->number);
+        sketch_slots.clear();
+        std::size_t j = i;
+        for (; j < sketches.size() && sketches[j]->bucket == bucket && sketch_row(bucket, sketches[j]->number) == row;
+             ++j) {
+          sketch_slots.emplace_back(sketch_slot(bucket, sketches[j]->number), sketches[j]->encoded);
+        }
+        Operand& op = operands.emplace_back(Operand{family, sketch_key(bucket, sketches[i]->number, target), {}});
+        encode_sketch_row(sketch_slots, op.value);
+        i = j;
+      }
+    });
   }
+  std::sort(operands.begin(), operands.end(), [](const Operand& a, const Operand& b) {
+    return a.family != b.family ? a.family->GetID() < b.family->GetID() : a.key < b.key;
+  });
+  rocksdb::WriteBatch out;
+  for (const auto& op : operands) out.Merge(op.family, op.key, op.value);
   for (const auto& [table, key] : marks) {
     if (rocksdb::ColumnFamilyHandle* family = counts_family(table)) out.Delete(family, key);
   }

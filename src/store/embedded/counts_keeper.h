@@ -31,6 +31,7 @@
 #include "core/count_aggregator.h"
 #include "core/hyperloglog.h"
 #include "core/record_batch.h"
+#include "store/embedded/sorted_batch.h"
 
 namespace cctv::store::embedded {
 
@@ -48,9 +49,9 @@ class CountsKeeper {
 
   // After the write of `batch` with `marks` succeeded: gathers the counts
   // of its records, except those `already_stored` flags, and writes what
-  // has gathered when it is older than the interval. `order` lists the
-  // records grouped by table and target (SortedBatchBuilder::target_order).
-  void absorb(const core::RecordBatch& batch, const std::vector<std::uint32_t>& order,
+  // has gathered when it is older than the interval. `hits` come from the
+  // SortedBatchBuilder that built the write.
+  void absorb(const std::vector<SortedBatchBuilder::CountHit>& hits,
               const std::vector<bool>& already_stored, Marks marks, const FamilyOf& counts_family);
 
   // Writes everything gathered. Throws StoreError.

@@ -18,9 +18,12 @@ EmbeddedOptions parse_embedded_uri(std::string_view uri) {
       options.db_options = value;
     } else if (name == "cf_options") {
       options.cf_options = value;
+    } else if (name == "counts") {
+      if (value != "on" && value != "off") bad_store_uri(uri, "counts must be on or off, got '" + value + "'");
+      options.counts = value == "on";
     } else {
       bad_store_uri(uri, "unknown parameter '" + name +
-                             "'; the parameters are memtable_mb, cache_mb, db_options, cf_options");
+                             "'; the parameters are memtable_mb, cache_mb, db_options, cf_options, counts");
     }
   }
   return options;

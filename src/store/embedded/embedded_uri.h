@@ -17,9 +17,13 @@ struct EmbeddedOptions {
   // cctv's defaults with RocksDB's own parser.
   std::string db_options;
   std::string cf_options;
+  // Keep counts as activities are written (the default). Off saves their
+  // share of ingest CPU; count queries then fail, and counts for what was
+  // written meanwhile need `cctv counts rebuild`.
+  bool counts = true;
 };
 
-// Parses rocksdb:PATH[?memtable_mb=N&cache_mb=N&db_options=S&cf_options=S]
+// Parses rocksdb:PATH[?memtable_mb=N&cache_mb=N&db_options=S&cf_options=S&counts=on|off]
 // (also rocksdb://PATH). Values may be percent-encoded. Throws
 // InvalidArgument("store URI", ...).
 EmbeddedOptions parse_embedded_uri(std::string_view uri);

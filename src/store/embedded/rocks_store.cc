@@ -163,6 +163,7 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
   }
   store->db_.reset(db);
   store->counts_ = std::make_unique<CountsKeeper>(db, store->location_);
+  store->counting_ = tuning.counts;
   store->load_tables(handles);
   return store;
 }
@@ -426,7 +427,7 @@ void RocksStore::write(const core::RecordBatch& batch) {
   for (std::size_t i = 0; i < batch.size() && !supplied; ++i) supplied = batch[i].supplied_id;
   std::unique_lock<std::mutex> supplied_lock(supplied_mu_, std::defer_lock);
   std::vector<bool> stored;
-  if (supplied) {
+  if (supplied && counting_) {
     supplied_lock.lock();
     stored = find_stored_locked(batch);
   }
@@ -438,15 +439,14 @@ void RocksStore::write(const core::RecordBatch& batch) {
       },
       write_batch);
   const CountsKeeper::FamilyOf counts_family = [this](std::uint32_t t) { return tables_[t].by_counts; };
-  CountsKeeper::Marks marks = counts_->mark(batch, counts_family, write_batch);
+  CountsKeeper::Marks marks;
+  if (counting_) marks = counts_->mark(batch, counts_family, write_batch);
   rocksdb::WriteOptions options;
   options.memtable_insert_hint_per_batch = true;  // the batch is in key order
   auto status = db_->Write(options, &write_batch);
   write_batch.Clear();
   if (!status.ok()) fail("write activities", status);
-  thread_local std::vector<std::uint32_t> order;
-  builder.target_order(order);
-  counts_->absorb(batch, order, stored, std::move(marks), counts_family);
+  if (counting_) counts_->absorb(builder.count_hits(), stored, std::move(marks), counts_family);
 }
 
 std::vector<bool> RocksStore::find_stored_locked(const core::RecordBatch& batch) {
@@ -599,6 +599,10 @@ namespace cctv::store::embedded {
 
 rocksdb::ColumnFamilyHandle* RocksStore::counts_family_locked(TableHandle handle) const {
   const Table& table = live_table_locked(handle);
+  if (!counting_) {
+    throw StoreError("counts are off in " + location_ + " (counts=off); open the store without counts=off, then "
+                     "run `cctv counts rebuild " + table.name + "` for what was written meanwhile");
+  }
   if (table.by_counts == nullptr) {
     throw StoreError("table '" + table.name + "' in " + location_ +
                      " has no counts yet (it was made by an older cctv); open the store for writing once, "

@@ -83,6 +83,7 @@ class RocksStore final : public Store {
 
   const std::string location_;
   const bool read_only_;
+  bool counting_ = true;  // EmbeddedOptions::counts
   rocksdb::ColumnFamilyOptions family_options_;
   rocksdb::ColumnFamilyOptions counts_options_;  // family_options_ plus the counts merge operator
   std::unique_ptr<rocksdb::DB> db_;

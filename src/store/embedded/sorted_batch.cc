@@ -1,5 +1,8 @@
 #include "store/embedded/sorted_batch.h"
 
+#include "core/bucket.h"
+#include "core/hyperloglog.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -94,21 +97,19 @@ void SortedBatchBuilder::build(const core::RecordBatch& batch,
   });
 
   out.Clear();
+  count_hits_.clear();
   for (const Entry& e : entries_) {
     const bool actor = (e.record & kActorBit) != 0;
     const core::RecordView r = batch[e.record & ~kActorBit];
+    if (!actor) {
+      count_hits_.push_back(CountHit{r.target, r.table, e.record, static_cast<std::uint32_t>(core::minute_of(r.time_us)),
+                                     core::HyperLogLog::entry(core::actor_hash(r.actor))});
+    }
     key_.clear();
     value_.clear();
     append_index_key(key_, indexed(r, actor), r.time_us, r.id);
     append_stored_value(value_, actor ? r.target : r.actor, r.attributes);
     out.Put(by_id_[e.family], key_, value_);
-  }
-}
-
-void SortedBatchBuilder::target_order(std::vector<std::uint32_t>& out) const {
-  out.clear();
-  for (const Entry& e : entries_) {
-    if ((e.record & kActorBit) == 0) out.push_back(e.record);
   }
 }
 

@@ -39,10 +39,17 @@ class SortedBatchBuilder {
   void build(const core::RecordBatch& batch, const std::function<Families(std::uint32_t table)>& families,
              rocksdb::WriteBatch& out);
 
-  // After build(): the batch's record indices in target-index key order,
-  // i.e. grouped by table and target (counting then looks each target up
-  // once per batch rather than once per activity).
-  void target_order(std::vector<std::uint32_t>& out) const;
+  // What counting needs of each record, gathered by build() while the
+  // record is in cache anyway, in target-index key order: grouped by table
+  // and target, so counting looks each target up once per batch.
+  struct CountHit {
+    std::string_view target;  // into the batch
+    std::uint32_t table;
+    std::uint32_t record;
+    std::uint32_t minute;     // minute number of the activity's time
+    std::uint32_t entry;      // HyperLogLog::entry of the actor
+  };
+  const std::vector<CountHit>& count_hits() const { return count_hits_; }
 
  private:
   struct Entry {
@@ -52,6 +59,7 @@ class SortedBatchBuilder {
   };
 
   std::vector<Entry> entries_;
+  std::vector<CountHit> count_hits_;
   std::vector<rocksdb::ColumnFamilyHandle*> by_id_;  // column family id -> handle
   std::string key_;
   std::string value_;
