@@ -55,12 +55,19 @@ void CountAggregator::summarize(const std::function<void(const std::string& targ
     summary.sketches.clear();
     hour_entries.clear();
     day_entries.clear();
-    auto close = [&](Bucket bucket, std::int64_t number, std::vector<std::uint32_t>& entries, bool sorted) {
-      if (entries.empty()) return;
-      if (!sorted) std::sort(entries.begin(), entries.end());
+    // An hour seen in one minute has that minute's sketch, a day seen in
+    // one hour that hour's: copied, not built again. With activities in
+    // time order that is the common case -- an interval spans a minute.
+    std::size_t minutes_in_hour = 0, hours_in_day = 0;
+    auto close = [&](Bucket bucket, std::int64_t number, std::vector<std::uint32_t>& entries) {
       auto& s = summary.sketches.emplace_back(TallySummary::Sketch{bucket, number, {}});
       HyperLogLog::encode_entries(entries, s.encoded);
-      entries.clear();
+    };
+    // Appends sorted `run` to sorted `into`, keeping it sorted.
+    auto merge_run = [](std::vector<std::uint32_t>& into, const std::vector<std::uint32_t>& run) {
+      const auto middle = static_cast<std::ptrdiff_t>(into.size());
+      into.insert(into.end(), run.begin(), run.end());
+      std::inplace_merge(into.begin(), into.begin() + middle, into.end());
     };
     for (std::size_t i = 0; i < hits.size();) {
       const std::uint32_t minute = hits[i].minute;
@@ -68,17 +75,34 @@ void CountAggregator::summarize(const std::function<void(const std::string& targ
       std::size_t j = i;
       for (; j < hits.size() && hits[j].minute == minute; ++j) minute_entries.push_back(hits[j].entry);
       summary.minutes.emplace_back(minute, static_cast<std::int64_t>(j - i));
-      hour_entries.insert(hour_entries.end(), minute_entries.begin(), minute_entries.end());
-      close(Bucket::kMinute, minute, minute_entries, true);
+      close(Bucket::kMinute, minute, minute_entries);
+      merge_run(hour_entries, minute_entries);
+      ++minutes_in_hour;
       i = j;
       // Hours and days close when the next minute leaves them.
       const bool hour_ends = i == hits.size() || hits[i].minute / 60 != minute / 60;
       const bool day_ends = i == hits.size() || hits[i].minute / (24 * 60) != minute / (24 * 60);
       if (hour_ends) {
-        day_entries.insert(day_entries.end(), hour_entries.begin(), hour_entries.end());
-        close(Bucket::kHour, minute / 60, hour_entries, false);
+        if (minutes_in_hour == 1) {
+          summary.sketches.push_back(TallySummary::Sketch{Bucket::kHour, minute / 60, summary.sketches.back().encoded});
+        } else {
+          close(Bucket::kHour, minute / 60, hour_entries);
+        }
+        merge_run(day_entries, hour_entries);
+        ++hours_in_day;
+        hour_entries.clear();
+        minutes_in_hour = 0;
       }
-      if (day_ends) close(Bucket::kDay, minute / (24 * 60), day_entries, false);
+      if (day_ends) {
+        if (hours_in_day == 1) {
+          summary.sketches.push_back(
+              TallySummary::Sketch{Bucket::kDay, minute / (24 * 60), summary.sketches.back().encoded});
+        } else {
+          close(Bucket::kDay, minute / (24 * 60), day_entries);
+        }
+        day_entries.clear();
+        hours_in_day = 0;
+      }
     }
     visit(it->first, summary);
     hits.clear();  // keeps its memory for the next interval

@@ -12,16 +12,6 @@ namespace cctv::store::embedded {
 
 namespace {
 
-// How long counts gather in memory before they are written. Longer means
-// fewer, larger merges (a busy target costs one per interval); counts
-// become visible this much later, except after flush(), which writes them.
-constexpr auto kInterval = std::chrono::seconds(5);
-
-std::int64_t steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 void append_be32(std::string& out, std::uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
 }
@@ -31,8 +21,7 @@ void append_be32(std::string& out, std::uint32_t v) {
 CountsKeeper::CountsKeeper(rocksdb::DB* db, std::string location)
     : db_(db),
       location_(std::move(location)),
-      next_mark_(std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32)),
-      last_write_ns_(steady_ns()) {}
+      next_mark_(std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32)) {}
 
 void CountsKeeper::fail(const char* what, const rocksdb::Status& status) const {
   throw StoreError("could not " + std::string(what) + " in " + location_ + ": " + status.ToString());
@@ -63,7 +52,7 @@ CountsKeeper::Marks CountsKeeper::mark(const core::RecordBatch& batch, const Fam
 }
 
 void CountsKeeper::absorb(const std::vector<SortedBatchBuilder::CountHit>& hits,
-                          const std::vector<bool>& already_stored, Marks marks, const FamilyOf& counts_family) {
+                          const std::vector<bool>& already_stored, Marks marks) {
   std::unique_lock lock(mu_);
   core::CountAggregator* aggregator = nullptr;
   std::uint32_t current = UINT32_MAX;
@@ -82,17 +71,6 @@ void CountsKeeper::absorb(const std::vector<SortedBatchBuilder::CountHit>& hits,
     aggregator->add(hit.minute, hit.entry);
   }
   marks_.insert(marks_.end(), std::make_move_iterator(marks.begin()), std::make_move_iterator(marks.end()));
-  lock.unlock();
-  const std::int64_t due = last_write_ns_.load(std::memory_order_relaxed) +
-                           std::chrono::duration_cast<std::chrono::nanoseconds>(kInterval).count();
-  if (steady_ns() >= due) {
-    // One writer writes; the other goes on writing activities.
-    std::unique_lock write(write_mu_, std::try_to_lock);
-    if (write.owns_lock()) {
-      write.unlock();
-      write_all(counts_family);
-    }
-  }
 }
 
 void CountsKeeper::flush(const FamilyOf& counts_family) { write_all(counts_family); }
@@ -114,7 +92,6 @@ void CountsKeeper::write_all(const FamilyOf& counts_family) {
     taken.swap(tables_);
     marks.swap(marks_);
   }
-  last_write_ns_.store(steady_ns(), std::memory_order_relaxed);
   // Merges are written in key order, with the same insert hint as the
   // activities (sorted_batch.h): in arrival order each was a skiplist
   // search from the top.

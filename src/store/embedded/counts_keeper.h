@@ -1,7 +1,8 @@
 // Keeps the embedded store's counts (layout in count_rows.h): gathers them
 // from written batches in memory, writes them to each table's counts family
-// once per interval -- one merge per (target, hour) instead of one per
-// activity -- and answers count queries.
+// when asked (the store asks once a second, from its own thread, and on
+// flush) -- one merge per (target, hour) instead of one per activity -- and
+// answers count queries.
 //
 // Crash safety: every activity write carries a mark in the same RocksDB
 // batch (its time span, in the counts family). The write of gathered counts
@@ -47,14 +48,14 @@ class CountsKeeper {
   // write), before it is written. Returns them for absorb().
   Marks mark(const core::RecordBatch& batch, const FamilyOf& counts_family, rocksdb::WriteBatch& out);
 
-  // After the write of `batch` with `marks` succeeded: gathers the counts
-  // of its records, except those `already_stored` flags, and writes what
-  // has gathered when it is older than the interval. `hits` come from the
-  // SortedBatchBuilder that built the write.
-  void absorb(const std::vector<SortedBatchBuilder::CountHit>& hits,
-              const std::vector<bool>& already_stored, Marks marks, const FamilyOf& counts_family);
+  // After the write of a batch with `marks` succeeded: gathers the counts
+  // of its records, except those `already_stored` flags. `hits` come from
+  // the SortedBatchBuilder that built the write.
+  void absorb(const std::vector<SortedBatchBuilder::CountHit>& hits, const std::vector<bool>& already_stored,
+              Marks marks);
 
-  // Writes everything gathered. Throws StoreError.
+  // Writes everything gathered. Throws StoreError (what was gathered is
+  // then lost from memory; the marks left behind name it for a recount).
   void flush(const FamilyOf& counts_family);
 
   // Drops what was gathered for a table being dropped.
@@ -85,7 +86,6 @@ class CountsKeeper {
   std::map<std::uint32_t, core::CountAggregator> tables_;  // by table handle
   Marks marks_;  // to delete with the next write of counts
   std::mutex write_mu_;  // one write of counts at a time
-  std::atomic<std::int64_t> last_write_ns_;  // steady clock
 };
 
 }  // namespace cctv::store::embedded

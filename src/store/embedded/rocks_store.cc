@@ -164,6 +164,9 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
   store->db_.reset(db);
   store->counts_ = std::make_unique<CountsKeeper>(db, store->location_);
   store->counting_ = tuning.counts;
+  if (store->counting_ && !read_only) {
+    store->counts_writer_ = std::thread([s = store.get()] { s->write_counts_periodically(); });
+  }
   store->load_tables(handles);
   return store;
 }
@@ -235,6 +238,14 @@ void RocksStore::load_tables(const std::vector<rocksdb::ColumnFamilyHandle*>& ha
 }
 
 RocksStore::~RocksStore() {
+  if (counts_writer_.joinable()) {
+    {
+      std::lock_guard lock(counts_writer_mu_);
+      counts_writer_stop_ = true;
+    }
+    counts_writer_wake_.notify_all();
+    counts_writer_.join();
+  }
   if (!db_) return;
   if (!read_only_) {
     try {
@@ -446,7 +457,7 @@ void RocksStore::write(const core::RecordBatch& batch) {
   auto status = db_->Write(options, &write_batch);
   write_batch.Clear();
   if (!status.ok()) fail("write activities", status);
-  if (counting_) counts_->absorb(builder.count_hits(), stored, std::move(marks), counts_family);
+  if (counting_) counts_->absorb(builder.count_hits(), stored, std::move(marks));
 }
 
 std::vector<bool> RocksStore::find_stored_locked(const core::RecordBatch& batch) {
@@ -477,11 +488,35 @@ std::vector<bool> RocksStore::find_stored_locked(const core::RecordBatch& batch)
   return stored;
 }
 
+void RocksStore::write_counts_periodically() {
+  std::unique_lock lock(counts_writer_mu_);
+  while (!counts_writer_wake_.wait_for(lock, std::chrono::seconds(1), [this] { return counts_writer_stop_; })) {
+    lock.unlock();
+    std::string error;
+    try {
+      std::shared_lock tables(mu_);
+      counts_->flush([this](std::uint32_t t) { return tables_[t].by_counts; });
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    lock.lock();
+    if (!error.empty()) counts_error_ = error;
+  }
+}
+
 void RocksStore::sync() {
   if (read_only_) return;
   {
     std::shared_lock lock(mu_);
     counts_->flush([this](std::uint32_t t) { return tables_[t].by_counts; });
+  }
+  {
+    std::lock_guard lock(counts_writer_mu_);
+    if (!counts_error_.empty()) {
+      const std::string error = std::exchange(counts_error_, std::string());
+      throw StoreError(error + " (the activities are stored; their counts are recounted when the store is next "
+                               "opened for writing)");
+    }
   }
   auto status = db_->SyncWAL();
   if (!status.ok()) fail("sync the write-ahead log", status);

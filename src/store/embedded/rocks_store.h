@@ -7,6 +7,8 @@
 #include <rocksdb/options.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <thread>
 #include <deque>
 #include <map>
 #include <memory>
@@ -95,6 +97,14 @@ class RocksStore final : public Store {
   std::atomic<bool> dropped_{false};  // a table was dropped while open
   std::map<std::string, TableHandle, std::less<>> handles_;
   std::unique_ptr<CountsKeeper> counts_;
+  // Writes gathered counts once a second, off the writers' path (and
+  // flush()'s: it then has at most a second's worth left to write).
+  void write_counts_periodically();
+  std::thread counts_writer_;
+  std::mutex counts_writer_mu_;
+  std::condition_variable counts_writer_wake_;
+  bool counts_writer_stop_ = false;
+  std::string counts_error_;  // the last background failure, reported by sync()
   // Held from the existence check to the write for batches with supplied
   // ids, so two writers cannot both find an activity new and count it twice.
   std::mutex supplied_mu_;
