@@ -103,6 +103,13 @@ class CCTV_EXPORT Tracker {
   // whole minutes), busiest first, ties by target. Exact.
   std::vector<TargetCount> top_targets(const TimeRange& range, std::size_t limit = 10) const;
 
+  // Recounts the whole UTC days holding `range` from the activities stored,
+  // replacing their counts: for tables filled before counts were kept (by
+  // the 2014 gem, an older cctv, or with counts off), or after a bug.
+  // Recording into this client's store waits while it runs. Activities
+  // recorded but not yet written are counted as they are written.
+  void rebuild_counts(const TimeRange& range);
+
   // Returns once every activity this client accepted before the call is
   // durable in the store. Throws StoreError when the store is failing to
   // write them (they stay queued and are retried).

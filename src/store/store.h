@@ -119,6 +119,9 @@ class Store {
   // Distinct-actor sketches per minute, hour or UTC day.
   virtual std::vector<core::HyperLogLog> sketches(TableHandle table, std::string_view target, Bucket bucket,
                                                   std::int64_t first, std::size_t n) = 0;
+  // Recounts the whole UTC days holding [from_us, to_us) from the table's
+  // activities, replacing their counts. Writes wait meanwhile.
+  virtual void rebuild_counts(TableHandle table, std::int64_t from_us, std::int64_t to_us) = 0;
   // The `limit` busiest targets in minutes [from_minute, to_minute), busiest
   // first, ties by target.
   virtual std::vector<TargetCount> top_targets(TableHandle table, std::int64_t from_minute,

@@ -144,6 +144,13 @@ std::int64_t Tracker::unique_actors(const TimeRange& range) const {
   return unique_over(*state_, handle_, "", range);
 }
 
+void Tracker::rebuild_counts(const TimeRange& range) {
+  const TimeRange clamped = core::check_range(range);
+  state_->with_store([&](store::Store& s) {
+    s.rebuild_counts(handle_, clamped.from.time_since_epoch().count(), clamped.to.time_since_epoch().count());
+  });
+}
+
 std::vector<TargetCount> Tracker::top_targets(const TimeRange& range, std::size_t limit) const {
   if (limit < 1 || limit > 10'000) {
     throw InvalidArgument("limit", "must be 1 to 10000, got " + std::to_string(limit));

@@ -58,6 +58,16 @@ TEST(Crash, FlushedActivitiesSurviveSigkill) {
   // Whatever was written after the flush is whole: in both indexes or neither.
   const std::size_t by_actor = testing::all_pages(t, true, "writer", testing::pages_of(kMaxViewLimit)).size();
   EXPECT_EQ(by_actor, kFlushed + after);
+  // And counted: counts the kill kept from being written were recounted
+  // when the store was opened again.
+  EXPECT_GT(after, 0u) << "the writer wrote nothing after its flush; the recount went untested";
+  const TimeRange days{now() - std::chrono::hours(48), now() + std::chrono::hours(1)};
+  std::int64_t counted = 0;
+  for (const auto& p : t.count_activity(days, Bucket::kDay)) counted += p.count;
+  EXPECT_EQ(counted, static_cast<std::int64_t>(kFlushed + after));
+  std::int64_t counted_after = 0;
+  for (const auto& p : t.count_activity("/after", days, Bucket::kDay)) counted_after += p.count;
+  EXPECT_EQ(counted_after, static_cast<std::int64_t>(after));
 }
 
 }  // namespace

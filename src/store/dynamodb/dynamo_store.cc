@@ -804,4 +804,6 @@ std::vector<TargetCount> DynamoStore::top_targets(TableHandle, std::int64_t, std
   counts_not_kept(client_.where());
 }
 
+void DynamoStore::rebuild_counts(TableHandle, std::int64_t, std::int64_t) { counts_not_kept(client_.where()); }
+
 }  // namespace cctv::store::dynamodb

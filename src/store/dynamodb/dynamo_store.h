@@ -44,6 +44,7 @@ class DynamoStore final : public Store {
                                           std::int64_t first, std::size_t n) override;
   std::vector<TargetCount> top_targets(TableHandle table, std::int64_t from_minute, std::int64_t to_minute,
                                        std::size_t limit) override;
+  void rebuild_counts(TableHandle table, std::int64_t from_us, std::int64_t to_us) override;
 
  private:
   struct Table {

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
 #include <unordered_map>
 
 #include "cctv/error.h"
 #include "core/bucket.h"
 #include "store/embedded/count_rows.h"
+#include "store/embedded/key_layout.h"
 
 namespace cctv::store::embedded {
 
@@ -81,17 +83,8 @@ void CountsKeeper::forget(std::uint32_t table) {
   std::erase_if(marks_, [table](const auto& m) { return m.first == table; });
 }
 
-void CountsKeeper::write_all(const FamilyOf& counts_family) {
-  std::lock_guard write(write_mu_);
-  // Take what has gathered and let the writers go on gathering while
-  // this is summarized and written.
-  std::map<std::uint32_t, core::CountAggregator> taken;
-  Marks marks;
-  {
-    std::lock_guard lock(mu_);
-    taken.swap(tables_);
-    marks.swap(marks_);
-  }
+void CountsKeeper::write_rows(std::map<std::uint32_t, core::CountAggregator>& taken, const FamilyOf& counts_family,
+                              rocksdb::WriteBatch& out) {
   // Merges are written in key order, with the same insert hint as the
   // activities (sorted_batch.h): in arrival order each was a skiplist
   // search from the top.
@@ -153,8 +146,22 @@ void CountsKeeper::write_all(const FamilyOf& counts_family) {
   std::sort(operands.begin(), operands.end(), [](const Operand& a, const Operand& b) {
     return a.family != b.family ? a.family->GetID() < b.family->GetID() : a.key < b.key;
   });
-  rocksdb::WriteBatch out;
   for (const auto& op : operands) out.Merge(op.family, op.key, op.value);
+}
+
+void CountsKeeper::write_all(const FamilyOf& counts_family) {
+  std::lock_guard write(write_mu_);
+  // Take what has gathered and let the writers go on gathering while
+  // this is summarized and written.
+  std::map<std::uint32_t, core::CountAggregator> taken;
+  Marks marks;
+  {
+    std::lock_guard lock(mu_);
+    taken.swap(tables_);
+    marks.swap(marks_);
+  }
+  rocksdb::WriteBatch out;
+  write_rows(taken, counts_family, out);
   for (const auto& [table, key] : marks) {
     if (rocksdb::ColumnFamilyHandle* family = counts_family(table)) out.Delete(family, key);
   }
@@ -293,6 +300,96 @@ std::vector<TargetCount> CountsKeeper::top_targets(rocksdb::ColumnFamilyHandle* 
     std::sort(out.begin(), out.end(), by_count);
   }
   return out;
+}
+
+void CountsKeeper::recount(rocksdb::ColumnFamilyHandle* counts, rocksdb::ColumnFamilyHandle* by_target,
+                           std::int64_t from_us, std::int64_t to_us) {
+  const std::int64_t first_day = core::day_of(std::max<std::int64_t>(from_us, 0));
+  const std::int64_t end_day = core::day_of(std::max<std::int64_t>(to_us - 1, 0)) + 1;
+  const std::int64_t span_from = first_day * core::kDayUs, span_to = end_day * core::kDayUs;
+  // Every target's activities in the span: one seek per target to its
+  // slice of the span (keys are target, then time), one to the next target.
+  core::CountAggregator aggregator;
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, by_target));
+  std::string lower, upper;
+  std::string current;
+  it->SeekToFirst();
+  while (it->Valid()) {
+    IndexKey key;
+    if (!parse_index_key(std::string_view(it->key().data(), it->key().size()), key)) {
+      throw StoreError("corrupt activity key in " + location_ + "; restore the data directory from a backup");
+    }
+    current.assign(key.key);
+    index_range(current, span_from, span_to, lower, upper);
+    aggregator.select(current);
+    for (it->Seek(lower); it->Valid() && it->key().compare(upper) < 0; it->Next()) {
+      std::string_view actor, attributes;
+      if (!parse_index_key(std::string_view(it->key().data(), it->key().size()), key) ||
+          !parse_stored_value(std::string_view(it->value().data(), it->value().size()), actor, attributes)) {
+        throw StoreError("corrupt activity in " + location_ + "; restore the data directory from a backup");
+      }
+      aggregator.add(core::minute_of(key.time_us), core::HyperLogLog::entry(core::actor_hash(actor)));
+    }
+    it->Seek(past_all_keys_of(current));
+  }
+  if (!it->status().ok()) fail("read activities to recount", it->status());
+
+  rocksdb::WriteBatch out;
+  // Old rows and sketches of the span go; merges after a range deletion in
+  // the same batch apply to nothing.
+  const auto range = [&](char kind, char sketch, std::int64_t first, std::int64_t end) {
+    std::string from(1, kind), to(1, kind);
+    if (sketch != 0) {
+      from.push_back(sketch);
+      to.push_back(sketch);
+    }
+    append_be32(from, static_cast<std::uint32_t>(first));
+    append_be32(to, static_cast<std::uint32_t>(end));
+    out.DeleteRange(counts, from, to);
+  };
+  range(kMinuteRow, 0, first_day * 24, end_day * 24);
+  range(kHourRow, 0, first_day, end_day);
+  range(kSketchRow, 'm', first_day * 24, end_day * 24);
+  range(kSketchRow, 'h', first_day, end_day);
+  range(kSketchRow, 'd', first_day, end_day);
+  std::map<std::uint32_t, core::CountAggregator> one;
+  one.emplace(0, std::move(aggregator));
+  write_rows(one, [counts](std::uint32_t) { return counts; }, out);
+  auto status = db_->Write(rocksdb::WriteOptions(), &out);
+  if (!status.ok()) fail("write recounted counts", status);
+}
+
+std::size_t CountsKeeper::recover(rocksdb::ColumnFamilyHandle* counts, rocksdb::ColumnFamilyHandle* by_target) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> spans;
+  std::vector<std::string> keys;
+  const std::string first(1, kDirtyMark), end(1, kDirtyMark + 1);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, counts));
+  for (it->Seek(first); it->Valid(); it->Next()) {
+    std::int64_t min_us = 0, max_us = 0;
+    if (!decode_dirty(std::string_view(it->value().data(), it->value().size()), min_us, max_us)) {
+      throw StoreError("corrupt counts mark in " + location_ + "; run `cctv counts rebuild`");
+    }
+    spans.emplace_back(min_us, max_us);
+    keys.emplace_back(it->key().data(), it->key().size());
+  }
+  if (!it->status().ok()) fail("read counts marks", it->status());
+  if (keys.empty()) return 0;
+  // Days, each recounted once.
+  std::set<std::int64_t> days;
+  for (const auto& [min_us, max_us] : spans) {
+    for (std::int64_t d = core::day_of(min_us); d <= core::day_of(max_us); ++d) days.insert(d);
+  }
+  for (std::int64_t d : days) recount(counts, by_target, d * core::kDayUs, (d + 1) * core::kDayUs);
+  rocksdb::WriteBatch out;
+  for (const auto& key : keys) out.Delete(counts, key);
+  auto status = db_->Write(rocksdb::WriteOptions(), &out);
+  if (!status.ok()) fail("delete counts marks", status);
+  return keys.size();
 }
 
 }  // namespace cctv::store::embedded

@@ -61,6 +61,17 @@ class CountsKeeper {
   // Drops what was gathered for a table being dropped.
   void forget(std::uint32_t table);
 
+  // Recounts whole UTC days -- the days holding [from_us, to_us) -- from
+  // the activities in `by_target`: their count rows and sketches are
+  // deleted and written anew. REQUIRES: nothing else writes to the table
+  // meanwhile, and what was gathered has been flushed. Throws StoreError.
+  void recount(rocksdb::ColumnFamilyHandle* counts, rocksdb::ColumnFamilyHandle* by_target, std::int64_t from_us,
+               std::int64_t to_us);
+  // Recounts the days the marks in `counts` name (left by a crash between
+  // writing activities and writing their counts) and deletes the marks.
+  // Returns how many marks there were. Same requirements as recount().
+  std::size_t recover(rocksdb::ColumnFamilyHandle* counts, rocksdb::ColumnFamilyHandle* by_target);
+
   // Activities per minute (bucket == kMinute) or hour (kHour) of `target`
   // ("" for the whole table), for `n` buckets from bucket number `first`.
   std::vector<std::int64_t> counts(rocksdb::ColumnFamilyHandle* family, std::string_view target, Bucket bucket,
@@ -75,6 +86,9 @@ class CountsKeeper {
  private:
   // Writes what has gathered, in one RocksDB batch.
   void write_all(const FamilyOf& counts_family);
+  // Adds the merges of `taken`'s counts to `out`, in key order.
+  void write_rows(std::map<std::uint32_t, core::CountAggregator>& taken, const FamilyOf& counts_family,
+                  rocksdb::WriteBatch& out);
   [[noreturn]] void fail(const char* what, const rocksdb::Status& status) const;
 
   rocksdb::DB* const db_;

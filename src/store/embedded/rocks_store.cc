@@ -163,11 +163,16 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
   }
   store->db_.reset(db);
   store->counts_ = std::make_unique<CountsKeeper>(db, store->location_);
+  store->load_tables(handles);
   store->counting_ = tuning.counts;
   if (store->counting_ && !read_only) {
+    // Counts a crash kept from being written are recounted before anything
+    // new is written.
+    for (const auto& table : store->tables_) {
+      if (table.live() && table.by_counts != nullptr) store->counts_->recover(table.by_counts, table.by_target);
+    }
     store->counts_writer_ = std::thread([s = store.get()] { s->write_counts_periodically(); });
   }
-  store->load_tables(handles);
   return store;
 }
 
@@ -662,6 +667,19 @@ std::vector<TargetCount> RocksStore::top_targets(TableHandle table, std::int64_t
                                                  std::int64_t to_minute, std::size_t limit) {
   std::shared_lock lock(mu_);
   return counts_->top_targets(counts_family_locked(table), from_minute, to_minute, limit);
+}
+
+}  // namespace cctv::store::embedded
+
+namespace cctv::store::embedded {
+
+void RocksStore::rebuild_counts(TableHandle table, std::int64_t from_us, std::int64_t to_us) {
+  check_writable("rebuild counts");
+  // Exclusive: no batch is written (and counted) while its day is recounted.
+  std::unique_lock lock(mu_);
+  rocksdb::ColumnFamilyHandle* counts = counts_family_locked(table);
+  counts_->flush([this](std::uint32_t t) { return tables_[t].by_counts; });
+  counts_->recount(counts, tables_[table].by_target, from_us, to_us);
 }
 
 }  // namespace cctv::store::embedded
