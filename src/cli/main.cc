@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   add_import_command(app, globals);
   add_export_command(app, globals);
   add_tables_command(app, globals);
+  add_count_commands(app, globals);
   add_bench_command(app, globals);
 
   try {
