@@ -62,6 +62,18 @@ class CCTV_EXPORT Client {
   // Describes a table. Throws NotFound if it does not exist.
   TableInfo describe_table(std::string_view name) const;
 
+  // Changes a table's settings (retention). Shortening a retention hides
+  // the newly expired activities from views at once; the store removes them
+  // as it compacts, or at once with apply_retention(). Throws NotFound,
+  // InvalidArgument for a negative retention or a store that cannot keep
+  // one.
+  void alter_table(std::string_view name, const TableOptions& options);
+
+  // Removes what the table's retention has expired now, instead of as the
+  // store compacts: for after a retention was shortened. Can take a while
+  // on a large table; recording goes on meanwhile.
+  void apply_retention(std::string_view name);
+
   // Deletes a table and every activity in it, after writing what is queued
   // for it. Throws NotFound if it does not exist.
   void drop_table(std::string_view name);

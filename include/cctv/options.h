@@ -5,8 +5,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 
 #include "cctv/export.h"
+#include "cctv/time.h"
 
 namespace cctv {
 
@@ -35,6 +37,10 @@ struct CCTV_EXPORT ClientOptions {
   // How long record_activity() waits for room in a full queue before it
   // throws Backpressure. Zero: throw at once.
   std::chrono::milliseconds enqueue_timeout{5000};
+
+  // What time it is, for retention (which activities and counts have
+  // expired). Empty: the system clock. Tests set it to move time forward.
+  std::function<Timestamp()> clock;
 };
 
 }  // namespace cctv

@@ -1,4 +1,6 @@
-// cctv tables [list | create NAME | describe NAME | drop NAME --yes]
+// cctv tables [list | create NAME [--retention D] [--counts-retention D] |
+//              set NAME [--retention D] [--counts-retention D] [--apply] |
+//              describe NAME | drop NAME --yes]
 #include <cstdio>
 
 #include "cli/args.h"
@@ -13,7 +15,30 @@ struct TablesArgs {
   std::string name;
   std::string format = "table";
   bool yes = false;
+  std::string retention;
+  std::string counts_retention;
+  bool apply = false;
 };
+
+// "90d", "12h", "2w", "1y" (365 days), "30m", or "forever" / "0".
+std::chrono::seconds parse_duration(const std::string& text, const std::string& flag) {
+  if (text == "forever" || text == "0") return std::chrono::seconds(0);
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits + 1 != text.size() || digits > 9) {
+    throw InvalidArgument(flag, "'" + text + "' must be a number and a unit -- 30m, 12h, 90d, 2w, 1y -- or forever");
+  }
+  const std::int64_t n = std::stoll(text.substr(0, digits));
+  switch (text.back()) {
+    case 'm': return std::chrono::seconds(n * 60);
+    case 'h': return std::chrono::seconds(n * 3600);
+    case 'd': return std::chrono::seconds(n * 86400);
+    case 'w': return std::chrono::seconds(n * 7 * 86400);
+    case 'y': return std::chrono::seconds(n * 365 * 86400);
+    default:
+      throw InvalidArgument(flag, "'" + text + "' must end in m, h, d, w or y (minutes, hours, days, weeks, years)");
+  }
+}
 
 std::string info_json(const TableInfo& info) {
   Map details;
@@ -53,8 +78,25 @@ void run_list(const Globals& globals, const TablesArgs& args) {
 
 void run_create(const Globals& globals, const TablesArgs& args) {
   validate_table_name(args.name);
-  const TableInfo info = open_for_writing(globals.store).create_table(args.name);
+  TableOptions options;
+  if (!args.retention.empty()) options.retention = parse_duration(args.retention, "--retention");
+  if (!args.counts_retention.empty()) {
+    options.counts_retention = parse_duration(args.counts_retention, "--counts-retention");
+  }
+  const TableInfo info = open_for_writing(globals.store).create_table(args.name, options);
   std::printf("created table %s\n", info.name.c_str());
+}
+
+void run_set(const Globals& globals, const TablesArgs& args) {
+  Client client = open_for_writing(globals.store);
+  TableOptions options = client.describe_table(args.name).options;
+  if (!args.retention.empty()) options.retention = parse_duration(args.retention, "--retention");
+  if (!args.counts_retention.empty()) {
+    options.counts_retention = parse_duration(args.counts_retention, "--counts-retention");
+  }
+  client.alter_table(args.name, options);
+  if (args.apply) client.apply_retention(args.name);
+  std::printf("changed table %s\n", args.name.c_str());
 }
 
 void run_describe(const Globals& globals, const TablesArgs& args) {
@@ -93,7 +135,7 @@ void run_drop(const Globals& globals, const TablesArgs& args) {
 
 void add_tables_command(CLI::App& app, Globals& globals) {
   auto args = std::make_shared<TablesArgs>();
-  CLI::App* cmd = app.add_subcommand("tables", "List, create, describe and drop tables");
+  CLI::App* cmd = app.add_subcommand("tables", "List, create, change, describe and drop tables");
   cmd->add_option("--format,-f", args->format, "table or json")->capture_default_str();
   cmd->callback([&globals, args, cmd] {
     if (cmd->get_subcommands().empty()) run_list(globals, *args);
@@ -105,7 +147,17 @@ void add_tables_command(CLI::App& app, Globals& globals) {
 
   CLI::App* create = cmd->add_subcommand("create", "Create a table");
   create->add_option("NAME", args->name, "3 to 255 characters from A-Z a-z 0-9 _ . -")->required();
+  create->add_option("--retention", args->retention,
+                     "Keep activities this long, e.g. 90d (30m, 12h, 2w, 1y; default forever); counts stay");
+  create->add_option("--counts-retention", args->counts_retention, "Keep counts this long (default forever)");
   create->callback([&globals, args] { run_create(globals, *args); });
+
+  CLI::App* set = cmd->add_subcommand("set", "Change how long a table keeps activities and counts");
+  set->add_option("NAME", args->name, "Table")->required();
+  set->add_option("--retention", args->retention, "Keep activities this long, e.g. 30d, or forever");
+  set->add_option("--counts-retention", args->counts_retention, "Keep counts this long, e.g. 1y, or forever");
+  set->add_flag("--apply", args->apply, "Remove what has expired now, not as the store compacts");
+  set->callback([&globals, args] { run_set(globals, *args); });
 
   CLI::App* describe = cmd->add_subcommand("describe", "Show a table's details");
   describe->add_option("NAME", args->name, "Table")->required();

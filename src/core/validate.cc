@@ -68,4 +68,13 @@ TimeRange check_range(const TimeRange& range) {
   return clamped;
 }
 
+void check_table_options(const TableOptions& options) {
+  if (options.retention.count() < 0) {
+    throw InvalidArgument("retention", "must be zero (keep forever) or positive");
+  }
+  if (options.counts_retention.count() < 0) {
+    throw InvalidArgument("counts_retention", "must be zero (keep forever) or positive");
+  }
+}
+
 }  // namespace cctv::core

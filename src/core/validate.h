@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "cctv/table.h"
 #include "cctv/time.h"
 #include "cctv/value.h"
 
@@ -16,6 +17,9 @@ void check_key(std::string_view field, std::string_view key);
 
 // Throws InvalidArgument unless `name` is a valid table name.
 void check_table_name(std::string_view name);
+
+// Throws InvalidArgument for a negative retention.
+void check_table_options(const TableOptions& options);
 
 // Throws InvalidArgument unless kMinTime <= t < kMaxTime.
 void check_time(std::string_view field, Timestamp t);

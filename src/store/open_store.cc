@@ -27,7 +27,7 @@ std::unique_ptr<Store> open_store(std::string_view uri, const OpenOptions& optio
   const std::string_view scheme = uri.substr(0, colon);
   if (scheme == "rocksdb") {
     return embedded::RocksStore::open(embedded::parse_embedded_uri(uri), std::string(uri),
-                                      options.read_only);
+                                      options.read_only, options.clock);
   }
   if (scheme == "dynamodb") {
     return open_dynamo_store(dynamodb::parse_dynamo_uri(uri), std::string(uri), options);

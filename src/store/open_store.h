@@ -2,6 +2,7 @@
 #ifndef CCTV_STORE_OPEN_STORE_H_
 #define CCTV_STORE_OPEN_STORE_H_
 
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -12,6 +13,7 @@ namespace cctv::store {
 
 struct OpenOptions {
   bool read_only = false;
+  std::function<Timestamp()> clock;  // for retention; empty: the system clock
 };
 
 // Opens the store `uri` names: rocksdb:PATH or dynamodb://REGION?... Throws

@@ -84,6 +84,11 @@ class Store {
   virtual TableInfo describe_table(std::string_view name) = 0;
   // Throws NotFound.
   virtual void drop_table(std::string_view name) = 0;
+  // Changes a table's retention. Throws NotFound, InvalidArgument when the
+  // store cannot keep it.
+  virtual void alter_table(std::string_view name, const TableOptions& options) = 0;
+  // Removes what retention has expired now. Throws NotFound.
+  virtual void apply_retention(std::string_view name) = 0;
 
   // Writes every record of `batch` into both indexes of its table. Writing a
   // record whose (table, target, time, id) exists already replaces it with

@@ -32,6 +32,7 @@ Client::~Client() {
 Client Client::open(std::string_view uri, const ClientOptions& options) {
   store::OpenOptions open_options;
   open_options.read_only = options.read_only;
+  open_options.clock = options.clock;
   auto store = store::open_store(uri, open_options);
   return Client(
       std::make_shared<internal::ClientState>(std::string(uri), options, std::move(store)));
@@ -40,6 +41,7 @@ Client Client::open(std::string_view uri, const ClientOptions& options) {
 Client Client::open(const DynamoOptions& dynamo, const ClientOptions& options) {
   store::OpenOptions open_options;
   open_options.read_only = options.read_only;
+  open_options.clock = options.clock;
   const std::string location = store::dynamodb::describe_dynamo(dynamo);
   auto store = store::open_dynamo_store(dynamo, location, open_options);
   return Client(std::make_shared<internal::ClientState>(location, options, std::move(store)));
@@ -68,10 +70,23 @@ std::vector<std::string> Client::tables() const {
 
 TableInfo Client::create_table(std::string_view name, const TableOptions& options) {
   core::check_table_name(name);
+  core::check_table_options(options);
   return state_->with_store([&](store::Store& s) {
     s.create_table(name, options);
     return s.describe_table(name);
   });
+}
+
+void Client::alter_table(std::string_view name, const TableOptions& options) {
+  core::check_table_name(name);
+  core::check_table_options(options);
+  state_->with_store([&](store::Store& s) { s.alter_table(name, options); });
+}
+
+void Client::apply_retention(std::string_view name) {
+  core::check_table_name(name);
+  state_->flush();
+  state_->with_store([&](store::Store& s) { s.apply_retention(name); });
 }
 
 TableInfo Client::describe_table(std::string_view name) const {

@@ -112,5 +112,29 @@ TEST_F(CliTest, BadCountArgumentsSayWhatIsWrong) {
   }
 }
 
+TEST_F(CliTest, TablesKeepARetentionAndChangeIt) {
+  ok({"tables", "create", "logs", "--retention", "90d", "--counts-retention", "1y"});
+  Value info = value_from_json(ok({"tables", "describe", "logs", "--format", "json"}));
+  const Value* details = info.find("details");
+  ASSERT_NE(details, nullptr);
+  EXPECT_EQ(details->find("activities kept")->as_string(), "90 days");
+  EXPECT_EQ(details->find("counts kept")->as_string(), "365 days");
+  ok({"tables", "set", "logs", "--retention", "2w", "--apply"});
+  info = value_from_json(ok({"tables", "describe", "logs", "--format", "json"}));
+  EXPECT_EQ(info.find("details")->find("activities kept")->as_string(), "14 days");
+  EXPECT_EQ(info.find("details")->find("counts kept")->as_string(), "365 days");
+  ok({"tables", "set", "logs", "--counts-retention", "forever"});
+  info = value_from_json(ok({"tables", "describe", "logs", "--format", "json"}));
+  EXPECT_EQ(info.find("details")->find("counts kept")->as_string(), "forever");
+  // An activity older than the retention is accepted but never shown.
+  ok({"record", "logs", "bob", "/old", "--time", "-30d"});
+  ok({"record", "logs", "bob", "/new", "--time", "-1d"});
+  EXPECT_TRUE(lines(ok({"view", "logs", "-t", "/old", "-f", "ndjson"})).empty());
+  EXPECT_EQ(lines(ok({"view", "logs", "-t", "/new", "-f", "ndjson"})).size(), 1u);
+  const RunResult bad = cctv({"tables", "set", "logs", "--retention", "5x"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--retention"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 }  // namespace cctv::testing

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <random>
 #include <set>
@@ -279,6 +280,68 @@ TEST(Counts, BadRequestsSayWhatIsWrong) {
   EXPECT_THROW(t.count_activity({kT0, kT0 + hours(1)}, Bucket::kDay, {minutes(15 * 60)}), InvalidArgument);
   EXPECT_THROW(parse_bucket("week"), InvalidArgument);
   EXPECT_EQ(parse_bucket("hour"), Bucket::kHour);
+}
+
+}  // namespace
+}  // namespace cctv
+
+namespace cctv {
+namespace {
+
+TEST(Retention, ActivitiesExpireWhileTheirCountsStay) {
+  testing::TempDir dir;
+  const Timestamp t0 = parse_time("2026-06-01T00:00:00Z");
+  std::atomic<std::int64_t> clock_us{(t0 + std::chrono::hours(24 * 100)).time_since_epoch().count()};
+  ClientOptions options;
+  options.clock = [&] { return Timestamp(Microseconds(clock_us.load())); };
+  Client client = Client::open(dir.store(), options);
+  TableOptions table_options;
+  table_options.retention = std::chrono::hours(24 * 30);
+  table_options.counts_retention = std::chrono::hours(24 * 60);
+  client.create_table("events", table_options);
+  EXPECT_EQ(client.describe_table("events").options, table_options);
+  Tracker t = client.tracker("events");
+  // One activity a day at noon for 100 days; "now" is the end of day 99.
+  for (int d = 0; d < 100; ++d) {
+    t.record_activity("actor" + std::to_string(d), "/x", {}, t0 + std::chrono::hours(24 * d + 12));
+  }
+  t.flush();
+  const TimeRange all{t0, t0 + std::chrono::hours(24 * 100)};
+  auto visible = [&] {
+    ViewOptions v;
+    v.limit = 1000;
+    return t.view_activity("/x", all, v).activities.size();
+  };
+  auto days_counted = [&] {
+    std::size_t n = 0;
+    for (const auto& p : t.count_activity("/x", all, Bucket::kDay)) n += p.count == 1 ? 1 : 0;
+    return n;
+  };
+  // Views never show what retention has expired, removed yet or not.
+  EXPECT_EQ(visible(), 30u);
+  std::size_t exported = 0;
+  t.for_each_activity(all, [&](const Activity&) { ++exported; });
+  EXPECT_EQ(exported, 30u);
+  EXPECT_EQ(days_counted(), 60u);
+  EXPECT_EQ(t.top_targets(all).at(0).count, 60);
+
+  // Removing them for real: with retention lifted afterwards, only what
+  // the compaction kept comes back.
+  client.apply_retention("events");
+  client.alter_table("events", TableOptions{});
+  EXPECT_EQ(visible(), 30u) << "expired activities were not removed";
+  EXPECT_EQ(days_counted(), 60u) << "expired counts were not removed, or kept counts were";
+
+  // Ten days on, with retention back: ten more days expire.
+  client.alter_table("events", table_options);
+  clock_us += std::chrono::duration_cast<Microseconds>(std::chrono::hours(24 * 10)).count();
+  EXPECT_EQ(visible(), 20u);
+  EXPECT_EQ(days_counted(), 50u);
+  // The settings survive a reopen.
+  client.close();
+  Client again = Client::open(dir.store(), options);
+  EXPECT_EQ(again.describe_table("events").options, table_options);
+  EXPECT_THROW(again.alter_table("events", TableOptions{std::chrono::seconds(-1), {}}), InvalidArgument);
 }
 
 }  // namespace

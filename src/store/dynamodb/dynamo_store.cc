@@ -374,8 +374,12 @@ void DynamoStore::create_remote(const std::string& remote_name) {
   wait_until_active(remote_name);
 }
 
-TableHandle DynamoStore::create_table(std::string_view name, const TableOptions& /*options*/) {
+TableHandle DynamoStore::create_table(std::string_view name, const TableOptions& table_options) {
   check_writable("create a table");
+  if (table_options != TableOptions{}) {
+    throw InvalidArgument("retention", "is not kept on DynamoDB stores yet (" + client_.where() +
+                                           "); create the table without it");
+  }
   const std::string remote = options_.table_prefix + std::string(name);
   if (remote.size() > 255) {
     throw InvalidArgument("table name", "'" + remote + "' (with the table prefix) is over 255 characters");
@@ -805,5 +809,15 @@ std::vector<TargetCount> DynamoStore::top_targets(TableHandle, std::int64_t, std
 }
 
 void DynamoStore::rebuild_counts(TableHandle, std::int64_t, std::int64_t) { counts_not_kept(client_.where()); }
+
+void DynamoStore::alter_table(std::string_view, const TableOptions&) {
+  throw InvalidArgument("retention", "is not kept on DynamoDB stores yet (" + client_.where() +
+                                         "); the embedded store keeps it");
+}
+
+void DynamoStore::apply_retention(std::string_view) {
+  throw InvalidArgument("retention", "is not kept on DynamoDB stores yet (" + client_.where() +
+                                         "); the embedded store keeps it");
+}
 
 }  // namespace cctv::store::dynamodb

@@ -45,6 +45,9 @@ class DynamoStore final : public Store {
   std::vector<TargetCount> top_targets(TableHandle table, std::int64_t from_minute, std::int64_t to_minute,
                                        std::size_t limit) override;
   void rebuild_counts(TableHandle table, std::int64_t from_us, std::int64_t to_us) override;
+  // Retention is not kept on DynamoDB yet: these throw InvalidArgument.
+  void alter_table(std::string_view name, const TableOptions& options) override;
+  void apply_retention(std::string_view name) override;
 
  private:
   struct Table {

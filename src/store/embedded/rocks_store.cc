@@ -15,6 +15,7 @@
 #include "cctv/json.h"
 #include "core/attribute_codec.h"
 #include "core/coding.h"
+#include "core/bucket.h"
 #include "store/embedded/count_rows.h"
 #include "store/embedded/key_layout.h"
 #include "store/embedded/sorted_batch.h"
@@ -84,11 +85,13 @@ RocksStore::RocksStore(std::string location, bool read_only)
     : location_(std::move(location)), read_only_(read_only) {}
 
 std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std::string location,
-                                             bool read_only) {
+                                             bool read_only, std::function<Timestamp()> clock) {
   const std::string& path = tuning.path;
   std::unique_ptr<RocksStore> store(new RocksStore(std::move(location), read_only));
   auto cache = rocksdb::NewLRUCache(tuning.cache_mb << 20);
   store->family_options_ = make_family_options(cache);
+  store->retention_ = std::make_shared<Retention>(std::move(clock));
+  store->family_options_.compaction_filter_factory = store->retention_->filter_factory();
 
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = !read_only;
@@ -207,6 +210,12 @@ void RocksStore::load_tables(const std::vector<rocksdb::ColumnFamilyHandle*>& ha
         const Value* created = parsed.find("created");
         if (created != nullptr && created->is_string())
           table.created = parse_time(created->as_string());
+        if (const Value* r = parsed.find("retention_s"); r != nullptr && r->is_int()) {
+          table.options.retention = std::chrono::seconds(r->as_int());
+        }
+        if (const Value* r = parsed.find("counts_retention_s"); r != nullptr && r->is_int()) {
+          table.options.counts_retention = std::chrono::seconds(r->as_int());
+        }
       } catch (const InvalidArgument&) {
         // Unreadable metadata only costs the creation time.
       }
@@ -239,6 +248,9 @@ void RocksStore::load_tables(const std::vector<rocksdb::ColumnFamilyHandle*>& ha
     }
   } else {
     for (auto* orphan : orphans) db_->DestroyColumnFamilyHandle(orphan);
+  }
+  for (const auto& table : tables_) {
+    if (table.live()) register_retention_locked(table);
   }
 }
 
@@ -284,13 +296,35 @@ TableHandle RocksStore::intern_locked(std::string_view name) {
   auto it = handles_.find(name);
   if (it != handles_.end()) return it->second;
   const auto handle = static_cast<TableHandle>(tables_.size());
-  tables_.push_back(Table{std::string(name)});
+  Table table;
+  table.name = std::string(name);
+  tables_.push_back(std::move(table));
   handles_.emplace(std::string(name), handle);
   return handle;
 }
 
+void RocksStore::register_retention_locked(const Table& table) {
+  const auto us = [](std::chrono::seconds s) { return std::chrono::duration_cast<Microseconds>(s).count(); };
+  for (auto* family : {table.by_target, table.by_actor}) {
+    if (family != nullptr) retention_->set(family->GetID(), FamilyKind::kActivities, us(table.options.retention));
+  }
+  if (table.by_counts != nullptr) {
+    retention_->set(table.by_counts->GetID(), FamilyKind::kCounts, us(table.options.counts_retention));
+  }
+}
+
+std::int64_t RocksStore::activity_horizon_locked(const Table& table) const {
+  const std::int64_t horizon = retention_->horizon_us(table.by_target->GetID());
+  return horizon == Retention::kForever ? 0 : std::max<std::int64_t>(horizon, 0);
+}
+
 void RocksStore::write_meta_locked(const Table& table) {
-  const std::string meta = to_json(Value(Map{{"created", format_time(table.created)}}));
+  Map fields{{"created", format_time(table.created)}};
+  if (table.options.retention.count() > 0) fields.emplace_back("retention_s", table.options.retention.count());
+  if (table.options.counts_retention.count() > 0) {
+    fields.emplace_back("counts_retention_s", table.options.counts_retention.count());
+  }
+  const std::string meta = to_json(Value(std::move(fields)));
   auto status = db_->Put(rocksdb::WriteOptions(), meta_key(table.name), meta);
   if (!status.ok()) fail("write table metadata", status);
 }
@@ -314,6 +348,7 @@ void RocksStore::create_families_locked(Table& table) {
   table.by_counts = created[2];
   table.created = now();
   write_meta_locked(table);
+  register_retention_locked(table);
 }
 
 const RocksStore::Table& RocksStore::live_table_locked(TableHandle handle) const {
@@ -345,7 +380,7 @@ std::optional<TableHandle> RocksStore::find_table(std::string_view name) {
   return it->second;
 }
 
-TableHandle RocksStore::create_table(std::string_view name, const TableOptions& /*options*/) {
+TableHandle RocksStore::create_table(std::string_view name, const TableOptions& options) {
   check_writable("create a table");
   std::unique_lock lock(mu_);
   const TableHandle handle = intern_locked(name);
@@ -353,6 +388,7 @@ TableHandle RocksStore::create_table(std::string_view name, const TableOptions& 
   if (table.live()) {
     throw AlreadyExists("table '" + table.name + "' already exists in " + location_);
   }
+  table.options = options;
   create_families_locked(table);
   return handle;
 }
@@ -383,6 +419,14 @@ TableInfo RocksStore::describe_table(std::string_view name) {
                                                   table.name + std::string(kActorSuffix) + ", " +
                                                   table.name + std::string(kCountsSuffix));
   info.details.emplace_back("data directory", location_);
+  info.options = table.options;
+  const auto days = [](std::chrono::seconds s) {
+    if (s.count() <= 0) return std::string("forever");
+    if (s.count() % 86400 == 0) return std::to_string(s.count() / 86400) + " days";
+    return std::to_string(s.count()) + " s";
+  };
+  info.details.emplace_back("activities kept", days(table.options.retention));
+  info.details.emplace_back("counts kept", days(table.options.counts_retention));
   return info;
 }
 
@@ -402,6 +446,7 @@ void RocksStore::drop_table(std::string_view name) {
   if (!status.ok()) fail("drop a table", status);
   for (auto** family : {&table.by_counts, &table.by_actor, &table.by_target}) {
     if (*family == nullptr) continue;
+    retention_->forget((*family)->GetID());
     status = db_->DropColumnFamily(*family);
     if (!status.ok()) fail(("drop table '" + table.name + "'").c_str(), status);
     db_->DestroyColumnFamilyHandle(*family);
@@ -549,9 +594,11 @@ QueryResult RocksStore::query(const Query& q) {
                        "writing once to finish it");
     }
   }
+  // Expired activities are never shown, removed yet or not.
+  const std::int64_t from_us = std::max(q.from_us, activity_horizon_locked(table));
   std::string lower;
   std::string upper;
-  index_range(q.key, q.from_us, q.to_us, lower, upper);
+  index_range(q.key, from_us, q.to_us, lower, upper);
   if (!q.after.empty()) {
     // Continue strictly past the last activity returned: in key order
     // (newest first) that is just after its key, in oldest-first order just
@@ -572,7 +619,7 @@ QueryResult RocksStore::query(const Query& q) {
   rocksdb::ReadOptions options;
   options.iterate_lower_bound = &lower_bound;
   options.iterate_upper_bound = &upper_bound;
-  const std::int64_t from_us = q.from_us, to_us = q.to_us;
+  const std::int64_t to_us = q.to_us;
   if (from_us > 0 || to_us < kMaxTime.time_since_epoch().count()) {
     options.table_filter = [from_us, to_us](const rocksdb::TableProperties& properties) {
       return may_overlap(properties, from_us, to_us);
@@ -605,6 +652,7 @@ void RocksStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to_
                       const std::function<void(const Activity&)>& visit) {
   std::shared_lock lock(mu_);
   const Table& table = live_table_locked(handle);
+  from_us = std::max(from_us, activity_horizon_locked(table));
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), table.by_target));
   IndexKey k;
   std::string lower;
@@ -651,22 +699,74 @@ rocksdb::ColumnFamilyHandle* RocksStore::counts_family_locked(TableHandle handle
   return table.by_counts;
 }
 
+namespace {
+
+// The first bucket (minute, hour or day number) whose counts are kept at
+// `horizon_us`: expired counts read as zero before they are removed.
+std::int64_t first_kept(Bucket bucket, std::int64_t horizon_us) {
+  if (horizon_us == Retention::kForever) return std::numeric_limits<std::int64_t>::min();
+  // A row (hour for minutes, day for hours and days) goes whole once it
+  // ends before the horizon; its buckets go with it.
+  const std::int64_t row_us = bucket == Bucket::kMinute ? core::kHourUs : core::kDayUs;
+  const std::int64_t first_row_start = (horizon_us / row_us) * row_us;
+  return first_row_start / core::bucket_width_us(bucket);
+}
+
+}  // namespace
+
 std::vector<std::int64_t> RocksStore::counts(TableHandle table, std::string_view target, Bucket bucket,
                                              std::int64_t first, std::size_t n) {
   std::shared_lock lock(mu_);
-  return counts_->counts(counts_family_locked(table), target, bucket, first, n);
+  rocksdb::ColumnFamilyHandle* family = counts_family_locked(table);
+  std::vector<std::int64_t> out = counts_->counts(family, target, bucket, first, n);
+  const std::int64_t kept = first_kept(bucket, retention_->horizon_us(family->GetID()));
+  for (std::size_t i = 0; i < n && first + static_cast<std::int64_t>(i) < kept; ++i) out[i] = 0;
+  return out;
 }
 
 std::vector<core::HyperLogLog> RocksStore::sketches(TableHandle table, std::string_view target, Bucket bucket,
                                                     std::int64_t first, std::size_t n) {
   std::shared_lock lock(mu_);
-  return counts_->sketches(counts_family_locked(table), target, bucket, first, n);
+  rocksdb::ColumnFamilyHandle* family = counts_family_locked(table);
+  std::vector<core::HyperLogLog> out = counts_->sketches(family, target, bucket, first, n);
+  const std::int64_t kept = first_kept(bucket, retention_->horizon_us(family->GetID()));
+  for (std::size_t i = 0; i < n && first + static_cast<std::int64_t>(i) < kept; ++i) out[i] = core::HyperLogLog();
+  return out;
 }
 
 std::vector<TargetCount> RocksStore::top_targets(TableHandle table, std::int64_t from_minute,
                                                  std::int64_t to_minute, std::size_t limit) {
   std::shared_lock lock(mu_);
-  return counts_->top_targets(counts_family_locked(table), from_minute, to_minute, limit);
+  rocksdb::ColumnFamilyHandle* family = counts_family_locked(table);
+  from_minute = std::max(from_minute, first_kept(Bucket::kMinute, retention_->horizon_us(family->GetID())));
+  return counts_->top_targets(family, from_minute, to_minute, limit);
+}
+
+void RocksStore::alter_table(std::string_view name, const TableOptions& options) {
+  check_writable("change a table");
+  std::unique_lock lock(mu_);
+  auto it = handles_.find(name);
+  if (it == handles_.end() || !tables_[it->second].live()) throw NotFound(missing_table(name));
+  Table& table = tables_[it->second];
+  table.options = options;
+  write_meta_locked(table);
+  register_retention_locked(table);
+}
+
+void RocksStore::apply_retention(std::string_view name) {
+  check_writable("apply retention");
+  std::shared_lock lock(mu_);
+  auto it = handles_.find(name);
+  if (it == handles_.end() || !tables_[it->second].live()) throw NotFound(missing_table(name));
+  const Table& table = tables_[it->second];
+  // A full compaction runs the expiry filter over every file.
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (auto* family : {table.by_target, table.by_actor, table.by_counts}) {
+    if (family == nullptr) continue;
+    auto status = db_->CompactRange(options, family, nullptr, nullptr);
+    if (!status.ok()) fail("apply retention", status);
+  }
 }
 
 }  // namespace cctv::store::embedded

@@ -17,6 +17,7 @@
 
 #include "store/embedded/counts_keeper.h"
 #include "store/embedded/embedded_uri.h"
+#include "store/embedded/retention.h"
 #include "store/store.h"
 
 namespace cctv::store::embedded {
@@ -27,8 +28,9 @@ class RocksStore final : public Store {
   // `location` is the URI used in messages. Throws NotFound for a read-only
   // open of a directory without a store, StoreError when RocksDB fails
   // (another process holding the directory, corruption, I/O).
+  // `clock` says what time it is for retention; empty: the system clock.
   static std::unique_ptr<RocksStore> open(const EmbeddedOptions& options, std::string location,
-                                          bool read_only);
+                                          bool read_only, std::function<Timestamp()> clock = {});
 
   ~RocksStore() override;
 
@@ -39,6 +41,8 @@ class RocksStore final : public Store {
   TableHandle create_table(std::string_view name, const TableOptions& options) override;
   TableInfo describe_table(std::string_view name) override;
   void drop_table(std::string_view name) override;
+  void alter_table(std::string_view name, const TableOptions& options) override;
+  void apply_retention(std::string_view name) override;
   void write(const core::RecordBatch& batch) override;
   void sync() override;
   // Two: RocksDB inserts concurrent batches into the memtables in parallel
@@ -62,6 +66,7 @@ class RocksStore final : public Store {
     rocksdb::ColumnFamilyHandle* by_actor = nullptr;   // null when missing
     rocksdb::ColumnFamilyHandle* by_counts = nullptr;  // null when missing
     Timestamp created{};
+    TableOptions options;
     bool live() const { return by_target != nullptr; }
   };
 
@@ -72,6 +77,10 @@ class RocksStore final : public Store {
   TableHandle intern_locked(std::string_view name);
   void create_families_locked(Table& table);
   void write_meta_locked(const Table& table);
+  // Tells retention_ the table's settings for each of its families.
+  void register_retention_locked(const Table& table);
+  // The oldest activity time the table keeps now (0 when it keeps all).
+  std::int64_t activity_horizon_locked(const Table& table) const;
   // Re-creates dropped tables that `batch` writes to.
   void revive_tables(const core::RecordBatch& batch);
   // REQUIRES: mu_ held. Throws NotFound when the table was dropped.
@@ -89,6 +98,7 @@ class RocksStore final : public Store {
   bool counting_ = true;  // EmbeddedOptions::counts
   rocksdb::ColumnFamilyOptions family_options_;
   rocksdb::ColumnFamilyOptions counts_options_;  // family_options_ plus the counts merge operator
+  std::shared_ptr<Retention> retention_;
   std::unique_ptr<rocksdb::DB> db_;
 
   // Guards tables_ and handles_ and the column family handles in them:
