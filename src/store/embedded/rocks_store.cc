@@ -224,22 +224,17 @@ void RocksStore::load_tables(const std::vector<rocksdb::ColumnFamilyHandle*>& ha
       table.created = now();
       write_meta_locked(table);
     }
-    if (table.by_actor == nullptr && !read_only_) {
-      rocksdb::ColumnFamilyHandle* actor = nullptr;
-      auto status =
-          db_->CreateColumnFamily(family_options_, table.name + std::string(kActorSuffix), &actor);
-      if (!status.ok()) fail("repair the actor index", status);
-      table.by_actor = actor;
-    }
-    if (table.by_counts == nullptr && !read_only_) {
-      // Tables made before counts existed start counting now; `cctv counts
-      // rebuild` counts what they hold already.
-      rocksdb::ColumnFamilyHandle* counts = nullptr;
-      auto status =
-          db_->CreateColumnFamily(counts_options_, table.name + std::string(kCountsSuffix), &counts);
-      if (!status.ok()) fail("add the counts family", status);
-      table.by_counts = counts;
-    }
+    // Families a table lacks: an actor index whose creation was cut short,
+    // or counts, for tables made before counts existed (they start counting
+    // now; `cctv counts rebuild` counts what they hold already).
+    const auto add_family = [&](rocksdb::ColumnFamilyHandle*& family, const rocksdb::ColumnFamilyOptions& options,
+                                std::string_view suffix, const char* what) {
+      if (family != nullptr || read_only_) return;
+      auto status = db_->CreateColumnFamily(options, table.name + std::string(suffix), &family);
+      if (!status.ok()) fail(what, status);
+    };
+    add_family(table.by_actor, family_options_, kActorSuffix, "repair the actor index");
+    add_family(table.by_counts, counts_options_, kCountsSuffix, "add the counts family");
   }
   if (!read_only_) {
     for (auto* orphan : orphans) {
