@@ -97,7 +97,13 @@ class CountsKeeper {
   // What the writers gather. Adding a batch's activities holds mu_ for a
   // few milliseconds; summarizing and writing them happens outside it.
   std::mutex mu_;
-  std::map<std::uint32_t, core::CountAggregator> tables_;  // by table handle
+  // Two sets of aggregators (by table handle): the writers fill one while
+  // the other is written out, then they swap. Each keeps its memory (a
+  // target's list, the map's nodes) from one round to the next: allocating
+  // it anew every second cost 40 MB of peak RSS to malloc's per-thread
+  // arenas at 10M activities.
+  std::map<std::uint32_t, core::CountAggregator> tables_[2];
+  int filling_ = 0;  // the set the writers fill; guarded by mu_
   Marks marks_;  // to delete with the next write of counts
   std::mutex write_mu_;  // one write of counts at a time
 };

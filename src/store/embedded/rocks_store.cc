@@ -2,6 +2,7 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <rocksdb/write_buffer_manager.h>
@@ -133,6 +134,19 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
 
   store->counts_options_ = store->family_options_;
   store->counts_options_.merge_operator = counts_merge_operator();
+  // Counts arrive as a few merges per target a second: a small memtable
+  // holds many seconds of them, and a large one would only add to the
+  // memory the activities' memtables use (at 10M activities, 32 MB here
+  // took peak RSS from 230 to 340 MB).
+  store->counts_options_.write_buffer_size = std::size_t{4} << 20;
+  // Count series are point lookups (a row per hour or day): Bloom filters
+  // let them skip the files that lack the row. Activities are read by
+  // range and need none.
+  if (const auto* table = store->family_options_.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>()) {
+    rocksdb::BlockBasedTableOptions with_filter = *table;
+    with_filter.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    store->counts_options_.table_factory.reset(rocksdb::NewBlockBasedTableFactory(with_filter));
+  }
 
   std::vector<std::string> names;
   std::error_code ec;
