@@ -246,7 +246,13 @@ TEST_F(CliTest, EverySubcommandHasHelp) {
                                              {"tables", "create", "--help"},
                                              {"tables", "describe", "--help"},
                                              {"tables", "drop", "--help"},
-                                             {"tables", "list", "--help"}}) {
+                                             {"tables", "list", "--help"},
+                                             {"tables", "set", "--help"},
+                                             {"count", "--help"},
+                                             {"top", "--help"},
+                                             {"counts", "--help"},
+                                             {"counts", "rebuild", "--help"},
+                                             {"bench", "--help"}}) {
     const RunResult r = cctv(args);
     EXPECT_EQ(r.exit_code, 0) << args[0];
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << args[0] << ": " << r.out;
