@@ -38,8 +38,18 @@ int main(int argc, char** argv) {
              .activities) {
       std::printf("  %s  %s\n", cctv::format_time(a.time).c_str(), a.target.c_str());
     }
+    std::printf("\npageviews per hour, last 6 hours (kept as they are recorded):\n");
+    const auto six_hours = cctv::TimeRange::last(std::chrono::hours(6));
+    for (const cctv::BucketCount& hour : pageviews.count_activity(six_hours, cctv::Bucket::kHour)) {
+      std::printf("  %s  %lld\n", cctv::format_time(hour.start).c_str(), static_cast<long long>(hour.count));
+    }
+    std::printf("\nmost viewed today:\n");
+    for (const cctv::TargetCount& t : pageviews.top_targets(today, 3)) {
+      std::printf("  %-40s %lld\n", t.target.c_str(), static_cast<long long>(t.count));
+    }
     std::printf(
-        "\ntry: build/cctv view store-pageviews --target /store/products/organic-goji-berries\n");
+        "\ntry: build/cctv view store-pageviews --target /store/products/organic-goji-berries\n"
+        "     build/cctv count store-pageviews --unique\n");
   } catch (const cctv::Error& e) {
     std::fprintf(stderr, "pageviews: %s\n", e.what());
     return 1;
