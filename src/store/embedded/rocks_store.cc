@@ -721,6 +721,12 @@ std::int64_t first_kept(Bucket bucket, std::int64_t horizon_us) {
   return first_row_start / core::bucket_width_us(bucket);
 }
 
+// Empties the buckets of `out` (numbered from `first`) before `kept`.
+template <class T>
+void hide_expired(std::vector<T>& out, std::int64_t first, std::int64_t kept) {
+  for (std::size_t i = 0; i < out.size() && first + static_cast<std::int64_t>(i) < kept; ++i) out[i] = T{};
+}
+
 }  // namespace
 
 std::vector<std::int64_t> RocksStore::counts(TableHandle table, std::string_view target, Bucket bucket,
@@ -728,8 +734,7 @@ std::vector<std::int64_t> RocksStore::counts(TableHandle table, std::string_view
   std::shared_lock lock(mu_);
   rocksdb::ColumnFamilyHandle* family = counts_family_locked(table);
   std::vector<std::int64_t> out = counts_->counts(family, target, bucket, first, n);
-  const std::int64_t kept = first_kept(bucket, retention_->horizon_us(family->GetID()));
-  for (std::size_t i = 0; i < n && first + static_cast<std::int64_t>(i) < kept; ++i) out[i] = 0;
+  hide_expired(out, first, first_kept(bucket, retention_->horizon_us(family->GetID())));
   return out;
 }
 
@@ -738,8 +743,7 @@ std::vector<core::HyperLogLog> RocksStore::sketches(TableHandle table, std::stri
   std::shared_lock lock(mu_);
   rocksdb::ColumnFamilyHandle* family = counts_family_locked(table);
   std::vector<core::HyperLogLog> out = counts_->sketches(family, target, bucket, first, n);
-  const std::int64_t kept = first_kept(bucket, retention_->horizon_us(family->GetID()));
-  for (std::size_t i = 0; i < n && first + static_cast<std::int64_t>(i) < kept; ++i) out[i] = core::HyperLogLog();
+  hide_expired(out, first, first_kept(bucket, retention_->horizon_us(family->GetID())));
   return out;
 }
 
