@@ -155,8 +155,9 @@ std::vector<TargetCount> Tracker::top_targets(const TimeRange& range, std::size_
   if (limit < 1 || limit > 10'000) {
     throw InvalidArgument("limit", "must be 1 to 10000, got " + std::to_string(limit));
   }
-  const auto [from, to] = minute_span(range);
-  return state_->with_store([&](store::Store& s) { return s.top_targets(handle_, from, to, limit); });
+  const std::pair<std::int64_t, std::int64_t> minutes = minute_span(range);
+  return state_->with_store(
+      [&](store::Store& s) { return s.top_targets(handle_, minutes.first, minutes.second, limit); });
 }
 
 }  // namespace cctv
