@@ -116,7 +116,7 @@ void run_count(const Globals& globals, const CountArgs& args) {
   CountOptions options;
   options.utc_offset = parse_utc_offset(args.utc_offset);
   const Timestamp now = cctv::now();
-  const TimeRange range = parse_range(args.from.empty() ? "" : args.from, args.to, now, now);
+  const TimeRange range = parse_range(args.from, args.to, now, now);
   const TimeRange series_range =
       args.from.empty() ? TimeRange{range.to - default_span(bucket), range.to} : range;
 
@@ -186,8 +186,8 @@ void run_top(const Globals& globals, const TopArgs& args) {
   const Format format = parse_format(args.format);
   if (format == Format::kNdjson) throw InvalidArgument("--format", "must be table, json or csv for top");
   const Timestamp now = cctv::now();
-  const TimeRange range = args.from.empty() ? TimeRange{now - std::chrono::hours(24), now}
-                                            : parse_range(args.from, args.to, now, now);
+  TimeRange range = parse_range(args.from, args.to, now, now);
+  if (args.from.empty()) range.from = range.to - std::chrono::hours(24);
   Client client = open_for_reading(globals.store);
   const std::vector<TargetCount> top = client.tracker(args.table).top_targets(range, args.limit);
   std::string out;

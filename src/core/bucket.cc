@@ -25,15 +25,6 @@ Bucket parse_bucket(std::string_view text, std::string_view field) {
 
 namespace core {
 
-namespace {
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
-  const std::int64_t q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-}  // namespace
-
 std::int64_t bucket_width_us(Bucket bucket) noexcept {
   switch (bucket) {
     case Bucket::kMinute: return kMinuteUs;

@@ -16,6 +16,13 @@ inline constexpr std::int64_t kDayUs = 24 * kHourUs;
 
 std::int64_t bucket_width_us(Bucket bucket) noexcept;
 
+// a / b rounded toward minus infinity (b > 0): bucket numbers of times
+// before an offset day's start are negative.
+inline std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
+  const std::int64_t q = a / b;
+  return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
 // The number of the minute (hour, day) holding `time_us`, counted from the
 // epoch: floor(time_us / width).
 inline std::int64_t minute_of(std::int64_t time_us) noexcept { return time_us / kMinuteUs; }

@@ -37,15 +37,10 @@ struct TallySummary {
 
 class CountAggregator {
  public:
-  // Counts one activity on `target` and on the whole table.
-  void add(std::string_view target, std::int64_t time_us, std::uint64_t actor_hash) {
-    select(target);
-    add(minute_of_us(time_us), HyperLogLog::entry(actor_hash));
-  }
-  // The same in two steps, for callers with a target's activities in a
-  // row: select() looks the target up once, add() counts one activity of
-  // it in `minute` (minute number) by an actor whose HyperLogLog::entry is
-  // `entry`.
+  // Counts activities of one target, given in a row: select() looks the
+  // target up once, add() counts one activity of it (and of the whole
+  // table) in `minute` (minute number) by an actor whose
+  // HyperLogLog::entry is `entry`.
   void select(std::string_view target);
   void add(std::int64_t minute, std::uint32_t entry);
 
@@ -78,8 +73,6 @@ class CountAggregator {
   HyperLogLog& table_sketch(Bucket bucket, std::int64_t number);
 
   std::unordered_map<std::string, std::vector<Hit>, Hash, std::equal_to<>> targets_;
-  static std::int64_t minute_of_us(std::int64_t time_us) noexcept { return time_us / 60'000'000; }
-
   std::vector<Hit>* selected_ = nullptr;  // node-based map: stays valid until summarize()
   // The whole table: activities and sketches per minute, hour and day.
   std::vector<std::pair<std::int64_t, std::int64_t>> table_minutes_;

@@ -69,11 +69,15 @@ TimeRange check_range(const TimeRange& range) {
 }
 
 void check_table_options(const TableOptions& options) {
-  if (options.retention.count() < 0) {
-    throw InvalidArgument("retention", "must be zero (keep forever) or positive");
-  }
-  if (options.counts_retention.count() < 0) {
-    throw InvalidArgument("counts_retention", "must be zero (keep forever) or positive");
+  // Longer than any time a store can hold is forever in all but name, and
+  // would overflow in microseconds.
+  const auto longest = std::chrono::duration_cast<std::chrono::seconds>(kMaxTime.time_since_epoch());
+  for (const auto& [field, value] : {std::pair{"retention", options.retention},
+                                     std::pair{"counts_retention", options.counts_retention}}) {
+    if (value.count() < 0 || value > longest) {
+      throw InvalidArgument(field, "must be zero (keep forever) or from 1 second up to " +
+                                       std::to_string(longest.count()) + " seconds");
+    }
   }
 }
 

@@ -13,11 +13,6 @@ namespace cctv {
 
 namespace {
 
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  const std::int64_t q = a / b;
-  return (a % b != 0 && a < 0) ? q - 1 : q;
-}
-
 // The finest stored bucket a series of `plan` is made of: itself, or for
 // day buckets with an offset, hours (whole-hour offsets) or minutes.
 Bucket source_bucket(const core::SeriesPlan& plan) {
@@ -47,7 +42,7 @@ Series count_series(internal::ClientState& state, store::TableHandle handle, std
   const std::int64_t width = core::bucket_width_us(stored);
   const std::size_t per = static_cast<std::size_t>(core::bucket_width_us(plan.bucket) / width);
   const std::vector<std::int64_t> values = state.with_store([&](store::Store& s) {
-    return s.counts(handle, target, stored, floor_div(plan.first_us, width), plan.count * per);
+    return s.counts(handle, target, stored, core::floor_div(plan.first_us, width), plan.count * per);
   });
   return series_of(plan, values);
 }
@@ -59,7 +54,7 @@ Series unique_series(internal::ClientState& state, store::TableHandle handle, st
   const std::int64_t width = core::bucket_width_us(source);
   const std::size_t per = static_cast<std::size_t>(core::bucket_width_us(plan.bucket) / width);
   std::vector<core::HyperLogLog> sketches = state.with_store([&](store::Store& s) {
-    return s.sketches(handle, target, source, floor_div(plan.first_us, width), plan.count * per);
+    return s.sketches(handle, target, source, core::floor_div(plan.first_us, width), plan.count * per);
   });
   Series out;
   out.reserve(plan.count);

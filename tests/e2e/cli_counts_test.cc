@@ -71,6 +71,9 @@ TEST_F(CliTest, TopListsTheBusiestTargetsFirst) {
   const auto limited = lines(ok({"top", "events", "--from", "2026-11-01T10:30Z", "--to", "2026-11-01T10:40Z",
                                  "--limit", "1", "-f", "csv"}));
   EXPECT_EQ(limited, (std::vector<std::string>{"target,count", "/a,5"}));
+  // Without --from: the 24 hours before --to.
+  EXPECT_EQ(lines(ok({"top", "events", "--to", "2026-11-01T11:00Z", "--limit", "1", "-f", "csv"})),
+            (std::vector<std::string>{"target,count", "/a,30"}));
   const auto table = lines(ok({"top", "events", "--from", "2026-11-01", "--to", "2026-11-02"}));
   ASSERT_EQ(table.size(), 4u);
   EXPECT_NE(table[1].find("/a"), std::string::npos);

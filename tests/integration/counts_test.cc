@@ -232,6 +232,26 @@ TEST(Counts, TopTargetsAreExact) {
   EXPECT_THROW(t.top_targets({kT0, kT0 + hours(1)}, 0), InvalidArgument);
 }
 
+TEST(Counts, TopTargetsReadOnlyTheirOwnRows) {
+  // An hour (and a day) whose number ends in byte 0xff: its rows' key range
+  // must end at the next number, not run into every later row.
+  testing::TempDir dir;
+  Client client = Client::open(dir.store());
+  Tracker t = client.tracker("pageviews");
+  const std::int64_t hour = (kT0.time_since_epoch().count() / 3'600'000'000LL) | 0xff;
+  const Timestamp start(Microseconds(hour * 3'600'000'000LL));
+  t.record_activity("a", "/inside", {}, start + minutes(10));
+  for (int i = 0; i < 5; ++i) t.record_activity("a", "/after", {}, start + hours(1) + minutes(i));
+  const std::int64_t day = (kT0.time_since_epoch().count() / 86'400'000'000LL + 300) | 0xff;
+  const Timestamp day_start(Microseconds(day * 86'400'000'000LL));
+  t.record_activity("a", "/that-day", {}, day_start + hours(3));
+  for (int i = 0; i < 5; ++i) t.record_activity("a", "/next-day", {}, day_start + hours(24 + i));
+  t.flush();
+  EXPECT_EQ(t.top_targets({start + minutes(5), start + minutes(20)}),
+            (std::vector<TargetCount>{{"/inside", 1}}));
+  EXPECT_EQ(t.top_targets({day_start, day_start + hours(24)}), (std::vector<TargetCount>{{"/that-day", 1}}));
+}
+
 TEST(Counts, RebuildCountsWhatTheStoreHolds) {
   testing::TempDir dir;
   const std::vector<Recorded> all = workload(10'000, 9);

@@ -9,10 +9,6 @@ namespace cctv::store::embedded {
 
 namespace {
 
-void append_be32(std::string& out, std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
-}
-
 char sketch_kind(Bucket bucket) {
   switch (bucket) {
     case Bucket::kMinute: return 'm';
@@ -72,7 +68,7 @@ std::string row_key(char kind, std::int64_t period, std::string_view target) {
   std::string key;
   key.reserve(kRowKeyPrefix + target.size());
   key.push_back(kind);
-  append_be32(key, static_cast<std::uint32_t>(period));
+  core::append_be32(key, static_cast<std::uint32_t>(period));
   key.append(target);
   return key;
 }
@@ -100,7 +96,7 @@ std::string sketch_key(Bucket bucket, std::int64_t number, std::string_view targ
   key.reserve(kSketchKeyPrefix + target.size());
   key.push_back(kSketchRow);
   key.push_back(sketch_kind(bucket));
-  append_be32(key, static_cast<std::uint32_t>(sketch_row(bucket, number)));
+  core::append_be32(key, static_cast<std::uint32_t>(sketch_row(bucket, number)));
   key.append(target);
   return key;
 }

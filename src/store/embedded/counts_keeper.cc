@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <random>
-#include <set>
 #include <unordered_map>
 
 #include "cctv/error.h"
@@ -16,9 +15,6 @@ namespace cctv::store::embedded {
 
 namespace {
 
-void append_be32(std::string& out, std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
-}
 
 }  // namespace
 
@@ -260,11 +256,8 @@ std::vector<TargetCount> CountsKeeper::top_targets(rocksdb::ColumnFamilyHandle* 
   std::vector<std::int64_t> slots(60);
   // Adds slots [lo, hi) of every target's row of (kind, period).
   auto scan = [&](char kind, std::int64_t period, std::int64_t lo, std::int64_t hi) {
-    std::string prefix(1, kind);
-    append_be32(prefix, static_cast<std::uint32_t>(period));
-    std::string end = prefix;
-    end.back() = static_cast<char>(end.back() + 1);  // BE32 + 1 within the same kind unless it wraps
-    if (static_cast<unsigned char>(prefix.back()) == 0xff) end = std::string(1, static_cast<char>(kind + 1));
+    const std::string prefix = row_key(kind, period, "");
+    const std::string end = row_key(kind, period + 1, "");
     rocksdb::Slice upper(end);
     rocksdb::ReadOptions options;
     options.iterate_upper_bound = &upper;
@@ -353,21 +346,12 @@ void CountsKeeper::recount(rocksdb::ColumnFamilyHandle* counts, rocksdb::ColumnF
   rocksdb::WriteBatch out;
   // Old rows and sketches of the span go; merges after a range deletion in
   // the same batch apply to nothing.
-  const auto range = [&](char kind, char sketch, std::int64_t first, std::int64_t end) {
-    std::string from(1, kind), to(1, kind);
-    if (sketch != 0) {
-      from.push_back(sketch);
-      to.push_back(sketch);
-    }
-    append_be32(from, static_cast<std::uint32_t>(first));
-    append_be32(to, static_cast<std::uint32_t>(end));
-    out.DeleteRange(counts, from, to);
-  };
-  range(kMinuteRow, 0, first_day * 24, end_day * 24);
-  range(kHourRow, 0, first_day, end_day);
-  range(kSketchRow, 'm', first_day * 24, end_day * 24);
-  range(kSketchRow, 'h', first_day, end_day);
-  range(kSketchRow, 'd', first_day, end_day);
+  const std::int64_t first_hour = first_day * 24, end_hour = end_day * 24;
+  out.DeleteRange(counts, row_key(kMinuteRow, first_hour, ""), row_key(kMinuteRow, end_hour, ""));
+  out.DeleteRange(counts, row_key(kHourRow, first_day, ""), row_key(kHourRow, end_day, ""));
+  out.DeleteRange(counts, sketch_key(Bucket::kMinute, first_hour * 60, ""), sketch_key(Bucket::kMinute, end_hour * 60, ""));
+  out.DeleteRange(counts, sketch_key(Bucket::kHour, first_hour, ""), sketch_key(Bucket::kHour, end_hour, ""));
+  out.DeleteRange(counts, sketch_key(Bucket::kDay, first_day, ""), sketch_key(Bucket::kDay, end_day, ""));
   std::map<std::uint32_t, core::CountAggregator> one;
   one.emplace(0, std::move(aggregator));
   write_rows(one, [counts](std::uint32_t) { return counts; }, out);
@@ -393,12 +377,22 @@ std::size_t CountsKeeper::recover(rocksdb::ColumnFamilyHandle* counts, rocksdb::
   }
   if (!it->status().ok()) fail("read counts marks", it->status());
   if (keys.empty()) return 0;
-  // Days, each recounted once.
-  std::set<std::int64_t> days;
-  for (const auto& [min_us, max_us] : spans) {
-    for (std::int64_t d = core::day_of(min_us); d <= core::day_of(max_us); ++d) days.insert(d);
+  // The marked days, joined into runs of consecutive days: one recount (one
+  // pass over the activities) per run.
+  std::vector<std::pair<std::int64_t, std::int64_t>> days;  // [first, end)
+  for (const auto& [min_us, max_us] : spans) days.emplace_back(core::day_of(min_us), core::day_of(max_us) + 1);
+  std::sort(days.begin(), days.end());
+  std::vector<std::pair<std::int64_t, std::int64_t>> runs;
+  for (const auto& d : days) {
+    if (!runs.empty() && d.first <= runs.back().second) {
+      runs.back().second = std::max(runs.back().second, d.second);
+    } else {
+      runs.push_back(d);
+    }
   }
-  for (std::int64_t d : days) recount(counts, by_target, d * core::kDayUs, (d + 1) * core::kDayUs);
+  for (const auto& [run_first, run_end] : runs) {
+    recount(counts, by_target, run_first * core::kDayUs, run_end * core::kDayUs);
+  }
   rocksdb::WriteBatch out;
   for (const auto& key : keys) out.Delete(counts, key);
   auto status = db_->Write(rocksdb::WriteOptions(), &out);

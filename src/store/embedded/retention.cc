@@ -9,12 +9,6 @@ namespace cctv::store::embedded {
 
 namespace {
 
-std::uint32_t read_be32(const char* p) {
-  std::uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v = v << 8 | static_cast<unsigned char>(p[i]);
-  return v;
-}
-
 // Drops entries older than `horizon_us`, by the time their key holds.
 class ExpiryFilter final : public rocksdb::CompactionFilter {
  public:
@@ -58,11 +52,11 @@ class ExpiryFilterFactory final : public rocksdb::CompactionFilterFactory {
 
 std::int64_t counts_row_end_us(std::string_view key) {
   if (key.size() >= kRowKeyPrefix && (key[0] == kMinuteRow || key[0] == kHourRow)) {
-    const std::int64_t period = read_be32(key.data() + 1);
+    const std::int64_t period = core::read_be32(key.data() + 1);
     return key[0] == kMinuteRow ? (period + 1) * core::kHourUs : (period + 1) * core::kDayUs;
   }
   if (key.size() >= kSketchKeyPrefix && key[0] == kSketchRow) {
-    const std::int64_t period = read_be32(key.data() + 2);
+    const std::int64_t period = core::read_be32(key.data() + 2);
     return key[1] == 'm' ? (period + 1) * core::kHourUs : (period + 1) * core::kDayUs;
   }
   return std::numeric_limits<std::int64_t>::max();  // marks, and anything else

@@ -133,6 +133,9 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
   }
 
   store->counts_options_ = store->family_options_;
+  // Count rows hold no activity times: the time-span collector is for the
+  // activity families only.
+  store->counts_options_.table_properties_collector_factories.clear();
   store->counts_options_.merge_operator = counts_merge_operator();
   // Counts arrive as a few merges per target a second: a small memtable
   // holds many seconds of them, and a large one would only add to the
@@ -453,7 +456,10 @@ void RocksStore::drop_table(std::string_view name) {
   // repairs, never metadata that points at nothing.
   auto status = db_->Delete(rocksdb::WriteOptions(), meta_key(table.name));
   if (!status.ok()) fail("drop a table", status);
-  for (auto** family : {&table.by_counts, &table.by_actor, &table.by_target}) {
+  // The target index goes first: it is what makes a table live, so a drop
+  // cut short leaves families that open() removes, not a table that comes
+  // back without its other indexes.
+  for (auto** family : {&table.by_target, &table.by_actor, &table.by_counts}) {
     if (*family == nullptr) continue;
     retention_->forget((*family)->GetID());
     status = db_->DropColumnFamily(*family);
@@ -461,53 +467,54 @@ void RocksStore::drop_table(std::string_view name) {
     db_->DestroyColumnFamilyHandle(*family);
     *family = nullptr;
   }
+  table.options = TableOptions{};  // a table revived by a write starts with the defaults
 }
 
-void RocksStore::revive_tables(const core::RecordBatch& batch) {
+bool RocksStore::tables_live_locked(const core::RecordBatch& batch) const {
   // Only a drop in this process leaves a handle without families; until
   // then, no batch needs looking at.
-  if (!dropped_.load(std::memory_order_acquire)) return;
-  {
-    std::shared_lock lock(mu_);
-    bool all_live = true;
-    TableHandle last = UINT32_MAX;
-    for (std::size_t i = 0; i < batch.size() && all_live; ++i) {
-      const TableHandle handle = batch[i].table;
-      if (handle == last) continue;
-      last = handle;
-      all_live = tables_.at(handle).live();
-    }
-    if (all_live) return;
-  }
-  std::unique_lock lock(mu_);
+  if (!dropped_.load(std::memory_order_acquire)) return true;
+  TableHandle last = UINT32_MAX;
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    Table& table = tables_.at(batch[i].table);
-    if (!table.live()) create_families_locked(table);
+    const TableHandle handle = batch[i].table;
+    if (handle == last) continue;
+    last = handle;
+    if (!tables_.at(handle).live()) return false;
   }
+  return true;
 }
 
 void RocksStore::write(const core::RecordBatch& batch) {
   check_writable("record activities");
   if (batch.empty()) return;
-  revive_tables(batch);
   thread_local SortedBatchBuilder builder;
   thread_local rocksdb::WriteBatch write_batch;
   std::shared_lock lock(mu_);
-  bool supplied = false;
-  for (std::size_t i = 0; i < batch.size() && !supplied; ++i) supplied = batch[i].supplied_id;
-  std::unique_lock<std::mutex> supplied_lock(supplied_mu_, std::defer_lock);
-  std::vector<bool> stored;
-  if (supplied && counting_) {
-    supplied_lock.lock();
-    stored = find_stored_locked(batch);
+  // A table dropped while it is still being recorded into comes back: its
+  // families are made again, and the write goes on under the same lock that
+  // saw them live (a drop in between would leave it writing to none).
+  while (!tables_live_locked(batch)) {
+    lock.unlock();
+    {
+      std::unique_lock exclusive(mu_);
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        Table& table = tables_.at(batch[i].table);
+        if (!table.live()) create_families_locked(table);
+      }
+    }
+    lock.lock();
   }
+  // The pipeline writes a batch with supplied ids only after every earlier
+  // batch, so the lookup sees them all.
+  std::vector<bool> stored;
+  if (batch.has_supplied_ids() && counting_) stored = find_stored_locked(batch);
   builder.build(
       batch,
       [this](std::uint32_t table) {
         const Table& t = tables_[table];
         return Families{t.by_target, t.by_actor};
       },
-      write_batch);
+      counting_, write_batch);
   const CountsKeeper::FamilyOf counts_family = [this](std::uint32_t t) { return tables_[t].by_counts; };
   CountsKeeper::Marks marks;
   if (counting_) marks = counts_->mark(batch, counts_family, write_batch);

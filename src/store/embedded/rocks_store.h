@@ -81,8 +81,9 @@ class RocksStore final : public Store {
   void register_retention_locked(const Table& table);
   // The oldest activity time the table keeps now (0 when it keeps all).
   std::int64_t activity_horizon_locked(const Table& table) const;
-  // Re-creates dropped tables that `batch` writes to.
-  void revive_tables(const core::RecordBatch& batch);
+  // REQUIRES: mu_ held. Whether every table `batch` writes to has its
+  // families (a drop in this process may have taken them).
+  bool tables_live_locked(const core::RecordBatch& batch) const;
   // REQUIRES: mu_ held. Throws NotFound when the table was dropped.
   const Table& live_table_locked(TableHandle handle) const;
   // REQUIRES: mu_ held. The table's counts family; throws when it has none.
@@ -116,9 +117,6 @@ class RocksStore final : public Store {
   std::condition_variable counts_writer_wake_;
   bool counts_writer_stop_ = false;
   std::string counts_error_;  // the last background failure, reported by sync()
-  // Held from the existence check to the write for batches with supplied
-  // ids, so two writers cannot both find an activity new and count it twice.
-  std::mutex supplied_mu_;
 };
 
 }  // namespace cctv::store::embedded

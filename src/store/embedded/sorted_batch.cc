@@ -64,7 +64,7 @@ bool key_less(std::string_view a, std::int64_t a_time, std::uint64_t a_id, std::
 
 void SortedBatchBuilder::build(const core::RecordBatch& batch,
                                const std::function<Families(std::uint32_t table)>& families,
-                               rocksdb::WriteBatch& out) {
+                               bool count, rocksdb::WriteBatch& out) {
   entries_.clear();
   entries_.reserve(batch.size() * 2);
   std::uint32_t last_table = UINT32_MAX;
@@ -101,7 +101,7 @@ void SortedBatchBuilder::build(const core::RecordBatch& batch,
   for (const Entry& e : entries_) {
     const bool actor = (e.record & kActorBit) != 0;
     const core::RecordView r = batch[e.record & ~kActorBit];
-    if (!actor) {
+    if (count && !actor) {
       count_hits_.push_back(CountHit{r.target, r.table, e.record, static_cast<std::uint32_t>(core::minute_of(r.time_us)),
                                      core::HyperLogLog::entry(core::actor_hash(r.actor))});
     }

@@ -36,8 +36,9 @@ class SortedBatchBuilder {
   // Fills `out` (cleared first) with both index entries of every record of
   // `batch`, in (column family, key) order. `families` maps a record's table
   // to its column families.
+  // With `count`, also fills count_hits().
   void build(const core::RecordBatch& batch, const std::function<Families(std::uint32_t table)>& families,
-             rocksdb::WriteBatch& out);
+             bool count, rocksdb::WriteBatch& out);
 
   // What counting needs of each record, gathered by build() while the
   // record is in cache anyway, in target-index key order: grouped by table
