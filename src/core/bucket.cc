@@ -1,5 +1,6 @@
 #include "core/bucket.h"
 
+#include <algorithm>
 #include <string>
 
 #include "cctv/error.h"
@@ -32,6 +33,27 @@ std::int64_t bucket_width_us(Bucket bucket) noexcept {
     case Bucket::kDay: return kDayUs;
   }
   return kDayUs;
+}
+
+void cover_minutes(std::int64_t from_minute, std::int64_t to_minute,
+                   const std::function<void(Bucket bucket, std::int64_t first, std::int64_t n)>& cover) {
+  constexpr std::int64_t kPerHour = kHourUs / kMinuteUs, kPerDay = kDayUs / kMinuteUs;
+  std::int64_t m = std::max<std::int64_t>(from_minute, 0);
+  while (m < to_minute) {
+    if (m % kPerDay == 0 && m + kPerDay <= to_minute) {
+      const std::int64_t days = (to_minute - m) / kPerDay;
+      cover(Bucket::kDay, m / kPerDay, days);
+      m += days * kPerDay;
+    } else if (m % kPerHour == 0 && m + kPerHour <= to_minute) {
+      const std::int64_t hours = (std::min(to_minute, (m / kPerDay + 1) * kPerDay) - m) / kPerHour;
+      cover(Bucket::kHour, m / kPerHour, hours);
+      m += hours * kPerHour;
+    } else {
+      const std::int64_t stop = std::min(to_minute, (m / kPerHour + 1) * kPerHour);
+      cover(Bucket::kMinute, m, stop - m);
+      m = stop;
+    }
+  }
 }
 
 SeriesPlan plan_series(const TimeRange& range, Bucket bucket, const CountOptions& options) {

@@ -4,6 +4,7 @@
 #define CCTV_CORE_BUCKET_H_
 
 #include <cstdint>
+#include <functional>
 
 #include "cctv/counts.h"
 #include "cctv/time.h"
@@ -28,6 +29,14 @@ inline std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
 inline std::int64_t minute_of(std::int64_t time_us) noexcept { return time_us / kMinuteUs; }
 inline std::int64_t hour_of(std::int64_t time_us) noexcept { return time_us / kHourUs; }
 inline std::int64_t day_of(std::int64_t time_us) noexcept { return time_us / kDayUs; }
+
+// Splits minutes [from_minute, to_minute) into the fewest whole stored
+// buckets -- UTC days, then hours up to a day's end, then minutes up to an
+// hour's end -- and calls cover(bucket, first, n) for each run of n buckets
+// starting at bucket number `first`, in time order. A run of hours or
+// minutes never crosses a day or an hour.
+void cover_minutes(std::int64_t from_minute, std::int64_t to_minute,
+                   const std::function<void(Bucket bucket, std::int64_t first, std::int64_t n)>& cover);
 
 // A series to compute: `count` buckets of `bucket`, the first starting at
 // `first_us` (shifted by the day offset for day buckets).

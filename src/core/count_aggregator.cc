@@ -29,7 +29,6 @@ void CountAggregator::add(std::int64_t minute, std::uint32_t entry) {
   table_sketch(Bucket::kMinute, minute).add_entry(entry);
   table_sketch(Bucket::kHour, minute / 60).add_entry(entry);
   table_sketch(Bucket::kDay, minute / (24 * 60)).add_entry(entry);
-  ++activities_;
 }
 
 HyperLogLog& CountAggregator::table_sketch(Bucket bucket, std::int64_t number) {
@@ -108,7 +107,7 @@ void CountAggregator::summarize(const std::function<void(const std::string& targ
     hits.clear();  // keeps its memory for the next interval
     ++it;
   }
-  if (activities_ > 0) {
+  if (!table_minutes_.empty()) {
     summary.minutes = table_minutes_;
     std::sort(summary.minutes.begin(), summary.minutes.end());
     summary.sketches.clear();
@@ -120,7 +119,6 @@ void CountAggregator::summarize(const std::function<void(const std::string& targ
   }
   table_minutes_.clear();
   table_sketches_.clear();
-  activities_ = 0;
   selected_ = nullptr;  // summarize() may have erased it
 }
 

@@ -44,9 +44,6 @@ class CountAggregator {
   void select(std::string_view target);
   void add(std::int64_t minute, std::uint32_t entry);
 
-  bool empty() const noexcept { return activities_ == 0; }
-  std::size_t activities() const noexcept { return activities_; }
-
   // Calls visit(target, summary) for every target touched, then
   // visit("", summary) for the whole table, and starts over empty.
   void summarize(const std::function<void(const std::string& target, const TallySummary&)>& visit);
@@ -77,7 +74,6 @@ class CountAggregator {
   // The whole table: activities and sketches per minute, hour and day.
   std::vector<std::pair<std::int64_t, std::int64_t>> table_minutes_;
   std::vector<TableSketch> table_sketches_;
-  std::size_t activities_ = 0;
 };
 
 }  // namespace cctv::core

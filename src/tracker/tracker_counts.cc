@@ -13,58 +13,103 @@ namespace cctv {
 
 namespace {
 
-// The finest stored bucket a series of `plan` is made of: itself, or for
-// day buckets with an offset, hours (whole-hour offsets) or minutes.
-Bucket source_bucket(const core::SeriesPlan& plan) {
-  if (plan.bucket != Bucket::kDay || plan.offset_us == 0) return plan.bucket;
-  return plan.offset_us % core::kHourUs == 0 ? Bucket::kHour : Bucket::kMinute;
+// Day buckets at an offset that is not whole hours (+05:30) are not made
+// of stored days or hours alone: each is covered separately.
+bool covered_day_by_day(const core::SeriesPlan& plan) {
+  return plan.bucket == Bucket::kDay && plan.offset_us % core::kHourUs != 0;
 }
 
-Series series_of(const core::SeriesPlan& plan, const std::vector<std::int64_t>& values) {
-  Series out;
-  out.reserve(plan.count);
-  const std::size_t per = values.size() / plan.count;
-  const std::int64_t width = core::bucket_width_us(plan.bucket);
-  for (std::size_t i = 0; i < plan.count; ++i) {
-    std::int64_t sum = 0;
-    for (std::size_t k = 0; k < per; ++k) sum += values[i * per + k];
-    out.push_back(BucketCount{Timestamp(Microseconds(plan.first_us + static_cast<std::int64_t>(i) * width)), sum});
+std::int64_t start_minute(const core::SeriesPlan& plan, std::size_t i) {
+  return core::floor_div(plan.first_us + static_cast<std::int64_t>(i) * core::kDayUs, core::kMinuteUs);
+}
+
+Timestamp bucket_start(const core::SeriesPlan& plan, std::size_t i) {
+  return Timestamp(Microseconds(plan.first_us + static_cast<std::int64_t>(i) * core::bucket_width_us(plan.bucket)));
+}
+
+// Activities in stored buckets: days are read as their hours (a day row
+// holds the hours).
+std::int64_t sum_counts(store::Store& s, store::TableHandle handle, std::string_view target, Bucket bucket,
+                        std::int64_t first, std::int64_t n) {
+  if (bucket == Bucket::kDay) {
+    bucket = Bucket::kHour;
+    first *= 24;
+    n *= 24;
   }
-  return out;
+  std::int64_t sum = 0;
+  for (std::int64_t v : s.counts(handle, target, bucket, first, static_cast<std::size_t>(n))) sum += v;
+  return sum;
 }
 
 Series count_series(internal::ClientState& state, store::TableHandle handle, std::string_view target,
                     const TimeRange& range, Bucket bucket, const CountOptions& options) {
   const core::SeriesPlan plan = core::plan_series(range, bucket, options);
-  const Bucket source = source_bucket(plan);
-  // Day rows of hour slots serve UTC days too.
-  const Bucket stored = source == Bucket::kDay ? Bucket::kHour : source;
-  const std::int64_t width = core::bucket_width_us(stored);
-  const std::size_t per = static_cast<std::size_t>(core::bucket_width_us(plan.bucket) / width);
-  const std::vector<std::int64_t> values = state.with_store([&](store::Store& s) {
-    return s.counts(handle, target, stored, core::floor_div(plan.first_us, width), plan.count * per);
+  Series out;
+  out.reserve(plan.count);
+  state.with_store([&](store::Store& s) {
+    if (covered_day_by_day(plan)) {
+      for (std::size_t i = 0; i < plan.count; ++i) {
+        std::int64_t sum = 0;
+        const std::int64_t from = start_minute(plan, i);
+        core::cover_minutes(from, from + 24 * 60, [&](Bucket b, std::int64_t first, std::int64_t n) {
+          sum += sum_counts(s, handle, target, b, first, n);
+        });
+        out.push_back(BucketCount{bucket_start(plan, i), sum});
+      }
+      return;
+    }
+    // Minutes from hour rows, hours and days (UTC or whole-hour offsets)
+    // from day rows of hour slots.
+    const Bucket stored = plan.bucket == Bucket::kMinute ? Bucket::kMinute : Bucket::kHour;
+    const std::int64_t width = core::bucket_width_us(stored);
+    const std::size_t per = static_cast<std::size_t>(core::bucket_width_us(plan.bucket) / width);
+    const std::vector<std::int64_t> values =
+        s.counts(handle, target, stored, core::floor_div(plan.first_us, width), plan.count * per);
+    for (std::size_t i = 0; i < plan.count; ++i) {
+      std::int64_t sum = 0;
+      for (std::size_t k = 0; k < per; ++k) sum += values[i * per + k];
+      out.push_back(BucketCount{bucket_start(plan, i), sum});
+    }
   });
-  return series_of(plan, values);
+  return out;
+}
+
+// The union of the sketches covering minutes [from, to).
+core::HyperLogLog union_over(store::Store& s, store::TableHandle handle, std::string_view target,
+                             std::int64_t from, std::int64_t to) {
+  core::HyperLogLog all;
+  core::cover_minutes(from, to, [&](Bucket b, std::int64_t first, std::int64_t n) {
+    for (const auto& sketch : s.sketches(handle, target, b, first, static_cast<std::size_t>(n))) all.merge(sketch);
+  });
+  return all;
 }
 
 Series unique_series(internal::ClientState& state, store::TableHandle handle, std::string_view target,
                      const TimeRange& range, Bucket bucket, const CountOptions& options) {
   const core::SeriesPlan plan = core::plan_series(range, bucket, options);
-  const Bucket source = source_bucket(plan);
-  const std::int64_t width = core::bucket_width_us(source);
-  const std::size_t per = static_cast<std::size_t>(core::bucket_width_us(plan.bucket) / width);
-  std::vector<core::HyperLogLog> sketches = state.with_store([&](store::Store& s) {
-    return s.sketches(handle, target, source, core::floor_div(plan.first_us, width), plan.count * per);
-  });
   Series out;
   out.reserve(plan.count);
-  for (std::size_t i = 0; i < plan.count; ++i) {
-    core::HyperLogLog& bucket_sketch = sketches[i * per];
-    for (std::size_t k = 1; k < per; ++k) bucket_sketch.merge(sketches[i * per + k]);
-    out.push_back(BucketCount{
-        Timestamp(Microseconds(plan.first_us + static_cast<std::int64_t>(i) * core::bucket_width_us(plan.bucket))),
-        bucket_sketch.estimate()});
-  }
+  state.with_store([&](store::Store& s) {
+    if (covered_day_by_day(plan)) {
+      for (std::size_t i = 0; i < plan.count; ++i) {
+        const std::int64_t from = start_minute(plan, i);
+        out.push_back(BucketCount{bucket_start(plan, i), union_over(s, handle, target, from, from + 24 * 60).estimate()});
+      }
+      return;
+    }
+    // Days at a whole-hour offset are unions of hours; otherwise each
+    // bucket has its own stored sketch.
+    const Bucket source = plan.bucket == Bucket::kDay && plan.offset_us != 0 ? Bucket::kHour : plan.bucket;
+    const std::int64_t width = core::bucket_width_us(source);
+    const std::size_t per = static_cast<std::size_t>(core::bucket_width_us(plan.bucket) / width);
+    std::vector<core::HyperLogLog> sketches =
+        s.sketches(handle, target, source, core::floor_div(plan.first_us, width), plan.count * per);
+    for (std::size_t i = 0; i < plan.count; ++i) {
+      core::HyperLogLog& bucket_sketch = sketches[i * per];
+      for (std::size_t k = 1; k < per; ++k) bucket_sketch.merge(sketches[i * per + k]);
+      out.push_back(BucketCount{bucket_start(plan, i), bucket_sketch.estimate()});
+    }
+  });
   return out;
 }
 
@@ -78,34 +123,10 @@ std::pair<std::int64_t, std::int64_t> minute_span(const TimeRange& range) {
 
 std::int64_t unique_over(internal::ClientState& state, store::TableHandle handle, std::string_view target,
                          const TimeRange& range) {
-  const auto [from, to] = minute_span(range);
-  core::HyperLogLog all;
-  // The fewest sketches that cover [from, to): whole days, then whole
-  // hours, then minutes.
-  auto add = [&](Bucket bucket, std::int64_t first, std::size_t n) {
-    for (auto& sketch :
-         state.with_store([&](store::Store& s) { return s.sketches(handle, target, bucket, first, n); })) {
-      all.merge(sketch);
-    }
-  };
-  constexpr std::int64_t kDayMinutes = 24 * 60;
-  std::int64_t m = from;
-  while (m < to) {
-    if (m % kDayMinutes == 0 && m + kDayMinutes <= to) {
-      const std::int64_t days = (to - m) / kDayMinutes;
-      add(Bucket::kDay, m / kDayMinutes, static_cast<std::size_t>(days));
-      m += days * kDayMinutes;
-    } else if (m % 60 == 0 && m + 60 <= to) {
-      const std::int64_t hours = (std::min(to, (m / kDayMinutes + 1) * kDayMinutes) - m) / 60;
-      add(Bucket::kHour, m / 60, static_cast<std::size_t>(hours));
-      m += hours * 60;
-    } else {
-      const std::int64_t stop = std::min(to, (m / 60 + 1) * 60);
-      add(Bucket::kMinute, m, static_cast<std::size_t>(stop - m));
-      m = stop;
-    }
-  }
-  return all.estimate();
+  const auto minutes = minute_span(range);
+  return state.with_store([&](store::Store& s) {
+    return union_over(s, handle, target, minutes.first, minutes.second).estimate();
+  });
 }
 
 }  // namespace

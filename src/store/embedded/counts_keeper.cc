@@ -275,25 +275,21 @@ std::vector<TargetCount> CountsKeeper::top_targets(rocksdb::ColumnFamilyHandle* 
     }
     if (!it->status().ok()) fail("read counts", it->status());
   };
-  std::int64_t m = std::max<std::int64_t>(from_minute, 0);
-  while (m < to_minute) {
-    const std::int64_t day = m / (24 * 60), hour = m / 60;
-    if (m % (24 * 60) == 0 && m + 24 * 60 <= to_minute) {
-      scan(kHourRow, day, 0, 24);  // a whole day
-      m += 24 * 60;
-    } else if (m % 60 == 0 && m + 60 <= to_minute) {
-      // Whole hours of this day, up to the range's end or the day's.
-      const std::int64_t day_end = (day + 1) * 24 * 60;
-      const std::int64_t hours = (std::min(to_minute, day_end) - m) / 60;
-      scan(kHourRow, day, hour % 24, hour % 24 + hours);
-      m += hours * 60;
-    } else {
-      const std::int64_t hour_end = (hour + 1) * 60;
-      const std::int64_t stop = std::min(to_minute, hour_end);
-      scan(kMinuteRow, hour, m % 60, m % 60 + (stop - m));
-      m = stop;
+  // Whole days read their day rows, whole hours their slots of them, the
+  // minutes left their hour rows.
+  core::cover_minutes(from_minute, to_minute, [&](Bucket bucket, std::int64_t first, std::int64_t n) {
+    switch (bucket) {
+      case Bucket::kDay:
+        for (std::int64_t d = first; d < first + n; ++d) scan(kHourRow, d, 0, 24);
+        break;
+      case Bucket::kHour:
+        scan(kHourRow, first / 24, first % 24, first % 24 + n);
+        break;
+      case Bucket::kMinute:
+        scan(kMinuteRow, first / 60, first % 60, first % 60 + n);
+        break;
     }
-  }
+  });
   std::vector<TargetCount> out;
   out.reserve(totals.size());
   for (auto& [target, count] : totals) out.push_back(TargetCount{target, count});
