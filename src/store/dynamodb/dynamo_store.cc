@@ -612,6 +612,11 @@ void DynamoStore::write(const core::RecordBatch& batch) {
     const std::vector<Outcome> outcomes = client_.send_all(
         "BatchWriteItem", std::span<const std::string>(bodies).first(chunks.size()), options_.concurrency);
     std::vector<std::size_t> again;
+    // Whether any request of this round asks for a pause before the next:
+    // throttled, failed, left items unprocessed, or met a table being made
+    // again. (Items split out of a refused request go again at once.)
+    bool back_off = false;
+    std::vector<TableHandle> revived;  // each dropped table is made again once per round
     for (std::size_t c = 0; c < outcomes.size(); ++c) {
       const Outcome& outcome = outcomes[c];
       if (outcome.ok) {
@@ -630,6 +635,7 @@ void DynamoStore::write(const core::RecordBatch& batch) {
             }
             again.push_back(found);
             last_failure = Outcome{false, "", 200, "UnprocessedItems", "DynamoDB left items unprocessed", true};
+            back_off = true;
           }
         }
         continue;
@@ -637,7 +643,10 @@ void DynamoStore::write(const core::RecordBatch& batch) {
       if (outcome.type == "ResourceNotFoundException") {
         // A table was dropped under a live tracker: create it again, as the
         // embedded store does, then retry.
+        back_off = true;
         for (std::size_t i : chunks[c]) {
+          if (std::find(revived.begin(), revived.end(), items[i].table) != revived.end()) continue;
+          revived.push_back(items[i].table);
           const Table dropped = table(items[i].table);
           if (!describe_remote(dropped.remote_name)) {
             try {
@@ -658,6 +667,7 @@ void DynamoStore::write(const core::RecordBatch& batch) {
         }
       }
       last_failure = outcome;
+      back_off = back_off || outcome.retryable;
       again.insert(again.end(), chunks[c].begin(), chunks[c].end());
     }
     pending = std::move(again);
@@ -667,7 +677,7 @@ void DynamoStore::write(const core::RecordBatch& batch) {
                        client_.where() + " after " + std::to_string(attempt) +
                        " attempts; last: " + client_.error("BatchWriteItem", last_failure).what());
     }
-    if (last_failure.retryable) std::this_thread::sleep_for(DynamoClient::backoff(attempt));
+    if (back_off) std::this_thread::sleep_for(DynamoClient::backoff(attempt));
   }
   if (rejected > 0) throw WriteRejected(rejection, rejected);
 }
