@@ -107,8 +107,6 @@ std::string bar(std::int64_t value, std::int64_t max, int width) {
   return out;
 }
 
-std::string json_string(const std::string& s) { return to_json(Value(s)); }
-
 void run_count(const Globals& globals, const CountArgs& args) {
   const Bucket bucket = parse_bucket(args.bucket, "--bucket");
   const Format format = parse_format(args.format);
@@ -131,14 +129,13 @@ void run_count(const Globals& globals, const CountArgs& args) {
   }
   std::string out;
   if (format == Format::kJson) {
-    out = "{\"bucket\":\"" + std::string(bucket_name(bucket)) + "\",\"series\":[";
+    List series;
     for (std::size_t i = 0; i < counts.size(); ++i) {
-      if (i > 0) out += ",";
-      out += "{\"start\":\"" + bucket_time(counts[i].start) + "\",\"count\":" + std::to_string(counts[i].count);
-      if (args.unique) out += ",\"unique_actors\":" + std::to_string(unique[i].count);
-      out += "}";
+      Map point{{"start", bucket_time(counts[i].start)}, {"count", counts[i].count}};
+      if (args.unique) point.emplace_back("unique_actors", unique[i].count);
+      series.emplace_back(std::move(point));
     }
-    out += "]}\n";
+    out = to_json(Value(Map{{"bucket", std::string(bucket_name(bucket))}, {"series", std::move(series)}})) + "\n";
   } else if (format == Format::kCsv) {
     out = args.unique ? "start,count,unique_actors\n" : "start,count\n";
     for (std::size_t i = 0; i < counts.size(); ++i) {
@@ -192,23 +189,12 @@ void run_top(const Globals& globals, const TopArgs& args) {
   const std::vector<TargetCount> top = client.tracker(args.table).top_targets(range, args.limit);
   std::string out;
   if (format == Format::kJson) {
-    out = "{\"targets\":[";
-    for (std::size_t i = 0; i < top.size(); ++i) {
-      if (i > 0) out += ",";
-      out += "{\"target\":" + json_string(top[i].target) + ",\"count\":" + std::to_string(top[i].count) + "}";
-    }
-    out += "]}\n";
+    List targets;
+    for (const auto& t : top) targets.emplace_back(Map{{"target", t.target}, {"count", t.count}});
+    out = to_json(Value(Map{{"targets", std::move(targets)}})) + "\n";
   } else if (format == Format::kCsv) {
     out = "target,count\n";
-    for (const auto& t : top) {
-      std::string field = t.target;
-      if (field.find_first_of(",\"\n") != std::string::npos) {
-        std::string quoted = "\"";
-        for (char c : field) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-        field = quoted + "\"";
-      }
-      out += field + "," + std::to_string(t.count) + "\n";
-    }
+    for (const auto& t : top) out += csv_field(t.target) + "," + std::to_string(t.count) + "\n";
   } else {
     std::size_t target_width = 6, count_width = 5;
     for (const auto& t : top) {

@@ -50,6 +50,8 @@ std::vector<std::string> attribute_columns(const std::vector<Activity>& rows) {
   return names;
 }
 
+}  // namespace
+
 std::string csv_field(const std::string& text) {
   if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
   std::string out = "\"";
@@ -59,8 +61,6 @@ std::string csv_field(const std::string& text) {
   }
   return out + "\"";
 }
-
-}  // namespace
 
 std::string with_commas(std::uint64_t n) {
   const std::string digits = std::to_string(n);

@@ -38,6 +38,9 @@ class ViewPrinter {
   std::string line_;
 };
 
+// `text` as one CSV field: quoted when it holds a comma, quote or newline.
+std::string csv_field(const std::string& text);
+
 // 1234567 -> "1,234,567", for counts people read.
 std::string with_commas(std::uint64_t n);
 
