@@ -214,16 +214,9 @@ std::int64_t HyperLogLog::estimate() const {
 void HyperLogLog::encode(std::string& out) const {
   compact();
   if (dense_) {
-    out.push_back('D');
-    out.append(reinterpret_cast<const char*>(registers_.data()), registers_.size());
-    return;
-  }
-  out.push_back('S');
-  append_varint(out, sparse_.size());
-  std::uint32_t previous = 0;
-  for (std::uint32_t e : sparse_) {
-    append_varint(out, e - previous);
-    previous = e;
+    encode_registers(registers_.data(), out);
+  } else {
+    encode_entries(sparse_, out);
   }
 }
 

@@ -51,13 +51,11 @@ class CountsMergeOperator final : public rocksdb::AssociativeMergeOperator {
  public:
   bool Merge(const rocksdb::Slice& key, const rocksdb::Slice* existing, const rocksdb::Slice& value,
              std::string* new_value, rocksdb::Logger* /*logger*/) const override {
-    const std::string_view k(key.data(), key.size());
-    const std::string_view add(value.data(), value.size());
-    if (existing == nullptr) {
-      // A first operand is already in its final form; check it all the same.
-      return combine(k, std::string_view(), add, *new_value);
-    }
-    return combine(k, std::string_view(existing->data(), existing->size()), add, *new_value);
+    // With no existing value the operand is combined with nothing: checked,
+    // and written back in canonical form.
+    return combine(std::string_view(key.data(), key.size()),
+                   existing == nullptr ? std::string_view() : std::string_view(existing->data(), existing->size()),
+                   std::string_view(value.data(), value.size()), *new_value);
   }
   const char* Name() const override { return "cctv.counts.v1"; }
 };
@@ -127,24 +125,15 @@ bool combine(std::string_view key, std::string_view existing, std::string_view a
   if (key[0] == kSketchRow) {
     std::map<std::uint32_t, core::HyperLogLog> slots;
     if ((!existing.empty() && !read_sketch_row(existing, slots)) || !read_sketch_row(add, slots)) return false;
-    core::append_varint(out, slots.size());
-    std::string sketch;
-    for (const auto& [slot, hll] : slots) {
-      sketch.clear();
-      hll.encode(sketch);
-      core::append_varint(out, slot);
-      core::append_length_prefixed(out, sketch);
-    }
+    SketchSlots encoded;
+    for (const auto& [slot, hll] : slots) hll.encode(encoded.emplace_back(slot, std::string()).second);
+    encode_sketch_row(encoded, out);
     return true;
   }
   if (key[0] != kMinuteRow && key[0] != kHourRow) return false;
   std::map<std::uint32_t, std::int64_t> slots;
   if ((!existing.empty() && !read_row(existing, slots)) || !read_row(add, slots)) return false;
-  core::append_varint(out, slots.size());
-  for (const auto& [slot, count] : slots) {
-    core::append_varint(out, slot);
-    core::append_varint(out, static_cast<std::uint64_t>(count));
-  }
+  encode_row(Slots(slots.begin(), slots.end()), out);
   return true;
 }
 

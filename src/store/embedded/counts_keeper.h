@@ -20,7 +20,6 @@
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>

@@ -1,13 +1,14 @@
 // How the embedded store lays activities out in RocksDB.
 //
-// Each table has two column families, `<table>#target` and `<table>#actor`. In both, an activity's
+// Each table has two column families of activities, `<table>#target` and
+// `<table>#actor` (and one of counts, count_rows.h). In both, an activity's
 // key is
 //
-//   varint(len(k)) k  big-endian u64 time_us  big-endian u64 id
+//   varint(len(k)) k  big-endian u64 ~time_us  big-endian u64 ~id
 //
-// where k is the target (or the actor). The length prefix makes k
-// prefix-free, so all activities of one target form one contiguous range,
-// ordered by time and then id. Its value is
+// where k is the target (or the actor) and ~ inverts every bit. The length
+// prefix makes k prefix-free, so all activities of one target form one
+// contiguous range, ordered newest first by time and then id. Its value is
 //
 //   0x01  varint(len(o)) o  attributes
 //

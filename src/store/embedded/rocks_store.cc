@@ -14,7 +14,6 @@
 
 #include "cctv/error.h"
 #include "cctv/json.h"
-#include "core/attribute_codec.h"
 #include "core/coding.h"
 #include "core/bucket.h"
 #include "store/embedded/count_rows.h"
@@ -697,9 +696,6 @@ void RocksStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to_
   if (!it->status().ok()) fail("read activities", it->status());
 }
 
-}  // namespace cctv::store::embedded
-
-namespace cctv::store::embedded {
 
 rocksdb::ColumnFamilyHandle* RocksStore::counts_family_locked(TableHandle handle) const {
   const Table& table = live_table_locked(handle);
@@ -789,9 +785,6 @@ void RocksStore::apply_retention(std::string_view name) {
   }
 }
 
-}  // namespace cctv::store::embedded
-
-namespace cctv::store::embedded {
 
 void RocksStore::rebuild_counts(TableHandle table, std::int64_t from_us, std::int64_t to_us) {
   check_writable("rebuild counts");
