@@ -93,6 +93,9 @@ std::optional<Timestamp> parse_relative(std::string_view s, Timestamp reference)
     sign = s.front() == '+' ? 1 : -1;
     s.remove_prefix(1);
   }
+  // The sign was taken above: a count of digits only ("--5m" is no time,
+  // and a negative count cannot slip past the cap below).
+  if (s.empty() || s.front() < '0' || s.front() > '9') return std::nullopt;
   std::int64_t count = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), count);
   if (ec != std::errc() || end == s.data()) return std::nullopt;

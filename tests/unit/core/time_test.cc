@@ -84,6 +84,8 @@ TEST(ParseTime, RejectsWithAReason) {
   expect_invalid("-3000w", "outside the times a store can hold");
   expect_invalid("-99999999999999d", "outside the times a store can hold");
   expect_invalid("-1y", "is not a time");
+  expect_invalid("--5m", "is not a time");
+  expect_invalid("+-9223372036854775808s", "is not a time");
 }
 
 TEST(FormatTime, Rfc3339WithMicroseconds) {
