@@ -49,6 +49,11 @@ struct CCTV_EXPORT DynamoOptions {
   Billing billing = Billing::kOnDemand;
   std::int64_t read_capacity = 5;   // with Billing::kProvisioned
   std::int64_t write_capacity = 5;  // with Billing::kProvisioned
+
+  // Keep counts (cctv/counts.h) in each table's companion table
+  // `<table>.counts`. Off: recording skips them, count queries fail, and
+  // `Tracker::rebuild_counts` recounts later what was written meanwhile.
+  bool counts = true;
 };
 
 }  // namespace cctv

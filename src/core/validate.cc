@@ -81,4 +81,10 @@ void check_table_options(const TableOptions& options) {
   }
 }
 
+std::string retention_text(std::chrono::seconds kept) {
+  if (kept.count() <= 0) return "forever";
+  if (kept.count() % 86400 == 0) return std::to_string(kept.count() / 86400) + " days";
+  return std::to_string(kept.count()) + " s";
+}
+
 }  // namespace cctv::core

@@ -21,6 +21,9 @@ void check_table_name(std::string_view name);
 // Throws InvalidArgument for a negative retention.
 void check_table_options(const TableOptions& options);
 
+// How long a retention keeps data, for people: "forever", "90 days", "3600 s".
+std::string retention_text(std::chrono::seconds kept);
+
 // Throws InvalidArgument unless kMinTime <= t < kMaxTime.
 void check_time(std::string_view field, Timestamp t);
 

@@ -3,21 +3,26 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <limits>
 #include <thread>
 #include <unordered_map>
 
 #include "cctv/error.h"
 #include "cctv/table.h"
+#include "core/bucket.h"
 #include "core/coding.h"
+#include "core/validate.h"
+#include "store/dynamodb/count_items.h"
 #include "store/dynamodb/item_codec.h"
+#include "store/dynamodb/json_access.h"
 #include "store/dynamodb/sort_key.h"
 
 namespace cctv::store::dynamodb {
 
 namespace {
-
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 constexpr const char* kActorIndex = "actor-index";
 constexpr std::size_t kItemsPerBatch = 25;  // BatchWriteItem's limit
@@ -37,59 +42,6 @@ void key_schema(Writer& w, const char* hash, const char* range) {
     w.EndObject();
   }
   w.EndArray();
-}
-
-std::string table_name_body(const std::string& remote_name) {
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
-  w.StartObject();
-  w.Key("TableName");
-  w.String(remote_name.c_str());
-  w.EndObject();
-  return buffer.GetString();
-}
-
-rapidjson::Document parse(const std::string& body, std::string_view operation) {
-  rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    throw StoreError(std::string(operation) + " returned a response that is not JSON");
-  }
-  return doc;
-}
-
-std::string string_member(const rapidjson::Value& v, const char* name) {
-  if (!v.IsObject()) return "";
-  auto it = v.FindMember(name);
-  return it != v.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-}
-
-// Responses come from engines cctv does not control: every access checks,
-// and a response of the wrong shape is a StoreError, never a crash.
-const rapidjson::Value& member(const rapidjson::Value& v, const char* name) {
-  if (v.IsObject()) {
-    if (auto it = v.FindMember(name); it != v.MemberEnd()) return it->value;
-  }
-  throw StoreError(std::string("DynamoDB response without '") + name + "'");
-}
-
-const rapidjson::Value& object_member(const rapidjson::Value& v, const char* name) {
-  const rapidjson::Value& m = member(v, name);
-  if (!m.IsObject()) throw StoreError(std::string("DynamoDB response: '") + name + "' is not an object");
-  return m;
-}
-
-const rapidjson::Value::ConstArray array_member(const rapidjson::Value& v, const char* name) {
-  const rapidjson::Value& m = member(v, name);
-  if (!m.IsArray()) throw StoreError(std::string("DynamoDB response: '") + name + "' is not an array");
-  return m.GetArray();
-}
-
-// The S value of attribute `name` of an item.
-std::string_view s_value(const rapidjson::Value& item, const char* name) {
-  const rapidjson::Value& s = member(object_member(item, name), "S");
-  if (!s.IsString()) throw StoreError(std::string("DynamoDB item: '") + name + "' is not of type S");
-  return std::string_view(s.GetString(), s.GetStringLength());
 }
 
 // "target HASH, timestamp RANGE" from a KeySchema array.
@@ -112,15 +64,6 @@ bool has_actor_index(const rapidjson::Value& table) {
   auto it = table.FindMember("GlobalSecondaryIndexes");
   if (it == table.MemberEnd() || !it->value.IsArray()) return false;
   return std::any_of(it->value.Begin(), it->value.End(), is_our_index);
-}
-
-// Writes "name":{"S":"value"}: a string AttributeValue under `name`.
-void put_s(Writer& w, const char* name, std::string_view value) {
-  w.Key(name);
-  w.StartObject();
-  w.Key("S");
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-  w.EndObject();
 }
 
 // The position after an activity, as a cursor carries it: its sort key, and
@@ -163,12 +106,36 @@ std::string add_index_command(const std::string& remote_name) {
 
 }  // namespace
 
-DynamoStore::DynamoStore(const DynamoOptions& options, AwsConfig config, std::string location,
-                         bool read_only)
-    : options_(options), location_(std::move(location)), read_only_(read_only), client_(std::move(config)) {}
+DynamoStore::DynamoStore(const DynamoOptions& options, AwsConfig config, std::string location, bool read_only,
+                         std::function<Timestamp()> clock)
+    : options_(options),
+      location_(std::move(location)),
+      read_only_(read_only),
+      clock_(std::move(clock)),
+      client_(std::move(config)),
+      counts_(client_, options.concurrency, [this](const std::string& remote) { create_counts_remote(remote); }) {
+  if (!read_only_ && options_.counts) counts_writer_ = std::thread([this] { write_counts_periodically(); });
+}
+
+DynamoStore::~DynamoStore() {
+  if (!counts_writer_.joinable()) return;
+  {
+    std::lock_guard lock(counts_writer_mu_);
+    counts_writer_stop_ = true;
+  }
+  counts_writer_wake_.notify_all();
+  counts_writer_.join();
+  try {
+    counts_.flush([this](std::uint32_t t) { return counts_target(table(t)); });
+  } catch (const std::exception& e) {
+    spdlog::error("{}: the counts of the last activities were not written: {}; `cctv counts rebuild` recounts them",
+                  location_, e.what());
+  }
+}
 
 std::unique_ptr<DynamoStore> DynamoStore::open(const DynamoOptions& options, std::string location,
-                                               bool read_only, const Environment& env) {
+                                               bool read_only, const Environment& env,
+                                               std::function<Timestamp()> clock) {
   for (char c : options.table_prefix) {
     const bool ok = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.' || c == '-';
     if (!ok) {
@@ -182,8 +149,47 @@ std::unique_ptr<DynamoStore> DynamoStore::open(const DynamoOptions& options, std
   if (options.billing == Billing::kProvisioned && (options.read_capacity < 1 || options.write_capacity < 1)) {
     throw InvalidArgument("rcu/wcu", "provisioned billing needs read and write capacity of at least 1");
   }
-  return std::unique_ptr<DynamoStore>(
-      new DynamoStore(options, resolve_aws_config(options, env), std::move(location), read_only));
+  return std::unique_ptr<DynamoStore>(new DynamoStore(options, resolve_aws_config(options, env), std::move(location),
+                                                      read_only, std::move(clock)));
+}
+
+void DynamoStore::write_counts_periodically() {
+  std::unique_lock lock(counts_writer_mu_);
+  while (!counts_writer_wake_.wait_for(lock, std::chrono::seconds(1), [this] { return counts_writer_stop_; })) {
+    lock.unlock();
+    std::string error;
+    try {
+      counts_.flush([this](std::uint32_t t) { return counts_target(table(t)); });
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    lock.lock();
+    if (!error.empty()) counts_error_ = error;
+  }
+}
+
+void DynamoStore::sync() {
+  if (read_only_ || !options_.counts) return;
+  counts_.flush([this](std::uint32_t t) { return counts_target(table(t)); });
+  std::lock_guard lock(counts_writer_mu_);
+  if (!counts_error_.empty()) {
+    // A later flush wrote what that one kept; the failure is still news.
+    const std::string error = std::exchange(counts_error_, std::string());
+    spdlog::warn("{}: writing counts failed earlier and succeeded since: {}", location_, error);
+  }
+}
+
+std::int64_t DynamoStore::now_us() const {
+  return (clock_ ? clock_() : cctv::now()).time_since_epoch().count();
+}
+
+std::int64_t DynamoStore::horizon_us(std::chrono::seconds kept) const {
+  if (kept.count() <= 0) return 0;
+  return std::max<std::int64_t>(0, now_us() - kept.count() * 1'000'000);
+}
+
+CountsTarget DynamoStore::counts_target(const Table& table) const {
+  return CountsTarget{table.remote_name + std::string(kCountsSuffix), table.options.counts_retention.count()};
 }
 
 void DynamoStore::check_writable(const char* what) const {
@@ -211,11 +217,12 @@ std::string DynamoStore::call_on_table(std::string_view operation, const std::st
   }
 }
 
-void DynamoStore::mark_live(std::string_view name, bool has_actor_index) {
+void DynamoStore::mark_live(std::string_view name, bool has_actor_index, const TableOptions& options) {
   std::lock_guard lock(mu_);
   const TableHandle handle = intern(name);
   tables_[handle].live = true;
   tables_[handle].has_actor_index = has_actor_index;
+  tables_[handle].options = options;
 }
 
 TableHandle DynamoStore::intern(std::string_view name) {
@@ -223,7 +230,7 @@ TableHandle DynamoStore::intern(std::string_view name) {
   auto it = handles_.find(name);
   if (it != handles_.end()) return it->second;
   const auto handle = static_cast<TableHandle>(tables_.size());
-  tables_.push_back(Table{std::string(name), options_.table_prefix + std::string(name)});
+  tables_.push_back(Table{std::string(name), options_.table_prefix + std::string(name), false, false, {}});
   handles_.emplace(std::string(name), handle);
   return handle;
 }
@@ -232,6 +239,113 @@ DynamoStore::Table DynamoStore::table(TableHandle handle) {
   std::lock_guard lock(mu_);
   return tables_.at(handle);
 }
+
+DynamoStore::Table DynamoStore::live_table(TableHandle handle) {
+  Table t = table(handle);
+  if (!t.live) not_found(t.name);
+  return t;
+}
+
+void DynamoStore::check_counting(const Table& t) const {
+  if (!options_.counts) {
+    throw StoreError("counts are off in " + location_ + " (counts=off); open the store without counts=off, then "
+                     "rebuild the counts of table '" + t.name + "' for what was written meanwhile");
+  }
+}
+
+TableOptions DynamoStore::read_options(const std::string& remote_name) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  w.Key("TableName");
+  const std::string counts = remote_name + std::string(kCountsSuffix);
+  w.String(counts.c_str());
+  w.Key("Key");
+  w.StartObject();
+  put_s(w, "key", kMetaKey);
+  put_n(w, "start", std::int64_t{0});
+  w.EndObject();
+  w.Key("ConsistentRead");
+  w.Bool(true);
+  w.EndObject();
+  TableOptions options;
+  std::string body;
+  try {
+    body = client_.call("GetItem", buffer.GetString());
+  } catch (const RequestError& e) {
+    if (e.type() == "ResourceNotFoundException") return options;  // a table the 2014 gem made
+    throw;
+  }
+  const rapidjson::Document doc = parse(body, "GetItem");
+  auto item = doc.FindMember("Item");
+  if (item == doc.MemberEnd()) return options;
+  if (has_attribute(item->value, "retention_s")) {
+    options.retention = std::chrono::seconds(n_value(item->value, "retention_s"));
+  }
+  if (has_attribute(item->value, "counts_retention_s")) {
+    options.counts_retention = std::chrono::seconds(n_value(item->value, "counts_retention_s"));
+  }
+  return options;
+}
+
+void DynamoStore::write_options(const std::string& remote_name, const TableOptions& options) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  w.Key("TableName");
+  const std::string counts = remote_name + std::string(kCountsSuffix);
+  w.String(counts.c_str());
+  w.Key("Item");
+  w.StartObject();
+  put_s(w, "key", kMetaKey);
+  put_n(w, "start", std::int64_t{0});
+  put_n(w, "retention_s", static_cast<std::int64_t>(options.retention.count()));
+  put_n(w, "counts_retention_s", static_cast<std::int64_t>(options.counts_retention.count()));
+  w.EndObject();
+  w.EndObject();
+  try {
+    client_.call("PutItem", buffer.GetString());
+  } catch (const RequestError& e) {
+    if (e.type() != "ResourceNotFoundException") throw;
+    create_counts_remote(counts);
+    client_.call("PutItem", buffer.GetString());
+  }
+}
+
+std::string DynamoStore::enable_ttl(const std::string& remote_name) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  w.Key("TableName");
+  w.String(remote_name.c_str());
+  w.Key("TimeToLiveSpecification");
+  w.StartObject();
+  w.Key("AttributeName");
+  w.String("expires_at");
+  w.Key("Enabled");
+  w.Bool(true);
+  w.EndObject();
+  w.EndObject();
+  try {
+    client_.call("UpdateTimeToLive", buffer.GetString());
+  } catch (const RequestError& e) {
+    // Already on (DynamoDB refuses to turn it on twice).
+    if (e.type() == "ValidationException" && e.outcome().message.find("already enabled") != std::string::npos) {
+      return "";
+    }
+    if (e.type() != "UnknownOperationException" && e.type() != "ValidationException") throw;
+    const std::string why =
+        e.type() == "UnknownOperationException" ? "the engine has no UpdateTimeToLive" : e.outcome().message;
+    const std::string warning = "DynamoDB table '" + remote_name + "' in " + client_.where() +
+                                " cannot expire items by itself (" + why +
+                                "): what retention expires is hidden at once, but stays stored until retention "
+                                "is applied (Client::apply_retention; `cctv tables set NAME --apply`)";
+    spdlog::warn("{}", warning);
+    return warning;
+  }
+  return "";
+}
+
 
 void DynamoStore::wait_until_active(const std::string& remote_name) {
   const auto deadline = std::chrono::steady_clock::now() + kTableWaitLimit;
@@ -300,7 +414,7 @@ std::vector<std::string> DynamoStore::list_tables() {
         const std::string remote = n.GetString();
         if (remote.rfind(options_.table_prefix, 0) != 0) continue;
         std::string name = remote.substr(options_.table_prefix.size());
-        if (is_valid_table_name(name)) names.push_back(std::move(name));
+        if (is_valid_table_name(name) && !name.ends_with(kCountsSuffix)) names.push_back(std::move(name));
       }
     }
     start = string_member(doc, "LastEvaluatedTableName");
@@ -319,20 +433,24 @@ std::optional<TableHandle> DynamoStore::find_table(std::string_view name) {
   const std::string remote = options_.table_prefix + std::string(name);
   const auto doc = describe_remote(remote);
   if (!doc) return std::nullopt;
-  mark_live(name, has_actor_index(object_member(*doc, "Table")));
+  mark_live(name, has_actor_index(object_member(*doc, "Table")), read_options(remote));
   std::lock_guard lock(mu_);
   return handles_.find(name)->second;
 }
 
-void DynamoStore::create_remote(const std::string& remote_name) {
-  const bool provisioned = options_.billing == Billing::kProvisioned;
+namespace {
+
+// CreateTable's request: an activities table (target HASH, timestamp
+// RANGE, the actor index) or a counts table (key HASH, start RANGE).
+std::string create_table_request(const std::string& remote_name, bool counts, const DynamoOptions& options) {
+  const bool provisioned = options.billing == Billing::kProvisioned;
   auto throughput = [&](Writer& w) {
     w.Key("ProvisionedThroughput");
     w.StartObject();
     w.Key("ReadCapacityUnits");
-    w.Int64(options_.read_capacity);
+    w.Int64(options.read_capacity);
     w.Key("WriteCapacityUnits");
-    w.Int64(options_.write_capacity);
+    w.Int64(options.write_capacity);
     w.EndObject();
   };
   rapidjson::StringBuffer buffer;
@@ -342,16 +460,24 @@ void DynamoStore::create_remote(const std::string& remote_name) {
   w.String(remote_name.c_str());
   w.Key("AttributeDefinitions");
   w.StartArray();
-  for (const char* name : {"target", "timestamp", "actor"}) {
+  const std::vector<std::pair<const char*, const char*>> attributes =
+      counts ? std::vector<std::pair<const char*, const char*>>{{"key", "S"}, {"start", "N"}}
+             : std::vector<std::pair<const char*, const char*>>{{"target", "S"}, {"timestamp", "S"}, {"actor", "S"}};
+  for (const auto& [name, type] : attributes) {
     w.StartObject();
     w.Key("AttributeName");
     w.String(name);
     w.Key("AttributeType");
-    w.String("S");
+    w.String(type);
     w.EndObject();
   }
   w.EndArray();
-  key_schema(w, "target", "timestamp");
+  if (counts) {
+    key_schema(w, "key", "start");
+  } else {
+    key_schema(w, "target", "timestamp");
+  }
+  if (!counts) {
   w.Key("GlobalSecondaryIndexes");
   w.StartArray();
   w.StartObject();
@@ -366,23 +492,43 @@ void DynamoStore::create_remote(const std::string& remote_name) {
   if (provisioned) throughput(w);
   w.EndObject();
   w.EndArray();
+  }
   w.Key("BillingMode");
   w.String(provisioned ? "PROVISIONED" : "PAY_PER_REQUEST");
   if (provisioned) throughput(w);
   w.EndObject();
-  client_.call("CreateTable", buffer.GetString());
+  return buffer.GetString();
+}
+
+}  // namespace
+
+void DynamoStore::create_remote(const std::string& remote_name) {
+  client_.call("CreateTable", create_table_request(remote_name, false, options_));
   wait_until_active(remote_name);
+}
+
+void DynamoStore::create_counts_remote(const std::string& remote) {
+  try {
+    client_.call("CreateTable", create_table_request(remote, true, options_));
+  } catch (const RequestError& e) {
+    if (e.type() != "ResourceInUseException") throw;
+  }
+  wait_until_active(remote);
 }
 
 TableHandle DynamoStore::create_table(std::string_view name, const TableOptions& table_options) {
   check_writable("create a table");
-  if (table_options != TableOptions{}) {
-    throw InvalidArgument("retention", "is not kept on DynamoDB stores yet (" + client_.where() +
-                                           "); create the table without it");
+  if (name.ends_with(kCountsSuffix)) {
+    throw InvalidArgument("table name", "'" + std::string(name) + "' ends in '" + std::string(kCountsSuffix) +
+                                            "', which on DynamoDB names the table keeping another table's "
+                                            "counts; choose another name");
   }
   const std::string remote = options_.table_prefix + std::string(name);
-  if (remote.size() > 255) {
-    throw InvalidArgument("table name", "'" + remote + "' (with the table prefix) is over 255 characters");
+  if (remote.size() + kCountsSuffix.size() > 255) {
+    throw InvalidArgument("table name", "'" + remote + "' (with the table prefix) is over " +
+                                            std::to_string(255 - kCountsSuffix.size()) +
+                                            " characters (its counts table adds '" + std::string(kCountsSuffix) +
+                                            "' to DynamoDB's 255)");
   }
   try {
     create_remote(remote);
@@ -393,7 +539,12 @@ TableHandle DynamoStore::create_table(std::string_view name, const TableOptions&
     }
     throw;
   }
-  mark_live(name, true);
+  const std::string counts = remote + std::string(kCountsSuffix);
+  create_counts_remote(counts);
+  if (table_options != TableOptions{}) write_options(remote, table_options);
+  if (table_options.retention.count() > 0) enable_ttl(remote);
+  if (table_options.counts_retention.count() > 0) enable_ttl(counts);
+  mark_live(name, true, table_options);
   std::lock_guard lock(mu_);
   return handles_.find(name)->second;
 }
@@ -449,7 +600,12 @@ TableInfo DynamoStore::describe_table(std::string_view name) {
     ttl = "unknown (this engine has no DescribeTimeToLive)";
   }
   info.details.emplace_back("time to live", ttl);
-  mark_live(name, info.has_actor_index);
+  const TableOptions options = read_options(remote);
+  info.options = options;
+  info.details.emplace_back("activities kept", core::retention_text(options.retention));
+  info.details.emplace_back("counts kept", core::retention_text(options.counts_retention));
+  info.details.emplace_back("counts table", remote + std::string(kCountsSuffix));
+  mark_live(name, info.has_actor_index, options);
   return info;
 }
 
@@ -460,23 +616,32 @@ void DynamoStore::drop_table(std::string_view name) {
   {
     std::lock_guard lock(mu_);
     auto it = handles_.find(name);
-    if (it != handles_.end()) tables_[it->second].live = false;
+    if (it != handles_.end()) {
+      tables_[it->second].live = false;
+      tables_[it->second].options = TableOptions{};
+      counts_.forget(it->second);
+    }
+  }
+  try {
+    client_.call("DeleteTable", table_name_body(remote + std::string(kCountsSuffix)));
+  } catch (const RequestError& e) {
+    if (e.type() != "ResourceNotFoundException") throw;  // a table the 2014 gem made has none
   }
   // Wait until it is gone -- not merely DELETING, which ListTables still
   // shows and CreateTable still refuses -- so that the table list is right
   // and creating it again right away works.
   const auto deadline = std::chrono::steady_clock::now() + kTableWaitLimit;
   auto pause = std::chrono::milliseconds(20);
-  auto exists = [&] {
+  auto exists = [&](const std::string& remote_name) {
     try {
-      client_.call("DescribeTable", table_name_body(remote));
+      client_.call("DescribeTable", table_name_body(remote_name));
       return true;
     } catch (const RequestError& e) {
       if (e.type() == "ResourceNotFoundException") return false;
       throw;
     }
   };
-  while (exists()) {
+  while (exists(remote) || exists(remote + std::string(kCountsSuffix))) {
     if (std::chrono::steady_clock::now() > deadline) {
       throw StoreError("table '" + remote + "' in " + client_.where() + " is still being deleted");
     }
@@ -488,6 +653,7 @@ void DynamoStore::drop_table(std::string_view name) {
 void DynamoStore::write(const core::RecordBatch& batch) {
   check_writable("record activities");
   if (batch.empty()) return;
+  std::shared_lock rebuilding(rebuild_mu_);  // a rebuild of counts waits for this write, and it for a rebuild
 
   // Encode each item once. A batch may hold the same activity twice (a
   // retry, a re-import): BatchWriteItem refuses duplicate keys in one
@@ -508,9 +674,13 @@ void DynamoStore::write(const core::RecordBatch& batch) {
   items.clear();
   by_key.clear();
   std::vector<std::string> remote_names;  // by handle
+  std::vector<std::int64_t> retention_s;  // by handle
   {
     std::lock_guard lock(mu_);
-    for (const auto& t : tables_) remote_names.push_back(t.remote_name);
+    for (const auto& t : tables_) {
+      remote_names.push_back(t.remote_name);
+      retention_s.push_back(t.options.retention.count());
+    }
   }
   auto key_hash = [](TableHandle table, std::string_view target, std::int64_t time_us, std::uint64_t id) {
     std::uint64_t h = std::hash<std::string_view>()(target) ^ (static_cast<std::uint64_t>(table) << 40);
@@ -528,7 +698,8 @@ void DynamoStore::write(const core::RecordBatch& batch) {
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const core::RecordView r = batch[i];
     const std::size_t begin = items_json.size();
-    append_item(r, items_json, sort_key);
+    const std::int64_t kept = retention_s[r.table];
+    append_item(r, kept > 0 ? core::floor_div(r.time_us, 1'000'000) + kept : 0, items_json, sort_key);
     const Item item{r.table, i, begin, items_json.size()};
     auto [it, inserted] = by_key.emplace(key_hash(r.table, r.target, r.time_us, r.id), items.size());
     if (inserted) {
@@ -561,6 +732,28 @@ void DynamoStore::write(const core::RecordBatch& batch) {
     return std::string::npos;
   };
 
+  // What became of each item. An activity that came with its id may be
+  // stored already (a retry, a re-import): while counting, such items go
+  // one to a request, as a PutItem conditional on the item not existing, so
+  // that a count is added only for a write that stored something new.
+  enum class State : std::uint8_t { kPending, kWritten, kStoredBefore, kRejected };
+  std::vector<State> state(items.size(), State::kPending);
+  std::vector<bool> conditional(items.size(), false);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    conditional[i] = options_.counts && batch[items[i].record].supplied_id;
+  }
+  // The counts of what was written for sure: after a failure that the
+  // pipeline retries, only the conditional writes (a retry finds them
+  // stored already and would not count them).
+  auto absorb = [&](bool all) {
+    if (!options_.counts) return;
+    std::vector<bool> counted(batch.size(), false);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      counted[items[i].record] = state[i] == State::kWritten && (all || conditional[i]);
+    }
+    counts_.absorb(batch, counted);
+  };
+
   std::vector<std::size_t> pending(items.size());
   for (std::size_t i = 0; i < items.size(); ++i) pending[i] = i;
   // Items sent one to a request: those of a request DynamoDB refused as
@@ -575,8 +768,20 @@ void DynamoStore::write(const core::RecordBatch& batch) {
     thread_local std::vector<std::string> bodies;
     std::vector<std::vector<std::size_t>> chunks;
     std::vector<std::size_t> shared;
+    std::vector<std::string> puts;        // conditional PutItem bodies
+    std::vector<std::size_t> put_items;  // the item of each
     for (std::size_t i : pending) {
-      if (alone[i]) {
+      if (conditional[i]) {
+        const Item& item = items[i];
+        std::string body = "{\"TableName\":";
+        append_json_string(body, remote_names[item.table]);
+        body += ",\"Item\":";
+        body.append(items_json, item.begin, item.end - item.begin);
+        body += ",\"ConditionExpression\":\"attribute_not_exists(#t)\",\"ExpressionAttributeNames\":{\"#t\":"
+                "\"target\"}}";
+        puts.push_back(std::move(body));
+        put_items.push_back(i);
+      } else if (alone[i]) {
         chunks.push_back({i});
       } else {
         shared.push_back(i);
@@ -609,8 +814,15 @@ void DynamoStore::write(const core::RecordBatch& batch) {
       body += "]}}";
     }
 
-    const std::vector<Outcome> outcomes = client_.send_all(
+    std::vector<Outcome> outcomes = client_.send_all(
         "BatchWriteItem", std::span<const std::string>(bodies).first(chunks.size()), options_.concurrency);
+    if (!puts.empty()) {
+      std::vector<Outcome> put_outcomes = client_.send_all("PutItem", puts, options_.concurrency);
+      for (std::size_t k = 0; k < put_outcomes.size(); ++k) {
+        chunks.push_back({put_items[k]});
+        outcomes.push_back(std::move(put_outcomes[k]));
+      }
+    }
     std::vector<std::size_t> again;
     // Whether any request of this round asks for a pause before the next:
     // throttled, failed, left items unprocessed, or met a table being made
@@ -620,6 +832,7 @@ void DynamoStore::write(const core::RecordBatch& batch) {
     for (std::size_t c = 0; c < outcomes.size(); ++c) {
       const Outcome& outcome = outcomes[c];
       if (outcome.ok) {
+        for (std::size_t i : chunks[c]) state[i] = State::kWritten;
         const rapidjson::Document doc = parse(outcome.body, "BatchWriteItem");
         auto unprocessed = doc.FindMember("UnprocessedItems");
         if (unprocessed == doc.MemberEnd() || !unprocessed->value.IsObject()) continue;
@@ -633,11 +846,16 @@ void DynamoStore::write(const core::RecordBatch& batch) {
             if (found == std::string::npos) {
               throw StoreError("BatchWriteItem returned an unprocessed item cctv did not send");
             }
+            state[found] = State::kPending;
             again.push_back(found);
             last_failure = Outcome{false, "", 200, "UnprocessedItems", "DynamoDB left items unprocessed", true};
             back_off = true;
           }
         }
+        continue;
+      }
+      if (outcome.type == "ConditionalCheckFailedException") {
+        state[chunks[c].front()] = State::kStoredBefore;  // a conditional put of an activity stored already
         continue;
       }
       if (outcome.type == "ResourceNotFoundException") {
@@ -654,7 +872,8 @@ void DynamoStore::write(const core::RecordBatch& batch) {
             } catch (const RequestError& e) {
               if (e.type() != "ResourceInUseException") throw;
             }
-            mark_live(dropped.name, true);
+            create_counts_remote(dropped.remote_name + std::string(kCountsSuffix));
+            mark_live(dropped.name, true, TableOptions{});
           }
         }
       } else if (!outcome.retryable) {
@@ -662,6 +881,7 @@ void DynamoStore::write(const core::RecordBatch& batch) {
           for (std::size_t i : chunks[c]) alone[i] = true;  // find the bad one(s)
         } else {
           rejected += chunks[c].size();
+          for (std::size_t i : chunks[c]) state[i] = State::kRejected;
           rejection = client_.error("BatchWriteItem", outcome).what();
           continue;
         }
@@ -673,25 +893,27 @@ void DynamoStore::write(const core::RecordBatch& batch) {
     pending = std::move(again);
     if (pending.empty()) break;
     if (attempt >= kMaxWriteAttempts) {
+      absorb(false);
       throw StoreError(std::to_string(pending.size()) + " activities were not written to " +
                        client_.where() + " after " + std::to_string(attempt) +
                        " attempts; last: " + client_.error("BatchWriteItem", last_failure).what());
     }
     if (back_off) std::this_thread::sleep_for(DynamoClient::backoff(attempt));
   }
+  absorb(true);
   if (rejected > 0) throw WriteRejected(rejection, rejected);
 }
 
 QueryResult DynamoStore::query(const Query& q) {
-  const Table t = table(q.table);
-  if (!t.live) not_found(t.name);
+  const Table t = live_table(q.table);
   if (q.index == Index::kActor && !t.has_actor_index) {
     throw StoreError("DynamoDB table '" + t.remote_name + "' has no actor-index (tables made by the 2014 "
                      "gem have none), so it cannot be viewed by actor; add the index with: " +
                      add_index_command(t.remote_name));
   }
   QueryResult result;
-  const std::string lower = lower_bound_key(q.from_us);
+  // Expired activities DynamoDB's TTL has not deleted yet stay hidden.
+  const std::string lower = lower_bound_key(std::max(q.from_us, horizon_us(t.options.retention)));
   const std::string upper = upper_bound_key(q.to_us);
   if (lower > upper) return result;
 
@@ -757,9 +979,8 @@ QueryResult DynamoStore::query(const Query& q) {
 
 void DynamoStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to_us,
                        const std::function<void(const Activity&)>& visit) {
-  const Table t = table(handle);
-  if (!t.live) not_found(t.name);
-  const std::string lower = lower_bound_key(from_us);
+  const Table t = live_table(handle);
+  const std::string lower = lower_bound_key(std::max(from_us, horizon_us(t.options.retention)));
   const std::string upper = upper_bound_key(to_us);
   if (lower > upper) return;
   rapidjson::Document last_key;  // null until a response carries LastEvaluatedKey
@@ -798,36 +1019,217 @@ void DynamoStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to
 
 namespace {
 
-[[noreturn]] void counts_not_kept(const std::string& where) {
-  throw StoreError("counts are not kept on DynamoDB stores yet (" + where +
-                   "); the embedded store keeps them");
+// The first bucket (minute, hour or day number) whose counts are visible at
+// `horizon_us`: an item expires whole once it ends before the horizon, and
+// minutes live in their hour's item.
+std::int64_t first_kept(Bucket bucket, std::int64_t horizon_us) {
+  if (horizon_us <= 0) return std::numeric_limits<std::int64_t>::min();
+  const std::int64_t item_us = bucket == Bucket::kMinute ? core::kHourUs : core::bucket_width_us(bucket);
+  // The first item ending after the horizon.
+  const std::int64_t first_item = core::floor_div(horizon_us, item_us);
+  return first_item * (item_us / core::bucket_width_us(bucket));
+}
+
+template <class T>
+void hide_expired(std::vector<T>& out, std::int64_t first, std::int64_t kept) {
+  for (std::size_t i = 0; i < out.size() && first + static_cast<std::int64_t>(i) < kept; ++i) out[i] = T{};
 }
 
 }  // namespace
 
-std::vector<std::int64_t> DynamoStore::counts(TableHandle, std::string_view, Bucket, std::int64_t, std::size_t) {
-  counts_not_kept(client_.where());
+std::vector<std::int64_t> DynamoStore::counts(TableHandle handle, std::string_view target, Bucket bucket,
+                                              std::int64_t first, std::size_t n) {
+  const Table t = live_table(handle);
+  check_counting(t);
+  std::vector<std::int64_t> out = counts_.counts(counts_target(t).remote, target, bucket, first, n);
+  hide_expired(out, first, first_kept(bucket, horizon_us(t.options.counts_retention)));
+  return out;
 }
 
-std::vector<core::HyperLogLog> DynamoStore::sketches(TableHandle, std::string_view, Bucket, std::int64_t,
-                                                     std::size_t) {
-  counts_not_kept(client_.where());
+std::vector<core::HyperLogLog> DynamoStore::sketches(TableHandle handle, std::string_view target, Bucket bucket,
+                                                     std::int64_t first, std::size_t n) {
+  const Table t = live_table(handle);
+  check_counting(t);
+  std::vector<core::HyperLogLog> out = counts_.sketches(counts_target(t).remote, target, bucket, first, n);
+  hide_expired(out, first, first_kept(bucket, horizon_us(t.options.counts_retention)));
+  return out;
 }
 
-std::vector<TargetCount> DynamoStore::top_targets(TableHandle, std::int64_t, std::int64_t, std::size_t) {
-  counts_not_kept(client_.where());
+std::vector<TargetCount> DynamoStore::top_targets(TableHandle handle, std::int64_t from_minute,
+                                                  std::int64_t to_minute, std::size_t limit) {
+  const Table t = live_table(handle);
+  check_counting(t);
+  from_minute = std::max(from_minute, first_kept(Bucket::kMinute, horizon_us(t.options.counts_retention)));
+  return counts_.top_targets(counts_target(t).remote, from_minute, to_minute, limit);
 }
 
-void DynamoStore::rebuild_counts(TableHandle, std::int64_t, std::int64_t) { counts_not_kept(client_.where()); }
-
-void DynamoStore::alter_table(std::string_view, const TableOptions&) {
-  throw InvalidArgument("retention", "is not kept on DynamoDB stores yet (" + client_.where() +
-                                         "); the embedded store keeps it");
+void DynamoStore::rebuild_counts(TableHandle handle, std::int64_t from_us, std::int64_t to_us) {
+  check_writable("rebuild counts");
+  const Table t = live_table(handle);
+  check_counting(t);
+  // Alone: no batch of this store is written (and counted) meanwhile.
+  std::unique_lock rebuilding(rebuild_mu_);
+  const CountsTarget where = counts_target(t);
+  counts_.flush([this](std::uint32_t h) { return counts_target(table(h)); });
+  const std::int64_t first_day = core::floor_div(from_us, core::kDayUs);
+  const std::int64_t end_day = core::floor_div(to_us - 1, core::kDayUs) + 1;
+  counts_.erase_days(where.remote, first_day, end_day);
+  core::CountAggregator aggregator;
+  std::string selected;
+  std::size_t gathered = 0;
+  scan(handle, first_day * core::kDayUs, end_day * core::kDayUs, [&](const Activity& a) {
+    if (a.target != selected) {
+      aggregator.select(a.target);
+      selected = a.target;
+    }
+    const std::int64_t time_us = a.time.time_since_epoch().count();
+    aggregator.add(core::minute_of(time_us), core::HyperLogLog::entry(core::actor_hash(a.actor)));
+    // Written in parts, so a large table does not gather in memory whole.
+    if (++gathered % 200'000 == 0) {
+      counts_.write_now(aggregator, where);
+      selected.clear();
+    }
+  });
+  counts_.write_now(aggregator, where);
 }
 
-void DynamoStore::apply_retention(std::string_view) {
-  throw InvalidArgument("retention", "is not kept on DynamoDB stores yet (" + client_.where() +
-                                         "); the embedded store keeps it");
+void DynamoStore::alter_table(std::string_view name, const TableOptions& options) {
+  check_writable("change a table");
+  const auto handle = find_table(name);
+  if (!handle) not_found(name);
+  const Table t = table(*handle);
+  write_options(t.remote_name, options);
+  if (options.retention.count() > 0) enable_ttl(t.remote_name);
+  if (options.counts_retention.count() > 0) enable_ttl(t.remote_name + std::string(kCountsSuffix));
+  std::lock_guard lock(mu_);
+  tables_[*handle].options = options;
+}
+
+void DynamoStore::reapply_retention(const std::string& remote, const std::vector<std::string>& key_attributes,
+                                    const std::function<std::int64_t(const rapidjson::Value&)>& time_of,
+                                    std::int64_t horizon_s, const std::function<std::int64_t(std::int64_t)>& expires) {
+  std::vector<std::string> deletes;  // DeleteRequest JSON
+  std::vector<std::string> updates;  // UpdateItem bodies
+  auto key_json = [&](const rapidjson::Value& item) {
+    rapidjson::StringBuffer buffer;
+    Writer w(buffer);
+    w.StartObject();
+    for (const std::string& a : key_attributes) {
+      w.Key(a.c_str());
+      member(item, a.c_str()).Accept(w);
+    }
+    w.EndObject();
+    return std::string(buffer.GetString());
+  };
+  auto flush_deletes = [&](bool all) {
+    while (deletes.size() >= kItemsPerBatch || (all && !deletes.empty())) {
+      const std::size_t n = std::min(kItemsPerBatch, deletes.size());
+      std::string body = "{\"RequestItems\":{";
+      append_json_string(body, remote);
+      body += ":[";
+      for (std::size_t i = 0; i < n; ++i) {
+        if (i > 0) body += ',';
+        body += "{\"DeleteRequest\":{\"Key\":" + deletes[i] + "}}";
+      }
+      body += "]}}";
+      deletes.erase(deletes.begin(), deletes.begin() + static_cast<std::ptrdiff_t>(n));
+      for (int attempt = 1;; ++attempt) {
+        const rapidjson::Document doc = parse(client_.call("BatchWriteItem", body), "BatchWriteItem");
+        auto unprocessed = doc.FindMember("UnprocessedItems");
+        if (unprocessed == doc.MemberEnd() || !unprocessed->value.IsObject() || unprocessed->value.ObjectEmpty()) {
+          break;
+        }
+        if (attempt >= kMaxWriteAttempts) {
+          throw StoreError("expired items of " + remote + " could not be deleted from " + client_.where());
+        }
+        rapidjson::StringBuffer buffer;
+        Writer w(buffer);
+        w.StartObject();
+        w.Key("RequestItems");
+        unprocessed->value.Accept(w);
+        w.EndObject();
+        body = buffer.GetString();
+        std::this_thread::sleep_for(DynamoClient::backoff(attempt));
+      }
+    }
+  };
+  auto flush_updates = [&] {
+    for (const Outcome& o : client_.send_all("UpdateItem", updates, options_.concurrency)) {
+      // A deleted item (TTL got there first) fails its condition: fine.
+      if (!o.ok && o.type != "ConditionalCheckFailedException") throw client_.error("UpdateItem", o);
+    }
+    updates.clear();
+  };
+  rapidjson::Document last_key;
+  for (;;) {
+    rapidjson::StringBuffer buffer;
+    Writer w(buffer);
+    w.StartObject();
+    w.Key("TableName");
+    w.String(remote.c_str());
+    if (!last_key.IsNull()) {
+      w.Key("ExclusiveStartKey");
+      last_key.Accept(w);
+    }
+    w.EndObject();
+    const rapidjson::Document doc = parse(client_.call("Scan", buffer.GetString()), "Scan");
+    for (const auto& item : array_member(doc, "Items")) {
+      const std::int64_t time_s = time_of(item);
+      if (time_s < 0) continue;
+      if (horizon_s > 0 && time_s < horizon_s) {
+        deletes.push_back(key_json(item));
+        continue;
+      }
+      const std::int64_t want = expires(time_s);
+      const std::int64_t has = has_attribute(item, "expires_at") ? n_value(item, "expires_at") : 0;
+      if (want == has) continue;
+      std::string body = "{\"TableName\":";
+      append_json_string(body, remote);
+      body += ",\"Key\":" + key_json(item);
+      body += want > 0 ? ",\"UpdateExpression\":\"SET #e = :e\"" : ",\"UpdateExpression\":\"REMOVE #e\"";
+      body += ",\"ConditionExpression\":\"attribute_exists(#" + std::string("k") + ")\"";
+      body += ",\"ExpressionAttributeNames\":{\"#e\":\"expires_at\",\"#k\":";
+      append_json_string(body, key_attributes.front());
+      body += "}";
+      if (want > 0) body += ",\"ExpressionAttributeValues\":{\":e\":{\"N\":\"" + std::to_string(want) + "\"}}";
+      body += "}";
+      updates.push_back(std::move(body));
+    }
+    flush_deletes(false);
+    if (updates.size() >= 1000) flush_updates();
+    auto lek = doc.FindMember("LastEvaluatedKey");
+    if (lek == doc.MemberEnd()) break;
+    last_key.CopyFrom(lek->value, last_key.GetAllocator());
+  }
+  flush_deletes(true);
+  flush_updates();
+}
+
+void DynamoStore::apply_retention(std::string_view name) {
+  check_writable("apply retention");
+  const auto handle = find_table(name);
+  if (!handle) not_found(name);
+  const Table t = table(*handle);
+  const std::int64_t kept = t.options.retention.count();
+  reapply_retention(
+      t.remote_name, {"target", "timestamp"},
+      [](const rapidjson::Value& item) -> std::int64_t {
+        const auto key = parse_sort_key(s_value(item, "timestamp"), s_value(item, "target"));
+        return key ? core::floor_div(key->time_us, 1'000'000) : std::int64_t{-1};
+      },
+      horizon_us(t.options.retention) / 1'000'000,
+      [kept](std::int64_t time_s) { return kept > 0 ? time_s + kept : 0; });
+  // Count items expire when their bucket ends before the horizon.
+  const std::int64_t counts_kept = t.options.counts_retention.count();
+  reapply_retention(
+      counts_target(t).remote, {"key", "start"},
+      [](const rapidjson::Value& item) -> std::int64_t {
+        std::int64_t start = 0;
+        std::int64_t end = 0;
+        return count_item_span(s_value(item, "key"), n_value(item, "start"), start, end) ? end : -1;
+      },
+      horizon_us(t.options.counts_retention) / 1'000'000,
+      [counts_kept](std::int64_t end_s) { return counts_kept > 0 ? end_s + counts_kept : 0; });
 }
 
 }  // namespace cctv::store::dynamodb

@@ -6,14 +6,19 @@
 
 #include <rapidjson/document.h>
 
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cctv/dynamo_options.h"
 #include "store/dynamodb/dynamo_client.h"
+#include "store/dynamodb/dynamo_counts.h"
 #include "store/store.h"
 
 namespace cctv::store::dynamodb {
@@ -21,9 +26,13 @@ namespace cctv::store::dynamodb {
 class DynamoStore final : public Store {
  public:
   // Resolves settings (throws InvalidArgument listing where it looked when
-  // region or credentials are missing). Makes no request yet.
+  // region or credentials are missing). Makes no request yet. `clock` says
+  // what time it is for retention; empty: the system clock.
   static std::unique_ptr<DynamoStore> open(const DynamoOptions& options, std::string location,
-                                           bool read_only, const Environment& env);
+                                           bool read_only, const Environment& env,
+                                           std::function<Timestamp()> clock = {});
+  // Writes the counts gathered last.
+  ~DynamoStore() override;
 
   const std::string& location() const override { return location_; }
   std::vector<std::string> list_tables() override;
@@ -33,11 +42,12 @@ class DynamoStore final : public Store {
   TableInfo describe_table(std::string_view name) override;
   void drop_table(std::string_view name) override;
   void write(const core::RecordBatch& batch) override;
-  void sync() override {}  // a write DynamoDB acknowledged is durable
+  // Writes the counts gathered so far (a write DynamoDB acknowledged is
+  // durable).
+  void sync() override;
   QueryResult query(const Query& q) override;
   void scan(TableHandle table, std::int64_t from_us, std::int64_t to_us,
             const std::function<void(const Activity&)>& visit) override;
-  // Not yet kept on DynamoDB: these throw StoreError saying so.
   std::vector<std::int64_t> counts(TableHandle table, std::string_view target, Bucket bucket, std::int64_t first,
                                    std::size_t n) override;
   std::vector<core::HyperLogLog> sketches(TableHandle table, std::string_view target, Bucket bucket,
@@ -45,8 +55,10 @@ class DynamoStore final : public Store {
   std::vector<TargetCount> top_targets(TableHandle table, std::int64_t from_minute, std::int64_t to_minute,
                                        std::size_t limit) override;
   void rebuild_counts(TableHandle table, std::int64_t from_us, std::int64_t to_us) override;
-  // Retention is not kept on DynamoDB yet: these throw InvalidArgument.
   void alter_table(std::string_view name, const TableOptions& options) override;
+  // Deletes the activities and counts retention has expired now (DynamoDB's
+  // TTL may take days), and gives the rest the expires_at of the current
+  // settings.
   void apply_retention(std::string_view name) override;
 
  private:
@@ -55,32 +67,70 @@ class DynamoStore final : public Store {
     std::string remote_name;  // DynamoDB's: prefix + name
     bool live = false;
     bool has_actor_index = false;
+    TableOptions options;  // read from the counts table's meta item
   };
 
-  DynamoStore(const DynamoOptions& options, AwsConfig config, std::string location, bool read_only);
+  DynamoStore(const DynamoOptions& options, AwsConfig config, std::string location, bool read_only,
+              std::function<Timestamp()> clock);
 
   // DescribeTable; nullopt when the table does not exist. Checks the key
   // schema and waits while the table is being created.
   std::optional<rapidjson::Document> describe_remote(const std::string& remote_name);
   TableHandle intern(std::string_view name);
   Table table(TableHandle handle);
+  // A live table, or NotFound.
+  Table live_table(TableHandle handle);
   void create_remote(const std::string& remote_name);
+  // Creates the counts table `remote` (ResourceInUse is fine).
+  void create_counts_remote(const std::string& remote);
   void wait_until_active(const std::string& remote_name);
   void check_writable(const char* what) const;
+  void check_counting(const Table& table) const;
   [[noreturn]] void not_found(std::string_view name) const;
-  void mark_live(std::string_view name, bool has_actor_index);
+  void mark_live(std::string_view name, bool has_actor_index, const TableOptions& options);
+  // The table's settings from its counts table (defaults when it has none).
+  TableOptions read_options(const std::string& remote_name);
+  void write_options(const std::string& remote_name, const TableOptions& options);
+  // Turns DynamoDB's TTL on `expires_at` on for a table; a warning (not an
+  // error) where the engine lacks it. Returns what to tell the user.
+  std::string enable_ttl(const std::string& remote_name);
   // client_.call() for an operation on table `name`: a missing table is
   // NotFound with the store's message.
   std::string call_on_table(std::string_view operation, const std::string& body, std::string_view name);
+  // Microseconds since the epoch now, and the oldest time a retention of
+  // `kept` leaves visible (0 when it keeps everything).
+  std::int64_t now_us() const;
+  std::int64_t horizon_us(std::chrono::seconds kept) const;
+  // Where the table's counts go.
+  CountsTarget counts_target(const Table& table) const;
+  void write_counts_periodically();
+  // Deletes items of `remote` older than `horizon_s`, and sets expires_at of
+  // the rest to `expires(item time)` (or removes it when 0). `time_of`
+  // reads an item's time in epoch seconds, -1 for an item to leave alone.
+  void reapply_retention(const std::string& remote, const std::vector<std::string>& key_attributes,
+                         const std::function<std::int64_t(const rapidjson::Value& item)>& time_of,
+                         std::int64_t horizon_s, const std::function<std::int64_t(std::int64_t)>& expires);
 
   const DynamoOptions options_;
   const std::string location_;
   const bool read_only_;
+  const std::function<Timestamp()> clock_;
   DynamoClient client_;
+  DynamoCounts counts_;
+
+  // Writes share it; a rebuild of counts holds it alone.
+  std::shared_mutex rebuild_mu_;
 
   std::mutex mu_;  // guards tables_ and handles_
   std::vector<Table> tables_;
   std::map<std::string, TableHandle, std::less<>> handles_;
+
+  // The thread that writes gathered counts once a second.
+  std::mutex counts_writer_mu_;
+  std::condition_variable counts_writer_wake_;
+  bool counts_writer_stop_ = false;
+  std::string counts_error_;  // the last failure, reported by sync()
+  std::thread counts_writer_;
 };
 
 }  // namespace cctv::store::dynamodb

@@ -7,7 +7,7 @@ namespace cctv::store::dynamodb {
 namespace {
 
 constexpr std::string_view kScheme = "dynamodb://";
-constexpr const char* kKnown = "endpoint, profile, table_prefix, concurrency, billing, rcu, wcu";
+constexpr const char* kKnown = "endpoint, profile, table_prefix, concurrency, billing, rcu, wcu, counts";
 
 }  // namespace
 
@@ -37,6 +37,9 @@ DynamoOptions parse_dynamo_uri(std::string_view uri) {
       } else {
         bad_store_uri(uri, "billing='" + value + "' must be on_demand or provisioned");
       }
+    } else if (name == "counts") {
+      if (value != "on" && value != "off") bad_store_uri(uri, "counts='" + value + "' must be on or off");
+      options.counts = value == "on";
     } else if (name == "rcu") {
       options.read_capacity = whole_number(uri, name, value, 1, 1'000'000'000);
     } else if (name == "wcu") {
@@ -65,6 +68,7 @@ std::string describe_dynamo(const DynamoOptions& options) {
   add("endpoint", options.endpoint);
   add("profile", options.profile);
   add("table_prefix", options.table_prefix);
+  if (!options.counts) add("counts", "off");
   return out;
 }
 

@@ -170,7 +170,7 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-void append_item(const core::RecordView& record, std::string& out, std::string& sort_key) {
+void append_item(const core::RecordView& record, std::int64_t expires_at, std::string& out, std::string& sort_key) {
   sort_key.clear();
   append_sort_key(sort_key, record.time_us, record.id);
   out += "{\"target\":{\"S\":";
@@ -180,6 +180,11 @@ void append_item(const core::RecordView& record, std::string& out, std::string& 
   out += "\"},\"actor\":{\"S\":";
   append_json_string(out, record.actor);
   out += '}';
+  if (expires_at > 0) {
+    out += ",\"expires_at\":{\"N\":\"";
+    out += std::to_string(expires_at);
+    out += "\"}";
+  }
   ItemWriter writer(out);
   core::walk_attributes(record.attributes, writer);
   out += '}';

@@ -15,6 +15,7 @@
 #include "cctv/error.h"
 #include "cctv/json.h"
 #include "core/coding.h"
+#include "core/validate.h"
 #include "core/bucket.h"
 #include "store/embedded/count_rows.h"
 #include "store/embedded/key_layout.h"
@@ -431,13 +432,8 @@ TableInfo RocksStore::describe_table(std::string_view name) {
                                                   table.name + std::string(kCountsSuffix));
   info.details.emplace_back("data directory", location_);
   info.options = table.options;
-  const auto days = [](std::chrono::seconds s) {
-    if (s.count() <= 0) return std::string("forever");
-    if (s.count() % 86400 == 0) return std::to_string(s.count() / 86400) + " days";
-    return std::to_string(s.count()) + " s";
-  };
-  info.details.emplace_back("activities kept", days(table.options.retention));
-  info.details.emplace_back("counts kept", days(table.options.counts_retention));
+  info.details.emplace_back("activities kept", core::retention_text(table.options.retention));
+  info.details.emplace_back("counts kept", core::retention_text(table.options.counts_retention));
   return info;
 }
 

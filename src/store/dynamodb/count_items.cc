@@ -1,0 +1,54 @@
+#include "store/dynamodb/count_items.h"
+
+#include <charconv>
+
+#include "core/hyperloglog.h"
+
+namespace cctv::store::dynamodb {
+
+std::string hour_key(std::string_view target) { return "h#" + std::string(target); }
+
+std::string sketch_key(Bucket bucket, std::string_view target) {
+  const char* prefix = bucket == Bucket::kMinute ? "mu#" : bucket == Bucket::kHour ? "hu#" : "du#";
+  return prefix + std::string(target);
+}
+
+std::string top_key(std::int64_t hour, int shard) {
+  return "H#" + std::to_string(hour) + "#" + std::to_string(shard);
+}
+
+std::int64_t target_hash(std::string_view target) {
+  return static_cast<std::int64_t>(core::actor_hash(target) >> 1);
+}
+
+bool count_item_span(std::string_view key, std::int64_t start, std::int64_t& span_start, std::int64_t& span_end) {
+  std::int64_t width = 0;
+  if (key.starts_with("h#") || key.starts_with("hu#")) {
+    width = 3600;
+  } else if (key.starts_with("mu#")) {
+    width = 60;
+  } else if (key.starts_with("du#")) {
+    width = 86400;
+  } else if (key.starts_with("H#")) {
+    // Filed by hour: the hour is in the key, the start is the target's hash.
+    const std::string_view rest = key.substr(2);
+    auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), start);
+    if (ec != std::errc() || end == rest.data() + rest.size() || *end != '#') return false;
+    start *= 3600;
+    width = 3600;
+  } else {
+    return false;
+  }
+  span_start = start;
+  span_end = start + width;
+  return true;
+}
+
+std::string minute_attribute(int minute_of_hour) {
+  std::string name = "m00";
+  name[1] = static_cast<char>('0' + minute_of_hour / 10);
+  name[2] = static_cast<char>('0' + minute_of_hour % 10);
+  return name;
+}
+
+}  // namespace cctv::store::dynamodb

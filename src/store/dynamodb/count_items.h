@@ -1,0 +1,50 @@
+// The items of a counts table `<table>.counts` (HASH `key` S, RANGE
+// `start` N, epoch seconds):
+//
+//   key "h#<target>",  start hour  -> n (activities in the hour), m00..m59
+//                                     (per minute, only minutes with any)
+//   key "H#<hour>#<s>", start hash -> t (the target), n, m00..m59: the same
+//                                     counts filed by hour, for top targets;
+//                                     s = shard of the target (kTopShards)
+//   key "mu#<target>", "hu#<target>", "du#<target>", start minute/hour/day
+//                                  -> s (HyperLogLog::encode(), B), v (version)
+//   key "meta", start 0            -> the table's retention settings
+//
+// Target "" is the whole table (a target is never empty). Counts are
+// numbers updated with ADD; every item may carry `expires_at` (bucket end
+// plus the counts retention) for DynamoDB's TTL. Count items also hold one
+// `w<writer>` number per process that wrote them: the last round applied.
+#ifndef CCTV_STORE_DYNAMODB_COUNT_ITEMS_H_
+#define CCTV_STORE_DYNAMODB_COUNT_ITEMS_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "cctv/counts.h"
+
+namespace cctv::store::dynamodb {
+
+// Top-target items of one hour are spread over this many partition keys,
+// so that one hour's writes do not all land on one DynamoDB partition.
+constexpr int kTopShards = 8;
+
+inline constexpr std::string_view kCountsSuffix = ".counts";
+inline constexpr std::string_view kMetaKey = "meta";
+
+std::string hour_key(std::string_view target);
+std::string sketch_key(Bucket bucket, std::string_view target);
+std::string top_key(std::int64_t hour, int shard);
+// The range key of a target's top-target items (and, modulo kTopShards,
+// its shard): 63 bits of a hash, so two targets meet in one item with a
+// chance of about 2^-63 per pair of targets in an hour.
+std::int64_t target_hash(std::string_view target);
+// The span of time an item counts, [start, end) in epoch seconds, from its
+// key and start; false for an item that counts no time (the meta item).
+bool count_item_span(std::string_view key, std::int64_t start, std::int64_t& span_start, std::int64_t& span_end);
+// "m00".."m59": the attribute of minute `minute_of_hour`.
+std::string minute_attribute(int minute_of_hour);
+
+}  // namespace cctv::store::dynamodb
+
+#endif  // CCTV_STORE_DYNAMODB_COUNT_ITEMS_H_

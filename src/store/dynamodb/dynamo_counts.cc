@@ -1,0 +1,761 @@
+#include "store/dynamodb/dynamo_counts.h"
+
+#include <algorithm>
+#include <array>
+#include <random>
+#include <thread>
+#include <unordered_map>
+
+#include "cctv/error.h"
+#include "core/bucket.h"
+#include "store/dynamodb/count_items.h"
+
+namespace cctv::store::dynamodb {
+
+namespace {
+
+constexpr int kMaxAttempts = 10;
+constexpr std::size_t kKeysPerBatchGet = 100;  // BatchGetItem's limit
+constexpr std::size_t kItemsPerBatchWrite = 25;
+// Top targets of more hours than this scan the counts table instead of
+// querying each hour's partitions.
+constexpr std::int64_t kMaxTopHours = 31 * 24;
+
+std::string random_writer_name() {
+  std::random_device device;
+  const std::uint64_t id = (static_cast<std::uint64_t>(device()) << 32) ^ device();
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string name = "w";
+  for (int shift = 60; shift >= 0; shift -= 4) name.push_back(kHex[(id >> shift) & 0xF]);
+  return name;
+}
+
+std::int64_t width_s(Bucket bucket) { return core::bucket_width_us(bucket) / 1'000'000; }
+
+std::int64_t expiry(std::int64_t bucket_end_s, std::int64_t retention_s) {
+  return retention_s > 0 ? bucket_end_s + retention_s : 0;
+}
+
+void write_key(Writer& w, std::string_view key, std::int64_t start) {
+  w.Key("Key");
+  w.StartObject();
+  put_s(w, "key", key);
+  put_n(w, "start", start);
+  w.EndObject();
+}
+
+// One (target, hour)'s counts.
+struct HourCounts {
+  std::int64_t hour = 0;
+  std::int64_t total = 0;
+  std::vector<std::pair<int, std::int64_t>> minutes;  // (minute of the hour, activities)
+};
+
+// An UpdateItem adding `counts` to item (key, start) once: only if the item
+// has not seen round `round` of `writer` yet. With `target`, the item is a
+// top-target item and also names its target.
+std::string count_update(const std::string& remote, std::string_view key, std::int64_t start,
+                         const HourCounts& counts, const std::string& writer, std::uint64_t round,
+                         std::int64_t expires_at, const std::string* target) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  w.Key("TableName");
+  w.String(remote.c_str());
+  write_key(w, key, start);
+  std::string expression = "SET #w = :w";
+  if (expires_at > 0) expression += ", #e = :e";
+  if (target != nullptr) expression += ", #t = :t";
+  expression += " ADD #n :n";
+  for (const auto& [minute, n] : counts.minutes) {
+    const std::string m = minute_attribute(minute);
+    expression += ", #" + m + " :" + m;
+  }
+  w.Key("UpdateExpression");
+  w.String(expression.c_str());
+  w.Key("ConditionExpression");
+  w.String("attribute_not_exists(#w) OR #w < :w");
+  w.Key("ExpressionAttributeNames");
+  w.StartObject();
+  w.Key("#w");
+  w.String(writer.c_str());
+  w.Key("#n");
+  w.String("n");
+  if (expires_at > 0) {
+    w.Key("#e");
+    w.String("expires_at");
+  }
+  if (target != nullptr) {
+    w.Key("#t");
+    w.String("t");
+  }
+  for (const auto& [minute, n] : counts.minutes) {
+    const std::string m = minute_attribute(minute);
+    w.Key(("#" + m).c_str());
+    w.String(m.c_str());
+  }
+  w.EndObject();
+  w.Key("ExpressionAttributeValues");
+  w.StartObject();
+  put_n(w, ":w", static_cast<std::uint64_t>(round));
+  put_n(w, ":n", counts.total);
+  if (expires_at > 0) put_n(w, ":e", expires_at);
+  if (target != nullptr) put_s(w, ":t", *target);
+  for (const auto& [minute, n] : counts.minutes) put_n(w, (":" + minute_attribute(minute)).c_str(), n);
+  w.EndObject();
+  w.EndObject();
+  return buffer.GetString();
+}
+
+// The minutes of an item, as the `visit(minute of hour, n)` calls.
+void for_each_minute(const rapidjson::Value& item, const std::function<void(int, std::int64_t)>& visit) {
+  for (const auto& m : item.GetObject()) {
+    const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+    if (name.size() != 3 || name[0] != 'm' || name[1] < '0' || name[1] > '5' || name[2] < '0' || name[2] > '9') {
+      continue;
+    }
+    visit((name[1] - '0') * 10 + (name[2] - '0'), n_value(item, std::string(name).c_str()));
+  }
+}
+
+[[noreturn]] void bad_sketch(std::string_view key, std::int64_t start) {
+  throw StoreError("a distinct-actor sketch in DynamoDB (key '" + std::string(key) + "', start " +
+                   std::to_string(start) + ") is malformed; `cctv counts rebuild` writes it anew");
+}
+
+void merge_item_sketch(const rapidjson::Value& item, core::HyperLogLog& into) {
+  std::string bytes;
+  if (!base64_decode(b_value(item, "s"), bytes) || !into.merge_encoded(bytes)) {
+    bad_sketch(s_value(item, "key"), n_value(item, "start"));
+  }
+}
+
+}  // namespace
+
+DynamoCounts::DynamoCounts(DynamoClient& client, int concurrency, CreateTable create_table)
+    : client_(client), concurrency_(concurrency), create_table_(std::move(create_table)),
+      writer_(random_writer_name()) {}
+
+void DynamoCounts::absorb(const core::RecordBatch& batch, const std::vector<bool>& counted) {
+  std::lock_guard lock(mu_);
+  core::CountAggregator* aggregator = nullptr;
+  std::uint32_t current = UINT32_MAX;
+  std::string_view selected;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (!counted[i]) continue;
+    const core::RecordView r = batch[i];
+    if (r.table != current) {
+      current = r.table;
+      aggregator = &gathering_[r.table];
+      selected = {};
+    }
+    if (selected.data() == nullptr || r.target != selected) {
+      aggregator->select(r.target);
+      selected = r.target;
+    }
+    aggregator->add(core::minute_of(r.time_us), core::HyperLogLog::entry(core::actor_hash(r.actor)));
+  }
+}
+
+void DynamoCounts::forget(std::uint32_t table) {
+  std::lock_guard lock(mu_);
+  gathering_.erase(table);
+}
+
+void DynamoCounts::plan(core::CountAggregator& aggregator, const CountsTarget& where, Round& round) {
+  aggregator.summarize([&](const std::string& target, const core::TallySummary& summary) {
+    // Minutes come in ascending order: group them by hour.
+    std::vector<HourCounts> hours;
+    for (const auto& [minute, n] : summary.minutes) {
+      const std::int64_t hour = minute / 60;
+      if (hours.empty() || hours.back().hour != hour) hours.push_back(HourCounts{hour, 0, {}});
+      hours.back().total += n;
+      hours.back().minutes.emplace_back(static_cast<int>(minute % 60), n);
+    }
+    const std::int64_t hash = target_hash(target);
+    for (const HourCounts& h : hours) {
+      const std::int64_t start = h.hour * 3600;
+      const std::int64_t expires_at = expiry(start + 3600, where.retention_s);
+      round.updates.push_back(
+          count_update(where.remote, hour_key(target), start, h, writer_, round_number_, expires_at, nullptr));
+      round.remotes.push_back(where.remote);
+      if (target.empty()) continue;  // the whole table is no target to rank
+      round.updates.push_back(count_update(where.remote, top_key(h.hour, static_cast<int>(hash % kTopShards)),
+                                           hash, h, writer_, round_number_, expires_at, &target));
+      round.remotes.push_back(where.remote);
+    }
+    for (const auto& s : summary.sketches) {
+      SketchWrite write{where.remote, sketch_key(s.bucket, target), s.number * width_s(s.bucket), {},
+                        expiry((s.number + 1) * width_s(s.bucket), where.retention_s)};
+      if (!write.sketch.merge_encoded(s.encoded)) throw StoreError("a gathered sketch is malformed");
+      round.sketches.push_back(std::move(write));
+    }
+  });
+}
+
+void DynamoCounts::flush(const TableOf& table_of) {
+  std::lock_guard write_lock(write_mu_);
+  if (!unsent_.empty()) send(unsent_);
+  {
+    std::lock_guard lock(mu_);
+    std::swap(gathering_, taken_);
+  }
+  ++round_number_;
+  for (auto& [table, aggregator] : taken_) plan(aggregator, table_of(table), unsent_);
+  // The aggregators keep their memory for the next round.
+  send(unsent_);
+}
+
+void DynamoCounts::write_now(core::CountAggregator& aggregator, const CountsTarget& where) {
+  std::lock_guard write_lock(write_mu_);
+  if (!unsent_.empty()) send(unsent_);
+  ++round_number_;
+  plan(aggregator, where, unsent_);
+  send(unsent_);
+}
+
+void DynamoCounts::send(Round& round) {
+  send_updates(round);
+  send_sketches(round);
+}
+
+void DynamoCounts::send_updates(Round& round) {
+  std::string failure;
+  std::string refused;
+  for (int attempt = 1; !round.updates.empty(); ++attempt) {
+    const std::vector<Outcome> outcomes = client_.send_all("UpdateItem", round.updates, concurrency_);
+    std::vector<std::string> again;
+    std::vector<std::string> again_remotes;
+    bool back_off = false;
+    std::vector<std::string> created;
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+      const Outcome& o = outcomes[i];
+      // A failed condition: this round reached the item already.
+      if (o.ok || o.type == "ConditionalCheckFailedException") continue;
+      if (o.type == "ResourceNotFoundException") {
+        if (std::find(created.begin(), created.end(), round.remotes[i]) == created.end()) {
+          create_table_(round.remotes[i]);
+          created.push_back(round.remotes[i]);
+        }
+      } else if (!o.retryable) {
+        // Sending it again cannot help: report it, do not keep it.
+        refused = client_.error("UpdateItem (counts)", o).what();
+        continue;
+      }
+      back_off = back_off || o.retryable;
+      failure = client_.error("UpdateItem (counts)", o).what();
+      again.push_back(std::move(round.updates[i]));
+      again_remotes.push_back(std::move(round.remotes[i]));
+    }
+    round.updates = std::move(again);
+    round.remotes = std::move(again_remotes);
+    if (round.updates.empty()) break;
+    if (attempt >= kMaxAttempts) {
+      throw StoreError(std::to_string(round.updates.size()) + " count updates were not written to " +
+                       client_.where() + " after " + std::to_string(attempt) + " attempts (kept, sent again "
+                       "with the next flush); last: " + failure);
+    }
+    if (back_off) std::this_thread::sleep_for(DynamoClient::backoff(attempt));
+  }
+  if (!refused.empty()) throw StoreError("DynamoDB refused a count update: " + refused);
+}
+
+void DynamoCounts::send_sketches(Round& round) {
+  // One write per item: sketches of the same item (from two rounds) merge.
+  {
+    std::vector<SketchWrite> merged;
+    std::map<std::tuple<std::string, std::string, std::int64_t>, std::size_t> index;
+    for (auto& s : round.sketches) {
+      auto [it, inserted] = index.emplace(std::tuple{s.remote, s.key, s.start}, merged.size());
+      if (inserted) {
+        merged.push_back(std::move(s));
+      } else {
+        merged[it->second].sketch.merge(s.sketch);
+      }
+    }
+    round.sketches = std::move(merged);
+  }
+  std::string failure;
+  std::string refused;
+  for (int attempt = 1; !round.sketches.empty(); ++attempt) {
+    // Read what is stored, by (table, key, start).
+    struct Stored {
+      std::string encoded;
+      std::int64_t version;
+    };
+    std::map<std::tuple<std::string, std::string, std::int64_t>, Stored> stored;
+    std::vector<std::size_t> to_read(round.sketches.size());
+    for (std::size_t i = 0; i < to_read.size(); ++i) to_read[i] = i;
+    std::vector<std::string> created;
+    bool back_off = false;
+    auto note_missing_table = [&](const std::string& remote) {
+      if (std::find(created.begin(), created.end(), remote) != created.end()) return;
+      create_table_(remote);
+      created.push_back(remote);
+    };
+    for (int read_attempt = 1; !to_read.empty(); ++read_attempt) {
+      std::vector<std::string> bodies;
+      std::vector<std::vector<std::size_t>> chunks;
+      for (std::size_t begin = 0; begin < to_read.size(); begin += kKeysPerBatchGet) {
+        const std::size_t end = std::min(to_read.size(), begin + kKeysPerBatchGet);
+        chunks.emplace_back(to_read.begin() + static_cast<std::ptrdiff_t>(begin),
+                            to_read.begin() + static_cast<std::ptrdiff_t>(end));
+        // Keys of one request may span tables.
+        std::map<std::string, std::vector<std::size_t>> by_table;
+        for (std::size_t i : chunks.back()) by_table[round.sketches[i].remote].push_back(i);
+        rapidjson::StringBuffer buffer;
+        Writer w(buffer);
+        w.StartObject();
+        w.Key("RequestItems");
+        w.StartObject();
+        for (const auto& [remote, items] : by_table) {
+          w.Key(remote.c_str());
+          w.StartObject();
+          w.Key("ConsistentRead");
+          w.Bool(true);
+          w.Key("Keys");
+          w.StartArray();
+          for (std::size_t i : items) {
+            w.StartObject();
+            put_s(w, "key", round.sketches[i].key);
+            put_n(w, "start", round.sketches[i].start);
+            w.EndObject();
+          }
+          w.EndArray();
+          w.EndObject();
+        }
+        w.EndObject();
+        w.EndObject();
+        bodies.emplace_back(buffer.GetString());
+      }
+      const std::vector<Outcome> outcomes = client_.send_all("BatchGetItem", bodies, concurrency_);
+      std::vector<std::size_t> unread;
+      for (std::size_t c = 0; c < outcomes.size(); ++c) {
+        const Outcome& o = outcomes[c];
+        if (!o.ok) {
+          if (o.type == "ResourceNotFoundException") {
+            for (std::size_t i : chunks[c]) note_missing_table(round.sketches[i].remote);
+          } else if (!o.retryable) {
+            throw client_.error("BatchGetItem (sketches)", o);
+          }
+          failure = client_.error("BatchGetItem (sketches)", o).what();
+          back_off = true;
+          unread.insert(unread.end(), chunks[c].begin(), chunks[c].end());
+          continue;
+        }
+        const rapidjson::Document doc = parse(o.body, "BatchGetItem");
+        for (const auto& table : object_member(doc, "Responses").GetObject()) {
+          const std::string remote(table.name.GetString(), table.name.GetStringLength());
+          if (!table.value.IsArray()) throw StoreError("BatchGetItem: Responses is malformed");
+          for (const auto& item : table.value.GetArray()) {
+            stored[{remote, std::string(s_value(item, "key")), n_value(item, "start")}] =
+                Stored{std::string(b_value(item, "s")), n_value(item, "v")};
+          }
+        }
+        // Keys DynamoDB did not get to: read again.
+        if (auto it = doc.FindMember("UnprocessedKeys"); it != doc.MemberEnd() && it->value.IsObject()) {
+          for (const auto& table : it->value.GetObject()) {
+            const std::string remote(table.name.GetString(), table.name.GetStringLength());
+            for (const auto& key : array_member(table.value, "Keys")) {
+              const std::string k(s_value(key, "key"));
+              const std::int64_t start = n_value(key, "start");
+              for (std::size_t i : chunks[c]) {
+                const SketchWrite& s = round.sketches[i];
+                if (s.remote == remote && s.key == k && s.start == start) unread.push_back(i);
+              }
+              back_off = true;
+            }
+          }
+        }
+      }
+      to_read = std::move(unread);
+      if (!to_read.empty() && read_attempt >= kMaxAttempts) {
+        throw StoreError("distinct-actor sketches could not be read from " + client_.where() + " after " +
+                         std::to_string(read_attempt) + " attempts (kept, sent again with the next flush); last: " +
+                         failure);
+      }
+      if (!to_read.empty()) std::this_thread::sleep_for(DynamoClient::backoff(read_attempt));
+    }
+
+    // Merge and write back, each write conditional on the version read.
+    std::vector<std::string> bodies;
+    std::vector<std::size_t> written;  // the sketch of each body
+    std::string encoded;
+    for (std::size_t i = 0; i < round.sketches.size(); ++i) {
+      const SketchWrite& s = round.sketches[i];
+      core::HyperLogLog merged = s.sketch;
+      const auto it = stored.find({s.remote, s.key, s.start});
+      if (it != stored.end()) {
+        std::string bytes;
+        if (!base64_decode(it->second.encoded, bytes) || !merged.merge_encoded(bytes)) bad_sketch(s.key, s.start);
+      }
+      encoded.clear();
+      merged.encode(encoded);
+      const std::string encoded64 = base64_encode(encoded);
+      if (it != stored.end() && encoded64 == it->second.encoded) continue;  // nothing new
+      rapidjson::StringBuffer buffer;
+      Writer w(buffer);
+      w.StartObject();
+      w.Key("TableName");
+      w.String(s.remote.c_str());
+      w.Key("Item");
+      w.StartObject();
+      put_s(w, "key", s.key);
+      put_n(w, "start", s.start);
+      w.Key("s");
+      w.StartObject();
+      w.Key("B");
+      w.String(encoded64.c_str(), static_cast<rapidjson::SizeType>(encoded64.size()));
+      w.EndObject();
+      put_n(w, "v", it == stored.end() ? std::int64_t{1} : it->second.version + 1);
+      if (s.expires_at > 0) put_n(w, "expires_at", s.expires_at);
+      w.EndObject();
+      w.Key("ConditionExpression");
+      w.String(it == stored.end() ? "attribute_not_exists(#v)" : "#v = :v");
+      w.Key("ExpressionAttributeNames");
+      w.StartObject();
+      w.Key("#v");
+      w.String("v");
+      w.EndObject();
+      if (it != stored.end()) {
+        w.Key("ExpressionAttributeValues");
+        w.StartObject();
+        put_n(w, ":v", it->second.version);
+        w.EndObject();
+      }
+      w.EndObject();
+      bodies.emplace_back(buffer.GetString());
+      written.push_back(i);
+    }
+    const std::vector<Outcome> outcomes = client_.send_all("PutItem", bodies, concurrency_);
+    std::vector<SketchWrite> again;
+    for (std::size_t k = 0; k < outcomes.size(); ++k) {
+      const Outcome& o = outcomes[k];
+      if (o.ok) continue;
+      SketchWrite& s = round.sketches[written[k]];
+      // Another writer got there first: read its sketch and merge again.
+      if (o.type == "ResourceNotFoundException") {
+        note_missing_table(s.remote);
+      } else if (o.type != "ConditionalCheckFailedException" && !o.retryable) {
+        refused = client_.error("PutItem (sketch)", o).what();
+        continue;
+      }
+      back_off = back_off || o.retryable;
+      failure = client_.error("PutItem (sketch)", o).what();
+      again.push_back(std::move(s));
+    }
+    round.sketches = std::move(again);
+    if (round.sketches.empty()) break;
+    if (attempt >= kMaxAttempts) {
+      throw StoreError(std::to_string(round.sketches.size()) + " distinct-actor sketches were not written to " +
+                       client_.where() + " after " + std::to_string(attempt) +
+                       " attempts (kept, sent again with the next flush); last: " + failure);
+    }
+    if (back_off) std::this_thread::sleep_for(DynamoClient::backoff(attempt));
+  }
+  if (!refused.empty()) throw StoreError("DynamoDB refused a distinct-actor sketch: " + refused);
+}
+
+void DynamoCounts::query_all(const std::string& remote, const std::function<void(Writer&)>& conditions,
+                             const std::function<void(const rapidjson::Value&)>& visit) {
+  rapidjson::Document last_key;  // null until a response carries LastEvaluatedKey
+  for (;;) {
+    rapidjson::StringBuffer buffer;
+    Writer w(buffer);
+    w.StartObject();
+    w.Key("TableName");
+    w.String(remote.c_str());
+    w.Key("ConsistentRead");
+    w.Bool(true);
+    conditions(w);
+    if (!last_key.IsNull()) {
+      w.Key("ExclusiveStartKey");
+      last_key.Accept(w);
+    }
+    w.EndObject();
+    const rapidjson::Document doc = parse(client_.call("Query", buffer.GetString()), "Query");
+    for (const auto& item : array_member(doc, "Items")) visit(item);
+    auto lek = doc.FindMember("LastEvaluatedKey");
+    if (lek == doc.MemberEnd()) break;
+    last_key.CopyFrom(lek->value, last_key.GetAllocator());
+  }
+}
+
+namespace {
+
+// KeyConditionExpression for items of `key` with start in [lo, hi].
+std::function<void(Writer&)> key_between(std::string key, std::int64_t lo, std::int64_t hi) {
+  return [key = std::move(key), lo, hi](Writer& w) {
+    w.Key("KeyConditionExpression");
+    w.String("#k = :k AND #st BETWEEN :lo AND :hi");
+    w.Key("ExpressionAttributeNames");
+    w.StartObject();
+    w.Key("#k");
+    w.String("key");
+    w.Key("#st");
+    w.String("start");
+    w.EndObject();
+    w.Key("ExpressionAttributeValues");
+    w.StartObject();
+    put_s(w, ":k", key);
+    put_n(w, ":lo", lo);
+    put_n(w, ":hi", hi);
+    w.EndObject();
+  };
+}
+
+}  // namespace
+
+std::vector<std::int64_t> DynamoCounts::counts(const std::string& remote, std::string_view target, Bucket bucket,
+                                               std::int64_t first, std::size_t n) {
+  std::vector<std::int64_t> out(n, 0);
+  if (n == 0) return out;
+  const std::int64_t last = first + static_cast<std::int64_t>(n) - 1;
+  const std::int64_t per_hour = bucket == Bucket::kMinute ? 60 : 1;
+  const std::int64_t first_hour = core::floor_div(first, per_hour);
+  const std::int64_t last_hour = core::floor_div(last, per_hour);
+  query_all(remote, key_between(hour_key(target), first_hour * 3600, last_hour * 3600),
+            [&](const rapidjson::Value& item) {
+              const std::int64_t hour = core::floor_div(n_value(item, "start"), 3600);
+              if (bucket == Bucket::kHour) {
+                if (hour >= first && hour <= last) out[static_cast<std::size_t>(hour - first)] = n_value(item, "n");
+                return;
+              }
+              for_each_minute(item, [&](int m, std::int64_t count) {
+                const std::int64_t minute = hour * 60 + m;
+                if (minute >= first && minute <= last) out[static_cast<std::size_t>(minute - first)] = count;
+              });
+            });
+  return out;
+}
+
+std::vector<core::HyperLogLog> DynamoCounts::sketches(const std::string& remote, std::string_view target,
+                                                      Bucket bucket, std::int64_t first, std::size_t n) {
+  std::vector<core::HyperLogLog> out(n);
+  if (n == 0) return out;
+  const std::int64_t w = width_s(bucket);
+  const std::int64_t last = first + static_cast<std::int64_t>(n) - 1;
+  query_all(remote, key_between(sketch_key(bucket, target), first * w, last * w),
+            [&](const rapidjson::Value& item) {
+              const std::int64_t number = core::floor_div(n_value(item, "start"), w);
+              if (number >= first && number <= last) merge_item_sketch(item, out[static_cast<std::size_t>(number - first)]);
+            });
+  return out;
+}
+
+std::vector<TargetCount> DynamoCounts::top_targets(const std::string& remote, std::int64_t from_minute,
+                                                   std::int64_t to_minute, std::size_t limit) {
+  std::unordered_map<std::string, std::int64_t> totals;
+  // Adds a top-target item of `hour` to the totals.
+  auto add_item = [&](std::int64_t hour, const rapidjson::Value& item) {
+    if ((hour + 1) * 60 <= from_minute || hour * 60 >= to_minute) return;
+    std::int64_t& total = totals[std::string(s_value(item, "t"))];
+    if (hour * 60 >= from_minute && (hour + 1) * 60 <= to_minute) {
+      total += n_value(item, "n");
+      return;
+    }
+    for_each_minute(item, [&](int m, std::int64_t count) {
+      const std::int64_t minute = hour * 60 + m;
+      if (minute >= from_minute && minute < to_minute) total += count;
+    });
+  };
+  const std::int64_t hours = from_minute < to_minute ? core::floor_div(to_minute - 1, 60) - core::floor_div(from_minute, 60) + 1 : 0;
+  if (hours > kMaxTopHours) {
+    // A long range: one pass over the counts table costs less than a
+    // query per hour and shard.
+    scan_all(remote, "begins_with(#k, :p)", "H#", [&](const rapidjson::Value& item) {
+      std::int64_t span_start = 0;
+      std::int64_t span_end = 0;
+      if (count_item_span(s_value(item, "key"), n_value(item, "start"), span_start, span_end)) {
+        add_item(span_start / 3600, item);
+      }
+    });
+  } else if (hours > 0) {
+    // Every top-target item of every hour the range touches, partition by
+    // partition, all partitions at once.
+    struct Partition {
+      std::int64_t hour;
+      int shard;
+      std::string last_key;  // JSON of LastEvaluatedKey; empty on the first page
+    };
+    std::vector<Partition> partitions;
+    for (std::int64_t h = core::floor_div(from_minute, 60); h * 60 < to_minute; ++h) {
+      for (int s = 0; s < kTopShards; ++s) partitions.push_back(Partition{h, s, ""});
+    }
+    while (!partitions.empty()) {
+      std::vector<std::string> bodies;
+      for (const Partition& p : partitions) {
+        rapidjson::StringBuffer buffer;
+        Writer w(buffer);
+        w.StartObject();
+        w.Key("TableName");
+        w.String(remote.c_str());
+        w.Key("ConsistentRead");
+        w.Bool(true);
+        w.Key("KeyConditionExpression");
+        w.String("#k = :k");
+        w.Key("ExpressionAttributeNames");
+        w.StartObject();
+        w.Key("#k");
+        w.String("key");
+        w.EndObject();
+        w.Key("ExpressionAttributeValues");
+        w.StartObject();
+        put_s(w, ":k", top_key(p.hour, p.shard));
+        w.EndObject();
+        if (!p.last_key.empty()) {
+          w.Key("ExclusiveStartKey");
+          w.RawValue(p.last_key.c_str(), p.last_key.size(), rapidjson::kObjectType);
+        }
+        w.EndObject();
+        bodies.emplace_back(buffer.GetString());
+      }
+      std::vector<Outcome> outcomes = client_.send_all("Query", bodies, concurrency_);
+      std::vector<Partition> next;
+      for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        const Outcome& o = outcomes[i];
+        if (!o.ok) {
+          if (o.type == "ResourceNotFoundException") return {};  // no counts table: nothing counted
+          if (!o.retryable) throw client_.error("Query (top targets)", o);
+          // A throttled page is read again.
+          std::this_thread::sleep_for(DynamoClient::backoff(1));
+          next.push_back(partitions[i]);
+          continue;
+        }
+        const rapidjson::Document doc = parse(o.body, "Query");
+        const std::int64_t hour = partitions[i].hour;
+        for (const auto& item : array_member(doc, "Items")) add_item(hour, item);
+        if (auto lek = doc.FindMember("LastEvaluatedKey"); lek != doc.MemberEnd()) {
+          rapidjson::StringBuffer key_buffer;
+          Writer key_writer(key_buffer);
+          lek->value.Accept(key_writer);
+          next.push_back(Partition{hour, partitions[i].shard, key_buffer.GetString()});
+        }
+      }
+      partitions = std::move(next);
+    }
+  }
+  std::vector<TargetCount> out;
+  out.reserve(totals.size());
+  for (auto& [target, n] : totals) {
+    if (n > 0) out.push_back(TargetCount{target, n});
+  }
+  auto busier = [](const TargetCount& a, const TargetCount& b) {
+    return a.count != b.count ? a.count > b.count : a.target < b.target;
+  };
+  if (out.size() > limit) {
+    std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(limit), out.end(), busier);
+    out.resize(limit);
+  } else {
+    std::sort(out.begin(), out.end(), busier);
+  }
+  return out;
+}
+
+void DynamoCounts::scan_all(const std::string& remote, const char* filter, std::string_view prefix,
+                            const std::function<void(const rapidjson::Value&)>& visit) {
+  rapidjson::Document last_key;  // null until a response carries LastEvaluatedKey
+  for (;;) {
+    rapidjson::StringBuffer buffer;
+    Writer w(buffer);
+    w.StartObject();
+    w.Key("TableName");
+    w.String(remote.c_str());
+    w.Key("ConsistentRead");
+    w.Bool(true);
+    if (filter != nullptr) {
+      w.Key("FilterExpression");
+      w.String(filter);
+      w.Key("ExpressionAttributeNames");
+      w.StartObject();
+      w.Key("#k");
+      w.String("key");
+      w.EndObject();
+      w.Key("ExpressionAttributeValues");
+      w.StartObject();
+      put_s(w, ":p", prefix);
+      w.EndObject();
+    }
+    if (!last_key.IsNull()) {
+      w.Key("ExclusiveStartKey");
+      last_key.Accept(w);
+    }
+    w.EndObject();
+    std::string body;
+    try {
+      body = client_.call("Scan", buffer.GetString());
+    } catch (const RequestError& e) {
+      if (e.type() == "ResourceNotFoundException") return;  // no counts table: nothing counted
+      throw;
+    }
+    const rapidjson::Document doc = parse(body, "Scan");
+    for (const auto& item : array_member(doc, "Items")) visit(item);
+    auto lek = doc.FindMember("LastEvaluatedKey");
+    if (lek == doc.MemberEnd()) break;
+    last_key.CopyFrom(lek->value, last_key.GetAllocator());
+  }
+}
+
+void DynamoCounts::erase_days(const std::string& remote, std::int64_t first_day, std::int64_t end_day) {
+  const std::int64_t from_s = first_day * 86400;
+  const std::int64_t to_s = end_day * 86400;
+  // Every item counting time in those days. A scan: the days may be many
+  // and their targets unknown, and a rebuild is rare.
+  std::vector<std::pair<std::string, std::int64_t>> doomed;  // (key, start)
+  scan_all(remote, nullptr, "", [&](const rapidjson::Value& item) {
+    const std::string_view key = s_value(item, "key");
+    const std::int64_t start = n_value(item, "start");
+    std::int64_t span_start = 0;
+    std::int64_t span_end = 0;
+    if (count_item_span(key, start, span_start, span_end) && span_start >= from_s && span_end <= to_s) {
+      doomed.emplace_back(key, start);
+    }
+  });
+  // BatchWriteItem deletes, 25 a request, what is left unprocessed again.
+  std::vector<std::string> bodies;
+  for (std::size_t begin = 0; begin < doomed.size(); begin += kItemsPerBatchWrite) {
+    rapidjson::StringBuffer buffer;
+    Writer w(buffer);
+    w.StartObject();
+    w.Key("RequestItems");
+    w.StartObject();
+    w.Key(remote.c_str());
+    w.StartArray();
+    for (std::size_t i = begin; i < std::min(doomed.size(), begin + kItemsPerBatchWrite); ++i) {
+      w.StartObject();
+      w.Key("DeleteRequest");
+      w.StartObject();
+      write_key(w, doomed[i].first, doomed[i].second);
+      w.EndObject();
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    w.EndObject();
+    bodies.emplace_back(buffer.GetString());
+  }
+  for (const std::string& body : bodies) {
+    std::string request = body;
+    for (int attempt = 1;; ++attempt) {
+      const rapidjson::Document doc = parse(client_.call("BatchWriteItem", request), "BatchWriteItem");
+      auto unprocessed = doc.FindMember("UnprocessedItems");
+      if (unprocessed == doc.MemberEnd() || !unprocessed->value.IsObject() || unprocessed->value.ObjectEmpty()) {
+        break;
+      }
+      if (attempt >= kMaxAttempts) {
+        throw StoreError("counts could not be deleted from " + client_.where() + " after " +
+                         std::to_string(attempt) + " attempts (DynamoDB left them unprocessed)");
+      }
+      rapidjson::StringBuffer buffer;
+      Writer w(buffer);
+      w.StartObject();
+      w.Key("RequestItems");
+      unprocessed->value.Accept(w);
+      w.EndObject();
+      request = buffer.GetString();
+      std::this_thread::sleep_for(DynamoClient::backoff(attempt));
+    }
+  }
+}
+
+}  // namespace cctv::store::dynamodb

@@ -1,0 +1,54 @@
+// Reading DynamoDB's JSON responses and writing its AttributeValues.
+// Responses come from engines cctv does not control: every access checks,
+// and a response of the wrong shape is a StoreError, never a crash.
+#ifndef CCTV_STORE_DYNAMODB_JSON_ACCESS_H_
+#define CCTV_STORE_DYNAMODB_JSON_ACCESS_H_
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace cctv::store::dynamodb {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// Parses a response body of `operation`. Throws StoreError unless it is a
+// JSON object.
+rapidjson::Document parse(const std::string& body, std::string_view operation);
+
+// Member `name` of `v`: throws StoreError when absent (or not of the type).
+const rapidjson::Value& member(const rapidjson::Value& v, const char* name);
+const rapidjson::Value& object_member(const rapidjson::Value& v, const char* name);
+rapidjson::Value::ConstArray array_member(const rapidjson::Value& v, const char* name);
+
+// A string member, or "" when absent or not a string.
+std::string string_member(const rapidjson::Value& v, const char* name);
+
+// The S, N or B value of attribute `name` of an item. Throws StoreError.
+std::string_view s_value(const rapidjson::Value& item, const char* name);
+std::int64_t n_value(const rapidjson::Value& item, const char* name);
+std::string_view b_value(const rapidjson::Value& item, const char* name);
+// Whether the item has attribute `name`.
+bool has_attribute(const rapidjson::Value& item, const char* name);
+
+// Writes "name":{"S":"value"}, "name":{"N":"value"}, "name":{"B":"base64"}.
+void put_s(Writer& w, const char* name, std::string_view value);
+void put_n(Writer& w, const char* name, std::int64_t value);
+void put_n(Writer& w, const char* name, std::uint64_t value);
+void put_b(Writer& w, const char* name, std::string_view bytes);
+
+// {"TableName":"name"}.
+std::string table_name_body(const std::string& remote_name);
+
+// Base64 (RFC 4648, padded), DynamoDB's form of binary values. decode
+// returns false for text that is not base64.
+std::string base64_encode(std::string_view bytes);
+bool base64_decode(std::string_view text, std::string& out);
+
+}  // namespace cctv::store::dynamodb
+
+#endif  // CCTV_STORE_DYNAMODB_JSON_ACCESS_H_
