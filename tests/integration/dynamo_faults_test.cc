@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <map>
 #include <set>
 
 #include "cctv/cctv.h"
@@ -76,6 +77,37 @@ TEST(DynamoFaults, DroppedConnectionsAreRetriedWithoutDuplicates) {
   record_through(dynalite, proxy, 3000);
   EXPECT_GT(stat(proxy, "drop_before"), 5);
   EXPECT_GT(stat(proxy, "drop_after"), 5);  // applied, unanswered, sent again
+}
+
+TEST(DynamoFaults, CountsStayExactWhenAnswersAreLost) {
+  // A count update applied whose answer was lost is sent again: it must
+  // not add twice. Nor may throttling or 500s lose an update.
+  testing::Dynalite dynalite;
+  testing::FaultProxy proxy(dynalite.port(), {"--drop-after", "0.2", "--throttle", "0.1", "--http500", "0.05",
+                                              "--seed", "8"});
+  const TimeRange day{kT0 - std::chrono::hours(10), kT0 + std::chrono::hours(14)};
+  std::map<std::string, std::int64_t> truth;
+  {
+    Client client = Client::open(proxy.store("c-"));
+    Tracker t = client.tracker("events");
+    for (int i = 0; i < 2000; ++i) {
+      const std::string target = "/page/" + std::to_string(i % 7);
+      t.record_activity("user" + std::to_string(i % 101), target, {}, kT0 + seconds(i * 7));
+      ++truth[target];
+    }
+    t.flush();
+  }
+  EXPECT_GT(stat(proxy, "drop_after"), 5);
+  Client direct = Client::open(dynalite.store("c-"));
+  Tracker t = direct.tracker("events");
+  EXPECT_EQ(t.count_activity(day, Bucket::kDay).at(0).count, 2000);
+  for (const auto& [target, n] : truth) {
+    std::int64_t sum = 0;
+    for (const auto& p : t.count_activity(target, day, Bucket::kHour)) sum += p.count;
+    EXPECT_EQ(sum, n) << target;
+  }
+  EXPECT_EQ(t.count_unique_actors(day, Bucket::kDay).at(0).count, 101);
+  EXPECT_EQ(t.top_targets(day, 1).at(0), (TargetCount{"/page/0", truth["/page/0"]}));
 }
 
 TEST(DynamoFaults, EverythingAtOnce) {

@@ -1,5 +1,6 @@
 // The public API on DynamoDB, against a real dynalite started for the test.
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
 
 #include <set>
 
@@ -200,6 +201,50 @@ TEST_F(DynamoTest, TheGemsTablesStayReadable) {
         << e.what();
   }
   EXPECT_FALSE(client.describe_table("my-app-pageviews").has_actor_index);
+
+  // Counts: the gem kept none. Recording makes the counts table; a rebuild
+  // counts what the gem wrote.
+  const TimeRange day{parse_time("2014-09-26T00:00:00Z"), parse_time("2014-09-27T00:00:00Z")};
+  EXPECT_EQ(t.count_activity("/store", day, Bucket::kDay).at(0).count, 1);  // carol
+  t.rebuild_counts(day);
+  EXPECT_EQ(t.count_activity("/store", day, Bucket::kDay).at(0).count, 3);
+  EXPECT_EQ(t.top_targets(day), (std::vector<TargetCount>{{"/store", 3}}));
+}
+
+TEST_F(DynamoTest, RetentionWritesExpiresAtAndHidesWhatExpired) {
+  const Timestamp t0 = parse_time("2026-06-01T00:00:00Z");
+  ClientOptions options;
+  options.clock = [&] { return t0 + std::chrono::hours(24 * 10); };
+  Client client = open(options);
+  TableOptions kept;
+  kept.retention = std::chrono::hours(24 * 7);
+  client.create_table("events", kept);
+  Tracker t = client.tracker("events");
+  for (int d = 0; d < 10; ++d) t.record_activity("a", "/x", {}, t0 + std::chrono::hours(24 * d + 1));
+  t.flush();
+  // DynamoDB's TTL attribute: the activity's time plus the retention.
+  rapidjson::Document doc;
+  doc.Parse(raw("Scan", R"({"TableName":"t-events"})").c_str());
+  ASSERT_EQ(doc["Items"].Size(), 10u);
+  for (const auto& item : doc["Items"].GetArray()) {
+    const std::string timestamp = item["timestamp"]["S"].GetString();
+    const std::int64_t time_s = std::stoll(timestamp.substr(0, 10));
+    EXPECT_EQ(std::stoll(item["expires_at"]["N"].GetString()), time_s + 7 * 86400) << timestamp;
+  }
+  // Views hide what expired although dynalite (no TTL) still holds it.
+  EXPECT_EQ(t.view_activity("/x", {t0, t0 + std::chrono::hours(240)}).activities.size(), 7u);
+  // The activities read back without expires_at among their attributes.
+  EXPECT_TRUE(t.view_activity("/x").activities.at(0).attributes.empty());
+  const auto details = client.describe_table("events").details;
+  EXPECT_NE(std::find(details.begin(), details.end(), std::pair<std::string, std::string>{"activities kept", "7 days"}),
+            details.end());
+  // Applying retention deletes what expired.
+  client.apply_retention("events");
+  doc.Parse(raw("Scan", R"({"TableName":"t-events"})").c_str());
+  EXPECT_EQ(doc["Items"].Size(), 7u);
+  // A table named like a counts table is refused.
+  EXPECT_THROW(client.create_table("events.counts"), InvalidArgument);
+  EXPECT_EQ(client.tables(), (std::vector<std::string>{"events"}));
 }
 
 TEST_F(DynamoTest, ATableWithAnotherKeySchemaIsRefused) {
