@@ -47,6 +47,43 @@ TEST_F(CliDynamoTest, RecordViewAndTables) {
   EXPECT_EQ(on(dynamo_, {"tables"}).out, "");
 }
 
+TEST_F(CliDynamoTest, CountTopRetentionAndRebuild) {
+  ASSERT_EQ(on(dynamo_, {"tables", "create", "visits", "--retention", "90d", "--counts-retention", "1y"}).exit_code, 0);
+  std::string input;
+  for (int i = 0; i < 30; ++i) {
+    input += R"({"actor":"u)" + std::to_string(i % 4) + R"(","target":"/p/)" + std::to_string(i % 3) +
+             R"(","time":"2026-11-01T10:)" + (i < 10 ? "0" : "") + std::to_string(i) + R"(:00Z","id":")" +
+             format_id(0x700 + static_cast<ActivityId>(i)) + "\"}\n";
+  }
+  // Imported twice: counted once.
+  ASSERT_EQ(on(dynamo_, {"import", "visits", "-"}, input).exit_code, 0);
+  ASSERT_EQ(on(dynamo_, {"import", "visits", "-"}, input).exit_code, 0);
+  const RunResult count = on(dynamo_, {"count", "visits", "--bucket", "hour", "--from", "2026-11-01T09:00:00Z", "--to",
+                                       "2026-11-01T11:00:00Z", "--unique", "--format", "json"});
+  ASSERT_EQ(count.exit_code, 0) << count.err;
+  EXPECT_EQ(count.out, R"({"bucket":"hour","series":[{"start":"2026-11-01T09:00:00Z","count":0,"unique_actors":0},)"
+                       R"({"start":"2026-11-01T10:00:00Z","count":30,"unique_actors":4}]})"
+                       "\n");
+  const RunResult top = on(dynamo_, {"top", "visits", "--from", "2026-11-01T10:00:00Z", "--to",
+                                     "2026-11-01T10:10:00Z", "--format", "json"});
+  EXPECT_EQ(top.out, R"({"targets":[{"target":"/p/0","count":4},{"target":"/p/1","count":3},)"
+                     R"({"target":"/p/2","count":3}]})"
+                     "\n")
+      << top.err;
+  const std::string described = on(dynamo_, {"tables", "describe", "visits"}).out;
+  EXPECT_NE(described.find("90 days"), std::string::npos) << described;
+  EXPECT_NE(described.find("365 days"), std::string::npos) << described;
+  EXPECT_NE(described.find("visits.counts"), std::string::npos) << described;
+  const RunResult rebuild = on(dynamo_, {"counts", "rebuild", "visits", "--from", "2026-11-01", "--to", "2026-11-02"});
+  EXPECT_EQ(rebuild.exit_code, 0) << rebuild.err;
+  EXPECT_EQ(on(dynamo_, {"count", "visits", "--target", "/p/1", "--bucket", "day", "--from", "2026-11-01", "--to",
+                         "2026-11-02", "--format", "csv"})
+                .out,
+            "start,count\n2026-11-01T00:00:00Z,10\n");
+  // The counts table is no table of its own.
+  EXPECT_EQ(on(dynamo_, {"tables"}).out, "visits\n");
+}
+
 TEST_F(CliDynamoTest, ExportImportAcrossStoresIsIdentical) {
   // Data both stores keep exactly: DynamoDB numbers are decimals, so no
   // whole-valued doubles here (docs/dynamodb.md).
