@@ -9,19 +9,14 @@ namespace cctv::store::embedded {
 
 namespace {
 
-char sketch_kind(Bucket bucket) {
-  switch (bucket) {
-    case Bucket::kMinute: return 'm';
-    case Bucket::kHour: return 'h';
-    case Bucket::kDay: return 'd';
-  }
-  return 'd';
-}
-
-// Slots of a row: 60 minutes in an hour row, 24 hours in a day row.
+// Slots of a row: 60 minutes in an hour row, 24 hours and the day in a day
+// row of sketches.
 constexpr std::uint32_t kMaxSlots = 60;
+constexpr std::uint32_t kDaySlot = 24;
 
-bool read_row(std::string_view encoded, std::map<std::uint32_t, std::int64_t>& into) {
+// Reads the count part at the front of `encoded` into slot -> count, and
+// leaves `encoded` after it.
+bool read_counts(std::string_view& encoded, std::map<std::uint32_t, std::int64_t>& into) {
   std::uint64_t n = 0;
   if (!core::read_varint(encoded, n) || n > kMaxSlots) return false;
   for (std::uint64_t i = 0; i < n; ++i) {
@@ -29,11 +24,12 @@ bool read_row(std::string_view encoded, std::map<std::uint32_t, std::int64_t>& i
     if (!core::read_varint(encoded, slot) || !core::read_varint(encoded, count) || slot >= kMaxSlots) return false;
     into[static_cast<std::uint32_t>(slot)] += static_cast<std::int64_t>(count);
   }
-  return encoded.empty();
+  return true;
 }
 
-// Reads a sketch row into slot -> sketch.
-bool read_sketch_row(std::string_view encoded, std::map<std::uint32_t, core::HyperLogLog>& into) {
+// Reads a sketch part (the rest of `encoded`; empty: none) into slot -> sketch.
+bool read_sketches(std::string_view encoded, std::map<std::uint32_t, core::HyperLogLog>& into) {
+  if (encoded.empty()) return true;
   std::uint64_t n = 0;
   if (!core::read_varint(encoded, n) || n > kMaxSlots) return false;
   for (std::uint64_t i = 0; i < n; ++i) {
@@ -45,6 +41,24 @@ bool read_sketch_row(std::string_view encoded, std::map<std::uint32_t, core::Hyp
     if (!into[static_cast<std::uint32_t>(slot)].merge_encoded(sketch)) return false;
   }
   return encoded.empty();
+}
+
+// Skips the count part at the front of `encoded`.
+bool skip_counts(std::string_view& encoded) {
+  std::map<std::uint32_t, std::int64_t> ignored;
+  return read_counts(encoded, ignored);
+}
+
+void encode_sketch_map(const std::map<std::uint32_t, core::HyperLogLog>& slots, std::string& out) {
+  std::vector<std::string> encoded(slots.size());
+  SketchSlots views;
+  std::size_t i = 0;
+  for (const auto& [slot, hll] : slots) {
+    hll.encode(encoded[i]);
+    views.emplace_back(slot, encoded[i]);
+    ++i;
+  }
+  encode_sketch_row(views, out);
 }
 
 class CountsMergeOperator final : public rocksdb::AssociativeMergeOperator {
@@ -84,16 +98,17 @@ std::uint32_t sketch_slot(Bucket bucket, std::int64_t number) {
   switch (bucket) {
     case Bucket::kMinute: return static_cast<std::uint32_t>(number % 60);
     case Bucket::kHour: return static_cast<std::uint32_t>(number % 24);
-    case Bucket::kDay: return 0;
+    case Bucket::kDay: return kDaySlot;
   }
-  return 0;
+  return kDaySlot;
 }
 
 std::string sketch_key(Bucket bucket, std::int64_t number, std::string_view target) {
+  if (bucket == Bucket::kMinute) return row_key(kMinuteRow, sketch_row(bucket, number), target);
   std::string key;
   key.reserve(kSketchKeyPrefix + target.size());
   key.push_back(kSketchRow);
-  key.push_back(sketch_kind(bucket));
+  key.push_back('h');
   core::append_be32(key, static_cast<std::uint32_t>(sketch_row(bucket, number)));
   key.append(target);
   return key;
@@ -107,7 +122,16 @@ void encode_sketch_row(const SketchSlots& slots, std::string& out) {
   }
 }
 
-bool merge_sketch_slot(std::string_view encoded, std::uint32_t slot, core::HyperLogLog& into) {
+void encode_minute_row(const Slots& counts, const SketchSlots& sketches, std::string& out) {
+  encode_row(counts, out);
+  encode_sketch_row(sketches, out);
+}
+
+bool merge_sketch_slot(std::string_view key, std::string_view encoded, std::uint32_t slot, core::HyperLogLog& into) {
+  if (!key.empty() && key[0] == kMinuteRow) {
+    if (!skip_counts(encoded)) return false;
+    if (encoded.empty()) return true;  // an 'M' row without sketches
+  }
   std::uint64_t n = 0;
   if (!core::read_varint(encoded, n) || n > kMaxSlots) return false;
   for (std::uint64_t i = 0; i < n; ++i) {
@@ -124,16 +148,21 @@ bool combine(std::string_view key, std::string_view existing, std::string_view a
   out.clear();
   if (key[0] == kSketchRow) {
     std::map<std::uint32_t, core::HyperLogLog> slots;
-    if ((!existing.empty() && !read_sketch_row(existing, slots)) || !read_sketch_row(add, slots)) return false;
-    SketchSlots encoded;
-    for (const auto& [slot, hll] : slots) hll.encode(encoded.emplace_back(slot, std::string()).second);
-    encode_sketch_row(encoded, out);
+    if (!read_sketches(existing, slots) || !read_sketches(add, slots) || add.empty()) return false;
+    encode_sketch_map(slots, out);
     return true;
   }
   if (key[0] != kMinuteRow && key[0] != kHourRow) return false;
-  std::map<std::uint32_t, std::int64_t> slots;
-  if ((!existing.empty() && !read_row(existing, slots)) || !read_row(add, slots)) return false;
-  encode_row(Slots(slots.begin(), slots.end()), out);
+  std::map<std::uint32_t, std::int64_t> counts;
+  std::map<std::uint32_t, core::HyperLogLog> sketches;
+  for (std::string_view part : {existing, add}) {
+    if (part.empty()) continue;
+    if (!read_counts(part, counts)) return false;
+    // Hour rows hold counts only; minute rows may go on with sketches.
+    if (key[0] == kHourRow ? !part.empty() : !read_sketches(part, sketches)) return false;
+  }
+  encode_row(Slots(counts.begin(), counts.end()), out);
+  if (!sketches.empty()) encode_sketch_map(sketches, out);
   return true;
 }
 
@@ -161,7 +190,7 @@ bool add_row(std::string_view encoded, std::vector<std::int64_t>& totals) {
     }
     totals[slot] += static_cast<std::int64_t>(count);
   }
-  return encoded.empty();
+  return true;  // what follows, in a minute row, is its sketches
 }
 
 void encode_dirty(std::int64_t min_us, std::int64_t max_us, std::string& out) {

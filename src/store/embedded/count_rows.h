@@ -1,24 +1,27 @@
 // The layout of a table's counts column family (`<table>#counts`):
 //
-//   'M' BE32(hour)  target -> activities per minute of that hour (60 slots)
+//   'M' BE32(hour)  target -> activities per minute of that hour (60 slots),
+//                             then the distinct-actor sketch of each minute
 //   'H' BE32(day)   target -> activities per hour of that UTC day (24 slots)
-//   'u' 'm' BE32(hour) target  -> distinct-actor sketches of each minute
-//   'u' 'h' BE32(day)  target  -> ... of each hour of that UTC day
-//   'u' 'd' BE32(day)  target  -> ... of that UTC day (one sketch)
+//   'u' 'h' BE32(day) target -> sketches of each hour of that UTC day
+//                             (slots 0..23) and of the day (slot 24)
 //   'd' BE64(n)             -> a write whose counts are not in the rows yet:
 //                              varint(min time_us) varint(max time_us)
 //
 // Time comes before the target so that one day's rows of every target are
 // adjacent (top targets read them in one scan); one target's series is a
 // batch of point lookups. The target "" holds the whole table's counts.
+// The hour counts of a day stay apart from the sketches so that a scan of
+// a day's rows reads counts only.
 //
-// Row values list the slots that are set: varint(n), then n times
-// varint(slot) varint(count). Sketch rows list theirs as varint(n), then n
-// times varint(slot) varint(length) sketch (core/hyperloglog.h). Packing a
-// period's minutes (hours) into one row keeps the writes per target to a
-// handful per interval however many minutes it spans. Rows change only
-// through the merge operator below (counts add, sketches union), never
-// read-modify-write.
+// Count parts list the slots that are set: varint(n), then n times
+// varint(slot) varint(count). Sketch parts list theirs as varint(n), then n
+// times varint(slot) varint(length) sketch (core/hyperloglog.h); an 'M'
+// row without activities' sketches (written before they moved there) ends
+// after its counts. Packing a period's minutes (hours) into one row keeps
+// the writes per target to three per interval however many minutes it
+// spans. Rows change only through the merge operator below (counts add,
+// sketches union), never read-modify-write.
 #ifndef CCTV_STORE_EMBEDDED_COUNT_ROWS_H_
 #define CCTV_STORE_EMBEDDED_COUNT_ROWS_H_
 
@@ -43,17 +46,21 @@ inline constexpr char kDirtyMark = 'd';
 
 // A row key: kind, then BE32(period), then the target.
 std::string row_key(char kind, std::int64_t period, std::string_view target);
-// The key of the sketch row holding `bucket` number `number` (a minute,
-// hour or UTC day), and the slot it has there.
+// The key of the row holding the sketch of `bucket` number `number` (a
+// minute, hour or UTC day: an 'M' or a 'u' 'h' row), and its slot there.
 std::string sketch_key(Bucket bucket, std::int64_t number, std::string_view target);
 std::uint32_t sketch_slot(Bucket bucket, std::int64_t number);
 // The row number (hour for minutes, day for hours and days) of a bucket.
 std::int64_t sketch_row(Bucket bucket, std::int64_t number);
 
-using SketchSlots = std::vector<std::pair<std::uint32_t, std::string>>;  // (slot, encoded sketch), ascending
+using Slots = std::vector<std::pair<std::uint32_t, std::int64_t>>;  // (slot, count), ascending
+using SketchSlots = std::vector<std::pair<std::uint32_t, std::string_view>>;  // (slot, encoded sketch), ascending
 void encode_sketch_row(const SketchSlots& slots, std::string& out);
-// Merges the sketch in `slot` of `encoded` into `into`. False when malformed.
-bool merge_sketch_slot(std::string_view encoded, std::uint32_t slot, core::HyperLogLog& into);
+// Merges the sketch in `slot` of row `key`'s value `encoded` into `into`.
+// False when malformed.
+bool merge_sketch_slot(std::string_view key, std::string_view encoded, std::uint32_t slot, core::HyperLogLog& into);
+// An 'M' row: the minutes' counts, then their sketches.
+void encode_minute_row(const Slots& counts, const SketchSlots& sketches, std::string& out);
 
 // The merge operator's work on two values of `key`: `out` = existing + add.
 bool combine(std::string_view key, std::string_view existing, std::string_view add, std::string& out);
@@ -63,11 +70,9 @@ std::string dirty_key(std::uint64_t n);
 inline constexpr std::size_t kRowKeyPrefix = 5;
 inline constexpr std::size_t kSketchKeyPrefix = 6;
 
-using Slots = std::vector<std::pair<std::uint32_t, std::int64_t>>;  // (slot, count), ascending
-
 void encode_row(const Slots& slots, std::string& out);
-// Adds the slots of `encoded` into `totals` (indexed by slot). False when
-// malformed or a slot is out of range.
+// Adds the count slots of `encoded` (an 'M' or 'H' row) into `totals`
+// (indexed by slot). False when malformed or a slot is out of range.
 bool add_row(std::string_view encoded, std::vector<std::int64_t>& totals);
 
 void encode_dirty(std::int64_t min_us, std::int64_t max_us, std::string& out);

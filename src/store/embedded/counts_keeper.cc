@@ -100,6 +100,15 @@ void CountsKeeper::write_rows(std::map<std::uint32_t, core::CountAggregator>& ta
     rocksdb::ColumnFamilyHandle* family = counts_family(table);
     if (family == nullptr) continue;  // dropped
     aggregator.summarize([&](const std::string& target, const core::TallySummary& counts) {
+      // Sketches by (bucket, number): minutes go into their hour's 'M' row
+      // beside its counts, hours and days into their day's sketch row.
+      sketches.clear();
+      for (const auto& sketch : counts.sketches) sketches.push_back(&sketch);
+      std::sort(sketches.begin(), sketches.end(), [](const auto* a, const auto* b) {
+        return a->bucket != b->bucket ? a->bucket < b->bucket : a->number < b->number;
+      });
+      auto minute_sketches = std::find_if(sketches.begin(), sketches.end(),
+                                          [](const auto* s) { return s->bucket == Bucket::kMinute; });
       // counts.minutes is ascending: rows come in runs. Hour rows hold the
       // minutes' counts; day rows the sums of each hour's minutes.
       for (const char kind : {kMinuteRow, kHourRow}) {
@@ -117,28 +126,30 @@ void CountsKeeper::write_rows(std::map<std::uint32_t, core::CountAggregator>& ta
             }
           }
           Operand& op = operands.emplace_back(Operand{family, row_key(kind, row, target), {}});
-          encode_row(slots, op.value);
+          if (kind == kHourRow) {
+            encode_row(slots, op.value);
+            continue;
+          }
+          sketch_slots.clear();
+          for (; minute_sketches != sketches.end() && (*minute_sketches)->bucket == Bucket::kMinute &&
+                 (*minute_sketches)->number / 60 == row;
+               ++minute_sketches) {
+            sketch_slots.emplace_back(sketch_slot(Bucket::kMinute, (*minute_sketches)->number),
+                                      (*minute_sketches)->encoded);
+          }
+          encode_minute_row(slots, sketch_slots, op.value);
         }
       }
-      // Sketches, packed by row: a minute's into its hour's row, an hour's
-      // into its day's.
-      sketches.clear();
-      for (const auto& sketch : counts.sketches) sketches.push_back(&sketch);
-      std::sort(sketches.begin(), sketches.end(), [](const auto* a, const auto* b) {
-        return a->bucket != b->bucket ? a->bucket < b->bucket : a->number < b->number;
-      });
-      for (std::size_t i = 0; i < sketches.size();) {
-        const Bucket bucket = sketches[i]->bucket;
-        const std::int64_t row = sketch_row(bucket, sketches[i]->number);
-        sketch_slots.clear();
-        std::size_t j = i;
-        for (; j < sketches.size() && sketches[j]->bucket == bucket && sketch_row(bucket, sketches[j]->number) == row;
-             ++j) {
-          sketch_slots.emplace_back(sketch_slot(bucket, sketches[j]->number), sketches[j]->encoded);
-        }
-        Operand& op = operands.emplace_back(Operand{family, sketch_key(bucket, sketches[i]->number, target), {}});
-        encode_sketch_row(sketch_slots, op.value);
-        i = j;
+      // Day rows of sketches: each day's hours, then the day (slot 24).
+      std::map<std::int64_t, SketchSlots> days;
+      for (const auto* s : sketches) {
+        if (s->bucket == Bucket::kMinute) continue;
+        days[sketch_row(s->bucket, s->number)].emplace_back(sketch_slot(s->bucket, s->number), s->encoded);
+      }
+      for (auto& [day, day_slots] : days) {
+        std::sort(day_slots.begin(), day_slots.end());
+        Operand& op = operands.emplace_back(Operand{family, sketch_key(Bucket::kDay, day, target), {}});
+        encode_sketch_row(day_slots, op.value);
       }
     });
   }
@@ -241,7 +252,7 @@ std::vector<core::HyperLogLog> CountsKeeper::sketches(rocksdb::ColumnFamilyHandl
     const auto k = static_cast<std::size_t>(sketch_row(bucket, number) - first_row);
     if (statuses[k].IsNotFound()) continue;
     if (!statuses[k].ok()) fail("read distinct-actor sketches", statuses[k]);
-    if (!merge_sketch_slot(std::string_view(values[k].data(), values[k].size()), sketch_slot(bucket, number),
+    if (!merge_sketch_slot(keys[k], std::string_view(values[k].data(), values[k].size()), sketch_slot(bucket, number),
                            out[static_cast<std::size_t>(number - first)])) {
       throw StoreError("corrupt distinct-actor sketch in " + location_ +
                        "; rebuild counts with `cctv counts rebuild`");
@@ -345,8 +356,6 @@ void CountsKeeper::recount(rocksdb::ColumnFamilyHandle* counts, rocksdb::ColumnF
   const std::int64_t first_hour = first_day * 24, end_hour = end_day * 24;
   out.DeleteRange(counts, row_key(kMinuteRow, first_hour, ""), row_key(kMinuteRow, end_hour, ""));
   out.DeleteRange(counts, row_key(kHourRow, first_day, ""), row_key(kHourRow, end_day, ""));
-  out.DeleteRange(counts, sketch_key(Bucket::kMinute, first_hour * 60, ""), sketch_key(Bucket::kMinute, end_hour * 60, ""));
-  out.DeleteRange(counts, sketch_key(Bucket::kHour, first_hour, ""), sketch_key(Bucket::kHour, end_hour, ""));
   out.DeleteRange(counts, sketch_key(Bucket::kDay, first_day, ""), sketch_key(Bucket::kDay, end_day, ""));
   std::map<std::uint32_t, core::CountAggregator> one;
   one.emplace(0, std::move(aggregator));
