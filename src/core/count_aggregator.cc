@@ -28,7 +28,6 @@ void CountAggregator::add(std::int64_t minute, std::uint32_t entry) {
   }
   table_sketch(Bucket::kMinute, minute).add_entry(entry);
   table_sketch(Bucket::kHour, minute / 60).add_entry(entry);
-  table_sketch(Bucket::kDay, minute / (24 * 60)).add_entry(entry);
 }
 
 HyperLogLog& CountAggregator::table_sketch(Bucket bucket, std::int64_t number) {
@@ -41,7 +40,7 @@ HyperLogLog& CountAggregator::table_sketch(Bucket bucket, std::int64_t number) {
 
 void CountAggregator::summarize(const std::function<void(const std::string& target, const TallySummary&)>& visit) {
   TallySummary summary;
-  std::vector<std::uint32_t> minute_entries, hour_entries, day_entries;
+  std::vector<std::uint32_t> minute_entries, hour_entries;
   for (auto it = targets_.begin(); it != targets_.end();) {
     std::vector<Hit>& hits = it->second;
     if (hits.empty()) {
@@ -53,11 +52,10 @@ void CountAggregator::summarize(const std::function<void(const std::string& targ
     summary.minutes.clear();
     summary.sketches.clear();
     hour_entries.clear();
-    day_entries.clear();
-    // An hour seen in one minute has that minute's sketch, a day seen in
-    // one hour that hour's: copied, not built again. With activities in
-    // time order that is the common case -- an interval spans a minute.
-    std::size_t minutes_in_hour = 0, hours_in_day = 0;
+    // An hour seen in one minute has that minute's sketch: copied, not
+    // built again. With activities in time order that is the common case --
+    // an interval spans a minute.
+    std::size_t minutes_in_hour = 0;
     auto close = [&](Bucket bucket, std::int64_t number, std::vector<std::uint32_t>& entries) {
       auto& s = summary.sketches.emplace_back(TallySummary::Sketch{bucket, number, {}});
       HyperLogLog::encode_entries(entries, s.encoded);
@@ -78,29 +76,15 @@ void CountAggregator::summarize(const std::function<void(const std::string& targ
       merge_run(hour_entries, minute_entries);
       ++minutes_in_hour;
       i = j;
-      // Hours and days close when the next minute leaves them.
-      const bool hour_ends = i == hits.size() || hits[i].minute / 60 != minute / 60;
-      const bool day_ends = i == hits.size() || hits[i].minute / (24 * 60) != minute / (24 * 60);
-      if (hour_ends) {
+      // An hour closes when the next minute leaves it.
+      if (i == hits.size() || hits[i].minute / 60 != minute / 60) {
         if (minutes_in_hour == 1) {
           summary.sketches.push_back(TallySummary::Sketch{Bucket::kHour, minute / 60, summary.sketches.back().encoded});
         } else {
           close(Bucket::kHour, minute / 60, hour_entries);
         }
-        merge_run(day_entries, hour_entries);
-        ++hours_in_day;
         hour_entries.clear();
         minutes_in_hour = 0;
-      }
-      if (day_ends) {
-        if (hours_in_day == 1) {
-          summary.sketches.push_back(
-              TallySummary::Sketch{Bucket::kDay, minute / (24 * 60), summary.sketches.back().encoded});
-        } else {
-          close(Bucket::kDay, minute / (24 * 60), day_entries);
-        }
-        day_entries.clear();
-        hours_in_day = 0;
       }
     }
     visit(it->first, summary);

@@ -27,9 +27,12 @@ namespace cctv::core {
 // What summarize() reports for one target (or the whole table).
 struct TallySummary {
   std::vector<std::pair<std::int64_t, std::int64_t>> minutes;  // (minute number, activities), ascending
+  // Minutes' and hours' sketches. A day's is the union of its hours',
+  // taken when it is read: building and writing it too would repeat the
+  // hours' bytes.
   struct Sketch {
     Bucket bucket;
-    std::int64_t number;  // the minute, hour or UTC day
+    std::int64_t number;  // the minute or hour
     std::string encoded;  // HyperLogLog::encode() form
   };
   std::vector<Sketch> sketches;

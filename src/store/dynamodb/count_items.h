@@ -6,8 +6,10 @@
 //   key "H#<hour>#<s>", start hash -> t (the target), n, m00..m59: the same
 //                                     counts filed by hour, for top targets;
 //                                     s = shard of the target (kTopShards)
-//   key "mu#<target>", "hu#<target>", "du#<target>", start minute/hour/day
-//                                  -> s (HyperLogLog::encode(), B), v (version)
+//   key "mu#<target>", "hu#<target>", start minute/hour
+//                                  -> s (HyperLogLog::encode(), B), v (version);
+//                                     a day's is the union of its hours'
+//                                     (earlier builds wrote "du#" items)
 //   key "meta", start 0            -> the table's retention settings
 //
 // Target "" is the whole table (a target is never empty). Counts are

@@ -533,11 +533,14 @@ std::vector<core::HyperLogLog> DynamoCounts::sketches(const std::string& remote,
                                                       Bucket bucket, std::int64_t first, std::size_t n) {
   std::vector<core::HyperLogLog> out(n);
   if (n == 0) return out;
-  const std::int64_t w = width_s(bucket);
   const std::int64_t last = first + static_cast<std::int64_t>(n) - 1;
-  query_all(remote, key_between(sketch_key(bucket, target), first * w, last * w),
+  // A day's sketch is the union of its hours' (core/count_aggregator.h).
+  const Bucket stored = bucket == Bucket::kDay ? Bucket::kHour : bucket;
+  const std::int64_t per = bucket == Bucket::kDay ? 24 : 1;
+  const std::int64_t w = width_s(stored);
+  query_all(remote, key_between(sketch_key(stored, target), first * per * w, ((last + 1) * per - 1) * w),
             [&](const rapidjson::Value& item) {
-              const std::int64_t number = core::floor_div(n_value(item, "start"), w);
+              const std::int64_t number = core::floor_div(core::floor_div(n_value(item, "start"), w), per);
               if (number >= first && number <= last) merge_item_sketch(item, out[static_cast<std::size_t>(number - first)]);
             });
   return out;

@@ -12,7 +12,6 @@ namespace {
 // Slots of a row: 60 minutes in an hour row, 24 hours and the day in a day
 // row of sketches.
 constexpr std::uint32_t kMaxSlots = 60;
-constexpr std::uint32_t kDaySlot = 24;
 
 // Reads the count part at the front of `encoded` into slot -> count, and
 // leaves `encoded` after it.
@@ -138,7 +137,12 @@ bool merge_sketch_slot(std::string_view key, std::string_view encoded, std::uint
     std::uint64_t s = 0;
     std::string_view sketch;
     if (!core::read_varint(encoded, s) || !core::read_length_prefixed(encoded, sketch)) return false;
-    if (s == slot) return into.merge_encoded(sketch);
+    if (slot == kDaySlot) {
+      // The day: the union of its hours.
+      if (!into.merge_encoded(sketch)) return false;
+    } else if (s == slot) {
+      return into.merge_encoded(sketch);
+    }
   }
   return encoded.empty();
 }

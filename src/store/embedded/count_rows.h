@@ -4,7 +4,7 @@
 //                             then the distinct-actor sketch of each minute
 //   'H' BE32(day)   target -> activities per hour of that UTC day (24 slots)
 //   'u' 'h' BE32(day) target -> sketches of each hour of that UTC day
-//                             (slots 0..23) and of the day (slot 24)
+//                             (slots 0..23); the day's is their union
 //   'd' BE64(n)             -> a write whose counts are not in the rows yet:
 //                              varint(min time_us) varint(max time_us)
 //
@@ -43,11 +43,13 @@ inline constexpr char kMinuteRow = 'M';
 inline constexpr char kHourRow = 'H';
 inline constexpr char kSketchRow = 'u';
 inline constexpr char kDirtyMark = 'd';
+inline constexpr std::uint32_t kDaySlot = 24;
 
 // A row key: kind, then BE32(period), then the target.
 std::string row_key(char kind, std::int64_t period, std::string_view target);
 // The key of the row holding the sketch of `bucket` number `number` (a
-// minute, hour or UTC day: an 'M' or a 'u' 'h' row), and its slot there.
+// minute, hour or UTC day: an 'M' or a 'u' 'h' row), and its slot there
+// (for a day, kDaySlot: every slot of the row).
 std::string sketch_key(Bucket bucket, std::int64_t number, std::string_view target);
 std::uint32_t sketch_slot(Bucket bucket, std::int64_t number);
 // The row number (hour for minutes, day for hours and days) of a bucket.
@@ -56,8 +58,8 @@ std::int64_t sketch_row(Bucket bucket, std::int64_t number);
 using Slots = std::vector<std::pair<std::uint32_t, std::int64_t>>;  // (slot, count), ascending
 using SketchSlots = std::vector<std::pair<std::uint32_t, std::string_view>>;  // (slot, encoded sketch), ascending
 void encode_sketch_row(const SketchSlots& slots, std::string& out);
-// Merges the sketch in `slot` of row `key`'s value `encoded` into `into`.
-// False when malformed.
+// Merges the sketch in `slot` of row `key`'s value `encoded` into `into`;
+// kDaySlot merges them all. False when malformed.
 bool merge_sketch_slot(std::string_view key, std::string_view encoded, std::uint32_t slot, core::HyperLogLog& into);
 // An 'M' row: the minutes' counts, then their sketches.
 void encode_minute_row(const Slots& counts, const SketchSlots& sketches, std::string& out);

@@ -140,16 +140,18 @@ void CountsKeeper::write_rows(std::map<std::uint32_t, core::CountAggregator>& ta
           encode_minute_row(slots, sketch_slots, op.value);
         }
       }
-      // Day rows of sketches: each day's hours, then the day (slot 24).
-      std::map<std::int64_t, SketchSlots> days;
-      for (const auto* s : sketches) {
-        if (s->bucket == Bucket::kMinute) continue;
-        days[sketch_row(s->bucket, s->number)].emplace_back(sketch_slot(s->bucket, s->number), s->encoded);
-      }
-      for (auto& [day, day_slots] : days) {
-        std::sort(day_slots.begin(), day_slots.end());
-        Operand& op = operands.emplace_back(Operand{family, sketch_key(Bucket::kDay, day, target), {}});
-        encode_sketch_row(day_slots, op.value);
+      // Day rows of the hours' sketches (sorted: hours come in runs by day).
+      for (auto hour = std::find_if(sketches.begin(), sketches.end(), [](const auto* s) { return s->bucket == Bucket::kHour; });
+           hour != sketches.end() && (*hour)->bucket == Bucket::kHour;) {
+        const std::int64_t day = sketch_row(Bucket::kHour, (*hour)->number);
+        sketch_slots.clear();
+        for (; hour != sketches.end() && (*hour)->bucket == Bucket::kHour &&
+               sketch_row(Bucket::kHour, (*hour)->number) == day;
+             ++hour) {
+          sketch_slots.emplace_back(sketch_slot(Bucket::kHour, (*hour)->number), (*hour)->encoded);
+        }
+        Operand& op = operands.emplace_back(Operand{family, sketch_key(Bucket::kHour, day * 24, target), {}});
+        encode_sketch_row(sketch_slots, op.value);
       }
     });
   }
