@@ -20,6 +20,10 @@ constexpr std::size_t kItemsPerBatchWrite = 25;
 // Top targets of more hours than this scan the counts table instead of
 // querying each hour's partitions.
 constexpr std::int64_t kMaxTopHours = 31 * 24;
+// Sketches are written every this many rounds (seconds), or sooner when
+// this many items wait.
+constexpr std::uint64_t kSketchRounds = 10;
+constexpr std::size_t kMaxWaitingSketches = 100'000;
 
 std::string random_writer_name() {
   std::random_device device;
@@ -193,30 +197,38 @@ void DynamoCounts::plan(core::CountAggregator& aggregator, const CountsTarget& w
   });
 }
 
-void DynamoCounts::flush(const TableOf& table_of) {
+void DynamoCounts::flush(const TableOf& table_of, bool sketches_too) {
   std::lock_guard write_lock(write_mu_);
-  if (!unsent_.empty()) send(unsent_);
+  if (!unsent_.updates.empty()) send(unsent_, false);
   {
     std::lock_guard lock(mu_);
     std::swap(gathering_, taken_);
   }
   ++round_number_;
   for (auto& [table, aggregator] : taken_) plan(aggregator, table_of(table), unsent_);
-  // The aggregators keep their memory for the next round.
-  send(unsent_);
+  // The aggregators keep their memory for the next round. Sketches wait
+  // for their round (merged meanwhile), unless many have gathered.
+  const bool sketch_round = sketches_too || round_number_ - sketch_round_ >= kSketchRounds ||
+                            unsent_.sketches.size() > kMaxWaitingSketches;
+  send(unsent_, sketch_round);
 }
 
 void DynamoCounts::write_now(core::CountAggregator& aggregator, const CountsTarget& where) {
   std::lock_guard write_lock(write_mu_);
-  if (!unsent_.empty()) send(unsent_);
+  if (!unsent_.empty()) send(unsent_, true);
   ++round_number_;
   plan(aggregator, where, unsent_);
-  send(unsent_);
+  send(unsent_, true);
 }
 
-void DynamoCounts::send(Round& round) {
+void DynamoCounts::send(Round& round, bool sketches_too) {
   send_updates(round);
+  if (!sketches_too) {
+    merge_waiting_sketches(round);
+    return;
+  }
   send_sketches(round);
+  sketch_round_ = round_number_;
 }
 
 void DynamoCounts::send_updates(Round& round) {
@@ -260,21 +272,23 @@ void DynamoCounts::send_updates(Round& round) {
   if (!refused.empty()) throw StoreError("DynamoDB refused a count update: " + refused);
 }
 
-void DynamoCounts::send_sketches(Round& round) {
-  // One write per item: sketches of the same item (from two rounds) merge.
-  {
-    std::vector<SketchWrite> merged;
-    std::map<std::tuple<std::string, std::string, std::int64_t>, std::size_t> index;
-    for (auto& s : round.sketches) {
-      auto [it, inserted] = index.emplace(std::tuple{s.remote, s.key, s.start}, merged.size());
-      if (inserted) {
-        merged.push_back(std::move(s));
-      } else {
-        merged[it->second].sketch.merge(s.sketch);
-      }
+void DynamoCounts::merge_waiting_sketches(Round& round) {
+  std::vector<SketchWrite> merged;
+  std::map<std::tuple<std::string, std::string, std::int64_t>, std::size_t> index;
+  for (auto& s : round.sketches) {
+    auto [it, inserted] = index.emplace(std::tuple{s.remote, s.key, s.start}, merged.size());
+    if (inserted) {
+      merged.push_back(std::move(s));
+    } else {
+      merged[it->second].sketch.merge(s.sketch);
     }
-    round.sketches = std::move(merged);
   }
+  round.sketches = std::move(merged);
+}
+
+void DynamoCounts::send_sketches(Round& round) {
+  // One write per item: sketches of the same item (from several rounds) merge.
+  merge_waiting_sketches(round);
   std::string failure;
   std::string refused;
   for (int attempt = 1; !round.sketches.empty(); ++attempt) {

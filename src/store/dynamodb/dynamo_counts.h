@@ -52,9 +52,13 @@ class DynamoCounts {
   // (written now, and not stored before).
   void absorb(const core::RecordBatch& batch, const std::vector<bool>& counted);
 
-  // Writes everything gathered. Throws StoreError; what it could not write
-  // stays in memory and goes first on the next call.
-  void flush(const TableOf& table_of);
+  // Writes the counts gathered, and the sketches when `sketches_too` or
+  // when they have waited kSketchRounds rounds: a sketch item is rewritten
+  // whole (a dense one is 16 KiB, 16 write units), so a busy target's
+  // sketches are written every ten seconds, not every second. Throws
+  // StoreError; what it could not write stays in memory and goes first on
+  // the next call.
+  void flush(const TableOf& table_of, bool sketches_too);
 
   // Drops what was gathered for a table being dropped.
   void forget(std::uint32_t table);
@@ -93,10 +97,12 @@ class DynamoCounts {
 
   // Adds the writes of `aggregator`'s counts to `round`.
   void plan(core::CountAggregator& aggregator, const CountsTarget& where, Round& round);
-  // Sends `round`; what it could not write stays in it. Throws StoreError
-  // after trying hard.
-  void send(Round& round);
+  // Sends `round` (its sketches only with `sketches_too`); what it could
+  // not write stays in it. Throws StoreError after trying hard.
+  void send(Round& round, bool sketches_too);
   void send_updates(Round& round);
+  // Merges sketches of the same item in `round` into one.
+  void merge_waiting_sketches(Round& round);
   void send_sketches(Round& round);
   // Visits every item of the counts table `remote` (with `filter`, a
   // FilterExpression on #k (the key) and :p (`prefix`): those it passes).
@@ -118,6 +124,7 @@ class DynamoCounts {
   std::mutex write_mu_;  // one round at a time; guards the rest
   std::map<std::uint32_t, core::CountAggregator> taken_;
   std::uint64_t round_number_ = 0;
+  std::uint64_t sketch_round_ = 0;  // the round that last wrote sketches
   Round unsent_;  // left by a failed round
 };
 

@@ -126,7 +126,7 @@ DynamoStore::~DynamoStore() {
   counts_writer_wake_.notify_all();
   counts_writer_.join();
   try {
-    counts_.flush([this](std::uint32_t t) { return counts_target(table(t)); });
+    counts_.flush([this](std::uint32_t t) { return counts_target(table(t)); }, true);
   } catch (const std::exception& e) {
     spdlog::error("{}: the counts of the last activities were not written: {}; `cctv counts rebuild` recounts them",
                   location_, e.what());
@@ -159,7 +159,7 @@ void DynamoStore::write_counts_periodically() {
     lock.unlock();
     std::string error;
     try {
-      counts_.flush([this](std::uint32_t t) { return counts_target(table(t)); });
+      counts_.flush([this](std::uint32_t t) { return counts_target(table(t)); }, false);
     } catch (const std::exception& e) {
       error = e.what();
     }
@@ -170,7 +170,7 @@ void DynamoStore::write_counts_periodically() {
 
 void DynamoStore::sync() {
   if (read_only_ || !options_.counts) return;
-  counts_.flush([this](std::uint32_t t) { return counts_target(table(t)); });
+  counts_.flush([this](std::uint32_t t) { return counts_target(table(t)); }, true);
   std::lock_guard lock(counts_writer_mu_);
   if (!counts_error_.empty()) {
     // A later flush wrote what that one kept; the failure is still news.
@@ -1070,7 +1070,7 @@ void DynamoStore::rebuild_counts(TableHandle handle, std::int64_t from_us, std::
   // Alone: no batch of this store is written (and counted) meanwhile.
   std::unique_lock rebuilding(rebuild_mu_);
   const CountsTarget where = counts_target(t);
-  counts_.flush([this](std::uint32_t h) { return counts_target(table(h)); });
+  counts_.flush([this](std::uint32_t h) { return counts_target(table(h)); }, true);
   const std::int64_t first_day = core::floor_div(from_us, core::kDayUs);
   const std::int64_t end_day = core::floor_div(to_us - 1, core::kDayUs) + 1;
   counts_.erase_days(where.remote, first_day, end_day);
