@@ -9,6 +9,7 @@
 #include "cctv/error.h"
 #include "core/bucket.h"
 #include "store/dynamodb/count_items.h"
+#include "store/dynamodb/bulk_requests.h"
 
 namespace cctv::store::dynamodb {
 
@@ -16,7 +17,6 @@ namespace {
 
 constexpr int kMaxAttempts = 10;
 constexpr std::size_t kKeysPerBatchGet = 100;  // BatchGetItem's limit
-constexpr std::size_t kItemsPerBatchWrite = 25;
 // Top targets of more hours than this scan the counts table instead of
 // querying each hour's partitions.
 constexpr std::int64_t kMaxTopHours = 31 * 24;
@@ -472,27 +472,24 @@ void DynamoCounts::send_sketches(Round& round) {
 
 void DynamoCounts::query_all(const std::string& remote, const std::function<void(Writer&)>& conditions,
                              const std::function<void(const rapidjson::Value&)>& visit) {
-  rapidjson::Document last_key;  // null until a response carries LastEvaluatedKey
-  for (;;) {
-    rapidjson::StringBuffer buffer;
-    Writer w(buffer);
-    w.StartObject();
-    w.Key("TableName");
-    w.String(remote.c_str());
-    w.Key("ConsistentRead");
-    w.Bool(true);
-    conditions(w);
-    if (!last_key.IsNull()) {
-      w.Key("ExclusiveStartKey");
-      last_key.Accept(w);
-    }
-    w.EndObject();
-    const rapidjson::Document doc = parse(client_.call("Query", buffer.GetString()), "Query");
-    for (const auto& item : array_member(doc, "Items")) visit(item);
-    auto lek = doc.FindMember("LastEvaluatedKey");
-    if (lek == doc.MemberEnd()) break;
-    last_key.CopyFrom(lek->value, last_key.GetAllocator());
-  }
+  each_item("Query", remote, conditions, visit);
+}
+
+void DynamoCounts::each_item(const char* operation, const std::string& remote,
+                             const std::function<void(Writer&)>& conditions,
+                             const std::function<void(const rapidjson::Value&)>& visit) {
+  each_page(
+      client_, operation,
+      [&](Writer& w) {
+        w.Key("TableName");
+        w.String(remote.c_str());
+        w.Key("ConsistentRead");
+        w.Bool(true);
+        conditions(w);
+      },
+      [&](const rapidjson::Document& doc) {
+        for (const auto& item : array_member(doc, "Items")) visit(item);
+      });
 }
 
 namespace {
@@ -671,45 +668,24 @@ std::vector<TargetCount> DynamoCounts::top_targets(const std::string& remote, st
 
 void DynamoCounts::scan_all(const std::string& remote, const char* filter, std::string_view prefix,
                             const std::function<void(const rapidjson::Value&)>& visit) {
-  rapidjson::Document last_key;  // null until a response carries LastEvaluatedKey
-  for (;;) {
-    rapidjson::StringBuffer buffer;
-    Writer w(buffer);
+  auto conditions = [&](Writer& w) {
+    if (filter == nullptr) return;
+    w.Key("FilterExpression");
+    w.String(filter);
+    w.Key("ExpressionAttributeNames");
     w.StartObject();
-    w.Key("TableName");
-    w.String(remote.c_str());
-    w.Key("ConsistentRead");
-    w.Bool(true);
-    if (filter != nullptr) {
-      w.Key("FilterExpression");
-      w.String(filter);
-      w.Key("ExpressionAttributeNames");
-      w.StartObject();
-      w.Key("#k");
-      w.String("key");
-      w.EndObject();
-      w.Key("ExpressionAttributeValues");
-      w.StartObject();
-      put_s(w, ":p", prefix);
-      w.EndObject();
-    }
-    if (!last_key.IsNull()) {
-      w.Key("ExclusiveStartKey");
-      last_key.Accept(w);
-    }
+    w.Key("#k");
+    w.String("key");
     w.EndObject();
-    std::string body;
-    try {
-      body = client_.call("Scan", buffer.GetString());
-    } catch (const RequestError& e) {
-      if (e.type() == "ResourceNotFoundException") return;  // no counts table: nothing counted
-      throw;
-    }
-    const rapidjson::Document doc = parse(body, "Scan");
-    for (const auto& item : array_member(doc, "Items")) visit(item);
-    auto lek = doc.FindMember("LastEvaluatedKey");
-    if (lek == doc.MemberEnd()) break;
-    last_key.CopyFrom(lek->value, last_key.GetAllocator());
+    w.Key("ExpressionAttributeValues");
+    w.StartObject();
+    put_s(w, ":p", prefix);
+    w.EndObject();
+  };
+  try {
+    each_item("Scan", remote, conditions, visit);
+  } catch (const RequestError& e) {
+    if (e.type() != "ResourceNotFoundException") throw;  // no counts table: nothing counted
   }
 }
 
@@ -718,61 +694,23 @@ void DynamoCounts::erase_days(const std::string& remote, std::int64_t first_day,
   const std::int64_t to_s = end_day * 86400;
   // Every item counting time in those days. A scan: the days may be many
   // and their targets unknown, and a rebuild is rare.
-  std::vector<std::pair<std::string, std::int64_t>> doomed;  // (key, start)
+  std::vector<std::string> doomed;  // their keys, as JSON
   scan_all(remote, nullptr, "", [&](const rapidjson::Value& item) {
     const std::string_view key = s_value(item, "key");
     const std::int64_t start = n_value(item, "start");
     std::int64_t span_start = 0;
     std::int64_t span_end = 0;
     if (count_item_span(key, start, span_start, span_end) && span_start >= from_s && span_end <= to_s) {
-      doomed.emplace_back(key, start);
-    }
-  });
-  // BatchWriteItem deletes, 25 a request, what is left unprocessed again.
-  std::vector<std::string> bodies;
-  for (std::size_t begin = 0; begin < doomed.size(); begin += kItemsPerBatchWrite) {
-    rapidjson::StringBuffer buffer;
-    Writer w(buffer);
-    w.StartObject();
-    w.Key("RequestItems");
-    w.StartObject();
-    w.Key(remote.c_str());
-    w.StartArray();
-    for (std::size_t i = begin; i < std::min(doomed.size(), begin + kItemsPerBatchWrite); ++i) {
-      w.StartObject();
-      w.Key("DeleteRequest");
-      w.StartObject();
-      write_key(w, doomed[i].first, doomed[i].second);
-      w.EndObject();
-      w.EndObject();
-    }
-    w.EndArray();
-    w.EndObject();
-    w.EndObject();
-    bodies.emplace_back(buffer.GetString());
-  }
-  for (const std::string& body : bodies) {
-    std::string request = body;
-    for (int attempt = 1;; ++attempt) {
-      const rapidjson::Document doc = parse(client_.call("BatchWriteItem", request), "BatchWriteItem");
-      auto unprocessed = doc.FindMember("UnprocessedItems");
-      if (unprocessed == doc.MemberEnd() || !unprocessed->value.IsObject() || unprocessed->value.ObjectEmpty()) {
-        break;
-      }
-      if (attempt >= kMaxAttempts) {
-        throw StoreError("counts could not be deleted from " + client_.where() + " after " +
-                         std::to_string(attempt) + " attempts (DynamoDB left them unprocessed)");
-      }
       rapidjson::StringBuffer buffer;
       Writer w(buffer);
       w.StartObject();
-      w.Key("RequestItems");
-      unprocessed->value.Accept(w);
+      put_s(w, "key", key);
+      put_n(w, "start", start);
       w.EndObject();
-      request = buffer.GetString();
-      std::this_thread::sleep_for(DynamoClient::backoff(attempt));
+      doomed.emplace_back(buffer.GetString());
     }
-  }
+  });
+  delete_items(client_, remote, doomed);
 }
 
 }  // namespace cctv::store::dynamodb

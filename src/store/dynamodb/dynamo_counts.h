@@ -108,6 +108,11 @@ class DynamoCounts {
   // FilterExpression on #k (the key) and :p (`prefix`): those it passes).
   void scan_all(const std::string& remote, const char* filter, std::string_view prefix,
                 const std::function<void(const rapidjson::Value&)>& visit);
+  // Visits every item of every page `operation` (Query or Scan) on
+  // `remote` returns, read consistently; `conditions` adds the request's
+  // other members.
+  void each_item(const char* operation, const std::string& remote, const std::function<void(Writer&)>& conditions,
+                 const std::function<void(const rapidjson::Value&)>& visit);
   // Visits every item a Query body (without ExclusiveStartKey) returns,
   // page after page.
   void query_all(const std::string& remote, const std::function<void(Writer&)>& conditions,

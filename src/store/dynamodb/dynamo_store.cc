@@ -18,6 +18,7 @@
 #include "store/dynamodb/count_items.h"
 #include "store/dynamodb/item_codec.h"
 #include "store/dynamodb/json_access.h"
+#include "store/dynamodb/bulk_requests.h"
 #include "store/dynamodb/sort_key.h"
 
 namespace cctv::store::dynamodb {
@@ -253,17 +254,27 @@ void DynamoStore::check_counting(const Table& t) const {
   }
 }
 
+namespace {
+
+// Writes "TableName":<the counts table>,"<member>":{"key":"meta","start":0
+// -- the meta item's key, its object left open.
+void start_meta_item(Writer& w, const std::string& remote_name, const char* member) {
+  w.Key("TableName");
+  const std::string counts = remote_name + std::string(kCountsSuffix);
+  w.String(counts.c_str());
+  w.Key(member);
+  w.StartObject();
+  put_s(w, "key", kMetaKey);
+  put_n(w, "start", std::int64_t{0});
+}
+
+}  // namespace
+
 TableOptions DynamoStore::read_options(const std::string& remote_name) {
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   w.StartObject();
-  w.Key("TableName");
-  const std::string counts = remote_name + std::string(kCountsSuffix);
-  w.String(counts.c_str());
-  w.Key("Key");
-  w.StartObject();
-  put_s(w, "key", kMetaKey);
-  put_n(w, "start", std::int64_t{0});
+  start_meta_item(w, remote_name, "Key");
   w.EndObject();
   w.Key("ConsistentRead");
   w.Bool(true);
@@ -292,13 +303,7 @@ void DynamoStore::write_options(const std::string& remote_name, const TableOptio
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   w.StartObject();
-  w.Key("TableName");
-  const std::string counts = remote_name + std::string(kCountsSuffix);
-  w.String(counts.c_str());
-  w.Key("Item");
-  w.StartObject();
-  put_s(w, "key", kMetaKey);
-  put_n(w, "start", std::int64_t{0});
+  start_meta_item(w, remote_name, "Item");
   put_n(w, "retention_s", static_cast<std::int64_t>(options.retention.count()));
   put_n(w, "counts_retention_s", static_cast<std::int64_t>(options.counts_retention.count()));
   w.EndObject();
@@ -307,7 +312,7 @@ void DynamoStore::write_options(const std::string& remote_name, const TableOptio
     client_.call("PutItem", buffer.GetString());
   } catch (const RequestError& e) {
     if (e.type() != "ResourceNotFoundException") throw;
-    create_counts_remote(counts);
+    create_counts_remote(remote_name + std::string(kCountsSuffix));
     client_.call("PutItem", buffer.GetString());
   }
 }
@@ -983,37 +988,33 @@ void DynamoStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to
   const std::string lower = lower_bound_key(std::max(from_us, horizon_us(t.options.retention)));
   const std::string upper = upper_bound_key(to_us);
   if (lower > upper) return;
-  rapidjson::Document last_key;  // null until a response carries LastEvaluatedKey
-  for (;;) {
-    rapidjson::StringBuffer buffer;
-    Writer w(buffer);
-    w.StartObject();
-    w.Key("TableName");
-    w.String(t.remote_name.c_str());
-    w.Key("ConsistentRead");
-    w.Bool(true);
-    w.Key("FilterExpression");
-    w.String("#ts BETWEEN :lo AND :hi");
-    w.Key("ExpressionAttributeNames");
-    w.StartObject();
-    w.Key("#ts");
-    w.String("timestamp");
-    w.EndObject();
-    w.Key("ExpressionAttributeValues");
-    w.StartObject();
-    put_s(w, ":lo", lower);
-    put_s(w, ":hi", upper);
-    w.EndObject();
-    if (!last_key.IsNull()) {
-      w.Key("ExclusiveStartKey");
-      last_key.Accept(w);
-    }
-    w.EndObject();
-    const rapidjson::Document doc = parse(call_on_table("Scan", buffer.GetString(), t.name), "Scan");
-    for (const auto& item : array_member(doc, "Items")) visit(read_item(item));
-    auto lek = doc.FindMember("LastEvaluatedKey");
-    if (lek == doc.MemberEnd()) break;
-    last_key.CopyFrom(lek->value, last_key.GetAllocator());
+  try {
+    each_page(
+        client_, "Scan",
+        [&](Writer& w) {
+          w.Key("TableName");
+          w.String(t.remote_name.c_str());
+          w.Key("ConsistentRead");
+          w.Bool(true);
+          w.Key("FilterExpression");
+          w.String("#ts BETWEEN :lo AND :hi");
+          w.Key("ExpressionAttributeNames");
+          w.StartObject();
+          w.Key("#ts");
+          w.String("timestamp");
+          w.EndObject();
+          w.Key("ExpressionAttributeValues");
+          w.StartObject();
+          put_s(w, ":lo", lower);
+          put_s(w, ":hi", upper);
+          w.EndObject();
+        },
+        [&](const rapidjson::Document& doc) {
+          for (const auto& item : array_member(doc, "Items")) visit(read_item(item));
+        });
+  } catch (const RequestError& e) {
+    if (e.type() == "ResourceNotFoundException") not_found(t.name);
+    throw;
   }
 }
 
@@ -1121,38 +1122,6 @@ void DynamoStore::reapply_retention(const std::string& remote, const std::vector
     w.EndObject();
     return std::string(buffer.GetString());
   };
-  auto flush_deletes = [&](bool all) {
-    while (deletes.size() >= kItemsPerBatch || (all && !deletes.empty())) {
-      const std::size_t n = std::min(kItemsPerBatch, deletes.size());
-      std::string body = "{\"RequestItems\":{";
-      append_json_string(body, remote);
-      body += ":[";
-      for (std::size_t i = 0; i < n; ++i) {
-        if (i > 0) body += ',';
-        body += "{\"DeleteRequest\":{\"Key\":" + deletes[i] + "}}";
-      }
-      body += "]}}";
-      deletes.erase(deletes.begin(), deletes.begin() + static_cast<std::ptrdiff_t>(n));
-      for (int attempt = 1;; ++attempt) {
-        const rapidjson::Document doc = parse(client_.call("BatchWriteItem", body), "BatchWriteItem");
-        auto unprocessed = doc.FindMember("UnprocessedItems");
-        if (unprocessed == doc.MemberEnd() || !unprocessed->value.IsObject() || unprocessed->value.ObjectEmpty()) {
-          break;
-        }
-        if (attempt >= kMaxWriteAttempts) {
-          throw StoreError("expired items of " + remote + " could not be deleted from " + client_.where());
-        }
-        rapidjson::StringBuffer buffer;
-        Writer w(buffer);
-        w.StartObject();
-        w.Key("RequestItems");
-        unprocessed->value.Accept(w);
-        w.EndObject();
-        body = buffer.GetString();
-        std::this_thread::sleep_for(DynamoClient::backoff(attempt));
-      }
-    }
-  };
   auto flush_updates = [&] {
     for (const Outcome& o : client_.send_all("UpdateItem", updates, options_.concurrency)) {
       // A deleted item (TTL got there first) fails its condition: fine.
@@ -1160,48 +1129,42 @@ void DynamoStore::reapply_retention(const std::string& remote, const std::vector
     }
     updates.clear();
   };
-  rapidjson::Document last_key;
-  for (;;) {
-    rapidjson::StringBuffer buffer;
-    Writer w(buffer);
-    w.StartObject();
-    w.Key("TableName");
-    w.String(remote.c_str());
-    if (!last_key.IsNull()) {
-      w.Key("ExclusiveStartKey");
-      last_key.Accept(w);
-    }
-    w.EndObject();
-    const rapidjson::Document doc = parse(client_.call("Scan", buffer.GetString()), "Scan");
-    for (const auto& item : array_member(doc, "Items")) {
-      const std::int64_t time_s = time_of(item);
-      if (time_s < 0) continue;
-      if (horizon_s > 0 && time_s < horizon_s) {
-        deletes.push_back(key_json(item));
-        continue;
-      }
-      const std::int64_t want = expires(time_s);
-      const std::int64_t has = has_attribute(item, "expires_at") ? n_value(item, "expires_at") : 0;
-      if (want == has) continue;
-      std::string body = "{\"TableName\":";
-      append_json_string(body, remote);
-      body += ",\"Key\":" + key_json(item);
-      body += want > 0 ? ",\"UpdateExpression\":\"SET #e = :e\"" : ",\"UpdateExpression\":\"REMOVE #e\"";
-      body += ",\"ConditionExpression\":\"attribute_exists(#" + std::string("k") + ")\"";
-      body += ",\"ExpressionAttributeNames\":{\"#e\":\"expires_at\",\"#k\":";
-      append_json_string(body, key_attributes.front());
-      body += "}";
-      if (want > 0) body += ",\"ExpressionAttributeValues\":{\":e\":{\"N\":\"" + std::to_string(want) + "\"}}";
-      body += "}";
-      updates.push_back(std::move(body));
-    }
-    flush_deletes(false);
-    if (updates.size() >= 1000) flush_updates();
-    auto lek = doc.FindMember("LastEvaluatedKey");
-    if (lek == doc.MemberEnd()) break;
-    last_key.CopyFrom(lek->value, last_key.GetAllocator());
-  }
-  flush_deletes(true);
+  each_page(
+      client_, "Scan",
+      [&](Writer& w) {
+        w.Key("TableName");
+        w.String(remote.c_str());
+      },
+      [&](const rapidjson::Document& doc) {
+        for (const auto& item : array_member(doc, "Items")) {
+          const std::int64_t time_s = time_of(item);
+          if (time_s < 0) continue;
+          if (horizon_s > 0 && time_s < horizon_s) {
+            deletes.push_back(key_json(item));
+            continue;
+          }
+          const std::int64_t want = expires(time_s);
+          const std::int64_t has = has_attribute(item, "expires_at") ? n_value(item, "expires_at") : 0;
+          if (want == has) continue;
+          std::string body = "{\"TableName\":";
+          append_json_string(body, remote);
+          body += ",\"Key\":" + key_json(item);
+          body += want > 0 ? ",\"UpdateExpression\":\"SET #e = :e\"" : ",\"UpdateExpression\":\"REMOVE #e\"";
+          body += ",\"ConditionExpression\":\"attribute_exists(#k)\"";
+          body += ",\"ExpressionAttributeNames\":{\"#e\":\"expires_at\",\"#k\":";
+          append_json_string(body, key_attributes.front());
+          body += "}";
+          if (want > 0) body += ",\"ExpressionAttributeValues\":{\":e\":{\"N\":\"" + std::to_string(want) + "\"}}";
+          body += "}";
+          updates.push_back(std::move(body));
+        }
+        if (deletes.size() >= 1000) {
+          delete_items(client_, remote, deletes);
+          deletes.clear();
+        }
+        if (updates.size() >= 1000) flush_updates();
+      });
+  delete_items(client_, remote, deletes);
   flush_updates();
 }
 
