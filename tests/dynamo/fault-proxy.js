@@ -15,6 +15,8 @@
 //                  (the write happened; the client cannot know)
 //   --stall        read the request and never answer
 //   --reject TYPE  answer every request with 400 and error TYPE
+//   --reject-op OP --reject-count N  with --reject: only requests of
+//                  operation OP, and only the first N of them
 //   --reject-marker TEXT  answer requests whose body holds TEXT with 400
 //                  ValidationException (one bad item in a batch)
 // Other flags:
@@ -32,6 +34,8 @@ const rates = {};
 let seed = 1;
 let reject = null;
 let rejectMarker = null;
+let rejectOp = null;
+let rejectCount = Infinity;
 let tlsCert = null;
 let tlsKey = null;
 let keepAliveMs = 60000;
@@ -44,6 +48,8 @@ while (argv.length) {
   else if (name === 'keep-alive-ms') keepAliveMs = Number(value);
   else if (name === 'reject') reject = value;
   else if (name === 'reject-marker') rejectMarker = value;
+  else if (name === 'reject-op') rejectOp = value;
+  else if (name === 'reject-count') rejectCount = Number(value);
   else rates[name.replace('-', '_')] = Number(value);
 }
 
@@ -104,7 +110,8 @@ function handle(req, res) {
     const body = Buffer.concat(chunks).toString();
     if (req.url === '/__stats') return answer(res, 200, {}, JSON.stringify(stats));
     stats.requests++;
-    if (reject) {
+    const target = String(req.headers['x-amz-target'] || '').split('.').pop();
+    if (reject && (!rejectOp || rejectOp === target) && stats.rejected < rejectCount) {
       stats.rejected++;
       return dynamoError(res, 400, reject);
     }

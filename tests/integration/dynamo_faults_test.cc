@@ -110,6 +110,29 @@ TEST(DynamoFaults, CountsStayExactWhenAnswersAreLost) {
   EXPECT_EQ(t.top_targets(day, 1).at(0), (TargetCount{"/page/0", truth["/page/0"]}));
 }
 
+TEST(DynamoFaults, RefusedCredentialsLoseNoActivity) {
+  // Credentials that expire mid-stream (and are renewed): the writes DynamoDB
+  // refused for them are sent again, not dropped.
+  testing::Dynalite dynalite;
+  testing::FaultProxy proxy(dynalite.port(), {"--reject", "ExpiredTokenException", "--reject-op", "BatchWriteItem",
+                                              "--reject-count", "4"});
+  std::set<ActivityId> accepted;
+  {
+    Client client = Client::open(proxy.store("e-"));
+    Tracker t = client.tracker("events");
+    for (int i = 0; i < 300; ++i) {
+      accepted.insert(t.record_activity("user" + std::to_string(i % 7), "/p", {}, kT0 + Microseconds(i)));
+    }
+    t.flush();
+    EXPECT_EQ(t.count_activity({kT0, kT0 + seconds(60)}, Bucket::kMinute).at(0).count, 300);
+  }
+  EXPECT_EQ(stat(proxy, "rejected"), 4);
+  Client direct = Client::open(dynalite.store("e-"));
+  std::set<ActivityId> stored;
+  direct.tracker("events").for_each_activity({}, [&](const Activity& a) { stored.insert(a.id); });
+  EXPECT_EQ(stored, accepted);
+}
+
 TEST(DynamoFaults, EverythingAtOnce) {
   testing::Dynalite dynalite;
   testing::FaultProxy proxy(dynalite.port(), {"--unprocessed", "0.2", "--throttle", "0.1", "--http500", "0.05",

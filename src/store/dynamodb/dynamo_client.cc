@@ -29,13 +29,14 @@ bool retryable_type(const std::string& type) {
          type == "TransactionInProgressException";
 }
 
-bool credential_type(const std::string& type) {
+}  // namespace
+
+bool is_credential_error(const Outcome& outcome) {
+  const std::string& type = outcome.type;
   return type == "UnrecognizedClientException" || type == "InvalidSignatureException" ||
          type == "MissingAuthenticationTokenException" || type == "AccessDeniedException" ||
          type == "ExpiredTokenException" || type == "IncompleteSignatureException";
 }
-
-}  // namespace
 
 DynamoClient::DynamoClient(AwsConfig config)
     : config_(std::move(config)),
@@ -103,7 +104,7 @@ Outcome DynamoClient::classify(const HttpResponse& response) const {
 RequestError DynamoClient::error(std::string_view operation, const Outcome& outcome) const {
   std::string what = std::string(operation) + " on " + where_ + " failed: " + outcome.type;
   if (!outcome.message.empty()) what += ": " + outcome.message;
-  if (credential_type(outcome.type)) {
+  if (is_credential_error(outcome)) {
     what += " (credentials from " + config_.credentials.source + ", access key " +
             redact_key_id(config_.credentials.access_key_id) + ")";
   } else if (outcome.status == 0) {

@@ -30,6 +30,11 @@ struct Outcome {
   bool retryable = false; // throttling, 5xx, a broken connection
 };
 
+// Whether DynamoDB refused the request's credentials or signature: nothing
+// about the request itself is wrong, and the same request may pass once the
+// credentials are fixed or renewed.
+bool is_credential_error(const Outcome& outcome);
+
 // A request DynamoDB refused, or that kept failing. what() says which
 // operation, what DynamoDB said and, for credential errors, where the
 // credentials came from.

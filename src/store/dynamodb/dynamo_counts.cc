@@ -249,7 +249,7 @@ void DynamoCounts::send_updates(Round& round) {
           create_table_(round.remotes[i]);
           created.push_back(round.remotes[i]);
         }
-      } else if (!o.retryable) {
+      } else if (!o.retryable && !is_credential_error(o)) {
         // Sending it again cannot help: report it, do not keep it.
         refused = client_.error("UpdateItem (counts)", o).what();
         continue;
@@ -349,7 +349,7 @@ void DynamoCounts::send_sketches(Round& round) {
         if (!o.ok) {
           if (o.type == "ResourceNotFoundException") {
             for (std::size_t i : chunks[c]) note_missing_table(round.sketches[i].remote);
-          } else if (!o.retryable) {
+          } else if (!o.retryable && !is_credential_error(o)) {
             throw client_.error("BatchGetItem (sketches)", o);
           }
           failure = client_.error("BatchGetItem (sketches)", o).what();
@@ -450,7 +450,7 @@ void DynamoCounts::send_sketches(Round& round) {
       // Another writer got there first: read its sketch and merge again.
       if (o.type == "ResourceNotFoundException") {
         note_missing_table(s.remote);
-      } else if (o.type != "ConditionalCheckFailedException" && !o.retryable) {
+      } else if (o.type != "ConditionalCheckFailedException" && !o.retryable && !is_credential_error(o)) {
         refused = client_.error("PutItem (sketch)", o).what();
         continue;
       }

@@ -881,6 +881,12 @@ void DynamoStore::write(const core::RecordBatch& batch) {
             mark_live(dropped.name, true, TableOptions{});
           }
         }
+      } else if (is_credential_error(outcome)) {
+        // Refused credentials say nothing against the activities: they are
+        // sent again, and past the last attempt the pipeline keeps the
+        // batch and retries it (new activities then wait or are refused by
+        // backpressure), rather than dropping what was accepted.
+        back_off = true;
       } else if (!outcome.retryable) {
         if (outcome.type == "ValidationException" && chunks[c].size() > 1) {
           for (std::size_t i : chunks[c]) alone[i] = true;  // find the bad one(s)
