@@ -17,6 +17,7 @@
 //   --reject TYPE  answer every request with 400 and error TYPE
 //   --reject-op OP --reject-count N  with --reject: only requests of
 //                  operation OP, and only the first N of them
+//   --reject-key AKID  with --reject: only requests signed with access key AKID
 //   --reject-marker TEXT  answer requests whose body holds TEXT with 400
 //                  ValidationException (one bad item in a batch)
 // Other flags:
@@ -36,6 +37,7 @@ let reject = null;
 let rejectMarker = null;
 let rejectOp = null;
 let rejectCount = Infinity;
+let rejectKey = null;
 let tlsCert = null;
 let tlsKey = null;
 let keepAliveMs = 60000;
@@ -50,6 +52,7 @@ while (argv.length) {
   else if (name === 'reject-marker') rejectMarker = value;
   else if (name === 'reject-op') rejectOp = value;
   else if (name === 'reject-count') rejectCount = Number(value);
+  else if (name === 'reject-key') rejectKey = value;
   else rates[name.replace('-', '_')] = Number(value);
 }
 
@@ -111,7 +114,9 @@ function handle(req, res) {
     if (req.url === '/__stats') return answer(res, 200, {}, JSON.stringify(stats));
     stats.requests++;
     const target = String(req.headers['x-amz-target'] || '').split('.').pop();
-    if (reject && (!rejectOp || rejectOp === target) && stats.rejected < rejectCount) {
+    const signedBy = /Credential=([^/]+)\//.exec(String(req.headers.authorization || ''));
+    if (reject && (!rejectOp || rejectOp === target) && stats.rejected < rejectCount &&
+        (!rejectKey || (signedBy && signedBy[1] === rejectKey))) {
       stats.rejected++;
       return dynamoError(res, 400, reject);
     }

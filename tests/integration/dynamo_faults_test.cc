@@ -4,11 +4,14 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <fstream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "cctv/cctv.h"
 #include "support/server_process.h"
+#include "support/temp_dir.h"
 
 namespace cctv {
 namespace {
@@ -128,6 +131,40 @@ TEST(DynamoFaults, RefusedCredentialsLoseNoActivity) {
   }
   EXPECT_EQ(stat(proxy, "rejected"), 4);
   Client direct = Client::open(dynalite.store("e-"));
+  std::set<ActivityId> stored;
+  direct.tracker("events").for_each_activity({}, [&](const Activity& a) { stored.insert(a.id); });
+  EXPECT_EQ(stored, accepted);
+}
+
+TEST(DynamoFaults, RenewedCredentialsArePickedUpWithoutARestart) {
+  // Keys in the shared credentials file expire and are replaced while a
+  // tracker writes: it finds the new ones and loses nothing.
+  testing::TempDir dir;
+  const std::string file = dir.file("credentials");
+  auto write_keys = [&](const std::string& key_id) {
+    std::ofstream(file) << "[default]\naws_access_key_id = " << key_id
+                        << "\naws_secret_access_key = secret-of-" << key_id << "\n";
+  };
+  write_keys("AKIAOLDOLDOLDOLDOLD1");
+  ::setenv("AWS_SHARED_CREDENTIALS_FILE", file.c_str(), 1);
+  testing::Dynalite dynalite;
+  testing::FaultProxy proxy(dynalite.port(), {"--reject", "ExpiredTokenException", "--reject-op", "BatchWriteItem",
+                                              "--reject-key", "AKIAOLDOLDOLDOLDOLD1"});
+  std::set<ActivityId> accepted;
+  {
+    Client client = Client::open(proxy.store("r-"));
+    Tracker t = client.tracker("events");
+    for (int i = 0; i < 100; ++i) accepted.insert(t.record_activity("u", "/p", {}, kT0 + Microseconds(i)));
+    std::thread renew([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+      write_keys("AKIANEWNEWNEWNEWNEW2");
+    });
+    t.flush();
+    renew.join();
+  }
+  ::unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+  EXPECT_GT(stat(proxy, "rejected"), 0);
+  Client direct = Client::open(dynalite.store("r-"));
   std::set<ActivityId> stored;
   direct.tracker("events").for_each_activity({}, [&](const Activity& a) { stored.insert(a.id); });
   EXPECT_EQ(stored, accepted);

@@ -56,6 +56,9 @@ HttpRequest DynamoClient::make_request(std::string_view operation, std::string_v
                       {"host", host_},
                       {"x-amz-date", date},
                       {"x-amz-target", target}};
+  // The token and the signature from the same credentials, whatever a
+  // renewal does meanwhile.
+  std::shared_lock lock(credentials_mu_);
   if (!config_.credentials.session_token.empty()) {
     signable.headers.emplace_back("x-amz-security-token", config_.credentials.session_token);
   }
@@ -101,12 +104,23 @@ Outcome DynamoClient::classify(const HttpResponse& response) const {
   return out;
 }
 
+void DynamoClient::set_credentials(const Credentials& credentials) {
+  std::unique_lock lock(credentials_mu_);
+  config_.credentials = credentials;
+  signer_.set_credentials(credentials);
+}
+
+Credentials DynamoClient::credentials() const {
+  std::shared_lock lock(credentials_mu_);
+  return config_.credentials;
+}
+
 RequestError DynamoClient::error(std::string_view operation, const Outcome& outcome) const {
   std::string what = std::string(operation) + " on " + where_ + " failed: " + outcome.type;
   if (!outcome.message.empty()) what += ": " + outcome.message;
   if (is_credential_error(outcome)) {
-    what += " (credentials from " + config_.credentials.source + ", access key " +
-            redact_key_id(config_.credentials.access_key_id) + ")";
+    const Credentials used = credentials();
+    what += " (credentials from " + used.source + ", access key " + redact_key_id(used.access_key_id) + ")";
   } else if (outcome.status == 0) {
     what += " (is the endpoint, from " + config_.endpoint_source + ", right and reachable?)";
   }

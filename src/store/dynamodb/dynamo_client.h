@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -65,6 +66,11 @@ class DynamoClient {
   std::vector<Outcome> send_all(std::string_view operation, std::span<const std::string> bodies,
                                 int concurrency);
 
+  // Signs with `credentials` from now on: renewed ones, found again where
+  // the first were (DynamoStore::renew_credentials).
+  void set_credentials(const Credentials& credentials);
+  Credentials credentials() const;
+
   // The error to throw for a failed outcome of `operation`.
   RequestError error(std::string_view operation, const Outcome& outcome) const;
 
@@ -77,7 +83,8 @@ class DynamoClient {
   HttpRequest make_request(std::string_view operation, std::string_view body);
   Outcome classify(const HttpResponse& response) const;
 
-  const AwsConfig config_;
+  mutable std::shared_mutex credentials_mu_;  // guards config_.credentials against renewal
+  AwsConfig config_;
   const std::string where_;
   std::string host_;  // Host header value, signed
   Signer signer_;

@@ -108,10 +108,11 @@ std::string add_index_command(const std::string& remote_name) {
 }  // namespace
 
 DynamoStore::DynamoStore(const DynamoOptions& options, AwsConfig config, std::string location, bool read_only,
-                         std::function<Timestamp()> clock)
+                         Environment env, std::function<Timestamp()> clock)
     : options_(options),
       location_(std::move(location)),
       read_only_(read_only),
+      env_(std::move(env)),
       clock_(std::move(clock)),
       client_(std::move(config)),
       counts_(client_, options.concurrency, [this](const std::string& remote) { create_counts_remote(remote); }) {
@@ -151,7 +152,7 @@ std::unique_ptr<DynamoStore> DynamoStore::open(const DynamoOptions& options, std
     throw InvalidArgument("rcu/wcu", "provisioned billing needs read and write capacity of at least 1");
   }
   return std::unique_ptr<DynamoStore>(new DynamoStore(options, resolve_aws_config(options, env), std::move(location),
-                                                      read_only, std::move(clock)));
+                                                      read_only, env, std::move(clock)));
 }
 
 void DynamoStore::write_counts_periodically() {
@@ -178,6 +179,30 @@ void DynamoStore::sync() {
     const std::string error = std::exchange(counts_error_, std::string());
     spdlog::warn("{}: writing counts failed earlier and succeeded since: {}", location_, error);
   }
+}
+
+void DynamoStore::renew_credentials() {
+  {
+    std::lock_guard lock(renew_mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_renewal_ < std::chrono::seconds(1)) return;
+    last_renewal_ = now;
+  }
+  Credentials found;
+  try {
+    found = resolve_aws_config(options_, env_).credentials;
+  } catch (const std::exception& e) {
+    spdlog::warn("{}: DynamoDB refused the credentials, and looking for them again failed: {}", location_, e.what());
+    return;
+  }
+  const Credentials used = client_.credentials();
+  if (found.access_key_id == used.access_key_id && found.secret_access_key == used.secret_access_key &&
+      found.session_token == used.session_token) {
+    return;
+  }
+  client_.set_credentials(found);
+  spdlog::info("{}: signing with renewed credentials from {} (access key {})", location_, found.source,
+               redact_key_id(found.access_key_id));
 }
 
 std::int64_t DynamoStore::now_us() const {
@@ -883,10 +908,12 @@ void DynamoStore::write(const core::RecordBatch& batch) {
         }
       } else if (is_credential_error(outcome)) {
         // Refused credentials say nothing against the activities: they are
-        // sent again, and past the last attempt the pipeline keeps the
-        // batch and retries it (new activities then wait or are refused by
+        // sent again (with credentials found anew, if they were renewed),
+        // and past the last attempt the pipeline keeps the batch and
+        // retries it (new activities then wait or are refused by
         // backpressure), rather than dropping what was accepted.
         back_off = true;
+        renew_credentials();
       } else if (!outcome.retryable) {
         if (outcome.type == "ValidationException" && chunks[c].size() > 1) {
           for (std::size_t i : chunks[c]) alone[i] = true;  // find the bad one(s)

@@ -71,7 +71,7 @@ class DynamoStore final : public Store {
   };
 
   DynamoStore(const DynamoOptions& options, AwsConfig config, std::string location, bool read_only,
-              std::function<Timestamp()> clock);
+              Environment env, std::function<Timestamp()> clock);
 
   // DescribeTable; nullopt when the table does not exist. Checks the key
   // schema and waits while the table is being created.
@@ -104,6 +104,11 @@ class DynamoStore final : public Store {
   // Where the table's counts go.
   CountsTarget counts_target(const Table& table) const;
   void write_counts_periodically();
+  // After DynamoDB refused the credentials: looks for them again where they
+  // were found (options, environment, shared files), and signs with what
+  // is there now if it changed -- renewed keys in ~/.aws/credentials are
+  // picked up without a restart. At most once a second.
+  void renew_credentials();
   // Deletes items of `remote` older than `horizon_s`, and sets expires_at of
   // the rest to `expires(item time)` (or removes it when 0). `time_of`
   // reads an item's time in epoch seconds, -1 for an item to leave alone.
@@ -114,7 +119,10 @@ class DynamoStore final : public Store {
   const DynamoOptions options_;
   const std::string location_;
   const bool read_only_;
+  const Environment env_;
   const std::function<Timestamp()> clock_;
+  std::mutex renew_mu_;
+  std::chrono::steady_clock::time_point last_renewal_{};  // guarded by renew_mu_
   DynamoClient client_;
   DynamoCounts counts_;
 

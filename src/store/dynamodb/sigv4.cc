@@ -145,8 +145,10 @@ std::string Signer::authorization(const SignableRequest& request) {
   }
   const std::string date = amz_date.substr(0, 8);
   std::string key;
+  std::string access_key_id;
   {
     std::lock_guard lock(mu_);
+    access_key_id = credentials_.access_key_id;
     if (key_date_ != date) {
       signing_key_ = hmac(hmac(hmac(hmac("AWS4" + credentials_.secret_access_key, date), region_),
                                service_),
@@ -159,9 +161,15 @@ std::string Signer::authorization(const SignableRequest& request) {
   std::string signed_headers;
   const std::string canonical = canonical_request(request, &signed_headers);
   const std::string signature = hmac(key, string_to_sign(amz_date, scope, canonical));
-  return "AWS4-HMAC-SHA256 Credential=" + credentials_.access_key_id + "/" + scope +
+  return "AWS4-HMAC-SHA256 Credential=" + access_key_id + "/" + scope +
          ", SignedHeaders=" + signed_headers +
          ", Signature=" + hex(reinterpret_cast<const unsigned char*>(signature.data()), signature.size());
+}
+
+void Signer::set_credentials(Credentials credentials) {
+  std::lock_guard lock(mu_);
+  credentials_ = std::move(credentials);
+  key_date_.clear();  // the signing key derives from the secret
 }
 
 }  // namespace cctv::store::dynamodb

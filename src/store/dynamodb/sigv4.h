@@ -47,8 +47,11 @@ class Signer {
   // Returns the value of the Authorization header for `request`.
   std::string authorization(const SignableRequest& request);
 
+  // Signs with `credentials` from now on (renewed ones).
+  void set_credentials(Credentials credentials);
+
  private:
-  const Credentials credentials_;
+  Credentials credentials_;  // guarded by mu_
   const std::string region_;
   const std::string service_;
   std::mutex mu_;
