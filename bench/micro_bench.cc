@@ -9,8 +9,8 @@
 #include "core/attribute_codec.h"
 #include "core/count_aggregator.h"
 #include "core/hyperloglog.h"
-#include "core/record_batch.h"
 #include "core/id_generator.h"
+#include "core/record_batch.h"
 #include "core/validate.h"
 #include "store/dynamodb/item_codec.h"
 #include "store/dynamodb/sigv4.h"
@@ -53,7 +53,8 @@ BENCHMARK(BM_DecodeAttributes);
 void BM_DecodeStoredActivity(benchmark::State& state) {
   std::string encoded, key, value;
   cctv::core::encode_attributes(kAttributes, encoded);
-  cctv::store::embedded::append_index_key(key, "/store/products/organic-goji-berries", 1'790'000'000'000'000, 42);
+  cctv::store::embedded::append_index_key(key, "/store/products/organic-goji-berries",
+                                          1'790'000'000'000'000, 42);
   cctv::store::embedded::append_stored_value(value, "user12345", encoded);
   for (auto _ : state) {
     std::vector<cctv::Activity> page;
@@ -108,8 +109,9 @@ BENCHMARK(BM_ActivityFromJson);
 // DynamoDB store does for every request.
 void BM_SigV4SignBatchWriteItem(benchmark::State& state) {
   using namespace cctv::store::dynamodb;
-  Signer signer(Credentials{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "", "bench"},
-                "eu-west-1", "dynamodb");
+  Signer signer(
+      Credentials{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "", "bench"},
+      "eu-west-1", "dynamodb");
   const std::string body(5 * 1024, 'x');
   SignableRequest r;
   r.method = "POST";
@@ -120,7 +122,8 @@ void BM_SigV4SignBatchWriteItem(benchmark::State& state) {
                {"x-amz-target", "DynamoDB_20120810.BatchWriteItem"}};
   r.body = body;
   for (auto _ : state) benchmark::DoNotOptimize(signer.authorization(r));
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(body.size()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(body.size()));
 }
 BENCHMARK(BM_SigV4SignBatchWriteItem);
 
@@ -129,7 +132,8 @@ void BM_DynamoItemEncode(benchmark::State& state) {
   std::string encoded;
   cctv::core::encode_attributes(kAttributes, encoded);
   cctv::core::RecordBatch batch;
-  batch.append(0, 1'790'000'000'000'000, 42, "bob", "/store/products/organic-goji-berries", encoded);
+  batch.append(0, 1'790'000'000'000'000, 42, "bob", "/store/products/organic-goji-berries",
+               encoded);
   std::string out, sort_key;
   for (auto _ : state) {
     out.clear();
@@ -192,11 +196,14 @@ void BM_CountActivity(benchmark::State& state) {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        h = Hit{static_cast<std::uint32_t>(x % targets.size()), static_cast<std::uint32_t>(minute0 + n / 60'000),
-                cctv::core::HyperLogLog::entry(cctv::core::actor_hash("actor" + std::to_string((x >> 20) % 100'000)))};
+        h = Hit{static_cast<std::uint32_t>(x % targets.size()),
+                static_cast<std::uint32_t>(minute0 + n / 60'000),
+                cctv::core::HyperLogLog::entry(
+                    cctv::core::actor_hash("actor" + std::to_string((x >> 20) % 100'000)))};
         ++n;
       }
-      std::sort(batch.begin(), batch.end(), [](const Hit& a, const Hit& b) { return a.target < b.target; });
+      std::sort(batch.begin(), batch.end(),
+                [](const Hit& a, const Hit& b) { return a.target < b.target; });
       state.ResumeTiming();
       std::uint32_t selected = UINT32_MAX;
       for (const auto& h : batch) {
@@ -207,7 +214,9 @@ void BM_CountActivity(benchmark::State& state) {
         aggregator.add(h.minute, h.entry);
       }
     }
-    aggregator.summarize([&](const std::string&, const cctv::core::TallySummary& s) { summarized += s.sketches.size(); });
+    aggregator.summarize([&](const std::string&, const cctv::core::TallySummary& s) {
+      summarized += s.sketches.size();
+    });
   }
   benchmark::DoNotOptimize(summarized);
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * 20 * batch.size()));

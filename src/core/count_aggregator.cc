@@ -38,7 +38,8 @@ HyperLogLog& CountAggregator::table_sketch(Bucket bucket, std::int64_t number) {
   return table_sketches_.emplace_back(TableSketch{bucket, number, {}}).sketch;
 }
 
-void CountAggregator::summarize(const std::function<void(const std::string& target, const TallySummary&)>& visit) {
+void CountAggregator::summarize(
+    const std::function<void(const std::string& target, const TallySummary&)>& visit) {
   TallySummary summary;
   std::vector<std::uint32_t> minute_entries, hour_entries;
   for (auto it = targets_.begin(); it != targets_.end();) {
@@ -70,7 +71,8 @@ void CountAggregator::summarize(const std::function<void(const std::string& targ
       const std::uint32_t minute = hits[i].minute;
       minute_entries.clear();
       std::size_t j = i;
-      for (; j < hits.size() && hits[j].minute == minute; ++j) minute_entries.push_back(hits[j].entry);
+      for (; j < hits.size() && hits[j].minute == minute; ++j)
+        minute_entries.push_back(hits[j].entry);
       summary.minutes.emplace_back(minute, static_cast<std::int64_t>(j - i));
       close(Bucket::kMinute, minute, minute_entries);
       merge_run(hour_entries, minute_entries);
@@ -79,7 +81,8 @@ void CountAggregator::summarize(const std::function<void(const std::string& targ
       // An hour closes when the next minute leaves it.
       if (i == hits.size() || hits[i].minute / 60 != minute / 60) {
         if (minutes_in_hour == 1) {
-          summary.sketches.push_back(TallySummary::Sketch{Bucket::kHour, minute / 60, summary.sketches.back().encoded});
+          summary.sketches.push_back(
+              TallySummary::Sketch{Bucket::kHour, minute / 60, summary.sketches.back().encoded});
         } else {
           close(Bucket::kHour, minute / 60, hour_entries);
         }

@@ -26,7 +26,8 @@ namespace cctv::core {
 
 // What summarize() reports for one target (or the whole table).
 struct TallySummary {
-  std::vector<std::pair<std::int64_t, std::int64_t>> minutes;  // (minute number, activities), ascending
+  std::vector<std::pair<std::int64_t, std::int64_t>>
+      minutes;  // (minute number, activities), ascending
   // Minutes' and hours' sketches. A day's is the union of its hours',
   // taken when it is read: building and writing it too would repeat the
   // hours' bytes.
@@ -61,7 +62,9 @@ class CountAggregator {
   };
   struct Hash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
   };
   struct TableSketch {
     Bucket bucket;

@@ -71,7 +71,8 @@ TimeRange check_range(const TimeRange& range) {
 void check_table_options(const TableOptions& options) {
   // Longer than any time a store can hold is forever in all but name, and
   // would overflow in microseconds.
-  const auto longest = std::chrono::duration_cast<std::chrono::seconds>(kMaxTime.time_since_epoch());
+  const auto longest =
+      std::chrono::duration_cast<std::chrono::seconds>(kMaxTime.time_since_epoch());
   for (const auto& [field, value] : {std::pair{"retention", options.retention},
                                      std::pair{"counts_retention", options.counts_retention}}) {
     if (value.count() < 0 || value > longest) {

@@ -38,8 +38,8 @@ std::unique_ptr<Store> open_store(std::string_view uri, const OpenOptions& optio
 
 std::unique_ptr<Store> open_dynamo_store(const DynamoOptions& dynamo, const std::string& location,
                                          const OpenOptions& options) {
-  return dynamodb::DynamoStore::open(dynamo, location, options.read_only, dynamodb::process_environment(),
-                                     options.clock);
+  return dynamodb::DynamoStore::open(dynamo, location, options.read_only,
+                                     dynamodb::process_environment(), options.clock);
 }
 
 }  // namespace cctv::store

@@ -14,7 +14,8 @@ namespace {
 
 class CliDynamoTest : public CliTest {
  protected:
-  RunResult on(const std::string& store, std::vector<std::string> args, const std::string& in = "") {
+  RunResult on(const std::string& store, std::vector<std::string> args,
+               const std::string& in = "") {
     args.insert(args.begin(), {CCTV_BINARY, "--store", store});
     RunOptions options;
     options.stdin_data = in;
@@ -30,15 +31,17 @@ std::vector<std::string> sorted(std::vector<std::string> v) {
 }
 
 TEST_F(CliDynamoTest, RecordViewAndTables) {
-  const RunResult id = on(dynamo_, {"record", "store-pageviews", "bob", "/store/products/organic-goji-berries",
-                                    "customer_status=VIP", "referred_by=AdWords", "browser=Chrome"});
+  const RunResult id =
+      on(dynamo_, {"record", "store-pageviews", "bob", "/store/products/organic-goji-berries",
+                   "customer_status=VIP", "referred_by=AdWords", "browser=Chrome"});
   ASSERT_EQ(id.exit_code, 0) << id.err;
   const RunResult view = on(dynamo_, {"view", "store-pageviews", "--actor", "bob", "-f", "ndjson"});
   ASSERT_EQ(view.exit_code, 0) << view.err;
   const Activity a = activity_from_json(lines(view.out).at(0));
   EXPECT_EQ(format_id(a.id) + "\n", id.out);
-  EXPECT_EQ(a.attributes,
-            (Attributes{{"customer_status", "VIP"}, {"referred_by", "AdWords"}, {"browser", "Chrome"}}));
+  EXPECT_EQ(
+      a.attributes,
+      (Attributes{{"customer_status", "VIP"}, {"referred_by", "AdWords"}, {"browser", "Chrome"}}));
   EXPECT_EQ(on(dynamo_, {"tables"}).out, "store-pageviews\n");
   const std::string described = on(dynamo_, {"tables", "describe", "store-pageviews"}).out;
   EXPECT_NE(described.find("actor-index"), std::string::npos) << described;
@@ -48,22 +51,29 @@ TEST_F(CliDynamoTest, RecordViewAndTables) {
 }
 
 TEST_F(CliDynamoTest, CountTopRetentionAndRebuild) {
-  ASSERT_EQ(on(dynamo_, {"tables", "create", "visits", "--retention", "90d", "--counts-retention", "1y"}).exit_code, 0);
+  ASSERT_EQ(
+      on(dynamo_, {"tables", "create", "visits", "--retention", "90d", "--counts-retention", "1y"})
+          .exit_code,
+      0);
   std::string input;
   for (int i = 0; i < 30; ++i) {
-    input += R"({"actor":"u)" + std::to_string(i % 4) + R"(","target":"/p/)" + std::to_string(i % 3) +
-             R"(","time":"2026-11-01T10:)" + (i < 10 ? "0" : "") + std::to_string(i) + R"(:00Z","id":")" +
-             format_id(0x700 + static_cast<ActivityId>(i)) + "\"}\n";
+    input += R"({"actor":"u)" + std::to_string(i % 4) + R"(","target":"/p/)" +
+             std::to_string(i % 3) + R"(","time":"2026-11-01T10:)" + (i < 10 ? "0" : "") +
+             std::to_string(i) + R"(:00Z","id":")" + format_id(0x700 + static_cast<ActivityId>(i)) +
+             "\"}\n";
   }
   // Imported twice: counted once.
   ASSERT_EQ(on(dynamo_, {"import", "visits", "-"}, input).exit_code, 0);
   ASSERT_EQ(on(dynamo_, {"import", "visits", "-"}, input).exit_code, 0);
-  const RunResult count = on(dynamo_, {"count", "visits", "--bucket", "hour", "--from", "2026-11-01T09:00:00Z", "--to",
-                                       "2026-11-01T11:00:00Z", "--unique", "--format", "json"});
+  const RunResult count =
+      on(dynamo_, {"count", "visits", "--bucket", "hour", "--from", "2026-11-01T09:00:00Z", "--to",
+                   "2026-11-01T11:00:00Z", "--unique", "--format", "json"});
   ASSERT_EQ(count.exit_code, 0) << count.err;
-  EXPECT_EQ(count.out, R"({"bucket":"hour","series":[{"start":"2026-11-01T09:00:00Z","count":0,"unique_actors":0},)"
-                       R"({"start":"2026-11-01T10:00:00Z","count":30,"unique_actors":4}]})"
-                       "\n");
+  EXPECT_EQ(
+      count.out,
+      R"({"bucket":"hour","series":[{"start":"2026-11-01T09:00:00Z","count":0,"unique_actors":0},)"
+      R"({"start":"2026-11-01T10:00:00Z","count":30,"unique_actors":4}]})"
+      "\n");
   const RunResult top = on(dynamo_, {"top", "visits", "--from", "2026-11-01T10:00:00Z", "--to",
                                      "2026-11-01T10:10:00Z", "--format", "json"});
   EXPECT_EQ(top.out, R"({"targets":[{"target":"/p/0","count":4},{"target":"/p/1","count":3},)"
@@ -74,10 +84,11 @@ TEST_F(CliDynamoTest, CountTopRetentionAndRebuild) {
   EXPECT_NE(described.find("90 days"), std::string::npos) << described;
   EXPECT_NE(described.find("365 days"), std::string::npos) << described;
   EXPECT_NE(described.find("visits.counts"), std::string::npos) << described;
-  const RunResult rebuild = on(dynamo_, {"counts", "rebuild", "visits", "--from", "2026-11-01", "--to", "2026-11-02"});
+  const RunResult rebuild =
+      on(dynamo_, {"counts", "rebuild", "visits", "--from", "2026-11-01", "--to", "2026-11-02"});
   EXPECT_EQ(rebuild.exit_code, 0) << rebuild.err;
-  EXPECT_EQ(on(dynamo_, {"count", "visits", "--target", "/p/1", "--bucket", "day", "--from", "2026-11-01", "--to",
-                         "2026-11-02", "--format", "csv"})
+  EXPECT_EQ(on(dynamo_, {"count", "visits", "--target", "/p/1", "--bucket", "day", "--from",
+                         "2026-11-01", "--to", "2026-11-02", "--format", "csv"})
                 .out,
             "start,count\n2026-11-01T00:00:00Z,10\n");
   // The counts table is no table of its own.
@@ -90,9 +101,14 @@ TEST_F(CliDynamoTest, ExportImportAcrossStoresIsIdentical) {
   std::mt19937 rng(3);
   std::string input;
   for (int i = 0; i < 1500; ++i) {
-    Activity a{"user" + std::to_string(rng() % 40), "/p/" + std::to_string(rng() % 30) + (i % 9 ? "" : "/caf\xc3\xa9"),
-               parse_time("2026-11-01T10:00:00Z") + std::chrono::milliseconds(rng() % 100'000), 0x5000 + static_cast<ActivityId>(i),
-               {{"n", i}, {"price", i + 0.25}, {"vip", i % 3 == 0}, {"tags", List{"a", nullptr}},
+    Activity a{"user" + std::to_string(rng() % 40),
+               "/p/" + std::to_string(rng() % 30) + (i % 9 ? "" : "/caf\xc3\xa9"),
+               parse_time("2026-11-01T10:00:00Z") + std::chrono::milliseconds(rng() % 100'000),
+               0x5000 + static_cast<ActivityId>(i),
+               {{"n", i},
+                {"price", i + 0.25},
+                {"vip", i % 3 == 0},
+                {"tags", List{"a", nullptr}},
                 {"m", Map{{"k", "v"}}}}};
     input += to_json(a) + "\n";
   }
@@ -118,21 +134,30 @@ TEST_F(CliDynamoTest, ExportImportAcrossStoresIsIdentical) {
     const RunResult all = on(store, {"view", "events", "--target", "/p/7", "--limit", "3", "--all",
                                      "--from", "2026-11-01", "--to", "2026-11-02", "-f", "ndjson"});
     ASSERT_EQ(all.exit_code, 0) << all.err;
-    EXPECT_EQ(all.out, on(rocks2, {"view", "events", "--target", "/p/7", "--limit", "1000", "--from",
-                                   "2026-11-01", "--to", "2026-11-02", "-f", "ndjson"}).out);
+    EXPECT_EQ(all.out, on(rocks2, {"view", "events", "--target", "/p/7", "--limit", "1000",
+                                   "--from", "2026-11-01", "--to", "2026-11-02", "-f", "ndjson"})
+                           .out);
   }
 }
 
 TEST_F(CliDynamoTest, MissingCredentialsListWhereCctvLooked) {
   RunOptions options;
-  options.environment = {"HOME=" + dir_.path().string(), "AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=",
-                         "AWS_PROFILE=", "AWS_REGION=", "AWS_DEFAULT_REGION=", "AWS_ENDPOINT_URL=",
-                         "AWS_ENDPOINT_URL_DYNAMODB=", "AWS_SHARED_CREDENTIALS_FILE=", "AWS_CONFIG_FILE="};
+  options.environment = {"HOME=" + dir_.path().string(),
+                         "AWS_ACCESS_KEY_ID=",
+                         "AWS_SECRET_ACCESS_KEY=",
+                         "AWS_PROFILE=",
+                         "AWS_REGION=",
+                         "AWS_DEFAULT_REGION=",
+                         "AWS_ENDPOINT_URL=",
+                         "AWS_ENDPOINT_URL_DYNAMODB=",
+                         "AWS_SHARED_CREDENTIALS_FILE=",
+                         "AWS_CONFIG_FILE="};
   const RunResult r = run({CCTV_BINARY, "--store", "dynamodb://eu-west-1", "tables"}, options);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("DynamoDB credentials: none found; looked in:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(dir_.path().string() + "/.aws/credentials"), std::string::npos) << r.err;
-  const RunResult bad = run({CCTV_BINARY, "--store", "dynamodb://eu-west-1?colour=red", "tables"}, options);
+  const RunResult bad =
+      run({CCTV_BINARY, "--store", "dynamodb://eu-west-1?colour=red", "tables"}, options);
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("unknown parameter 'colour'"), std::string::npos) << bad.err;
 }

@@ -37,15 +37,16 @@ std::vector<Recorded> workload(std::size_t n, std::uint64_t seed) {
   out.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
     const auto target = static_cast<int>(std::min<std::uint64_t>(rng() % 64, rng() % 64) % 12);
-    out.push_back(Recorded{"actor" + std::to_string(rng() % 300), "/t/" + std::to_string(target),
-                           kT0 + Microseconds(static_cast<std::int64_t>(rng() % (72ULL * 3600 * 1'000'000)))});
+    out.push_back(Recorded{
+        "actor" + std::to_string(rng() % 300), "/t/" + std::to_string(target),
+        kT0 + Microseconds(static_cast<std::int64_t>(rng() % (72ULL * 3600 * 1'000'000)))});
   }
   return out;
 }
 
 // Brute force: the activities of `target` ("" = all) in [start, start + width).
-std::int64_t brute_count(const std::vector<Recorded>& all, const std::string& target, Timestamp start,
-                         Microseconds width) {
+std::int64_t brute_count(const std::vector<Recorded>& all, const std::string& target,
+                         Timestamp start, Microseconds width) {
   std::int64_t n = 0;
   for (const auto& r : all) {
     if ((target.empty() || r.target == target) && r.time >= start && r.time < start + width) ++n;
@@ -55,15 +56,19 @@ std::int64_t brute_count(const std::vector<Recorded>& all, const std::string& ta
 
 Microseconds width_of(Bucket b) {
   switch (b) {
-    case Bucket::kMinute: return minutes(1);
-    case Bucket::kHour: return hours(1);
-    case Bucket::kDay: return hours(24);
+    case Bucket::kMinute:
+      return minutes(1);
+    case Bucket::kHour:
+      return hours(1);
+    case Bucket::kDay:
+      return hours(24);
   }
   return hours(24);
 }
 
-void expect_series_matches(const Tracker& t, const std::vector<Recorded>& all, const std::string& target,
-                           const TimeRange& range, Bucket bucket, minutes offset = minutes(0)) {
+void expect_series_matches(const Tracker& t, const std::vector<Recorded>& all,
+                           const std::string& target, const TimeRange& range, Bucket bucket,
+                           minutes offset = minutes(0)) {
   const Series s = target.empty() ? t.count_activity(range, bucket, {offset})
                                   : t.count_activity(target, range, bucket, {offset});
   ASSERT_FALSE(s.empty());
@@ -77,23 +82,24 @@ void expect_series_matches(const Tracker& t, const std::vector<Recorded>& all, c
       ASSERT_EQ(s[i].start - s[i - 1].start, width_of(bucket));
     }
     ASSERT_EQ(s[i].count, brute_count(all, target, s[i].start, width_of(bucket)))
-        << "target '" << target << "' bucket " << bucket_name(bucket) << " at " << format_time(s[i].start)
-        << " offset " << offset.count();
+        << "target '" << target << "' bucket " << bucket_name(bucket) << " at "
+        << format_time(s[i].start) << " offset " << offset.count();
   }
 }
 
-void record_all(Tracker& t, const std::vector<Recorded>& all, std::size_t from, std::size_t to, int threads) {
+void record_all(Tracker& t, const std::vector<Recorded>& all, std::size_t from, std::size_t to,
+                int threads) {
   std::vector<std::thread> workers;
   for (int w = 0; w < threads; ++w) {
     workers.emplace_back([&, w] {
-      for (std::size_t i = from + static_cast<std::size_t>(w); i < to; i += static_cast<std::size_t>(threads)) {
+      for (std::size_t i = from + static_cast<std::size_t>(w); i < to;
+           i += static_cast<std::size_t>(threads)) {
         t.record_activity(all[i].actor, all[i].target, {}, all[i].time);
       }
     });
   }
   for (auto& w : workers) w.join();
 }
-
 
 // Runs each test on the embedded store and on DynamoDB (dynalite).
 class CountsTest : public ::testing::TestWithParam<std::string> {
@@ -132,7 +138,8 @@ TEST_P(CountsTest, EqualBruteForceAcrossBucketsRangesThreadsAndARestart) {
   const TimeRange three_days{kT0, kT0 + hours(72)};
   for (const std::string target : {"", "/t/0", "/t/5", "/t/11", "/t/never"}) {
     if (target == "/t/never") {
-      for (const auto& p : t.count_activity(target, three_days, Bucket::kHour)) EXPECT_EQ(p.count, 0);
+      for (const auto& p : t.count_activity(target, three_days, Bucket::kHour))
+        EXPECT_EQ(p.count, 0);
       continue;
     }
     expect_series_matches(t, all, target, three_days, Bucket::kHour);
@@ -141,8 +148,10 @@ TEST_P(CountsTest, EqualBruteForceAcrossBucketsRangesThreadsAndARestart) {
     expect_series_matches(t, all, target, three_days, Bucket::kDay, minutes(-300));  // -05:00
     // Ranges that start and end inside buckets.
     for (int k = 0; k < 3; ++k) {
-      const Timestamp from = kT0 + Microseconds(static_cast<std::int64_t>(rng() % (60ULL * 3600 * 1'000'000)));
-      const Timestamp to = from + Microseconds(static_cast<std::int64_t>(1 + rng() % (10ULL * 3600 * 1'000'000)));
+      const Timestamp from =
+          kT0 + Microseconds(static_cast<std::int64_t>(rng() % (60ULL * 3600 * 1'000'000)));
+      const Timestamp to =
+          from + Microseconds(static_cast<std::int64_t>(1 + rng() % (10ULL * 3600 * 1'000'000)));
       expect_series_matches(t, all, target, {from, to}, Bucket::kMinute);
       expect_series_matches(t, all, target, {from, to}, Bucket::kHour);
     }
@@ -156,7 +165,11 @@ TEST_P(CountsTest, RecordingTheSameActivityAgainDoesNotCountItTwice) {
     Client client = Client::open(store());
     Tracker t = client.tracker("pageviews");
     for (int i = 0; i < 500; ++i) {
-      Activity a{"actor" + std::to_string(i % 50), "/t/" + std::to_string(i % 3), kT0 + minutes(i), kNoId, {}};
+      Activity a{"actor" + std::to_string(i % 50),
+                 "/t/" + std::to_string(i % 3),
+                 kT0 + minutes(i),
+                 kNoId,
+                 {}};
       a.id = t.record(a);
       recorded.push_back(a);
     }
@@ -209,29 +222,34 @@ TEST_P(CountsTest, UniqueActorsPerBucketAndOverAWeek) {
   auto distinct = [&](const std::string& target, Timestamp from, Timestamp to) {
     std::set<std::string> actors;
     for (const auto& r : all) {
-      if ((target.empty() || r.target == target) && r.time >= from && r.time < to) actors.insert(r.actor);
+      if ((target.empty() || r.target == target) && r.time >= from && r.time < to)
+        actors.insert(r.actor);
     }
     return static_cast<double>(actors.size());
   };
   const TimeRange week{kT0, kT0 + hours(24 * 7)};
   const Series days = t.count_unique_actors("/home", week, Bucket::kDay);
   ASSERT_EQ(days.size(), 7u);
-  for (const auto& p : days) EXPECT_NEAR(static_cast<double>(p.count), per_day, per_day * 0.02) << format_time(p.start);
+  for (const auto& p : days)
+    EXPECT_NEAR(static_cast<double>(p.count), per_day, per_day * 0.02) << format_time(p.start);
   EXPECT_NEAR(static_cast<double>(t.unique_actors("/home", week)), 4 * per_day, 4 * per_day * 0.02);
-  EXPECT_NEAR(static_cast<double>(t.unique_actors(week)), 4 * per_day + 1, (4 * per_day + 1) * 0.02);
+  EXPECT_NEAR(static_cast<double>(t.unique_actors(week)), 4 * per_day + 1,
+              (4 * per_day + 1) * 0.02);
   EXPECT_EQ(t.unique_actors("/about", week), 1);
   // Hours and a range that is not whole days agree with brute force.
-  const Series hours_of_day1 = t.count_unique_actors("/home", {kT0 + hours(24), kT0 + hours(48)}, Bucket::kHour);
+  const Series hours_of_day1 =
+      t.count_unique_actors("/home", {kT0 + hours(24), kT0 + hours(48)}, Bucket::kHour);
   ASSERT_EQ(hours_of_day1.size(), 24u);
   for (const auto& p : hours_of_day1) {
     const double truth = distinct("/home", p.start, p.start + hours(1));
-    EXPECT_NEAR(static_cast<double>(p.count), truth, std::max(2.0, truth * 0.03)) << format_time(p.start);
+    EXPECT_NEAR(static_cast<double>(p.count), truth, std::max(2.0, truth * 0.03))
+        << format_time(p.start);
   }
   EXPECT_EQ(hours_of_day1[23].count, 0);
   const Timestamp from = kT0 + hours(30) + minutes(17);
   const Timestamp to = kT0 + hours(75) + minutes(3);
-  EXPECT_NEAR(static_cast<double>(t.unique_actors("/home", {from, to})), distinct("/home", from, to),
-              distinct("/home", from, to) * 0.02);
+  EXPECT_NEAR(static_cast<double>(t.unique_actors("/home", {from, to})),
+              distinct("/home", from, to), distinct("/home", from, to) * 0.02);
   // Day buckets in another time zone are unions of hours: at -10:00 the
   // local day 1 runs from 10:00 UTC on day 0 to 10:00 on day 1.
   const Series shifted = t.count_unique_actors("/home", week, Bucket::kDay, {minutes(-600)});
@@ -264,7 +282,8 @@ TEST_P(CountsTest, TopTargetsAreExact) {
       return x.count != y.count ? x.count > y.count : x.target < y.target;
     });
     if (expected.size() > 5) expected.resize(5);
-    EXPECT_EQ(t.top_targets({from, to}, 5), expected) << format_time(from) << " .. " << format_time(to);
+    EXPECT_EQ(t.top_targets({from, to}, 5), expected)
+        << format_time(from) << " .. " << format_time(to);
   }
   EXPECT_TRUE(t.top_targets({kT0 - hours(48), kT0 - hours(24)}).empty());
   EXPECT_THROW(t.top_targets({kT0, kT0 + hours(1)}, 0), InvalidArgument);
@@ -305,7 +324,9 @@ TEST_P(CountsTest, TopTargetsOverAQuarterAreExact) {
   std::sort(expected_part.begin(), expected_part.end(), [](const auto& x, const auto& y) {
     return x.count != y.count ? x.count > y.count : x.target < y.target;
   });
-  EXPECT_EQ(t.top_targets({kT0 + hours(1) + minutes(30), kT0 + hours(24 * 40 + 2) + minutes(1)}, 10), expected_part);
+  EXPECT_EQ(
+      t.top_targets({kT0 + hours(1) + minutes(30), kT0 + hours(24 * 40 + 2) + minutes(1)}, 10),
+      expected_part);
 }
 
 TEST_P(CountsTest, TopTargetsReadOnlyTheirOwnRows) {
@@ -324,7 +345,8 @@ TEST_P(CountsTest, TopTargetsReadOnlyTheirOwnRows) {
   t.flush();
   EXPECT_EQ(t.top_targets({start + minutes(5), start + minutes(20)}),
             (std::vector<TargetCount>{{"/inside", 1}}));
-  EXPECT_EQ(t.top_targets({day_start, day_start + hours(24)}), (std::vector<TargetCount>{{"/that-day", 1}}));
+  EXPECT_EQ(t.top_targets({day_start, day_start + hours(24)}),
+            (std::vector<TargetCount>{{"/that-day", 1}}));
 }
 
 TEST_P(CountsTest, RebuildCountsWhatTheStoreHolds) {
@@ -355,7 +377,8 @@ TEST_P(CountsTest, RebuildCountsWhatTheStoreHolds) {
     for (const auto& r : all) {
       if (r.time >= p.start && r.time < p.start + hours(24)) actors.insert(r.actor);
     }
-    EXPECT_NEAR(static_cast<double>(p.count), static_cast<double>(actors.size()), actors.size() * 0.02);
+    EXPECT_NEAR(static_cast<double>(p.count), static_cast<double>(actors.size()),
+                actors.size() * 0.02);
   }
   // Rebuilding again, or rebuilding correct counts, changes nothing; a
   // rebuild of one day leaves the others alone.
@@ -376,14 +399,16 @@ TEST_P(CountsTest, BadRequestsSayWhatIsWrong) {
   }
   EXPECT_THROW(t.count_activity("", {kT0, kT0 + hours(1)}, Bucket::kHour), InvalidArgument);
   EXPECT_THROW(t.count_activity({kT0, kT0}, Bucket::kHour), InvalidArgument);
-  EXPECT_THROW(t.count_activity({kT0, kT0 + hours(1)}, Bucket::kDay, {minutes(15 * 60)}), InvalidArgument);
+  EXPECT_THROW(t.count_activity({kT0, kT0 + hours(1)}, Bucket::kDay, {minutes(15 * 60)}),
+               InvalidArgument);
   EXPECT_THROW(parse_bucket("week"), InvalidArgument);
   EXPECT_EQ(parse_bucket("hour"), Bucket::kHour);
 }
 
 TEST_P(CountsTest, ActivitiesExpireWhileTheirCountsStay) {
   const Timestamp t0 = parse_time("2026-06-01T00:00:00Z");
-  std::atomic<std::int64_t> clock_us{(t0 + std::chrono::hours(24 * 100)).time_since_epoch().count()};
+  std::atomic<std::int64_t> clock_us{
+      (t0 + std::chrono::hours(24 * 100)).time_since_epoch().count()};
   ClientOptions options;
   options.clock = [&] { return Timestamp(Microseconds(clock_us.load())); };
   Client client = Client::open(store(), options);
@@ -433,7 +458,8 @@ TEST_P(CountsTest, ActivitiesExpireWhileTheirCountsStay) {
   client.close();
   Client again = Client::open(store(), options);
   EXPECT_EQ(again.describe_table("events").options, table_options);
-  EXPECT_THROW(again.alter_table("events", TableOptions{std::chrono::seconds(-1), {}}), InvalidArgument);
+  EXPECT_THROW(again.alter_table("events", TableOptions{std::chrono::seconds(-1), {}}),
+               InvalidArgument);
 }
 
 }  // namespace

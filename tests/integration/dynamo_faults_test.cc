@@ -34,15 +34,17 @@ void record_through(const testing::Dynalite& dynalite, const testing::FaultProxy
     Client client = Client::open(proxy.store("f-"));
     Tracker t = client.tracker("events");
     for (int i = 0; i < n; ++i) {
-      accepted.insert(t.record_activity("user" + std::to_string(i % 37), "/page/" + std::to_string(i % 11),
-                                        {{"i", i}}, kT0 + Microseconds(i)));
+      accepted.insert(t.record_activity("user" + std::to_string(i % 37),
+                                        "/page/" + std::to_string(i % 11), {{"i", i}},
+                                        kT0 + Microseconds(i)));
     }
     t.flush();
     // Views through the faults retry too.
     ViewOptions options;
     options.limit = 50;
     for (int k = 0; k < 20; ++k) {
-      EXPECT_EQ(t.view_activity("/page/" + std::to_string(k % 11), {}, options).activities.size(), 50u);
+      EXPECT_EQ(t.view_activity("/page/" + std::to_string(k % 11), {}, options).activities.size(),
+                50u);
     }
   }
   Client direct = Client::open(dynalite.store("f-"));
@@ -68,7 +70,8 @@ TEST(DynamoFaults, ThrottlingIsRetried) {
 
 TEST(DynamoFaults, ServerErrorsAreRetried) {
   testing::Dynalite dynalite;
-  testing::FaultProxy proxy(dynalite.port(), {"--http500", "0.15", "--http503", "0.15", "--seed", "3"});
+  testing::FaultProxy proxy(dynalite.port(),
+                            {"--http500", "0.15", "--http503", "0.15", "--seed", "3"});
   record_through(dynalite, proxy, 3000);
   EXPECT_GT(stat(proxy, "http500"), 5);
   EXPECT_GT(stat(proxy, "http503"), 5);
@@ -76,7 +79,8 @@ TEST(DynamoFaults, ServerErrorsAreRetried) {
 
 TEST(DynamoFaults, DroppedConnectionsAreRetriedWithoutDuplicates) {
   testing::Dynalite dynalite;
-  testing::FaultProxy proxy(dynalite.port(), {"--drop-before", "0.15", "--drop-after", "0.15", "--seed", "4"});
+  testing::FaultProxy proxy(dynalite.port(),
+                            {"--drop-before", "0.15", "--drop-after", "0.15", "--seed", "4"});
   record_through(dynalite, proxy, 3000);
   EXPECT_GT(stat(proxy, "drop_before"), 5);
   EXPECT_GT(stat(proxy, "drop_after"), 5);  // applied, unanswered, sent again
@@ -86,8 +90,8 @@ TEST(DynamoFaults, CountsStayExactWhenAnswersAreLost) {
   // A count update applied whose answer was lost is sent again: it must
   // not add twice. Nor may throttling or 500s lose an update.
   testing::Dynalite dynalite;
-  testing::FaultProxy proxy(dynalite.port(), {"--drop-after", "0.2", "--throttle", "0.1", "--http500", "0.05",
-                                              "--seed", "8"});
+  testing::FaultProxy proxy(dynalite.port(), {"--drop-after", "0.2", "--throttle", "0.1",
+                                              "--http500", "0.05", "--seed", "8"});
   const TimeRange day{kT0 - std::chrono::hours(10), kT0 + std::chrono::hours(14)};
   std::map<std::string, std::int64_t> truth;
   {
@@ -117,14 +121,15 @@ TEST(DynamoFaults, RefusedCredentialsLoseNoActivity) {
   // Credentials that expire mid-stream (and are renewed): the writes DynamoDB
   // refused for them are sent again, not dropped.
   testing::Dynalite dynalite;
-  testing::FaultProxy proxy(dynalite.port(), {"--reject", "ExpiredTokenException", "--reject-op", "BatchWriteItem",
-                                              "--reject-count", "4"});
+  testing::FaultProxy proxy(dynalite.port(), {"--reject", "ExpiredTokenException", "--reject-op",
+                                              "BatchWriteItem", "--reject-count", "4"});
   std::set<ActivityId> accepted;
   {
     Client client = Client::open(proxy.store("e-"));
     Tracker t = client.tracker("events");
     for (int i = 0; i < 300; ++i) {
-      accepted.insert(t.record_activity("user" + std::to_string(i % 7), "/p", {}, kT0 + Microseconds(i)));
+      accepted.insert(
+          t.record_activity("user" + std::to_string(i % 7), "/p", {}, kT0 + Microseconds(i)));
     }
     t.flush();
     EXPECT_EQ(t.count_activity({kT0, kT0 + seconds(60)}, Bucket::kMinute).at(0).count, 300);
@@ -148,13 +153,15 @@ TEST(DynamoFaults, RenewedCredentialsArePickedUpWithoutARestart) {
   write_keys("AKIAOLDOLDOLDOLDOLD1");
   ::setenv("AWS_SHARED_CREDENTIALS_FILE", file.c_str(), 1);
   testing::Dynalite dynalite;
-  testing::FaultProxy proxy(dynalite.port(), {"--reject", "ExpiredTokenException", "--reject-op", "BatchWriteItem",
-                                              "--reject-key", "AKIAOLDOLDOLDOLDOLD1"});
+  testing::FaultProxy proxy(dynalite.port(),
+                            {"--reject", "ExpiredTokenException", "--reject-op", "BatchWriteItem",
+                             "--reject-key", "AKIAOLDOLDOLDOLDOLD1"});
   std::set<ActivityId> accepted;
   {
     Client client = Client::open(proxy.store("r-"));
     Tracker t = client.tracker("events");
-    for (int i = 0; i < 100; ++i) accepted.insert(t.record_activity("u", "/p", {}, kT0 + Microseconds(i)));
+    for (int i = 0; i < 100; ++i)
+      accepted.insert(t.record_activity("u", "/p", {}, kT0 + Microseconds(i)));
     std::thread renew([&] {
       std::this_thread::sleep_for(std::chrono::milliseconds(1500));
       write_keys("AKIANEWNEWNEWNEWNEW2");
@@ -172,9 +179,10 @@ TEST(DynamoFaults, RenewedCredentialsArePickedUpWithoutARestart) {
 
 TEST(DynamoFaults, EverythingAtOnce) {
   testing::Dynalite dynalite;
-  testing::FaultProxy proxy(dynalite.port(), {"--unprocessed", "0.2", "--throttle", "0.1", "--http500", "0.05",
-                                              "--http503", "0.05", "--drop-before", "0.05", "--drop-after",
-                                              "0.05", "--seed", "5"});
+  testing::FaultProxy proxy(
+      dynalite.port(),
+      {"--unprocessed", "0.2", "--throttle", "0.1", "--http500", "0.05", "--http503", "0.05",
+       "--drop-before", "0.05", "--drop-after", "0.05", "--seed", "5"});
   record_through(dynalite, proxy, 5000);
 }
 
@@ -187,7 +195,8 @@ TEST(DynamoFaults, ValidationErrorsAreNotRetried) {
     FAIL();
   } catch (const StoreError& e) {
     EXPECT_NE(std::string(e.what()).find("ListTables"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("ValidationException: injected"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("ValidationException: injected"), std::string::npos)
+        << e.what();
   }
   EXPECT_EQ(stat(proxy, "requests"), 1);
 }
@@ -233,15 +242,17 @@ TEST(DynamoFaults, ARefusedItemIsReportedAndItsNeighboursAreWritten) {
     t.flush();
     FAIL() << "a refused activity went unreported";
   } catch (const StoreError& e) {
-    EXPECT_NE(std::string(e.what()).find("1 activities were not written: the store refused them"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("1 activities were not written: the store refused them"),
+              std::string::npos)
         << e.what();
     EXPECT_NE(std::string(e.what()).find("ValidationException"), std::string::npos) << e.what();
   }
   t.flush();  // reported once; nothing else outstanding
   std::set<std::int64_t> stored;
-  Client::open(dynalite.store("f-")).tracker("events").for_each_activity({}, [&](const Activity& a) {
-    stored.insert(find(a.attributes, "i")->as_int());
-  });
+  Client::open(dynalite.store("f-"))
+      .tracker("events")
+      .for_each_activity(
+          {}, [&](const Activity& a) { stored.insert(find(a.attributes, "i")->as_int()); });
   EXPECT_EQ(stored.size(), 99u);
   EXPECT_EQ(stored.count(42), 0u);
   // Four requests of 25, then the refused one's 25 one by one: no retries.

@@ -19,7 +19,9 @@ const Timestamp kT0 = parse_time("2026-11-01T10:00:00Z");
 
 class DynamoTest : public ::testing::Test {
  protected:
-  Client open(const ClientOptions& options = {}) { return Client::open(dynalite_.store("t-"), options); }
+  Client open(const ClientOptions& options = {}) {
+    return Client::open(dynalite_.store("t-"), options);
+  }
 
   // Talks to dynalite directly, as another tool (or the 2014 gem) would.
   std::string raw(const std::string& operation, const std::string& body) {
@@ -42,14 +44,20 @@ TEST_F(DynamoTest, OriginalReadmeExampleByTargetAndByActor) {
   pageviews.flush();
   const Page page = pageviews.view_activity("/store/products/organic-goji-berries");
   ASSERT_EQ(page.activities.size(), 1u);
-  EXPECT_EQ(page.activities[0],
-            (Activity{"bob", "/store/products/organic-goji-berries", kT0, id,
-                      {{"customer_status", "VIP"}, {"referred_by", "AdWords"}, {"browser", "Chrome"}}}));
+  EXPECT_EQ(
+      page.activities[0],
+      (Activity{"bob",
+                "/store/products/organic-goji-berries",
+                kT0,
+                id,
+                {{"customer_status", "VIP"}, {"referred_by", "AdWords"}, {"browser", "Chrome"}}}));
   EXPECT_EQ(pageviews.view_actor_activity("bob").activities, page.activities);
   // Another client (a restart) sees the same.
   client.close();
   Client again = open();
-  EXPECT_EQ(again.tracker("store-pageviews").view_activity("/store/products/organic-goji-berries").activities,
+  EXPECT_EQ(again.tracker("store-pageviews")
+                .view_activity("/store/products/organic-goji-berries")
+                .activities,
             page.activities);
 }
 
@@ -92,8 +100,9 @@ TEST_F(DynamoTest, MissingTableErrorSaysWhereAndHowToCreateIt) {
     FAIL();
   } catch (const NotFound& e) {
     const std::string what = e.what();
-    for (const std::string& part : {std::string("'events'"), std::string("t-events"), std::string("region local"),
-                                    dynalite_.url(), std::string("tables create events")}) {
+    for (const std::string& part :
+         {std::string("'events'"), std::string("t-events"), std::string("region local"),
+          dynalite_.url(), std::string("tables create events")}) {
       EXPECT_NE(what.find(part), std::string::npos) << part << " missing from: " << what;
     }
   }
@@ -102,7 +111,8 @@ TEST_F(DynamoTest, MissingTableErrorSaysWhereAndHowToCreateIt) {
 TEST_F(DynamoTest, TenThousandActivitiesInOneMicrosecondAreAllKept) {
   Client client = open();
   Tracker t = client.tracker("store-pageviews");
-  for (int i = 0; i < 10'000; ++i) t.record_activity("user" + std::to_string(i), "/store", {{"n", i}}, kT0);
+  for (int i = 0; i < 10'000; ++i)
+    t.record_activity("user" + std::to_string(i), "/store", {{"n", i}}, kT0);
   t.flush();
   ViewOptions options;
   options.limit = 10'000;
@@ -123,7 +133,8 @@ TEST_F(DynamoTest, PagingReturnsEachActivityOnceInOrder) {
   t.flush();
   for (bool by_actor : {false, true}) {
     for (Order order : {Order::kNewestFirst, Order::kOldestFirst}) {
-      const auto got = testing::all_pages(t, by_actor, by_actor ? "bob" : "/store", testing::pages_of(250, order));
+      const auto got = testing::all_pages(t, by_actor, by_actor ? "bob" : "/store",
+                                          testing::pages_of(250, order));
       ASSERT_EQ(got.size(), 3000u);
       std::set<ActivityId> ids;
       for (std::size_t k = 0; k < got.size(); ++k) {
@@ -131,13 +142,14 @@ TEST_F(DynamoTest, PagingReturnsEachActivityOnceInOrder) {
         if (k == 0) continue;
         const auto& a = order == Order::kNewestFirst ? got[k] : got[k - 1];
         const auto& b = order == Order::kNewestFirst ? got[k - 1] : got[k];
-        ASSERT_TRUE(a.time < b.time || (a.time == b.time && a.id < b.id)) << "out of order at " << k;
+        ASSERT_TRUE(a.time < b.time || (a.time == b.time && a.id < b.id))
+            << "out of order at " << k;
       }
     }
   }
   // Ranges are half-open, as on the embedded store.
-  const TimeRange range = TimeRange::between(kT0 + seconds(0) + Microseconds(100'000),
-                                             kT0 + Microseconds(200'000));
+  const TimeRange range =
+      TimeRange::between(kT0 + seconds(0) + Microseconds(100'000), kT0 + Microseconds(200'000));
   ViewOptions options;
   options.limit = 10'000;
   EXPECT_EQ(t.view_activity("/store", range, options).activities.size(), 700u);
@@ -146,9 +158,14 @@ TEST_F(DynamoTest, PagingReturnsEachActivityOnceInOrder) {
 TEST_F(DynamoTest, AttributesRoundTrip) {
   Client client = open();
   Tracker t = client.tracker("events");
-  const Attributes attributes = {
-      {"s", "caf\xc3\xa9"}, {"i", INT64_MIN}, {"d", 0.1}, {"b", false}, {"n", nullptr},
-      {"l", List{1, "x", List{}}}, {"m", Map{{"z", 1}, {"a", Map{{"deep", true}}}}}, {"empty", ""}};
+  const Attributes attributes = {{"s", "caf\xc3\xa9"},
+                                 {"i", INT64_MIN},
+                                 {"d", 0.1},
+                                 {"b", false},
+                                 {"n", nullptr},
+                                 {"l", List{1, "x", List{}}},
+                                 {"m", Map{{"z", 1}, {"a", Map{{"deep", true}}}}},
+                                 {"empty", ""}};
   t.record_activity("alice", "/x", attributes, kT0);
   // What DynamoDB's number type cannot keep apart (documented):
   t.record_activity("alice", "/y", {{"whole", 2.0}}, kT0);
@@ -188,7 +205,8 @@ TEST_F(DynamoTest, TheGemsTablesStayReadable) {
   EXPECT_EQ(t.view_activity("/store").activities[2].id, page.activities[2].id);
   // Paging works across both forms.
   std::vector<std::string> actors;
-  for (const auto& a : testing::all_pages(t, false, "/store", testing::pages_of(1))) actors.push_back(a.actor);
+  for (const auto& a : testing::all_pages(t, false, "/store", testing::pages_of(1)))
+    actors.push_back(a.actor);
   EXPECT_EQ(actors, (std::vector<std::string>{"alice", "carol", "bob"}));
   // No actor-index: a clear error that says how to add it.
   try {
@@ -196,8 +214,9 @@ TEST_F(DynamoTest, TheGemsTablesStayReadable) {
     FAIL();
   } catch (const StoreError& e) {
     EXPECT_NE(std::string(e.what()).find("has no actor-index"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("aws dynamodb update-table --table-name t-my-app-pageviews"),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find("aws dynamodb update-table --table-name t-my-app-pageviews"),
+        std::string::npos)
         << e.what();
   }
   EXPECT_FALSE(client.describe_table("my-app-pageviews").has_actor_index);
@@ -220,7 +239,8 @@ TEST_F(DynamoTest, RetentionWritesExpiresAtAndHidesWhatExpired) {
   kept.retention = std::chrono::hours(24 * 7);
   client.create_table("events", kept);
   Tracker t = client.tracker("events");
-  for (int d = 0; d < 10; ++d) t.record_activity("a", "/x", {}, t0 + std::chrono::hours(24 * d + 1));
+  for (int d = 0; d < 10; ++d)
+    t.record_activity("a", "/x", {}, t0 + std::chrono::hours(24 * d + 1));
   t.flush();
   // DynamoDB's TTL attribute: the activity's time plus the retention.
   rapidjson::Document doc;
@@ -236,7 +256,8 @@ TEST_F(DynamoTest, RetentionWritesExpiresAtAndHidesWhatExpired) {
   // The activities read back without expires_at among their attributes.
   EXPECT_TRUE(t.view_activity("/x").activities.at(0).attributes.empty());
   const auto details = client.describe_table("events").details;
-  EXPECT_NE(std::find(details.begin(), details.end(), std::pair<std::string, std::string>{"activities kept", "7 days"}),
+  EXPECT_NE(std::find(details.begin(), details.end(),
+                      std::pair<std::string, std::string>{"activities kept", "7 days"}),
             details.end());
   // Applying retention deletes what expired.
   client.apply_retention("events");
@@ -256,7 +277,8 @@ TEST_F(DynamoTest, ATableWithAnotherKeySchemaIsRefused) {
     client.tracker("users");
     FAIL();
   } catch (const StoreError& e) {
-    EXPECT_NE(std::string(e.what()).find("has the key schema (id HASH), not cctv's"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("has the key schema (id HASH), not cctv's"),
+              std::string::npos)
         << e.what();
   }
   const std::string scan = raw("Scan", R"({"TableName":"t-users"})");
@@ -292,14 +314,17 @@ TEST_F(DynamoTest, ATrackerOutlivingADropCreatesItsTableAgain) {
 TEST_F(DynamoTest, ForEachActivityFiltersByTime) {
   Client client = open();
   Tracker t = client.tracker("events");
-  for (int s = 0; s < 100; ++s) t.record_activity("u" + std::to_string(s % 7), "/t" + std::to_string(s % 9), {}, kT0 + seconds(s));
+  for (int s = 0; s < 100; ++s)
+    t.record_activity("u" + std::to_string(s % 7), "/t" + std::to_string(s % 9), {},
+                      kT0 + seconds(s));
   t.flush();
   std::size_t n = 0;
-  t.for_each_activity(TimeRange::between(kT0 + seconds(10), kT0 + seconds(30)), [&n](const Activity& a) {
-    EXPECT_GE(a.time, kT0 + seconds(10));
-    EXPECT_LT(a.time, kT0 + seconds(30));
-    ++n;
-  });
+  t.for_each_activity(TimeRange::between(kT0 + seconds(10), kT0 + seconds(30)),
+                      [&n](const Activity& a) {
+                        EXPECT_GE(a.time, kT0 + seconds(10));
+                        EXPECT_LT(a.time, kT0 + seconds(30));
+                        ++n;
+                      });
   EXPECT_EQ(n, 20u);
 }
 

@@ -9,7 +9,8 @@
 
 namespace cctv::store::dynamodb {
 
-void each_page(DynamoClient& client, std::string_view operation, const std::function<void(Writer&)>& request,
+void each_page(DynamoClient& client, std::string_view operation,
+               const std::function<void(Writer&)>& request,
                const std::function<void(const rapidjson::Document&)>& page) {
   rapidjson::Document last_key;  // null until an answer carries LastEvaluatedKey
   for (;;) {
@@ -30,7 +31,8 @@ void each_page(DynamoClient& client, std::string_view operation, const std::func
   }
 }
 
-void delete_items(DynamoClient& client, const std::string& table, const std::vector<std::string>& keys) {
+void delete_items(DynamoClient& client, const std::string& table,
+                  const std::vector<std::string>& keys) {
   constexpr std::size_t kPerRequest = 25;  // BatchWriteItem's limit
   constexpr int kMaxAttempts = 10;
   for (std::size_t begin = 0; begin < keys.size(); begin += kPerRequest) {
@@ -45,12 +47,14 @@ void delete_items(DynamoClient& client, const std::string& table, const std::vec
     for (int attempt = 1;; ++attempt) {
       const rapidjson::Document doc = parse(client.call("BatchWriteItem", body), "BatchWriteItem");
       auto unprocessed = doc.FindMember("UnprocessedItems");
-      if (unprocessed == doc.MemberEnd() || !unprocessed->value.IsObject() || unprocessed->value.ObjectEmpty()) {
+      if (unprocessed == doc.MemberEnd() || !unprocessed->value.IsObject() ||
+          unprocessed->value.ObjectEmpty()) {
         break;
       }
       if (attempt >= kMaxAttempts) {
-        throw StoreError("items of " + table + " could not be deleted from " + client.where() + " after " +
-                         std::to_string(attempt) + " attempts (DynamoDB left them unprocessed)");
+        throw StoreError("items of " + table + " could not be deleted from " + client.where() +
+                         " after " + std::to_string(attempt) +
+                         " attempts (DynamoDB left them unprocessed)");
       }
       rapidjson::StringBuffer buffer;
       Writer w(buffer);

@@ -19,14 +19,16 @@ namespace cctv::store::dynamodb {
 // carries no LastEvaluatedKey: `request` writes the request's members into
 // its open object (ExclusiveStartKey is added here), `page` sees each
 // answer. Throws what DynamoClient::call throws.
-void each_page(DynamoClient& client, std::string_view operation, const std::function<void(Writer&)>& request,
+void each_page(DynamoClient& client, std::string_view operation,
+               const std::function<void(Writer&)>& request,
                const std::function<void(const rapidjson::Document&)>& page);
 
 // Deletes the items of `table` whose keys (JSON objects of key
 // AttributeValues) are `keys`, with BatchWriteItem 25 at a time, sending
 // what DynamoDB leaves unprocessed again. Throws StoreError when items stay
 // unprocessed after many tries, or what DynamoClient::call throws.
-void delete_items(DynamoClient& client, const std::string& table, const std::vector<std::string>& keys);
+void delete_items(DynamoClient& client, const std::string& table,
+                  const std::vector<std::string>& keys);
 
 }  // namespace cctv::store::dynamodb
 

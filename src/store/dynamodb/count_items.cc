@@ -21,7 +21,8 @@ std::int64_t target_hash(std::string_view target) {
   return static_cast<std::int64_t>(core::actor_hash(target) >> 1);
 }
 
-bool count_item_span(std::string_view key, std::int64_t start, std::int64_t& span_start, std::int64_t& span_end) {
+bool count_item_span(std::string_view key, std::int64_t start, std::int64_t& span_start,
+                     std::int64_t& span_end) {
   std::int64_t width = 0;
   if (key.starts_with("h#") || key.starts_with("hu#")) {
     width = 3600;

@@ -43,7 +43,8 @@ std::string top_key(std::int64_t hour, int shard);
 std::int64_t target_hash(std::string_view target);
 // The span of time an item counts, [start, end) in epoch seconds, from its
 // key and start; false for an item that counts no time (the meta item).
-bool count_item_span(std::string_view key, std::int64_t start, std::int64_t& span_start, std::int64_t& span_end);
+bool count_item_span(std::string_view key, std::int64_t start, std::int64_t& span_start,
+                     std::int64_t& span_end);
 // "m00".."m59": the attribute of minute `minute_of_hour`.
 std::string minute_attribute(int minute_of_hour);
 

@@ -120,7 +120,8 @@ RequestError DynamoClient::error(std::string_view operation, const Outcome& outc
   if (!outcome.message.empty()) what += ": " + outcome.message;
   if (is_credential_error(outcome)) {
     const Credentials used = credentials();
-    what += " (credentials from " + used.source + ", access key " + redact_key_id(used.access_key_id) + ")";
+    what += " (credentials from " + used.source + ", access key " +
+            redact_key_id(used.access_key_id) + ")";
   } else if (outcome.status == 0) {
     what += " (is the endpoint, from " + config_.endpoint_source + ", right and reachable?)";
   }
@@ -129,12 +130,13 @@ RequestError DynamoClient::error(std::string_view operation, const Outcome& outc
 
 std::chrono::milliseconds DynamoClient::backoff(int attempt) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  const auto ceiling = std::min<long long>(kBackoffCap.count(),
-                                           kBackoffBase.count() << std::min(attempt, 20));
+  const auto ceiling =
+      std::min<long long>(kBackoffCap.count(), kBackoffBase.count() << std::min(attempt, 20));
   return std::chrono::milliseconds(std::uniform_int_distribution<long long>(0, ceiling)(rng));
 }
 
-std::string DynamoClient::call(std::string_view operation, const std::string& body, int max_attempts) {
+std::string DynamoClient::call(std::string_view operation, const std::string& body,
+                               int max_attempts) {
   for (int attempt = 1;; ++attempt) {
     const Outcome outcome = classify(http_.perform(make_request(operation, body)));
     if (outcome.ok) return outcome.body;

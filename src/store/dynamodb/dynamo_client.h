@@ -24,11 +24,11 @@ namespace cctv::store::dynamodb {
 // The outcome of one request.
 struct Outcome {
   bool ok = false;
-  std::string body;       // the response body (JSON) when ok
-  long status = 0;        // HTTP status, 0 when no response arrived
-  std::string type;       // error type without its namespace, e.g. "ResourceNotFoundException"
-  std::string message;    // DynamoDB's message, or the transport error
-  bool retryable = false; // throttling, 5xx, a broken connection
+  std::string body;        // the response body (JSON) when ok
+  long status = 0;         // HTTP status, 0 when no response arrived
+  std::string type;        // error type without its namespace, e.g. "ResourceNotFoundException"
+  std::string message;     // DynamoDB's message, or the transport error
+  bool retryable = false;  // throttling, 5xx, a broken connection
 };
 
 // Whether DynamoDB refused the request's credentials or signature: nothing

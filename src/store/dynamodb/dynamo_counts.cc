@@ -8,8 +8,8 @@
 
 #include "cctv/error.h"
 #include "core/bucket.h"
-#include "store/dynamodb/count_items.h"
 #include "store/dynamodb/bulk_requests.h"
+#include "store/dynamodb/count_items.h"
 
 namespace cctv::store::dynamodb {
 
@@ -19,7 +19,7 @@ constexpr int kMaxAttempts = 10;
 constexpr std::size_t kKeysPerBatchGet = 100;  // BatchGetItem's limit
 // Top targets of more hours than this scan the counts table instead of
 // querying each hour's partitions.
-constexpr std::int64_t kMaxTopHours = 31 * 24;
+constexpr std::int64_t kMaxTopHours = std::int64_t{31} * 24;
 // Sketches are written every this many rounds (seconds), or sooner when
 // this many items wait.
 constexpr std::uint64_t kSketchRounds = 10;
@@ -105,17 +105,20 @@ std::string count_update(const std::string& remote, std::string_view key, std::i
   put_n(w, ":n", counts.total);
   if (expires_at > 0) put_n(w, ":e", expires_at);
   if (target != nullptr) put_s(w, ":t", *target);
-  for (const auto& [minute, n] : counts.minutes) put_n(w, (":" + minute_attribute(minute)).c_str(), n);
+  for (const auto& [minute, n] : counts.minutes)
+    put_n(w, (":" + minute_attribute(minute)).c_str(), n);
   w.EndObject();
   w.EndObject();
   return buffer.GetString();
 }
 
 // The minutes of an item, as the `visit(minute of hour, n)` calls.
-void for_each_minute(const rapidjson::Value& item, const std::function<void(int, std::int64_t)>& visit) {
+void for_each_minute(const rapidjson::Value& item,
+                     const std::function<void(int, std::int64_t)>& visit) {
   for (const auto& m : item.GetObject()) {
     const std::string_view name(m.name.GetString(), m.name.GetStringLength());
-    if (name.size() != 3 || name[0] != 'm' || name[1] < '0' || name[1] > '5' || name[2] < '0' || name[2] > '9') {
+    if (name.size() != 3 || name[0] != 'm' || name[1] < '0' || name[1] > '5' || name[2] < '0' ||
+        name[2] > '9') {
       continue;
     }
     visit((name[1] - '0') * 10 + (name[2] - '0'), n_value(item, std::string(name).c_str()));
@@ -137,7 +140,9 @@ void merge_item_sketch(const rapidjson::Value& item, core::HyperLogLog& into) {
 }  // namespace
 
 DynamoCounts::DynamoCounts(DynamoClient& client, int concurrency, CreateTable create_table)
-    : client_(client), concurrency_(concurrency), create_table_(std::move(create_table)),
+    : client_(client),
+      concurrency_(concurrency),
+      create_table_(std::move(create_table)),
       writer_(random_writer_name()) {}
 
 void DynamoCounts::absorb(const core::RecordBatch& batch, const std::vector<bool>& counted) {
@@ -157,7 +162,8 @@ void DynamoCounts::absorb(const core::RecordBatch& batch, const std::vector<bool
       aggregator->select(r.target);
       selected = r.target;
     }
-    aggregator->add(core::minute_of(r.time_us), core::HyperLogLog::entry(core::actor_hash(r.actor)));
+    aggregator->add(core::minute_of(r.time_us),
+                    core::HyperLogLog::entry(core::actor_hash(r.actor)));
   }
 }
 
@@ -166,7 +172,8 @@ void DynamoCounts::forget(std::uint32_t table) {
   gathering_.erase(table);
 }
 
-void DynamoCounts::plan(core::CountAggregator& aggregator, const CountsTarget& where, Round& round) {
+void DynamoCounts::plan(core::CountAggregator& aggregator, const CountsTarget& where,
+                        Round& round) {
   aggregator.summarize([&](const std::string& target, const core::TallySummary& summary) {
     // Minutes come in ascending order: group them by hour.
     std::vector<HourCounts> hours;
@@ -180,18 +187,23 @@ void DynamoCounts::plan(core::CountAggregator& aggregator, const CountsTarget& w
     for (const HourCounts& h : hours) {
       const std::int64_t start = h.hour * 3600;
       const std::int64_t expires_at = expiry(start + 3600, where.retention_s);
-      round.updates.push_back(
-          count_update(where.remote, hour_key(target), start, h, writer_, round_number_, expires_at, nullptr));
+      round.updates.push_back(count_update(where.remote, hour_key(target), start, h, writer_,
+                                           round_number_, expires_at, nullptr));
       round.remotes.push_back(where.remote);
       if (target.empty()) continue;  // the whole table is no target to rank
-      round.updates.push_back(count_update(where.remote, top_key(h.hour, static_cast<int>(hash % kTopShards)),
+      round.updates.push_back(count_update(where.remote,
+                                           top_key(h.hour, static_cast<int>(hash % kTopShards)),
                                            hash, h, writer_, round_number_, expires_at, &target));
       round.remotes.push_back(where.remote);
     }
     for (const auto& s : summary.sketches) {
-      SketchWrite write{where.remote, sketch_key(s.bucket, target), s.number * width_s(s.bucket), {},
+      SketchWrite write{where.remote,
+                        sketch_key(s.bucket, target),
+                        s.number * width_s(s.bucket),
+                        {},
                         expiry((s.number + 1) * width_s(s.bucket), where.retention_s)};
-      if (!write.sketch.merge_encoded(s.encoded)) throw StoreError("a gathered sketch is malformed");
+      if (!write.sketch.merge_encoded(s.encoded))
+        throw StoreError("a gathered sketch is malformed");
       round.sketches.push_back(std::move(write));
     }
   });
@@ -235,7 +247,8 @@ void DynamoCounts::send_updates(Round& round) {
   std::string failure;
   std::string refused;
   for (int attempt = 1; !round.updates.empty(); ++attempt) {
-    const std::vector<Outcome> outcomes = client_.send_all("UpdateItem", round.updates, concurrency_);
+    const std::vector<Outcome> outcomes =
+        client_.send_all("UpdateItem", round.updates, concurrency_);
     std::vector<std::string> again;
     std::vector<std::string> again_remotes;
     bool back_off = false;
@@ -263,9 +276,12 @@ void DynamoCounts::send_updates(Round& round) {
     round.remotes = std::move(again_remotes);
     if (round.updates.empty()) break;
     if (attempt >= kMaxAttempts) {
-      throw StoreError(std::to_string(round.updates.size()) + " count updates were not written to " +
-                       client_.where() + " after " + std::to_string(attempt) + " attempts (kept, sent again "
-                       "with the next flush); last: " + failure);
+      throw StoreError(std::to_string(round.updates.size()) +
+                       " count updates were not written to " + client_.where() + " after " +
+                       std::to_string(attempt) +
+                       " attempts (kept, sent again "
+                       "with the next flush); last: " +
+                       failure);
     }
     if (back_off) std::this_thread::sleep_for(DynamoClient::backoff(attempt));
   }
@@ -367,7 +383,8 @@ void DynamoCounts::send_sketches(Round& round) {
           }
         }
         // Keys DynamoDB did not get to: read again.
-        if (auto it = doc.FindMember("UnprocessedKeys"); it != doc.MemberEnd() && it->value.IsObject()) {
+        if (auto it = doc.FindMember("UnprocessedKeys");
+            it != doc.MemberEnd() && it->value.IsObject()) {
           for (const auto& table : it->value.GetObject()) {
             const std::string remote(table.name.GetString(), table.name.GetStringLength());
             for (const auto& key : array_member(table.value, "Keys")) {
@@ -384,9 +401,9 @@ void DynamoCounts::send_sketches(Round& round) {
       }
       to_read = std::move(unread);
       if (!to_read.empty() && read_attempt >= kMaxAttempts) {
-        throw StoreError("distinct-actor sketches could not be read from " + client_.where() + " after " +
-                         std::to_string(read_attempt) + " attempts (kept, sent again with the next flush); last: " +
-                         failure);
+        throw StoreError("distinct-actor sketches could not be read from " + client_.where() +
+                         " after " + std::to_string(read_attempt) +
+                         " attempts (kept, sent again with the next flush); last: " + failure);
       }
       if (!to_read.empty()) std::this_thread::sleep_for(DynamoClient::backoff(read_attempt));
     }
@@ -401,7 +418,8 @@ void DynamoCounts::send_sketches(Round& round) {
       const auto it = stored.find({s.remote, s.key, s.start});
       if (it != stored.end()) {
         std::string bytes;
-        if (!base64_decode(it->second.encoded, bytes) || !merged.merge_encoded(bytes)) bad_sketch(s.key, s.start);
+        if (!base64_decode(it->second.encoded, bytes) || !merged.merge_encoded(bytes))
+          bad_sketch(s.key, s.start);
       }
       encoded.clear();
       merged.encode(encoded);
@@ -450,7 +468,8 @@ void DynamoCounts::send_sketches(Round& round) {
       // Another writer got there first: read its sketch and merge again.
       if (o.type == "ResourceNotFoundException") {
         note_missing_table(s.remote);
-      } else if (o.type != "ConditionalCheckFailedException" && !o.retryable && !is_credential_error(o)) {
+      } else if (o.type != "ConditionalCheckFailedException" && !o.retryable &&
+                 !is_credential_error(o)) {
         refused = client_.error("PutItem (sketch)", o).what();
         continue;
       }
@@ -461,8 +480,9 @@ void DynamoCounts::send_sketches(Round& round) {
     round.sketches = std::move(again);
     if (round.sketches.empty()) break;
     if (attempt >= kMaxAttempts) {
-      throw StoreError(std::to_string(round.sketches.size()) + " distinct-actor sketches were not written to " +
-                       client_.where() + " after " + std::to_string(attempt) +
+      throw StoreError(std::to_string(round.sketches.size()) +
+                       " distinct-actor sketches were not written to " + client_.where() +
+                       " after " + std::to_string(attempt) +
                        " attempts (kept, sent again with the next flush); last: " + failure);
     }
     if (back_off) std::this_thread::sleep_for(DynamoClient::backoff(attempt));
@@ -470,7 +490,8 @@ void DynamoCounts::send_sketches(Round& round) {
   if (!refused.empty()) throw StoreError("DynamoDB refused a distinct-actor sketch: " + refused);
 }
 
-void DynamoCounts::query_all(const std::string& remote, const std::function<void(Writer&)>& conditions,
+void DynamoCounts::query_all(const std::string& remote,
+                             const std::function<void(Writer&)>& conditions,
                              const std::function<void(const rapidjson::Value&)>& visit) {
   each_item("Query", remote, conditions, visit);
 }
@@ -517,8 +538,8 @@ std::function<void(Writer&)> key_between(std::string key, std::int64_t lo, std::
 
 }  // namespace
 
-std::vector<std::int64_t> DynamoCounts::counts(const std::string& remote, std::string_view target, Bucket bucket,
-                                               std::int64_t first, std::size_t n) {
+std::vector<std::int64_t> DynamoCounts::counts(const std::string& remote, std::string_view target,
+                                               Bucket bucket, std::int64_t first, std::size_t n) {
   std::vector<std::int64_t> out(n, 0);
   if (n == 0) return out;
   const std::int64_t last = first + static_cast<std::int64_t>(n) - 1;
@@ -529,19 +550,22 @@ std::vector<std::int64_t> DynamoCounts::counts(const std::string& remote, std::s
             [&](const rapidjson::Value& item) {
               const std::int64_t hour = core::floor_div(n_value(item, "start"), 3600);
               if (bucket == Bucket::kHour) {
-                if (hour >= first && hour <= last) out[static_cast<std::size_t>(hour - first)] = n_value(item, "n");
+                if (hour >= first && hour <= last)
+                  out[static_cast<std::size_t>(hour - first)] = n_value(item, "n");
                 return;
               }
               for_each_minute(item, [&](int m, std::int64_t count) {
                 const std::int64_t minute = hour * 60 + m;
-                if (minute >= first && minute <= last) out[static_cast<std::size_t>(minute - first)] = count;
+                if (minute >= first && minute <= last)
+                  out[static_cast<std::size_t>(minute - first)] = count;
               });
             });
   return out;
 }
 
-std::vector<core::HyperLogLog> DynamoCounts::sketches(const std::string& remote, std::string_view target,
-                                                      Bucket bucket, std::int64_t first, std::size_t n) {
+std::vector<core::HyperLogLog> DynamoCounts::sketches(const std::string& remote,
+                                                      std::string_view target, Bucket bucket,
+                                                      std::int64_t first, std::size_t n) {
   std::vector<core::HyperLogLog> out(n);
   if (n == 0) return out;
   const std::int64_t last = first + static_cast<std::int64_t>(n) - 1;
@@ -549,16 +573,20 @@ std::vector<core::HyperLogLog> DynamoCounts::sketches(const std::string& remote,
   const Bucket stored = bucket == Bucket::kDay ? Bucket::kHour : bucket;
   const std::int64_t per = bucket == Bucket::kDay ? 24 : 1;
   const std::int64_t w = width_s(stored);
-  query_all(remote, key_between(sketch_key(stored, target), first * per * w, ((last + 1) * per - 1) * w),
+  query_all(remote,
+            key_between(sketch_key(stored, target), first * per * w, ((last + 1) * per - 1) * w),
             [&](const rapidjson::Value& item) {
-              const std::int64_t number = core::floor_div(core::floor_div(n_value(item, "start"), w), per);
-              if (number >= first && number <= last) merge_item_sketch(item, out[static_cast<std::size_t>(number - first)]);
+              const std::int64_t number =
+                  core::floor_div(core::floor_div(n_value(item, "start"), w), per);
+              if (number >= first && number <= last)
+                merge_item_sketch(item, out[static_cast<std::size_t>(number - first)]);
             });
   return out;
 }
 
-std::vector<TargetCount> DynamoCounts::top_targets(const std::string& remote, std::int64_t from_minute,
-                                                   std::int64_t to_minute, std::size_t limit) {
+std::vector<TargetCount> DynamoCounts::top_targets(const std::string& remote,
+                                                   std::int64_t from_minute, std::int64_t to_minute,
+                                                   std::size_t limit) {
   std::unordered_map<std::string, std::int64_t> totals;
   // Adds a top-target item of `hour` to the totals.
   auto add_item = [&](std::int64_t hour, const rapidjson::Value& item) {
@@ -573,7 +601,9 @@ std::vector<TargetCount> DynamoCounts::top_targets(const std::string& remote, st
       if (minute >= from_minute && minute < to_minute) total += count;
     });
   };
-  const std::int64_t hours = from_minute < to_minute ? core::floor_div(to_minute - 1, 60) - core::floor_div(from_minute, 60) + 1 : 0;
+  const std::int64_t hours = from_minute < to_minute ? core::floor_div(to_minute - 1, 60) -
+                                                           core::floor_div(from_minute, 60) + 1
+                                                     : 0;
   if (hours > kMaxTopHours) {
     // A long range: one pass over the counts table costs less than a
     // query per hour and shard.
@@ -658,7 +688,8 @@ std::vector<TargetCount> DynamoCounts::top_targets(const std::string& remote, st
     return a.count != b.count ? a.count > b.count : a.target < b.target;
   };
   if (out.size() > limit) {
-    std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(limit), out.end(), busier);
+    std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(limit), out.end(),
+                      busier);
     out.resize(limit);
   } else {
     std::sort(out.begin(), out.end(), busier);
@@ -689,7 +720,8 @@ void DynamoCounts::scan_all(const std::string& remote, const char* filter, std::
   }
 }
 
-void DynamoCounts::erase_days(const std::string& remote, std::int64_t first_day, std::int64_t end_day) {
+void DynamoCounts::erase_days(const std::string& remote, std::int64_t first_day,
+                              std::int64_t end_day) {
   const std::int64_t from_s = first_day * 86400;
   const std::int64_t to_s = end_day * 86400;
   // Every item counting time in those days. A scan: the days may be many
@@ -700,7 +732,8 @@ void DynamoCounts::erase_days(const std::string& remote, std::int64_t first_day,
     const std::int64_t start = n_value(item, "start");
     std::int64_t span_start = 0;
     std::int64_t span_end = 0;
-    if (count_item_span(key, start, span_start, span_end) && span_start >= from_s && span_end <= to_s) {
+    if (count_item_span(key, start, span_start, span_end) && span_start >= from_s &&
+        span_end <= to_s) {
       rapidjson::StringBuffer buffer;
       Writer w(buffer);
       w.StartObject();

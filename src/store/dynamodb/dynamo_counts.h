@@ -69,11 +69,11 @@ class DynamoCounts {
 
   // Activities per minute (kMinute) or hour (kHour) of `target` ("" for the
   // whole table), for `n` buckets from bucket number `first`.
-  std::vector<std::int64_t> counts(const std::string& remote, std::string_view target, Bucket bucket,
-                                   std::int64_t first, std::size_t n);
+  std::vector<std::int64_t> counts(const std::string& remote, std::string_view target,
+                                   Bucket bucket, std::int64_t first, std::size_t n);
   // Distinct-actor sketches per minute, hour or UTC day.
-  std::vector<core::HyperLogLog> sketches(const std::string& remote, std::string_view target, Bucket bucket,
-                                          std::int64_t first, std::size_t n);
+  std::vector<core::HyperLogLog> sketches(const std::string& remote, std::string_view target,
+                                          Bucket bucket, std::int64_t first, std::size_t n);
   // The `limit` targets with most activities in minutes [from, to), exact.
   std::vector<TargetCount> top_targets(const std::string& remote, std::int64_t from_minute,
                                        std::int64_t to_minute, std::size_t limit);
@@ -111,7 +111,8 @@ class DynamoCounts {
   // Visits every item of every page `operation` (Query or Scan) on
   // `remote` returns, read consistently; `conditions` adds the request's
   // other members.
-  void each_item(const char* operation, const std::string& remote, const std::function<void(Writer&)>& conditions,
+  void each_item(const char* operation, const std::string& remote,
+                 const std::function<void(Writer&)>& conditions,
                  const std::function<void(const rapidjson::Value&)>& visit);
   // Visits every item a Query body (without ExclusiveStartKey) returns,
   // page after page.
@@ -130,7 +131,7 @@ class DynamoCounts {
   std::map<std::uint32_t, core::CountAggregator> taken_;
   std::uint64_t round_number_ = 0;
   std::uint64_t sketch_round_ = 0;  // the round that last wrote sketches
-  Round unsent_;  // left by a failed round
+  Round unsent_;                    // left by a failed round
 };
 
 }  // namespace cctv::store::dynamodb

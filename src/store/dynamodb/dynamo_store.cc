@@ -2,7 +2,6 @@
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -15,10 +14,10 @@
 #include "core/bucket.h"
 #include "core/coding.h"
 #include "core/validate.h"
+#include "store/dynamodb/bulk_requests.h"
 #include "store/dynamodb/count_items.h"
 #include "store/dynamodb/item_codec.h"
 #include "store/dynamodb/json_access.h"
-#include "store/dynamodb/bulk_requests.h"
 #include "store/dynamodb/sort_key.h"
 
 namespace cctv::store::dynamodb {
@@ -107,16 +106,18 @@ std::string add_index_command(const std::string& remote_name) {
 
 }  // namespace
 
-DynamoStore::DynamoStore(const DynamoOptions& options, AwsConfig config, std::string location, bool read_only,
-                         Environment env, std::function<Timestamp()> clock)
+DynamoStore::DynamoStore(const DynamoOptions& options, AwsConfig config, std::string location,
+                         bool read_only, Environment env, std::function<Timestamp()> clock)
     : options_(options),
       location_(std::move(location)),
       read_only_(read_only),
       env_(std::move(env)),
       clock_(std::move(clock)),
       client_(std::move(config)),
-      counts_(client_, options.concurrency, [this](const std::string& remote) { create_counts_remote(remote); }) {
-  if (!read_only_ && options_.counts) counts_writer_ = std::thread([this] { write_counts_periodically(); });
+      counts_(client_, options.concurrency,
+              [this](const std::string& remote) { create_counts_remote(remote); }) {
+  if (!read_only_ && options_.counts)
+    counts_writer_ = std::thread([this] { write_counts_periodically(); });
 }
 
 DynamoStore::~DynamoStore() {
@@ -130,8 +131,10 @@ DynamoStore::~DynamoStore() {
   try {
     counts_.flush([this](std::uint32_t t) { return counts_target(table(t)); }, true);
   } catch (const std::exception& e) {
-    spdlog::error("{}: the counts of the last activities were not written: {}; `cctv counts rebuild` recounts them",
-                  location_, e.what());
+    spdlog::error(
+        "{}: the counts of the last activities were not written: {}; `cctv counts rebuild` "
+        "recounts them",
+        location_, e.what());
   }
 }
 
@@ -139,25 +142,32 @@ std::unique_ptr<DynamoStore> DynamoStore::open(const DynamoOptions& options, std
                                                bool read_only, const Environment& env,
                                                std::function<Timestamp()> clock) {
   for (char c : options.table_prefix) {
-    const bool ok = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.' || c == '-';
+    const bool ok =
+        std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.' || c == '-';
     if (!ok) {
-      throw InvalidArgument("table_prefix", "'" + options.table_prefix +
-                                                "' may only hold A-Z a-z 0-9 _ . - (DynamoDB's rule)");
+      throw InvalidArgument(
+          "table_prefix",
+          "'" + options.table_prefix + "' may only hold A-Z a-z 0-9 _ . - (DynamoDB's rule)");
     }
   }
   if (options.concurrency < 1 || options.concurrency > 256) {
-    throw InvalidArgument("concurrency", "must be 1 to 256, got " + std::to_string(options.concurrency));
+    throw InvalidArgument("concurrency",
+                          "must be 1 to 256, got " + std::to_string(options.concurrency));
   }
-  if (options.billing == Billing::kProvisioned && (options.read_capacity < 1 || options.write_capacity < 1)) {
-    throw InvalidArgument("rcu/wcu", "provisioned billing needs read and write capacity of at least 1");
+  if (options.billing == Billing::kProvisioned &&
+      (options.read_capacity < 1 || options.write_capacity < 1)) {
+    throw InvalidArgument("rcu/wcu",
+                          "provisioned billing needs read and write capacity of at least 1");
   }
-  return std::unique_ptr<DynamoStore>(new DynamoStore(options, resolve_aws_config(options, env), std::move(location),
-                                                      read_only, env, std::move(clock)));
+  return std::unique_ptr<DynamoStore>(new DynamoStore(options, resolve_aws_config(options, env),
+                                                      std::move(location), read_only, env,
+                                                      std::move(clock)));
 }
 
 void DynamoStore::write_counts_periodically() {
   std::unique_lock lock(counts_writer_mu_);
-  while (!counts_writer_wake_.wait_for(lock, std::chrono::seconds(1), [this] { return counts_writer_stop_; })) {
+  while (!counts_writer_wake_.wait_for(lock, std::chrono::seconds(1),
+                                       [this] { return counts_writer_stop_; })) {
     lock.unlock();
     std::string error;
     try {
@@ -192,17 +202,19 @@ void DynamoStore::renew_credentials() {
   try {
     found = resolve_aws_config(options_, env_).credentials;
   } catch (const std::exception& e) {
-    spdlog::warn("{}: DynamoDB refused the credentials, and looking for them again failed: {}", location_, e.what());
+    spdlog::warn("{}: DynamoDB refused the credentials, and looking for them again failed: {}",
+                 location_, e.what());
     return;
   }
   const Credentials used = client_.credentials();
-  if (found.access_key_id == used.access_key_id && found.secret_access_key == used.secret_access_key &&
+  if (found.access_key_id == used.access_key_id &&
+      found.secret_access_key == used.secret_access_key &&
       found.session_token == used.session_token) {
     return;
   }
   client_.set_credentials(found);
-  spdlog::info("{}: signing with renewed credentials from {} (access key {})", location_, found.source,
-               redact_key_id(found.access_key_id));
+  spdlog::info("{}: signing with renewed credentials from {} (access key {})", location_,
+               found.source, redact_key_id(found.access_key_id));
 }
 
 std::int64_t DynamoStore::now_us() const {
@@ -215,7 +227,8 @@ std::int64_t DynamoStore::horizon_us(std::chrono::seconds kept) const {
 }
 
 CountsTarget DynamoStore::counts_target(const Table& table) const {
-  return CountsTarget{table.remote_name + std::string(kCountsSuffix), table.options.counts_retention.count()};
+  return CountsTarget{table.remote_name + std::string(kCountsSuffix),
+                      table.options.counts_retention.count()};
 }
 
 void DynamoStore::check_writable(const char* what) const {
@@ -228,7 +241,8 @@ void DynamoStore::check_writable(const char* what) const {
 std::string DynamoStore::missing_table(std::string_view name) const {
   return "table '" + std::string(name) + "' (DynamoDB table '" + options_.table_prefix +
          std::string(name) + "') does not exist in " + client_.where() +
-         "; create it with `cctv --store '" + location_ + "' tables create " + std::string(name) + "`";
+         "; create it with `cctv --store '" + location_ + "' tables create " + std::string(name) +
+         "`";
 }
 
 void DynamoStore::not_found(std::string_view name) const { throw NotFound(missing_table(name)); }
@@ -243,7 +257,8 @@ std::string DynamoStore::call_on_table(std::string_view operation, const std::st
   }
 }
 
-void DynamoStore::mark_live(std::string_view name, bool has_actor_index, const TableOptions& options) {
+void DynamoStore::mark_live(std::string_view name, bool has_actor_index,
+                            const TableOptions& options) {
   std::lock_guard lock(mu_);
   const TableHandle handle = intern(name);
   tables_[handle].live = true;
@@ -256,7 +271,8 @@ TableHandle DynamoStore::intern(std::string_view name) {
   auto it = handles_.find(name);
   if (it != handles_.end()) return it->second;
   const auto handle = static_cast<TableHandle>(tables_.size());
-  tables_.push_back(Table{std::string(name), options_.table_prefix + std::string(name), false, false, {}});
+  tables_.push_back(
+      Table{std::string(name), options_.table_prefix + std::string(name), false, false, {}});
   handles_.emplace(std::string(name), handle);
   return handle;
 }
@@ -274,8 +290,10 @@ DynamoStore::Table DynamoStore::live_table(TableHandle handle) {
 
 void DynamoStore::check_counting(const Table& t) const {
   if (!options_.counts) {
-    throw StoreError("counts are off in " + location_ + " (counts=off); open the store without counts=off, then "
-                     "rebuild the counts of table '" + t.name + "' for what was written meanwhile");
+    throw StoreError("counts are off in " + location_ +
+                     " (counts=off); open the store without counts=off, then "
+                     "rebuild the counts of table '" +
+                     t.name + "' for what was written meanwhile");
   }
 }
 
@@ -342,7 +360,7 @@ void DynamoStore::write_options(const std::string& remote_name, const TableOptio
   }
 }
 
-std::string DynamoStore::enable_ttl(const std::string& remote_name) {
+void DynamoStore::enable_ttl(const std::string& remote_name) {
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   w.StartObject();
@@ -360,22 +378,23 @@ std::string DynamoStore::enable_ttl(const std::string& remote_name) {
     client_.call("UpdateTimeToLive", buffer.GetString());
   } catch (const RequestError& e) {
     // Already on (DynamoDB refuses to turn it on twice).
-    if (e.type() == "ValidationException" && e.outcome().message.find("already enabled") != std::string::npos) {
-      return "";
+    if (e.type() == "ValidationException" &&
+        e.outcome().message.find("already enabled") != std::string::npos) {
+      return;
     }
     if (e.type() != "UnknownOperationException" && e.type() != "ValidationException") throw;
-    const std::string why =
-        e.type() == "UnknownOperationException" ? "the engine has no UpdateTimeToLive" : e.outcome().message;
-    const std::string warning = "DynamoDB table '" + remote_name + "' in " + client_.where() +
-                                " cannot expire items by itself (" + why +
-                                "): what retention expires is hidden at once, but stays stored until retention "
-                                "is applied (Client::apply_retention; `cctv tables set NAME --apply`)";
-    spdlog::warn("{}", warning);
-    return warning;
+    const std::string why = e.type() == "UnknownOperationException"
+                                ? "the engine has no UpdateTimeToLive"
+                                : e.outcome().message;
+    spdlog::warn(
+        "DynamoDB table '{}' in {} cannot expire items by itself ({}): what retention expires is "
+        "hidden "
+        "at once, but stays stored until retention is applied (Client::apply_retention; `cctv "
+        "tables set "
+        "NAME --apply`)",
+        remote_name, client_.where(), why);
   }
-  return "";
 }
-
 
 void DynamoStore::wait_until_active(const std::string& remote_name) {
   const auto deadline = std::chrono::steady_clock::now() + kTableWaitLimit;
@@ -385,7 +404,8 @@ void DynamoStore::wait_until_active(const std::string& remote_name) {
         parse(client_.call("DescribeTable", table_name_body(remote_name)), "DescribeTable");
     const rapidjson::Value& t = object_member(doc, "Table");
     bool active = string_member(t, "TableStatus") == "ACTIVE";
-    if (auto gsi = t.FindMember("GlobalSecondaryIndexes"); gsi != t.MemberEnd() && gsi->value.IsArray()) {
+    if (auto gsi = t.FindMember("GlobalSecondaryIndexes");
+        gsi != t.MemberEnd() && gsi->value.IsArray()) {
       for (const auto& index : gsi->value.GetArray()) {
         active = active && string_member(index, "IndexStatus") != "CREATING";
       }
@@ -438,13 +458,15 @@ std::vector<std::string> DynamoStore::list_tables() {
       w.String(start.c_str());
     }
     w.EndObject();
-    const rapidjson::Document doc = parse(client_.call("ListTables", buffer.GetString()), "ListTables");
+    const rapidjson::Document doc =
+        parse(client_.call("ListTables", buffer.GetString()), "ListTables");
     if (auto it = doc.FindMember("TableNames"); it != doc.MemberEnd() && it->value.IsArray()) {
       for (const auto& n : it->value.GetArray()) {
         const std::string remote = n.GetString();
         if (remote.rfind(options_.table_prefix, 0) != 0) continue;
         std::string name = remote.substr(options_.table_prefix.size());
-        if (is_valid_table_name(name) && !name.ends_with(kCountsSuffix)) names.push_back(std::move(name));
+        if (is_valid_table_name(name) && !name.ends_with(kCountsSuffix))
+          names.push_back(std::move(name));
       }
     }
     start = string_member(doc, "LastEvaluatedTableName");
@@ -472,7 +494,8 @@ namespace {
 
 // CreateTable's request: an activities table (target HASH, timestamp
 // RANGE, the actor index) or a counts table (key HASH, start RANGE).
-std::string create_table_request(const std::string& remote_name, bool counts, const DynamoOptions& options) {
+std::string create_table_request(const std::string& remote_name, bool counts,
+                                 const DynamoOptions& options) {
   const bool provisioned = options.billing == Billing::kProvisioned;
   auto throughput = [&](Writer& w) {
     w.Key("ProvisionedThroughput");
@@ -492,7 +515,8 @@ std::string create_table_request(const std::string& remote_name, bool counts, co
   w.StartArray();
   const std::vector<std::pair<const char*, const char*>> attributes =
       counts ? std::vector<std::pair<const char*, const char*>>{{"key", "S"}, {"start", "N"}}
-             : std::vector<std::pair<const char*, const char*>>{{"target", "S"}, {"timestamp", "S"}, {"actor", "S"}};
+             : std::vector<std::pair<const char*, const char*>>{
+                   {"target", "S"}, {"timestamp", "S"}, {"actor", "S"}};
   for (const auto& [name, type] : attributes) {
     w.StartObject();
     w.Key("AttributeName");
@@ -508,20 +532,20 @@ std::string create_table_request(const std::string& remote_name, bool counts, co
     key_schema(w, "target", "timestamp");
   }
   if (!counts) {
-  w.Key("GlobalSecondaryIndexes");
-  w.StartArray();
-  w.StartObject();
-  w.Key("IndexName");
-  w.String(kActorIndex);
-  key_schema(w, "actor", "timestamp");
-  w.Key("Projection");
-  w.StartObject();
-  w.Key("ProjectionType");
-  w.String("ALL");
-  w.EndObject();
-  if (provisioned) throughput(w);
-  w.EndObject();
-  w.EndArray();
+    w.Key("GlobalSecondaryIndexes");
+    w.StartArray();
+    w.StartObject();
+    w.Key("IndexName");
+    w.String(kActorIndex);
+    key_schema(w, "actor", "timestamp");
+    w.Key("Projection");
+    w.StartObject();
+    w.Key("ProjectionType");
+    w.String("ALL");
+    w.EndObject();
+    if (provisioned) throughput(w);
+    w.EndObject();
+    w.EndArray();
   }
   w.Key("BillingMode");
   w.String(provisioned ? "PROVISIONED" : "PAY_PER_REQUEST");
@@ -549,16 +573,17 @@ void DynamoStore::create_counts_remote(const std::string& remote) {
 TableHandle DynamoStore::create_table(std::string_view name, const TableOptions& table_options) {
   check_writable("create a table");
   if (name.ends_with(kCountsSuffix)) {
-    throw InvalidArgument("table name", "'" + std::string(name) + "' ends in '" + std::string(kCountsSuffix) +
-                                            "', which on DynamoDB names the table keeping another table's "
-                                            "counts; choose another name");
+    throw InvalidArgument("table name",
+                          "'" + std::string(name) + "' ends in '" + std::string(kCountsSuffix) +
+                              "', which on DynamoDB names the table keeping another table's "
+                              "counts; choose another name");
   }
   const std::string remote = options_.table_prefix + std::string(name);
   if (remote.size() + kCountsSuffix.size() > 255) {
     throw InvalidArgument("table name", "'" + remote + "' (with the table prefix) is over " +
                                             std::to_string(255 - kCountsSuffix.size()) +
-                                            " characters (its counts table adds '" + std::string(kCountsSuffix) +
-                                            "' to DynamoDB's 255)");
+                                            " characters (its counts table adds '" +
+                                            std::string(kCountsSuffix) + "' to DynamoDB's 255)");
   }
   try {
     create_remote(remote);
@@ -601,19 +626,21 @@ TableInfo DynamoStore::describe_table(std::string_view name) {
   info.details.emplace_back("status", string_member(t, "TableStatus"));
   info.details.emplace_back("key schema", key_schema_text(member(t, "KeySchema")));
   info.details.emplace_back(
-      "indexes", info.has_actor_index
-                     ? "actor-index (actor HASH, timestamp RANGE, projection ALL)"
-                     : "no actor-index: views by actor need it; add it with: " + add_index_command(remote));
+      "indexes", info.has_actor_index ? "actor-index (actor HASH, timestamp RANGE, projection ALL)"
+                                      : "no actor-index: views by actor need it; add it with: " +
+                                            add_index_command(remote));
   std::string billing = "PROVISIONED";
   if (auto it = t.FindMember("BillingModeSummary"); it != t.MemberEnd() && it->value.IsObject()) {
     billing = string_member(it->value, "BillingMode");
   }
   if (billing != "PAY_PER_REQUEST") {
-    if (auto it = t.FindMember("ProvisionedThroughput"); it != t.MemberEnd() && it->value.IsObject()) {
+    if (auto it = t.FindMember("ProvisionedThroughput");
+        it != t.MemberEnd() && it->value.IsObject()) {
       const auto& r = member(it->value, "ReadCapacityUnits");
       const auto& w = member(it->value, "WriteCapacityUnits");
       if (r.IsInt64() && w.IsInt64()) {
-        billing += " (" + std::to_string(r.GetInt64()) + " RCU, " + std::to_string(w.GetInt64()) + " WCU)";
+        billing +=
+            " (" + std::to_string(r.GetInt64()) + " RCU, " + std::to_string(w.GetInt64()) + " WCU)";
       }
     }
   }
@@ -624,7 +651,8 @@ TableInfo DynamoStore::describe_table(std::string_view name) {
         parse(client_.call("DescribeTimeToLive", table_name_body(remote)), "DescribeTimeToLive");
     const auto& d = object_member(t2, "TimeToLiveDescription");
     ttl = string_member(d, "TimeToLiveStatus");
-    if (const std::string attr = string_member(d, "AttributeName"); !attr.empty()) ttl += " on " + attr;
+    if (const std::string attr = string_member(d, "AttributeName"); !attr.empty())
+      ttl += " on " + attr;
   } catch (const RequestError& e) {
     if (e.type() != "UnknownOperationException") throw;
     ttl = "unknown (this engine has no DescribeTimeToLive)";
@@ -683,7 +711,8 @@ void DynamoStore::drop_table(std::string_view name) {
 void DynamoStore::write(const core::RecordBatch& batch) {
   check_writable("record activities");
   if (batch.empty()) return;
-  std::shared_lock rebuilding(rebuild_mu_);  // a rebuild of counts waits for this write, and it for a rebuild
+  std::shared_lock rebuilding(
+      rebuild_mu_);  // a rebuild of counts waits for this write, and it for a rebuild
 
   // Encode each item once. A batch may hold the same activity twice (a
   // retry, a re-import): BatchWriteItem refuses duplicate keys in one
@@ -712,8 +741,10 @@ void DynamoStore::write(const core::RecordBatch& batch) {
       retention_s.push_back(t.options.retention.count());
     }
   }
-  auto key_hash = [](TableHandle table, std::string_view target, std::int64_t time_us, std::uint64_t id) {
-    std::uint64_t h = std::hash<std::string_view>()(target) ^ (static_cast<std::uint64_t>(table) << 40);
+  auto key_hash = [](TableHandle table, std::string_view target, std::int64_t time_us,
+                     std::uint64_t id) {
+    std::uint64_t h =
+        std::hash<std::string_view>()(target) ^ (static_cast<std::uint64_t>(table) << 40);
     for (std::uint64_t v : {static_cast<std::uint64_t>(time_us), id}) {
       h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
     }
@@ -729,9 +760,11 @@ void DynamoStore::write(const core::RecordBatch& batch) {
     const core::RecordView r = batch[i];
     const std::size_t begin = items_json.size();
     const std::int64_t kept = retention_s[r.table];
-    append_item(r, kept > 0 ? core::floor_div(r.time_us, 1'000'000) + kept : 0, items_json, sort_key);
+    append_item(r, kept > 0 ? core::floor_div(r.time_us, 1'000'000) + kept : 0, items_json,
+                sort_key);
     const Item item{r.table, i, begin, items_json.size()};
-    auto [it, inserted] = by_key.emplace(key_hash(r.table, r.target, r.time_us, r.id), items.size());
+    auto [it, inserted] =
+        by_key.emplace(key_hash(r.table, r.target, r.time_us, r.id), items.size());
     if (inserted) {
       items.push_back(item);
     } else if (same_key(items[it->second].record, i)) {
@@ -742,14 +775,16 @@ void DynamoStore::write(const core::RecordBatch& batch) {
     }
   }
   // The item that sent (remote table, target, sort key), or npos.
-  auto find_item = [&](std::string_view remote, std::string_view target, std::string_view timestamp) {
+  auto find_item = [&](std::string_view remote, std::string_view target,
+                       std::string_view timestamp) {
     const auto parsed = parse_sort_key(timestamp, target);
     if (!parsed) return std::string::npos;
     for (TableHandle t = 0; t < remote_names.size(); ++t) {
       if (remote_names[t] != remote) continue;
       auto matches = [&](std::size_t k) {
         const core::RecordView r = batch[items[k].record];
-        return r.table == t && r.target == target && r.time_us == parsed->time_us && r.id == parsed->id;
+        return r.table == t && r.target == target && r.time_us == parsed->time_us &&
+               r.id == parsed->id;
       };
       if (auto it = by_key.find(key_hash(t, target, parsed->time_us, parsed->id));
           it != by_key.end() && matches(it->second)) {
@@ -798,7 +833,7 @@ void DynamoStore::write(const core::RecordBatch& batch) {
     thread_local std::vector<std::string> bodies;
     std::vector<std::vector<std::size_t>> chunks;
     std::vector<std::size_t> shared;
-    std::vector<std::string> puts;        // conditional PutItem bodies
+    std::vector<std::string> puts;       // conditional PutItem bodies
     std::vector<std::size_t> put_items;  // the item of each
     for (std::size_t i : pending) {
       if (conditional[i]) {
@@ -807,8 +842,10 @@ void DynamoStore::write(const core::RecordBatch& batch) {
         append_json_string(body, remote_names[item.table]);
         body += ",\"Item\":";
         body.append(items_json, item.begin, item.end - item.begin);
-        body += ",\"ConditionExpression\":\"attribute_not_exists(#t)\",\"ExpressionAttributeNames\":{\"#t\":"
-                "\"target\"}}";
+        body +=
+            ",\"ConditionExpression\":\"attribute_not_exists(#t)\",\"ExpressionAttributeNames\":{"
+            "\"#t\":"
+            "\"target\"}}";
         puts.push_back(std::move(body));
         put_items.push_back(i);
       } else if (alone[i]) {
@@ -819,13 +856,15 @@ void DynamoStore::write(const core::RecordBatch& batch) {
     }
     for (std::size_t start = 0; start < shared.size(); start += kItemsPerBatch) {
       const auto first = shared.begin() + static_cast<std::ptrdiff_t>(start);
-      chunks.emplace_back(first, first + static_cast<std::ptrdiff_t>(std::min(kItemsPerBatch, shared.size() - start)));
+      chunks.emplace_back(first, first + static_cast<std::ptrdiff_t>(
+                                             std::min(kItemsPerBatch, shared.size() - start)));
     }
     if (bodies.size() < chunks.size()) bodies.resize(chunks.size());
     for (std::size_t c = 0; c < chunks.size(); ++c) {
       auto& chunk = chunks[c];
-      std::stable_sort(chunk.begin(), chunk.end(),
-                       [&](std::size_t a, std::size_t b) { return items[a].table < items[b].table; });
+      std::stable_sort(chunk.begin(), chunk.end(), [&](std::size_t a, std::size_t b) {
+        return items[a].table < items[b].table;
+      });
       std::string& body = bodies[c];
       body = "{\"RequestItems\":{";
       for (std::size_t k = 0; k < chunk.size(); ++k) {
@@ -845,7 +884,8 @@ void DynamoStore::write(const core::RecordBatch& batch) {
     }
 
     std::vector<Outcome> outcomes = client_.send_all(
-        "BatchWriteItem", std::span<const std::string>(bodies).first(chunks.size()), options_.concurrency);
+        "BatchWriteItem", std::span<const std::string>(bodies).first(chunks.size()),
+        options_.concurrency);
     if (!puts.empty()) {
       std::vector<Outcome> put_outcomes = client_.send_all("PutItem", puts, options_.concurrency);
       for (std::size_t k = 0; k < put_outcomes.size(); ++k) {
@@ -867,9 +907,11 @@ void DynamoStore::write(const core::RecordBatch& batch) {
         auto unprocessed = doc.FindMember("UnprocessedItems");
         if (unprocessed == doc.MemberEnd() || !unprocessed->value.IsObject()) continue;
         for (const auto& table : unprocessed->value.GetObject()) {
-          if (!table.value.IsArray()) throw StoreError("DynamoDB response: UnprocessedItems is malformed");
+          if (!table.value.IsArray())
+            throw StoreError("DynamoDB response: UnprocessedItems is malformed");
           for (const auto& request : table.value.GetArray()) {
-            const rapidjson::Value& item = object_member(object_member(request, "PutRequest"), "Item");
+            const rapidjson::Value& item =
+                object_member(object_member(request, "PutRequest"), "Item");
             const std::size_t found =
                 find_item(std::string_view(table.name.GetString(), table.name.GetStringLength()),
                           s_value(item, "target"), s_value(item, "timestamp"));
@@ -878,14 +920,16 @@ void DynamoStore::write(const core::RecordBatch& batch) {
             }
             state[found] = State::kPending;
             again.push_back(found);
-            last_failure = Outcome{false, "", 200, "UnprocessedItems", "DynamoDB left items unprocessed", true};
+            last_failure = Outcome{
+                false, "", 200, "UnprocessedItems", "DynamoDB left items unprocessed", true};
             back_off = true;
           }
         }
         continue;
       }
       if (outcome.type == "ConditionalCheckFailedException") {
-        state[chunks[c].front()] = State::kStoredBefore;  // a conditional put of an activity stored already
+        state[chunks[c].front()] =
+            State::kStoredBefore;  // a conditional put of an activity stored already
         continue;
       }
       if (outcome.type == "ResourceNotFoundException") {
@@ -945,7 +989,8 @@ void DynamoStore::write(const core::RecordBatch& batch) {
 QueryResult DynamoStore::query(const Query& q) {
   const Table t = live_table(q.table);
   if (q.index == Index::kActor && !t.has_actor_index) {
-    throw StoreError("DynamoDB table '" + t.remote_name + "' has no actor-index (tables made by the 2014 "
+    throw StoreError("DynamoDB table '" + t.remote_name +
+                     "' has no actor-index (tables made by the 2014 "
                      "gem have none), so it cannot be viewed by actor; add the index with: " +
                      add_index_command(t.remote_name));
   }
@@ -998,7 +1043,8 @@ QueryResult DynamoStore::query(const Query& q) {
     }
     w.EndObject();
 
-    const rapidjson::Document doc = parse(call_on_table("Query", buffer.GetString(), t.name), "Query");
+    const rapidjson::Document doc =
+        parse(call_on_table("Query", buffer.GetString(), t.name), "Query");
     for (const auto& item : array_member(doc, "Items")) {
       result.activities.push_back(read_item(item));
       sort_keys.emplace_back(s_value(item, "timestamp"));
@@ -1058,7 +1104,8 @@ namespace {
 // minutes live in their hour's item.
 std::int64_t first_kept(Bucket bucket, std::int64_t horizon_us) {
   if (horizon_us <= 0) return std::numeric_limits<std::int64_t>::min();
-  const std::int64_t item_us = bucket == Bucket::kMinute ? core::kHourUs : core::bucket_width_us(bucket);
+  const std::int64_t item_us =
+      bucket == Bucket::kMinute ? core::kHourUs : core::bucket_width_us(bucket);
   // The first item ending after the horizon.
   const std::int64_t first_item = core::floor_div(horizon_us, item_us);
   return first_item * (item_us / core::bucket_width_us(bucket));
@@ -1066,13 +1113,14 @@ std::int64_t first_kept(Bucket bucket, std::int64_t horizon_us) {
 
 template <class T>
 void hide_expired(std::vector<T>& out, std::int64_t first, std::int64_t kept) {
-  for (std::size_t i = 0; i < out.size() && first + static_cast<std::int64_t>(i) < kept; ++i) out[i] = T{};
+  for (std::size_t i = 0; i < out.size() && first + static_cast<std::int64_t>(i) < kept; ++i)
+    out[i] = T{};
 }
 
 }  // namespace
 
-std::vector<std::int64_t> DynamoStore::counts(TableHandle handle, std::string_view target, Bucket bucket,
-                                              std::int64_t first, std::size_t n) {
+std::vector<std::int64_t> DynamoStore::counts(TableHandle handle, std::string_view target,
+                                              Bucket bucket, std::int64_t first, std::size_t n) {
   const Table t = live_table(handle);
   check_counting(t);
   std::vector<std::int64_t> out = counts_.counts(counts_target(t).remote, target, bucket, first, n);
@@ -1080,11 +1128,13 @@ std::vector<std::int64_t> DynamoStore::counts(TableHandle handle, std::string_vi
   return out;
 }
 
-std::vector<core::HyperLogLog> DynamoStore::sketches(TableHandle handle, std::string_view target, Bucket bucket,
-                                                     std::int64_t first, std::size_t n) {
+std::vector<core::HyperLogLog> DynamoStore::sketches(TableHandle handle, std::string_view target,
+                                                     Bucket bucket, std::int64_t first,
+                                                     std::size_t n) {
   const Table t = live_table(handle);
   check_counting(t);
-  std::vector<core::HyperLogLog> out = counts_.sketches(counts_target(t).remote, target, bucket, first, n);
+  std::vector<core::HyperLogLog> out =
+      counts_.sketches(counts_target(t).remote, target, bucket, first, n);
   hide_expired(out, first, first_kept(bucket, horizon_us(t.options.counts_retention)));
   return out;
 }
@@ -1093,7 +1143,8 @@ std::vector<TargetCount> DynamoStore::top_targets(TableHandle handle, std::int64
                                                   std::int64_t to_minute, std::size_t limit) {
   const Table t = live_table(handle);
   check_counting(t);
-  from_minute = std::max(from_minute, first_kept(Bucket::kMinute, horizon_us(t.options.counts_retention)));
+  from_minute =
+      std::max(from_minute, first_kept(Bucket::kMinute, horizon_us(t.options.counts_retention)));
   return counts_.top_targets(counts_target(t).remote, from_minute, to_minute, limit);
 }
 
@@ -1139,9 +1190,10 @@ void DynamoStore::alter_table(std::string_view name, const TableOptions& options
   tables_[*handle].options = options;
 }
 
-void DynamoStore::reapply_retention(const std::string& remote, const std::vector<std::string>& key_attributes,
-                                    const std::function<std::int64_t(const rapidjson::Value&)>& time_of,
-                                    std::int64_t horizon_s, const std::function<std::int64_t(std::int64_t)>& expires) {
+void DynamoStore::reapply_retention(
+    const std::string& remote, const std::vector<std::string>& key_attributes,
+    const std::function<std::int64_t(const rapidjson::Value&)>& time_of, std::int64_t horizon_s,
+    const std::function<std::int64_t(std::int64_t)>& expires) {
   std::vector<std::string> deletes;  // DeleteRequest JSON
   std::vector<std::string> updates;  // UpdateItem bodies
   auto key_json = [&](const rapidjson::Value& item) {
@@ -1158,7 +1210,8 @@ void DynamoStore::reapply_retention(const std::string& remote, const std::vector
   auto flush_updates = [&] {
     for (const Outcome& o : client_.send_all("UpdateItem", updates, options_.concurrency)) {
       // A deleted item (TTL got there first) fails its condition: fine.
-      if (!o.ok && o.type != "ConditionalCheckFailedException") throw client_.error("UpdateItem", o);
+      if (!o.ok && o.type != "ConditionalCheckFailedException")
+        throw client_.error("UpdateItem", o);
     }
     updates.clear();
   };
@@ -1177,17 +1230,21 @@ void DynamoStore::reapply_retention(const std::string& remote, const std::vector
             continue;
           }
           const std::int64_t want = expires(time_s);
-          const std::int64_t has = has_attribute(item, "expires_at") ? n_value(item, "expires_at") : 0;
+          const std::int64_t has =
+              has_attribute(item, "expires_at") ? n_value(item, "expires_at") : 0;
           if (want == has) continue;
           std::string body = "{\"TableName\":";
           append_json_string(body, remote);
           body += ",\"Key\":" + key_json(item);
-          body += want > 0 ? ",\"UpdateExpression\":\"SET #e = :e\"" : ",\"UpdateExpression\":\"REMOVE #e\"";
+          body += want > 0 ? ",\"UpdateExpression\":\"SET #e = :e\""
+                           : ",\"UpdateExpression\":\"REMOVE #e\"";
           body += ",\"ConditionExpression\":\"attribute_exists(#k)\"";
           body += ",\"ExpressionAttributeNames\":{\"#e\":\"expires_at\",\"#k\":";
           append_json_string(body, key_attributes.front());
           body += "}";
-          if (want > 0) body += ",\"ExpressionAttributeValues\":{\":e\":{\"N\":\"" + std::to_string(want) + "\"}}";
+          if (want > 0)
+            body +=
+                ",\"ExpressionAttributeValues\":{\":e\":{\"N\":\"" + std::to_string(want) + "\"}}";
           body += "}";
           updates.push_back(std::move(body));
         }

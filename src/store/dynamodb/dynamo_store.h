@@ -48,12 +48,12 @@ class DynamoStore final : public Store {
   QueryResult query(const Query& q) override;
   void scan(TableHandle table, std::int64_t from_us, std::int64_t to_us,
             const std::function<void(const Activity&)>& visit) override;
-  std::vector<std::int64_t> counts(TableHandle table, std::string_view target, Bucket bucket, std::int64_t first,
-                                   std::size_t n) override;
+  std::vector<std::int64_t> counts(TableHandle table, std::string_view target, Bucket bucket,
+                                   std::int64_t first, std::size_t n) override;
   std::vector<core::HyperLogLog> sketches(TableHandle table, std::string_view target, Bucket bucket,
                                           std::int64_t first, std::size_t n) override;
-  std::vector<TargetCount> top_targets(TableHandle table, std::int64_t from_minute, std::int64_t to_minute,
-                                       std::size_t limit) override;
+  std::vector<TargetCount> top_targets(TableHandle table, std::int64_t from_minute,
+                                       std::int64_t to_minute, std::size_t limit) override;
   void rebuild_counts(TableHandle table, std::int64_t from_us, std::int64_t to_us) override;
   void alter_table(std::string_view name, const TableOptions& options) override;
   // Deletes the activities and counts retention has expired now (DynamoDB's
@@ -92,11 +92,12 @@ class DynamoStore final : public Store {
   TableOptions read_options(const std::string& remote_name);
   void write_options(const std::string& remote_name, const TableOptions& options);
   // Turns DynamoDB's TTL on `expires_at` on for a table; a warning (not an
-  // error) where the engine lacks it. Returns what to tell the user.
-  std::string enable_ttl(const std::string& remote_name);
+  // error) where the engine lacks it.
+  void enable_ttl(const std::string& remote_name);
   // client_.call() for an operation on table `name`: a missing table is
   // NotFound with the store's message.
-  std::string call_on_table(std::string_view operation, const std::string& body, std::string_view name);
+  std::string call_on_table(std::string_view operation, const std::string& body,
+                            std::string_view name);
   // Microseconds since the epoch now, and the oldest time a retention of
   // `kept` leaves visible (0 when it keeps everything).
   std::int64_t now_us() const;
@@ -114,7 +115,8 @@ class DynamoStore final : public Store {
   // reads an item's time in epoch seconds, -1 for an item to leave alone.
   void reapply_retention(const std::string& remote, const std::vector<std::string>& key_attributes,
                          const std::function<std::int64_t(const rapidjson::Value& item)>& time_of,
-                         std::int64_t horizon_s, const std::function<std::int64_t(std::int64_t)>& expires);
+                         std::int64_t horizon_s,
+                         const std::function<std::int64_t(std::int64_t)>& expires);
 
   const DynamoOptions options_;
   const std::string location_;

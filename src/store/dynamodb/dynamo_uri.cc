@@ -7,7 +7,8 @@ namespace cctv::store::dynamodb {
 namespace {
 
 constexpr std::string_view kScheme = "dynamodb://";
-constexpr const char* kKnown = "endpoint, profile, table_prefix, concurrency, billing, rcu, wcu, counts";
+constexpr const char* kKnown =
+    "endpoint, profile, table_prefix, concurrency, billing, rcu, wcu, counts";
 
 }  // namespace
 
@@ -18,7 +19,8 @@ DynamoOptions parse_dynamo_uri(std::string_view uri) {
   options.region = std::string(parts.location);
   if (!options.region.empty() && options.region.back() == '/') options.region.pop_back();
   if (options.region.find('/') != std::string::npos) {
-    bad_store_uri(uri, "the part after dynamodb:// is a region such as eu-west-1 (or 'local'), not a path");
+    bad_store_uri(
+        uri, "the part after dynamodb:// is a region such as eu-west-1 (or 'local'), not a path");
   }
   for (const auto& [name, value] : parts.parameters) {
     if (name == "endpoint") {
@@ -38,15 +40,18 @@ DynamoOptions parse_dynamo_uri(std::string_view uri) {
         bad_store_uri(uri, "billing='" + value + "' must be on_demand or provisioned");
       }
     } else if (name == "counts") {
-      if (value != "on" && value != "off") bad_store_uri(uri, "counts='" + value + "' must be on or off");
+      if (value != "on" && value != "off")
+        bad_store_uri(uri, "counts='" + value + "' must be on or off");
       options.counts = value == "on";
     } else if (name == "rcu") {
       options.read_capacity = whole_number(uri, name, value, 1, 1'000'000'000);
     } else if (name == "wcu") {
       options.write_capacity = whole_number(uri, name, value, 1, 1'000'000'000);
     } else if (name == "access_key_id" || name == "secret_access_key" || name == "session_token") {
-      bad_store_uri(uri, "credentials do not belong in a URI (it ends up in logs and shell history); use "
-                         "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or a profile");
+      bad_store_uri(
+          uri,
+          "credentials do not belong in a URI (it ends up in logs and shell history); use "
+          "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or a profile");
     } else {
       bad_store_uri(uri, "unknown parameter '" + name + "'; the parameters are " + kKnown);
     }
@@ -55,7 +60,8 @@ DynamoOptions parse_dynamo_uri(std::string_view uri) {
 }
 
 std::string describe_dynamo(const DynamoOptions& options) {
-  std::string out = std::string(kScheme) + (options.region.empty() ? "default-region" : options.region);
+  std::string out =
+      std::string(kScheme) + (options.region.empty() ? "default-region" : options.region);
   char sep = '?';
   auto add = [&](const char* name, const std::string& value) {
     if (value.empty()) return;

@@ -97,16 +97,19 @@ Value read_number(const rapidjson::Value& n) {
   if (ec == std::errc() && end == text.data() + text.size()) return Value(i);
   double d = 0;
   auto [dend, dec] = std::from_chars(text.data(), text.data() + text.size(), d);
-  if (dec != std::errc() || dend != text.data() + text.size()) bad_item("N '" + std::string(text) + "'");
+  if (dec != std::errc() || dend != text.data() + text.size())
+    bad_item("N '" + std::string(text) + "'");
   return Value(d);
 }
 
 Value read_value(const rapidjson::Value& av) {
-  if (!av.IsObject() || av.MemberCount() != 1) bad_item("an AttributeValue is not a one-member object");
+  if (!av.IsObject() || av.MemberCount() != 1)
+    bad_item("an AttributeValue is not a one-member object");
   const auto& m = *av.MemberBegin();
   const std::string_view type(m.name.GetString(), m.name.GetStringLength());
   const rapidjson::Value& v = m.value;
-  if ((type == "S" || type == "B") && v.IsString()) return Value(std::string(v.GetString(), v.GetStringLength()));
+  if ((type == "S" || type == "B") && v.IsString())
+    return Value(std::string(v.GetString(), v.GetStringLength()));
   if (type == "N") return read_number(v);
   if (type == "BOOL" && v.IsBool()) return Value(v.GetBool());
   if (type == "NULL") return Value();
@@ -129,7 +132,8 @@ Value read_value(const rapidjson::Value& av) {
     List list;
     for (const auto& item : v.GetArray()) {
       if (!item.IsString()) bad_item(std::string(type) + " holds a non-string");
-      list.push_back(type == "NS" ? read_number(item) : Value(std::string(item.GetString(), item.GetStringLength())));
+      list.push_back(type == "NS" ? read_number(item)
+                                  : Value(std::string(item.GetString(), item.GetStringLength())));
     }
     return Value(std::move(list));
   }
@@ -141,7 +145,8 @@ std::string_view string_attribute(const rapidjson::Value& item, const char* name
   if (it == item.MemberEnd()) return {};
   const auto& av = it->value;
   auto s = av.IsObject() ? av.FindMember("S") : av.MemberEnd();
-  if (!av.IsObject() || s == av.MemberEnd() || !s->value.IsString()) bad_item(std::string(name) + " is not of type S");
+  if (!av.IsObject() || s == av.MemberEnd() || !s->value.IsString())
+    bad_item(std::string(name) + " is not of type S");
   return std::string_view(s->value.GetString(), s->value.GetStringLength());
 }
 
@@ -170,7 +175,8 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-void append_item(const core::RecordView& record, std::int64_t expires_at, std::string& out, std::string& sort_key) {
+void append_item(const core::RecordView& record, std::int64_t expires_at, std::string& out,
+                 std::string& sort_key) {
   sort_key.clear();
   append_sort_key(sort_key, record.time_us, record.id);
   out += "{\"target\":{\"S\":";
@@ -196,7 +202,9 @@ Activity read_item(const rapidjson::Value& item) {
   const std::string_view timestamp = string_attribute(item, "timestamp");
   if (target.empty()) bad_item("no target");
   const auto key = parse_sort_key(timestamp, target);
-  if (!key) bad_item("timestamp '" + std::string(timestamp) + "' is neither SSSSSSSSSS nor SSSSSSSSSS.uuuuuu#id");
+  if (!key)
+    bad_item("timestamp '" + std::string(timestamp) +
+             "' is neither SSSSSSSSSS nor SSSSSSSSSS.uuuuuu#id");
   Activity a;
   a.target.assign(target);
   a.actor.assign(string_attribute(item, "actor"));
@@ -205,7 +213,8 @@ Activity read_item(const rapidjson::Value& item) {
   a.attributes.reserve(item.MemberCount());
   for (const auto& m : item.GetObject()) {
     const std::string_view name(m.name.GetString(), m.name.GetStringLength());
-    if (name == "target" || name == "timestamp" || name == "actor" || name == "expires_at") continue;
+    if (name == "target" || name == "timestamp" || name == "actor" || name == "expires_at")
+      continue;
     a.attributes.emplace_back(std::string(name), read_value(m.value));
   }
   return a;

@@ -23,10 +23,11 @@ namespace cctv::store::dynamodb {
 // Appends `record` as a DynamoDB item (a JSON object of AttributeValues) to
 // `out`, and its sort key to `sort_key`. With `expires_at` > 0 the item
 // carries it (epoch seconds), for DynamoDB's TTL.
-void append_item(const core::RecordView& record, std::int64_t expires_at, std::string& out, std::string& sort_key);
+void append_item(const core::RecordView& record, std::int64_t expires_at, std::string& out,
+                 std::string& sort_key);
 
-// Reads an item (`expires_at` is no attribute of the activity). Throws StoreError for an item without a string `target` or
-// a `timestamp` of either form.
+// Reads an item (`expires_at` is no attribute of the activity). Throws StoreError for an item
+// without a string `target` or a `timestamp` of either form.
 Activity read_item(const rapidjson::Value& item);
 
 // Appends s as a JSON string literal, quotes included. (Items are built by

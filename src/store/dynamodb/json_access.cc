@@ -32,13 +32,15 @@ const rapidjson::Value& member(const rapidjson::Value& v, const char* name) {
 
 const rapidjson::Value& object_member(const rapidjson::Value& v, const char* name) {
   const rapidjson::Value& m = member(v, name);
-  if (!m.IsObject()) throw StoreError(std::string("DynamoDB response: '") + name + "' is not an object");
+  if (!m.IsObject())
+    throw StoreError(std::string("DynamoDB response: '") + name + "' is not an object");
   return m;
 }
 
 rapidjson::Value::ConstArray array_member(const rapidjson::Value& v, const char* name) {
   const rapidjson::Value& m = member(v, name);
-  if (!m.IsArray()) throw StoreError(std::string("DynamoDB response: '") + name + "' is not an array");
+  if (!m.IsArray())
+    throw StoreError(std::string("DynamoDB response: '") + name + "' is not an array");
   return m.GetArray();
 }
 
@@ -46,22 +48,28 @@ namespace {
 
 std::string_view typed_value(const rapidjson::Value& item, const char* name, const char* type) {
   const rapidjson::Value& v = member(object_member(item, name), type);
-  if (!v.IsString()) throw StoreError(std::string("DynamoDB item: '") + name + "' is not of type " + type);
+  if (!v.IsString())
+    throw StoreError(std::string("DynamoDB item: '") + name + "' is not of type " + type);
   return std::string_view(v.GetString(), v.GetStringLength());
 }
 
 }  // namespace
 
-std::string_view s_value(const rapidjson::Value& item, const char* name) { return typed_value(item, name, "S"); }
+std::string_view s_value(const rapidjson::Value& item, const char* name) {
+  return typed_value(item, name, "S");
+}
 
-std::string_view b_value(const rapidjson::Value& item, const char* name) { return typed_value(item, name, "B"); }
+std::string_view b_value(const rapidjson::Value& item, const char* name) {
+  return typed_value(item, name, "B");
+}
 
 std::int64_t n_value(const rapidjson::Value& item, const char* name) {
   const std::string_view text = typed_value(item, name, "N");
   std::int64_t n = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (ec != std::errc() || end != text.data() + text.size()) {
-    throw StoreError(std::string("DynamoDB item: '") + name + "' is not a whole number: " + std::string(text));
+    throw StoreError(std::string("DynamoDB item: '") + name +
+                     "' is not a whole number: " + std::string(text));
   }
   return n;
 }
@@ -84,11 +92,17 @@ void put_typed(Writer& w, const char* name, const char* type, std::string_view v
 
 void put_s(Writer& w, const char* name, std::string_view value) { put_typed(w, name, "S", value); }
 
-void put_n(Writer& w, const char* name, std::int64_t value) { put_typed(w, name, "N", std::to_string(value)); }
+void put_n(Writer& w, const char* name, std::int64_t value) {
+  put_typed(w, name, "N", std::to_string(value));
+}
 
-void put_n(Writer& w, const char* name, std::uint64_t value) { put_typed(w, name, "N", std::to_string(value)); }
+void put_n(Writer& w, const char* name, std::uint64_t value) {
+  put_typed(w, name, "N", std::to_string(value));
+}
 
-void put_b(Writer& w, const char* name, std::string_view bytes) { put_typed(w, name, "B", base64_encode(bytes)); }
+void put_b(Writer& w, const char* name, std::string_view bytes) {
+  put_typed(w, name, "B", base64_encode(bytes));
+}
 
 std::string table_name_body(const std::string& remote_name) {
   rapidjson::StringBuffer buffer;
@@ -103,7 +117,8 @@ std::string table_name_body(const std::string& remote_name) {
 std::string base64_encode(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(n));
   return out;
 }
@@ -112,7 +127,8 @@ bool base64_decode(std::string_view text, std::string& out) {
   if (text.size() % 4 != 0) return false;
   out.resize(3 * (text.size() / 4));
   const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+                                reinterpret_cast<const unsigned char*>(text.data()),
+                                static_cast<int>(text.size()));
   if (n < 0) return false;
   // EVP_DecodeBlock counts the padding as zero bytes.
   std::size_t padding = 0;

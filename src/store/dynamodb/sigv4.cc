@@ -91,7 +91,8 @@ std::string canonical_request(const SignableRequest& request, std::string* signe
 
   std::vector<std::pair<std::string, std::string>> query;
   query.reserve(request.query.size());
-  for (const auto& [k, v] : request.query) query.emplace_back(uri_encode(k, false), uri_encode(v, false));
+  for (const auto& [k, v] : request.query)
+    query.emplace_back(uri_encode(k, false), uri_encode(v, false));
   std::sort(query.begin(), query.end());
   for (std::size_t i = 0; i < query.size(); ++i) {
     if (i > 0) out.push_back('&');
@@ -136,7 +137,9 @@ std::string string_to_sign(std::string_view amz_date, std::string_view scope,
 }
 
 Signer::Signer(Credentials credentials, std::string region, std::string service)
-    : credentials_(std::move(credentials)), region_(std::move(region)), service_(std::move(service)) {}
+    : credentials_(std::move(credentials)),
+      region_(std::move(region)),
+      service_(std::move(service)) {}
 
 std::string Signer::authorization(const SignableRequest& request) {
   std::string amz_date;
@@ -150,9 +153,9 @@ std::string Signer::authorization(const SignableRequest& request) {
     std::lock_guard lock(mu_);
     access_key_id = credentials_.access_key_id;
     if (key_date_ != date) {
-      signing_key_ = hmac(hmac(hmac(hmac("AWS4" + credentials_.secret_access_key, date), region_),
-                               service_),
-                          "aws4_request");
+      signing_key_ =
+          hmac(hmac(hmac(hmac("AWS4" + credentials_.secret_access_key, date), region_), service_),
+               "aws4_request");
       key_date_ = date;
     }
     key = signing_key_;
@@ -162,8 +165,8 @@ std::string Signer::authorization(const SignableRequest& request) {
   const std::string canonical = canonical_request(request, &signed_headers);
   const std::string signature = hmac(key, string_to_sign(amz_date, scope, canonical));
   return "AWS4-HMAC-SHA256 Credential=" + access_key_id + "/" + scope +
-         ", SignedHeaders=" + signed_headers +
-         ", Signature=" + hex(reinterpret_cast<const unsigned char*>(signature.data()), signature.size());
+         ", SignedHeaders=" + signed_headers + ", Signature=" +
+         hex(reinterpret_cast<const unsigned char*>(signature.data()), signature.size());
 }
 
 void Signer::set_credentials(Credentials credentials) {

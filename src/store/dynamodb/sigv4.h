@@ -23,7 +23,7 @@ struct Credentials {
 // credentials, x-amz-security-token.
 struct SignableRequest {
   std::string_view method;
-  std::string_view path;  // not yet percent-encoded, e.g. "/"
+  std::string_view path;                                     // not yet percent-encoded, e.g. "/"
   std::vector<std::pair<std::string, std::string>> query;    // not yet encoded
   std::vector<std::pair<std::string, std::string>> headers;  // all of them are signed
   std::string_view body;

@@ -20,7 +20,9 @@ bool read_counts(std::string_view& encoded, std::map<std::uint32_t, std::int64_t
   if (!core::read_varint(encoded, n) || n > kMaxSlots) return false;
   for (std::uint64_t i = 0; i < n; ++i) {
     std::uint64_t slot = 0, count = 0;
-    if (!core::read_varint(encoded, slot) || !core::read_varint(encoded, count) || slot >= kMaxSlots) return false;
+    if (!core::read_varint(encoded, slot) || !core::read_varint(encoded, count) ||
+        slot >= kMaxSlots)
+      return false;
     into[static_cast<std::uint32_t>(slot)] += static_cast<std::int64_t>(count);
   }
   return true;
@@ -34,7 +36,8 @@ bool read_sketches(std::string_view encoded, std::map<std::uint32_t, core::Hyper
   for (std::uint64_t i = 0; i < n; ++i) {
     std::uint64_t slot = 0;
     std::string_view sketch;
-    if (!core::read_varint(encoded, slot) || slot >= kMaxSlots || !core::read_length_prefixed(encoded, sketch)) {
+    if (!core::read_varint(encoded, slot) || slot >= kMaxSlots ||
+        !core::read_length_prefixed(encoded, sketch)) {
       return false;
     }
     if (!into[static_cast<std::uint32_t>(slot)].merge_encoded(sketch)) return false;
@@ -67,7 +70,8 @@ class CountsMergeOperator final : public rocksdb::AssociativeMergeOperator {
     // With no existing value the operand is combined with nothing: checked,
     // and written back in canonical form.
     return combine(std::string_view(key.data(), key.size()),
-                   existing == nullptr ? std::string_view() : std::string_view(existing->data(), existing->size()),
+                   existing == nullptr ? std::string_view()
+                                       : std::string_view(existing->data(), existing->size()),
                    std::string_view(value.data(), value.size()), *new_value);
   }
   const char* Name() const override { return "cctv.counts.v1"; }
@@ -86,18 +90,24 @@ std::string row_key(char kind, std::int64_t period, std::string_view target) {
 
 std::int64_t sketch_row(Bucket bucket, std::int64_t number) {
   switch (bucket) {
-    case Bucket::kMinute: return number / 60;
-    case Bucket::kHour: return number / 24;
-    case Bucket::kDay: return number;
+    case Bucket::kMinute:
+      return number / 60;
+    case Bucket::kHour:
+      return number / 24;
+    case Bucket::kDay:
+      return number;
   }
   return number;
 }
 
 std::uint32_t sketch_slot(Bucket bucket, std::int64_t number) {
   switch (bucket) {
-    case Bucket::kMinute: return static_cast<std::uint32_t>(number % 60);
-    case Bucket::kHour: return static_cast<std::uint32_t>(number % 24);
-    case Bucket::kDay: return kDaySlot;
+    case Bucket::kMinute:
+      return static_cast<std::uint32_t>(number % 60);
+    case Bucket::kHour:
+      return static_cast<std::uint32_t>(number % 24);
+    case Bucket::kDay:
+      return kDaySlot;
   }
   return kDaySlot;
 }
@@ -126,7 +136,8 @@ void encode_minute_row(const Slots& counts, const SketchSlots& sketches, std::st
   encode_sketch_row(sketches, out);
 }
 
-bool merge_sketch_slot(std::string_view key, std::string_view encoded, std::uint32_t slot, core::HyperLogLog& into) {
+bool merge_sketch_slot(std::string_view key, std::string_view encoded, std::uint32_t slot,
+                       core::HyperLogLog& into) {
   if (!key.empty() && key[0] == kMinuteRow) {
     if (!skip_counts(encoded)) return false;
     if (encoded.empty()) return true;  // an 'M' row without sketches
@@ -136,7 +147,8 @@ bool merge_sketch_slot(std::string_view key, std::string_view encoded, std::uint
   for (std::uint64_t i = 0; i < n; ++i) {
     std::uint64_t s = 0;
     std::string_view sketch;
-    if (!core::read_varint(encoded, s) || !core::read_length_prefixed(encoded, sketch)) return false;
+    if (!core::read_varint(encoded, s) || !core::read_length_prefixed(encoded, sketch))
+      return false;
     if (slot == kDaySlot) {
       // The day: the union of its hours.
       if (!into.merge_encoded(sketch)) return false;
@@ -147,7 +159,8 @@ bool merge_sketch_slot(std::string_view key, std::string_view encoded, std::uint
   return encoded.empty();
 }
 
-bool combine(std::string_view key, std::string_view existing, std::string_view add, std::string& out) {
+bool combine(std::string_view key, std::string_view existing, std::string_view add,
+             std::string& out) {
   if (key.empty()) return false;
   out.clear();
   if (key[0] == kSketchRow) {
@@ -189,7 +202,8 @@ bool add_row(std::string_view encoded, std::vector<std::int64_t>& totals) {
   if (!core::read_varint(encoded, n) || n > kMaxSlots) return false;
   for (std::uint64_t i = 0; i < n; ++i) {
     std::uint64_t slot = 0, count = 0;
-    if (!core::read_varint(encoded, slot) || !core::read_varint(encoded, count) || slot >= totals.size()) {
+    if (!core::read_varint(encoded, slot) || !core::read_varint(encoded, count) ||
+        slot >= totals.size()) {
       return false;
     }
     totals[slot] += static_cast<std::int64_t>(count);
@@ -204,7 +218,8 @@ void encode_dirty(std::int64_t min_us, std::int64_t max_us, std::string& out) {
 
 bool decode_dirty(std::string_view encoded, std::int64_t& min_us, std::int64_t& max_us) {
   std::uint64_t a = 0, b = 0;
-  if (!core::read_varint(encoded, a) || !core::read_varint(encoded, b) || !encoded.empty()) return false;
+  if (!core::read_varint(encoded, a) || !core::read_varint(encoded, b) || !encoded.empty())
+    return false;
   min_us = static_cast<std::int64_t>(a);
   max_us = static_cast<std::int64_t>(b);
   return true;

@@ -56,16 +56,19 @@ std::uint32_t sketch_slot(Bucket bucket, std::int64_t number);
 std::int64_t sketch_row(Bucket bucket, std::int64_t number);
 
 using Slots = std::vector<std::pair<std::uint32_t, std::int64_t>>;  // (slot, count), ascending
-using SketchSlots = std::vector<std::pair<std::uint32_t, std::string_view>>;  // (slot, encoded sketch), ascending
+using SketchSlots =
+    std::vector<std::pair<std::uint32_t, std::string_view>>;  // (slot, encoded sketch), ascending
 void encode_sketch_row(const SketchSlots& slots, std::string& out);
 // Merges the sketch in `slot` of row `key`'s value `encoded` into `into`;
 // kDaySlot merges them all. False when malformed.
-bool merge_sketch_slot(std::string_view key, std::string_view encoded, std::uint32_t slot, core::HyperLogLog& into);
+bool merge_sketch_slot(std::string_view key, std::string_view encoded, std::uint32_t slot,
+                       core::HyperLogLog& into);
 // An 'M' row: the minutes' counts, then their sketches.
 void encode_minute_row(const Slots& counts, const SketchSlots& sketches, std::string& out);
 
 // The merge operator's work on two values of `key`: `out` = existing + add.
-bool combine(std::string_view key, std::string_view existing, std::string_view add, std::string& out);
+bool combine(std::string_view key, std::string_view existing, std::string_view add,
+             std::string& out);
 std::string dirty_key(std::uint64_t n);
 
 // Where a row key's target starts: after the kind and the period.

@@ -13,10 +13,7 @@
 
 namespace cctv::store::embedded {
 
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 CountsKeeper::CountsKeeper(rocksdb::DB* db, std::string location)
     : db_(db),
@@ -24,11 +21,12 @@ CountsKeeper::CountsKeeper(rocksdb::DB* db, std::string location)
       next_mark_(std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32)) {}
 
 void CountsKeeper::fail(const char* what, const rocksdb::Status& status) const {
-  throw StoreError("could not " + std::string(what) + " in " + location_ + ": " + status.ToString());
+  throw StoreError("could not " + std::string(what) + " in " + location_ + ": " +
+                   status.ToString());
 }
 
-CountsKeeper::Marks CountsKeeper::mark(const core::RecordBatch& batch, const FamilyOf& counts_family,
-                                       rocksdb::WriteBatch& out) {
+CountsKeeper::Marks CountsKeeper::mark(const core::RecordBatch& batch,
+                                       const FamilyOf& counts_family, rocksdb::WriteBatch& out) {
   // The time span of each table's records.
   std::map<std::uint32_t, std::pair<std::int64_t, std::int64_t>> spans;
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -70,7 +68,8 @@ void CountsKeeper::absorb(const std::vector<SortedBatchBuilder::CountHit>& hits,
     }
     aggregator->add(hit.minute, hit.entry);
   }
-  marks_.insert(marks_.end(), std::make_move_iterator(marks.begin()), std::make_move_iterator(marks.end()));
+  marks_.insert(marks_.end(), std::make_move_iterator(marks.begin()),
+                std::make_move_iterator(marks.end()));
 }
 
 void CountsKeeper::flush(const FamilyOf& counts_family) { write_all(counts_family); }
@@ -82,8 +81,8 @@ void CountsKeeper::forget(std::uint32_t table) {
   std::erase_if(marks_, [table](const auto& m) { return m.first == table; });
 }
 
-void CountsKeeper::write_rows(std::map<std::uint32_t, core::CountAggregator>& taken, const FamilyOf& counts_family,
-                              rocksdb::WriteBatch& out) {
+void CountsKeeper::write_rows(std::map<std::uint32_t, core::CountAggregator>& taken,
+                              const FamilyOf& counts_family, rocksdb::WriteBatch& out) {
   // Merges are written in key order, with the same insert hint as the
   // activities (sorted_batch.h): in arrival order each was a skiplist
   // search from the top.
@@ -107,8 +106,9 @@ void CountsKeeper::write_rows(std::map<std::uint32_t, core::CountAggregator>& ta
       std::sort(sketches.begin(), sketches.end(), [](const auto* a, const auto* b) {
         return a->bucket != b->bucket ? a->bucket < b->bucket : a->number < b->number;
       });
-      auto minute_sketches = std::find_if(sketches.begin(), sketches.end(),
-                                          [](const auto* s) { return s->bucket == Bucket::kMinute; });
+      auto minute_sketches = std::find_if(sketches.begin(), sketches.end(), [](const auto* s) {
+        return s->bucket == Bucket::kMinute;
+      });
       // counts.minutes is ascending: rows come in runs. Hour rows hold the
       // minutes' counts; day rows the sums of each hour's minutes.
       for (const char kind : {kMinuteRow, kHourRow}) {
@@ -118,7 +118,8 @@ void CountsKeeper::write_rows(std::map<std::uint32_t, core::CountAggregator>& ta
           const std::int64_t row = counts.minutes[i].first / per_row;
           slots.clear();
           for (; i < counts.minutes.size() && counts.minutes[i].first / per_row == row; ++i) {
-            const auto slot = static_cast<std::uint32_t>((counts.minutes[i].first % per_row) / per_slot);
+            const auto slot =
+                static_cast<std::uint32_t>((counts.minutes[i].first % per_row) / per_slot);
             if (!slots.empty() && slots.back().first == slot) {
               slots.back().second += counts.minutes[i].second;
             } else {
@@ -131,8 +132,9 @@ void CountsKeeper::write_rows(std::map<std::uint32_t, core::CountAggregator>& ta
             continue;
           }
           sketch_slots.clear();
-          for (; minute_sketches != sketches.end() && (*minute_sketches)->bucket == Bucket::kMinute &&
-                 (*minute_sketches)->number / 60 == row;
+          for (;
+               minute_sketches != sketches.end() && (*minute_sketches)->bucket == Bucket::kMinute &&
+               (*minute_sketches)->number / 60 == row;
                ++minute_sketches) {
             sketch_slots.emplace_back(sketch_slot(Bucket::kMinute, (*minute_sketches)->number),
                                       (*minute_sketches)->encoded);
@@ -141,7 +143,8 @@ void CountsKeeper::write_rows(std::map<std::uint32_t, core::CountAggregator>& ta
         }
       }
       // Day rows of the hours' sketches (sorted: hours come in runs by day).
-      for (auto hour = std::find_if(sketches.begin(), sketches.end(), [](const auto* s) { return s->bucket == Bucket::kHour; });
+      for (auto hour = std::find_if(sketches.begin(), sketches.end(),
+                                    [](const auto* s) { return s->bucket == Bucket::kHour; });
            hour != sketches.end() && (*hour)->bucket == Bucket::kHour;) {
         const std::int64_t day = sketch_row(Bucket::kHour, (*hour)->number);
         sketch_slots.clear();
@@ -150,7 +153,8 @@ void CountsKeeper::write_rows(std::map<std::uint32_t, core::CountAggregator>& ta
              ++hour) {
           sketch_slots.emplace_back(sketch_slot(Bucket::kHour, (*hour)->number), (*hour)->encoded);
         }
-        Operand& op = operands.emplace_back(Operand{family, sketch_key(Bucket::kHour, day * 24, target), {}});
+        Operand& op =
+            operands.emplace_back(Operand{family, sketch_key(Bucket::kHour, day * 24, target), {}});
         encode_sketch_row(sketch_slots, op.value);
       }
     });
@@ -197,8 +201,9 @@ void CountsKeeper::write_all(const FamilyOf& counts_family) {
 #endif
 }
 
-std::vector<std::int64_t> CountsKeeper::counts(rocksdb::ColumnFamilyHandle* family, std::string_view target,
-                                               Bucket bucket, std::int64_t first, std::size_t n) {
+std::vector<std::int64_t> CountsKeeper::counts(rocksdb::ColumnFamilyHandle* family,
+                                               std::string_view target, Bucket bucket,
+                                               std::int64_t first, std::size_t n) {
   std::vector<std::int64_t> out(n, 0);
   if (n == 0) return out;
   // Minutes live in hour rows of 60 slots, hours in day rows of 24.
@@ -209,11 +214,13 @@ std::vector<std::int64_t> CountsKeeper::counts(rocksdb::ColumnFamilyHandle* fami
   const std::int64_t last_row = last / per_row;
   if (last < 0) return out;
   std::vector<std::string> keys;
-  for (std::int64_t row = first_row; row <= last_row; ++row) keys.push_back(row_key(kind, row, target));
+  for (std::int64_t row = first_row; row <= last_row; ++row)
+    keys.push_back(row_key(kind, row, target));
   std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
-  db_->MultiGet(rocksdb::ReadOptions(), family, keys.size(), slices.data(), values.data(), statuses.data(),
+  db_->MultiGet(rocksdb::ReadOptions(), family, keys.size(), slices.data(), values.data(),
+                statuses.data(),
                 /*sorted_input=*/true);
   std::vector<std::int64_t> slots(static_cast<std::size_t>(per_row));
   for (std::size_t k = 0; k < keys.size(); ++k) {
@@ -221,19 +228,22 @@ std::vector<std::int64_t> CountsKeeper::counts(rocksdb::ColumnFamilyHandle* fami
     if (!statuses[k].ok()) fail("read counts", statuses[k]);
     std::fill(slots.begin(), slots.end(), 0);
     if (!add_row(std::string_view(values[k].data(), values[k].size()), slots)) {
-      throw StoreError("corrupt counts in " + location_ + "; rebuild them with `cctv counts rebuild`");
+      throw StoreError("corrupt counts in " + location_ +
+                       "; rebuild them with `cctv counts rebuild`");
     }
     const std::int64_t base = (first_row + static_cast<std::int64_t>(k)) * per_row;
     for (std::int64_t s = 0; s < per_row; ++s) {
       const std::int64_t bucket_number = base + s;
-      if (bucket_number >= first && bucket_number <= last) out[static_cast<std::size_t>(bucket_number - first)] += slots[static_cast<std::size_t>(s)];
+      if (bucket_number >= first && bucket_number <= last)
+        out[static_cast<std::size_t>(bucket_number - first)] += slots[static_cast<std::size_t>(s)];
     }
   }
   return out;
 }
 
-std::vector<core::HyperLogLog> CountsKeeper::sketches(rocksdb::ColumnFamilyHandle* family, std::string_view target,
-                                                      Bucket bucket, std::int64_t first, std::size_t n) {
+std::vector<core::HyperLogLog> CountsKeeper::sketches(rocksdb::ColumnFamilyHandle* family,
+                                                      std::string_view target, Bucket bucket,
+                                                      std::int64_t first, std::size_t n) {
   std::vector<core::HyperLogLog> out(n);
   const std::int64_t last = first + static_cast<std::int64_t>(n) - 1;
   if (n == 0 || last < 0) return out;
@@ -242,19 +252,23 @@ std::vector<core::HyperLogLog> CountsKeeper::sketches(rocksdb::ColumnFamilyHandl
   std::vector<std::string> keys;
   for (std::int64_t row = first_row; row <= last_row; ++row) {
     // A bucket number whose row is `row`: its first one.
-    const std::int64_t number = bucket == Bucket::kMinute ? row * 60 : bucket == Bucket::kHour ? row * 24 : row;
+    const std::int64_t number = bucket == Bucket::kMinute ? row * 60
+                                : bucket == Bucket::kHour ? row * 24
+                                                          : row;
     keys.push_back(sketch_key(bucket, number, target));
   }
   std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
-  db_->MultiGet(rocksdb::ReadOptions(), family, keys.size(), slices.data(), values.data(), statuses.data(),
+  db_->MultiGet(rocksdb::ReadOptions(), family, keys.size(), slices.data(), values.data(),
+                statuses.data(),
                 /*sorted_input=*/true);
   for (std::int64_t number = std::max<std::int64_t>(first, 0); number <= last; ++number) {
     const auto k = static_cast<std::size_t>(sketch_row(bucket, number) - first_row);
     if (statuses[k].IsNotFound()) continue;
     if (!statuses[k].ok()) fail("read distinct-actor sketches", statuses[k]);
-    if (!merge_sketch_slot(keys[k], std::string_view(values[k].data(), values[k].size()), sketch_slot(bucket, number),
+    if (!merge_sketch_slot(keys[k], std::string_view(values[k].data(), values[k].size()),
+                           sketch_slot(bucket, number),
                            out[static_cast<std::size_t>(number - first)])) {
       throw StoreError("corrupt distinct-actor sketch in " + location_ +
                        "; rebuild counts with `cctv counts rebuild`");
@@ -263,8 +277,9 @@ std::vector<core::HyperLogLog> CountsKeeper::sketches(rocksdb::ColumnFamilyHandl
   return out;
 }
 
-std::vector<TargetCount> CountsKeeper::top_targets(rocksdb::ColumnFamilyHandle* family, std::int64_t from_minute,
-                                                   std::int64_t to_minute, std::size_t limit) {
+std::vector<TargetCount> CountsKeeper::top_targets(rocksdb::ColumnFamilyHandle* family,
+                                                   std::int64_t from_minute, std::int64_t to_minute,
+                                                   std::size_t limit) {
   std::unordered_map<std::string, std::int64_t> totals;
   std::vector<std::int64_t> slots(60);
   // Adds slots [lo, hi) of every target's row of (kind, period).
@@ -280,7 +295,8 @@ std::vector<TargetCount> CountsKeeper::top_targets(rocksdb::ColumnFamilyHandle* 
       if (key.size() <= kRowKeyPrefix) continue;  // "": the whole table
       slots.assign(60, 0);
       if (!add_row(std::string_view(it->value().data(), it->value().size()), slots)) {
-        throw StoreError("corrupt counts in " + location_ + "; rebuild them with `cctv counts rebuild`");
+        throw StoreError("corrupt counts in " + location_ +
+                         "; rebuild them with `cctv counts rebuild`");
       }
       std::int64_t sum = 0;
       for (std::int64_t s = lo; s < hi; ++s) sum += slots[static_cast<std::size_t>(s)];
@@ -290,19 +306,21 @@ std::vector<TargetCount> CountsKeeper::top_targets(rocksdb::ColumnFamilyHandle* 
   };
   // Whole days read their day rows, whole hours their slots of them, the
   // minutes left their hour rows.
-  core::cover_minutes(from_minute, to_minute, [&](Bucket bucket, std::int64_t first, std::int64_t n) {
-    switch (bucket) {
-      case Bucket::kDay:
-        for (std::int64_t d = first; d < first + n; ++d) scan(kHourRow, d, 0, 24);
-        break;
-      case Bucket::kHour:
-        scan(kHourRow, first / 24, first % 24, first % 24 + n);
-        break;
-      case Bucket::kMinute:
-        scan(kMinuteRow, first / 60, first % 60, first % 60 + n);
-        break;
-    }
-  });
+  core::cover_minutes(from_minute, to_minute,
+                      [&](Bucket bucket, std::int64_t first, std::int64_t n) {
+                        switch (bucket) {
+                          case Bucket::kDay:
+                            for (std::int64_t d = first; d < first + n; ++d)
+                              scan(kHourRow, d, 0, 24);
+                            break;
+                          case Bucket::kHour:
+                            scan(kHourRow, first / 24, first % 24, first % 24 + n);
+                            break;
+                          case Bucket::kMinute:
+                            scan(kMinuteRow, first / 60, first % 60, first % 60 + n);
+                            break;
+                        }
+                      });
   std::vector<TargetCount> out;
   out.reserve(totals.size());
   for (auto& [target, count] : totals) out.push_back(TargetCount{target, count});
@@ -310,7 +328,8 @@ std::vector<TargetCount> CountsKeeper::top_targets(rocksdb::ColumnFamilyHandle* 
     return a.count != b.count ? a.count > b.count : a.target < b.target;
   };
   if (out.size() > limit) {
-    std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(limit), out.end(), by_count);
+    std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(limit), out.end(),
+                      by_count);
     out.resize(limit);
   } else {
     std::sort(out.begin(), out.end(), by_count);
@@ -318,8 +337,9 @@ std::vector<TargetCount> CountsKeeper::top_targets(rocksdb::ColumnFamilyHandle* 
   return out;
 }
 
-void CountsKeeper::recount(rocksdb::ColumnFamilyHandle* counts, rocksdb::ColumnFamilyHandle* by_target,
-                           std::int64_t from_us, std::int64_t to_us) {
+void CountsKeeper::recount(rocksdb::ColumnFamilyHandle* counts,
+                           rocksdb::ColumnFamilyHandle* by_target, std::int64_t from_us,
+                           std::int64_t to_us) {
   const std::int64_t first_day = core::day_of(std::max<std::int64_t>(from_us, 0));
   const std::int64_t end_day = core::day_of(std::max<std::int64_t>(to_us - 1, 0)) + 1;
   const std::int64_t span_from = first_day * core::kDayUs, span_to = end_day * core::kDayUs;
@@ -335,7 +355,8 @@ void CountsKeeper::recount(rocksdb::ColumnFamilyHandle* counts, rocksdb::ColumnF
   while (it->Valid()) {
     IndexKey key;
     if (!parse_index_key(std::string_view(it->key().data(), it->key().size()), key)) {
-      throw StoreError("corrupt activity key in " + location_ + "; restore the data directory from a backup");
+      throw StoreError("corrupt activity key in " + location_ +
+                       "; restore the data directory from a backup");
     }
     current.assign(key.key);
     index_range(current, span_from, span_to, lower, upper);
@@ -343,10 +364,13 @@ void CountsKeeper::recount(rocksdb::ColumnFamilyHandle* counts, rocksdb::ColumnF
     for (it->Seek(lower); it->Valid() && it->key().compare(upper) < 0; it->Next()) {
       std::string_view actor, attributes;
       if (!parse_index_key(std::string_view(it->key().data(), it->key().size()), key) ||
-          !parse_stored_value(std::string_view(it->value().data(), it->value().size()), actor, attributes)) {
-        throw StoreError("corrupt activity in " + location_ + "; restore the data directory from a backup");
+          !parse_stored_value(std::string_view(it->value().data(), it->value().size()), actor,
+                              attributes)) {
+        throw StoreError("corrupt activity in " + location_ +
+                         "; restore the data directory from a backup");
       }
-      aggregator.add(core::minute_of(key.time_us), core::HyperLogLog::entry(core::actor_hash(actor)));
+      aggregator.add(core::minute_of(key.time_us),
+                     core::HyperLogLog::entry(core::actor_hash(actor)));
     }
     it->Seek(past_all_keys_of(current));
   }
@@ -358,15 +382,18 @@ void CountsKeeper::recount(rocksdb::ColumnFamilyHandle* counts, rocksdb::ColumnF
   const std::int64_t first_hour = first_day * 24, end_hour = end_day * 24;
   out.DeleteRange(counts, row_key(kMinuteRow, first_hour, ""), row_key(kMinuteRow, end_hour, ""));
   out.DeleteRange(counts, row_key(kHourRow, first_day, ""), row_key(kHourRow, end_day, ""));
-  out.DeleteRange(counts, sketch_key(Bucket::kDay, first_day, ""), sketch_key(Bucket::kDay, end_day, ""));
+  out.DeleteRange(counts, sketch_key(Bucket::kDay, first_day, ""),
+                  sketch_key(Bucket::kDay, end_day, ""));
   std::map<std::uint32_t, core::CountAggregator> one;
   one.emplace(0, std::move(aggregator));
-  write_rows(one, [counts](std::uint32_t) { return counts; }, out);
+  write_rows(
+      one, [counts](std::uint32_t) { return counts; }, out);
   auto status = db_->Write(rocksdb::WriteOptions(), &out);
   if (!status.ok()) fail("write recounted counts", status);
 }
 
-std::size_t CountsKeeper::recover(rocksdb::ColumnFamilyHandle* counts, rocksdb::ColumnFamilyHandle* by_target) {
+std::size_t CountsKeeper::recover(rocksdb::ColumnFamilyHandle* counts,
+                                  rocksdb::ColumnFamilyHandle* by_target) {
   std::vector<std::pair<std::int64_t, std::int64_t>> spans;
   std::vector<std::string> keys;
   const std::string first(1, kDirtyMark), end(1, kDirtyMark + 1);
@@ -387,7 +414,8 @@ std::size_t CountsKeeper::recover(rocksdb::ColumnFamilyHandle* counts, rocksdb::
   // The marked days, joined into runs of consecutive days: one recount (one
   // pass over the activities) per run.
   std::vector<std::pair<std::int64_t, std::int64_t>> days;  // [first, end)
-  for (const auto& [min_us, max_us] : spans) days.emplace_back(core::day_of(min_us), core::day_of(max_us) + 1);
+  for (const auto& [min_us, max_us] : spans)
+    days.emplace_back(core::day_of(min_us), core::day_of(max_us) + 1);
   std::sort(days.begin(), days.end());
   std::vector<std::pair<std::int64_t, std::int64_t>> runs;
   for (const auto& d : days) {

@@ -14,9 +14,9 @@
 
 #include "cctv/error.h"
 #include "cctv/json.h"
+#include "core/bucket.h"
 #include "core/coding.h"
 #include "core/validate.h"
-#include "core/bucket.h"
 #include "store/embedded/count_rows.h"
 #include "store/embedded/key_layout.h"
 #include "store/embedded/sorted_batch.h"
@@ -45,7 +45,7 @@ rocksdb::ColumnFamilyOptions make_family_options(const std::shared_ptr<rocksdb::
   // Flush output and the first level are rewritten soon: compressing them
   // costs CPU that ingest needs. LZ4 below; no ZSTD at the bottom, whose
   // compaction CPU showed up as a fifth of ingest time at 10M activities.
-  options.compression_per_level = {rocksdb::kNoCompression, rocksdb::kNoCompression,
+  options.compression_per_level = {rocksdb::kNoCompression,  rocksdb::kNoCompression,
                                    rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
                                    rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
                                    rocksdb::kLZ4Compression};
@@ -75,8 +75,10 @@ void decode_into(const rocksdb::Iterator& it, Index index, const std::string& lo
                  std::vector<Activity>& out) {
   Activity& a = out.emplace_back();
   if (!decode_activity(std::string_view(it.key().data(), it.key().size()),
-                       std::string_view(it.value().data(), it.value().size()), index == Index::kActor, a)) {
-    throw StoreError("corrupt activity record in " + location + "; restore the data directory from a backup");
+                       std::string_view(it.value().data(), it.value().size()),
+                       index == Index::kActor, a)) {
+    throw StoreError("corrupt activity record in " + location +
+                     "; restore the data directory from a backup");
   }
 }
 
@@ -145,7 +147,8 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
   // Count series are point lookups (a row per hour or day): Bloom filters
   // let them skip the files that lack the row. Activities are read by
   // range and need none.
-  if (const auto* table = store->family_options_.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>()) {
+  if (const auto* table =
+          store->family_options_.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>()) {
     rocksdb::BlockBasedTableOptions with_filter = *table;
     with_filter.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
     store->counts_options_.table_factory.reset(rocksdb::NewBlockBasedTableFactory(with_filter));
@@ -166,7 +169,8 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.reserve(names.size());
   for (const auto& name : names) {
-    descriptors.emplace_back(name, name.ends_with(kCountsSuffix) ? store->counts_options_ : store->family_options_);
+    descriptors.emplace_back(
+        name, name.ends_with(kCountsSuffix) ? store->counts_options_ : store->family_options_);
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
@@ -189,7 +193,8 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
     // Counts a crash kept from being written are recounted before anything
     // new is written.
     for (const auto& table : store->tables_) {
-      if (table.live() && table.by_counts != nullptr) store->counts_->recover(table.by_counts, table.by_target);
+      if (table.live() && table.by_counts != nullptr)
+        store->counts_->recover(table.by_counts, table.by_target);
     }
     store->counts_writer_ = std::thread([s = store.get()] { s->write_counts_periodically(); });
   }
@@ -244,7 +249,8 @@ void RocksStore::load_tables(const std::vector<rocksdb::ColumnFamilyHandle*>& ha
     // Families a table lacks: an actor index whose creation was cut short,
     // or counts, for tables made before counts existed (they start counting
     // now; `cctv counts rebuild` counts what they hold already).
-    const auto add_family = [&](rocksdb::ColumnFamilyHandle*& family, const rocksdb::ColumnFamilyOptions& options,
+    const auto add_family = [&](rocksdb::ColumnFamilyHandle*& family,
+                                const rocksdb::ColumnFamilyOptions& options,
                                 std::string_view suffix, const char* what) {
       if (family != nullptr || read_only_) return;
       auto status = db_->CreateColumnFamily(options, table.name + std::string(suffix), &family);
@@ -316,12 +322,16 @@ TableHandle RocksStore::intern_locked(std::string_view name) {
 }
 
 void RocksStore::register_retention_locked(const Table& table) {
-  const auto us = [](std::chrono::seconds s) { return std::chrono::duration_cast<Microseconds>(s).count(); };
+  const auto us = [](std::chrono::seconds s) {
+    return std::chrono::duration_cast<Microseconds>(s).count();
+  };
   for (auto* family : {table.by_target, table.by_actor}) {
-    if (family != nullptr) retention_->set(family->GetID(), FamilyKind::kActivities, us(table.options.retention));
+    if (family != nullptr)
+      retention_->set(family->GetID(), FamilyKind::kActivities, us(table.options.retention));
   }
   if (table.by_counts != nullptr) {
-    retention_->set(table.by_counts->GetID(), FamilyKind::kCounts, us(table.options.counts_retention));
+    retention_->set(table.by_counts->GetID(), FamilyKind::kCounts,
+                    us(table.options.counts_retention));
   }
 }
 
@@ -332,7 +342,8 @@ std::int64_t RocksStore::activity_horizon_locked(const Table& table) const {
 
 void RocksStore::write_meta_locked(const Table& table) {
   Map fields{{"created", format_time(table.created)}};
-  if (table.options.retention.count() > 0) fields.emplace_back("retention_s", table.options.retention.count());
+  if (table.options.retention.count() > 0)
+    fields.emplace_back("retention_s", table.options.retention.count());
   if (table.options.counts_retention.count() > 0) {
     fields.emplace_back("counts_retention_s", table.options.counts_retention.count());
   }
@@ -343,11 +354,11 @@ void RocksStore::write_meta_locked(const Table& table) {
 
 void RocksStore::create_families_locked(Table& table) {
   std::vector<rocksdb::ColumnFamilyHandle*> created;
-  auto status = db_->CreateColumnFamilies(
-      {{table.name + std::string(kTargetSuffix), family_options_},
-       {table.name + std::string(kActorSuffix), family_options_},
-       {table.name + std::string(kCountsSuffix), counts_options_}},
-      &created);
+  auto status =
+      db_->CreateColumnFamilies({{table.name + std::string(kTargetSuffix), family_options_},
+                                 {table.name + std::string(kActorSuffix), family_options_},
+                                 {table.name + std::string(kCountsSuffix), counts_options_}},
+                                &created);
   if (!status.ok()) {
     for (auto* handle : created) {
       db_->DropColumnFamily(handle);
@@ -428,8 +439,8 @@ TableInfo RocksStore::describe_table(std::string_view name) {
       info.approximate_bytes += value;
   }
   info.details.emplace_back("column families", table.name + std::string(kTargetSuffix) + ", " +
-                                                  table.name + std::string(kActorSuffix) + ", " +
-                                                  table.name + std::string(kCountsSuffix));
+                                                   table.name + std::string(kActorSuffix) + ", " +
+                                                   table.name + std::string(kCountsSuffix));
   info.details.emplace_back("data directory", location_);
   info.options = table.options;
   info.details.emplace_back("activities kept", core::retention_text(table.options.retention));
@@ -510,7 +521,9 @@ void RocksStore::write(const core::RecordBatch& batch) {
         return Families{t.by_target, t.by_actor};
       },
       counting_, write_batch);
-  const CountsKeeper::FamilyOf counts_family = [this](std::uint32_t t) { return tables_[t].by_counts; };
+  const CountsKeeper::FamilyOf counts_family = [this](std::uint32_t t) {
+    return tables_[t].by_counts;
+  };
   CountsKeeper::Marks marks;
   if (counting_) marks = counts_->mark(batch, counts_family, write_batch);
   rocksdb::WriteOptions options;
@@ -551,7 +564,8 @@ std::vector<bool> RocksStore::find_stored_locked(const core::RecordBatch& batch)
 
 void RocksStore::write_counts_periodically() {
   std::unique_lock lock(counts_writer_mu_);
-  while (!counts_writer_wake_.wait_for(lock, std::chrono::seconds(1), [this] { return counts_writer_stop_; })) {
+  while (!counts_writer_wake_.wait_for(lock, std::chrono::seconds(1),
+                                       [this] { return counts_writer_stop_; })) {
     lock.unlock();
     std::string error;
     try {
@@ -575,8 +589,10 @@ void RocksStore::sync() {
     std::lock_guard lock(counts_writer_mu_);
     if (!counts_error_.empty()) {
       const std::string error = std::exchange(counts_error_, std::string());
-      throw StoreError(error + " (the activities are stored; their counts are recounted when the store is next "
-                               "opened for writing)");
+      throw StoreError(
+          error +
+          " (the activities are stored; their counts are recounted when the store is next "
+          "opened for writing)");
     }
   }
   auto status = db_->SyncWAL();
@@ -653,7 +669,8 @@ QueryResult RocksStore::query(const Query& q) {
   if (!it->status().ok()) fail("read activities", it->status());
   if (out.size() > q.limit) {
     out.pop_back();
-    core::append_be64(result.next_position, static_cast<std::uint64_t>(out.back().time.time_since_epoch().count()));
+    core::append_be64(result.next_position,
+                      static_cast<std::uint64_t>(out.back().time.time_since_epoch().count()));
     core::append_be64(result.next_position, out.back().id);
   }
   return result;
@@ -692,17 +709,20 @@ void RocksStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to_
   if (!it->status().ok()) fail("read activities", it->status());
 }
 
-
 rocksdb::ColumnFamilyHandle* RocksStore::counts_family_locked(TableHandle handle) const {
   const Table& table = live_table_locked(handle);
   if (!counting_) {
-    throw StoreError("counts are off in " + location_ + " (counts=off); open the store without counts=off, then "
-                     "run `cctv counts rebuild " + table.name + "` for what was written meanwhile");
+    throw StoreError("counts are off in " + location_ +
+                     " (counts=off); open the store without counts=off, then "
+                     "run `cctv counts rebuild " +
+                     table.name + "` for what was written meanwhile");
   }
   if (table.by_counts == nullptr) {
-    throw StoreError("table '" + table.name + "' in " + location_ +
-                     " has no counts yet (it was made by an older cctv); open the store for writing once, "
-                     "then run `cctv counts rebuild " + table.name + "`");
+    throw StoreError(
+        "table '" + table.name + "' in " + location_ +
+        " has no counts yet (it was made by an older cctv); open the store for writing once, "
+        "then run `cctv counts rebuild " +
+        table.name + "`");
   }
   return table.by_counts;
 }
@@ -723,13 +743,14 @@ std::int64_t first_kept(Bucket bucket, std::int64_t horizon_us) {
 // Empties the buckets of `out` (numbered from `first`) before `kept`.
 template <class T>
 void hide_expired(std::vector<T>& out, std::int64_t first, std::int64_t kept) {
-  for (std::size_t i = 0; i < out.size() && first + static_cast<std::int64_t>(i) < kept; ++i) out[i] = T{};
+  for (std::size_t i = 0; i < out.size() && first + static_cast<std::int64_t>(i) < kept; ++i)
+    out[i] = T{};
 }
 
 }  // namespace
 
-std::vector<std::int64_t> RocksStore::counts(TableHandle table, std::string_view target, Bucket bucket,
-                                             std::int64_t first, std::size_t n) {
+std::vector<std::int64_t> RocksStore::counts(TableHandle table, std::string_view target,
+                                             Bucket bucket, std::int64_t first, std::size_t n) {
   std::shared_lock lock(mu_);
   rocksdb::ColumnFamilyHandle* family = counts_family_locked(table);
   std::vector<std::int64_t> out = counts_->counts(family, target, bucket, first, n);
@@ -737,8 +758,9 @@ std::vector<std::int64_t> RocksStore::counts(TableHandle table, std::string_view
   return out;
 }
 
-std::vector<core::HyperLogLog> RocksStore::sketches(TableHandle table, std::string_view target, Bucket bucket,
-                                                    std::int64_t first, std::size_t n) {
+std::vector<core::HyperLogLog> RocksStore::sketches(TableHandle table, std::string_view target,
+                                                    Bucket bucket, std::int64_t first,
+                                                    std::size_t n) {
   std::shared_lock lock(mu_);
   rocksdb::ColumnFamilyHandle* family = counts_family_locked(table);
   std::vector<core::HyperLogLog> out = counts_->sketches(family, target, bucket, first, n);
@@ -750,7 +772,8 @@ std::vector<TargetCount> RocksStore::top_targets(TableHandle table, std::int64_t
                                                  std::int64_t to_minute, std::size_t limit) {
   std::shared_lock lock(mu_);
   rocksdb::ColumnFamilyHandle* family = counts_family_locked(table);
-  from_minute = std::max(from_minute, first_kept(Bucket::kMinute, retention_->horizon_us(family->GetID())));
+  from_minute =
+      std::max(from_minute, first_kept(Bucket::kMinute, retention_->horizon_us(family->GetID())));
   return counts_->top_targets(family, from_minute, to_minute, limit);
 }
 
@@ -780,7 +803,6 @@ void RocksStore::apply_retention(std::string_view name) {
     if (!status.ok()) fail("apply retention", status);
   }
 }
-
 
 void RocksStore::rebuild_counts(TableHandle table, std::int64_t from_us, std::int64_t to_us) {
   check_writable("rebuild counts");

@@ -24,7 +24,10 @@ rapidjson::Document item_json(const Activity& a, std::string* sort_key = nullptr
 }
 
 TEST(ItemCodec, TheGemsLayoutWithAttributesAtTheTop) {
-  const Activity a{"bob", "/store/products/organic-goji-berries", parse_time("1411702475"), 0x2a,
+  const Activity a{"bob",
+                   "/store/products/organic-goji-berries",
+                   parse_time("1411702475"),
+                   0x2a,
                    {{"customer_status", "VIP"}, {"visits", 3}}};
   std::string sk;
   const rapidjson::Document doc = item_json(a, &sk);
@@ -37,7 +40,10 @@ TEST(ItemCodec, TheGemsLayoutWithAttributesAtTheTop) {
 }
 
 TEST(ItemCodec, RoundTripsEveryTypeDynamoKeeps) {
-  const Activity a{"al\"ice\n", "/caf\xc3\xa9", parse_time("2026-11-01T10:00:00.5Z"), 7,
+  const Activity a{"al\"ice\n",
+                   "/caf\xc3\xa9",
+                   parse_time("2026-11-01T10:00:00.5Z"),
+                   7,
                    {{"s", "x"},
                     {"i", INT64_MIN},
                     {"d", 0.1},
