@@ -2,8 +2,8 @@
 # `make bench`: cctv against SQLite on the identical workload, and cctv with
 # counts against cctv without them, alternating for several rounds in the
 # same run (this machine's speed drifts by tens of percent), reporting each
-# round and the ratios of the medians; then the micro-benchmarks of the hot
-# paths.
+# round, the ratios of the medians and, for counts, the median of each
+# round's own ratio; then the micro-benchmarks of the hot paths.
 #   bench/run.sh BUILD_DIR [cctv bench flags, e.g. --activities 10000000]
 #   BENCH_ROUNDS=N (default 3)
 set -euo pipefail
@@ -43,6 +43,15 @@ for key in activities_per_s cpu_s_per_million peak_rss_mb view_target_p50_us vie
   awk -v k="$key" -v c="$c" -v p="$p" -v s="$s" \
     'BEGIN { printf "%-20s %12.1f %12.1f %12.1f %12.2f %13.1f%%\n", k, c, p, s, c / s, (c / p - 1) * 100 }'
 done
+# Rounds run back to back, so a round's two cctv runs share the machine's
+# state: the median of the per-round ratios is the steadier figure for what
+# counts cost.
+paired=$(for ((i = 0; i < rounds; i++)); do
+  awk -v c="$(value "${cctv_runs[i]}" activities_per_s)" -v p="$(value "${plain_runs[i]}" activities_per_s)" \
+    'BEGIN { printf "%.4f\n", (c / p - 1) * 100 }'
+done | median)
+awk -v p="$paired" -v n="$rounds" \
+  'BEGIN { printf "%-20s %51.1f%%  (activities_per_s: the median of the %d rounds'"'"' own ratios)\n", "counts cost, paired", p, n }'
 for key in count_series_p50_us count_series_p99_us; do
   c=$(med "$key" "${cctv_runs[@]}")
   awk -v k="$key" -v c="$c" 'BEGIN { printf "%-20s %12.1f   (30-day hourly series, 720 points, one target)\n", k, c }'
