@@ -74,13 +74,15 @@ std::string explicit_endpoint(const DynamoOptions& options, const Environment& e
   return "";
 }
 
-std::string resolve_region(const DynamoOptions& options, const Environment& env, const Files& files) {
+std::string resolve_region(const DynamoOptions& options, const Environment& env,
+                           const Files& files) {
   if (!options.region.empty()) return options.region;
   for (const char* name : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
     if (auto v = env(name); v && !v->empty()) return *v;
   }
   if (auto section = read_section(files.config, files.config_section)) {
-    if (auto it = section->find("region"); it != section->end() && !it->second.empty()) return it->second;
+    if (auto it = section->find("region"); it != section->end() && !it->second.empty())
+      return it->second;
   }
   // Local engines take any region.
   if (is_loopback_endpoint(explicit_endpoint(options, env))) return "local";
@@ -117,13 +119,15 @@ void resolve_endpoint(const DynamoOptions& options, const Environment& env, AwsC
   while (config.endpoint.size() > 8 && config.endpoint.back() == '/') config.endpoint.pop_back();
 }
 
-std::optional<Credentials> from_section(const std::optional<Section>& section, const std::string& source) {
+std::optional<Credentials> from_section(const std::optional<Section>& section,
+                                        const std::string& source) {
   if (!section) return std::nullopt;
   auto get = [&](const char* key) {
     auto it = section->find(key);
     return it == section->end() ? std::string() : it->second;
   };
-  Credentials c{get("aws_access_key_id"), get("aws_secret_access_key"), get("aws_session_token"), source};
+  Credentials c{get("aws_access_key_id"), get("aws_secret_access_key"), get("aws_session_token"),
+                source};
   if (c.access_key_id.empty() || c.secret_access_key.empty()) return std::nullopt;
   return c;
 }

@@ -25,6 +25,13 @@ constexpr std::int64_t kMaxTopHours = std::int64_t{31} * 24;
 constexpr std::uint64_t kSketchRounds = 10;
 constexpr std::size_t kMaxWaitingSketches = 100'000;
 
+// Credentials DynamoDB refused that may be renewed (an expired token): the
+// write waits for them. AccessDenied is a policy that leaves the counts
+// table out: counts are then refused, not kept growing.
+bool is_retried_credential_error(const Outcome& o) {
+  return is_credential_error(o) && o.type != "AccessDeniedException";
+}
+
 std::string random_writer_name() {
   std::random_device device;
   const std::uint64_t id = (static_cast<std::uint64_t>(device()) << 32) ^ device();
@@ -167,14 +174,25 @@ void DynamoCounts::absorb(const core::RecordBatch& batch, const std::vector<bool
   }
 }
 
-void DynamoCounts::forget(std::uint32_t table) {
-  std::lock_guard lock(mu_);
-  gathering_.erase(table);
+void DynamoCounts::forget(std::uint32_t table, const std::string& remote) {
+  {
+    std::lock_guard lock(mu_);
+    gathering_.erase(table);
+  }
+  std::lock_guard write_lock(write_mu_);
+  taken_.erase(table);
+  for (std::size_t i = unsent_.updates.size(); i-- > 0;) {
+    if (unsent_.remotes[i] != remote) continue;
+    unsent_.updates.erase(unsent_.updates.begin() + static_cast<std::ptrdiff_t>(i));
+    unsent_.remotes.erase(unsent_.remotes.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+  std::erase_if(unsent_.sketches, [&](const SketchWrite& w) { return w.remote == remote; });
 }
 
 void DynamoCounts::plan(core::CountAggregator& aggregator, const CountsTarget& where,
                         Round& round) {
   aggregator.summarize([&](const std::string& target, const core::TallySummary& summary) {
+    if (!where.live) return;  // dropped meanwhile
     // Minutes come in ascending order: group them by hour.
     std::vector<HourCounts> hours;
     for (const auto& [minute, n] : summary.minutes) {
@@ -252,28 +270,37 @@ void DynamoCounts::send_updates(Round& round) {
     std::vector<std::string> again;
     std::vector<std::string> again_remotes;
     bool back_off = false;
-    std::vector<std::string> created;
+    std::vector<std::string> missing;  // counts tables to make before the next attempt
     for (std::size_t i = 0; i < outcomes.size(); ++i) {
       const Outcome& o = outcomes[i];
       // A failed condition: this round reached the item already.
       if (o.ok || o.type == "ConditionalCheckFailedException") continue;
       if (o.type == "ResourceNotFoundException") {
-        if (std::find(created.begin(), created.end(), round.remotes[i]) == created.end()) {
-          create_table_(round.remotes[i]);
-          created.push_back(round.remotes[i]);
+        if (std::find(missing.begin(), missing.end(), round.remotes[i]) == missing.end()) {
+          missing.push_back(round.remotes[i]);
         }
-      } else if (!o.retryable && !is_credential_error(o)) {
+      } else if (!o.retryable && !is_retried_credential_error(o)) {
         // Sending it again cannot help: report it, do not keep it.
         refused = client_.error("UpdateItem (counts)", o).what();
         continue;
       }
-      back_off = back_off || o.retryable;
+      back_off = true;
       failure = client_.error("UpdateItem (counts)", o).what();
       again.push_back(std::move(round.updates[i]));
       again_remotes.push_back(std::move(round.remotes[i]));
     }
     round.updates = std::move(again);
     round.remotes = std::move(again_remotes);
+    // Only now, with the round whole again: making a table may throw.
+    for (const std::string& remote : missing) {
+      if (create_table_(remote)) continue;
+      // Its table was dropped: its counts go with it.
+      for (std::size_t i = round.updates.size(); i-- > 0;) {
+        if (round.remotes[i] != remote) continue;
+        round.updates.erase(round.updates.begin() + static_cast<std::ptrdiff_t>(i));
+        round.remotes.erase(round.remotes.begin() + static_cast<std::ptrdiff_t>(i));
+      }
+    }
     if (round.updates.empty()) break;
     if (attempt >= kMaxAttempts) {
       throw StoreError(std::to_string(round.updates.size()) +
@@ -316,12 +343,20 @@ void DynamoCounts::send_sketches(Round& round) {
     std::map<std::tuple<std::string, std::string, std::int64_t>, Stored> stored;
     std::vector<std::size_t> to_read(round.sketches.size());
     for (std::size_t i = 0; i < to_read.size(); ++i) to_read[i] = i;
-    std::vector<std::string> created;
     bool back_off = false;
+    std::vector<std::string> missing;  // counts tables to make before the next attempt
     auto note_missing_table = [&](const std::string& remote) {
-      if (std::find(created.begin(), created.end(), remote) != created.end()) return;
-      create_table_(remote);
-      created.push_back(remote);
+      if (std::find(missing.begin(), missing.end(), remote) == missing.end())
+        missing.push_back(remote);
+    };
+    // Makes the missing tables, once `round` is whole; drops the sketches
+    // of tables that were dropped.
+    auto make_missing_tables = [&] {
+      for (const std::string& remote : missing) {
+        if (create_table_(remote)) continue;
+        std::erase_if(round.sketches, [&](const SketchWrite& w) { return w.remote == remote; });
+      }
+      missing.clear();
     };
     for (int read_attempt = 1; !to_read.empty(); ++read_attempt) {
       std::vector<std::string> bodies;
@@ -365,7 +400,7 @@ void DynamoCounts::send_sketches(Round& round) {
         if (!o.ok) {
           if (o.type == "ResourceNotFoundException") {
             for (std::size_t i : chunks[c]) note_missing_table(round.sketches[i].remote);
-          } else if (!o.retryable && !is_credential_error(o)) {
+          } else if (!o.retryable && !is_retried_credential_error(o)) {
             throw client_.error("BatchGetItem (sketches)", o);
           }
           failure = client_.error("BatchGetItem (sketches)", o).what();
@@ -400,6 +435,13 @@ void DynamoCounts::send_sketches(Round& round) {
         }
       }
       to_read = std::move(unread);
+      if (!missing.empty()) {
+        make_missing_tables();
+        to_read.clear();  // the indices changed: this attempt reads nothing more
+        back_off = true;
+        stored.clear();
+        break;
+      }
       if (!to_read.empty() && read_attempt >= kMaxAttempts) {
         throw StoreError("distinct-actor sketches could not be read from " + client_.where() +
                          " after " + std::to_string(read_attempt) +
@@ -469,15 +511,16 @@ void DynamoCounts::send_sketches(Round& round) {
       if (o.type == "ResourceNotFoundException") {
         note_missing_table(s.remote);
       } else if (o.type != "ConditionalCheckFailedException" && !o.retryable &&
-                 !is_credential_error(o)) {
+                 !is_retried_credential_error(o)) {
         refused = client_.error("PutItem (sketch)", o).what();
         continue;
       }
-      back_off = back_off || o.retryable;
+      back_off = back_off || o.type != "ConditionalCheckFailedException";
       failure = client_.error("PutItem (sketch)", o).what();
       again.push_back(std::move(s));
     }
     round.sketches = std::move(again);
+    make_missing_tables();
     if (round.sketches.empty()) break;
     if (attempt >= kMaxAttempts) {
       throw StoreError(std::to_string(round.sketches.size()) +

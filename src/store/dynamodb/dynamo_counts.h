@@ -37,14 +37,16 @@ namespace cctv::store::dynamodb {
 struct CountsTarget {
   std::string remote;            // the DynamoDB table: "<prefix><table>.counts"
   std::int64_t retention_s = 0;  // how long counts are kept (expires_at); 0: forever
+  bool live = true;              // false once the table is dropped: its counts are discarded
 };
 
 class DynamoCounts {
  public:
   using TableOf = std::function<CountsTarget(std::uint32_t table)>;
   // Creates a counts table that does not exist (a table made by the 2014
-  // gem has none); may be called for one that does.
-  using CreateTable = std::function<void(const std::string& remote)>;
+  // gem has none); may be called for one that does. Returns false when the
+  // table it counts was dropped: its counts are then discarded.
+  using CreateTable = std::function<bool(const std::string& remote)>;
 
   DynamoCounts(DynamoClient& client, int concurrency, CreateTable create_table);
 
@@ -60,8 +62,9 @@ class DynamoCounts {
   // the next call.
   void flush(const TableOf& table_of, bool sketches_too);
 
-  // Drops what was gathered for a table being dropped.
-  void forget(std::uint32_t table);
+  // Drops what was gathered, or waits to be sent, for a table being dropped
+  // (its counts table `remote`).
+  void forget(std::uint32_t table, const std::string& remote);
 
   // Counts `aggregator` holds into `where` now (a rebuild). Throws
   // StoreError.

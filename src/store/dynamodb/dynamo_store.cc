@@ -115,7 +115,7 @@ DynamoStore::DynamoStore(const DynamoOptions& options, AwsConfig config, std::st
       clock_(std::move(clock)),
       client_(std::move(config)),
       counts_(client_, options.concurrency,
-              [this](const std::string& remote) { create_counts_remote(remote); }) {
+              [this](const std::string& remote) { return create_counts_if_live(remote); }) {
   if (!read_only_ && options_.counts)
     counts_writer_ = std::thread([this] { write_counts_periodically(); });
 }
@@ -228,7 +228,7 @@ std::int64_t DynamoStore::horizon_us(std::chrono::seconds kept) const {
 
 CountsTarget DynamoStore::counts_target(const Table& table) const {
   return CountsTarget{table.remote_name + std::string(kCountsSuffix),
-                      table.options.counts_retention.count()};
+                      table.options.counts_retention.count(), table.live};
 }
 
 void DynamoStore::check_writable(const char* what) const {
@@ -561,6 +561,18 @@ void DynamoStore::create_remote(const std::string& remote_name) {
   wait_until_active(remote_name);
 }
 
+bool DynamoStore::create_counts_if_live(const std::string& remote) {
+  {
+    std::lock_guard lock(mu_);
+    const bool live = std::any_of(tables_.begin(), tables_.end(), [&](const Table& t) {
+      return t.live && t.remote_name + std::string(kCountsSuffix) == remote;
+    });
+    if (!live) return false;
+  }
+  create_counts_remote(remote);
+  return true;
+}
+
 void DynamoStore::create_counts_remote(const std::string& remote) {
   try {
     client_.call("CreateTable", create_table_request(remote, true, options_));
@@ -671,15 +683,19 @@ void DynamoStore::drop_table(std::string_view name) {
   check_writable("drop a table");
   const std::string remote = options_.table_prefix + std::string(name);
   call_on_table("DeleteTable", table_name_body(remote), name);
+  std::optional<TableHandle> dropped;
   {
     std::lock_guard lock(mu_);
     auto it = handles_.find(name);
     if (it != handles_.end()) {
       tables_[it->second].live = false;
       tables_[it->second].options = TableOptions{};
-      counts_.forget(it->second);
+      dropped = it->second;
     }
   }
+  // Outside mu_: a write of counts in progress holds the counts' lock and
+  // asks for tables.
+  if (dropped) counts_.forget(*dropped, remote + std::string(kCountsSuffix));
   try {
     client_.call("DeleteTable", table_name_body(remote + std::string(kCountsSuffix)));
   } catch (const RequestError& e) {
@@ -827,160 +843,168 @@ void DynamoStore::write(const core::RecordBatch& batch) {
   std::size_t rejected = 0;
   std::string rejection;
   Outcome last_failure;
-  for (int attempt = 1; !pending.empty(); ++attempt) {
-    // Up to 25 items per request; items of several tables may share one.
-    // The bodies keep their memory from batch to batch.
-    thread_local std::vector<std::string> bodies;
-    std::vector<std::vector<std::size_t>> chunks;
-    std::vector<std::size_t> shared;
-    std::vector<std::string> puts;       // conditional PutItem bodies
-    std::vector<std::size_t> put_items;  // the item of each
-    for (std::size_t i : pending) {
-      if (conditional[i]) {
-        const Item& item = items[i];
-        std::string body = "{\"TableName\":";
-        append_json_string(body, remote_names[item.table]);
-        body += ",\"Item\":";
-        body.append(items_json, item.begin, item.end - item.begin);
-        body +=
-            ",\"ConditionExpression\":\"attribute_not_exists(#t)\",\"ExpressionAttributeNames\":{"
-            "\"#t\":"
-            "\"target\"}}";
-        puts.push_back(std::move(body));
-        put_items.push_back(i);
-      } else if (alone[i]) {
-        chunks.push_back({i});
-      } else {
-        shared.push_back(i);
-      }
-    }
-    for (std::size_t start = 0; start < shared.size(); start += kItemsPerBatch) {
-      const auto first = shared.begin() + static_cast<std::ptrdiff_t>(start);
-      chunks.emplace_back(first, first + static_cast<std::ptrdiff_t>(
-                                             std::min(kItemsPerBatch, shared.size() - start)));
-    }
-    if (bodies.size() < chunks.size()) bodies.resize(chunks.size());
-    for (std::size_t c = 0; c < chunks.size(); ++c) {
-      auto& chunk = chunks[c];
-      std::stable_sort(chunk.begin(), chunk.end(), [&](std::size_t a, std::size_t b) {
-        return items[a].table < items[b].table;
-      });
-      std::string& body = bodies[c];
-      body = "{\"RequestItems\":{";
-      for (std::size_t k = 0; k < chunk.size(); ++k) {
-        const Item& item = items[chunk[k]];
-        if (k == 0 || items[chunk[k - 1]].table != item.table) {
-          if (k > 0) body += "],";
+  // Whatever ends the write early, what conditional writes stored is
+  // counted now: the pipeline's retry would find it stored.
+  try {
+    for (int attempt = 1; !pending.empty(); ++attempt) {
+      // Up to 25 items per request; items of several tables may share one.
+      // The bodies keep their memory from batch to batch.
+      thread_local std::vector<std::string> bodies;
+      std::vector<std::vector<std::size_t>> chunks;
+      std::vector<std::size_t> shared;
+      std::vector<std::string> puts;       // conditional PutItem bodies
+      std::vector<std::size_t> put_items;  // the item of each
+      for (std::size_t i : pending) {
+        if (conditional[i]) {
+          const Item& item = items[i];
+          std::string body = "{\"TableName\":";
           append_json_string(body, remote_names[item.table]);
-          body += ":[";
+          body += ",\"Item\":";
+          body.append(items_json, item.begin, item.end - item.begin);
+          body +=
+              ",\"ConditionExpression\":\"attribute_not_exists(#t)\",\"ExpressionAttributeNames\":{"
+              "\"#t\":"
+              "\"target\"}}";
+          puts.push_back(std::move(body));
+          put_items.push_back(i);
+        } else if (alone[i]) {
+          chunks.push_back({i});
         } else {
-          body += ',';
+          shared.push_back(i);
         }
-        body += "{\"PutRequest\":{\"Item\":";
-        body.append(items_json, item.begin, item.end - item.begin);
-        body += "}}";
       }
-      body += "]}}";
-    }
+      for (std::size_t start = 0; start < shared.size(); start += kItemsPerBatch) {
+        const auto first = shared.begin() + static_cast<std::ptrdiff_t>(start);
+        chunks.emplace_back(first, first + static_cast<std::ptrdiff_t>(
+                                               std::min(kItemsPerBatch, shared.size() - start)));
+      }
+      if (bodies.size() < chunks.size()) bodies.resize(chunks.size());
+      for (std::size_t c = 0; c < chunks.size(); ++c) {
+        auto& chunk = chunks[c];
+        std::stable_sort(chunk.begin(), chunk.end(), [&](std::size_t a, std::size_t b) {
+          return items[a].table < items[b].table;
+        });
+        std::string& body = bodies[c];
+        body = "{\"RequestItems\":{";
+        for (std::size_t k = 0; k < chunk.size(); ++k) {
+          const Item& item = items[chunk[k]];
+          if (k == 0 || items[chunk[k - 1]].table != item.table) {
+            if (k > 0) body += "],";
+            append_json_string(body, remote_names[item.table]);
+            body += ":[";
+          } else {
+            body += ',';
+          }
+          body += "{\"PutRequest\":{\"Item\":";
+          body.append(items_json, item.begin, item.end - item.begin);
+          body += "}}";
+        }
+        body += "]}}";
+      }
 
-    std::vector<Outcome> outcomes = client_.send_all(
-        "BatchWriteItem", std::span<const std::string>(bodies).first(chunks.size()),
-        options_.concurrency);
-    if (!puts.empty()) {
-      std::vector<Outcome> put_outcomes = client_.send_all("PutItem", puts, options_.concurrency);
-      for (std::size_t k = 0; k < put_outcomes.size(); ++k) {
-        chunks.push_back({put_items[k]});
-        outcomes.push_back(std::move(put_outcomes[k]));
-      }
-    }
-    std::vector<std::size_t> again;
-    // Whether any request of this round asks for a pause before the next:
-    // throttled, failed, left items unprocessed, or met a table being made
-    // again. (Items split out of a refused request go again at once.)
-    bool back_off = false;
-    std::vector<TableHandle> revived;  // each dropped table is made again once per round
-    for (std::size_t c = 0; c < outcomes.size(); ++c) {
-      const Outcome& outcome = outcomes[c];
-      if (outcome.ok) {
-        for (std::size_t i : chunks[c]) state[i] = State::kWritten;
-        const rapidjson::Document doc = parse(outcome.body, "BatchWriteItem");
-        auto unprocessed = doc.FindMember("UnprocessedItems");
-        if (unprocessed == doc.MemberEnd() || !unprocessed->value.IsObject()) continue;
-        for (const auto& table : unprocessed->value.GetObject()) {
-          if (!table.value.IsArray())
-            throw StoreError("DynamoDB response: UnprocessedItems is malformed");
-          for (const auto& request : table.value.GetArray()) {
-            const rapidjson::Value& item =
-                object_member(object_member(request, "PutRequest"), "Item");
-            const std::size_t found =
-                find_item(std::string_view(table.name.GetString(), table.name.GetStringLength()),
-                          s_value(item, "target"), s_value(item, "timestamp"));
-            if (found == std::string::npos) {
-              throw StoreError("BatchWriteItem returned an unprocessed item cctv did not send");
-            }
-            state[found] = State::kPending;
-            again.push_back(found);
-            last_failure = Outcome{
-                false, "", 200, "UnprocessedItems", "DynamoDB left items unprocessed", true};
-            back_off = true;
-          }
+      std::vector<Outcome> outcomes = client_.send_all(
+          "BatchWriteItem", std::span<const std::string>(bodies).first(chunks.size()),
+          options_.concurrency);
+      if (!puts.empty()) {
+        std::vector<Outcome> put_outcomes = client_.send_all("PutItem", puts, options_.concurrency);
+        for (std::size_t k = 0; k < put_outcomes.size(); ++k) {
+          chunks.push_back({put_items[k]});
+          outcomes.push_back(std::move(put_outcomes[k]));
         }
-        continue;
       }
-      if (outcome.type == "ConditionalCheckFailedException") {
-        state[chunks[c].front()] =
-            State::kStoredBefore;  // a conditional put of an activity stored already
-        continue;
-      }
-      if (outcome.type == "ResourceNotFoundException") {
-        // A table was dropped under a live tracker: create it again, as the
-        // embedded store does, then retry.
-        back_off = true;
-        for (std::size_t i : chunks[c]) {
-          if (std::find(revived.begin(), revived.end(), items[i].table) != revived.end()) continue;
-          revived.push_back(items[i].table);
-          const Table dropped = table(items[i].table);
-          if (!describe_remote(dropped.remote_name)) {
-            try {
-              create_remote(dropped.remote_name);
-            } catch (const RequestError& e) {
-              if (e.type() != "ResourceInUseException") throw;
+      std::vector<std::size_t> again;
+      // Whether any request of this round asks for a pause before the next:
+      // throttled, failed, left items unprocessed, or met a table being made
+      // again. (Items split out of a refused request go again at once.)
+      bool back_off = false;
+      std::vector<TableHandle> revived;  // each dropped table is made again once per round
+      for (std::size_t c = 0; c < outcomes.size(); ++c) {
+        const Outcome& outcome = outcomes[c];
+        if (outcome.ok) {
+          for (std::size_t i : chunks[c]) state[i] = State::kWritten;
+          const rapidjson::Document doc = parse(outcome.body, "BatchWriteItem");
+          auto unprocessed = doc.FindMember("UnprocessedItems");
+          if (unprocessed == doc.MemberEnd() || !unprocessed->value.IsObject()) continue;
+          for (const auto& table : unprocessed->value.GetObject()) {
+            if (!table.value.IsArray())
+              throw StoreError("DynamoDB response: UnprocessedItems is malformed");
+            for (const auto& request : table.value.GetArray()) {
+              const rapidjson::Value& item =
+                  object_member(object_member(request, "PutRequest"), "Item");
+              const std::size_t found =
+                  find_item(std::string_view(table.name.GetString(), table.name.GetStringLength()),
+                            s_value(item, "target"), s_value(item, "timestamp"));
+              if (found == std::string::npos) {
+                throw StoreError("BatchWriteItem returned an unprocessed item cctv did not send");
+              }
+              state[found] = State::kPending;
+              again.push_back(found);
+              last_failure = Outcome{
+                  false, "", 200, "UnprocessedItems", "DynamoDB left items unprocessed", true};
+              back_off = true;
             }
-            create_counts_remote(dropped.remote_name + std::string(kCountsSuffix));
-            mark_live(dropped.name, true, TableOptions{});
           }
-        }
-      } else if (is_credential_error(outcome)) {
-        // Refused credentials say nothing against the activities: they are
-        // sent again (with credentials found anew, if they were renewed),
-        // and past the last attempt the pipeline keeps the batch and
-        // retries it (new activities then wait or are refused by
-        // backpressure), rather than dropping what was accepted.
-        back_off = true;
-        renew_credentials();
-      } else if (!outcome.retryable) {
-        if (outcome.type == "ValidationException" && chunks[c].size() > 1) {
-          for (std::size_t i : chunks[c]) alone[i] = true;  // find the bad one(s)
-        } else {
-          rejected += chunks[c].size();
-          for (std::size_t i : chunks[c]) state[i] = State::kRejected;
-          rejection = client_.error("BatchWriteItem", outcome).what();
           continue;
         }
+        if (outcome.type == "ConditionalCheckFailedException") {
+          state[chunks[c].front()] =
+              State::kStoredBefore;  // a conditional put of an activity stored already
+          continue;
+        }
+        if (outcome.type == "ResourceNotFoundException") {
+          // A table was dropped under a live tracker: create it again, as the
+          // embedded store does, then retry.
+          back_off = true;
+          for (std::size_t i : chunks[c]) {
+            if (std::find(revived.begin(), revived.end(), items[i].table) != revived.end())
+              continue;
+            revived.push_back(items[i].table);
+            const Table dropped = table(items[i].table);
+            if (!describe_remote(dropped.remote_name)) {
+              try {
+                create_remote(dropped.remote_name);
+              } catch (const RequestError& e) {
+                if (e.type() != "ResourceInUseException") throw;
+              }
+              create_counts_remote(dropped.remote_name + std::string(kCountsSuffix));
+              mark_live(dropped.name, true, TableOptions{});
+            }
+          }
+        } else if (is_credential_error(outcome)) {
+          // Refused credentials say nothing against the activities: they are
+          // sent again (with credentials found anew, if they were renewed),
+          // and past the last attempt the pipeline keeps the batch and
+          // retries it (new activities then wait or are refused by
+          // backpressure), rather than dropping what was accepted.
+          back_off = true;
+          renew_credentials();
+        } else if (!outcome.retryable) {
+          if (outcome.type == "ValidationException" && chunks[c].size() > 1) {
+            for (std::size_t i : chunks[c]) alone[i] = true;  // find the bad one(s)
+          } else {
+            rejected += chunks[c].size();
+            for (std::size_t i : chunks[c]) state[i] = State::kRejected;
+            rejection = client_.error("BatchWriteItem", outcome).what();
+            continue;
+          }
+        }
+        last_failure = outcome;
+        back_off = back_off || outcome.retryable;
+        again.insert(again.end(), chunks[c].begin(), chunks[c].end());
       }
-      last_failure = outcome;
-      back_off = back_off || outcome.retryable;
-      again.insert(again.end(), chunks[c].begin(), chunks[c].end());
+      pending = std::move(again);
+      if (pending.empty()) break;
+      if (attempt >= kMaxWriteAttempts) {
+        throw StoreError(
+            std::to_string(pending.size()) + " activities were not written to " + client_.where() +
+            " after " + std::to_string(attempt) +
+            " attempts; last: " + client_.error("BatchWriteItem", last_failure).what());
+      }
+      if (back_off) std::this_thread::sleep_for(DynamoClient::backoff(attempt));
     }
-    pending = std::move(again);
-    if (pending.empty()) break;
-    if (attempt >= kMaxWriteAttempts) {
-      absorb(false);
-      throw StoreError(std::to_string(pending.size()) + " activities were not written to " +
-                       client_.where() + " after " + std::to_string(attempt) +
-                       " attempts; last: " + client_.error("BatchWriteItem", last_failure).what());
-    }
-    if (back_off) std::this_thread::sleep_for(DynamoClient::backoff(attempt));
+  } catch (...) {
+    absorb(false);
+    throw;
   }
   absorb(true);
   if (rejected > 0) throw WriteRejected(rejection, rejected);
@@ -1208,12 +1232,20 @@ void DynamoStore::reapply_retention(
     return std::string(buffer.GetString());
   };
   auto flush_updates = [&] {
-    for (const Outcome& o : client_.send_all("UpdateItem", updates, options_.concurrency)) {
-      // A deleted item (TTL got there first) fails its condition: fine.
-      if (!o.ok && o.type != "ConditionalCheckFailedException")
-        throw client_.error("UpdateItem", o);
+    for (int attempt = 1; !updates.empty(); ++attempt) {
+      const std::vector<Outcome> outcomes =
+          client_.send_all("UpdateItem", updates, options_.concurrency);
+      std::vector<std::string> again;
+      for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        const Outcome& o = outcomes[i];
+        // A deleted item (TTL got there first) fails its condition: fine.
+        if (o.ok || o.type == "ConditionalCheckFailedException") continue;
+        if (!o.retryable || attempt >= kMaxWriteAttempts) throw client_.error("UpdateItem", o);
+        again.push_back(std::move(updates[i]));
+      }
+      updates = std::move(again);
+      if (!updates.empty()) std::this_thread::sleep_for(DynamoClient::backoff(attempt));
     }
-    updates.clear();
   };
   each_page(
       client_, "Scan",

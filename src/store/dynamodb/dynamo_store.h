@@ -83,6 +83,8 @@ class DynamoStore final : public Store {
   void create_remote(const std::string& remote_name);
   // Creates the counts table `remote` (ResourceInUse is fine).
   void create_counts_remote(const std::string& remote);
+  // The same, for a table that is live; false (nothing made) for a dropped one.
+  bool create_counts_if_live(const std::string& remote);
   void wait_until_active(const std::string& remote_name);
   void check_writable(const char* what) const;
   void check_counting(const Table& table) const;

@@ -125,6 +125,13 @@ std::string base64_encode(std::string_view bytes) {
 
 bool base64_decode(std::string_view text, std::string& out) {
   if (text.size() % 4 != 0) return false;
+  // Padding: at most two '=', only at the end (EVP_DecodeBlock takes more).
+  const std::size_t first_pad = text.find('=');
+  if (first_pad != std::string_view::npos &&
+      (text.size() - first_pad > 2 ||
+       text.find_first_not_of('=', first_pad) != std::string_view::npos)) {
+    return false;
+  }
   out.resize(3 * (text.size() / 4));
   const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                                 reinterpret_cast<const unsigned char*>(text.data()),

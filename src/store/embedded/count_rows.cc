@@ -174,7 +174,10 @@ bool combine(std::string_view key, std::string_view existing, std::string_view a
   std::map<std::uint32_t, core::HyperLogLog> sketches;
   for (std::string_view part : {existing, add}) {
     if (part.empty()) continue;
-    if (!read_counts(part, counts)) return false;
+    if (!read_counts(part, counts) ||
+        (key[0] == kHourRow && !counts.empty() && counts.rbegin()->first >= 24)) {
+      return false;
+    }
     // Hour rows hold counts only; minute rows may go on with sketches.
     if (key[0] == kHourRow ? !part.empty() : !read_sketches(part, sketches)) return false;
   }
@@ -197,7 +200,7 @@ void encode_row(const Slots& slots, std::string& out) {
   }
 }
 
-bool add_row(std::string_view encoded, std::vector<std::int64_t>& totals) {
+bool add_row(char kind, std::string_view encoded, std::vector<std::int64_t>& totals) {
   std::uint64_t n = 0;
   if (!core::read_varint(encoded, n) || n > kMaxSlots) return false;
   for (std::uint64_t i = 0; i < n; ++i) {
@@ -208,7 +211,8 @@ bool add_row(std::string_view encoded, std::vector<std::int64_t>& totals) {
     }
     totals[slot] += static_cast<std::int64_t>(count);
   }
-  return true;  // what follows, in a minute row, is its sketches
+  // What follows, in a minute row, is its sketches; an hour row ends here.
+  return kind == kMinuteRow || encoded.empty();
 }
 
 void encode_dirty(std::int64_t min_us, std::int64_t max_us, std::string& out) {

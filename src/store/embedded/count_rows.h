@@ -76,9 +76,10 @@ inline constexpr std::size_t kRowKeyPrefix = 5;
 inline constexpr std::size_t kSketchKeyPrefix = 6;
 
 void encode_row(const Slots& slots, std::string& out);
-// Adds the count slots of `encoded` (an 'M' or 'H' row) into `totals`
-// (indexed by slot). False when malformed or a slot is out of range.
-bool add_row(std::string_view encoded, std::vector<std::int64_t>& totals);
+// Adds the count slots of row `kind`'s value `encoded` (an 'M' or 'H' row)
+// into `totals` (indexed by slot). False when malformed or a slot is out of
+// range.
+bool add_row(char kind, std::string_view encoded, std::vector<std::int64_t>& totals);
 
 void encode_dirty(std::int64_t min_us, std::int64_t max_us, std::string& out);
 bool decode_dirty(std::string_view encoded, std::int64_t& min_us, std::int64_t& max_us);

@@ -227,7 +227,7 @@ std::vector<std::int64_t> CountsKeeper::counts(rocksdb::ColumnFamilyHandle* fami
     if (statuses[k].IsNotFound()) continue;
     if (!statuses[k].ok()) fail("read counts", statuses[k]);
     std::fill(slots.begin(), slots.end(), 0);
-    if (!add_row(std::string_view(values[k].data(), values[k].size()), slots)) {
+    if (!add_row(kind, std::string_view(values[k].data(), values[k].size()), slots)) {
       throw StoreError("corrupt counts in " + location_ +
                        "; rebuild them with `cctv counts rebuild`");
     }
@@ -294,7 +294,7 @@ std::vector<TargetCount> CountsKeeper::top_targets(rocksdb::ColumnFamilyHandle* 
       const std::string_view key(it->key().data(), it->key().size());
       if (key.size() <= kRowKeyPrefix) continue;  // "": the whole table
       slots.assign(60, 0);
-      if (!add_row(std::string_view(it->value().data(), it->value().size()), slots)) {
+      if (!add_row(kind, std::string_view(it->value().data(), it->value().size()), slots)) {
         throw StoreError("corrupt counts in " + location_ +
                          "; rebuild them with `cctv counts rebuild`");
       }
