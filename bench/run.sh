@@ -25,10 +25,22 @@ echo "   (cctv also without counts, to show what keeping them costs)"
 cctv_runs=()
 plain_runs=()
 sqlite_runs=()
+# Each run starts with the page cache written back (sync), so that one
+# run's writeback does not land on the next; cctv with and without counts
+# swap places every round, so that neither always follows SQLite.
 for ((i = 1; i <= rounds; i++)); do
   sqlite_runs+=("$("$build/bench/sqlite_baseline" "${flags[@]}")")
-  cctv_runs+=("$("$build/cctv" bench --format json "${flags[@]}")")
-  plain_runs+=("$("$build/cctv" bench --format json --counts off "${flags[@]}")")
+  sync
+  if ((i % 2 == 1)); then
+    cctv_runs+=("$("$build/cctv" bench --format json "${flags[@]}")")
+    sync
+    plain_runs+=("$("$build/cctv" bench --format json --counts off "${flags[@]}")")
+  else
+    plain_runs+=("$("$build/cctv" bench --format json --counts off "${flags[@]}")")
+    sync
+    cctv_runs+=("$("$build/cctv" bench --format json "${flags[@]}")")
+  fi
+  sync
   echo "round $i cctv:          ${cctv_runs[-1]}"
   echo "round $i cctv, no counts: ${plain_runs[-1]}"
   echo "round $i sqlite:        ${sqlite_runs[-1]}"
