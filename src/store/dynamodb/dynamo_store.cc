@@ -117,17 +117,14 @@ DynamoStore::DynamoStore(const DynamoOptions& options, AwsConfig config, std::st
       counts_(client_, options.concurrency,
               [this](const std::string& remote) { return create_counts_if_live(remote); }) {
   if (!read_only_ && options_.counts)
-    counts_writer_ = std::thread([this] { write_counts_periodically(); });
+    counts_writer_ = std::make_unique<PeriodicTask>(std::chrono::seconds(1), [this] {
+      counts_.flush([this](std::uint32_t t) { return counts_target(table(t)); }, false);
+    });
 }
 
 DynamoStore::~DynamoStore() {
-  if (!counts_writer_.joinable()) return;
-  {
-    std::lock_guard lock(counts_writer_mu_);
-    counts_writer_stop_ = true;
-  }
-  counts_writer_wake_.notify_all();
-  counts_writer_.join();
+  if (!counts_writer_) return;
+  counts_writer_->stop();
   try {
     counts_.flush([this](std::uint32_t t) { return counts_target(table(t)); }, true);
   } catch (const std::exception& e) {
@@ -164,29 +161,12 @@ std::unique_ptr<DynamoStore> DynamoStore::open(const DynamoOptions& options, std
                                                       std::move(clock)));
 }
 
-void DynamoStore::write_counts_periodically() {
-  std::unique_lock lock(counts_writer_mu_);
-  while (!counts_writer_wake_.wait_for(lock, std::chrono::seconds(1),
-                                       [this] { return counts_writer_stop_; })) {
-    lock.unlock();
-    std::string error;
-    try {
-      counts_.flush([this](std::uint32_t t) { return counts_target(table(t)); }, false);
-    } catch (const std::exception& e) {
-      error = e.what();
-    }
-    lock.lock();
-    if (!error.empty()) counts_error_ = error;
-  }
-}
-
 void DynamoStore::sync() {
   if (read_only_ || !options_.counts) return;
   counts_.flush([this](std::uint32_t t) { return counts_target(table(t)); }, true);
-  std::lock_guard lock(counts_writer_mu_);
-  if (!counts_error_.empty()) {
-    // A later flush wrote what that one kept; the failure is still news.
-    const std::string error = std::exchange(counts_error_, std::string());
+  // A later flush wrote what a failed one kept; the failure is still news.
+  if (const std::string error = counts_writer_ ? counts_writer_->take_error() : "";
+      !error.empty()) {
     spdlog::warn("{}: writing counts failed earlier and succeeded since: {}", location_, error);
   }
 }

@@ -19,6 +19,7 @@
 #include "cctv/dynamo_options.h"
 #include "store/dynamodb/dynamo_client.h"
 #include "store/dynamodb/dynamo_counts.h"
+#include "store/periodic_task.h"
 #include "store/store.h"
 
 namespace cctv::store::dynamodb {
@@ -106,7 +107,6 @@ class DynamoStore final : public Store {
   std::int64_t horizon_us(std::chrono::seconds kept) const;
   // Where the table's counts go.
   CountsTarget counts_target(const Table& table) const;
-  void write_counts_periodically();
   // After DynamoDB refused the credentials: looks for them again where they
   // were found (options, environment, shared files), and signs with what
   // is there now if it changed -- renewed keys in ~/.aws/credentials are
@@ -137,12 +137,9 @@ class DynamoStore final : public Store {
   std::vector<Table> tables_;
   std::map<std::string, TableHandle, std::less<>> handles_;
 
-  // The thread that writes gathered counts once a second.
-  std::mutex counts_writer_mu_;
-  std::condition_variable counts_writer_wake_;
-  bool counts_writer_stop_ = false;
-  std::string counts_error_;  // the last failure, reported by sync()
-  std::thread counts_writer_;
+  // Writes gathered counts once a second; its failures are reported by
+  // sync().
+  std::unique_ptr<PeriodicTask> counts_writer_;
 };
 
 }  // namespace cctv::store::dynamodb

@@ -196,7 +196,11 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
       if (table.live() && table.by_counts != nullptr)
         store->counts_->recover(table.by_counts, table.by_target);
     }
-    store->counts_writer_ = std::thread([s = store.get()] { s->write_counts_periodically(); });
+    store->counts_writer_ =
+        std::make_unique<PeriodicTask>(std::chrono::seconds(1), [s = store.get()] {
+          std::shared_lock tables(s->mu_);
+          s->counts_->flush([s](std::uint32_t t) { return s->tables_[t].by_counts; });
+        });
   }
   return store;
 }
@@ -273,14 +277,7 @@ void RocksStore::load_tables(const std::vector<rocksdb::ColumnFamilyHandle*>& ha
 }
 
 RocksStore::~RocksStore() {
-  if (counts_writer_.joinable()) {
-    {
-      std::lock_guard lock(counts_writer_mu_);
-      counts_writer_stop_ = true;
-    }
-    counts_writer_wake_.notify_all();
-    counts_writer_.join();
-  }
+  if (counts_writer_) counts_writer_->stop();
   if (!db_) return;
   if (!read_only_) {
     try {
@@ -562,37 +559,17 @@ std::vector<bool> RocksStore::find_stored_locked(const core::RecordBatch& batch)
   return stored;
 }
 
-void RocksStore::write_counts_periodically() {
-  std::unique_lock lock(counts_writer_mu_);
-  while (!counts_writer_wake_.wait_for(lock, std::chrono::seconds(1),
-                                       [this] { return counts_writer_stop_; })) {
-    lock.unlock();
-    std::string error;
-    try {
-      std::shared_lock tables(mu_);
-      counts_->flush([this](std::uint32_t t) { return tables_[t].by_counts; });
-    } catch (const std::exception& e) {
-      error = e.what();
-    }
-    lock.lock();
-    if (!error.empty()) counts_error_ = error;
-  }
-}
-
 void RocksStore::sync() {
   if (read_only_) return;
   {
     std::shared_lock lock(mu_);
     counts_->flush([this](std::uint32_t t) { return tables_[t].by_counts; });
   }
-  {
-    std::lock_guard lock(counts_writer_mu_);
-    if (!counts_error_.empty()) {
-      const std::string error = std::exchange(counts_error_, std::string());
-      throw StoreError(
-          error +
-          " (the activities are stored; their counts are recounted when the store is next "
-          "opened for writing)");
+  if (counts_writer_) {
+    if (const std::string error = counts_writer_->take_error(); !error.empty()) {
+      throw StoreError(error +
+                       " (the activities are stored; their counts are recounted when the store is "
+                       "next opened for writing)");
     }
   }
   auto status = db_->SyncWAL();

@@ -8,16 +8,17 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <thread>
 #include <deque>
 #include <map>
 #include <memory>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 
 #include "store/embedded/counts_keeper.h"
 #include "store/embedded/embedded_uri.h"
 #include "store/embedded/retention.h"
+#include "store/periodic_task.h"
 #include "store/store.h"
 
 namespace cctv::store::embedded {
@@ -51,12 +52,12 @@ class RocksStore final : public Store {
   QueryResult query(const Query& q) override;
   void scan(TableHandle table, std::int64_t from_us, std::int64_t to_us,
             const std::function<void(const Activity&)>& visit) override;
-  std::vector<std::int64_t> counts(TableHandle table, std::string_view target, Bucket bucket, std::int64_t first,
-                                   std::size_t n) override;
+  std::vector<std::int64_t> counts(TableHandle table, std::string_view target, Bucket bucket,
+                                   std::int64_t first, std::size_t n) override;
   std::vector<core::HyperLogLog> sketches(TableHandle table, std::string_view target, Bucket bucket,
                                           std::int64_t first, std::size_t n) override;
-  std::vector<TargetCount> top_targets(TableHandle table, std::int64_t from_minute, std::int64_t to_minute,
-                                       std::size_t limit) override;
+  std::vector<TargetCount> top_targets(TableHandle table, std::int64_t from_minute,
+                                       std::int64_t to_minute, std::size_t limit) override;
   void rebuild_counts(TableHandle table, std::int64_t from_us, std::int64_t to_us) override;
 
  private:
@@ -105,18 +106,14 @@ class RocksStore final : public Store {
   // Guards tables_ and handles_ and the column family handles in them:
   // shared for reads and writes of activities, exclusive to create or drop.
   mutable std::shared_mutex mu_;
-  std::deque<Table> tables_;  // indexed by TableHandle; never shrinks
+  std::deque<Table> tables_;          // indexed by TableHandle; never shrinks
   std::atomic<bool> dropped_{false};  // a table was dropped while open
   std::map<std::string, TableHandle, std::less<>> handles_;
   std::unique_ptr<CountsKeeper> counts_;
   // Writes gathered counts once a second, off the writers' path (and
-  // flush()'s: it then has at most a second's worth left to write).
-  void write_counts_periodically();
-  std::thread counts_writer_;
-  std::mutex counts_writer_mu_;
-  std::condition_variable counts_writer_wake_;
-  bool counts_writer_stop_ = false;
-  std::string counts_error_;  // the last background failure, reported by sync()
+  // flush()'s: it then has at most a second's worth left to write); its
+  // failures are reported by sync().
+  std::unique_ptr<PeriodicTask> counts_writer_;
 };
 
 }  // namespace cctv::store::embedded
