@@ -1,6 +1,7 @@
 #include "core/bucket.h"
 
 #include <algorithm>
+#include <limits>
 #include <string>
 
 #include "cctv/error.h"
@@ -10,9 +11,12 @@ namespace cctv {
 
 std::string_view bucket_name(Bucket bucket) noexcept {
   switch (bucket) {
-    case Bucket::kMinute: return "minute";
-    case Bucket::kHour: return "hour";
-    case Bucket::kDay: return "day";
+    case Bucket::kMinute:
+      return "minute";
+    case Bucket::kHour:
+      return "hour";
+    case Bucket::kDay:
+      return "day";
   }
   return "?";
 }
@@ -21,22 +25,27 @@ Bucket parse_bucket(std::string_view text, std::string_view field) {
   if (text == "minute") return Bucket::kMinute;
   if (text == "hour") return Bucket::kHour;
   if (text == "day") return Bucket::kDay;
-  throw InvalidArgument(std::string(field), "must be minute, hour or day, got '" + std::string(text) + "'");
+  throw InvalidArgument(std::string(field),
+                        "must be minute, hour or day, got '" + std::string(text) + "'");
 }
 
 namespace core {
 
 std::int64_t bucket_width_us(Bucket bucket) noexcept {
   switch (bucket) {
-    case Bucket::kMinute: return kMinuteUs;
-    case Bucket::kHour: return kHourUs;
-    case Bucket::kDay: return kDayUs;
+    case Bucket::kMinute:
+      return kMinuteUs;
+    case Bucket::kHour:
+      return kHourUs;
+    case Bucket::kDay:
+      return kDayUs;
   }
   return kDayUs;
 }
 
-void cover_minutes(std::int64_t from_minute, std::int64_t to_minute,
-                   const std::function<void(Bucket bucket, std::int64_t first, std::int64_t n)>& cover) {
+void cover_minutes(
+    std::int64_t from_minute, std::int64_t to_minute,
+    const std::function<void(Bucket bucket, std::int64_t first, std::int64_t n)>& cover) {
   constexpr std::int64_t kPerHour = kHourUs / kMinuteUs, kPerDay = kDayUs / kMinuteUs;
   std::int64_t m = std::max<std::int64_t>(from_minute, 0);
   while (m < to_minute) {
@@ -65,20 +74,29 @@ SeriesPlan plan_series(const TimeRange& range, Bucket bucket, const CountOptions
   const TimeRange clamped = check_range(range);
   SeriesPlan plan;
   plan.bucket = bucket;
-  plan.offset_us = bucket == Bucket::kDay ? std::chrono::duration_cast<Microseconds>(offset).count() : 0;
+  plan.offset_us =
+      bucket == Bucket::kDay ? std::chrono::duration_cast<Microseconds>(offset).count() : 0;
   const std::int64_t width = bucket_width_us(bucket);
   const std::int64_t from = clamped.from.time_since_epoch().count();
   const std::int64_t to = clamped.to.time_since_epoch().count();
   // Local time is UTC + offset: a local day starts at UTC midnight - offset.
   plan.first_us = floor_div(from + plan.offset_us, width) * width - plan.offset_us;
-  const std::int64_t buckets = floor_div(to - 1 + plan.offset_us, width) - floor_div(from + plan.offset_us, width) + 1;
+  const std::int64_t buckets =
+      floor_div(to - 1 + plan.offset_us, width) - floor_div(from + plan.offset_us, width) + 1;
   if (buckets > static_cast<std::int64_t>(kMaxSeriesBuckets)) {
-    throw InvalidArgument("range", "spans " + std::to_string(buckets) + " " + std::string(bucket_name(bucket)) +
-                                       " buckets; a series has at most " + std::to_string(kMaxSeriesBuckets) +
-                                       ": use a larger bucket or a shorter range");
+    throw InvalidArgument(
+        "range", "spans " + std::to_string(buckets) + " " + std::string(bucket_name(bucket)) +
+                     " buckets; a series has at most " + std::to_string(kMaxSeriesBuckets) +
+                     ": use a larger bucket or a shorter range");
   }
   plan.count = static_cast<std::size_t>(buckets);
   return plan;
+}
+
+std::int64_t first_bucket_kept(Bucket bucket, std::int64_t item_us,
+                               std::int64_t horizon_us) noexcept {
+  if (horizon_us <= 0) return std::numeric_limits<std::int64_t>::min();
+  return floor_div(horizon_us, item_us) * (item_us / bucket_width_us(bucket));
 }
 
 }  // namespace core

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "cctv/counts.h"
 #include "cctv/time.h"
@@ -35,8 +36,9 @@ inline std::int64_t day_of(std::int64_t time_us) noexcept { return time_us / kDa
 // hour's end -- and calls cover(bucket, first, n) for each run of n buckets
 // starting at bucket number `first`, in time order. A run of hours or
 // minutes never crosses a day or an hour.
-void cover_minutes(std::int64_t from_minute, std::int64_t to_minute,
-                   const std::function<void(Bucket bucket, std::int64_t first, std::int64_t n)>& cover);
+void cover_minutes(
+    std::int64_t from_minute, std::int64_t to_minute,
+    const std::function<void(Bucket bucket, std::int64_t first, std::int64_t n)>& cover);
 
 // A series to compute: `count` buckets of `bucket`, the first starting at
 // `first_us` (shifted by the day offset for day buckets).
@@ -51,6 +53,21 @@ struct SeriesPlan {
 // an empty or inverted range, an offset that is not whole minutes within
 // +-14h, or more than kMaxSeriesBuckets buckets.
 SeriesPlan plan_series(const TimeRange& range, Bucket bucket, const CountOptions& options);
+
+// What a retention horizon leaves of stored counts: they are kept in items
+// `item_us` wide (a whole number of `bucket`s) that expire whole once they
+// end at or before `horizon_us`. Returns the first bucket number still
+// visible; the lowest number when horizon_us <= 0 (nothing expires).
+std::int64_t first_bucket_kept(Bucket bucket, std::int64_t item_us,
+                               std::int64_t horizon_us) noexcept;
+
+// Empties values[i] (bucket number first + i) for buckets before `kept`, so
+// that expired counts read as zero before they are removed.
+template <class T>
+void clear_buckets_before(std::vector<T>& values, std::int64_t first, std::int64_t kept) {
+  for (std::size_t i = 0; i < values.size() && first + static_cast<std::int64_t>(i) < kept; ++i)
+    values[i] = T{};
+}
 
 }  // namespace cctv::core
 

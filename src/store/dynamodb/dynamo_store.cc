@@ -1101,34 +1101,15 @@ void DynamoStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to
   }
 }
 
-namespace {
-
-// The first bucket (minute, hour or day number) whose counts are visible at
-// `horizon_us`: an item expires whole once it ends before the horizon, and
-// minutes live in their hour's item.
-std::int64_t first_kept(Bucket bucket, std::int64_t horizon_us) {
-  if (horizon_us <= 0) return std::numeric_limits<std::int64_t>::min();
-  const std::int64_t item_us =
-      bucket == Bucket::kMinute ? core::kHourUs : core::bucket_width_us(bucket);
-  // The first item ending after the horizon.
-  const std::int64_t first_item = core::floor_div(horizon_us, item_us);
-  return first_item * (item_us / core::bucket_width_us(bucket));
-}
-
-template <class T>
-void hide_expired(std::vector<T>& out, std::int64_t first, std::int64_t kept) {
-  for (std::size_t i = 0; i < out.size() && first + static_cast<std::int64_t>(i) < kept; ++i)
-    out[i] = T{};
-}
-
-}  // namespace
-
 std::vector<std::int64_t> DynamoStore::counts(TableHandle handle, std::string_view target,
                                               Bucket bucket, std::int64_t first, std::size_t n) {
   const Table t = live_table(handle);
   check_counting(t);
   std::vector<std::int64_t> out = counts_.counts(counts_target(t).remote, target, bucket, first, n);
-  hide_expired(out, first, first_kept(bucket, horizon_us(t.options.counts_retention)));
+  // Minutes and hours live in hour items, which expire whole.
+  core::clear_buckets_before(
+      out, first,
+      core::first_bucket_kept(bucket, core::kHourUs, horizon_us(t.options.counts_retention)));
   return out;
 }
 
@@ -1139,7 +1120,10 @@ std::vector<core::HyperLogLog> DynamoStore::sketches(TableHandle handle, std::st
   check_counting(t);
   std::vector<core::HyperLogLog> out =
       counts_.sketches(counts_target(t).remote, target, bucket, first, n);
-  hide_expired(out, first, first_kept(bucket, horizon_us(t.options.counts_retention)));
+  // A sketch item holds one bucket (a day: the union of its hours' items).
+  core::clear_buckets_before(out, first,
+                             core::first_bucket_kept(bucket, core::bucket_width_us(bucket),
+                                                     horizon_us(t.options.counts_retention)));
   return out;
 }
 
@@ -1148,7 +1132,8 @@ std::vector<TargetCount> DynamoStore::top_targets(TableHandle handle, std::int64
   const Table t = live_table(handle);
   check_counting(t);
   from_minute =
-      std::max(from_minute, first_kept(Bucket::kMinute, horizon_us(t.options.counts_retention)));
+      std::max(from_minute, core::first_bucket_kept(Bucket::kMinute, core::kHourUs,
+                                                    horizon_us(t.options.counts_retention)));
   return counts_.top_targets(counts_target(t).remote, from_minute, to_minute, limit);
 }
 

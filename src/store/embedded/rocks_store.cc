@@ -706,22 +706,12 @@ rocksdb::ColumnFamilyHandle* RocksStore::counts_family_locked(TableHandle handle
 
 namespace {
 
-// The first bucket (minute, hour or day number) whose counts are kept at
-// `horizon_us`: expired counts read as zero before they are removed.
+// The first bucket whose counts are kept at `horizon_us`: a row (an hour for
+// minutes, a day for hours and days) goes whole once it ends before the
+// horizon, and its buckets with it.
 std::int64_t first_kept(Bucket bucket, std::int64_t horizon_us) {
-  if (horizon_us == Retention::kForever) return std::numeric_limits<std::int64_t>::min();
-  // A row (hour for minutes, day for hours and days) goes whole once it
-  // ends before the horizon; its buckets go with it.
-  const std::int64_t row_us = bucket == Bucket::kMinute ? core::kHourUs : core::kDayUs;
-  const std::int64_t first_row_start = (horizon_us / row_us) * row_us;
-  return first_row_start / core::bucket_width_us(bucket);
-}
-
-// Empties the buckets of `out` (numbered from `first`) before `kept`.
-template <class T>
-void hide_expired(std::vector<T>& out, std::int64_t first, std::int64_t kept) {
-  for (std::size_t i = 0; i < out.size() && first + static_cast<std::int64_t>(i) < kept; ++i)
-    out[i] = T{};
+  return core::first_bucket_kept(bucket, bucket == Bucket::kMinute ? core::kHourUs : core::kDayUs,
+                                 horizon_us);
 }
 
 }  // namespace
@@ -731,7 +721,8 @@ std::vector<std::int64_t> RocksStore::counts(TableHandle table, std::string_view
   std::shared_lock lock(mu_);
   rocksdb::ColumnFamilyHandle* family = counts_family_locked(table);
   std::vector<std::int64_t> out = counts_->counts(family, target, bucket, first, n);
-  hide_expired(out, first, first_kept(bucket, retention_->horizon_us(family->GetID())));
+  core::clear_buckets_before(out, first,
+                             first_kept(bucket, retention_->horizon_us(family->GetID())));
   return out;
 }
 
@@ -741,7 +732,8 @@ std::vector<core::HyperLogLog> RocksStore::sketches(TableHandle table, std::stri
   std::shared_lock lock(mu_);
   rocksdb::ColumnFamilyHandle* family = counts_family_locked(table);
   std::vector<core::HyperLogLog> out = counts_->sketches(family, target, bucket, first, n);
-  hide_expired(out, first, first_kept(bucket, retention_->horizon_us(family->GetID())));
+  core::clear_buckets_before(out, first,
+                             first_kept(bucket, retention_->horizon_us(family->GetID())));
   return out;
 }
 
