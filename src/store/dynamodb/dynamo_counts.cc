@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <random>
 #include <thread>
 #include <unordered_map>
@@ -187,6 +188,7 @@ void DynamoCounts::forget(std::uint32_t table, const std::string& remote) {
     unsent_.remotes.erase(unsent_.remotes.begin() + static_cast<std::ptrdiff_t>(i));
   }
   std::erase_if(unsent_.sketches, [&](const SketchWrite& w) { return w.remote == remote; });
+  unsent_.reindex();
 }
 
 void DynamoCounts::plan(core::CountAggregator& aggregator, const CountsTarget& where,
@@ -222,7 +224,7 @@ void DynamoCounts::plan(core::CountAggregator& aggregator, const CountsTarget& w
                         expiry((s.number + 1) * width_s(s.bucket), where.retention_s)};
       if (!write.sketch.merge_encoded(s.encoded))
         throw StoreError("a gathered sketch is malformed");
-      round.sketches.push_back(std::move(write));
+      round.add_sketch(std::move(write));
     }
   });
 }
@@ -237,7 +239,7 @@ void DynamoCounts::flush(const TableOf& table_of, bool sketches_too) {
   ++round_number_;
   for (auto& [table, aggregator] : taken_) plan(aggregator, table_of(table), unsent_);
   // The aggregators keep their memory for the next round. Sketches wait
-  // for their round (merged meanwhile), unless many have gathered.
+  // for their round (merged as they are added), unless many have gathered.
   const bool sketch_round = sketches_too || round_number_ - sketch_round_ >= kSketchRounds ||
                             unsent_.sketches.size() > kMaxWaitingSketches;
   send(unsent_, sketch_round);
@@ -253,10 +255,7 @@ void DynamoCounts::write_now(core::CountAggregator& aggregator, const CountsTarg
 
 void DynamoCounts::send(Round& round, bool sketches_too) {
   send_updates(round);
-  if (!sketches_too) {
-    merge_waiting_sketches(round);
-    return;
-  }
+  if (!sketches_too) return;
   send_sketches(round);
   sketch_round_ = round_number_;
 }
@@ -315,23 +314,30 @@ void DynamoCounts::send_updates(Round& round) {
   if (!refused.empty()) throw StoreError("DynamoDB refused a count update: " + refused);
 }
 
-void DynamoCounts::merge_waiting_sketches(Round& round) {
-  std::vector<SketchWrite> merged;
-  std::map<std::tuple<std::string, std::string, std::int64_t>, std::size_t> index;
-  for (auto& s : round.sketches) {
-    auto [it, inserted] = index.emplace(std::tuple{s.remote, s.key, s.start}, merged.size());
-    if (inserted) {
-      merged.push_back(std::move(s));
-    } else {
-      merged[it->second].sketch.merge(s.sketch);
-    }
+void DynamoCounts::Round::add_sketch(SketchWrite write) {
+  auto [it, inserted] =
+      sketch_index.emplace(std::tuple{write.remote, write.key, write.start}, sketches.size());
+  if (inserted) {
+    sketches.push_back(std::move(write));
+  } else {
+    sketches[it->second].sketch.merge(write.sketch);
   }
-  round.sketches = std::move(merged);
+}
+
+void DynamoCounts::Round::reindex() {
+  sketch_index.clear();
+  for (std::size_t i = 0; i < sketches.size(); ++i) {
+    sketch_index.emplace(std::tuple{sketches[i].remote, sketches[i].key, sketches[i].start}, i);
+  }
 }
 
 void DynamoCounts::send_sketches(Round& round) {
-  // One write per item: sketches of the same item (from several rounds) merge.
-  merge_waiting_sketches(round);
+  // What is left in `round.sketches` at the end, written or not, is found
+  // by its index again.
+  struct Reindex {
+    Round& round;
+    ~Reindex() { round.reindex(); }
+  } reindex{round};
   std::string failure;
   std::string refused;
   for (int attempt = 1; !round.sketches.empty(); ++attempt) {
@@ -679,17 +685,8 @@ std::vector<TargetCount> DynamoCounts::top_targets(const std::string& remote,
         w.String(remote.c_str());
         w.Key("ConsistentRead");
         w.Bool(true);
-        w.Key("KeyConditionExpression");
-        w.String("#k = :k");
-        w.Key("ExpressionAttributeNames");
-        w.StartObject();
-        w.Key("#k");
-        w.String("key");
-        w.EndObject();
-        w.Key("ExpressionAttributeValues");
-        w.StartObject();
-        put_s(w, ":k", top_key(p.hour, p.shard));
-        w.EndObject();
+        // Every target of the partition: their hashes are 0..INT64_MAX.
+        key_between(top_key(p.hour, p.shard), 0, std::numeric_limits<std::int64_t>::max())(w);
         if (!p.last_key.empty()) {
           w.Key("ExclusiveStartKey");
           w.RawValue(p.last_key.c_str(), p.last_key.size(), rapidjson::kObjectType);

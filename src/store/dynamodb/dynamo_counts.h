@@ -22,6 +22,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "cctv/counts.h"
@@ -94,8 +95,16 @@ class DynamoCounts {
   struct Round {
     std::vector<std::string> updates;  // UpdateItem bodies, each applied at most once
     std::vector<std::string> remotes;  // the table of each update
+    // One write per item: a sketch for an item already waiting (from an
+    // earlier round) is merged into it as it is added.
     std::vector<SketchWrite> sketches;
+    std::map<std::tuple<std::string, std::string, std::int64_t>, std::size_t>
+        sketch_index;  // (remote, key, start)
+
     bool empty() const { return updates.empty() && sketches.empty(); }
+    void add_sketch(SketchWrite write);
+    // After `sketches` changed other than through add_sketch.
+    void reindex();
   };
 
   // Adds the writes of `aggregator`'s counts to `round`.
@@ -104,8 +113,6 @@ class DynamoCounts {
   // not write stays in it. Throws StoreError after trying hard.
   void send(Round& round, bool sketches_too);
   void send_updates(Round& round);
-  // Merges sketches of the same item in `round` into one.
-  void merge_waiting_sketches(Round& round);
   void send_sketches(Round& round);
   // Visits every item of the counts table `remote` (with `filter`, a
   // FilterExpression on #k (the key) and :p (`prefix`): those it passes).
