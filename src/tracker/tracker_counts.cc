@@ -20,58 +20,73 @@ bool covered_day_by_day(const core::SeriesPlan& plan) {
 }
 
 std::int64_t start_minute(const core::SeriesPlan& plan, std::size_t i) {
-  return core::floor_div(plan.first_us + static_cast<std::int64_t>(i) * core::kDayUs, core::kMinuteUs);
+  return core::floor_div(plan.first_us + static_cast<std::int64_t>(i) * core::kDayUs,
+                         core::kMinuteUs);
 }
 
 Timestamp bucket_start(const core::SeriesPlan& plan, std::size_t i) {
-  return Timestamp(Microseconds(plan.first_us + static_cast<std::int64_t>(i) * core::bucket_width_us(plan.bucket)));
+  return Timestamp(Microseconds(plan.first_us +
+                                static_cast<std::int64_t>(i) * core::bucket_width_us(plan.bucket)));
 }
 
-// Activities in stored buckets: days are read as their hours (a day row
-// holds the hours).
-std::int64_t sum_counts(store::Store& s, store::TableHandle handle, std::string_view target, Bucket bucket,
-                        std::int64_t first, std::int64_t n) {
-  if (bucket == Bucket::kDay) {
-    bucket = Bucket::kHour;
-    first *= 24;
-    n *= 24;
-  }
-  std::int64_t sum = 0;
-  for (std::int64_t v : s.counts(handle, target, bucket, first, static_cast<std::size_t>(n))) sum += v;
-  return sum;
-}
-
-Series count_series(internal::ClientState& state, store::TableHandle handle, std::string_view target,
-                    const TimeRange& range, Bucket bucket, const CountOptions& options) {
-  const core::SeriesPlan plan = core::plan_series(range, bucket, options);
+// A series over `plan`: each bucket's value is the fold of the stored
+// buckets that make it up, read with fetch(bucket, first, n).
+template <class Value, class Fetch, class Fold, class Finish>
+Series series_of(const core::SeriesPlan& plan, Fetch fetch, Fold fold, Finish finish) {
   Series out;
   out.reserve(plan.count);
-  state.with_store([&](store::Store& s) {
-    if (covered_day_by_day(plan)) {
-      for (std::size_t i = 0; i < plan.count; ++i) {
-        std::int64_t sum = 0;
-        const std::int64_t from = start_minute(plan, i);
-        core::cover_minutes(from, from + 24 * 60, [&](Bucket b, std::int64_t first, std::int64_t n) {
-          sum += sum_counts(s, handle, target, b, first, n);
-        });
-        out.push_back(BucketCount{bucket_start(plan, i), sum});
-      }
-      return;
-    }
-    // Minutes from hour rows, hours and days (UTC or whole-hour offsets)
-    // from day rows of hour slots.
-    const Bucket stored = plan.bucket == Bucket::kMinute ? Bucket::kMinute : Bucket::kHour;
-    const std::int64_t width = core::bucket_width_us(stored);
-    const std::size_t per = static_cast<std::size_t>(core::bucket_width_us(plan.bucket) / width);
-    const std::vector<std::int64_t> values =
-        s.counts(handle, target, stored, core::floor_div(plan.first_us, width), plan.count * per);
+  if (covered_day_by_day(plan)) {
     for (std::size_t i = 0; i < plan.count; ++i) {
-      std::int64_t sum = 0;
-      for (std::size_t k = 0; k < per; ++k) sum += values[i * per + k];
-      out.push_back(BucketCount{bucket_start(plan, i), sum});
+      Value total{};
+      const std::int64_t from = start_minute(plan, i);
+      core::cover_minutes(from, from + 24 * 60, [&](Bucket b, std::int64_t first, std::int64_t n) {
+        for (auto& v : fetch(b, first, static_cast<std::size_t>(n))) fold(total, v);
+      });
+      out.push_back(BucketCount{bucket_start(plan, i), finish(total)});
     }
-  });
+    return out;
+  }
+  // Days at a whole-hour offset are made of hours; other buckets are read
+  // as they are stored.
+  const Bucket source =
+      plan.bucket == Bucket::kDay && plan.offset_us != 0 ? Bucket::kHour : plan.bucket;
+  const std::int64_t width = core::bucket_width_us(source);
+  const std::size_t per = static_cast<std::size_t>(core::bucket_width_us(plan.bucket) / width);
+  auto values = fetch(source, core::floor_div(plan.first_us, width), plan.count * per);
+  for (std::size_t i = 0; i < plan.count; ++i) {
+    Value total{};
+    for (std::size_t k = 0; k < per; ++k) fold(total, values[i * per + k]);
+    out.push_back(BucketCount{bucket_start(plan, i), finish(total)});
+  }
   return out;
+}
+
+// Activities per bucket. The store keeps minutes and hours; a day is the
+// sum of its hours.
+std::vector<std::int64_t> stored_counts(store::Store& s, store::TableHandle handle,
+                                        std::string_view target, Bucket bucket, std::int64_t first,
+                                        std::size_t n) {
+  if (bucket != Bucket::kDay) return s.counts(handle, target, bucket, first, n);
+  const std::vector<std::int64_t> hours =
+      s.counts(handle, target, Bucket::kHour, first * 24, n * 24);
+  std::vector<std::int64_t> days(n, 0);
+  for (std::size_t h = 0; h < hours.size(); ++h) days[h / 24] += hours[h];
+  return days;
+}
+
+Series count_series(internal::ClientState& state, store::TableHandle handle,
+                    std::string_view target, const TimeRange& range, Bucket bucket,
+                    const CountOptions& options) {
+  const core::SeriesPlan plan = core::plan_series(range, bucket, options);
+  return state.with_store([&](store::Store& s) {
+    return series_of<std::int64_t>(
+        plan,
+        [&](Bucket b, std::int64_t first, std::size_t n) {
+          return stored_counts(s, handle, target, b, first, n);
+        },
+        [](std::int64_t& total, std::int64_t v) { total += v; },
+        [](std::int64_t total) { return total; });
+  });
 }
 
 // The union of the sketches covering minutes [from, to).
@@ -79,38 +94,25 @@ core::HyperLogLog union_over(store::Store& s, store::TableHandle handle, std::st
                              std::int64_t from, std::int64_t to) {
   core::HyperLogLog all;
   core::cover_minutes(from, to, [&](Bucket b, std::int64_t first, std::int64_t n) {
-    for (const auto& sketch : s.sketches(handle, target, b, first, static_cast<std::size_t>(n))) all.merge(sketch);
+    for (const auto& sketch : s.sketches(handle, target, b, first, static_cast<std::size_t>(n)))
+      all.merge(sketch);
   });
   return all;
 }
 
-Series unique_series(internal::ClientState& state, store::TableHandle handle, std::string_view target,
-                     const TimeRange& range, Bucket bucket, const CountOptions& options) {
+Series unique_series(internal::ClientState& state, store::TableHandle handle,
+                     std::string_view target, const TimeRange& range, Bucket bucket,
+                     const CountOptions& options) {
   const core::SeriesPlan plan = core::plan_series(range, bucket, options);
-  Series out;
-  out.reserve(plan.count);
-  state.with_store([&](store::Store& s) {
-    if (covered_day_by_day(plan)) {
-      for (std::size_t i = 0; i < plan.count; ++i) {
-        const std::int64_t from = start_minute(plan, i);
-        out.push_back(BucketCount{bucket_start(plan, i), union_over(s, handle, target, from, from + 24 * 60).estimate()});
-      }
-      return;
-    }
-    // Days at a whole-hour offset are unions of hours; otherwise each
-    // bucket has its own stored sketch.
-    const Bucket source = plan.bucket == Bucket::kDay && plan.offset_us != 0 ? Bucket::kHour : plan.bucket;
-    const std::int64_t width = core::bucket_width_us(source);
-    const std::size_t per = static_cast<std::size_t>(core::bucket_width_us(plan.bucket) / width);
-    std::vector<core::HyperLogLog> sketches =
-        s.sketches(handle, target, source, core::floor_div(plan.first_us, width), plan.count * per);
-    for (std::size_t i = 0; i < plan.count; ++i) {
-      core::HyperLogLog& bucket_sketch = sketches[i * per];
-      for (std::size_t k = 1; k < per; ++k) bucket_sketch.merge(sketches[i * per + k]);
-      out.push_back(BucketCount{bucket_start(plan, i), bucket_sketch.estimate()});
-    }
+  return state.with_store([&](store::Store& s) {
+    return series_of<core::HyperLogLog>(
+        plan,
+        [&](Bucket b, std::int64_t first, std::size_t n) {
+          return s.sketches(handle, target, b, first, n);
+        },
+        [](core::HyperLogLog& all, const core::HyperLogLog& part) { all.merge(part); },
+        [](const core::HyperLogLog& all) { return all.estimate(); });
   });
-  return out;
 }
 
 // [from, to) widened to whole minutes, as minute numbers.
@@ -121,8 +123,8 @@ std::pair<std::int64_t, std::int64_t> minute_span(const TimeRange& range) {
   return {from / core::kMinuteUs, (to + core::kMinuteUs - 1) / core::kMinuteUs};
 }
 
-std::int64_t unique_over(internal::ClientState& state, store::TableHandle handle, std::string_view target,
-                         const TimeRange& range) {
+std::int64_t unique_over(internal::ClientState& state, store::TableHandle handle,
+                         std::string_view target, const TimeRange& range) {
   const auto minutes = minute_span(range);
   return state.with_store([&](store::Store& s) {
     return union_over(s, handle, target, minutes.first, minutes.second).estimate();
@@ -137,7 +139,8 @@ Series Tracker::count_activity(std::string_view target, const TimeRange& range, 
   return count_series(*state_, handle_, target, range, bucket, options);
 }
 
-Series Tracker::count_activity(const TimeRange& range, Bucket bucket, const CountOptions& options) const {
+Series Tracker::count_activity(const TimeRange& range, Bucket bucket,
+                               const CountOptions& options) const {
   return count_series(*state_, handle_, "", range, bucket, options);
 }
 
@@ -147,7 +150,8 @@ Series Tracker::count_unique_actors(std::string_view target, const TimeRange& ra
   return unique_series(*state_, handle_, target, range, bucket, options);
 }
 
-Series Tracker::count_unique_actors(const TimeRange& range, Bucket bucket, const CountOptions& options) const {
+Series Tracker::count_unique_actors(const TimeRange& range, Bucket bucket,
+                                    const CountOptions& options) const {
   return unique_series(*state_, handle_, "", range, bucket, options);
 }
 
@@ -163,7 +167,8 @@ std::int64_t Tracker::unique_actors(const TimeRange& range) const {
 void Tracker::rebuild_counts(const TimeRange& range) {
   const TimeRange clamped = core::check_range(range);
   state_->with_store([&](store::Store& s) {
-    s.rebuild_counts(handle_, clamped.from.time_since_epoch().count(), clamped.to.time_since_epoch().count());
+    s.rebuild_counts(handle_, clamped.from.time_since_epoch().count(),
+                     clamped.to.time_since_epoch().count());
   });
 }
 
@@ -172,8 +177,9 @@ std::vector<TargetCount> Tracker::top_targets(const TimeRange& range, std::size_
     throw InvalidArgument("limit", "must be 1 to 10000, got " + std::to_string(limit));
   }
   const std::pair<std::int64_t, std::int64_t> minutes = minute_span(range);
-  return state_->with_store(
-      [&](store::Store& s) { return s.top_targets(handle_, minutes.first, minutes.second, limit); });
+  return state_->with_store([&](store::Store& s) {
+    return s.top_targets(handle_, minutes.first, minutes.second, limit);
+  });
 }
 
 }  // namespace cctv
