@@ -28,7 +28,6 @@ inline std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
 // The number of the minute (hour, day) holding `time_us`, counted from the
 // epoch: floor(time_us / width).
 inline std::int64_t minute_of(std::int64_t time_us) noexcept { return time_us / kMinuteUs; }
-inline std::int64_t hour_of(std::int64_t time_us) noexcept { return time_us / kHourUs; }
 inline std::int64_t day_of(std::int64_t time_us) noexcept { return time_us / kDayUs; }
 
 // Splits minutes [from_minute, to_minute) into the fewest whole stored
