@@ -100,9 +100,6 @@ void put_n(Writer& w, const char* name, std::uint64_t value) {
   put_typed(w, name, "N", std::to_string(value));
 }
 
-void put_b(Writer& w, const char* name, std::string_view bytes) {
-  put_typed(w, name, "B", base64_encode(bytes));
-}
 
 std::string table_name_body(const std::string& remote_name) {
   rapidjson::StringBuffer buffer;

@@ -35,11 +35,10 @@ std::string_view b_value(const rapidjson::Value& item, const char* name);
 // Whether the item has attribute `name`.
 bool has_attribute(const rapidjson::Value& item, const char* name);
 
-// Writes "name":{"S":"value"}, "name":{"N":"value"}, "name":{"B":"base64"}.
+// Writes "name":{"S":"value"} and "name":{"N":"value"}.
 void put_s(Writer& w, const char* name, std::string_view value);
 void put_n(Writer& w, const char* name, std::int64_t value);
 void put_n(Writer& w, const char* name, std::uint64_t value);
-void put_b(Writer& w, const char* name, std::string_view bytes);
 
 // {"TableName":"name"}.
 std::string table_name_body(const std::string& remote_name);
