@@ -6,10 +6,37 @@
 
 namespace cctv::core {
 
-void CountAggregator::select(std::string_view target) {
-  auto it = targets_.find(target);
-  if (it == targets_.end()) it = targets_.emplace(std::string(target), std::vector<Hit>()).first;
-  selected_ = &it->second;
+std::size_t CountAggregator::slot_of(std::uint64_t hash, std::string_view target) const {
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const std::uint32_t at = slots_[i];
+    if (at == 0) return i;
+    const Target& t = targets_[at - 1];
+    if (t.hash == hash && t.name == target) return i;
+  }
+}
+
+void CountAggregator::reindex() {
+  std::size_t size = 64;
+  while (size < targets_.size() * 2) size *= 2;
+  slots_.assign(size, 0);
+  for (std::size_t i = 0; i < targets_.size(); ++i)
+    slots_[slot_of(targets_[i].hash, targets_[i].name)] = static_cast<std::uint32_t>(i + 1);
+}
+
+void CountAggregator::select(std::string_view target, std::uint64_t hash) {
+  if (slots_.empty()) reindex();
+  std::size_t slot = slot_of(hash, target);
+  if (slots_[slot] == 0) {
+    targets_.push_back(Target{hash, std::string(target), {}});
+    if (targets_.size() * 2 > slots_.size()) {
+      reindex();
+      slot = slot_of(hash, target);
+    } else {
+      slots_[slot] = static_cast<std::uint32_t>(targets_.size());
+    }
+  }
+  selected_ = &targets_[slots_[slot] - 1].hits;
 }
 
 void CountAggregator::add(std::int64_t minute, std::uint32_t entry) {
@@ -42,24 +69,31 @@ void CountAggregator::summarize(
     const std::function<void(const std::string& target, const TallySummary&)>& visit) {
   TallySummary summary;
   std::vector<std::uint32_t> minute_entries, hour_entries;
-  for (auto it = targets_.begin(); it != targets_.end();) {
-    std::vector<Hit>& hits = it->second;
-    if (hits.empty()) {
-      // Idle for a whole interval: let it go.
-      it = targets_.erase(it);
-      continue;
-    }
+  // Views into summary.bytes, once it has stopped growing.
+  auto seal = [&summary] {
+    for (auto& s : summary.sketches)
+      s.encoded = std::string_view(summary.bytes).substr(s.offset, s.size);
+  };
+  // Idle for a whole interval: let it go.
+  const std::size_t before = targets_.size();
+  std::erase_if(targets_, [](const Target& t) { return t.hits.empty(); });
+  if (targets_.size() != before) reindex();
+  for (Target& target : targets_) {
+    std::vector<Hit>& hits = target.hits;
     std::sort(hits.begin(), hits.end());
     summary.minutes.clear();
     summary.sketches.clear();
+    summary.bytes.clear();
     hour_entries.clear();
     // An hour seen in one minute has that minute's sketch: copied, not
     // built again. With activities in time order that is the common case --
     // an interval spans a minute.
     std::size_t minutes_in_hour = 0;
     auto close = [&](Bucket bucket, std::int64_t number, std::vector<std::uint32_t>& entries) {
-      auto& s = summary.sketches.emplace_back(TallySummary::Sketch{bucket, number, {}});
-      HyperLogLog::encode_entries(entries, s.encoded);
+      auto& s = summary.sketches.emplace_back(
+          TallySummary::Sketch{bucket, number, {}, summary.bytes.size()});
+      HyperLogLog::encode_entries(entries, summary.bytes);
+      s.size = summary.bytes.size() - s.offset;
     };
     // Appends sorted `run` to sorted `into`, keeping it sorted.
     auto merge_run = [](std::vector<std::uint32_t>& into, const std::vector<std::uint32_t>& run) {
@@ -81,8 +115,10 @@ void CountAggregator::summarize(
       // An hour closes when the next minute leaves it.
       if (i == hits.size() || hits[i].minute / 60 != minute / 60) {
         if (minutes_in_hour == 1) {
-          summary.sketches.push_back(
-              TallySummary::Sketch{Bucket::kHour, minute / 60, summary.sketches.back().encoded});
+          TallySummary::Sketch hour = summary.sketches.back();
+          hour.bucket = Bucket::kHour;
+          hour.number = minute / 60;
+          summary.sketches.push_back(hour);
         } else {
           close(Bucket::kHour, minute / 60, hour_entries);
         }
@@ -90,18 +126,22 @@ void CountAggregator::summarize(
         minutes_in_hour = 0;
       }
     }
-    visit(it->first, summary);
+    seal();
+    visit(target.name, summary);
     hits.clear();  // keeps its memory for the next interval
-    ++it;
   }
   if (!table_minutes_.empty()) {
     summary.minutes = table_minutes_;
     std::sort(summary.minutes.begin(), summary.minutes.end());
     summary.sketches.clear();
+    summary.bytes.clear();
     for (const auto& t : table_sketches_) {
-      auto& s = summary.sketches.emplace_back(TallySummary::Sketch{t.bucket, t.number, {}});
-      t.sketch.encode(s.encoded);
+      auto& s = summary.sketches.emplace_back(
+          TallySummary::Sketch{t.bucket, t.number, {}, summary.bytes.size()});
+      t.sketch.encode(summary.bytes);
+      s.size = summary.bytes.size() - s.offset;
     }
+    seal();
     visit(std::string(), summary);
   }
   table_minutes_.clear();

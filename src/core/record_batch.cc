@@ -1,13 +1,16 @@
 #include "core/record_batch.h"
 
+#include "core/hyperloglog.h"
+
 namespace cctv::core {
 
 void RecordBatch::append(std::uint32_t table, std::int64_t time_us, std::uint64_t id,
                          std::string_view actor, std::string_view target,
                          std::string_view attributes, bool supplied_id) {
-  entries_.push_back(Entry{time_us, id, data_.size(), table, static_cast<std::uint32_t>(actor.size()),
-                           static_cast<std::uint32_t>(target.size()),
-                           static_cast<std::uint32_t>(attributes.size()), supplied_id});
+  entries_.push_back(Entry{
+      time_us, id, data_.size(), table, static_cast<std::uint32_t>(actor.size()),
+      static_cast<std::uint32_t>(target.size()), static_cast<std::uint32_t>(attributes.size()),
+      HyperLogLog::entry(actor_hash(actor)), supplied_id});
   has_supplied_ids_ = has_supplied_ids_ || supplied_id;
   data_.append(actor);
   data_.append(target);
@@ -23,7 +26,8 @@ RecordView RecordBatch::operator[](std::size_t i) const noexcept {
                     std::string_view(p, e.actor_len),
                     std::string_view(p + e.actor_len, e.target_len),
                     std::string_view(p + e.actor_len + e.target_len, e.attributes_len),
-                    e.supplied_id};
+                    e.supplied_id,
+                    e.actor_entry};
 }
 
 void RecordBatch::clear() noexcept {

@@ -27,6 +27,10 @@ struct RecordView {
   // than from this process's generator, so the activity may be stored
   // already; a fresh id cannot be.
   bool supplied_id;
+  // HyperLogLog::entry(actor_hash(actor)): counting distinct actors needs
+  // it, and it is cheapest taken on append, while the actor is in cache
+  // (a store reads the batch later, sorted, where each actor is a miss).
+  std::uint32_t actor_entry;
 };
 
 class RecordBatch {
@@ -55,6 +59,7 @@ class RecordBatch {
     std::uint32_t actor_len;
     std::uint32_t target_len;
     std::uint32_t attributes_len;
+    std::uint32_t actor_entry;
     bool supplied_id;
   };
   std::string data_;

@@ -170,8 +170,7 @@ void DynamoCounts::absorb(const core::RecordBatch& batch, const std::vector<bool
       aggregator->select(r.target);
       selected = r.target;
     }
-    aggregator->add(core::minute_of(r.time_us),
-                    core::HyperLogLog::entry(core::actor_hash(r.actor)));
+    aggregator->add(core::minute_of(r.time_us), r.actor_entry);
   }
 }
 

@@ -63,7 +63,7 @@ void CountsKeeper::absorb(const std::vector<SortedBatchBuilder::CountHit>& hits,
       selected = {};
     }
     if (selected.data() == nullptr || hit.target != selected) {
-      aggregator->select(hit.target);
+      aggregator->select(hit.target, hit.target_hash);
       selected = hit.target;
     }
     aggregator->add(hit.minute, hit.entry);

@@ -1,12 +1,11 @@
 #include "store/embedded/sorted_batch.h"
 
-#include "core/bucket.h"
-#include "core/hyperloglog.h"
-
 #include <algorithm>
 #include <cstring>
 
+#include "core/bucket.h"
 #include "core/coding.h"
+#include "core/count_aggregator.h"
 #include "store/embedded/key_layout.h"
 
 namespace cctv::store::embedded {
@@ -16,7 +15,9 @@ namespace {
 constexpr std::uint32_t kActorBit = 0x8000'0000U;
 
 // The indexed string of an entry: the target, or for the actor index the actor.
-std::string_view indexed(const core::RecordView& r, bool actor) { return actor ? r.actor : r.target; }
+std::string_view indexed(const core::RecordView& r, bool actor) {
+  return actor ? r.actor : r.target;
+}
 
 // Writes varint(len) and returns its size. The key starts with these bytes.
 std::size_t varint_bytes(std::size_t len, unsigned char* out) {
@@ -98,12 +99,18 @@ void SortedBatchBuilder::build(const core::RecordBatch& batch,
 
   out.Clear();
   count_hits_.clear();
+  std::uint64_t target_hash = 0;
   for (const Entry& e : entries_) {
     const bool actor = (e.record & kActorBit) != 0;
     const core::RecordView r = batch[e.record & ~kActorBit];
     if (count && !actor) {
-      count_hits_.push_back(CountHit{r.target, r.table, e.record, static_cast<std::uint32_t>(core::minute_of(r.time_us)),
-                                     core::HyperLogLog::entry(core::actor_hash(r.actor))});
+      // Hits come grouped by target: its hash is taken once per run.
+      if (count_hits_.empty() || count_hits_.back().target != r.target) {
+        target_hash = core::CountAggregator::target_hash(r.target);
+      }
+      count_hits_.push_back(CountHit{r.target, target_hash, r.table, e.record,
+                                     static_cast<std::uint32_t>(core::minute_of(r.time_us)),
+                                     r.actor_entry});
     }
     key_.clear();
     value_.clear();

@@ -37,18 +37,20 @@ class SortedBatchBuilder {
   // `batch`, in (column family, key) order. `families` maps a record's table
   // to its column families.
   // With `count`, also fills count_hits().
-  void build(const core::RecordBatch& batch, const std::function<Families(std::uint32_t table)>& families,
-             bool count, rocksdb::WriteBatch& out);
+  void build(const core::RecordBatch& batch,
+             const std::function<Families(std::uint32_t table)>& families, bool count,
+             rocksdb::WriteBatch& out);
 
   // What counting needs of each record, gathered by build() while the
   // record is in cache anyway, in target-index key order: grouped by table
   // and target, so counting looks each target up once per batch.
   struct CountHit {
-    std::string_view target;  // into the batch
+    std::string_view target;    // into the batch
+    std::uint64_t target_hash;  // CountAggregator::target_hash(target)
     std::uint32_t table;
     std::uint32_t record;
-    std::uint32_t minute;     // minute number of the activity's time
-    std::uint32_t entry;      // HyperLogLog::entry of the actor
+    std::uint32_t minute;  // minute number of the activity's time
+    std::uint32_t entry;   // HyperLogLog::entry of the actor
   };
   const std::vector<CountHit>& count_hits() const { return count_hits_; }
 
