@@ -38,6 +38,14 @@ struct CCTV_EXPORT CountOptions {
   std::chrono::minutes utc_offset{0};
 };
 
+// Parses a fixed offset from UTC: "+05:30", "-0500", "+5", "0" or "Z",
+// into minutes east of UTC. Throws InvalidArgument naming `field`.
+CCTV_EXPORT std::chrono::minutes parse_utc_offset(std::string_view text, std::string_view field = "utc_offset");
+
+// A bucket's start as RFC 3339 without fractions (buckets start on whole
+// minutes): "2026-11-01T10:00:00Z".
+CCTV_EXPORT std::string format_bucket_start(Timestamp start);
+
 // One point of a series.
 struct CCTV_EXPORT BucketCount {
   Timestamp start;     // the bucket's first instant

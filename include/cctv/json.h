@@ -12,9 +12,12 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cctv/activity.h"
+#include "cctv/counts.h"
 #include "cctv/export.h"
+#include "cctv/table.h"
 #include "cctv/value.h"
 
 namespace cctv {
@@ -32,6 +35,18 @@ CCTV_EXPORT Activity activity_from_json(std::string_view json, Timestamp referen
 inline Activity activity_from_json(std::string_view json) {
   return activity_from_json(json, now());
 }
+
+// Results as JSON, the shapes `cctv ... --format json` prints and the HTTP
+// API answers:
+//   {"name":"logins","created":"...","approximate_activities":N,
+//    "approximate_bytes":N,"has_actor_index":true,"retention_s":0,
+//    "counts_retention_s":0,"details":{"label":"text",...}}
+//   {"bucket":"hour","series":[{"start":"2026-11-01T10:00:00Z","count":N,
+//    "unique_actors":U},...]}   (unique_actors only when given)
+//   {"targets":[{"target":"/store","count":N},...]}
+CCTV_EXPORT std::string to_json(const TableInfo& info);
+CCTV_EXPORT std::string series_to_json(Bucket bucket, const Series& counts, const Series* unique_actors);
+CCTV_EXPORT std::string top_to_json(const std::vector<TargetCount>& top);
 
 // A single value as JSON, and back. value_from_json() throws InvalidArgument
 // for malformed JSON, invalid UTF-8, or an integer outside the int64 range.

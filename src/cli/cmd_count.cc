@@ -41,37 +41,6 @@ struct RebuildArgs {
   std::string to;
 };
 
-// "+05:30", "-0500", "+5", "0" -> minutes east of UTC.
-std::chrono::minutes parse_utc_offset(const std::string& text) {
-  const auto bad = [&] {
-    return InvalidArgument("--utc-offset", "'" + text + "' must look like +05:30, -0500 or +5");
-  };
-  if (text.empty() || text == "0" || text == "Z") return std::chrono::minutes(0);
-  std::size_t i = 0;
-  int sign = 1;
-  if (text[0] == '+' || text[0] == '-') {
-    sign = text[0] == '-' ? -1 : 1;
-    i = 1;
-  }
-  std::string digits;
-  for (; i < text.size(); ++i) {
-    if (text[i] == ':') continue;
-    if (text[i] < '0' || text[i] > '9') throw bad();
-    digits.push_back(text[i]);
-  }
-  int hours = 0, minutes = 0;
-  if (digits.size() == 1 || digits.size() == 2) {
-    hours = std::stoi(digits);
-  } else if (digits.size() == 4) {
-    hours = std::stoi(digits.substr(0, 2));
-    minutes = std::stoi(digits.substr(2));
-  } else {
-    throw bad();
-  }
-  if (minutes >= 60) throw bad();
-  return std::chrono::minutes(sign * (hours * 60 + minutes));
-}
-
 // The default span of a series: enough buckets to see a shape.
 Microseconds default_span(Bucket bucket) {
   switch (bucket) {
@@ -80,14 +49,6 @@ Microseconds default_span(Bucket bucket) {
     case Bucket::kDay: return std::chrono::hours(24 * 30);
   }
   return std::chrono::hours(24);
-}
-
-// "2026-11-01T10:00:00Z": bucket starts are whole minutes.
-std::string bucket_time(Timestamp t) {
-  std::string s = format_time(t);
-  const auto dot = s.find('.');
-  if (dot != std::string::npos) s.erase(dot, s.size() - dot - 1);
-  return s;
 }
 
 int terminal_width() {
@@ -112,7 +73,7 @@ void run_count(const Globals& globals, const CountArgs& args) {
   const Format format = parse_format(args.format);
   if (format == Format::kNdjson) throw InvalidArgument("--format", "must be table, json or csv for counts");
   CountOptions options;
-  options.utc_offset = parse_utc_offset(args.utc_offset);
+  options.utc_offset = parse_utc_offset(args.utc_offset, "--utc-offset");
   const Timestamp now = cctv::now();
   const TimeRange range = parse_range(args.from, args.to, now, now);
   const TimeRange series_range =
@@ -129,17 +90,11 @@ void run_count(const Globals& globals, const CountArgs& args) {
   }
   std::string out;
   if (format == Format::kJson) {
-    List series;
-    for (std::size_t i = 0; i < counts.size(); ++i) {
-      Map point{{"start", bucket_time(counts[i].start)}, {"count", counts[i].count}};
-      if (args.unique) point.emplace_back("unique_actors", unique[i].count);
-      series.emplace_back(std::move(point));
-    }
-    out = to_json(Value(Map{{"bucket", std::string(bucket_name(bucket))}, {"series", std::move(series)}})) + "\n";
+    out = series_to_json(bucket, counts, args.unique ? &unique : nullptr) + "\n";
   } else if (format == Format::kCsv) {
     out = args.unique ? "start,count,unique_actors\n" : "start,count\n";
     for (std::size_t i = 0; i < counts.size(); ++i) {
-      out += bucket_time(counts[i].start) + "," + std::to_string(counts[i].count);
+      out += format_bucket_start(counts[i].start) + "," + std::to_string(counts[i].count);
       if (args.unique) out += "," + std::to_string(unique[i].count);
       out += "\n";
     }
@@ -162,7 +117,7 @@ void run_count(const Globals& globals, const CountArgs& args) {
                   args.unique ? "  " : "", args.unique ? static_cast<int>(unique_width) : 0, args.unique ? "ACTORS" : "");
     out += line;
     for (std::size_t i = 0; i < counts.size(); ++i) {
-      std::snprintf(line, sizeof line, "%-20s %*s", bucket_time(counts[i].start).c_str(), static_cast<int>(count_width),
+      std::snprintf(line, sizeof line, "%-20s %*s", format_bucket_start(counts[i].start).c_str(), static_cast<int>(count_width),
                     with_commas(static_cast<std::uint64_t>(counts[i].count)).c_str());
       out += line;
       if (args.unique) {
@@ -189,9 +144,7 @@ void run_top(const Globals& globals, const TopArgs& args) {
   const std::vector<TargetCount> top = client.tracker(args.table).top_targets(range, args.limit);
   std::string out;
   if (format == Format::kJson) {
-    List targets;
-    for (const auto& t : top) targets.emplace_back(Map{{"target", t.target}, {"count", t.count}});
-    out = to_json(Value(Map{{"targets", std::move(targets)}})) + "\n";
+    out = top_to_json(top) + "\n";
   } else if (format == Format::kCsv) {
     out = "target,count\n";
     for (const auto& t : top) out += csv_field(t.target) + "," + std::to_string(t.count) + "\n";

@@ -20,36 +20,6 @@ struct TablesArgs {
   bool apply = false;
 };
 
-// "90d", "12h", "2w", "1y" (365 days), "30m", or "forever" / "0".
-std::chrono::seconds parse_duration(const std::string& text, const std::string& flag) {
-  if (text == "forever" || text == "0") return std::chrono::seconds(0);
-  std::size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  if (digits == 0 || digits + 1 != text.size() || digits > 9) {
-    throw InvalidArgument(flag, "'" + text + "' must be a number and a unit -- 30m, 12h, 90d, 2w, 1y -- or forever");
-  }
-  const std::int64_t n = std::stoll(text.substr(0, digits));
-  switch (text.back()) {
-    case 'm': return std::chrono::seconds(n * 60);
-    case 'h': return std::chrono::seconds(n * 3600);
-    case 'd': return std::chrono::seconds(n * 86400);
-    case 'w': return std::chrono::seconds(n * 7 * 86400);
-    case 'y': return std::chrono::seconds(n * 365 * 86400);
-    default:
-      throw InvalidArgument(flag, "'" + text + "' must end in m, h, d, w or y (minutes, hours, days, weeks, years)");
-  }
-}
-
-std::string info_json(const TableInfo& info) {
-  Map details;
-  for (const auto& [label, text] : info.details) details.emplace_back(label, text);
-  return to_json(Value(Map{{"name", info.name},
-                           {"created", format_time(info.created)},
-                           {"approximate_activities", info.approximate_activities},
-                           {"approximate_bytes", info.approximate_bytes},
-                           {"has_actor_index", info.has_actor_index},
-                           {"details", std::move(details)}}));
-}
 
 bool wants_json(const TablesArgs& args) {
   const Format format = parse_format(args.format);
@@ -103,7 +73,7 @@ void run_describe(const Globals& globals, const TablesArgs& args) {
   const bool json = wants_json(args);
   const TableInfo info = open_for_reading(globals.store).describe_table(args.name);
   if (json) {
-    std::printf("%s\n", info_json(info).c_str());
+    std::printf("%s\n", to_json(info).c_str());
     return;
   }
   std::printf("name                    %s\n", info.name.c_str());

@@ -29,6 +29,43 @@ Bucket parse_bucket(std::string_view text, std::string_view field) {
                         "must be minute, hour or day, got '" + std::string(text) + "'");
 }
 
+std::chrono::minutes parse_utc_offset(std::string_view text, std::string_view field) {
+  const auto bad = [&] {
+    return InvalidArgument(std::string(field), "'" + std::string(text) + "' must look like +05:30, -0500 or +5");
+  };
+  if (text.empty() || text == "0" || text == "Z") return std::chrono::minutes(0);
+  std::size_t i = 0;
+  int sign = 1;
+  if (text[0] == '+' || text[0] == '-') {
+    sign = text[0] == '-' ? -1 : 1;
+    i = 1;
+  }
+  std::string digits;
+  for (; i < text.size(); ++i) {
+    if (text[i] == ':') continue;
+    if (text[i] < '0' || text[i] > '9') throw bad();
+    digits.push_back(text[i]);
+  }
+  int hours = 0, minutes = 0;
+  if (digits.size() == 1 || digits.size() == 2) {
+    hours = std::stoi(digits);
+  } else if (digits.size() == 4) {
+    hours = std::stoi(digits.substr(0, 2));
+    minutes = std::stoi(digits.substr(2));
+  } else {
+    throw bad();
+  }
+  if (minutes >= 60) throw bad();
+  return std::chrono::minutes(sign * (hours * 60 + minutes));
+}
+
+std::string format_bucket_start(Timestamp start) {
+  std::string s = format_time(start);
+  const auto dot = s.find('.');
+  if (dot != std::string::npos) s.erase(dot, s.size() - dot - 1);
+  return s;
+}
+
 namespace core {
 
 std::int64_t bucket_width_us(Bucket bucket) noexcept {

@@ -264,4 +264,26 @@ std::string format_time(Timestamp t) {
   return std::string(buf, p);
 }
 
+std::chrono::seconds parse_duration(std::string_view text, std::string_view field) {
+  const std::string quoted = "'" + std::string(text) + "'";
+  if (text == "forever" || text == "0") return std::chrono::seconds(0);
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits + 1 != text.size() || digits > 9) {
+    throw InvalidArgument(std::string(field),
+                          quoted + " must be a number and a unit -- 30m, 12h, 90d, 2w, 1y -- or forever");
+  }
+  const std::int64_t n = std::stoll(std::string(text.substr(0, digits)));
+  switch (text.back()) {
+    case 'm': return std::chrono::seconds(n * 60);
+    case 'h': return std::chrono::seconds(n * 3600);
+    case 'd': return std::chrono::seconds(n * 86400);
+    case 'w': return std::chrono::seconds(n * 7 * 86400);
+    case 'y': return std::chrono::seconds(n * 365 * 86400);
+    default:
+      throw InvalidArgument(std::string(field),
+                            quoted + " must end in m, h, d, w or y (minutes, hours, days, weeks, years)");
+  }
+}
+
 }  // namespace cctv

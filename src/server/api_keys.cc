@@ -1,0 +1,84 @@
+#include "server/api_keys.h"
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "cctv/error.h"
+
+namespace cctv::server {
+
+namespace {
+
+std::array<unsigned char, 32> digest_of(std::string_view key) {
+  std::array<unsigned char, 32> out{};
+  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), out.data());
+  return out;
+}
+
+}  // namespace
+
+std::string_view scope_name(Scope scope) noexcept {
+  switch (scope) {
+    case kRead: return "read";
+    case kWrite: return "write";
+    case kAdmin: return "admin";
+  }
+  return "?";
+}
+
+ApiKeys ApiKeys::load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error("cannot read the API key file " + path + "; check the path given to --api-keys");
+  ApiKeys keys;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const std::string where = path + " line " + std::to_string(number);
+    std::istringstream words(line);
+    std::string key, scopes, extra;
+    if (!(words >> key) || key.front() == '#') continue;
+    if (!(words >> scopes) || (words >> extra)) {
+      throw InvalidArgument(where, "must be KEY SCOPE[,SCOPE] (scopes read, write, admin)");
+    }
+    if (key.size() < 16) {
+      throw InvalidArgument(where, "holds a key of " + std::to_string(key.size()) +
+                                       " characters; use at least 16 (e.g. `openssl rand -hex 24`)");
+    }
+    std::uint8_t bits = 0;
+    std::stringstream list(scopes);
+    for (std::string scope; std::getline(list, scope, ',');) {
+      if (scope == "read") {
+        bits |= kRead;
+      } else if (scope == "write") {
+        bits |= kWrite;
+      } else if (scope == "admin") {
+        bits |= kRead | kWrite | kAdmin;
+      } else {
+        throw InvalidArgument(where, "names scope '" + scope + "'; the scopes are read, write and admin");
+      }
+    }
+    const auto digest = digest_of(key);
+    for (const Key& k : keys.keys_) {
+      if (k.digest == digest) throw InvalidArgument(where, "repeats a key given on an earlier line");
+    }
+    keys.keys_.push_back(Key{digest, bits});
+  }
+  if (keys.keys_.empty()) throw Error("the API key file " + path + " holds no key");
+  return keys;
+}
+
+std::uint8_t ApiKeys::scopes_of(std::string_view key) const {
+  const auto digest = digest_of(key);
+  std::uint8_t found = 0;
+  // Every key is compared, whichever matches: the time taken says nothing
+  // about which key, or how much of one, was right.
+  for (const Key& k : keys_) {
+    const bool same = CRYPTO_memcmp(k.digest.data(), digest.data(), digest.size()) == 0;
+    found |= static_cast<std::uint8_t>(-static_cast<int>(same)) & k.scopes;
+  }
+  return found;
+}
+
+}  // namespace cctv::server
