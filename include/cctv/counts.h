@@ -42,6 +42,10 @@ struct CCTV_EXPORT CountOptions {
 // into minutes east of UTC. Throws InvalidArgument naming `field`.
 CCTV_EXPORT std::chrono::minutes parse_utc_offset(std::string_view text, std::string_view field = "utc_offset");
 
+// How far back a series reaches when its caller gives no start: enough
+// buckets to see a shape -- an hour of minutes, a day of hours, 30 days.
+CCTV_EXPORT Microseconds default_series_span(Bucket bucket) noexcept;
+
 // A bucket's start as RFC 3339 without fractions (buckets start on whole
 // minutes): "2026-11-01T10:00:00Z".
 CCTV_EXPORT std::string format_bucket_start(Timestamp start);

@@ -41,16 +41,6 @@ struct RebuildArgs {
   std::string to;
 };
 
-// The default span of a series: enough buckets to see a shape.
-Microseconds default_span(Bucket bucket) {
-  switch (bucket) {
-    case Bucket::kMinute: return std::chrono::hours(1);
-    case Bucket::kHour: return std::chrono::hours(24);
-    case Bucket::kDay: return std::chrono::hours(24 * 30);
-  }
-  return std::chrono::hours(24);
-}
-
 int terminal_width() {
   winsize size{};
   if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 20) return size.ws_col;
@@ -77,7 +67,7 @@ void run_count(const Globals& globals, const CountArgs& args) {
   const Timestamp now = cctv::now();
   const TimeRange range = parse_range(args.from, args.to, now, now);
   const TimeRange series_range =
-      args.from.empty() ? TimeRange{range.to - default_span(bucket), range.to} : range;
+      args.from.empty() ? TimeRange{range.to - default_series_span(bucket), range.to} : range;
 
   Client client = open_for_reading(globals.store);
   Tracker tracker = client.tracker(args.table);

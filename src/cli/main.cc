@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   add_export_command(app, globals);
   add_tables_command(app, globals);
   add_count_commands(app, globals);
+  add_serve_command(app, globals);
   add_bench_command(app, globals);
 
   try {
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
     if (app.get_subcommands().empty() && !unparsed.empty()) {
       std::fprintf(stderr,
                    "cctv: unknown command '%s'; the commands are record, view, import, export, "
-                   "tables and bench (cctv --help)\n",
+                   "tables, count, top, counts, serve and bench (cctv --help)\n",
                    unparsed.front().c_str());
       return kExitUsage;
     }

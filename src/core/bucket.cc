@@ -59,6 +59,18 @@ std::chrono::minutes parse_utc_offset(std::string_view text, std::string_view fi
   return std::chrono::minutes(sign * (hours * 60 + minutes));
 }
 
+Microseconds default_series_span(Bucket bucket) noexcept {
+  switch (bucket) {
+    case Bucket::kMinute:
+      return std::chrono::hours(1);
+    case Bucket::kHour:
+      return std::chrono::hours(24);
+    case Bucket::kDay:
+      return std::chrono::hours(24 * 30);
+  }
+  return std::chrono::hours(24);
+}
+
 std::string format_bucket_start(Timestamp start) {
   std::string s = format_time(start);
   const auto dot = s.find('.');

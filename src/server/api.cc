@@ -1,0 +1,215 @@
+#include "server/api.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "cctv/error.h"
+#include "cctv/json.h"
+#include "cctv/value.h"
+
+namespace cctv::server {
+
+namespace {
+
+// Splits "/v1/logins/activities" into {"v1", "logins", "activities"}.
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    if (path.front() == '/') {
+      path.remove_prefix(1);
+      continue;
+    }
+    const std::size_t slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash);
+  }
+  return out;
+}
+
+// Matches `path` against `pattern`, capturing "{table}" (decoded).
+bool matches(std::string_view pattern, const std::vector<std::string_view>& path, std::string& table) {
+  const auto parts = segments(pattern);
+  if (parts.size() != path.size()) return false;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i] == "{table}" || parts[i] == "{file}") {
+      auto decoded = url_decode(path[i]);
+      if (!decoded) return false;
+      table = std::move(*decoded);
+    } else if (parts[i] != path[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string error_body(std::string_view message) {
+  std::string body = "{\"error\":";
+  append_json(Value(std::string(message)), body);
+  body += "}";
+  return body;
+}
+
+}  // namespace
+
+Response error_response(http::status status, std::string_view message, unsigned version, bool keep_alive) {
+  Response response(status, version);
+  response.set(http::field::content_type, "application/json");
+  response.body() = error_body(message);
+  response.keep_alive(keep_alive);
+  response.prepare_payload();
+  return response;
+}
+
+const std::vector<Api::Route>& Api::routes() {
+  // The first route whose pattern and method match serves the request.
+  static const std::vector<Route> kRoutes = {
+      {http::verb::post, "/v1/{table}/activities", kWrite, &Api::post_activities},
+      {http::verb::get, "/v1/tables", kRead, &Api::list_tables},
+      {http::verb::post, "/v1/tables", kAdmin, &Api::create_table},
+      {http::verb::get, "/v1/tables/{table}", kRead, &Api::describe_table},
+      {http::verb::delete_, "/v1/tables/{table}", kAdmin, &Api::drop_table},
+      {http::verb::get, "/v1/{table}/activities", kRead, &Api::get_activities},
+      {http::verb::get, "/v1/{table}/counts", kRead, &Api::get_counts},
+      {http::verb::get, "/v1/{table}/top", kRead, &Api::get_top},
+      {http::verb::get, "/healthz", 0, &Api::healthz},
+      {http::verb::get, "/metrics", kRead, &Api::get_metrics},
+      {http::verb::get, "/", 0, &Api::dashboard},
+      {http::verb::get, "/assets/{file}", 0, &Api::dashboard_asset},
+  };
+  return kRoutes;
+}
+
+std::vector<std::string> Api::route_names() {
+  std::vector<std::string> names;
+  for (const Route& r : routes()) names.push_back(std::string(http::to_string(r.method)) + " " + std::string(r.pattern));
+  return names;
+}
+
+Api::Api(Client& client, const ServerOptions& options, std::optional<ApiKeys> keys)
+    : client_(client), options_(options), keys_(std::move(keys)), metrics_(route_names()) {}
+
+Response Api::handle(const Request& request) {
+  const auto start = std::chrono::steady_clock::now();
+  std::size_t route = routes().size();
+  Response response;
+  try {
+    response = dispatch(request, route);
+  } catch (const InvalidArgument& e) {
+    response = error_response(http::status::bad_request, e.what(), request.version(), request.keep_alive());
+  } catch (const NotFound& e) {
+    response = error_response(http::status::not_found, e.what(), request.version(), request.keep_alive());
+  } catch (const AlreadyExists& e) {
+    response = error_response(http::status::conflict, e.what(), request.version(), request.keep_alive());
+  } catch (const Backpressure& e) {
+    response = error_response(http::status::service_unavailable, e.what(), request.version(), request.keep_alive());
+    response.set(http::field::retry_after, "1");
+  } catch (const StoreError& e) {
+    spdlog::error("{} {}: {}", std::string(request.method_string()), std::string(request.target()), e.what());
+    response = error_response(http::status::service_unavailable, e.what(), request.version(), request.keep_alive());
+    response.set(http::field::retry_after, "5");
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: {}", std::string(request.method_string()), std::string(request.target()), e.what());
+    response = error_response(http::status::internal_server_error, std::string("internal error: ") + e.what(),
+                              request.version(), request.keep_alive());
+  }
+  metrics_.record(route, response.result_int(), std::chrono::steady_clock::now() - start);
+  return response;
+}
+
+Response Api::dispatch(const Request& request, std::size_t& route) {
+  const std::string_view target = view(request.target());
+  const std::size_t question = target.find('?');
+  const auto path = segments(target.substr(0, question));
+  std::string table;
+  std::string allowed;
+  const auto& all = routes();
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (!matches(all[i].pattern, path, table)) continue;
+    if (all[i].method != request.method()) {
+      allowed += (allowed.empty() ? "" : ", ") + std::string(http::to_string(all[i].method));
+      continue;
+    }
+    route = i;
+    const Route& r = all[i];
+    if (r.scope != 0 && keys_) {
+      const std::string_view authorization = view(request[http::field::authorization]);
+      constexpr std::string_view kBearer = "Bearer ";
+      if (authorization.size() <= kBearer.size() || authorization.substr(0, kBearer.size()) != kBearer) {
+        Response response = error_response(http::status::unauthorized,
+                                           "this route needs an API key: send Authorization: Bearer KEY",
+                                           request.version(), request.keep_alive());
+        response.set(http::field::www_authenticate, "Bearer");
+        return response;
+      }
+      const std::uint8_t scopes = keys_->scopes_of(authorization.substr(kBearer.size()));
+      if (scopes == 0) {
+        Response response = error_response(http::status::unauthorized, "the API key is not valid",
+                                           request.version(), request.keep_alive());
+        response.set(http::field::www_authenticate, "Bearer error=\"invalid_token\"");
+        return response;
+      }
+      if ((scopes & r.scope) == 0) {
+        return error_response(http::status::forbidden,
+                              "the API key lacks the " + std::string(scope_name(static_cast<Scope>(r.scope))) +
+                                  " scope this route needs",
+                              request.version(), request.keep_alive());
+      }
+    }
+    Call call{request, Query(question == std::string_view::npos ? std::string_view() : target.substr(question + 1)),
+              std::move(table)};
+    return (this->*r.handler)(call);
+  }
+  if (!allowed.empty()) {
+    Response response = error_response(http::status::method_not_allowed,
+                                        std::string(request.method_string()) + " is not allowed here; use " + allowed,
+                                        request.version(), request.keep_alive());
+    response.set(http::field::allow, allowed);
+    return response;
+  }
+  return error_response(http::status::not_found,
+                        "no route for " + std::string(target.substr(0, question)) + "; see docs/http-api.md",
+                        request.version(), request.keep_alive());
+}
+
+Response Api::json(const Call& call, http::status status, std::string body) const {
+  Response response(status, call.request.version());
+  response.set(http::field::content_type, "application/json");
+  response.body() = std::move(body);
+  response.keep_alive(call.request.keep_alive());
+  response.prepare_payload();
+  return response;
+}
+
+Tracker Api::writer(const std::string& table) {
+  {
+    std::shared_lock lock(trackers_mu_);
+    auto it = trackers_.find(table);
+    if (it != trackers_.end()) return it->second;
+  }
+  validate_table_name(table);
+  if (!options_.auto_create) client_.describe_table(table);  // NotFound when missing
+  Tracker tracker = client_.tracker(table);
+  std::unique_lock lock(trackers_mu_);
+  return trackers_.emplace(table, tracker).first->second;
+}
+
+Tracker Api::reader(const std::string& table) {
+  {
+    std::shared_lock lock(trackers_mu_);
+    auto it = trackers_.find(table);
+    if (it != trackers_.end()) return it->second;
+  }
+  validate_table_name(table);
+  client_.describe_table(table);  // NotFound when missing: reading creates nothing
+  Tracker tracker = client_.tracker(table);
+  std::unique_lock lock(trackers_mu_);
+  return trackers_.emplace(table, tracker).first->second;
+}
+
+void Api::forget(const std::string& table) {
+  std::unique_lock lock(trackers_mu_);
+  trackers_.erase(table);
+}
+
+}  // namespace cctv::server

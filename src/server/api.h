@@ -1,0 +1,102 @@
+// The HTTP API as a function from a request to a response: routing (a
+// table of method, path pattern, scope and handler), authorization, the
+// mapping of cctv's errors to statuses, and the request metrics. The
+// transport (listener.h, session.h) knows nothing of what it serves.
+//
+// Thread-safe: handle() is called from every serving thread at once.
+#ifndef CCTV_SERVER_API_H_
+#define CCTV_SERVER_API_H_
+
+#include <boost/beast/http.hpp>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cctv/client.h"
+#include "server/api_keys.h"
+#include "server/query.h"
+#include "server/server_metrics.h"
+#include "server/server_options.h"
+
+namespace cctv::server {
+
+namespace http = boost::beast::http;
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+// Beast's string_view as the standard one.
+inline std::string_view view(boost::beast::string_view s) { return {s.data(), s.size()}; }
+
+// A response with a JSON body {"error": message}.
+Response error_response(http::status status, std::string_view message, unsigned version, bool keep_alive);
+
+class Api {
+ public:
+  // `keys` empty: every request is allowed (the server then listens on
+  // loopback only, or was told --insecure).
+  Api(Client& client, const ServerOptions& options, std::optional<ApiKeys> keys);
+
+  // Answers `request`. Never throws: bad input is a 4xx, a failing store a
+  // 503, anything unexpected a 500 (and logged).
+  Response handle(const Request& request);
+
+  ServerMetrics& metrics() { return metrics_; }
+
+ private:
+  // What a handler gets: the request, its query, and the path's {table}.
+  struct Call {
+    const Request& request;
+    Query query;
+    std::string table;
+  };
+  using Handler = Response (Api::*)(Call&);
+  struct Route {
+    http::verb method;
+    std::string_view pattern;  // segments; "{table}" matches any one
+    std::uint8_t scope;        // 0: open to anyone
+    Handler handler;
+  };
+  static const std::vector<Route>& routes();
+  static std::vector<std::string> route_names();
+
+  Response dispatch(const Request& request, std::size_t& route);
+
+  // Handlers (api_activities.cc, api_counts.cc, api_tables.cc, api_misc.cc).
+  Response post_activities(Call& call);
+  Response get_activities(Call& call);
+  Response get_counts(Call& call);
+  Response get_top(Call& call);
+  Response list_tables(Call& call);
+  Response create_table(Call& call);
+  Response describe_table(Call& call);
+  Response drop_table(Call& call);
+  Response healthz(Call& call);
+  Response get_metrics(Call& call);
+  Response dashboard(Call& call);
+  Response dashboard_asset(Call& call);
+
+  // A tracker for writing to `table`: made (and the table created, unless
+  // --no-auto-create) on first use, then kept.
+  Tracker writer(const std::string& table);
+  // A tracker for reading `table`; throws NotFound when it does not exist
+  // (reading never creates a table).
+  Tracker reader(const std::string& table);
+  void forget(const std::string& table);
+
+  Response json(const Call& call, http::status status, std::string body) const;
+
+  Client& client_;
+  const ServerOptions options_;
+  const std::optional<ApiKeys> keys_;
+  ServerMetrics metrics_;
+  std::shared_mutex trackers_mu_;
+  std::map<std::string, Tracker, std::less<>> trackers_;  // guarded by trackers_mu_
+};
+
+}  // namespace cctv::server
+
+#endif  // CCTV_SERVER_API_H_

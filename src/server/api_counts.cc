@@ -1,0 +1,39 @@
+// GET /v1/{table}/counts and /v1/{table}/top: the library's counts.
+#include "cctv/error.h"
+#include "cctv/json.h"
+#include "server/api.h"
+#include "server/request_params.h"
+
+namespace cctv::server {
+
+Response Api::get_counts(Call& call) {
+  call.query.allow_only({"target", "bucket", "from", "to", "unique", "utc_offset"});
+  const Bucket bucket = parse_bucket(call.query.get("bucket").value_or("hour"), "bucket");
+  CountOptions options;
+  options.utc_offset = parse_utc_offset(call.query.get("utc_offset").value_or(""), "utc_offset");
+  const Timestamp end = now();
+  TimeRange range = range_param(call.query, TimeRange{kMinTime, end});
+  if (!call.query.has("from")) range.from = range.to - default_series_span(bucket);
+  const bool unique = flag_param(call.query, "unique");
+  const auto target = call.query.get("target");
+  Tracker tracker = reader(call.table);
+  const Series counts =
+      target ? tracker.count_activity(*target, range, bucket, options) : tracker.count_activity(range, bucket, options);
+  Series actors;
+  if (unique) {
+    actors = target ? tracker.count_unique_actors(*target, range, bucket, options)
+                    : tracker.count_unique_actors(range, bucket, options);
+  }
+  return json(call, http::status::ok, series_to_json(bucket, counts, unique ? &actors : nullptr));
+}
+
+Response Api::get_top(Call& call) {
+  call.query.allow_only({"from", "to", "limit"});
+  const Timestamp end = now();
+  TimeRange range = range_param(call.query, TimeRange{kMinTime, end});
+  if (!call.query.has("from")) range.from = range.to - std::chrono::hours(24);
+  const std::size_t limit = size_param(call.query, "limit", 10, 1, 1000);
+  return json(call, http::status::ok, top_to_json(reader(call.table).top_targets(range, limit)));
+}
+
+}  // namespace cctv::server

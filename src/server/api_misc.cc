@@ -1,0 +1,23 @@
+// GET /healthz and GET /metrics.
+#include "server/api.h"
+
+namespace cctv::server {
+
+Response Api::healthz(Call& call) {
+  call.query.allow_only({});
+  // The store answers: listing tables reads it (a DynamoDB call on that store).
+  client_.tables();
+  return json(call, http::status::ok, "{\"status\":\"ok\"}");
+}
+
+Response Api::get_metrics(Call& call) {
+  call.query.allow_only({});
+  Response response(http::status::ok, call.request.version());
+  response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+  response.body() = metrics_.render(client_.metrics());
+  response.keep_alive(call.request.keep_alive());
+  response.prepare_payload();
+  return response;
+}
+
+}  // namespace cctv::server

@@ -1,0 +1,59 @@
+#include "server/listener.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+
+#include "cctv/error.h"
+#include "server/session.h"
+
+namespace cctv::server {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+Listener::Listener(net::io_context& io, const tcp::endpoint& endpoint, Api& api, const ServerOptions& options,
+                   Sessions& sessions)
+    : io_(io), acceptor_(net::make_strand(io)), api_(api), options_(options), sessions_(sessions) {
+  boost::system::error_code ec;
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw Error("cannot listen on " + endpoint.address().to_string() + ":" + std::to_string(endpoint.port()) + ": " +
+                ec.message() + "; pick another --listen HOST:PORT");
+  }
+  port_ = acceptor_.local_endpoint().port();
+}
+
+void Listener::start() { accept(); }
+
+void Listener::stop() {
+  net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    boost::system::error_code ignored;
+    self->acceptor_.close(ignored);
+  });
+}
+
+void Listener::accept() {
+  // Each connection gets its own strand: its handlers never run at once.
+  acceptor_.async_accept(net::make_strand(io_), [self = shared_from_this()](boost::system::error_code ec,
+                                                                             tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      auto session = std::make_shared<Session>(std::move(socket), self->api_, self->options_, self->sessions_);
+      if (self->sessions_.try_add(session, self->options_.max_connections)) {
+        session->start();
+      } else {
+        // Small enough to go out in one write on a fresh connection.
+        self->api_.metrics().connection_refused();
+        session->refuse_connection();
+      }
+    }
+    self->accept();
+  });
+}
+
+}  // namespace cctv::server

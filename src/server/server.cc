@@ -1,0 +1,106 @@
+#include "server/server.h"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <charconv>
+#include <thread>
+#include <vector>
+
+#include "cctv/error.h"
+#include "server/listener.h"
+
+namespace cctv::server {
+
+namespace net = boost::asio;
+
+std::pair<std::string, unsigned short> parse_listen(const std::string& listen) {
+  const auto bad = [&](const std::string& why) { return InvalidArgument("--listen", "'" + listen + "' " + why); };
+  const std::size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) throw bad("must be HOST:PORT, e.g. 127.0.0.1:8080");
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty()) throw bad("names no host; use 127.0.0.1:PORT, or 0.0.0.0:PORT for every interface");
+  unsigned port = 0;
+  const char* first = listen.data() + colon + 1;
+  const char* last = listen.data() + listen.size();
+  const auto [end, ec] = std::from_chars(first, last, port);
+  if (first == last || ec != std::errc() || end != last || port > 65535) throw bad("has no port from 0 to 65535");
+  return {host, static_cast<unsigned short>(port)};
+}
+
+Server::Server(Client& client, const ServerOptions& options)
+    : options_(options),
+      io_(options.threads > 0 ? options.threads
+                              : std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()))) {
+  const auto [host, port] = parse_listen(options_.listen);
+  host_ = host;
+  boost::system::error_code ec;
+  const net::ip::address address = net::ip::make_address(host, ec);
+  if (ec) throw InvalidArgument("--listen", "'" + host + "' is not an IP address; use e.g. 127.0.0.1 or 0.0.0.0");
+  std::optional<ApiKeys> keys;
+  if (!options_.api_keys_file.empty()) keys = ApiKeys::load(options_.api_keys_file);
+  has_keys_ = keys.has_value();
+  if (!has_keys_ && !address.is_loopback() && !options_.insecure) {
+    throw InvalidArgument("--listen", host + " is reachable from other machines and no --api-keys were given; give "
+                                             "--api-keys FILE, listen on 127.0.0.1, or pass --insecure to serve "
+                                             "anyone without keys");
+  }
+  api_ = std::make_unique<Api>(client, options_, std::move(keys));
+  listener_ = std::make_shared<Listener>(io_, net::ip::tcp::endpoint(address, port), *api_, options_, sessions_);
+}
+
+Server::~Server() = default;
+
+unsigned short Server::port() const { return listener_->port(); }
+
+std::string Server::url() const {
+  const bool v6 = host_.find(':') != std::string::npos;
+  return "http://" + (v6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port());
+}
+
+void Server::run() {
+  net::signal_set signals(io_, SIGINT, SIGTERM);
+  bool stopping = false;
+  std::thread drain;
+  // Runs on an io thread (a signal) or is posted there (stop()): once.
+  auto begin_stop = [&] {
+    if (stopping) return;
+    stopping = true;
+    boost::system::error_code ignored;
+    signals.cancel(ignored);
+    listener_->stop();
+    sessions_.stop_all();
+    drain = std::thread([this] {
+      sessions_.wait_until_empty(options_.drain_timeout);
+      io_.stop();
+    });
+  };
+  {
+    std::lock_guard lock(stop_mu_);
+    stop_ = [this, &begin_stop] { net::post(io_, begin_stop); };
+  }
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) begin_stop();
+  });
+  listener_->start();
+
+  const int threads = options_.threads > 0 ? options_.threads
+                                           : std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([this] { io_.run(); });
+  io_.run();
+  for (auto& t : pool) t.join();
+  {
+    std::lock_guard lock(stop_mu_);
+    stop_ = nullptr;
+  }
+  if (drain.joinable()) drain.join();
+}
+
+void Server::stop() {
+  std::lock_guard lock(stop_mu_);
+  if (stop_) stop_();
+}
+
+}  // namespace cctv::server

@@ -1,0 +1,65 @@
+// `cctv serve`: the HTTP API and the dashboard over one Client.
+//
+// run() serves until stop() or SIGTERM/SIGINT, then stops gracefully: it
+// stops accepting, lets requests in flight finish (up to drain_timeout),
+// and returns; the caller then closes the Client, which writes everything
+// accepted. Nothing answered 202 is lost.
+//
+// Construct, then run() from one thread; stop() from any thread.
+#ifndef CCTV_SERVER_SERVER_H_
+#define CCTV_SERVER_SERVER_H_
+
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <mutex>
+#include <memory>
+#include <string>
+
+#include "cctv/client.h"
+#include "server/api.h"
+#include "server/server_options.h"
+#include "server/sessions.h"
+
+namespace cctv::server {
+
+class Listener;
+
+class Server {
+ public:
+  // Binds options.listen. Throws InvalidArgument for a malformed listen
+  // address, a bad key file, or a non-loopback address without API keys
+  // (unless options.insecure); Error when the address cannot be bound.
+  Server(Client& client, const ServerOptions& options);
+  ~Server();
+
+  // The port bound (useful with port 0).
+  unsigned short port() const;
+  // "http://HOST:PORT".
+  std::string url() const;
+  bool has_api_keys() const { return has_keys_; }
+
+  // Serves until stop() or a signal; returns after the graceful stop.
+  void run();
+  void stop();
+
+ private:
+  const ServerOptions options_;
+  std::string host_;
+  bool has_keys_ = false;
+  // Declared before io_, so that connections io_ still holds when it is
+  // destroyed find them alive.
+  std::unique_ptr<Api> api_;
+  Sessions sessions_;
+  boost::asio::io_context io_;
+  std::shared_ptr<Listener> listener_;
+  std::mutex stop_mu_;
+  std::function<void()> stop_;  // set while run() runs; guarded by stop_mu_
+};
+
+// Splits "HOST:PORT" ("[::1]:8080" for IPv6). Throws InvalidArgument
+// naming `--listen`.
+std::pair<std::string, unsigned short> parse_listen(const std::string& listen);
+
+}  // namespace cctv::server
+
+#endif  // CCTV_SERVER_SERVER_H_

@@ -1,0 +1,40 @@
+// The open connections, so that a graceful stop can reach each one and
+// know when the last has closed; and the connection limit.
+//
+// Thread-safe.
+#ifndef CCTV_SERVER_SESSIONS_H_
+#define CCTV_SERVER_SESSIONS_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <map>
+
+namespace cctv::server {
+
+class Session;
+
+class Sessions {
+ public:
+  // false when `max` are open already: the caller refuses the connection.
+  bool try_add(const std::shared_ptr<Session>& session, std::size_t max);
+  void remove(Session* session);
+
+  // Asks every open session to close once idle (Session::stop_when_idle),
+  // and every later one too.
+  void stop_all();
+  bool stopping() const;
+  // Waits until none is open or `timeout` passes; true when none is.
+  bool wait_until_empty(std::chrono::milliseconds timeout);
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable empty_;
+  std::map<Session*, std::weak_ptr<Session>> open_;  // guarded by mu_
+  bool stopping_ = false;    // guarded by mu_
+};
+
+}  // namespace cctv::server
+
+#endif  // CCTV_SERVER_SESSIONS_H_
