@@ -17,6 +17,7 @@ struct ServeArgs {
   std::size_t request_timeout_s = 30;
   std::size_t drain_timeout_s = 10;
   std::size_t enqueue_timeout_ms = 1000;
+  std::size_t max_queued = ClientOptions().max_queued_activities;
 };
 
 void run_serve(const Globals& globals, ServeArgs args) {
@@ -31,6 +32,7 @@ void run_serve(const Globals& globals, ServeArgs args) {
   ClientOptions client_options;
   client_options.create_tables = options.auto_create;
   client_options.enqueue_timeout = options.enqueue_timeout;
+  client_options.max_queued_activities = args.max_queued;
   Client client = Client::open(globals.store, client_options);
   server::Server server(client, options);
   std::printf("cctv serve: %s/ (the dashboard; the API under /v1) on %s\n", server.url().c_str(),
@@ -73,6 +75,8 @@ void add_serve_command(CLI::App& app, Globals& globals) {
       ->capture_default_str();
   cmd->add_option("--enqueue-timeout-ms", args->enqueue_timeout_ms,
                   "How long a write waits for room in a full queue before 503")
+      ->capture_default_str();
+  cmd->add_option("--max-queued", args->max_queued, "Most activities waiting to be written (then 503)")
       ->capture_default_str();
   cmd->add_option("--drain-timeout", args->drain_timeout_s, "Seconds requests in flight get to finish on SIGTERM")
       ->capture_default_str();

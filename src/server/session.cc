@@ -11,7 +11,11 @@ namespace beast = boost::beast;
 namespace net = boost::asio;
 
 Session::Session(net::ip::tcp::socket&& socket, Api& api, const ServerOptions& options, Sessions& sessions)
-    : stream_(std::move(socket)), api_(api), options_(options), sessions_(sessions) {
+    : stream_(std::move(socket)),
+      request_timer_(stream_.get_executor()),
+      api_(api),
+      options_(options),
+      sessions_(sessions) {
   api_.metrics().connection_opened();
 }
 
@@ -72,7 +76,15 @@ void Session::read_header() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
   parser_->body_limit(options_.max_body_bytes);
-  stream_.expires_after(options_.request_timeout);
+  stream_.expires_never();
+  timed_out_ = false;
+  request_timer_.expires_after(options_.request_timeout);
+  request_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec) return;  // cancelled: the request arrived
+    self->timed_out_ = true;
+    beast::error_code ignored;
+    self->stream_.socket().cancel(ignored);
+  });
   http::async_read_header(stream_, buffer_, *parser_,
                           [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
 }
@@ -107,13 +119,14 @@ void Session::on_header(beast::error_code header_error) {
 }
 
 void Session::on_request(beast::error_code ec) {
-  if (ec == http::error::end_of_stream || ec == net::error::connection_reset || ec == net::error::operation_aborted) {
-    close();
-    return;
-  }
-  if (ec == beast::error::timeout) {
+  request_timer_.cancel();
+  if (ec && timed_out_) {
     refuse(http::status::request_timeout, "the request did not arrive whole within " +
                                               std::to_string(options_.request_timeout.count()) + " ms (--request-timeout)");
+    return;
+  }
+  if (ec == http::error::end_of_stream || ec == net::error::connection_reset || ec == net::error::operation_aborted) {
+    close();
     return;
   }
   if (ec == http::error::body_limit) {

@@ -10,6 +10,7 @@
 #define CCTV_SERVER_SESSION_H_
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <memory>
@@ -46,6 +47,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void close();
 
   boost::beast::tcp_stream stream_;
+  // The request timeout. Not the stream's own: that closes the socket,
+  // and a late request is owed a 408 first.
+  boost::asio::steady_timer request_timer_;
+  bool timed_out_ = false;
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Response response_;  // kept while it is being written

@@ -45,8 +45,17 @@ ServerProcess::ServerProcess(const std::vector<std::string>& argv) {
     if (n <= 0) break;
     line.append(buf, static_cast<std::size_t>(n));
   }
-  close(out[0]);
-  port_ = std::atoi(line.c_str());
+  out_ = out[0];
+  const std::size_t newline = line.find('\n');
+  first_line_ = line.substr(0, newline);
+  if (newline != std::string::npos) rest_ = line.substr(newline + 1);
+  const std::size_t url = first_line_.find("http://");
+  if (url == std::string::npos) {
+    port_ = std::atoi(first_line_.c_str());
+  } else {
+    const std::size_t colon = first_line_.find(':', url + 7);
+    port_ = colon == std::string::npos ? 0 : std::atoi(first_line_.c_str() + colon + 1);
+  }
   if (port_ <= 0) {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
@@ -56,9 +65,47 @@ ServerProcess::ServerProcess(const std::vector<std::string>& argv) {
 }
 
 ServerProcess::~ServerProcess() {
-  if (pid_ <= 0) return;
+  if (pid_ > 0) {
+    kill(pid_, SIGTERM);
+    // Ten seconds to stop; then it is killed.
+    bool reaped = false;
+    for (int i = 0; i < 1000 && !reaped; ++i) {
+      reaped = waitpid(pid_, nullptr, WNOHANG) == pid_;
+      if (!reaped) usleep(10'000);
+    }
+    if (!reaped) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  if (out_ >= 0) close(out_);
+}
+
+int ServerProcess::terminate(std::string* output, int timeout_s) {
+  if (pid_ <= 0) throw std::runtime_error("the server has exited already");
   kill(pid_, SIGTERM);
-  waitpid(pid_, nullptr, 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  // Read what it prints while it stops, so a full pipe cannot hold it up.
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+      throw std::runtime_error("the server did not exit within " + std::to_string(timeout_s) + " s of SIGTERM");
+    }
+    pollfd p{out_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    char buf[4096];
+    const ssize_t n = read(out_, buf, sizeof buf);
+    if (n <= 0) break;  // it closed its stdout: exiting
+    rest_.append(buf, static_cast<std::size_t>(n));
+  }
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  if (output != nullptr) *output = rest_;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 std::string dynamo_harness_dir() { return CCTV_DYNAMO_HARNESS; }

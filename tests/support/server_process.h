@@ -1,6 +1,7 @@
-// A helper server for tests (dynalite, the fault proxy): started as a child
-// process that prints its port on its first line, and killed by its PID when
-// the test is done -- or when the test process dies, whichever comes first.
+// A helper server for tests (dynalite, the fault proxy, `cctv serve`):
+// started as a child process that prints its port on its first line (alone,
+// or in a URL http://HOST:PORT), and killed by its PID when the test is
+// done -- or when the test process dies, whichever comes first.
 #ifndef CCTV_TESTS_SUPPORT_SERVER_PROCESS_H_
 #define CCTV_TESTS_SUPPORT_SERVER_PROCESS_H_
 
@@ -22,11 +23,22 @@ class ServerProcess {
 
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
+  // The first line it printed.
+  const std::string& first_line() const { return first_line_; }
+
+  // Sends SIGTERM, waits for it to exit, and returns its exit status (or
+  // 128 + the signal that killed it); `output` gets what it printed after
+  // its first line. Throws std::runtime_error if it has not exited within
+  // `timeout_s`, after killing it.
+  int terminate(std::string* output = nullptr, int timeout_s = 60);
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
  private:
   pid_t pid_ = -1;
   int port_ = 0;
+  int out_ = -1;  // its stdout, read after the first line only by terminate()
+  std::string first_line_;
+  std::string rest_;  // read past the first line
 };
 
 // The directory with the pinned Node harness (tests/dynamo), installed.

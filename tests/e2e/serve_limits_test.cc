@@ -1,0 +1,163 @@
+// `cctv serve`'s API keys, limits and timeouts, over real loopback HTTP.
+#include <fstream>
+
+#include "e2e/serve.h"
+#include "support/run.h"
+
+namespace cctv::testing {
+namespace {
+
+constexpr const char* kReadKey = "read-key-0123456789abcdef";
+constexpr const char* kWriteKey = "write-key-0123456789abcdef";
+constexpr const char* kAdminKey = "admin-key-0123456789abcdef";
+
+std::map<std::string, std::string> bearer(const std::string& key) { return {{"Authorization", "Bearer " + key}}; }
+
+TEST_F(ServeTest, ApiKeysAndScopes) {
+  const std::string keys = dir_.file("keys");
+  std::ofstream(keys) << "# who may do what\n"
+                      << kReadKey << " read\n\n"
+                      << kWriteKey << " write\n"
+                      << kAdminKey << " admin\n";
+  auto server = serve({"--api-keys", keys});
+  HttpConnection c(server->port());
+  const std::string one = R"({"actor":"a","target":"/x"})";
+
+  HttpReply r = c.request("POST", "/v1/things/activities", one);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.header("www-authenticate"), "Bearer");
+  r = c.request("POST", "/v1/things/activities", one, bearer("not-a-key-0123456789"));
+  EXPECT_EQ(r.status, 401);
+  r = c.request("POST", "/v1/things/activities", one, {{"Authorization", "Basic dXNlcjpwYXNz"}});
+  EXPECT_EQ(r.status, 401);
+  // A key's prefix is not the key.
+  r = c.request("POST", "/v1/things/activities", one, bearer(std::string(kWriteKey).substr(0, 20)));
+  EXPECT_EQ(r.status, 401);
+  r = c.request("POST", "/v1/things/activities", one, bearer(kReadKey));
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.body.find("write"), std::string::npos);
+  r = c.request("POST", "/v1/things/activities", one, bearer(kWriteKey));
+  EXPECT_EQ(r.status, 202);
+  EXPECT_EQ(wait_for_activities(server->port(), "things", "target=/x", 1, bearer(kReadKey)).size(), 1u);
+  EXPECT_EQ(c.request("GET", "/v1/things/activities?target=/x").status, 401);
+  EXPECT_EQ(c.request("GET", "/v1/things/activities?target=/x", "", bearer(kWriteKey)).status, 403);
+  EXPECT_EQ(c.request("GET", "/v1/things/activities?target=/x", "", bearer(kAdminKey)).status, 200);
+  EXPECT_EQ(c.request("GET", "/v1/things/counts", "", bearer(kReadKey)).status, 200);
+  EXPECT_EQ(c.request("GET", "/metrics", "", bearer(kReadKey)).status, 200);
+  EXPECT_EQ(c.request("GET", "/metrics").status, 401);
+  // Tables are the admin's.
+  EXPECT_EQ(c.request("POST", "/v1/tables", R"({"name":"others"})", bearer(kWriteKey)).status, 403);
+  EXPECT_EQ(c.request("POST", "/v1/tables", R"({"name":"others"})", bearer(kAdminKey)).status, 201);
+  EXPECT_EQ(c.request("DELETE", "/v1/tables/others", "", bearer(kReadKey)).status, 403);
+  EXPECT_EQ(c.request("DELETE", "/v1/tables/others", "", bearer(kAdminKey)).status, 204);
+  EXPECT_EQ(c.request("GET", "/v1/tables", "", bearer(kReadKey)).status, 200);
+  // Health and the dashboard's page need no key (the dashboard asks for one).
+  EXPECT_EQ(c.request("GET", "/healthz").status, 200);
+  EXPECT_EQ(c.request("GET", "/").status, 200);
+}
+
+TEST_F(ServeTest, BadKeyFilesAndExposedListensAreRefused) {
+  const std::string keys = dir_.file("keys");
+  std::ofstream(keys) << "short read\n";
+  RunResult r = run({CCTV_BINARY, "--store", store_, "serve", "--listen", "127.0.0.1:0", "--api-keys", keys});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("line 1"), std::string::npos) << r.err;
+  std::ofstream(keys) << kReadKey << " read,delete\n";
+  r = run({CCTV_BINARY, "--store", store_, "serve", "--listen", "127.0.0.1:0", "--api-keys", keys});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("'delete'"), std::string::npos) << r.err;
+  r = run({CCTV_BINARY, "--store", store_, "serve", "--listen", "127.0.0.1:0", "--api-keys", dir_.file("none")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("cannot read"), std::string::npos) << r.err;
+  // Reachable from other machines without keys: refused, unless --insecure.
+  r = run({CCTV_BINARY, "--store", store_, "serve", "--listen", "0.0.0.0:0"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--insecure"), std::string::npos) << r.err;
+  r = run({CCTV_BINARY, "--store", store_, "serve", "--listen", "localhost"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--listen"), std::string::npos) << r.err;
+  auto server = serve({"--listen", "0.0.0.0:0", "--insecure"});
+  EXPECT_EQ(http_request(server->port(), "GET", "/healthz").status, 200);
+}
+
+TEST_F(ServeTest, BodyItemAndHeaderLimits) {
+  auto server = serve({"--max-body-bytes", "2000", "--max-items", "3", "--max-header-bytes", "2048"});
+  HttpConnection c(server->port());
+  std::string big = "[";
+  for (int i = 0; i < 100; ++i) big += std::string(i ? "," : "") + R"({"actor":"a","target":"/x"})";
+  big += "]";
+  HttpReply r = c.request("POST", "/v1/things/activities", big);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_NE(r.body.find("--max-body-bytes"), std::string::npos) << r.body;
+  // The connection is closed after a refused body: its rest is not read.
+  HttpConnection c2(server->port());
+  r = c2.request("POST", "/v1/things/activities",
+                 R"([{"actor":"a","target":"/x"},{"actor":"a","target":"/x"},{"actor":"a","target":"/x"},{"actor":"a","target":"/x"}])");
+  EXPECT_EQ(r.status, 413);
+  EXPECT_NE(r.body.find("--max-items"), std::string::npos) << r.body;
+  // Nothing of a refused request is recorded.
+  r = c2.request("POST", "/v1/things/activities", R"({"actor":"b","target":"/y"})");
+  EXPECT_EQ(r.status, 202);
+  wait_for_activities(server->port(), "things", "target=/y", 1);
+  EXPECT_EQ(c2.request("GET", "/v1/things/activities?target=/x").body, R"({"activities":[],"next_cursor":null})");
+  HttpConnection c3(server->port());
+  r = c3.request("GET", "/healthz", "", {{"X-Padding", std::string(4000, 'p')}});
+  EXPECT_EQ(r.status, 431);
+  // A client that announces a large body is refused before it sends it.
+  HttpConnection c4(server->port());
+  c4.send_raw("POST /v1/things/activities HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\nExpect: 100-continue\r\n\r\n");
+  r = c4.read_reply();
+  EXPECT_EQ(r.status, 413);
+}
+
+TEST_F(ServeTest, MalformedHttpGets400) {
+  auto server = serve();
+  HttpConnection c(server->port());
+  c.send_raw("THIS IS NOT HTTP\r\n\r\n");
+  HttpReply r = c.read_reply();
+  EXPECT_EQ(r.status, 400);
+  EXPECT_TRUE(c.closed_within(std::chrono::seconds(5)));
+  EXPECT_EQ(http_request(server->port(), "GET", "/healthz").status, 200);
+}
+
+TEST_F(ServeTest, ConnectionLimitAndTimeouts) {
+  auto server = serve({"--max-connections", "2", "--idle-timeout", "1", "--request-timeout", "1"});
+  {
+    HttpConnection a(server->port()), b(server->port());
+    EXPECT_EQ(a.request("GET", "/healthz").status, 200);
+    EXPECT_EQ(b.request("GET", "/healthz").status, 200);
+    HttpConnection third(server->port());
+    const HttpReply r = third.read_reply(std::chrono::seconds(5));
+    EXPECT_EQ(r.status, 503);
+    EXPECT_EQ(r.header("retry-after"), "1");
+    EXPECT_TRUE(third.closed_within(std::chrono::seconds(5)));
+  }
+  // The server sees those three go a moment after they close.
+  auto wait_for_room = [&] {
+    for (int i = 0; i < 100; ++i) {
+      auto c = std::make_unique<HttpConnection>(server->port());
+      try {
+        if (c->request("GET", "/healthz").status == 200) return c;
+      } catch (const std::exception&) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "no room for a connection after the others closed";
+    return std::make_unique<HttpConnection>(server->port());
+  };
+  // An idle keep-alive connection is closed after --idle-timeout.
+  auto idle_connection = wait_for_room();
+  HttpConnection& idle = *idle_connection;
+  EXPECT_TRUE(idle.closed_within(std::chrono::seconds(10)));
+  // A request that trickles in is answered 408 after --request-timeout.
+  HttpConnection slow(server->port());
+  slow.send_raw("POST /v1/things/activities HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n{\"actor\":");
+  const HttpReply r = slow.read_reply(std::chrono::seconds(10));
+  EXPECT_EQ(r.status, 408);
+  EXPECT_TRUE(slow.closed_within(std::chrono::seconds(5)));
+  // Room again for new connections.
+  wait_for_room();
+}
+
+}  // namespace
+}  // namespace cctv::testing

@@ -1,0 +1,118 @@
+// `cctv serve` under stress: a graceful stop loses nothing it answered
+// 202, and a store that cannot keep up gets 503 with Retry-After.
+#include <atomic>
+#include <mutex>
+#include <set>
+
+#include "e2e/serve.h"
+
+namespace cctv::testing {
+namespace {
+
+TEST_F(ServeTest, SigtermLosesNoAcceptedActivity) {
+  auto server = serve();
+  const int port = server->port();
+  constexpr int kWriters = 4;
+  std::mutex mu;
+  std::set<std::string> acknowledged;
+  std::atomic<int> batches{0};
+  std::vector<std::string> ended;  // how writers' connections ended; guarded by mu
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      try {
+        HttpConnection c(port);
+        for (int b = 0;; ++b) {
+          std::string ndjson;
+          for (int i = 0; i < 50; ++i) {
+            ndjson += "{\"actor\":\"u" + std::to_string(i) + "\",\"target\":\"/w" + std::to_string(w) + "\"}\n";
+          }
+          const HttpReply r = c.request("POST", "/v1/stress/activities", ndjson, {{"Content-Type", "application/x-ndjson"}});
+          if (r.status != 202) {
+            ADD_FAILURE() << "writer " << w << ": " << r.status << " " << r.body;
+            break;
+          }
+          const Value reply = value_from_json(r.body);
+          std::lock_guard lock(mu);
+          for (const auto& id : reply.find("ids")->as_list()) acknowledged.insert(id.as_string());
+          ++batches;
+          if (!r.keep_alive) break;  // the server is stopping
+        }
+      } catch (const std::exception& e) {
+        // The connection went away with the server: expected, once it stops.
+        std::lock_guard lock(mu);
+        ended.push_back(e.what());
+      }
+    });
+  }
+  for (int i = 0; i < 2000 && batches < 40; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  if (batches < 40) {
+    for (auto& t : writers) t.join();
+    FAIL() << "the writers stopped early: " << (ended.empty() ? "" : ended.front());
+  }
+  std::string said;
+  const int status = server->terminate(&said);
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(status, 0) << said;
+  EXPECT_NE(said.find("stopped"), std::string::npos) << said;
+
+  // Everything answered 202 is in the store.
+  ClientOptions read_only;
+  read_only.read_only = true;
+  Client client = Client::open(store_, read_only);
+  Tracker tracker = client.tracker("stress");
+  std::set<std::string> stored;
+  for (int w = 0; w < kWriters; ++w) {
+    ViewOptions options;
+    options.limit = kMaxViewLimit;
+    do {
+      Page page = tracker.view_activity("/w" + std::to_string(w), TimeRange::all(), options);
+      for (const auto& a : page.activities) stored.insert(format_id(a.id));
+      options.cursor = page.next_cursor;
+    } while (!options.cursor.empty());
+  }
+  ASSERT_GE(acknowledged.size(), 40u * 50);
+  std::size_t missing = 0;
+  for (const auto& id : acknowledged) missing += stored.count(id) == 0 ? 1 : 0;
+  EXPECT_EQ(missing, 0u) << "of " << acknowledged.size() << " acknowledged";
+  // And nothing was recorded that was not answered 202.
+  EXPECT_EQ(stored.size(), acknowledged.size());
+}
+
+TEST(ServeDynamoTest, AStoreThatCannotKeepUpGets503WithRetryAfter) {
+  Dynalite dynalite;
+  // Every batch write is throttled: the queue fills and stays full.
+  FaultProxy proxy(dynalite.port(), {"--reject", "ProvisionedThroughputExceededException", "--reject-op",
+                                     "BatchWriteItem"});
+  const std::string store = proxy.store("bp");
+  {
+    Client client = Client::open(store);
+    client.create_table("slow");
+  }
+  ServerProcess server({CCTV_BINARY, "--store", store, "serve", "--listen", "127.0.0.1:0", "--max-queued", "20",
+                        "--enqueue-timeout-ms", "0"});
+  HttpConnection c(server.port());
+  std::string ndjson;
+  for (int i = 0; i < 50; ++i) ndjson += "{\"actor\":\"a\",\"target\":\"/t" + std::to_string(i) + "\"}\n";
+  const HttpReply r = c.request("POST", "/v1/slow/activities", ndjson, {{"Content-Type", "application/x-ndjson"}});
+  ASSERT_EQ(r.status, 503) << r.body;
+  EXPECT_EQ(r.header("retry-after"), "1");
+  const Value v = value_from_json(r.body);
+  const std::int64_t accepted = v.find("accepted")->as_int();
+  // A full queue, and the batch the writer took from it and keeps retrying.
+  EXPECT_GE(accepted, 20);
+  EXPECT_LE(accepted, 40);
+  EXPECT_EQ(static_cast<std::int64_t>(v.find("ids")->as_list().size()), accepted);
+  EXPECT_NE(v.find("error")->as_string().find("item " + std::to_string(accepted)), std::string::npos) << r.body;
+  // A single activity now is refused the same way, and the server still answers.
+  const HttpReply one = c.request("POST", "/v1/slow/activities", R"({"actor":"b","target":"/x"})");
+  EXPECT_EQ(one.status, 503);
+  EXPECT_EQ(one.header("retry-after"), "1");
+  EXPECT_EQ(c.request("GET", "/healthz").status, 200);
+  const HttpReply metrics = c.request("GET", "/metrics");
+  EXPECT_NE(metrics.body.find("cctv_ingest_queue_depth " + std::to_string(accepted) + "\n"), std::string::npos)
+      << metrics.body;
+}
+
+}  // namespace
+}  // namespace cctv::testing
