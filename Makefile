@@ -19,9 +19,10 @@ $(BUILD)/CMakeCache.txt:
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The main job: for now, the README's example on the embedded store.
+# The main job: the HTTP API and the dashboard on the embedded store in
+# ./cctv-data; it prints the dashboard's URL. Ctrl-C stops it gracefully.
 run: build
-	$(BUILD)/examples/pageviews rocksdb:./cctv-data
+	$(BUILD)/cctv --store rocksdb:./cctv-data serve
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
@@ -32,6 +33,7 @@ test-asan: deps
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
 bench: build
+	@scripts/install-deps --bench
 	bench/run.sh $(BUILD) $(BENCH_FLAGS)
 
 install: build

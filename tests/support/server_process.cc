@@ -60,7 +60,7 @@ ServerProcess::ServerProcess(const std::vector<std::string>& argv) {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
     throw std::runtime_error("'" + argv.front() + " " + (argv.size() > 1 ? argv[1] : "") +
-                             "' printed no port (is the harness installed? tests/dynamo/install.sh)");
+                             "' printed no port (is the harness installed? scripts/npm-install tests/dynamo)");
   }
 }
 
