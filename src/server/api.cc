@@ -43,6 +43,15 @@ bool matches(std::string_view pattern, const std::vector<std::string_view>& path
   return true;
 }
 
+// Fails with NotFound, in the API's words, unless `table` exists.
+void require_table(Client& client, const std::string& table, const std::string& how_to_make) {
+  try {
+    client.describe_table(table);
+  } catch (const NotFound&) {
+    throw NotFound("table '" + table + "' does not exist; " + how_to_make);
+  }
+}
+
 std::string error_body(std::string_view message) {
   std::string body = "{\"error\":";
   append_json(Value(std::string(message)), body);
@@ -188,7 +197,10 @@ Tracker Api::writer(const std::string& table) {
     if (it != trackers_.end()) return it->second;
   }
   validate_table_name(table);
-  if (!options_.auto_create) client_.describe_table(table);  // NotFound when missing
+  if (!options_.auto_create) {
+    require_table(client_, table, "this server does not create tables on write (--no-auto-create): create it with "
+                                  "POST /v1/tables {\"name\":\"" + table + "\"}");
+  }
   Tracker tracker = client_.tracker(table);
   std::unique_lock lock(trackers_mu_);
   return trackers_.emplace(table, tracker).first->second;
@@ -201,7 +213,8 @@ Tracker Api::reader(const std::string& table) {
     if (it != trackers_.end()) return it->second;
   }
   validate_table_name(table);
-  client_.describe_table(table);  // NotFound when missing: reading creates nothing
+  // Reading creates nothing.
+  require_table(client_, table, "record an activity into it, or create it with POST /v1/tables");
   Tracker tracker = client_.tracker(table);
   std::unique_lock lock(trackers_mu_);
   return trackers_.emplace(table, tracker).first->second;

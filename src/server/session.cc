@@ -63,7 +63,10 @@ void Session::wait_for_request() {
   stream_.expires_after(options_.idle_timeout);
   stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
     self->idle_ = false;
-    if (ec) {
+    // A stop may have closed the socket after these bytes arrived but
+    // before this ran: the request is then dropped unread, not handled
+    // with nowhere to send the answer.
+    if (ec || !self->stream_.socket().is_open()) {
       self->close();  // idle timeout, the client left, or a stop
       return;
     }
