@@ -62,7 +62,9 @@ class CCTV_EXPORT Tracker {
   Page view_activity(std::string_view target, const TimeRange& range = {},
                      const ViewOptions& options = {}) const;
 
-  // As view_activity(), for the activities `actor` performed.
+  // As view_activity(), for the activities `actor` performed. Throws
+  // InvalidArgument, too, when the table has no index by actor (a DynamoDB
+  // table the 2014 gem made; the message says how to add one).
   Page view_actor_activity(std::string_view actor, const TimeRange& range = {},
                            const ViewOptions& options = {}) const;
 

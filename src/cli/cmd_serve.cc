@@ -1,5 +1,6 @@
 // cctv serve [--listen HOST:PORT] [--api-keys FILE] [--insecure]
 //            [--no-auto-create] [limits...]
+#include <csignal>
 #include <cstdio>
 
 #include "cctv/cctv.h"
@@ -17,7 +18,6 @@ struct ServeArgs {
   std::size_t request_timeout_s = 30;
   std::size_t drain_timeout_s = 10;
   std::size_t enqueue_timeout_ms = 1000;
-  std::size_t max_queued = ClientOptions().max_queued_activities;
 };
 
 void run_serve(const Globals& globals, ServeArgs args) {
@@ -32,21 +32,26 @@ void run_serve(const Globals& globals, ServeArgs args) {
   ClientOptions client_options;
   client_options.create_tables = options.auto_create;
   client_options.enqueue_timeout = options.enqueue_timeout;
-  client_options.max_queued_activities = args.max_queued;
+  client_options.max_queued_activities = options.max_queued;
   Client client = Client::open(globals.store, client_options);
   server::Server server(client, options);
   std::printf("cctv serve: %s/ (the dashboard; the API under /v1) on %s\n", server.url().c_str(),
               globals.store.c_str());
   if (!server.has_api_keys()) {
-    std::printf("cctv serve: no --api-keys: anyone who can reach %s may read and write; it listens on loopback "
-                "only%s\n",
-                server.url().c_str(), options.insecure ? " unless --insecure (given)" : "");
+    std::printf("cctv serve: no --api-keys: anyone who can reach %s may read, write and drop tables%s\n",
+                server.url().c_str(),
+                server.loopback() ? " (this machine only)" : "; it is reachable from other machines (--insecure)");
   }
   std::fflush(stdout);
   server.run();
-  std::printf("cctv serve: stopping; writing what was accepted\n");
-  std::fflush(stdout);
+  // What is queued is written before exiting: a second SIGTERM or Ctrl-C
+  // must not cut that short (SIGKILL still can, and loses what is queued).
+  std::signal(SIGTERM, SIG_IGN);
+  std::signal(SIGINT, SIG_IGN);
   const Metrics before = client.metrics();
+  std::printf("cctv serve: stopping; writing the %llu activities still queued (SIGKILL would lose them)\n",
+              static_cast<unsigned long long>(before.queue_depth));
+  std::fflush(stdout);
   client.close();
   std::printf("cctv serve: stopped; %llu activities accepted, all written\n",
               static_cast<unsigned long long>(before.accepted));
@@ -76,7 +81,7 @@ void add_serve_command(CLI::App& app, Globals& globals) {
   cmd->add_option("--enqueue-timeout-ms", args->enqueue_timeout_ms,
                   "How long a write waits for room in a full queue before 503")
       ->capture_default_str();
-  cmd->add_option("--max-queued", args->max_queued, "Most activities waiting to be written (then 503)")
+  cmd->add_option("--max-queued", o.max_queued, "Most activities waiting to be written (then 503)")
       ->capture_default_str();
   cmd->add_option("--drain-timeout", args->drain_timeout_s, "Seconds requests in flight get to finish on SIGTERM")
       ->capture_default_str();

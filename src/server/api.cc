@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "cctv/error.h"
@@ -131,12 +132,14 @@ Response Api::dispatch(const Request& request, std::size_t& route) {
   const std::size_t question = target.find('?');
   const auto path = segments(target.substr(0, question));
   std::string table;
-  std::string allowed;
+  std::vector<std::string> allowed;  // methods of the routes whose pattern matches
   const auto& all = routes();
   for (std::size_t i = 0; i < all.size(); ++i) {
     if (!matches(all[i].pattern, path, table)) continue;
     if (all[i].method != request.method()) {
-      allowed += (allowed.empty() ? "" : ", ") + std::string(http::to_string(all[i].method));
+      // Two patterns may match one path (a table named "tables"): name each method once.
+      const std::string method(http::to_string(all[i].method));
+      if (std::find(allowed.begin(), allowed.end(), method) == allowed.end()) allowed.push_back(method);
       continue;
     }
     route = i;
@@ -170,10 +173,12 @@ Response Api::dispatch(const Request& request, std::size_t& route) {
     return (this->*r.handler)(call);
   }
   if (!allowed.empty()) {
+    std::string list;
+    for (const auto& method : allowed) list += (list.empty() ? "" : ", ") + method;
     Response response = error_response(http::status::method_not_allowed,
-                                        std::string(request.method_string()) + " is not allowed here; use " + allowed,
+                                        std::string(request.method_string()) + " is not allowed here; use " + list,
                                         request.version(), request.keep_alive());
-    response.set(http::field::allow, allowed);
+    response.set(http::field::allow, list);
     return response;
   }
   return error_response(http::status::not_found,

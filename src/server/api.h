@@ -88,6 +88,9 @@ class Api {
   void forget(const std::string& table);
 
   Response json(const Call& call, http::status status, std::string body) const;
+  // What a 503 for a full ingest queue says, the first unrecorded item of
+  // `items` being `first_unrecorded`.
+  std::string backpressure_message(std::size_t first_unrecorded, std::size_t items) const;
 
   Client& client_;
   const ServerOptions options_;

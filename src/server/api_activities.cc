@@ -1,4 +1,5 @@
 // POST and GET /v1/{table}/activities.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,20 @@ struct ItemError {
   std::string message;
 };
 
+// ,"errors":[{"index":i,"error":"..."},...] in index order; nothing when none.
+void append_errors(std::vector<ItemError>& errors, std::string& out) {
+  if (errors.empty()) return;
+  std::sort(errors.begin(), errors.end(), [](const ItemError& a, const ItemError& b) { return a.index < b.index; });
+  out += ",\"errors\":[";
+  for (std::size_t e = 0; e < errors.size(); ++e) {
+    if (e > 0) out += ',';
+    out += "{\"index\":" + std::to_string(errors[e].index) + ",\"error\":";
+    append_json(Value(errors[e].message), out);
+    out += '}';
+  }
+  out += ']';
+}
+
 }  // namespace
 
 Response Api::post_activities(Call& call) {
@@ -42,7 +57,7 @@ Response Api::post_activities(Call& call) {
                               std::to_string(options_.max_items) + " go in one request (--max-items)",
                           call.request.version(), call.request.keep_alive());
   }
-  Tracker tracker = writer(call.table);
+  validate_table_name(call.table);
 
   // Parse and check every item first: with atomic=true nothing is recorded
   // unless all are valid; without it the valid ones are.
@@ -61,21 +76,27 @@ Response Api::post_activities(Call& call) {
   }
   std::vector<ActivityId> ids;
   ids.reserve(items.size());
-  if (errors.empty() || !atomic) {
+  const bool record_any = (errors.empty() || !atomic) && errors.size() < items.size();
+  if (record_any) {
+    // Made (when missing) only now: a request that records nothing leaves
+    // no empty table behind.
+    Tracker tracker = writer(call.table);
     for (std::size_t i = 0; i < items.size(); ++i) {
       if (!valid[i]) continue;
       try {
         ids.push_back(tracker.record(activities[i]));
       } catch (const InvalidArgument& e) {
         errors.push_back(ItemError{i, e.what()});
-      } catch (const Backpressure& e) {
-        // What was accepted stays accepted; say how far it got, so the
-        // caller resends the rest.
+      } catch (const Backpressure&) {
+        // What was accepted stays accepted (even with atomic=true: a
+        // queued activity cannot be taken back); say where it stopped, so
+        // the caller resends from there.
         std::string body = "{\"error\":";
-        append_json(Value(std::string(e.what()) + "; item " + std::to_string(i) + " and later were not recorded"),
-                    body);
+        append_json(Value(backpressure_message(i, items.size())), body);
         body += ",\"accepted\":" + std::to_string(ids.size()) + ",";
         append_ids(ids, body);
+        body += ",\"resume_from\":" + std::to_string(i);
+        append_errors(errors, body);
         body += "}";
         Response response = json(call, http::status::service_unavailable, std::move(body));
         response.set(http::field::retry_after, "1");
@@ -85,20 +106,19 @@ Response Api::post_activities(Call& call) {
   }
   std::string body = "{\"accepted\":" + std::to_string(ids.size()) + ",";
   append_ids(ids, body);
-  if (errors.empty()) {
-    body += "}";
-    return json(call, http::status::accepted, std::move(body));
-  }
-  std::sort(errors.begin(), errors.end(), [](const ItemError& a, const ItemError& b) { return a.index < b.index; });
-  body += ",\"errors\":[";
-  for (std::size_t e = 0; e < errors.size(); ++e) {
-    if (e > 0) body += ',';
-    body += "{\"index\":" + std::to_string(errors[e].index) + ",\"error\":";
-    append_json(Value(errors[e].message), body);
-    body += '}';
-  }
-  body += "]}";
-  return json(call, http::status::bad_request, std::move(body));
+  append_errors(errors, body);
+  body += "}";
+  return json(call, errors.empty() ? http::status::accepted : http::status::bad_request, std::move(body));
+}
+
+std::string Api::backpressure_message(std::size_t first_unrecorded, std::size_t items) const {
+  const std::string what = items == 1 ? "the activity was not recorded; send it again"
+                                      : "items " + std::to_string(first_unrecorded) +
+                                            " and later were not recorded; send them again";
+  return "the store is not keeping up: " + std::to_string(options_.max_queued) +
+         " activities wait to be written (--max-queued) and stayed so for " +
+         std::to_string(options_.enqueue_timeout.count()) + " ms (--enqueue-timeout-ms); " + what +
+         " after Retry-After";
 }
 
 Response Api::get_activities(Call& call) {

@@ -41,6 +41,7 @@ Server::Server(Client& client, const ServerOptions& options)
   std::optional<ApiKeys> keys;
   if (!options_.api_keys_file.empty()) keys = ApiKeys::load(options_.api_keys_file);
   has_keys_ = keys.has_value();
+  loopback_ = address.is_loopback();
   if (!has_keys_ && !address.is_loopback() && !options_.insecure) {
     throw InvalidArgument("--listen", host + " is reachable from other machines and no --api-keys were given; give "
                                              "--api-keys FILE, listen on 127.0.0.1, or pass --insecure to serve "

@@ -37,6 +37,8 @@ class Server {
   // "http://HOST:PORT".
   std::string url() const;
   bool has_api_keys() const { return has_keys_; }
+  // Listening on a loopback address only.
+  bool loopback() const { return loopback_; }
 
   // Serves until stop() or a signal; returns after the graceful stop.
   void run();
@@ -46,6 +48,7 @@ class Server {
   const ServerOptions options_;
   std::string host_;
   bool has_keys_ = false;
+  bool loopback_ = false;
   // Declared before io_, so that connections io_ still holds when it is
   // destroyed find them alive.
   std::unique_ptr<Api> api_;

@@ -7,12 +7,13 @@
 namespace cctv::server {
 
 ServerMetrics::ServerMetrics(std::vector<std::string> routes)
-    : names_(std::move(routes)), routes_(names_.size() + 1) {
+    : names_(std::move(routes)), routes_(names_.size() + 2) {
   names_.emplace_back("unmatched");
+  names_.emplace_back("connection");
 }
 
 void ServerMetrics::record(std::size_t route, unsigned status, std::chrono::nanoseconds latency) {
-  PerRoute& r = routes_[std::min(route, routes_.size() - 1)];
+  PerRoute& r = routes_[route == kConnection ? routes_.size() - 1 : std::min(route, routes_.size() - 2)];
   const auto s = std::find(kStatuses.begin(), kStatuses.end() - 1, status) - kStatuses.begin();
   r.by_status[static_cast<std::size_t>(s)].fetch_add(1, std::memory_order_relaxed);
   const double seconds = std::chrono::duration<double>(latency).count();

@@ -9,6 +9,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,8 +22,11 @@ namespace cctv::server {
 class ServerMetrics {
  public:
   // `routes` names each route as its label ("POST /v1/{table}/activities");
-  // route index routes.size() counts requests that matched none.
+  // a larger route index counts requests that matched none ("unmatched":
+  // 404, 405), and kConnection those the connection refused before any
+  // route saw them ("connection": 400, 408, 413, 431, 503).
   explicit ServerMetrics(std::vector<std::string> routes);
+  static constexpr std::size_t kConnection = SIZE_MAX;
 
   void record(std::size_t route, unsigned status, std::chrono::nanoseconds latency);
   void connection_opened() { open_connections_.fetch_add(1, std::memory_order_relaxed); }

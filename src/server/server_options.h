@@ -34,6 +34,9 @@ struct ServerOptions {
   // Threads serving connections (0: two per core, at least four). Views
   // and DynamoDB calls block the thread that runs them.
   int threads = 0;
+  // Most activities waiting to be written (ClientOptions::
+  // max_queued_activities of the server's client).
+  std::size_t max_queued = 25'000;
   // How long a POST waits for room in a full ingest queue before it is
   // answered 503 with Retry-After.
   std::chrono::milliseconds enqueue_timeout{1'000};

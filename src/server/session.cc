@@ -36,7 +36,7 @@ void Session::refuse_connection() {
                                             std::to_string(self->options_.max_connections) + "); try again shortly",
                                         11, false);
     response.set(http::field::retry_after, "1");
-    self->api_.metrics().record(SIZE_MAX, response.result_int(), std::chrono::nanoseconds(0));
+    self->api_.metrics().record(ServerMetrics::kConnection, response.result_int(), std::chrono::nanoseconds(0));
     self->send(std::move(response));
   });
 }
@@ -124,8 +124,10 @@ void Session::on_header(beast::error_code header_error) {
 void Session::on_request(beast::error_code ec) {
   request_timer_.cancel();
   if (ec && timed_out_) {
-    refuse(http::status::request_timeout, "the request did not arrive whole within " +
-                                              std::to_string(options_.request_timeout.count()) + " ms (--request-timeout)");
+    refuse(http::status::request_timeout,
+           "the request did not arrive whole within " +
+               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(options_.request_timeout).count()) +
+               " s (--request-timeout)");
     return;
   }
   if (ec == http::error::end_of_stream || ec == net::error::connection_reset || ec == net::error::operation_aborted) {
@@ -174,7 +176,7 @@ void Session::on_sent(bool close_after, beast::error_code ec) {
 
 void Session::refuse(http::status status, const std::string& why) {
   Response response = error_response(status, why, 11, false);
-  api_.metrics().record(SIZE_MAX, response.result_int(), std::chrono::nanoseconds(0));
+  api_.metrics().record(ServerMetrics::kConnection, response.result_int(), std::chrono::nanoseconds(0));
   send(std::move(response));
 }
 

@@ -101,6 +101,13 @@ TEST_F(ServeTest, SomeInvalidItemsAreReportedByIndexAndAtomicRecordsNone) {
   EXPECT_EQ(wait_for_activities(server->port(), "things", "target=/after", 1).size(), 1u);
   r = c.request("GET", "/v1/things/activities?target=/atomic");
   EXPECT_EQ(body(r).find("activities")->as_list().size(), 0u);
+
+  // A request that records nothing makes no table.
+  r = c.request("POST", "/v1/never-made/activities", R"([{"actor":"","target":"/x"}])");
+  EXPECT_EQ(r.status, 400);
+  r = c.request("POST", "/v1/never-made/activities?atomic=true", R"([{"actor":"a","target":"/x"},{"actor":""}])");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(c.request("GET", "/v1/tables").body, R"({"tables":["things"]})");
 }
 
 TEST_F(ServeTest, BadInputGetsAClear400) {
@@ -170,6 +177,11 @@ TEST_F(ServeTest, UnknownRoutesAre404AndWrongMethods405) {
   EXPECT_EQ(r.header("allow"), "POST, GET");
   r = c.request("PATCH", "/v1/tables");
   EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.header("allow"), "GET, POST");
+  // Two routes match this path (a table named "tables", or table "activities"): each method once.
+  r = c.request("PUT", "/v1/tables/activities");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.header("allow"), "POST, GET, DELETE");
   r = c.request("GET", "/v1/missing-table/activities?target=/x");
   EXPECT_EQ(r.status, 404);
   EXPECT_NE(r.body.find("missing-table"), std::string::npos);

@@ -212,7 +212,7 @@ TEST_F(DynamoTest, TheGemsTablesStayReadable) {
   try {
     t.view_actor_activity("bob");
     FAIL();
-  } catch (const StoreError& e) {
+  } catch (const InvalidArgument& e) {
     EXPECT_NE(std::string(e.what()).find("has no actor-index"), std::string::npos) << e.what();
     EXPECT_NE(
         std::string(e.what()).find("aws dynamodb update-table --table-name t-my-app-pageviews"),

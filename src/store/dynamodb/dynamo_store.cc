@@ -993,10 +993,11 @@ void DynamoStore::write(const core::RecordBatch& batch) {
 QueryResult DynamoStore::query(const Query& q) {
   const Table t = live_table(q.table);
   if (q.index == Index::kActor && !t.has_actor_index) {
-    throw StoreError("DynamoDB table '" + t.remote_name +
-                     "' has no actor-index (tables made by the 2014 "
-                     "gem have none), so it cannot be viewed by actor; add the index with: " +
-                     add_index_command(t.remote_name));
+    // A property of the table, not a failing store: retrying cannot help.
+    throw InvalidArgument("actor", "DynamoDB table '" + t.remote_name +
+                                       "' has no actor-index (tables made by the 2014 "
+                                       "gem have none), so it cannot be viewed by actor; add the index with: " +
+                                       add_index_command(t.remote_name));
   }
   QueryResult result;
   // Expired activities DynamoDB's TTL has not deleted yet stay hidden.
