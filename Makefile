@@ -35,6 +35,7 @@ test-asan: deps
 bench: build
 	@scripts/install-deps --bench
 	bench/run.sh $(BUILD) $(BENCH_FLAGS)
+	bench/serve_bench.sh $(BUILD)
 
 install: build
 	cmake --install $(BUILD)

@@ -28,18 +28,20 @@ std::vector<std::string_view> segments(std::string_view path) {
   return out;
 }
 
-// Matches `path` against `pattern`, capturing "{table}" (decoded).
-bool matches(std::string_view pattern, const std::vector<std::string_view>& path, std::string& table) {
-  const auto parts = segments(pattern);
+bool is_capture(std::string_view part) { return part == "{table}" || part == "{file}"; }
+
+// Matches `path` against a pattern's `parts`, capturing "{table}" (decoded).
+bool matches(const std::vector<std::string_view>& parts, const std::vector<std::string_view>& path,
+             std::string& table) {
   if (parts.size() != path.size()) return false;
   for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (parts[i] == "{table}" || parts[i] == "{file}") {
-      auto decoded = url_decode(path[i]);
-      if (!decoded) return false;
-      table = std::move(*decoded);
-    } else if (parts[i] != path[i]) {
-      return false;
-    }
+    if (!is_capture(parts[i]) && parts[i] != path[i]) return false;
+  }
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (!is_capture(parts[i])) continue;
+    auto decoded = url_decode(path[i]);
+    if (!decoded) return false;
+    table = std::move(*decoded);
   }
   return true;
 }
@@ -71,9 +73,14 @@ Response error_response(http::status status, std::string_view message, unsigned 
   return response;
 }
 
+std::vector<Api::Route> Api::with_parts(std::vector<Route> routes) {
+  for (Route& r : routes) r.parts = segments(r.pattern);
+  return routes;
+}
+
 const std::vector<Api::Route>& Api::routes() {
   // The first route whose pattern and method match serves the request.
-  static const std::vector<Route> kRoutes = {
+  static const std::vector<Route> kRoutes = with_parts({
       {http::verb::post, "/v1/{table}/activities", kWrite, &Api::post_activities},
       {http::verb::get, "/v1/tables", kRead, &Api::list_tables},
       {http::verb::post, "/v1/tables", kAdmin, &Api::create_table},
@@ -86,7 +93,7 @@ const std::vector<Api::Route>& Api::routes() {
       {http::verb::get, "/metrics", kRead, &Api::get_metrics},
       {http::verb::get, "/", 0, &Api::dashboard},
       {http::verb::get, "/assets/{file}", 0, &Api::dashboard_asset},
-  };
+  });
   return kRoutes;
 }
 
@@ -135,7 +142,7 @@ Response Api::dispatch(const Request& request, std::size_t& route) {
   std::vector<std::string> allowed;  // methods of the routes whose pattern matches
   const auto& all = routes();
   for (std::size_t i = 0; i < all.size(); ++i) {
-    if (!matches(all[i].pattern, path, table)) continue;
+    if (!matches(all[i].parts, path, table)) continue;
     if (all[i].method != request.method()) {
       // Two patterns may match one path (a table named "tables"): name each method once.
       const std::string method(http::to_string(all[i].method));

@@ -59,8 +59,10 @@ class Api {
     std::string_view pattern;  // segments; "{table}" matches any one
     std::uint8_t scope;        // 0: open to anyone
     Handler handler;
+    std::vector<std::string_view> parts = {};  // the pattern's segments, split once
   };
   static const std::vector<Route>& routes();
+  static std::vector<Route> with_parts(std::vector<Route> routes);
   static std::vector<std::string> route_names();
 
   Response dispatch(const Request& request, std::size_t& route);

@@ -219,6 +219,20 @@ TEST_F(ServeTest, TablesAreListedCreatedDescribedAndDropped) {
   EXPECT_EQ(c.request("GET", "/v1/pageviews/activities?target=/x").body, R"({"activities":[],"next_cursor":null})");
 }
 
+TEST_F(ServeTest, WithoutAutoCreateWritesNeedAnExistingTable) {
+  auto server = serve({"--no-auto-create"});
+  HttpConnection c(server->port());
+  HttpReply r = c.request("POST", "/v1/orders/activities", R"({"actor":"a","target":"/x"})");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(r.body.find("--no-auto-create"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("POST /v1/tables"), std::string::npos) << r.body;
+  EXPECT_EQ(c.request("GET", "/v1/tables").body, R"({"tables":[]})");
+  ASSERT_EQ(c.request("POST", "/v1/tables", R"({"name":"orders"})").status, 201);
+  r = c.request("POST", "/v1/orders/activities", R"({"actor":"a","target":"/x"})");
+  EXPECT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(wait_for_activities(server->port(), "orders", "target=/x", 1).size(), 1u);
+}
+
 TEST_F(ServeTest, CountsAndTopAnswerFromTheCounts) {
   auto server = serve();
   HttpConnection c(server->port());
