@@ -1,7 +1,6 @@
 #include "server/listener.h"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 
 #include "cctv/error.h"
@@ -12,9 +11,9 @@ namespace cctv::server {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-Listener::Listener(net::io_context& io, const tcp::endpoint& endpoint, Api& api, const ServerOptions& options,
-                   Sessions& sessions)
-    : io_(io), acceptor_(net::make_strand(io)), api_(api), options_(options), sessions_(sessions) {
+Listener::Listener(net::io_context& io, std::vector<net::io_context*> serving, const tcp::endpoint& endpoint,
+                   Api& api, const ServerOptions& options, Sessions& sessions)
+    : serving_(std::move(serving)), acceptor_(io), api_(api), options_(options), sessions_(sessions) {
   boost::system::error_code ec;
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
@@ -37,9 +36,8 @@ void Listener::stop() {
 }
 
 void Listener::accept() {
-  // Each connection gets its own strand: its handlers never run at once.
-  acceptor_.async_accept(net::make_strand(io_), [self = shared_from_this()](boost::system::error_code ec,
-                                                                             tcp::socket socket) {
+  net::io_context& io = *serving_[next_++ % serving_.size()];
+  acceptor_.async_accept(io, [self = shared_from_this()](boost::system::error_code ec, Socket socket) {
     if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);

@@ -1,5 +1,6 @@
 // Accepts connections and starts a Session for each, up to the connection
-// limit; past it a connection is answered 503 and closed at once.
+// limit; past it a connection is answered 503 and closed at once. Each
+// connection goes to the next serving thread's io_context in turn.
 //
 // Lives as long as its accept loop holds it (shared_ptr).
 #ifndef CCTV_SERVER_LISTENER_H_
@@ -8,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <memory>
+#include <vector>
 
 #include "server/api.h"
 #include "server/server_options.h"
@@ -18,8 +20,9 @@ namespace cctv::server {
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   // Binds and listens on `endpoint`; throws Error when it cannot.
-  Listener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint, Api& api,
-           const ServerOptions& options, Sessions& sessions);
+  Listener(boost::asio::io_context& io, std::vector<boost::asio::io_context*> serving,
+           const boost::asio::ip::tcp::endpoint& endpoint, Api& api, const ServerOptions& options,
+           Sessions& sessions);
 
   void start();
   // Stops accepting; connections already open go on.
@@ -29,7 +32,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
  private:
   void accept();
 
-  boost::asio::io_context& io_;
+  const std::vector<boost::asio::io_context*> serving_;
+  std::size_t next_ = 0;  // the io_context of the next connection
   boost::asio::ip::tcp::acceptor acceptor_;
   Api& api_;
   const ServerOptions& options_;

@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <charconv>
@@ -29,10 +30,16 @@ std::pair<std::string, unsigned short> parse_listen(const std::string& listen) {
   return {host, static_cast<unsigned short>(port)};
 }
 
-Server::Server(Client& client, const ServerOptions& options)
-    : options_(options),
-      io_(options.threads > 0 ? options.threads
-                              : std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()))) {
+namespace {
+
+int serving_threads(const ServerOptions& options) {
+  return options.threads > 0 ? options.threads : std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+}  // namespace
+
+Server::Server(Client& client, const ServerOptions& options) : options_(options) {
+  for (int i = 0; i < serving_threads(options_); ++i) ios_.push_back(std::make_unique<net::io_context>(1));
   const auto [host, port] = parse_listen(options_.listen);
   host_ = host;
   boost::system::error_code ec;
@@ -48,7 +55,10 @@ Server::Server(Client& client, const ServerOptions& options)
                                              "anyone without keys");
   }
   api_ = std::make_unique<Api>(client, options_, std::move(keys));
-  listener_ = std::make_shared<Listener>(io_, net::ip::tcp::endpoint(address, port), *api_, options_, sessions_);
+  std::vector<net::io_context*> serving;
+  for (auto& io : ios_) serving.push_back(io.get());
+  listener_ = std::make_shared<Listener>(*ios_.front(), std::move(serving), net::ip::tcp::endpoint(address, port),
+                                         *api_, options_, sessions_);
 }
 
 Server::~Server() = default;
@@ -61,7 +71,11 @@ std::string Server::url() const {
 }
 
 void Server::run() {
-  net::signal_set signals(io_, SIGINT, SIGTERM);
+  net::io_context& main_io = *ios_.front();
+  net::signal_set signals(main_io, SIGINT, SIGTERM);
+  // Threads whose io_context has no connection yet keep running.
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
+  for (auto& io : ios_) keep_running.push_back(net::make_work_guard(*io));
   bool stopping = false;
   std::thread drain;
   // Runs on an io thread (a signal) or is posted there (stop()): once.
@@ -74,23 +88,21 @@ void Server::run() {
     sessions_.stop_all();
     drain = std::thread([this] {
       sessions_.wait_until_empty(options_.drain_timeout);
-      io_.stop();
+      for (auto& io : ios_) io->stop();
     });
   };
   {
     std::lock_guard lock(stop_mu_);
-    stop_ = [this, &begin_stop] { net::post(io_, begin_stop); };
+    stop_ = [&main_io, &begin_stop] { net::post(main_io, begin_stop); };
   }
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (!ec) begin_stop();
   });
   listener_->start();
 
-  const int threads = options_.threads > 0 ? options_.threads
-                                           : std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
   std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([this] { io_.run(); });
-  io_.run();
+  for (std::size_t i = 1; i < ios_.size(); ++i) pool.emplace_back([io = ios_[i].get()] { io->run(); });
+  main_io.run();
   for (auto& t : pool) t.join();
   {
     std::lock_guard lock(stop_mu_);

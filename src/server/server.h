@@ -14,6 +14,7 @@
 #include <mutex>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cctv/client.h"
 #include "server/api.h"
@@ -49,11 +50,13 @@ class Server {
   std::string host_;
   bool has_keys_ = false;
   bool loopback_ = false;
-  // Declared before io_, so that connections io_ still holds when it is
-  // destroyed find them alive.
+  // Declared before ios_, so that connections the io_contexts still hold
+  // when they are destroyed find them alive.
   std::unique_ptr<Api> api_;
   Sessions sessions_;
-  boost::asio::io_context io_;
+  // One io_context per serving thread (the first also accepts and takes
+  // the signals): a connection stays on one thread, without strands.
+  std::vector<std::unique_ptr<boost::asio::io_context>> ios_;
   std::shared_ptr<Listener> listener_;
   std::mutex stop_mu_;
   std::function<void()> stop_;  // set while run() runs; guarded by stop_mu_

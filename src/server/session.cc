@@ -2,6 +2,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/beast/core/string.hpp>
 
 #include "server/sessions.h"
 
@@ -10,9 +11,16 @@ namespace cctv::server {
 namespace beast = boost::beast;
 namespace net = boost::asio;
 
-Session::Session(net::ip::tcp::socket&& socket, Api& api, const ServerOptions& options, Sessions& sessions)
-    : stream_(std::move(socket)),
-      request_timer_(stream_.get_executor()),
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kWatchInterval = std::chrono::seconds(1);
+
+}  // namespace
+
+Session::Session(Socket&& socket, Api& api, const ServerOptions& options, Sessions& sessions)
+    : socket_(std::move(socket)),
+      watchdog_(socket_.get_executor()),
       api_(api),
       options_(options),
       sessions_(sessions) {
@@ -25,12 +33,34 @@ Session::~Session() {
 }
 
 void Session::start() {
-  // On the connection's strand, like everything after it.
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
+  // On the connection's thread, like everything after it.
+  net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+    self->watch();
+    self->wait_for_request();
+  });
+}
+
+void Session::watch() {
+  watchdog_.expires_after(kWatchInterval);
+  watchdog_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec || !self->socket_.is_open()) return;  // closed: let the session go
+    if (self->phase_ != Phase::kHandling && Clock::now() >= self->deadline_) {
+      if (self->phase_ == Phase::kReading) {
+        // A request that trickles in is owed a 408 (on_request sends it).
+        self->timed_out_ = true;
+        beast::error_code ignored;
+        self->socket_.cancel(ignored);
+      } else {
+        self->close();  // idle too long, or a client that does not read its answer
+        return;
+      }
+    }
+    self->watch();
+  });
 }
 
 void Session::refuse_connection() {
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+  net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
     Response response = error_response(http::status::service_unavailable,
                                         "too many connections are open (--max-connections " +
                                             std::to_string(self->options_.max_connections) + "); try again shortly",
@@ -42,9 +72,9 @@ void Session::refuse_connection() {
 }
 
 void Session::stop_when_idle() {
-  net::post(stream_.get_executor(), [self = shared_from_this()] {
+  net::post(socket_.get_executor(), [self = shared_from_this()] {
     self->stopping_ = true;
-    if (self->idle_) self->close();
+    if (self->phase_ == Phase::kIdle) self->close();
   });
 }
 
@@ -59,14 +89,13 @@ void Session::wait_for_request() {
   }
   // Waiting for a request: the idle timeout. Its first byte starts the
   // request timeout.
-  idle_ = true;
-  stream_.expires_after(options_.idle_timeout);
-  stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-    self->idle_ = false;
+  phase_ = Phase::kIdle;
+  deadline_ = Clock::now() + options_.idle_timeout;
+  socket_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
     // A stop may have closed the socket after these bytes arrived but
     // before this ran: the request is then dropped unread, not handled
     // with nowhere to send the answer.
-    if (ec || !self->stream_.socket().is_open()) {
+    if (ec || !self->socket_.is_open()) {
       self->close();  // idle timeout, the client left, or a stop
       return;
     }
@@ -79,16 +108,10 @@ void Session::read_header() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
   parser_->body_limit(options_.max_body_bytes);
-  stream_.expires_never();
+  phase_ = Phase::kReading;
+  deadline_ = Clock::now() + options_.request_timeout;
   timed_out_ = false;
-  request_timer_.expires_after(options_.request_timeout);
-  request_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (ec) return;  // cancelled: the request arrived
-    self->timed_out_ = true;
-    beast::error_code ignored;
-    self->stream_.socket().cancel(ignored);
-  });
-  http::async_read_header(stream_, buffer_, *parser_,
+  http::async_read_header(socket_, buffer_, *parser_,
                           [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
 }
 
@@ -106,23 +129,22 @@ void Session::on_header(beast::error_code header_error) {
       return;
     }
     auto continue_response = std::make_shared<http::response<http::empty_body>>(http::status::continue_, request.version());
-    http::async_write(stream_, *continue_response,
+    http::async_write(socket_, *continue_response,
                       [self = shared_from_this(), continue_response](beast::error_code write_error, std::size_t) {
                         if (write_error) {
                           self->close();
                           return;
                         }
-                        http::async_read(self->stream_, self->buffer_, *self->parser_,
+                        http::async_read(self->socket_, self->buffer_, *self->parser_,
                                          [self](beast::error_code ec, std::size_t) { self->on_request(ec); });
                       });
     return;
   }
-  http::async_read(stream_, buffer_, *parser_,
+  http::async_read(socket_, buffer_, *parser_,
                    [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_request(ec); });
 }
 
 void Session::on_request(beast::error_code ec) {
-  request_timer_.cancel();
   if (ec && timed_out_) {
     refuse(http::status::request_timeout,
            "the request did not arrive whole within " +
@@ -150,7 +172,7 @@ void Session::on_request(beast::error_code ec) {
     refuse(http::status::bad_request, "malformed HTTP request: " + ec.message());
     return;
   }
-  stream_.expires_never();  // the handler's time is not the client's
+  phase_ = Phase::kHandling;  // the handler's time is not the client's
   Response response = api_.handle(parser_->get());
   if (stopping_ || sessions_.stopping()) response.keep_alive(false);
   send(std::move(response));
@@ -159,8 +181,9 @@ void Session::on_request(beast::error_code ec) {
 void Session::send(Response response) {
   response_ = std::move(response);
   const bool close_after = !response_.keep_alive();
-  stream_.expires_after(options_.request_timeout);
-  http::async_write(stream_, response_, [self = shared_from_this(), close_after](beast::error_code ec, std::size_t) {
+  phase_ = Phase::kWriting;
+  deadline_ = Clock::now() + options_.request_timeout;
+  http::async_write(socket_, response_, [self = shared_from_this(), close_after](beast::error_code ec, std::size_t) {
     self->on_sent(close_after, ec);
   });
 }
@@ -182,8 +205,9 @@ void Session::refuse(http::status status, const std::string& why) {
 
 void Session::close() {
   beast::error_code ignored;
-  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-  stream_.socket().close(ignored);
+  socket_.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  socket_.close(ignored);
+  watchdog_.cancel();
 }
 
 }  // namespace cctv::server
