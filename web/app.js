@@ -17,10 +17,11 @@ const MAX_ATTRIBUTE_COLUMNS = 8;
 const state = {
   table: localStorage.getItem('cctv.table') || '',
   target: '',
-  range: localStorage.getItem('cctv.range') || '24h',
+  range: RANGES[localStorage.getItem('cctv.range')] ? localStorage.getItem('cctv.range') : '24h',
   key: localStorage.getItem('cctv.key') || '',
   lookup: null,  // {by: 'target'|'actor', key}
   busy: false,
+  again: false,  // something changed during a refresh: refresh once more after it
 };
 const $ = (id) => document.getElementById(id);
 let chart = null;
@@ -150,7 +151,12 @@ async function loadTop() {
     li.addEventListener('click', () => setTarget(t.target));
     return li;
   }));
-  if (!targets.length) list.innerHTML = '<li class="empty">No activity in this range</li>';
+  if (!targets.length) {
+    const li = document.createElement('li');
+    li.className = 'empty';
+    li.textContent = 'No activity in this range';
+    list.replaceChildren(li);
+  }
   $('targets').replaceChildren(...targets.map((t) => new Option(t.target)));
   $('top-range').textContent = 'last ' + state.range;
   return targets;
@@ -161,10 +167,18 @@ async function loadRecent(topTargets) {
   if (state.lookup) ({ by, key } = state.lookup);
   else if (!key && topTargets.length) key = topTargets[0].target;
   const body = $('recent').tBodies[0], head = $('recent').tHead;
+  const emptyRow = (text) => {
+    const tr = document.createElement('tr');
+    const td = document.createElement('td');
+    td.className = 'empty';
+    td.textContent = text;
+    tr.append(td);
+    body.replaceChildren(tr);
+  };
   if (!key) {
     $('recent-title').textContent = 'Recent activity';
     head.replaceChildren();
-    body.innerHTML = '<tr><td class="empty">Nothing recorded in this range yet</td></tr>';
+    emptyRow('Nothing recorded in this range yet');
     return;
   }
   const { activities } = await api(`/v1/${enc(state.table)}/activities?${by}=${enc(key)}&limit=${RECENT_LIMIT}`);
@@ -207,12 +221,17 @@ async function loadRecent(topTargets) {
     }
     return row;
   }));
-  if (!activities.length) body.innerHTML = `<tr><td class="empty">No activity ${by === 'actor' ? 'by' : 'on'} ${key.replace(/</g, '&lt;')}</td></tr>`;
+  if (!activities.length) emptyRow(`No activity ${by === 'actor' ? 'by' : 'on'} ${key}`);
 }
 
 async function refresh() {
-  if (state.busy || !state.table) return;
+  if (!state.table) return;
+  if (state.busy) {
+    state.again = true;
+    return;
+  }
   state.busy = true;
+  state.again = false;
   try {
     const [, top] = await Promise.all([loadChart(), loadTop()]);
     await loadRecent(top);
@@ -222,6 +241,7 @@ async function refresh() {
   } finally {
     state.busy = false;
   }
+  if (state.again) refresh();
 }
 
 function setTarget(target) {

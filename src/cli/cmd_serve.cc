@@ -28,6 +28,20 @@ void run_serve(const Globals& globals, ServeArgs args) {
   options.drain_timeout = std::chrono::seconds(args.drain_timeout_s);
   options.enqueue_timeout = std::chrono::milliseconds(args.enqueue_timeout_ms);
   server::parse_listen(options.listen);  // a bad address says so before the store opens
+  const auto at_least = [](std::size_t value, std::size_t min, const char* flag) {
+    if (value < min) throw InvalidArgument(flag, "must be at least " + std::to_string(min));
+  };
+  at_least(options.max_body_bytes, 1024, "--max-body-bytes");
+  at_least(options.max_items, 1, "--max-items");
+  at_least(options.max_header_bytes, 1024, "--max-header-bytes");
+  if (options.max_header_bytes > (std::size_t{1} << 20)) {
+    throw InvalidArgument("--max-header-bytes", "must be at most 1048576");
+  }
+  at_least(options.max_connections, 1, "--max-connections");
+  at_least(options.max_queued, 1, "--max-queued");
+  at_least(args.idle_timeout_s, 1, "--idle-timeout");
+  at_least(args.request_timeout_s, 1, "--request-timeout");
+  if (args.drain_timeout_s > 86400) throw InvalidArgument("--drain-timeout", "must be at most 86400 seconds");
 
   ClientOptions client_options;
   client_options.create_tables = options.auto_create;
@@ -44,10 +58,8 @@ void run_serve(const Globals& globals, ServeArgs args) {
   }
   std::fflush(stdout);
   server.run();
-  // What is queued is written before exiting: a second SIGTERM or Ctrl-C
-  // must not cut that short (SIGKILL still can, and loses what is queued).
-  std::signal(SIGTERM, SIG_IGN);
-  std::signal(SIGINT, SIG_IGN);
+  // What is queued is written before exiting; run() left SIGTERM and
+  // Ctrl-C ignored so that a second one cannot cut that short.
   const Metrics before = client.metrics();
   std::printf("cctv serve: stopping; writing the %llu activities still queued (SIGKILL would lose them)\n",
               static_cast<unsigned long long>(before.queue_depth));

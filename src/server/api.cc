@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 
 #include "cctv/error.h"
@@ -103,8 +104,12 @@ std::vector<std::string> Api::route_names() {
   return names;
 }
 
-Api::Api(Client& client, const ServerOptions& options, std::optional<ApiKeys> keys)
-    : client_(client), options_(options), keys_(std::move(keys)), metrics_(route_names()) {}
+Api::Api(Client& client, const ServerOptions& options, std::optional<ApiKeys> keys, bool loopback)
+    : client_(client),
+      options_(options),
+      keys_(std::move(keys)),
+      guard_host_(!keys_ && loopback),
+      metrics_(route_names()) {}
 
 Response Api::handle(const Request& request) {
   const auto start = std::chrono::steady_clock::now();
@@ -134,63 +139,112 @@ Response Api::handle(const Request& request) {
   return response;
 }
 
-Response Api::dispatch(const Request& request, std::size_t& route) {
+namespace {
+
+// "127.0.0.1:8080", "localhost", "[::1]:80": names of this machine only.
+bool is_loopback_host(std::string_view host) {
+  if (host.starts_with("[::1]")) return host.size() == 5 || host[5] == ':';
+  const std::string_view name = host.substr(0, host.find(':'));
+  return name == "localhost" || name == "127.0.0.1";
+}
+
+bool is_bearer(std::string_view authorization) {
+  constexpr std::string_view kBearer = "bearer ";
+  if (authorization.size() <= kBearer.size()) return false;
+  for (std::size_t i = 0; i < kBearer.size(); ++i) {  // the scheme's name is case-insensitive
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kBearer[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<Response> Api::refusal(const Request& request, std::size_t& route, std::string& table) const {
   const std::string_view target = view(request.target());
   const std::size_t question = target.find('?');
   const auto path = segments(target.substr(0, question));
-  std::string table;
+  const auto refuse = [&](http::status status, const std::string& message) {
+    return error_response(status, message, request.version(), request.keep_alive());
+  };
+  if (guard_host_) {
+    // No keys, on loopback: only this machine's programs may call. A web
+    // page's script may not (its Origin is another site), nor one reaching
+    // here through a name that resolves to 127.0.0.1 (DNS rebinding: its
+    // Host is that name).
+    const std::string_view host = view(request[http::field::host]);
+    const std::string_view origin = view(request[http::field::origin]);
+    if (!is_loopback_host(host)) {
+      return refuse(http::status::forbidden, "Host '" + std::string(host) +
+                                                 "' is not this machine; without --api-keys the server answers "
+                                                 "only requests to 127.0.0.1, localhost or [::1]");
+    }
+    if (!origin.empty() && origin != "http://" + std::string(host)) {
+      return refuse(http::status::forbidden, "requests from pages of " + std::string(origin) +
+                                                 " are refused without --api-keys");
+    }
+  }
   std::vector<std::string> allowed;  // methods of the routes whose pattern matches
   const auto& all = routes();
+  // HEAD is GET without the body.
+  const http::verb method = request.method() == http::verb::head ? http::verb::get : request.method();
   for (std::size_t i = 0; i < all.size(); ++i) {
     if (!matches(all[i].parts, path, table)) continue;
-    if (all[i].method != request.method()) {
+    if (all[i].method != method) {
       // Two patterns may match one path (a table named "tables"): name each method once.
-      const std::string method(http::to_string(all[i].method));
-      if (std::find(allowed.begin(), allowed.end(), method) == allowed.end()) allowed.push_back(method);
+      const std::string name(http::to_string(all[i].method));
+      if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) allowed.push_back(name);
       continue;
     }
     route = i;
     const Route& r = all[i];
-    if (r.scope != 0 && keys_) {
-      const std::string_view authorization = view(request[http::field::authorization]);
-      constexpr std::string_view kBearer = "Bearer ";
-      if (authorization.size() <= kBearer.size() || authorization.substr(0, kBearer.size()) != kBearer) {
-        Response response = error_response(http::status::unauthorized,
-                                           "this route needs an API key: send Authorization: Bearer KEY",
-                                           request.version(), request.keep_alive());
-        response.set(http::field::www_authenticate, "Bearer");
-        return response;
-      }
-      const std::uint8_t scopes = keys_->scopes_of(authorization.substr(kBearer.size()));
-      if (scopes == 0) {
-        Response response = error_response(http::status::unauthorized, "the API key is not valid",
-                                           request.version(), request.keep_alive());
-        response.set(http::field::www_authenticate, "Bearer error=\"invalid_token\"");
-        return response;
-      }
-      if ((scopes & r.scope) == 0) {
-        return error_response(http::status::forbidden,
-                              "the API key lacks the " + std::string(scope_name(static_cast<Scope>(r.scope))) +
-                                  " scope this route needs",
-                              request.version(), request.keep_alive());
-      }
+    if (r.scope == 0 || !keys_) return std::nullopt;
+    const std::string_view authorization = view(request[http::field::authorization]);
+    if (!is_bearer(authorization)) {
+      Response response = refuse(http::status::unauthorized, "this route needs an API key: send Authorization: Bearer KEY");
+      response.set(http::field::www_authenticate, "Bearer");
+      return response;
     }
-    Call call{request, Query(question == std::string_view::npos ? std::string_view() : target.substr(question + 1)),
-              std::move(table)};
-    return (this->*r.handler)(call);
+    const std::uint8_t scopes = keys_->scopes_of(authorization.substr(7));
+    if (scopes == 0) {
+      Response response = refuse(http::status::unauthorized, "the API key is not valid");
+      response.set(http::field::www_authenticate, "Bearer error=\"invalid_token\"");
+      return response;
+    }
+    if ((scopes & r.scope) == 0) {
+      return refuse(http::status::forbidden, "the API key lacks the " +
+                                                 std::string(scope_name(static_cast<Scope>(r.scope))) +
+                                                 " scope this route needs");
+    }
+    return std::nullopt;
   }
   if (!allowed.empty()) {
     std::string list;
-    for (const auto& method : allowed) list += (list.empty() ? "" : ", ") + method;
-    Response response = error_response(http::status::method_not_allowed,
-                                        std::string(request.method_string()) + " is not allowed here; use " + list,
-                                        request.version(), request.keep_alive());
+    for (const auto& name : allowed) list += (list.empty() ? "" : ", ") + name;
+    Response response =
+        refuse(http::status::method_not_allowed, std::string(request.method_string()) + " is not allowed here; use " + list);
     response.set(http::field::allow, list);
     return response;
   }
-  return error_response(http::status::not_found,
-                        "no route for " + std::string(target.substr(0, question)) + "; see docs/http-api.md",
-                        request.version(), request.keep_alive());
+  return refuse(http::status::not_found,
+                "no route for " + std::string(target.substr(0, question)) + "; see docs/http-api.md");
+}
+
+std::optional<Response> Api::check_header(const Request& request) {
+  std::size_t route = routes().size();
+  std::string table;
+  auto response = refusal(request, route, table);
+  if (response) metrics_.record(route, response->result_int(), std::chrono::nanoseconds(0));
+  return response;
+}
+
+Response Api::dispatch(const Request& request, std::size_t& route) {
+  std::string table;
+  if (auto response = refusal(request, route, table)) return std::move(*response);
+  const std::string_view target = view(request.target());
+  const std::size_t question = target.find('?');
+  Call call{request, Query(question == std::string_view::npos ? std::string_view() : target.substr(question + 1)),
+            std::move(table)};
+  return (this->*routes()[route].handler)(call);
 }
 
 Response Api::json(const Call& call, http::status status, std::string body) const {

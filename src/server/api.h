@@ -37,12 +37,19 @@ Response error_response(http::status status, std::string_view message, unsigned 
 class Api {
  public:
   // `keys` empty: every request is allowed (the server then listens on
-  // loopback only, or was told --insecure).
-  Api(Client& client, const ServerOptions& options, std::optional<ApiKeys> keys);
+  // loopback only, or was told --insecure); on loopback (`loopback`), only
+  // requests naming this machine in Host and coming from no other site's
+  // page (Origin) are.
+  Api(Client& client, const ServerOptions& options, std::optional<ApiKeys> keys, bool loopback);
 
   // Answers `request`. Never throws: bad input is a 4xx, a failing store a
   // 503, anything unexpected a 500 (and logged).
   Response handle(const Request& request);
+
+  // The answer a request gets from its header alone (no key, the wrong
+  // scope, no such route or method), or nullopt when its body is wanted.
+  // Counted in the metrics when it is an answer.
+  std::optional<Response> check_header(const Request& request);
 
   ServerMetrics& metrics() { return metrics_; }
 
@@ -66,6 +73,8 @@ class Api {
   static std::vector<std::string> route_names();
 
   Response dispatch(const Request& request, std::size_t& route);
+  // What check_header() says; `route` and `table` are set when a route matched.
+  std::optional<Response> refusal(const Request& request, std::size_t& route, std::string& table) const;
 
   // Handlers (api_activities.cc, api_counts.cc, api_tables.cc, api_misc.cc).
   Response post_activities(Call& call);
@@ -97,6 +106,7 @@ class Api {
   Client& client_;
   const ServerOptions options_;
   const std::optional<ApiKeys> keys_;
+  const bool guard_host_;  // no keys, on loopback: Host and Origin are checked
   ServerMetrics metrics_;
   std::shared_mutex trackers_mu_;
   std::map<std::string, Tracker, std::less<>> trackers_;  // guarded by trackers_mu_

@@ -3,6 +3,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include "cctv/error.h"
 #include "server/session.h"
 
@@ -13,7 +15,7 @@ using tcp = net::ip::tcp;
 
 Listener::Listener(net::io_context& io, std::vector<net::io_context*> serving, const tcp::endpoint& endpoint,
                    Api& api, const ServerOptions& options, Sessions& sessions)
-    : serving_(std::move(serving)), acceptor_(io), api_(api), options_(options), sessions_(sessions) {
+    : serving_(std::move(serving)), acceptor_(io), retry_(io), api_(api), options_(options), sessions_(sessions) {
   boost::system::error_code ec;
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
@@ -29,17 +31,29 @@ Listener::Listener(net::io_context& io, std::vector<net::io_context*> serving, c
 void Listener::start() { accept(); }
 
 void Listener::stop() {
-  net::post(acceptor_.get_executor(), [self = shared_from_this()] {
-    boost::system::error_code ignored;
-    self->acceptor_.close(ignored);
-  });
+  // On the accepting thread (Server's stop runs there): closed now, so the
+  // port refuses connections while what was accepted is written.
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  retry_.cancel();
 }
 
 void Listener::accept() {
   net::io_context& io = *serving_[next_++ % serving_.size()];
   acceptor_.async_accept(io, [self = shared_from_this()](boost::system::error_code ec, Socket socket) {
     if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
-    if (!ec) {
+    if (ec) {
+      // Out of file descriptors (or memory): the connection stays in the
+      // backlog and accepting again at once would fail again at once.
+      // Pause, rather than spin on the thread that also serves.
+      spdlog::warn("cctv serve: cannot accept a connection: {}; pausing accepts for 100 ms", ec.message());
+      self->retry_.expires_after(std::chrono::milliseconds(100));
+      self->retry_.async_wait([self](boost::system::error_code wait_error) {
+        if (!wait_error) self->accept();
+      });
+      return;
+    }
+    {
       socket.set_option(tcp::no_delay(true), ec);
       auto session = std::make_shared<Session>(std::move(socket), self->api_, self->options_, self->sessions_);
       if (self->sessions_.try_add(session, self->options_.max_connections)) {

@@ -8,6 +8,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <vector>
 
@@ -25,7 +26,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
            Sessions& sessions);
 
   void start();
-  // Stops accepting; connections already open go on.
+  // Stops accepting; connections already open go on. Call it on the
+  // thread of the io_context given first.
   void stop();
   unsigned short port() const { return port_; }
 
@@ -35,6 +37,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   const std::vector<boost::asio::io_context*> serving_;
   std::size_t next_ = 0;  // the io_context of the next connection
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer retry_;  // paces accepts after an accept error
   Api& api_;
   const ServerOptions& options_;
   Sessions& sessions_;

@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <charconv>
+#include <csignal>
 #include <thread>
 #include <vector>
 
@@ -54,7 +55,7 @@ Server::Server(Client& client, const ServerOptions& options) : options_(options)
                                              "--api-keys FILE, listen on 127.0.0.1, or pass --insecure to serve "
                                              "anyone without keys");
   }
-  api_ = std::make_unique<Api>(client, options_, std::move(keys));
+  api_ = std::make_unique<Api>(client, options_, std::move(keys), loopback_);
   std::vector<net::io_context*> serving;
   for (auto& io : ios_) serving.push_back(io.get());
   listener_ = std::make_shared<Listener>(*ios_.front(), std::move(serving), net::ip::tcp::endpoint(address, port),
@@ -72,7 +73,8 @@ std::string Server::url() const {
 
 void Server::run() {
   net::io_context& main_io = *ios_.front();
-  net::signal_set signals(main_io, SIGINT, SIGTERM);
+  auto signals_holder = std::make_unique<net::signal_set>(main_io, SIGINT, SIGTERM);
+  net::signal_set& signals = *signals_holder;
   // Threads whose io_context has no connection yet keep running.
   std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
   for (auto& io : ios_) keep_running.push_back(net::make_work_guard(*io));
@@ -109,6 +111,12 @@ void Server::run() {
     stop_ = nullptr;
   }
   if (drain.joinable()) drain.join();
+  // Destroying the signal set restores the default actions; from here on
+  // a second signal must not end the process while the caller writes what
+  // is queued.
+  signals_holder.reset();
+  std::signal(SIGTERM, SIG_IGN);
+  std::signal(SIGINT, SIG_IGN);
 }
 
 void Server::stop() {

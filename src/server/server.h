@@ -41,7 +41,9 @@ class Server {
   // Listening on a loopback address only.
   bool loopback() const { return loopback_; }
 
-  // Serves until stop() or a signal; returns after the graceful stop.
+  // Serves until stop() or a signal; returns after the graceful stop, with
+  // SIGTERM and SIGINT ignored from then on (the caller is writing what
+  // was accepted; SIGKILL still ends the process).
   void run();
   void stop();
 

@@ -3,6 +3,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/string.hpp>
+#include <array>
 
 #include "server/sessions.h"
 
@@ -15,12 +16,18 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr auto kWatchInterval = std::chrono::seconds(1);
+constexpr auto kFirstRequestWait = std::chrono::seconds(10);
+constexpr std::uint64_t kDroppableBody = 64 * 1024;
 
 }  // namespace
 
 Session::Session(Socket&& socket, Api& api, const ServerOptions& options, Sessions& sessions)
     : socket_(std::move(socket)),
       watchdog_(socket_.get_executor()),
+      // Bounded: the parser limits the header, and a string body grows
+      // apart from it, but chunk-size lines and trailers would grow it
+      // without end.
+      buffer_(options.max_header_bytes + 64 * 1024),
       api_(api),
       options_(options),
       sessions_(sessions) {
@@ -87,10 +94,13 @@ void Session::wait_for_request() {
     read_header();
     return;
   }
-  // Waiting for a request: the idle timeout. Its first byte starts the
-  // request timeout.
+  // Waiting for a request: the idle timeout (a new connection gets at
+  // most kFirstRequestWait to send its first byte, so that connections
+  // opened and left silent cannot hold the connection slots). The first
+  // byte starts the request timeout.
   phase_ = Phase::kIdle;
-  deadline_ = Clock::now() + options_.idle_timeout;
+  deadline_ = Clock::now() + (served_ == 0 ? std::min<Clock::duration>(options_.idle_timeout, kFirstRequestWait)
+                                           : Clock::duration(options_.idle_timeout));
   socket_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
     // A stop may have closed the socket after these bytes arrived but
     // before this ran: the request is then dropped unread, not handled
@@ -120,14 +130,37 @@ void Session::on_header(beast::error_code header_error) {
     on_request(header_error);
     return;
   }
-  // A client that asks before sending its body gets the go-ahead (or the
-  // refusal, for a body over the limit, before it sends a byte of it).
+  // A request that will be refused whatever its body (no key, the wrong
+  // scope, no such route or method) is answered before its body is read:
+  // a client without a key cannot make the server hold megabytes.
   const auto& request = parser_->get();
-  if (beast::iequals(request[http::field::expect], "100-continue")) {
-    if (parser_->content_length() && *parser_->content_length() > options_.max_body_bytes) {
-      on_request(http::error::body_limit);
+  if (auto refusal = api_.check_header(request)) {
+    phase_ = Phase::kHandling;
+    const auto length = parser_->content_length();
+    if (!parser_->is_done() && length && *length <= kDroppableBody) {
+      // A small body is read and dropped, so that the connection stays
+      // usable after the refusal.
+      auto held = std::make_shared<Response>(std::move(*refusal));
+      phase_ = Phase::kReading;
+      http::async_read(socket_, buffer_, *parser_, [self = shared_from_this(), held](beast::error_code ec, std::size_t) {
+        if (ec) {
+          self->close();
+          return;
+        }
+        self->phase_ = Phase::kHandling;
+        self->send(std::move(*held));
+      });
       return;
     }
+    // A larger one stays unread, and is not the next request: the
+    // connection ends with the answer.
+    if (!parser_->is_done()) refusal->keep_alive(false);
+    send(std::move(*refusal));
+    return;
+  }
+  // A client that asks before sending its body gets the go-ahead (a body
+  // over the limit was refused with the header, before a byte of it).
+  if (request.version() >= 11 && beast::iequals(request[http::field::expect], "100-continue")) {
     auto continue_response = std::make_shared<http::response<http::empty_body>>(http::status::continue_, request.version());
     http::async_write(socket_, *continue_response,
                       [self = shared_from_this(), continue_response](beast::error_code write_error, std::size_t) {
@@ -162,10 +195,10 @@ void Session::on_request(beast::error_code ec) {
            "activities per request");
     return;
   }
-  if (ec == http::error::header_limit) {
+  if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
     refuse(http::status::request_header_fields_too_large,
-           "the request line and headers are over " + std::to_string(options_.max_header_bytes) +
-               " bytes (--max-header-bytes)");
+           "the request line and headers (or a chunked body's framing) are over " +
+               std::to_string(options_.max_header_bytes) + " bytes (--max-header-bytes)");
     return;
   }
   if (ec) {
@@ -174,11 +207,18 @@ void Session::on_request(beast::error_code ec) {
   }
   phase_ = Phase::kHandling;  // the handler's time is not the client's
   Response response = api_.handle(parser_->get());
+  if (parser_->get().method() == http::verb::head) {
+    // The header of the GET's answer, Content-Length included, and no body.
+    const std::size_t length = response.body().size();
+    response.body().clear();
+    response.content_length(length);
+  }
   if (stopping_ || sessions_.stopping()) response.keep_alive(false);
   send(std::move(response));
 }
 
 void Session::send(Response response) {
+  ++served_;
   response_ = std::move(response);
   const bool close_after = !response_.keep_alive();
   phase_ = Phase::kWriting;
@@ -189,8 +229,12 @@ void Session::send(Response response) {
 }
 
 void Session::on_sent(bool close_after, beast::error_code ec) {
-  if (ec || close_after) {
+  if (ec) {
     close();
+    return;
+  }
+  if (close_after) {
+    linger_then_close();
     return;
   }
   response_ = {};
@@ -201,6 +245,30 @@ void Session::refuse(http::status status, const std::string& why) {
   Response response = error_response(status, why, 11, false);
   api_.metrics().record(ServerMetrics::kConnection, response.result_int(), std::chrono::nanoseconds(0));
   send(std::move(response));
+}
+
+void Session::linger_then_close() {
+  // Closing with unread input makes the kernel send a reset, which can
+  // destroy the answer before the client reads it (a 413 to a client still
+  // sending its body). So: stop sending, drain what comes for a moment,
+  // then close.
+  beast::error_code ignored;
+  socket_.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  phase_ = Phase::kLingering;
+  deadline_ = Clock::now() + std::chrono::seconds(2);
+  drain_some(std::size_t{64} << 20);
+}
+
+void Session::drain_some(std::size_t budget) {
+  auto scratch = std::make_shared<std::array<char, 16384>>();
+  socket_.async_read_some(net::buffer(*scratch), [self = shared_from_this(), scratch, budget](beast::error_code ec,
+                                                                                             std::size_t n) {
+    if (ec || n >= budget) {
+      self->close();
+      return;
+    }
+    self->drain_some(budget - n);
+  });
 }
 
 void Session::close() {

@@ -47,7 +47,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   // What the connection is doing, which decides what its deadline means.
-  enum class Phase { kIdle, kReading, kHandling, kWriting };
+  enum class Phase { kIdle, kReading, kHandling, kWriting, kLingering };
 
   void watch();
   void wait_for_request();
@@ -58,6 +58,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_sent(bool close, boost::beast::error_code ec);
   // Answers a request that broke a limit, then closes.
   void refuse(http::status status, const std::string& why);
+  // Closes after an answer that ends the connection, without a reset.
+  void linger_then_close();
+  void drain_some(std::size_t budget);
   void close();
 
   using Timer = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
@@ -75,6 +78,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const ServerOptions& options_;
   Sessions& sessions_;
   bool stopping_ = false;  // answer what is in flight, then close
+  std::uint64_t served_ = 0;  // answers sent on this connection
 };
 
 }  // namespace cctv::server

@@ -45,6 +45,15 @@ TEST_F(ServeTest, ApiKeysAndScopes) {
   EXPECT_EQ(c.request("GET", "/v1/things/counts", "", bearer(kReadKey)).status, 200);
   EXPECT_EQ(c.request("GET", "/metrics", "", bearer(kReadKey)).status, 200);
   EXPECT_EQ(c.request("GET", "/metrics").status, 401);
+  // The key is checked before the body is read: a client without one
+  // cannot make the server take in megabytes.
+  {
+    HttpConnection keyless(server->port());
+    keyless.send_raw("POST /v1/things/activities HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5000000\r\n\r\n");
+    EXPECT_EQ(keyless.read_reply(std::chrono::seconds(5)).status, 401);
+  }
+  // The scheme's name is not case-sensitive.
+  EXPECT_EQ(c.request("GET", "/metrics", "", {{"Authorization", std::string("bearer ") + kReadKey}}).status, 200);
   // Tables are the admin's.
   EXPECT_EQ(c.request("POST", "/v1/tables", R"({"name":"others"})", bearer(kWriteKey)).status, 403);
   EXPECT_EQ(c.request("POST", "/v1/tables", R"({"name":"others"})", bearer(kAdminKey)).status, 201);
@@ -103,11 +112,59 @@ TEST_F(ServeTest, BodyItemAndHeaderLimits) {
   HttpConnection c3(server->port());
   r = c3.request("GET", "/healthz", "", {{"X-Padding", std::string(4000, 'p')}});
   EXPECT_EQ(r.status, 431);
+  // A client that sends its whole large body before reading still gets
+  // the 413, not a reset.
+  HttpConnection c5(server->port());
+  r = c5.request("POST", "/v1/things/activities", std::string(4 << 20, 'x'));
+  EXPECT_EQ(r.status, 413);
+  // Chunked framing cannot grow the server's buffer past its limit.
+  HttpConnection c6(server->port());
+  std::string trailers = "POST /v1/things/activities HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n";
+  for (int i = 0; i < 20000; ++i) trailers += "X-T: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+  try {
+    c6.send_raw(trailers);
+  } catch (const std::exception&) {
+    // The server may stop reading once it has refused.
+  }
+  r = c6.read_reply();
+  EXPECT_EQ(r.status, 431) << r.body;
   // A client that announces a large body is refused before it sends it.
   HttpConnection c4(server->port());
-  c4.send_raw("POST /v1/things/activities HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\nExpect: 100-continue\r\n\r\n");
+  c4.send_raw("POST /v1/things/activities HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\nExpect: 100-continue\r\n\r\n");
   r = c4.read_reply();
   EXPECT_EQ(r.status, 413);
+}
+
+TEST_F(ServeTest, WithoutKeysOnlyThisMachinesProgramsMayCall) {
+  auto server = serve();
+  HttpConnection c(server->port());
+  EXPECT_EQ(c.request("GET", "/healthz").status, 200);
+  EXPECT_EQ(c.request("GET", "/healthz", "", {{"Host", "localhost:8080"}}).status, 200);
+  // A name that resolves here (DNS rebinding) is not this machine's name.
+  HttpReply r = c.request("GET", "/v1/tables", "", {{"Host", "attacker.example"}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.body.find("attacker.example"), std::string::npos) << r.body;
+  // Another site's page may not write here.
+  r = c.request("POST", "/v1/things/activities", R"({"actor":"a","target":"/x"})",
+                {{"Origin", "http://attacker.example"}, {"Content-Type", "text/plain"}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(c.request("GET", "/v1/tables").body, R"({"tables":[]})");
+  // The dashboard's own page may.
+  r = c.request("POST", "/v1/things/activities", R"({"actor":"a","target":"/x"})",
+                {{"Origin", "http://127.0.0.1"}});
+  EXPECT_EQ(r.status, 202) << r.body;
+}
+
+TEST_F(ServeTest, HeadAnswersLikeGetWithoutABody) {
+  auto server = serve();
+  HttpConnection c(server->port());
+  const HttpReply get = c.request("GET", "/healthz");
+  c.send_raw("HEAD /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  // A body after the header would be read as the start of the next answer.
+  const HttpReply head = c.read_head_reply();
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.header("content-length"), std::to_string(get.body.size()));
+  EXPECT_EQ(c.request("GET", "/healthz").body, get.body);  // the connection is still in step
 }
 
 TEST_F(ServeTest, MalformedHttpGets400) {
@@ -151,7 +208,7 @@ TEST_F(ServeTest, ConnectionLimitAndTimeouts) {
   EXPECT_TRUE(idle.closed_within(std::chrono::seconds(10)));
   // A request that trickles in is answered 408 after --request-timeout.
   HttpConnection slow(server->port());
-  slow.send_raw("POST /v1/things/activities HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n{\"actor\":");
+  slow.send_raw("POST /v1/things/activities HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 40\r\n\r\n{\"actor\":");
   const HttpReply r = slow.read_reply(std::chrono::seconds(10));
   EXPECT_EQ(r.status, 408);
   EXPECT_TRUE(slow.closed_within(std::chrono::seconds(5)));

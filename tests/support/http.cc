@@ -19,9 +19,10 @@ struct HttpConnection::Impl {
   beast::tcp_stream stream{io};
   beast::flat_buffer buffer;
 
-  HttpReply read(std::chrono::milliseconds timeout) {
+  HttpReply read(std::chrono::milliseconds timeout, bool head = false) {
     http::response_parser<http::string_body> parser;
     parser.body_limit(std::size_t{1} << 30);
+    parser.skip(head);
     beast::error_code ec;
     stream.expires_after(timeout);
     bool done = false;
@@ -78,6 +79,8 @@ void HttpConnection::send_raw(const std::string& bytes) {
 }
 
 HttpReply HttpConnection::read_reply(std::chrono::milliseconds timeout) { return impl_->read(timeout); }
+
+HttpReply HttpConnection::read_head_reply(std::chrono::milliseconds timeout) { return impl_->read(timeout, true); }
 
 bool HttpConnection::closed_within(std::chrono::milliseconds timeout) {
   char buf[4096];

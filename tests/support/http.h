@@ -41,6 +41,9 @@ class HttpConnection {
   // Reads one response (after send_raw), or throws if the server closes
   // first or nothing comes within `timeout`.
   HttpReply read_reply(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // Reads the answer to a HEAD request: a header, no body whatever its
+  // Content-Length says.
+  HttpReply read_head_reply(std::chrono::milliseconds timeout = std::chrono::seconds(30));
   // True when the server closed the connection within `timeout` (reading
   // and dropping anything it sent first).
   bool closed_within(std::chrono::milliseconds timeout);
