@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/ip/address_v4.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -141,11 +143,15 @@ Response Api::handle(const Request& request) {
 
 namespace {
 
-// "127.0.0.1:8080", "localhost", "[::1]:80": names of this machine only.
+// "127.0.0.1:8080", "localhost", "[::1]:80", any 127.x.y.z: names of this
+// machine only.
 bool is_loopback_host(std::string_view host) {
   if (host.starts_with("[::1]")) return host.size() == 5 || host[5] == ':';
   const std::string_view name = host.substr(0, host.find(':'));
-  return name == "localhost" || name == "127.0.0.1";
+  if (name == "localhost") return true;
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address_v4(std::string(name), ec);
+  return !ec && address.is_loopback();
 }
 
 bool is_bearer(std::string_view authorization) {

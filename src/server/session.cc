@@ -136,8 +136,14 @@ void Session::on_header(beast::error_code header_error) {
   const auto& request = parser_->get();
   if (auto refusal = api_.check_header(request)) {
     phase_ = Phase::kHandling;
+    if (request.method() == http::verb::head) {
+      const std::size_t size = refusal->body().size();
+      refusal->body().clear();
+      refusal->content_length(size);
+    }
     const auto length = parser_->content_length();
-    if (!parser_->is_done() && length && *length <= kDroppableBody) {
+    const bool awaits_continue = beast::iequals(request[http::field::expect], "100-continue");
+    if (!parser_->is_done() && !awaits_continue && length && *length <= kDroppableBody) {
       // A small body is read and dropped, so that the connection stays
       // usable after the refusal.
       auto held = std::make_shared<Response>(std::move(*refusal));
@@ -152,8 +158,9 @@ void Session::on_header(beast::error_code header_error) {
       });
       return;
     }
-    // A larger one stays unread, and is not the next request: the
-    // connection ends with the answer.
+    // A larger one, or one its client holds back until told to continue,
+    // stays unread and is not the next request: the connection ends with
+    // the answer.
     if (!parser_->is_done()) refusal->keep_alive(false);
     send(std::move(*refusal));
     return;

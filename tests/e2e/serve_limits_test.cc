@@ -140,6 +140,8 @@ TEST_F(ServeTest, WithoutKeysOnlyThisMachinesProgramsMayCall) {
   HttpConnection c(server->port());
   EXPECT_EQ(c.request("GET", "/healthz").status, 200);
   EXPECT_EQ(c.request("GET", "/healthz", "", {{"Host", "localhost:8080"}}).status, 200);
+  EXPECT_EQ(c.request("GET", "/healthz", "", {{"Host", "127.0.0.2:8080"}}).status, 200);
+  EXPECT_EQ(c.request("GET", "/healthz", "", {{"Host", "[::1]:8080"}}).status, 200);
   // A name that resolves here (DNS rebinding) is not this machine's name.
   HttpReply r = c.request("GET", "/v1/tables", "", {{"Host", "attacker.example"}});
   EXPECT_EQ(r.status, 403);
@@ -165,6 +167,10 @@ TEST_F(ServeTest, HeadAnswersLikeGetWithoutABody) {
   EXPECT_EQ(head.status, 200);
   EXPECT_EQ(head.header("content-length"), std::to_string(get.body.size()));
   EXPECT_EQ(c.request("GET", "/healthz").body, get.body);  // the connection is still in step
+  // A HEAD refused from its header has no body either.
+  c.send_raw("HEAD /no-such-route HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  EXPECT_EQ(c.read_head_reply().status, 404);
+  EXPECT_EQ(c.request("GET", "/healthz").body, get.body);
 }
 
 TEST_F(ServeTest, MalformedHttpGets400) {
