@@ -52,7 +52,7 @@ std::size_t skip_space(std::string_view body, std::size_t i) {
 
 }  // namespace
 
-std::vector<std::string_view> split_activity_items(std::string_view body, bool ndjson) {
+std::vector<std::string_view> split_activity_items(std::string_view body, bool ndjson, std::size_t most) {
   std::vector<std::string_view> items;
   if (ndjson) {
     while (!body.empty()) {
@@ -63,6 +63,7 @@ std::vector<std::string_view> split_activity_items(std::string_view body, bool n
       if (start == line.size()) continue;
       while (is_space(line.back())) line.remove_suffix(1);
       items.push_back(line.substr(start));
+      if (items.size() > most) return items;
     }
     if (items.empty()) malformed("the body holds no activity");
     return items;
@@ -83,6 +84,7 @@ std::vector<std::string_view> split_activity_items(std::string_view body, bool n
     if (i == body.size()) malformed("the body's array is not closed");
     const std::size_t end = value_end(body, i);
     items.push_back(body.substr(i, end - i));
+    if (items.size() > most) return items;
     i = skip_space(body, end);
     if (i == body.size()) malformed("the body's array is not closed");
     if (body[i] == ']') break;

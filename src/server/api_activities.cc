@@ -50,11 +50,11 @@ Response Api::post_activities(Call& call) {
   const bool atomic = flag_param(call.query, "atomic");
   const std::string_view content_type = view(call.request[http::field::content_type]);
   const bool ndjson = content_type.starts_with("application/x-ndjson") || content_type.starts_with("application/ndjson");
-  const auto items = split_activity_items(call.request.body(), ndjson);
+  const auto items = split_activity_items(call.request.body(), ndjson, options_.max_items);
   if (items.size() > options_.max_items) {
     return error_response(http::status::payload_too_large,
-                          "the body holds " + std::to_string(items.size()) + " activities; at most " +
-                              std::to_string(options_.max_items) + " go in one request (--max-items)",
+                          "the body holds more than " + std::to_string(options_.max_items) +
+                              " activities, the most one request may carry (--max-items); send them in parts",
                           call.request.version(), call.request.keep_alive());
   }
   validate_table_name(call.table);
