@@ -104,6 +104,10 @@ TEST_F(ServeTest, BodyItemAndHeaderLimits) {
                  R"([{"actor":"a","target":"/x"},{"actor":"a","target":"/x"},{"actor":"a","target":"/x"},{"actor":"a","target":"/x"}])");
   EXPECT_EQ(r.status, 413);
   EXPECT_NE(r.body.find("--max-items"), std::string::npos) << r.body;
+  // An array of nothing but commas is split no further than the limit.
+  r = c2.request("POST", "/v1/things/activities", "[" + std::string(1900, ',') + "]");
+  EXPECT_EQ(r.status, 413);
+  EXPECT_NE(r.body.find("more than 3"), std::string::npos) << r.body;
   // Nothing of a refused request is recorded.
   r = c2.request("POST", "/v1/things/activities", R"({"actor":"b","target":"/y"})");
   EXPECT_EQ(r.status, 202);
