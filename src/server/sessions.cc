@@ -23,17 +23,12 @@ void Sessions::stop_all() {
   std::vector<std::shared_ptr<Session>> open;
   {
     std::lock_guard lock(mu_);
-    stopping_ = true;
+    stopping_.store(true, std::memory_order_release);
     for (const auto& [raw, weak] : open_) {
       if (auto session = weak.lock()) open.push_back(std::move(session));
     }
   }
   for (const auto& session : open) session->stop_when_idle();
-}
-
-bool Sessions::stopping() const {
-  std::lock_guard lock(mu_);
-  return stopping_;
 }
 
 bool Sessions::wait_until_empty(std::chrono::milliseconds timeout) {

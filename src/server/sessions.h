@@ -5,11 +5,12 @@
 #ifndef CCTV_SERVER_SESSIONS_H_
 #define CCTV_SERVER_SESSIONS_H_
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
-#include <map>
 
 namespace cctv::server {
 
@@ -24,7 +25,8 @@ class Sessions {
   // Asks every open session to close once idle (Session::stop_when_idle),
   // and every later one too.
   void stop_all();
-  bool stopping() const;
+  // Asked by every connection for every request: a flag, not the lock.
+  bool stopping() const { return stopping_.load(std::memory_order_acquire); }
   // Waits until none is open or `timeout` passes; true when none is.
   bool wait_until_empty(std::chrono::milliseconds timeout);
 
@@ -32,7 +34,7 @@ class Sessions {
   mutable std::mutex mu_;
   std::condition_variable empty_;
   std::map<Session*, std::weak_ptr<Session>> open_;  // guarded by mu_
-  bool stopping_ = false;    // guarded by mu_
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace cctv::server
