@@ -2,9 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/ip/address_v4.hpp>
-
 #include <algorithm>
+#include <boost/asio/ip/address_v4.hpp>
 #include <cctype>
 #include <chrono>
 
@@ -67,13 +66,28 @@ std::string error_body(std::string_view message) {
 
 }  // namespace
 
-Response error_response(http::status status, std::string_view message, unsigned version, bool keep_alive) {
+Response make_response(http::status status, unsigned version, bool keep_alive,
+                       std::string_view content_type, std::string body) {
   Response response(status, version);
-  response.set(http::field::content_type, "application/json");
-  response.body() = error_body(message);
+  if (!content_type.empty()) {
+    response.set(http::field::content_type,
+                 boost::beast::string_view(content_type.data(), content_type.size()));
+  }
+  response.body() = std::move(body);
   response.keep_alive(keep_alive);
   response.prepare_payload();
   return response;
+}
+
+Response error_response(http::status status, std::string_view message, unsigned version,
+                        bool keep_alive) {
+  return make_response(status, version, keep_alive, "application/json", error_body(message));
+}
+
+Response respond(const Request& request, http::status status, std::string_view content_type,
+                 std::string body) {
+  return make_response(status, request.version(), request.keep_alive(), content_type,
+                       std::move(body));
 }
 
 std::vector<Api::Route> Api::with_parts(std::vector<Route> routes) {
@@ -102,7 +116,8 @@ const std::vector<Api::Route>& Api::routes() {
 
 std::vector<std::string> Api::route_names() {
   std::vector<std::string> names;
-  for (const Route& r : routes()) names.push_back(std::string(http::to_string(r.method)) + " " + std::string(r.pattern));
+  for (const Route& r : routes())
+    names.push_back(std::string(http::to_string(r.method)) + " " + std::string(r.pattern));
   return names;
 }
 
@@ -117,25 +132,31 @@ Response Api::handle(const Request& request) {
   const auto start = std::chrono::steady_clock::now();
   std::size_t route = routes().size();
   Response response;
+  const auto fail = [&](http::status status, std::string_view message) {
+    response = error_response(status, message, request.version(), request.keep_alive());
+  };
+  const auto log = [&](const std::exception& e) {
+    spdlog::error("{} {}: {}", std::string(request.method_string()), std::string(request.target()),
+                  e.what());
+  };
   try {
     response = dispatch(request, route);
   } catch (const InvalidArgument& e) {
-    response = error_response(http::status::bad_request, e.what(), request.version(), request.keep_alive());
+    fail(http::status::bad_request, e.what());
   } catch (const NotFound& e) {
-    response = error_response(http::status::not_found, e.what(), request.version(), request.keep_alive());
+    fail(http::status::not_found, e.what());
   } catch (const AlreadyExists& e) {
-    response = error_response(http::status::conflict, e.what(), request.version(), request.keep_alive());
+    fail(http::status::conflict, e.what());
   } catch (const Backpressure& e) {
-    response = error_response(http::status::service_unavailable, e.what(), request.version(), request.keep_alive());
+    fail(http::status::service_unavailable, e.what());
     response.set(http::field::retry_after, "1");
   } catch (const StoreError& e) {
-    spdlog::error("{} {}: {}", std::string(request.method_string()), std::string(request.target()), e.what());
-    response = error_response(http::status::service_unavailable, e.what(), request.version(), request.keep_alive());
+    log(e);
+    fail(http::status::service_unavailable, e.what());
     response.set(http::field::retry_after, "5");
   } catch (const std::exception& e) {
-    spdlog::error("{} {}: {}", std::string(request.method_string()), std::string(request.target()), e.what());
-    response = error_response(http::status::internal_server_error, std::string("internal error: ") + e.what(),
-                              request.version(), request.keep_alive());
+    log(e);
+    fail(http::status::internal_server_error, std::string("internal error: ") + e.what());
   }
   metrics_.record(route, response.result_int(), std::chrono::steady_clock::now() - start);
   return response;
@@ -165,7 +186,8 @@ bool is_bearer(std::string_view authorization) {
 
 }  // namespace
 
-std::optional<Response> Api::refusal(const Request& request, std::size_t& route, std::string& table) const {
+std::optional<Response> Api::refusal(const Request& request, std::size_t& route,
+                                     std::string& table) const {
   const std::string_view target = view(request.target());
   const std::size_t question = target.find('?');
   const auto path = segments(target.substr(0, question));
@@ -180,9 +202,10 @@ std::optional<Response> Api::refusal(const Request& request, std::size_t& route,
     const std::string_view host = view(request[http::field::host]);
     const std::string_view origin = view(request[http::field::origin]);
     if (!is_loopback_host(host)) {
-      return refuse(http::status::forbidden, "Host '" + std::string(host) +
-                                                 "' is not this machine; without --api-keys the server answers "
-                                                 "only requests to 127.0.0.1, localhost or [::1]");
+      return refuse(http::status::forbidden,
+                    "Host '" + std::string(host) +
+                        "' is not this machine; without --api-keys the server answers "
+                        "only requests to 127.0.0.1, localhost or [::1]");
     }
     if (!origin.empty() && origin != "http://" + std::string(host)) {
       return refuse(http::status::forbidden, "requests from pages of " + std::string(origin) +
@@ -192,7 +215,8 @@ std::optional<Response> Api::refusal(const Request& request, std::size_t& route,
   std::vector<std::string> allowed;  // methods of the routes whose pattern matches
   const auto& all = routes();
   // HEAD is GET without the body.
-  const http::verb method = request.method() == http::verb::head ? http::verb::get : request.method();
+  const http::verb method =
+      request.method() == http::verb::head ? http::verb::get : request.method();
   for (std::size_t i = 0; i < all.size(); ++i) {
     if (!matches(all[i].parts, path, table)) continue;
     if (all[i].method != method) {
@@ -206,7 +230,8 @@ std::optional<Response> Api::refusal(const Request& request, std::size_t& route,
     if (r.scope == 0 || !keys_) return std::nullopt;
     const std::string_view authorization = view(request[http::field::authorization]);
     if (!is_bearer(authorization)) {
-      Response response = refuse(http::status::unauthorized, "this route needs an API key: send Authorization: Bearer KEY");
+      Response response = refuse(http::status::unauthorized,
+                                 "this route needs an API key: send Authorization: Bearer KEY");
       response.set(http::field::www_authenticate, "Bearer");
       return response;
     }
@@ -217,9 +242,10 @@ std::optional<Response> Api::refusal(const Request& request, std::size_t& route,
       return response;
     }
     if ((scopes & r.scope) == 0) {
-      return refuse(http::status::forbidden, "the API key lacks the " +
-                                                 std::string(scope_name(static_cast<Scope>(r.scope))) +
-                                                 " scope this route needs");
+      return refuse(http::status::forbidden,
+                    "the API key lacks the " +
+                        std::string(scope_name(static_cast<Scope>(r.scope))) +
+                        " scope this route needs");
     }
     return std::nullopt;
   }
@@ -227,12 +253,13 @@ std::optional<Response> Api::refusal(const Request& request, std::size_t& route,
     std::string list;
     for (const auto& name : allowed) list += (list.empty() ? "" : ", ") + name;
     Response response =
-        refuse(http::status::method_not_allowed, std::string(request.method_string()) + " is not allowed here; use " + list);
+        refuse(http::status::method_not_allowed,
+               std::string(request.method_string()) + " is not allowed here; use " + list);
     response.set(http::field::allow, list);
     return response;
   }
-  return refuse(http::status::not_found,
-                "no route for " + std::string(target.substr(0, question)) + "; see docs/http-api.md");
+  return refuse(http::status::not_found, "no route for " + std::string(target.substr(0, question)) +
+                                             "; see docs/http-api.md");
 }
 
 std::optional<Response> Api::check_header(const Request& request) {
@@ -248,45 +275,38 @@ Response Api::dispatch(const Request& request, std::size_t& route) {
   if (auto response = refusal(request, route, table)) return std::move(*response);
   const std::string_view target = view(request.target());
   const std::size_t question = target.find('?');
-  Call call{request, Query(question == std::string_view::npos ? std::string_view() : target.substr(question + 1)),
-            std::move(table)};
+  Call call{
+      request,
+      Query(question == std::string_view::npos ? std::string_view() : target.substr(question + 1)),
+      std::move(table)};
   return (this->*routes()[route].handler)(call);
 }
 
 Response Api::json(const Call& call, http::status status, std::string body) const {
-  Response response(status, call.request.version());
-  response.set(http::field::content_type, "application/json");
-  response.body() = std::move(body);
-  response.keep_alive(call.request.keep_alive());
-  response.prepare_payload();
-  return response;
+  return respond(call.request, status, "application/json", std::move(body));
 }
 
 Tracker Api::writer(const std::string& table) {
-  {
-    std::shared_lock lock(trackers_mu_);
-    auto it = trackers_.find(table);
-    if (it != trackers_.end()) return it->second;
-  }
-  validate_table_name(table);
-  if (!options_.auto_create) {
-    require_table(client_, table, "this server does not create tables on write (--no-auto-create): create it with "
-                                  "POST /v1/tables {\"name\":\"" + table + "\"}");
-  }
-  Tracker tracker = client_.tracker(table);
-  std::unique_lock lock(trackers_mu_);
-  return trackers_.emplace(table, tracker).first->second;
+  return tracker_for(table, options_.auto_create ? Missing::kCreate : Missing::kRefuseWrite);
 }
 
-Tracker Api::reader(const std::string& table) {
+Tracker Api::reader(const std::string& table) { return tracker_for(table, Missing::kRefuseRead); }
+
+Tracker Api::tracker_for(const std::string& table, Missing missing) {
   {
     std::shared_lock lock(trackers_mu_);
     auto it = trackers_.find(table);
     if (it != trackers_.end()) return it->second;
   }
   validate_table_name(table);
-  // Reading creates nothing.
-  require_table(client_, table, "record an activity into it, or create it with POST /v1/tables");
+  if (missing == Missing::kRefuseWrite) {
+    require_table(client_, table,
+                  "this server does not create tables on write (--no-auto-create): create it with "
+                  "POST /v1/tables {\"name\":\"" +
+                      table + "\"}");
+  } else if (missing == Missing::kRefuseRead) {
+    require_table(client_, table, "record an activity into it, or create it with POST /v1/tables");
+  }
   Tracker tracker = client_.tracker(table);
   std::unique_lock lock(trackers_mu_);
   return trackers_.emplace(table, tracker).first->second;

@@ -31,8 +31,15 @@ using Response = http::response<http::string_body>;
 // Beast's string_view as the standard one.
 inline std::string_view view(boost::beast::string_view s) { return {s.data(), s.size()}; }
 
+// A response with `body` (and its Content-Type, unless empty), sized.
+Response make_response(http::status status, unsigned version, bool keep_alive,
+                       std::string_view content_type, std::string body);
+// The same, for the version and keep-alive `request` asked for.
+Response respond(const Request& request, http::status status, std::string_view content_type,
+                 std::string body);
 // A response with a JSON body {"error": message}.
-Response error_response(http::status status, std::string_view message, unsigned version, bool keep_alive);
+Response error_response(http::status status, std::string_view message, unsigned version,
+                        bool keep_alive);
 
 class Api {
  public:
@@ -74,7 +81,8 @@ class Api {
 
   Response dispatch(const Request& request, std::size_t& route);
   // What check_header() says; `route` and `table` are set when a route matched.
-  std::optional<Response> refusal(const Request& request, std::size_t& route, std::string& table) const;
+  std::optional<Response> refusal(const Request& request, std::size_t& route,
+                                  std::string& table) const;
 
   // Handlers (api_activities.cc, api_counts.cc, api_tables.cc, api_misc.cc).
   Response post_activities(Call& call);
@@ -96,6 +104,10 @@ class Api {
   // A tracker for reading `table`; throws NotFound when it does not exist
   // (reading never creates a table).
   Tracker reader(const std::string& table);
+  // What tracker_for() does with a table that does not exist.
+  enum class Missing { kCreate, kRefuseWrite, kRefuseRead };
+  // The kept tracker of `table`, or a new one (kept from then on).
+  Tracker tracker_for(const std::string& table, Missing missing);
   void forget(const std::string& table);
 
   Response json(const Call& call, http::status status, std::string body) const;

@@ -12,12 +12,8 @@ Response Api::healthz(Call& call) {
 
 Response Api::get_metrics(Call& call) {
   call.query.allow_only({});
-  Response response(http::status::ok, call.request.version());
-  response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-  response.body() = metrics_.render(client_.metrics());
-  response.keep_alive(call.request.keep_alive());
-  response.prepare_payload();
-  return response;
+  return respond(call.request, http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
+                 metrics_.render(client_.metrics()));
 }
 
 }  // namespace cctv::server

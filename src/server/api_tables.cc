@@ -23,7 +23,8 @@ Response Api::create_table(Call& call) {
   call.query.allow_only({});
   // {"name": "...", "retention": "90d", "counts_retention": "1y"}
   const Value request = value_from_json(call.request.body(), "body");
-  if (!request.is_map()) throw InvalidArgument("body", "must be a JSON object such as {\"name\":\"logins\"}");
+  if (!request.is_map())
+    throw InvalidArgument("body", "must be a JSON object such as {\"name\":\"logins\"}");
   std::string name;
   TableOptions options;
   for (const auto& [field, value] : request.as_map()) {
@@ -36,7 +37,8 @@ Response Api::create_table(Call& call) {
     } else if (field == "counts_retention") {
       options.counts_retention = parse_duration(*text, "counts_retention");
     } else {
-      throw InvalidArgument(field, "is not a table setting; the settings are name, retention and counts_retention");
+      throw InvalidArgument(
+          field, "is not a table setting; the settings are name, retention and counts_retention");
     }
   }
   if (name.empty()) throw InvalidArgument("name", "is required: {\"name\":\"logins\"}");
@@ -55,10 +57,7 @@ Response Api::drop_table(Call& call) {
   forget(call.table);
   client_.drop_table(call.table);
   forget(call.table);  // a write that raced the drop may have made a tracker again
-  Response response(http::status::no_content, call.request.version());
-  response.keep_alive(call.request.keep_alive());
-  response.prepare_payload();
-  return response;
+  return respond(call.request, http::status::no_content, "", "");
 }
 
 }  // namespace cctv::server

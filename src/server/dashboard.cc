@@ -9,14 +9,11 @@ namespace cctv::server {
 namespace {
 
 Response asset_response(const Request& request, const DashboardAsset& asset) {
-  Response response(http::status::ok, request.version());
-  response.set(http::field::content_type, boost::beast::string_view(asset.content_type.data(), asset.content_type.size()));
+  Response response =
+      respond(request, http::status::ok, asset.content_type, std::string(asset.body));
   // Names are fixed per build; a new build may change them, so caching is
   // short and revalidated.
   response.set(http::field::cache_control, "no-cache");
-  response.body() = std::string(asset.body);
-  response.keep_alive(request.keep_alive());
-  response.prepare_payload();
   return response;
 }
 
