@@ -11,8 +11,9 @@ namespace {
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 [[noreturn]] void malformed(const std::string& what) {
-  throw InvalidArgument("body", what + "; send one activity object, a JSON array of them, or NDJSON "
-                                       "(Content-Type: application/x-ndjson)");
+  throw InvalidArgument("body", what +
+                                    "; send one activity object, a JSON array of them, or NDJSON "
+                                    "(Content-Type: application/x-ndjson)");
 }
 
 // The end of the JSON value starting at body[i] (not whitespace): past its
@@ -52,7 +53,8 @@ std::size_t skip_space(std::string_view body, std::size_t i) {
 
 }  // namespace
 
-std::vector<std::string_view> split_activity_items(std::string_view body, bool ndjson, std::size_t most) {
+std::vector<std::string_view> split_activity_items(std::string_view body, bool ndjson,
+                                                   std::size_t most) {
   std::vector<std::string_view> items;
   if (ndjson) {
     while (!body.empty()) {
@@ -88,7 +90,8 @@ std::vector<std::string_view> split_activity_items(std::string_view body, bool n
     i = skip_space(body, end);
     if (i == body.size()) malformed("the body's array is not closed");
     if (body[i] == ']') break;
-    if (body[i] != ',') malformed("the body's array has '" + std::string(1, body[i]) + "' where a comma belongs");
+    if (body[i] != ',')
+      malformed("the body's array has '" + std::string(1, body[i]) + "' where a comma belongs");
     i = skip_space(body, i + 1);
   }
   if (skip_space(body, i + 1) != body.size()) malformed("the body holds more after its array");

@@ -17,7 +17,8 @@ namespace cctv::server {
 // splitting the rest would only cost memory). Throws
 // InvalidArgument("body", ...) when the body is none of these: empty, an
 // unterminated array or string, garbage after the JSON.
-std::vector<std::string_view> split_activity_items(std::string_view body, bool ndjson, std::size_t most);
+std::vector<std::string_view> split_activity_items(std::string_view body, bool ndjson,
+                                                   std::size_t most);
 
 }  // namespace cctv::server
 

@@ -32,7 +32,8 @@ struct ItemError {
 // ,"errors":[{"index":i,"error":"..."},...] in index order; nothing when none.
 void append_errors(std::vector<ItemError>& errors, std::string& out) {
   if (errors.empty()) return;
-  std::sort(errors.begin(), errors.end(), [](const ItemError& a, const ItemError& b) { return a.index < b.index; });
+  std::sort(errors.begin(), errors.end(),
+            [](const ItemError& a, const ItemError& b) { return a.index < b.index; });
   out += ",\"errors\":[";
   for (std::size_t e = 0; e < errors.size(); ++e) {
     if (e > 0) out += ',';
@@ -49,13 +50,15 @@ Response Api::post_activities(Call& call) {
   call.query.allow_only({"atomic"});
   const bool atomic = flag_param(call.query, "atomic");
   const std::string_view content_type = view(call.request[http::field::content_type]);
-  const bool ndjson = content_type.starts_with("application/x-ndjson") || content_type.starts_with("application/ndjson");
+  const bool ndjson = content_type.starts_with("application/x-ndjson") ||
+                      content_type.starts_with("application/ndjson");
   const auto items = split_activity_items(call.request.body(), ndjson, options_.max_items);
   if (items.size() > options_.max_items) {
-    return error_response(http::status::payload_too_large,
-                          "the body holds more than " + std::to_string(options_.max_items) +
-                              " activities, the most one request may carry (--max-items); send them in parts",
-                          call.request.version(), call.request.keep_alive());
+    return error_response(
+        http::status::payload_too_large,
+        "the body holds more than " + std::to_string(options_.max_items) +
+            " activities, the most one request may carry (--max-items); send them in parts",
+        call.request.version(), call.request.keep_alive());
   }
   validate_table_name(call.table);
 
@@ -108,7 +111,8 @@ Response Api::post_activities(Call& call) {
   append_ids(ids, body);
   append_errors(errors, body);
   body += "}";
-  return json(call, errors.empty() ? http::status::accepted : http::status::bad_request, std::move(body));
+  return json(call, errors.empty() ? http::status::accepted : http::status::bad_request,
+              std::move(body));
 }
 
 std::string Api::backpressure_message(std::size_t first_unrecorded, std::size_t items) const {
@@ -142,8 +146,8 @@ Response Api::get_activities(Call& call) {
   options.cursor = call.query.get("cursor").value_or("");
   const TimeRange range = range_param(call.query, TimeRange{});
   Tracker tracker = reader(call.table);
-  const Page page =
-      target ? tracker.view_activity(*target, range, options) : tracker.view_actor_activity(*actor, range, options);
+  const Page page = target ? tracker.view_activity(*target, range, options)
+                           : tracker.view_actor_activity(*actor, range, options);
   std::string body = "{\"activities\":[";
   for (std::size_t i = 0; i < page.activities.size(); ++i) {
     if (i > 0) body += ',';

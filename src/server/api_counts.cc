@@ -17,8 +17,8 @@ Response Api::get_counts(Call& call) {
   const bool unique = flag_param(call.query, "unique");
   const auto target = call.query.get("target");
   Tracker tracker = reader(call.table);
-  const Series counts =
-      target ? tracker.count_activity(*target, range, bucket, options) : tracker.count_activity(range, bucket, options);
+  const Series counts = target ? tracker.count_activity(*target, range, bucket, options)
+                               : tracker.count_activity(range, bucket, options);
   Series actors;
   if (unique) {
     actors = target ? tracker.count_unique_actors(*target, range, bucket, options)

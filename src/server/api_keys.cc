@@ -22,16 +22,20 @@ std::array<unsigned char, 32> digest_of(std::string_view key) {
 
 std::string_view scope_name(Scope scope) noexcept {
   switch (scope) {
-    case kRead: return "read";
-    case kWrite: return "write";
-    case kAdmin: return "admin";
+    case kRead:
+      return "read";
+    case kWrite:
+      return "write";
+    case kAdmin:
+      return "admin";
   }
   return "?";
 }
 
 ApiKeys ApiKeys::load(const std::string& path) {
   std::ifstream in(path);
-  if (!in) throw Error("cannot read the API key file " + path + "; check the path given to --api-keys");
+  if (!in)
+    throw Error("cannot read the API key file " + path + "; check the path given to --api-keys");
   ApiKeys keys;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
@@ -43,8 +47,9 @@ ApiKeys ApiKeys::load(const std::string& path) {
       throw InvalidArgument(where, "must be KEY SCOPE[,SCOPE] (scopes read, write, admin)");
     }
     if (key.size() < 16) {
-      throw InvalidArgument(where, "holds a key of " + std::to_string(key.size()) +
-                                       " characters; use at least 16 (e.g. `openssl rand -hex 24`)");
+      throw InvalidArgument(where,
+                            "holds a key of " + std::to_string(key.size()) +
+                                " characters; use at least 16 (e.g. `openssl rand -hex 24`)");
     }
     std::uint8_t bits = 0;
     std::stringstream list(scopes);
@@ -56,12 +61,14 @@ ApiKeys ApiKeys::load(const std::string& path) {
       } else if (scope == "admin") {
         bits |= kRead | kWrite | kAdmin;
       } else {
-        throw InvalidArgument(where, "names scope '" + scope + "'; the scopes are read, write and admin");
+        throw InvalidArgument(where,
+                              "names scope '" + scope + "'; the scopes are read, write and admin");
       }
     }
     const auto digest = digest_of(key);
     for (const Key& k : keys.keys_) {
-      if (k.digest == digest) throw InvalidArgument(where, "repeats a key given on an earlier line");
+      if (k.digest == digest)
+        throw InvalidArgument(where, "repeats a key given on an earlier line");
     }
     keys.keys_.push_back(Key{digest, bits});
   }

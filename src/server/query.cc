@@ -45,7 +45,8 @@ Query::Query(std::string_view text) {
     if (part.empty()) continue;
     const std::size_t eq = part.find('=');
     auto name = url_decode(part.substr(0, eq));
-    auto value = url_decode(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1));
+    auto value =
+        url_decode(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1));
     if (!name || !value) {
       throw InvalidArgument("query", "has a malformed %-escape in '" + std::string(part) + "'");
     }
@@ -66,7 +67,8 @@ void Query::allow_only(std::initializer_list<std::string_view> known) const {
     if (std::find(known.begin(), known.end(), n) == known.end()) {
       std::string list;
       for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-      throw InvalidArgument(n, "is not a parameter of this route; it takes " + (list.empty() ? "none" : list));
+      throw InvalidArgument(
+          n, "is not a parameter of this route; it takes " + (list.empty() ? "none" : list));
     }
   }
 }

@@ -15,8 +15,8 @@ namespace cctv::server {
 bool flag_param(const Query& query, std::string_view name);
 
 // A whole number in [min, max]; `fallback` when absent.
-std::size_t size_param(const Query& query, std::string_view name, std::size_t fallback, std::size_t min,
-                       std::size_t max);
+std::size_t size_param(const Query& query, std::string_view name, std::size_t fallback,
+                       std::size_t min, std::size_t max);
 
 // `from` and `to` (parse_time() forms, relative ones counting from now);
 // each absent one comes from `fallback`. Throws unless from < to.

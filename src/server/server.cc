@@ -1,7 +1,7 @@
 #include "server/server.h"
 
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <charconv>
@@ -17,49 +17,62 @@ namespace cctv::server {
 namespace net = boost::asio;
 
 std::pair<std::string, unsigned short> parse_listen(const std::string& listen) {
-  const auto bad = [&](const std::string& why) { return InvalidArgument("--listen", "'" + listen + "' " + why); };
+  const auto bad = [&](const std::string& why) {
+    return InvalidArgument("--listen", "'" + listen + "' " + why);
+  };
   const std::size_t colon = listen.rfind(':');
   if (colon == std::string::npos) throw bad("must be HOST:PORT, e.g. 127.0.0.1:8080");
   std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  if (host.empty()) throw bad("names no host; use 127.0.0.1:PORT, or 0.0.0.0:PORT for every interface");
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (host.empty())
+    throw bad("names no host; use 127.0.0.1:PORT, or 0.0.0.0:PORT for every interface");
   unsigned port = 0;
   const char* first = listen.data() + colon + 1;
   const char* last = listen.data() + listen.size();
   const auto [end, ec] = std::from_chars(first, last, port);
-  if (first == last || ec != std::errc() || end != last || port > 65535) throw bad("has no port from 0 to 65535");
+  if (first == last || ec != std::errc() || end != last || port > 65535)
+    throw bad("has no port from 0 to 65535");
   return {host, static_cast<unsigned short>(port)};
 }
 
 namespace {
 
 int serving_threads(const ServerOptions& options) {
-  return options.threads > 0 ? options.threads : std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
+  return options.threads > 0
+             ? options.threads
+             : std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 }  // namespace
 
 Server::Server(Client& client, const ServerOptions& options) : options_(options) {
-  for (int i = 0; i < serving_threads(options_); ++i) ios_.push_back(std::make_unique<net::io_context>(1));
+  for (int i = 0; i < serving_threads(options_); ++i)
+    ios_.push_back(std::make_unique<net::io_context>(1));
   const auto [host, port] = parse_listen(options_.listen);
   host_ = host;
   boost::system::error_code ec;
   const net::ip::address address = net::ip::make_address(host, ec);
-  if (ec) throw InvalidArgument("--listen", "'" + host + "' is not an IP address; use e.g. 127.0.0.1 or 0.0.0.0");
+  if (ec)
+    throw InvalidArgument("--listen",
+                          "'" + host + "' is not an IP address; use e.g. 127.0.0.1 or 0.0.0.0");
   std::optional<ApiKeys> keys;
   if (!options_.api_keys_file.empty()) keys = ApiKeys::load(options_.api_keys_file);
   has_keys_ = keys.has_value();
   loopback_ = address.is_loopback();
   if (!has_keys_ && !address.is_loopback() && !options_.insecure) {
-    throw InvalidArgument("--listen", host + " is reachable from other machines and no --api-keys were given; give "
-                                             "--api-keys FILE, listen on 127.0.0.1, or pass --insecure to serve "
-                                             "anyone without keys");
+    throw InvalidArgument(
+        "--listen", host +
+                        " is reachable from other machines and no --api-keys were given; give "
+                        "--api-keys FILE, listen on 127.0.0.1, or pass --insecure to serve "
+                        "anyone without keys");
   }
   api_ = std::make_unique<Api>(client, options_, std::move(keys), loopback_);
   std::vector<net::io_context*> serving;
   for (auto& io : ios_) serving.push_back(io.get());
-  listener_ = std::make_shared<Listener>(*ios_.front(), std::move(serving), net::ip::tcp::endpoint(address, port),
-                                         *api_, options_, sessions_);
+  listener_ =
+      std::make_shared<Listener>(*ios_.front(), std::move(serving),
+                                 net::ip::tcp::endpoint(address, port), *api_, options_, sessions_);
 }
 
 Server::~Server() = default;
@@ -103,7 +116,8 @@ void Server::run() {
   listener_->start();
 
   std::vector<std::thread> pool;
-  for (std::size_t i = 1; i < ios_.size(); ++i) pool.emplace_back([io = ios_[i].get()] { io->run(); });
+  for (std::size_t i = 1; i < ios_.size(); ++i)
+    pool.emplace_back([io = ios_[i].get()] { io->run(); });
   main_io.run();
   for (auto& t : pool) t.join();
   {

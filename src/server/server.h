@@ -11,8 +11,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <functional>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 

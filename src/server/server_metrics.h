@@ -32,7 +32,9 @@ class ServerMetrics {
   void connection_opened() { open_connections_.fetch_add(1, std::memory_order_relaxed); }
   void connection_closed() { open_connections_.fetch_sub(1, std::memory_order_relaxed); }
   void connection_refused() { refused_connections_.fetch_add(1, std::memory_order_relaxed); }
-  std::int64_t open_connections() const { return open_connections_.load(std::memory_order_relaxed); }
+  std::int64_t open_connections() const {
+    return open_connections_.load(std::memory_order_relaxed);
+  }
 
   // The whole exposition: these counters, then `ingest`'s.
   std::string render(const Metrics& ingest) const;

@@ -1,9 +1,9 @@
 #include "server/session.h"
 
+#include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/string.hpp>
-#include <array>
 
 #include "server/sessions.h"
 
@@ -68,12 +68,14 @@ void Session::watch() {
 
 void Session::refuse_connection() {
   net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
-    Response response = error_response(http::status::service_unavailable,
-                                        "too many connections are open (--max-connections " +
-                                            std::to_string(self->options_.max_connections) + "); try again shortly",
-                                        11, false);
+    Response response =
+        error_response(http::status::service_unavailable,
+                       "too many connections are open (--max-connections " +
+                           std::to_string(self->options_.max_connections) + "); try again shortly",
+                       11, false);
     response.set(http::field::retry_after, "1");
-    self->api_.metrics().record(ServerMetrics::kConnection, response.result_int(), std::chrono::nanoseconds(0));
+    self->api_.metrics().record(ServerMetrics::kConnection, response.result_int(),
+                                std::chrono::nanoseconds(0));
     self->send(std::move(response));
   });
 }
@@ -99,19 +101,21 @@ void Session::wait_for_request() {
   // opened and left silent cannot hold the connection slots). The first
   // byte starts the request timeout.
   phase_ = Phase::kIdle;
-  deadline_ = Clock::now() + (served_ == 0 ? std::min<Clock::duration>(options_.idle_timeout, kFirstRequestWait)
-                                           : Clock::duration(options_.idle_timeout));
-  socket_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-    // A stop may have closed the socket after these bytes arrived but
-    // before this ran: the request is then dropped unread, not handled
-    // with nowhere to send the answer.
-    if (ec || !self->socket_.is_open()) {
-      self->close();  // idle timeout, the client left, or a stop
-      return;
-    }
-    self->buffer_.commit(n);
-    self->read_header();
-  });
+  deadline_ = Clock::now() +
+              (served_ == 0 ? std::min<Clock::duration>(options_.idle_timeout, kFirstRequestWait)
+                            : Clock::duration(options_.idle_timeout));
+  socket_.async_read_some(buffer_.prepare(4096),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            // A stop may have closed the socket after these bytes arrived but
+                            // before this ran: the request is then dropped unread, not handled
+                            // with nowhere to send the answer.
+                            if (ec || !self->socket_.is_open()) {
+                              self->close();  // idle timeout, the client left, or a stop
+                              return;
+                            }
+                            self->buffer_.commit(n);
+                            self->read_header();
+                          });
 }
 
 void Session::read_header() {
@@ -121,8 +125,9 @@ void Session::read_header() {
   phase_ = Phase::kReading;
   deadline_ = Clock::now() + options_.request_timeout;
   timed_out_ = false;
-  http::async_read_header(socket_, buffer_, *parser_,
-                          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  http::async_read_header(
+      socket_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
 }
 
 void Session::on_header(beast::error_code header_error) {
@@ -148,14 +153,15 @@ void Session::on_header(beast::error_code header_error) {
       // usable after the refusal.
       auto held = std::make_shared<Response>(std::move(*refusal));
       phase_ = Phase::kReading;
-      http::async_read(socket_, buffer_, *parser_, [self = shared_from_this(), held](beast::error_code ec, std::size_t) {
-        if (ec) {
-          self->close();
-          return;
-        }
-        self->phase_ = Phase::kHandling;
-        self->send(std::move(*held));
-      });
+      http::async_read(socket_, buffer_, *parser_,
+                       [self = shared_from_this(), held](beast::error_code ec, std::size_t) {
+                         if (ec) {
+                           self->close();
+                           return;
+                         }
+                         self->phase_ = Phase::kHandling;
+                         self->send(std::move(*held));
+                       });
       return;
     }
     // A larger one, or one its client holds back until told to continue,
@@ -168,38 +174,45 @@ void Session::on_header(beast::error_code header_error) {
   // A client that asks before sending its body gets the go-ahead (a body
   // over the limit was refused with the header, before a byte of it).
   if (request.version() >= 11 && beast::iequals(request[http::field::expect], "100-continue")) {
-    auto continue_response = std::make_shared<http::response<http::empty_body>>(http::status::continue_, request.version());
-    http::async_write(socket_, *continue_response,
-                      [self = shared_from_this(), continue_response](beast::error_code write_error, std::size_t) {
-                        if (write_error) {
-                          self->close();
-                          return;
-                        }
-                        http::async_read(self->socket_, self->buffer_, *self->parser_,
-                                         [self](beast::error_code ec, std::size_t) { self->on_request(ec); });
-                      });
+    auto continue_response = std::make_shared<http::response<http::empty_body>>(
+        http::status::continue_, request.version());
+    http::async_write(
+        socket_, *continue_response,
+        [self = shared_from_this(), continue_response](beast::error_code write_error, std::size_t) {
+          if (write_error) {
+            self->close();
+            return;
+          }
+          http::async_read(self->socket_, self->buffer_, *self->parser_,
+                           [self](beast::error_code ec, std::size_t) { self->on_request(ec); });
+        });
     return;
   }
-  http::async_read(socket_, buffer_, *parser_,
-                   [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_request(ec); });
+  http::async_read(
+      socket_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_request(ec); });
 }
 
 void Session::on_request(beast::error_code ec) {
   if (ec && timed_out_) {
     refuse(http::status::request_timeout,
            "the request did not arrive whole within " +
-               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(options_.request_timeout).count()) +
+               std::to_string(
+                   std::chrono::duration_cast<std::chrono::seconds>(options_.request_timeout)
+                       .count()) +
                " s (--request-timeout)");
     return;
   }
-  if (ec == http::error::end_of_stream || ec == net::error::connection_reset || ec == net::error::operation_aborted) {
+  if (ec == http::error::end_of_stream || ec == net::error::connection_reset ||
+      ec == net::error::operation_aborted) {
     close();
     return;
   }
   if (ec == http::error::body_limit) {
-    refuse(http::status::payload_too_large,
-           "the body is over " + std::to_string(options_.max_body_bytes) + " bytes (--max-body-bytes); send fewer "
-           "activities per request");
+    refuse(http::status::payload_too_large, "the body is over " +
+                                                std::to_string(options_.max_body_bytes) +
+                                                " bytes (--max-body-bytes); send fewer "
+                                                "activities per request");
     return;
   }
   if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
@@ -230,9 +243,10 @@ void Session::send(Response response) {
   const bool close_after = !response_.keep_alive();
   phase_ = Phase::kWriting;
   deadline_ = Clock::now() + options_.request_timeout;
-  http::async_write(socket_, response_, [self = shared_from_this(), close_after](beast::error_code ec, std::size_t) {
-    self->on_sent(close_after, ec);
-  });
+  http::async_write(socket_, response_,
+                    [self = shared_from_this(), close_after](beast::error_code ec, std::size_t) {
+                      self->on_sent(close_after, ec);
+                    });
 }
 
 void Session::on_sent(bool close_after, beast::error_code ec) {
@@ -250,7 +264,8 @@ void Session::on_sent(bool close_after, beast::error_code ec) {
 
 void Session::refuse(http::status status, const std::string& why) {
   Response response = error_response(status, why, 11, false);
-  api_.metrics().record(ServerMetrics::kConnection, response.result_int(), std::chrono::nanoseconds(0));
+  api_.metrics().record(ServerMetrics::kConnection, response.result_int(),
+                        std::chrono::nanoseconds(0));
   send(std::move(response));
 }
 
@@ -268,8 +283,8 @@ void Session::linger_then_close() {
 
 void Session::drain_some(std::size_t budget) {
   auto scratch = std::make_shared<std::array<char, 16384>>();
-  socket_.async_read_some(net::buffer(*scratch), [self = shared_from_this(), scratch, budget](beast::error_code ec,
-                                                                                             std::size_t n) {
+  socket_.async_read_some(net::buffer(*scratch), [self = shared_from_this(), scratch, budget](
+                                                     beast::error_code ec, std::size_t n) {
     if (ec || n >= budget) {
       self->close();
       return;

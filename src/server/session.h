@@ -31,7 +31,8 @@ namespace cctv::server {
 
 class Sessions;
 
-using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
+using Socket =
+    boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -63,9 +64,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void drain_some(std::size_t budget);
   void close();
 
-  using Timer = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
-                                                  boost::asio::wait_traits<std::chrono::steady_clock>,
-                                                  boost::asio::io_context::executor_type>;
+  using Timer =
+      boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                        boost::asio::wait_traits<std::chrono::steady_clock>,
+                                        boost::asio::io_context::executor_type>;
   Socket socket_;
   Timer watchdog_;
   Phase phase_ = Phase::kIdle;
@@ -77,7 +79,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Api& api_;
   const ServerOptions& options_;
   Sessions& sessions_;
-  bool stopping_ = false;  // answer what is in flight, then close
+  bool stopping_ = false;     // answer what is in flight, then close
   std::uint64_t served_ = 0;  // answers sent on this connection
 };
 
