@@ -292,6 +292,11 @@ Tracker Api::writer(const std::string& table) {
 
 Tracker Api::reader(const std::string& table) { return tracker_for(table, Missing::kRefuseRead); }
 
+bool Api::has_tracker(const std::string& table) {
+  std::shared_lock lock(trackers_mu_);
+  return trackers_.find(table) != trackers_.end();
+}
+
 Tracker Api::tracker_for(const std::string& table, Missing missing) {
   {
     std::shared_lock lock(trackers_mu_);

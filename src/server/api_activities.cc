@@ -62,8 +62,12 @@ Response Api::post_activities(Call& call) {
   }
   validate_table_name(call.table);
 
-  // Parse and check every item first: with atomic=true nothing is recorded
-  // unless all are valid; without it the valid ones are.
+  // Parse every item first. Checking each one before recording any
+  // decides something only with atomic=true (all or none) and on a table's
+  // first write (no table is made for a request that records nothing);
+  // otherwise record() checks each item anyway, and checking it twice would
+  // cost every activity of every batch.
+  const bool check_first = atomic || !has_tracker(call.table);
   const Timestamp reference = now();
   std::vector<Activity> activities(items.size());
   std::vector<bool> valid(items.size(), false);
@@ -71,7 +75,7 @@ Response Api::post_activities(Call& call) {
   for (std::size_t i = 0; i < items.size(); ++i) {
     try {
       activities[i] = activity_from_json(items[i], reference);
-      validate_activity(activities[i]);
+      if (check_first) validate_activity(activities[i]);
       valid[i] = true;
     } catch (const InvalidArgument& e) {
       errors.push_back(ItemError{i, e.what()});
@@ -99,6 +103,8 @@ Response Api::post_activities(Call& call) {
         body += ",\"accepted\":" + std::to_string(ids.size()) + ",";
         append_ids(ids, body);
         body += ",\"resume_from\":" + std::to_string(i);
+        // The items from i on are resent whole: report what came before.
+        std::erase_if(errors, [i](const ItemError& e) { return e.index >= i; });
         append_errors(errors, body);
         body += "}";
         Response response = json(call, http::status::service_unavailable, std::move(body));
