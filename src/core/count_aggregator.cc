@@ -95,12 +95,6 @@ void CountAggregator::summarize(
       HyperLogLog::encode_entries(entries, summary.bytes);
       s.size = summary.bytes.size() - s.offset;
     };
-    // Appends sorted `run` to sorted `into`, keeping it sorted.
-    auto merge_run = [](std::vector<std::uint32_t>& into, const std::vector<std::uint32_t>& run) {
-      const auto middle = static_cast<std::ptrdiff_t>(into.size());
-      into.insert(into.end(), run.begin(), run.end());
-      std::inplace_merge(into.begin(), into.begin() + middle, into.end());
-    };
     for (std::size_t i = 0; i < hits.size();) {
       const std::uint32_t minute = hits[i].minute;
       minute_entries.clear();
@@ -109,7 +103,10 @@ void CountAggregator::summarize(
         minute_entries.push_back(hits[j].entry);
       summary.minutes.emplace_back(minute, static_cast<std::int64_t>(j - i));
       close(Bucket::kMinute, minute, minute_entries);
-      merge_run(hour_entries, minute_entries);
+      // Sorted once when the hour closes: merging each minute's run in
+      // as it came cost time in proportion to the hour's entries times its
+      // minutes.
+      hour_entries.insert(hour_entries.end(), minute_entries.begin(), minute_entries.end());
       ++minutes_in_hour;
       i = j;
       // An hour closes when the next minute leaves it.
@@ -120,6 +117,7 @@ void CountAggregator::summarize(
           hour.number = minute / 60;
           summary.sketches.push_back(hour);
         } else {
+          std::sort(hour_entries.begin(), hour_entries.end());
           close(Bucket::kHour, minute / 60, hour_entries);
         }
         hour_entries.clear();

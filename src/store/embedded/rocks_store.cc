@@ -17,6 +17,7 @@
 #include "core/bucket.h"
 #include "core/coding.h"
 #include "core/validate.h"
+#include "store/counts_pace.h"
 #include "store/embedded/count_rows.h"
 #include "store/embedded/key_layout.h"
 #include "store/embedded/sorted_batch.h"
@@ -196,11 +197,14 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
       if (table.live() && table.by_counts != nullptr)
         store->counts_->recover(table.by_counts, table.by_target);
     }
-    store->counts_writer_ =
-        std::make_unique<PeriodicTask>(std::chrono::seconds(1), [s = store.get()] {
-          std::shared_lock tables(s->mu_);
-          s->counts_->flush([s](std::uint32_t t) { return s->tables_[t].by_counts; });
-        });
+    store->counts_writer_ = std::make_unique<PeriodicTask>(kLeastCountsPause, [s = store.get()] {
+      const auto start = std::chrono::steady_clock::now();
+      {
+        std::shared_lock tables(s->mu_);
+        s->counts_->flush([s](std::uint32_t t) { return s->tables_[t].by_counts; });
+      }
+      return pause_after_counts_write(std::chrono::steady_clock::now() - start);
+    });
   }
   return store;
 }
