@@ -79,12 +79,16 @@ class CountsMergeOperator final : public rocksdb::AssociativeMergeOperator {
 
 }  // namespace
 
+void append_row_key(std::string& out, char kind, std::int64_t period, std::string_view target) {
+  out.push_back(kind);
+  core::append_be32(out, static_cast<std::uint32_t>(period));
+  out.append(target);
+}
+
 std::string row_key(char kind, std::int64_t period, std::string_view target) {
   std::string key;
   key.reserve(kRowKeyPrefix + target.size());
-  key.push_back(kind);
-  core::append_be32(key, static_cast<std::uint32_t>(period));
-  key.append(target);
+  append_row_key(key, kind, period, target);
   return key;
 }
 
@@ -112,14 +116,22 @@ std::uint32_t sketch_slot(Bucket bucket, std::int64_t number) {
   return kDaySlot;
 }
 
+void append_sketch_key(std::string& out, Bucket bucket, std::int64_t number,
+                       std::string_view target) {
+  if (bucket == Bucket::kMinute) {
+    append_row_key(out, kMinuteRow, sketch_row(bucket, number), target);
+    return;
+  }
+  out.push_back(kSketchRow);
+  out.push_back('h');
+  core::append_be32(out, static_cast<std::uint32_t>(sketch_row(bucket, number)));
+  out.append(target);
+}
+
 std::string sketch_key(Bucket bucket, std::int64_t number, std::string_view target) {
-  if (bucket == Bucket::kMinute) return row_key(kMinuteRow, sketch_row(bucket, number), target);
   std::string key;
   key.reserve(kSketchKeyPrefix + target.size());
-  key.push_back(kSketchRow);
-  key.push_back('h');
-  core::append_be32(key, static_cast<std::uint32_t>(sketch_row(bucket, number)));
-  key.append(target);
+  append_sketch_key(key, bucket, number, target);
   return key;
 }
 

@@ -47,10 +47,13 @@ inline constexpr std::uint32_t kDaySlot = 24;
 
 // A row key: kind, then BE32(period), then the target.
 std::string row_key(char kind, std::int64_t period, std::string_view target);
+void append_row_key(std::string& out, char kind, std::int64_t period, std::string_view target);
 // The key of the row holding the sketch of `bucket` number `number` (a
 // minute, hour or UTC day: an 'M' or a 'u' 'h' row), and its slot there
 // (for a day, kDaySlot: every slot of the row).
 std::string sketch_key(Bucket bucket, std::int64_t number, std::string_view target);
+void append_sketch_key(std::string& out, Bucket bucket, std::int64_t number,
+                       std::string_view target);
 std::uint32_t sketch_slot(Bucket bucket, std::int64_t number);
 // The row number (hour for minutes, day for hours and days) of a bucket.
 std::int64_t sketch_row(Bucket bucket, std::int64_t number);

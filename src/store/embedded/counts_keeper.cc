@@ -13,8 +13,6 @@
 
 namespace cctv::store::embedded {
 
-namespace {}  // namespace
-
 CountsKeeper::CountsKeeper(rocksdb::DB* db, std::string location)
     : db_(db),
       location_(std::move(location)),
@@ -82,21 +80,25 @@ void CountsKeeper::forget(std::uint32_t table) {
 }
 
 void CountsKeeper::write_rows(std::map<std::uint32_t, core::CountAggregator>& taken,
-                              const FamilyOf& counts_family, rocksdb::WriteBatch& out) {
-  // Merges are written in key order, with the same insert hint as the
-  // activities (sorted_batch.h): in arrival order each was a skiplist
-  // search from the top.
-  struct Operand {
-    rocksdb::ColumnFamilyHandle* family;
-    std::string key;
-    std::string value;
+                              const FamilyOf& counts_family, RowBuffer& buffer,
+                              rocksdb::WriteBatch& out) {
+  // Rows are encoded back to back into one buffer, then merged in key order,
+  // with the same insert hint as the activities (sorted_batch.h): in
+  // arrival order each was a skiplist search from the top.
+  buffer.rows.clear();
+  buffer.bytes.clear();
+  rocksdb::ColumnFamilyHandle* family = nullptr;
+  std::size_t row_at = 0, key_size = 0;
+  auto key_done = [&] { key_size = buffer.bytes.size() - row_at; };
+  auto row_done = [&] {
+    buffer.rows.push_back(RowBuffer::Row{family, row_at, key_size,
+                                         buffer.bytes.size() - row_at - key_size});
   };
-  std::vector<Operand> operands;
   Slots slots;
   SketchSlots sketch_slots;
   std::vector<const core::TallySummary::Sketch*> sketches;
   for (auto& [table, aggregator] : taken) {
-    rocksdb::ColumnFamilyHandle* family = counts_family(table);
+    family = counts_family(table);
     if (family == nullptr) continue;  // dropped
     aggregator.summarize([&](const std::string& target, const core::TallySummary& counts) {
       // Sketches by (bucket, number): minutes go into their hour's 'M' row
@@ -126,9 +128,12 @@ void CountsKeeper::write_rows(std::map<std::uint32_t, core::CountAggregator>& ta
               slots.emplace_back(slot, counts.minutes[i].second);
             }
           }
-          Operand& op = operands.emplace_back(Operand{family, row_key(kind, row, target), {}});
+          row_at = buffer.bytes.size();
+          append_row_key(buffer.bytes, kind, row, target);
+          key_done();
           if (kind == kHourRow) {
-            encode_row(slots, op.value);
+            encode_row(slots, buffer.bytes);
+            row_done();
             continue;
           }
           sketch_slots.clear();
@@ -139,7 +144,8 @@ void CountsKeeper::write_rows(std::map<std::uint32_t, core::CountAggregator>& ta
             sketch_slots.emplace_back(sketch_slot(Bucket::kMinute, (*minute_sketches)->number),
                                       (*minute_sketches)->encoded);
           }
-          encode_minute_row(slots, sketch_slots, op.value);
+          encode_minute_row(slots, sketch_slots, buffer.bytes);
+          row_done();
         }
       }
       // Day rows of the hours' sketches (sorted: hours come in runs by day).
@@ -153,16 +159,23 @@ void CountsKeeper::write_rows(std::map<std::uint32_t, core::CountAggregator>& ta
              ++hour) {
           sketch_slots.emplace_back(sketch_slot(Bucket::kHour, (*hour)->number), (*hour)->encoded);
         }
-        Operand& op =
-            operands.emplace_back(Operand{family, sketch_key(Bucket::kHour, day * 24, target), {}});
-        encode_sketch_row(sketch_slots, op.value);
+        row_at = buffer.bytes.size();
+        append_sketch_key(buffer.bytes, Bucket::kHour, day * 24, target);
+        key_done();
+        encode_sketch_row(sketch_slots, buffer.bytes);
+        row_done();
       }
     });
   }
-  std::sort(operands.begin(), operands.end(), [](const Operand& a, const Operand& b) {
-    return a.family != b.family ? a.family->GetID() < b.family->GetID() : a.key < b.key;
+  const std::string_view bytes(buffer.bytes);
+  std::sort(buffer.rows.begin(), buffer.rows.end(), [bytes](const auto& a, const auto& b) {
+    if (a.family != b.family) return a.family->GetID() < b.family->GetID();
+    return bytes.substr(a.at, a.key_size) < bytes.substr(b.at, b.key_size);
   });
-  for (const auto& op : operands) out.Merge(op.family, op.key, op.value);
+  for (const auto& row : buffer.rows) {
+    out.Merge(row.family, rocksdb::Slice(bytes.data() + row.at, row.key_size),
+              rocksdb::Slice(bytes.data() + row.at + row.key_size, row.value_size));
+  }
 }
 
 void CountsKeeper::write_all(const FamilyOf& counts_family) {
@@ -180,8 +193,9 @@ void CountsKeeper::write_all(const FamilyOf& counts_family) {
   // Not guarded by mu_: the writers fill the other set until the next
   // write_all, which write_mu_ keeps from starting before this one ends.
   std::map<std::uint32_t, core::CountAggregator>& taken = tables_[taken_set];
-  rocksdb::WriteBatch out;
-  write_rows(taken, counts_family, out);
+  rocksdb::WriteBatch& out = batch_;
+  out.Clear();
+  write_rows(taken, counts_family, rows_, out);
   for (const auto& [table, key] : marks) {
     if (rocksdb::ColumnFamilyHandle* family = counts_family(table)) out.Delete(family, key);
   }
@@ -386,8 +400,9 @@ void CountsKeeper::recount(rocksdb::ColumnFamilyHandle* counts,
                   sketch_key(Bucket::kDay, end_day, ""));
   std::map<std::uint32_t, core::CountAggregator> one;
   one.emplace(0, std::move(aggregator));
+  RowBuffer rows;
   write_rows(
-      one, [counts](std::uint32_t) { return counts; }, out);
+      one, [counts](std::uint32_t) { return counts; }, rows, out);
   auto status = db_->Write(rocksdb::WriteOptions(), &out);
   if (!status.ok()) fail("write recounted counts", status);
 }

@@ -83,11 +83,25 @@ class CountsKeeper {
                                        std::int64_t to_minute, std::size_t limit);
 
  private:
+  // Rows of counts, encoded back to back in one buffer before they go into
+  // a RocksDB batch in key order.
+  struct RowBuffer {
+    struct Row {
+      rocksdb::ColumnFamilyHandle* family;
+      std::size_t at;        // where the key starts in `bytes`; the value follows it
+      std::size_t key_size;
+      std::size_t value_size;
+    };
+    std::vector<Row> rows;
+    std::string bytes;
+  };
+
   // Writes what has gathered, in one RocksDB batch.
   void write_all(const FamilyOf& counts_family);
-  // Adds the merges of `taken`'s counts to `out`, in key order.
+  // Adds the merges of `taken`'s counts to `out`, in key order, encoding
+  // them in `buffer` first.
   void write_rows(std::map<std::uint32_t, core::CountAggregator>& taken, const FamilyOf& counts_family,
-                  rocksdb::WriteBatch& out);
+                  RowBuffer& buffer, rocksdb::WriteBatch& out);
   [[noreturn]] void fail(const char* what, const rocksdb::Status& status) const;
 
   rocksdb::DB* const db_;
@@ -105,6 +119,11 @@ class CountsKeeper {
   int filling_ = 0;  // the set the writers fill; guarded by mu_
   Marks marks_;  // to delete with the next write of counts
   std::mutex write_mu_;  // one write of counts at a time
+  // The rows and the batch of the last write, guarded by write_mu_. Kept
+  // from one write to the next: a round's rows (megabytes under heavy load)
+  // then reuse the memory of the last instead of allocating each row anew.
+  RowBuffer rows_;
+  rocksdb::WriteBatch batch_;
 };
 
 }  // namespace cctv::store::embedded
