@@ -3,9 +3,10 @@
 # counts against cctv without them, alternating for several rounds in the
 # same run (this machine's speed drifts by tens of percent), reporting each
 # round, the ratios of the medians and, for counts, the median of each
-# round's own ratio; then the micro-benchmarks of the hot paths.
+# round's own ratio; then what counts cost at steady state (longer runs, more
+# pairs), and the micro-benchmarks of the hot paths.
 #   bench/run.sh BUILD_DIR [cctv bench flags, e.g. --activities 10000000]
-#   BENCH_ROUNDS=N (default 3)
+#   BENCH_ROUNDS=N (default 3), COUNTS_PAIRS=N (default 5)
 set -euo pipefail
 build=$1
 shift
@@ -68,6 +69,45 @@ for key in count_series_p50_us count_series_p99_us; do
   c=$(med "$key" "${cctv_runs[@]}")
   awk -v k="$key" -v c="$c" 'BEGIN { printf "%-20s %12.1f   (30-day hourly series, 720 points, one target)\n", k, c }'
 done
+
+# What keeping counts costs once ingest runs steadily: longer runs than the
+# rounds above, where the last write of counts -- which flush() waits for,
+# with nothing else left to run beside it -- is a larger share of a short
+# run; more of them, for a median that one disturbed run cannot move. Then
+# the same at 100,000 targets, where a write of counts has ten times as many
+# rows.
+counts_cost() {  # counts_cost PAIRS LABEL [cctv bench flags]
+  local pairs=$1 label=$2
+  shift 2
+  local with=() without=() i
+  for ((i = 1; i <= pairs; i++)); do
+    if ((i % 2 == 1)); then
+      with+=("$("$build/cctv" bench --format json --queries 0 "$@")")
+      without+=("$("$build/cctv" bench --format json --queries 0 --counts off "$@")")
+    else
+      without+=("$("$build/cctv" bench --format json --queries 0 --counts off "$@")")
+      with+=("$("$build/cctv" bench --format json --queries 0 "$@")")
+    fi
+    echo "  pair $i: with counts $(value "${with[-1]}" activities_per_s)/s, without $(value "${without[-1]}" activities_per_s)/s"
+  done
+  local c p cc pc paired
+  c=$(med activities_per_s "${with[@]}")
+  p=$(med activities_per_s "${without[@]}")
+  cc=$(med cpu_s_per_million "${with[@]}")
+  pc=$(med cpu_s_per_million "${without[@]}")
+  paired=$(for ((i = 0; i < pairs; i++)); do
+    awk -v c="$(value "${with[i]}" activities_per_s)" -v p="$(value "${without[i]}" activities_per_s)" \
+      'BEGIN { printf "%.4f\n", (c / p - 1) * 100 }'
+  done | median)
+  awk -v l="$label" -v c="$c" -v p="$p" -v cc="$cc" -v pc="$pc" -v q="$paired" -v n="$pairs" 'BEGIN {
+    printf "%s: median %.0f vs %.0f activities/s without counts: %+.1f%% (paired: %+.1f%%, median of %d pairs)\n", l, c, p, (c / p - 1) * 100, q, n
+    printf "%s: CPU %.2f vs %.2f s per million activities: %+.1f%%\n", l, cc, pc, (cc / pc - 1) * 100 }'
+}
+echo
+echo "== counts cost at steady state: ${COUNTS_PAIRS:-5} alternating pairs of 3,000,000 activities"
+counts_cost "${COUNTS_PAIRS:-5}" "10,000 targets" --activities 3000000
+echo "== the same at 100,000 targets, 3 pairs"
+counts_cost 3 "100,000 targets" --activities 3000000 --targets 100000
 
 echo
 echo "== micro-benchmarks"

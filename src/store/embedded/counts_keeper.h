@@ -1,8 +1,8 @@
 // Keeps the embedded store's counts (layout in count_rows.h): gathers them
 // from written batches in memory, writes them to each table's counts family
-// when asked (the store asks once a second, from its own thread, and on
-// flush) -- one merge per (target, hour) instead of one per activity -- and
-// answers count queries.
+// when asked (the store asks from its own thread, paced by counts_pace.h,
+// and on flush) -- one merge per (target, hour) instead of one per
+// activity -- and answers count queries.
 //
 // Crash safety: every activity write carries a mark in the same RocksDB
 // batch (its time span, in the counts family). The write of gathered counts

@@ -140,7 +140,7 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
   // activity families only.
   store->counts_options_.table_properties_collector_factories.clear();
   store->counts_options_.merge_operator = counts_merge_operator();
-  // Counts arrive as a few merges per target a second: a small memtable
+  // Counts arrive as a few merges per target a round: a small memtable
   // holds many seconds of them, and a large one would only add to the
   // memory the activities' memtables use (at 10M activities, 32 MB here
   // took peak RSS from 230 to 340 MB).
