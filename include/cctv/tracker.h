@@ -80,9 +80,9 @@ class CCTV_EXPORT Tracker {
 
   // Activities on `target` per bucket of `range` (cctv/counts.h says which
   // buckets a range covers). Counts are kept as activities are written:
-  // they include what was written a second ago (on the embedded store
-  // under heavy load, up to ten seconds ago), and everything recorded
-  // before a flush(). Throws InvalidArgument for a bad target, an
+  // they include what was written a second ago (on the embedded store,
+  // while many targets are active, up to ten seconds ago), and everything
+  // recorded before a flush(). Throws InvalidArgument for a bad target, an
   // empty range, an offset outside +-14h, or more than kMaxSeriesBuckets
   // buckets.
   Series count_activity(std::string_view target, const TimeRange& range, Bucket bucket,

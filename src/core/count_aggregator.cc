@@ -40,6 +40,8 @@ void CountAggregator::select(std::string_view target, std::uint64_t hash) {
 }
 
 void CountAggregator::add(std::int64_t minute, std::uint32_t entry) {
+  if (selected_->empty()) ++touched_;
+  ++gathered_;
   selected_->push_back(Hit{static_cast<std::uint32_t>(minute), entry});
 
   if (table_minutes_.empty() || table_minutes_.back().first != minute) {
@@ -144,6 +146,7 @@ void CountAggregator::summarize(
   }
   table_minutes_.clear();
   table_sketches_.clear();
+  gathered_ = touched_ = 0;
   selected_ = nullptr;  // summarize() may have erased it
 }
 

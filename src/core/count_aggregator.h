@@ -58,6 +58,11 @@ class CountAggregator {
 
   static std::uint64_t target_hash(std::string_view target) noexcept { return actor_hash(target); }
 
+  // Activities added, and distinct targets they were on, since the last
+  // summarize().
+  std::size_t gathered() const noexcept { return gathered_; }
+  std::size_t touched() const noexcept { return touched_; }
+
   // Calls visit(target, summary) for every target touched, then
   // visit("", summary) for the whole table, and starts over empty.
   void summarize(const std::function<void(const std::string& target, const TallySummary&)>& visit);
@@ -95,6 +100,8 @@ class CountAggregator {
   // The whole table: activities and sketches per minute, hour and day.
   std::vector<std::pair<std::int64_t, std::int64_t>> table_minutes_;
   std::vector<TableSketch> table_sketches_;
+  std::size_t gathered_ = 0;
+  std::size_t touched_ = 0;
 };
 
 }  // namespace cctv::core

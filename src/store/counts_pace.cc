@@ -1,13 +1,12 @@
 #include "store/counts_pace.h"
 
-#include <algorithm>
-
 namespace cctv::store {
 
-std::chrono::milliseconds pause_after_counts_write(std::chrono::steady_clock::duration took) {
-  constexpr int kTimesTheWrite = 10;
-  const auto pause = std::chrono::duration_cast<std::chrono::milliseconds>(took) * kTimesTheWrite;
-  return std::clamp(pause, kLeastCountsPause, kMostCountsPause);
+bool counts_write_due(std::chrono::steady_clock::duration since, std::size_t activities,
+                      std::size_t targets) {
+  if (since < kLeastCountsPause) return false;
+  if (since >= kMostCountsPause || activities >= kMostGatheredActivities) return true;
+  return since >= kCountsPausePerTarget * static_cast<std::int64_t>(targets);
 }
 
 }  // namespace cctv::store

@@ -1,26 +1,36 @@
-// How long a store waits between writes of the counts it has gathered: a
-// second, or -- when the last write took long -- ten times as long as it
-// took, so that writing counts keeps to about a tenth of one core; never
-// more than ten seconds.
+// When a store writes the counts it has gathered: a second after its last
+// write, or later while many targets are active -- a millisecond per target
+// touched since, at most ten seconds -- but as soon as a million
+// activities have gathered.
 //
 // Why: a write costs about one RocksDB merge per (target, hour) touched
-// since the one before, however many activities lie behind it. With many
-// targets, each touched a few times a second, writing every second came
-// close to a merge per activity: at 100,000 targets counts halved ingest.
-// Waiting longer under such load folds more activities into each merge;
-// under light load counts stay a second behind their activities.
+// since the one before, however many activities lie behind it, so its cost
+// grows with the targets touched, not the activities. Written every second,
+// 100,000 targets each touched a few times a second came close to a merge
+// per activity and counts halved ingest. Waiting a millisecond per target
+// keeps writing rows to well under a hundredth of a core (a row costs a few
+// microseconds) and folds more activities into each merge; the cap on
+// gathered activities bounds the memory they hold (8 bytes each) and the
+// work left for flush(). A few active targets keep counts a second behind.
 #ifndef CCTV_STORE_COUNTS_PACE_H_
 #define CCTV_STORE_COUNTS_PACE_H_
 
 #include <chrono>
+#include <cstddef>
 
 namespace cctv::store {
 
 inline constexpr std::chrono::milliseconds kLeastCountsPause{1000};
 inline constexpr std::chrono::milliseconds kMostCountsPause{10000};
+inline constexpr std::chrono::milliseconds kCountsPausePerTarget{1};
+inline constexpr std::size_t kMostGatheredActivities = std::size_t{1} << 20;
+// How often a store's counts writer asks counts_write_due().
+inline constexpr std::chrono::milliseconds kCountsCheckPeriod{250};
 
-// The pause after a write of counts that took `took` (wall time).
-std::chrono::milliseconds pause_after_counts_write(std::chrono::steady_clock::duration took);
+// Whether counts are due to be written `since` the last write, with
+// `activities` on `targets` distinct targets gathered meanwhile.
+bool counts_write_due(std::chrono::steady_clock::duration since, std::size_t activities,
+                      std::size_t targets);
 
 }  // namespace cctv::store
 

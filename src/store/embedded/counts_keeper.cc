@@ -8,6 +8,7 @@
 
 #include "cctv/error.h"
 #include "core/bucket.h"
+#include "store/counts_pace.h"
 #include "store/embedded/count_rows.h"
 #include "store/embedded/key_layout.h"
 
@@ -16,7 +17,8 @@ namespace cctv::store::embedded {
 CountsKeeper::CountsKeeper(rocksdb::DB* db, std::string location)
     : db_(db),
       location_(std::move(location)),
-      next_mark_(std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32)) {}
+      next_mark_(std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32)),
+      last_write_(std::chrono::steady_clock::now()) {}
 
 void CountsKeeper::fail(const char* what, const rocksdb::Status& status) const {
   throw StoreError("could not " + std::string(what) + " in " + location_ + ": " +
@@ -68,6 +70,16 @@ void CountsKeeper::absorb(const std::vector<SortedBatchBuilder::CountHit>& hits,
   }
   marks_.insert(marks_.end(), std::make_move_iterator(marks.begin()),
                 std::make_move_iterator(marks.end()));
+}
+
+bool CountsKeeper::write_due() {
+  std::lock_guard lock(mu_);
+  std::size_t activities = 0, targets = 0;
+  for (const auto& [table, aggregator] : tables_[filling_]) {
+    activities += aggregator.gathered();
+    targets += aggregator.touched();
+  }
+  return counts_write_due(std::chrono::steady_clock::now() - last_write_, activities, targets);
 }
 
 void CountsKeeper::flush(const FamilyOf& counts_family) { write_all(counts_family); }
@@ -189,6 +201,7 @@ void CountsKeeper::write_all(const FamilyOf& counts_family) {
     taken_set = filling_;
     filling_ = 1 - filling_;
     marks.swap(marks_);
+    last_write_ = std::chrono::steady_clock::now();
   }
   // Not guarded by mu_: the writers fill the other set until the next
   // write_all, which write_mu_ keeps from starting before this one ends.

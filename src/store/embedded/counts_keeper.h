@@ -20,6 +20,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -52,6 +53,9 @@ class CountsKeeper {
   // the SortedBatchBuilder that built the write.
   void absorb(const std::vector<SortedBatchBuilder::CountHit>& hits, const std::vector<bool>& already_stored,
               Marks marks);
+
+  // Whether what has gathered is due to be written (counts_pace.h).
+  bool write_due();
 
   // Writes everything gathered. Throws StoreError (what was gathered is
   // then lost from memory; the marks left behind name it for a recount).
@@ -118,6 +122,7 @@ class CountsKeeper {
   std::map<std::uint32_t, core::CountAggregator> tables_[2];
   int filling_ = 0;  // the set the writers fill; guarded by mu_
   Marks marks_;  // to delete with the next write of counts
+  std::chrono::steady_clock::time_point last_write_;  // guarded by mu_
   std::mutex write_mu_;  // one write of counts at a time
   // The rows and the batch of the last write, guarded by write_mu_. Kept
   // from one write to the next: a round's rows (megabytes under heavy load)

@@ -197,13 +197,12 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
       if (table.live() && table.by_counts != nullptr)
         store->counts_->recover(table.by_counts, table.by_target);
     }
-    store->counts_writer_ = std::make_unique<PeriodicTask>(kLeastCountsPause, [s = store.get()] {
-      const auto start = std::chrono::steady_clock::now();
-      {
+    store->counts_writer_ = std::make_unique<PeriodicTask>(kCountsCheckPeriod, [s = store.get()] {
+      if (s->counts_->write_due()) {
         std::shared_lock tables(s->mu_);
         s->counts_->flush([s](std::uint32_t t) { return s->tables_[t].by_counts; });
       }
-      return pause_after_counts_write(std::chrono::steady_clock::now() - start);
+      return kCountsCheckPeriod;
     });
   }
   return store;

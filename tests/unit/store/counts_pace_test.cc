@@ -7,17 +7,27 @@ namespace {
 
 using std::chrono::milliseconds;
 
-TEST(CountsPace, ASecondAfterQuickWrites) {
-  EXPECT_EQ(pause_after_counts_write(milliseconds(0)), milliseconds(1000));
-  EXPECT_EQ(pause_after_counts_write(milliseconds(40)), milliseconds(1000));
-  EXPECT_EQ(pause_after_counts_write(milliseconds(100)), milliseconds(1000));
+TEST(CountsPace, ASecondApartWithFewTargets) {
+  EXPECT_FALSE(counts_write_due(milliseconds(999), 100, 1));
+  EXPECT_TRUE(counts_write_due(milliseconds(1000), 100, 1));
+  EXPECT_TRUE(counts_write_due(milliseconds(1000), 1'000'000, 1000));
+  // Nothing gathered: due all the same (the write is then a no-op).
+  EXPECT_TRUE(counts_write_due(milliseconds(1000), 0, 0));
 }
 
-TEST(CountsPace, TenTimesALongWriteUpToTenSeconds) {
-  EXPECT_EQ(pause_after_counts_write(milliseconds(250)), milliseconds(2500));
-  EXPECT_EQ(pause_after_counts_write(milliseconds(999)), milliseconds(9990));
-  EXPECT_EQ(pause_after_counts_write(milliseconds(1000)), milliseconds(10000));
-  EXPECT_EQ(pause_after_counts_write(std::chrono::minutes(5)), milliseconds(10000));
+TEST(CountsPace, AMillisecondPerTargetTouchedUpToTenSeconds) {
+  EXPECT_FALSE(counts_write_due(milliseconds(4999), 100'000, 5000));
+  EXPECT_TRUE(counts_write_due(milliseconds(5000), 100'000, 5000));
+  EXPECT_FALSE(counts_write_due(milliseconds(9999), 100'000, 100'000));
+  EXPECT_TRUE(counts_write_due(milliseconds(10'000), 100'000, 100'000));
+  EXPECT_TRUE(counts_write_due(std::chrono::minutes(5), 1, 1'000'000));
+}
+
+TEST(CountsPace, AsSoonAsAMillionActivitiesHaveGathered) {
+  EXPECT_FALSE(counts_write_due(milliseconds(2000), kMostGatheredActivities - 1, 100'000));
+  EXPECT_TRUE(counts_write_due(milliseconds(2000), kMostGatheredActivities, 100'000));
+  // But never sooner than a second after the last write.
+  EXPECT_FALSE(counts_write_due(milliseconds(500), 10 * kMostGatheredActivities, 100'000));
 }
 
 }  // namespace
