@@ -6,7 +6,7 @@
 # round's own ratio; then what counts cost at steady state (longer runs, more
 # pairs), and the micro-benchmarks of the hot paths.
 #   bench/run.sh BUILD_DIR [cctv bench flags, e.g. --activities 10000000]
-#   BENCH_ROUNDS=N (default 3), COUNTS_PAIRS=N (default 5)
+#   BENCH_ROUNDS=N (default 3), COUNTS_PAIRS=N (default 7)
 set -euo pipefail
 build=$1
 shift
@@ -104,8 +104,8 @@ counts_cost() {  # counts_cost PAIRS LABEL [cctv bench flags]
     printf "%s: CPU %.2f vs %.2f s per million activities: %+.1f%%\n", l, cc, pc, (cc / pc - 1) * 100 }'
 }
 echo
-echo "== counts cost at steady state: ${COUNTS_PAIRS:-5} alternating pairs of 3,000,000 activities"
-counts_cost "${COUNTS_PAIRS:-5}" "10,000 targets" --activities 3000000
+echo "== counts cost at steady state: ${COUNTS_PAIRS:-7} alternating pairs of 3,000,000 activities"
+counts_cost "${COUNTS_PAIRS:-7}" "10,000 targets" --activities 3000000
 echo "== the same at 100,000 targets, 3 pairs"
 counts_cost 3 "100,000 targets" --activities 3000000 --targets 100000
 
