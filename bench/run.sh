@@ -81,13 +81,18 @@ counts_cost() {  # counts_cost PAIRS LABEL [cctv bench flags]
   shift 2
   local with=() without=() i
   for ((i = 1; i <= pairs; i++)); do
+    # sync between runs, as above: a run's files still being written back
+    # would slow the next.
     if ((i % 2 == 1)); then
       with+=("$("$build/cctv" bench --format json --queries 0 "$@")")
+      sync
       without+=("$("$build/cctv" bench --format json --queries 0 --counts off "$@")")
     else
       without+=("$("$build/cctv" bench --format json --queries 0 --counts off "$@")")
+      sync
       with+=("$("$build/cctv" bench --format json --queries 0 "$@")")
     fi
+    sync
     echo "  pair $i: with counts $(value "${with[-1]}" activities_per_s)/s, without $(value "${without[-1]}" activities_per_s)/s"
   done
   local c p cc pc paired
