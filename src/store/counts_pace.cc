@@ -1,5 +1,7 @@
 #include "store/counts_pace.h"
 
+#include <cstdint>
+
 namespace cctv::store {
 
 bool counts_write_due(std::chrono::steady_clock::duration since, std::size_t activities,

@@ -8,8 +8,8 @@
 // grows with the targets touched, not the activities. Written every second,
 // 100,000 targets each touched a few times a second came close to a merge
 // per activity and counts halved ingest. Waiting a millisecond per target
-// keeps writing rows to well under a hundredth of a core (a row costs a few
-// microseconds) and folds more activities into each merge; the cap on
+// keeps writing rows to about a hundredth of a core (a target's three rows
+// cost a few microseconds each) and folds more activities into each merge; the cap on
 // gathered activities bounds the memory they hold (8 bytes each) and the
 // work left for flush(). A few active targets keep counts a second behind.
 #ifndef CCTV_STORE_COUNTS_PACE_H_
