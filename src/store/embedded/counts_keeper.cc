@@ -99,18 +99,11 @@ void CountsKeeper::write_rows(std::map<std::uint32_t, core::CountAggregator>& ta
   // arrival order each was a skiplist search from the top.
   buffer.rows.clear();
   buffer.bytes.clear();
-  rocksdb::ColumnFamilyHandle* family = nullptr;
-  std::size_t row_at = 0, key_size = 0;
-  auto key_done = [&] { key_size = buffer.bytes.size() - row_at; };
-  auto row_done = [&] {
-    buffer.rows.push_back(RowBuffer::Row{family, row_at, key_size,
-                                         buffer.bytes.size() - row_at - key_size});
-  };
   Slots slots;
   SketchSlots sketch_slots;
   std::vector<const core::TallySummary::Sketch*> sketches;
   for (auto& [table, aggregator] : taken) {
-    family = counts_family(table);
+    rocksdb::ColumnFamilyHandle* family = counts_family(table);
     if (family == nullptr) continue;  // dropped
     aggregator.summarize([&](const std::string& target, const core::TallySummary& counts) {
       // Sketches by (bucket, number): minutes go into their hour's 'M' row
@@ -140,12 +133,12 @@ void CountsKeeper::write_rows(std::map<std::uint32_t, core::CountAggregator>& ta
               slots.emplace_back(slot, counts.minutes[i].second);
             }
           }
-          row_at = buffer.bytes.size();
+          buffer.begin(family);
           append_row_key(buffer.bytes, kind, row, target);
-          key_done();
+          buffer.end_key();
           if (kind == kHourRow) {
             encode_row(slots, buffer.bytes);
-            row_done();
+            buffer.end_row();
             continue;
           }
           sketch_slots.clear();
@@ -157,7 +150,7 @@ void CountsKeeper::write_rows(std::map<std::uint32_t, core::CountAggregator>& ta
                                       (*minute_sketches)->encoded);
           }
           encode_minute_row(slots, sketch_slots, buffer.bytes);
-          row_done();
+          buffer.end_row();
         }
       }
       // Day rows of the hours' sketches (sorted: hours come in runs by day).
@@ -171,11 +164,11 @@ void CountsKeeper::write_rows(std::map<std::uint32_t, core::CountAggregator>& ta
              ++hour) {
           sketch_slots.emplace_back(sketch_slot(Bucket::kHour, (*hour)->number), (*hour)->encoded);
         }
-        row_at = buffer.bytes.size();
+        buffer.begin(family);
         append_sketch_key(buffer.bytes, Bucket::kHour, day * 24, target);
-        key_done();
+        buffer.end_key();
         encode_sketch_row(sketch_slots, buffer.bytes);
-        row_done();
+        buffer.end_row();
       }
     });
   }

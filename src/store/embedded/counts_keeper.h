@@ -88,7 +88,8 @@ class CountsKeeper {
 
  private:
   // Rows of counts, encoded back to back in one buffer before they go into
-  // a RocksDB batch in key order.
+  // a RocksDB batch in key order. A row is begun, its key appended to
+  // `bytes`, the key ended, its value appended, the row ended.
   struct RowBuffer {
     struct Row {
       rocksdb::ColumnFamilyHandle* family;
@@ -96,6 +97,10 @@ class CountsKeeper {
       std::size_t key_size;
       std::size_t value_size;
     };
+    void begin(rocksdb::ColumnFamilyHandle* family) { rows.push_back(Row{family, bytes.size(), 0, 0}); }
+    void end_key() { rows.back().key_size = bytes.size() - rows.back().at; }
+    void end_row() { rows.back().value_size = bytes.size() - rows.back().at - rows.back().key_size; }
+
     std::vector<Row> rows;
     std::string bytes;
   };
