@@ -5,8 +5,8 @@
 
 namespace cctv::store {
 
-PeriodicTask::PeriodicTask(std::chrono::milliseconds first_wait, Task task)
-    : first_wait_(first_wait), task_(std::move(task)), thread_([this] { loop(); }) {}
+PeriodicTask::PeriodicTask(std::chrono::milliseconds period, std::function<void()> task)
+    : period_(period), task_(std::move(task)), thread_([this] { loop(); }) {}
 
 PeriodicTask::~PeriodicTask() { stop(); }
 
@@ -26,15 +26,13 @@ std::string PeriodicTask::take_error() {
 
 void PeriodicTask::loop() {
   std::unique_lock lock(mu_);
-  std::chrono::milliseconds wait = first_wait_;
-  while (!wake_.wait_for(lock, wait, [this] { return stop_; })) {
+  while (!wake_.wait_for(lock, period_, [this] { return stop_; })) {
     lock.unlock();
     std::string error;
     try {
-      wait = task_();
+      task_();
     } catch (const std::exception& e) {
       error = e.what();
-      wait = first_wait_;
     }
     lock.lock();
     if (!error.empty()) error_ = error;

@@ -1,6 +1,5 @@
-// A task run on its own thread again and again -- the stores' writers of
-// gathered counts -- waiting between runs as long as the last run asked,
-// that keeps the last failure for whoever asks next.
+// A task run on its own thread at a fixed period -- the stores' writers of
+// gathered counts -- that keeps the last failure for whoever asks next.
 //
 // Thread-safe.
 #ifndef CCTV_STORE_PERIODIC_TASK_H_
@@ -17,13 +16,9 @@ namespace cctv::store {
 
 class PeriodicTask {
  public:
-  // One run; returns how long to wait before the next.
-  using Task = std::function<std::chrono::milliseconds()>;
-
-  // Runs `task` after `first_wait`, then again after each wait it returns.
-  // An exception from it is kept (take_error), not thrown; the wait after
-  // a failed run is `first_wait`.
-  PeriodicTask(std::chrono::milliseconds first_wait, Task task);
+  // Starts running `task` every `period`. An exception from it is kept
+  // (take_error), not thrown.
+  PeriodicTask(std::chrono::milliseconds period, std::function<void()> task);
   // stop().
   ~PeriodicTask();
   PeriodicTask(const PeriodicTask&) = delete;
@@ -38,8 +33,8 @@ class PeriodicTask {
  private:
   void loop();
 
-  const std::chrono::milliseconds first_wait_;
-  const Task task_;
+  const std::chrono::milliseconds period_;
+  const std::function<void()> task_;
   std::mutex mu_;
   std::condition_variable wake_;
   bool stop_ = false;  // guarded by mu_

@@ -119,7 +119,6 @@ DynamoStore::DynamoStore(const DynamoOptions& options, AwsConfig config, std::st
   if (!read_only_ && options_.counts)
     counts_writer_ = std::make_unique<PeriodicTask>(std::chrono::seconds(1), [this] {
       counts_.flush([this](std::uint32_t t) { return counts_target(table(t)); }, false);
-      return std::chrono::milliseconds(1000);
     });
 }
 

@@ -198,11 +198,9 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
         store->counts_->recover(table.by_counts, table.by_target);
     }
     store->counts_writer_ = std::make_unique<PeriodicTask>(kCountsCheckPeriod, [s = store.get()] {
-      if (s->counts_->write_due()) {
-        std::shared_lock tables(s->mu_);
-        s->counts_->flush([s](std::uint32_t t) { return s->tables_[t].by_counts; });
-      }
-      return kCountsCheckPeriod;
+      if (!s->counts_->write_due()) return;
+      std::shared_lock tables(s->mu_);
+      s->counts_->flush([s](std::uint32_t t) { return s->tables_[t].by_counts; });
     });
   }
   return store;
