@@ -13,12 +13,11 @@ namespace cctv::server {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-Listener::Listener(net::io_context& io, std::vector<net::io_context*> serving,
-                   const tcp::endpoint& endpoint, Api& api, const ServerOptions& options,
-                   Sessions& sessions)
+Listener::Listener(std::vector<net::io_context*> serving, const tcp::endpoint& endpoint, Api& api,
+                   const ServerOptions& options, Sessions& sessions)
     : serving_(std::move(serving)),
-      acceptor_(io),
-      retry_(io),
+      acceptor_(*serving_.front()),
+      retry_(*serving_.front()),
       api_(api),
       options_(options),
       sessions_(sessions) {

@@ -20,14 +20,15 @@ namespace cctv::server {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  // Binds and listens on `endpoint`; throws Error when it cannot.
-  Listener(boost::asio::io_context& io, std::vector<boost::asio::io_context*> serving,
+  // Binds and listens on `endpoint`, accepting on the first of `serving`
+  // (not empty); throws Error when it cannot.
+  Listener(std::vector<boost::asio::io_context*> serving,
            const boost::asio::ip::tcp::endpoint& endpoint, Api& api, const ServerOptions& options,
            Sessions& sessions);
 
   void start();
   // Stops accepting; connections already open go on. Call it on the
-  // thread of the io_context given first.
+  // thread of the first of `serving`.
   void stop();
   unsigned short port() const { return port_; }
 

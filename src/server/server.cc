@@ -71,7 +71,7 @@ Server::Server(Client& client, const ServerOptions& options) : options_(options)
   std::vector<net::io_context*> serving;
   for (auto& io : ios_) serving.push_back(io.get());
   listener_ =
-      std::make_shared<Listener>(*ios_.front(), std::move(serving),
+      std::make_shared<Listener>(std::move(serving),
                                  net::ip::tcp::endpoint(address, port), *api_, options_, sessions_);
 }
 
