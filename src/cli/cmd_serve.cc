@@ -1,6 +1,5 @@
 // cctv serve [--listen HOST:PORT] [--api-keys FILE] [--insecure]
 //            [--no-auto-create] [limits...]
-#include <csignal>
 #include <cstdio>
 
 #include "cctv/cctv.h"
