@@ -292,17 +292,15 @@ Tracker Api::writer(const std::string& table) {
 
 Tracker Api::reader(const std::string& table) { return tracker_for(table, Missing::kRefuseRead); }
 
-bool Api::has_tracker(const std::string& table) {
+std::optional<Tracker> Api::kept_tracker(const std::string& table) {
   std::shared_lock lock(trackers_mu_);
-  return trackers_.find(table) != trackers_.end();
+  auto it = trackers_.find(table);
+  if (it == trackers_.end()) return std::nullopt;
+  return it->second;
 }
 
 Tracker Api::tracker_for(const std::string& table, Missing missing) {
-  {
-    std::shared_lock lock(trackers_mu_);
-    auto it = trackers_.find(table);
-    if (it != trackers_.end()) return it->second;
-  }
+  if (auto kept = kept_tracker(table)) return *kept;
   validate_table_name(table);
   if (missing == Missing::kRefuseWrite) {
     require_table(client_, table,

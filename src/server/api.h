@@ -106,8 +106,8 @@ class Api {
   Tracker reader(const std::string& table);
   // What tracker_for() does with a table that does not exist.
   enum class Missing { kCreate, kRefuseWrite, kRefuseRead };
-  // Whether a tracker for `table` is kept (the table exists).
-  bool has_tracker(const std::string& table);
+  // The tracker kept for `table` (the table exists), if any.
+  std::optional<Tracker> kept_tracker(const std::string& table);
   // The kept tracker of `table`, or a new one (kept from then on).
   Tracker tracker_for(const std::string& table, Missing missing);
   void forget(const std::string& table);

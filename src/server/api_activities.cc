@@ -60,14 +60,16 @@ Response Api::post_activities(Call& call) {
             " activities, the most one request may carry (--max-items); send them in parts",
         call.request.version(), call.request.keep_alive());
   }
-  validate_table_name(call.table);
+  // A kept tracker's table exists, so its name is valid.
+  const std::optional<Tracker> kept = kept_tracker(call.table);
+  if (!kept) validate_table_name(call.table);
 
   // Parse every item first. Checking each one before recording any
   // decides something only with atomic=true (all or none) and on a table's
   // first write (no table is made for a request that records nothing);
   // otherwise record() checks each item anyway, and checking it twice would
   // cost every activity of every batch.
-  const bool check_first = atomic || !has_tracker(call.table);
+  const bool check_first = atomic || !kept;
   const Timestamp reference = now();
   std::vector<Activity> activities(items.size());
   std::vector<bool> valid(items.size(), false);
@@ -87,7 +89,7 @@ Response Api::post_activities(Call& call) {
   if (record_any) {
     // Made (when missing) only now: a request that records nothing leaves
     // no empty table behind.
-    Tracker tracker = writer(call.table);
+    Tracker tracker = kept ? *kept : writer(call.table);
     for (std::size_t i = 0; i < items.size(); ++i) {
       if (!valid[i]) continue;
       try {
