@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <boost/asio/ip/address_v4.hpp>
-#include <cctype>
 #include <chrono>
 
 #include "cctv/error.h"
@@ -175,13 +174,13 @@ bool is_loopback_host(std::string_view host) {
   return !ec && address.is_loopback();
 }
 
+constexpr std::string_view kBearer = "Bearer ";
+
+// The scheme's name is case-insensitive.
 bool is_bearer(std::string_view authorization) {
-  constexpr std::string_view kBearer = "bearer ";
-  if (authorization.size() <= kBearer.size()) return false;
-  for (std::size_t i = 0; i < kBearer.size(); ++i) {  // the scheme's name is case-insensitive
-    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kBearer[i]) return false;
-  }
-  return true;
+  return authorization.size() > kBearer.size() &&
+         boost::beast::iequals(boost::beast::string_view(authorization.data(), kBearer.size()),
+                               boost::beast::string_view(kBearer.data(), kBearer.size()));
 }
 
 }  // namespace
@@ -235,7 +234,7 @@ std::optional<Response> Api::refusal(const Request& request, std::size_t& route,
       response.set(http::field::www_authenticate, "Bearer");
       return response;
     }
-    const std::uint8_t scopes = keys_->scopes_of(authorization.substr(7));
+    const std::uint8_t scopes = keys_->scopes_of(authorization.substr(kBearer.size()));
     if (scopes == 0) {
       Response response = refuse(http::status::unauthorized, "the API key is not valid");
       response.set(http::field::www_authenticate, "Bearer error=\"invalid_token\"");
