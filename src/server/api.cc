@@ -127,9 +127,8 @@ Api::Api(Client& client, const ServerOptions& options, std::optional<ApiKeys> ke
       guard_host_(!keys_ && loopback),
       metrics_(route_names()) {}
 
-Response Api::handle(const Request& request) {
+Response Api::handle(const Request& request, Admitted admitted) {
   const auto start = std::chrono::steady_clock::now();
-  std::size_t route = routes().size();
   Response response;
   const auto fail = [&](http::status status, std::string_view message) {
     response = error_response(status, message, request.version(), request.keep_alive());
@@ -139,7 +138,13 @@ Response Api::handle(const Request& request) {
                   e.what());
   };
   try {
-    response = dispatch(request, route);
+    const std::string_view target = view(request.target());
+    const std::size_t question = target.find('?');
+    Call call{request,
+              Query(question == std::string_view::npos ? std::string_view()
+                                                       : target.substr(question + 1)),
+              std::move(admitted.table)};
+    response = (this->*routes()[admitted.route].handler)(call);
   } catch (const InvalidArgument& e) {
     fail(http::status::bad_request, e.what());
   } catch (const NotFound& e) {
@@ -157,7 +162,7 @@ Response Api::handle(const Request& request) {
     log(e);
     fail(http::status::internal_server_error, std::string("internal error: ") + e.what());
   }
-  metrics_.record(route, response.result_int(), std::chrono::steady_clock::now() - start);
+  metrics_.record(admitted.route, response.result_int(), std::chrono::steady_clock::now() - start);
   return response;
 }
 
@@ -261,24 +266,12 @@ std::optional<Response> Api::refusal(const Request& request, std::size_t& route,
                                              "; see docs/http-api.md");
 }
 
-std::optional<Response> Api::check_header(const Request& request) {
-  std::size_t route = routes().size();
-  std::string table;
-  auto response = refusal(request, route, table);
-  if (response) metrics_.record(route, response->result_int(), std::chrono::nanoseconds(0));
+std::optional<Response> Api::check_header(const Request& request, Admitted& admitted) {
+  admitted.route = routes().size();
+  admitted.table.clear();
+  auto response = refusal(request, admitted.route, admitted.table);
+  if (response) metrics_.record(admitted.route, response->result_int(), std::chrono::nanoseconds(0));
   return response;
-}
-
-Response Api::dispatch(const Request& request, std::size_t& route) {
-  std::string table;
-  if (auto response = refusal(request, route, table)) return std::move(*response);
-  const std::string_view target = view(request.target());
-  const std::size_t question = target.find('?');
-  Call call{
-      request,
-      Query(question == std::string_view::npos ? std::string_view() : target.substr(question + 1)),
-      std::move(table)};
-  return (this->*routes()[route].handler)(call);
 }
 
 Response Api::json(const Call& call, http::status status, std::string body) const {

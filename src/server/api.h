@@ -49,14 +49,22 @@ class Api {
   // page (Origin) are.
   Api(Client& client, const ServerOptions& options, std::optional<ApiKeys> keys, bool loopback);
 
-  // Answers `request`. Never throws: bad input is a 4xx, a failing store a
-  // 503, anything unexpected a 500 (and logged).
-  Response handle(const Request& request);
+  // Where check_header() found a request's route, kept for handle().
+  struct Admitted {
+    std::size_t route = 0;
+    std::string table;  // the path's {table}
+  };
 
   // The answer a request gets from its header alone (no key, the wrong
-  // scope, no such route or method), or nullopt when its body is wanted.
-  // Counted in the metrics when it is an answer.
-  std::optional<Response> check_header(const Request& request);
+  // scope, no such route or method), or nullopt when its body is wanted,
+  // `admitted` then saying where it goes. Counted in the metrics when it is
+  // an answer.
+  std::optional<Response> check_header(const Request& request, Admitted& admitted);
+
+  // Answers `request`, which check_header() admitted. Never throws: bad
+  // input is a 4xx, a failing store a 503, anything unexpected a 500 (and
+  // logged).
+  Response handle(const Request& request, Admitted admitted);
 
   ServerMetrics& metrics() { return metrics_; }
 
@@ -79,7 +87,6 @@ class Api {
   static std::vector<Route> with_parts(std::vector<Route> routes);
   static std::vector<std::string> route_names();
 
-  Response dispatch(const Request& request, std::size_t& route);
   // What check_header() says; `route` and `table` are set when a route matched.
   std::optional<Response> refusal(const Request& request, std::size_t& route,
                                   std::string& table) const;

@@ -16,6 +16,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr auto kWatchInterval = std::chrono::seconds(1);
+
+// A HEAD's answer: the header of the GET's, Content-Length included, and
+// no body.
+void strip_body(Response& response) {
+  const std::size_t length = response.body().size();
+  response.body().clear();
+  response.content_length(length);
+}
 constexpr auto kFirstRequestWait = std::chrono::seconds(10);
 constexpr std::uint64_t kDroppableBody = 64 * 1024;
 
@@ -81,14 +89,15 @@ void Session::refuse_connection() {
 }
 
 void Session::stop_when_idle() {
+  // Sessions::stopping() is set by now: a connection busy with a request
+  // closes after answering it.
   net::post(socket_.get_executor(), [self = shared_from_this()] {
-    self->stopping_ = true;
     if (self->phase_ == Phase::kIdle) self->close();
   });
 }
 
 void Session::wait_for_request() {
-  if (stopping_ || sessions_.stopping()) {
+  if (sessions_.stopping()) {
     close();
     return;
   }
@@ -139,13 +148,9 @@ void Session::on_header(beast::error_code header_error) {
   // scope, no such route or method) is answered before its body is read:
   // a client without a key cannot make the server hold megabytes.
   const auto& request = parser_->get();
-  if (auto refusal = api_.check_header(request)) {
+  if (auto refusal = api_.check_header(request, admitted_)) {
     phase_ = Phase::kHandling;
-    if (request.method() == http::verb::head) {
-      const std::size_t size = refusal->body().size();
-      refusal->body().clear();
-      refusal->content_length(size);
-    }
+    if (request.method() == http::verb::head) strip_body(*refusal);
     const auto length = parser_->content_length();
     const bool awaits_continue = beast::iequals(request[http::field::expect], "100-continue");
     if (!parser_->is_done() && !awaits_continue && length && *length <= kDroppableBody) {
@@ -226,14 +231,9 @@ void Session::on_request(beast::error_code ec) {
     return;
   }
   phase_ = Phase::kHandling;  // the handler's time is not the client's
-  Response response = api_.handle(parser_->get());
-  if (parser_->get().method() == http::verb::head) {
-    // The header of the GET's answer, Content-Length included, and no body.
-    const std::size_t length = response.body().size();
-    response.body().clear();
-    response.content_length(length);
-  }
-  if (stopping_ || sessions_.stopping()) response.keep_alive(false);
+  Response response = api_.handle(parser_->get(), std::move(admitted_));
+  if (parser_->get().method() == http::verb::head) strip_body(response);
+  if (sessions_.stopping()) response.keep_alive(false);
   send(std::move(response));
 }
 
@@ -278,18 +278,17 @@ void Session::linger_then_close() {
   socket_.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
   phase_ = Phase::kLingering;
   deadline_ = Clock::now() + std::chrono::seconds(2);
-  drain_some(std::size_t{64} << 20);
+  drain_some(std::make_shared<std::array<char, 16384>>(), std::size_t{64} << 20);
 }
 
-void Session::drain_some(std::size_t budget) {
-  auto scratch = std::make_shared<std::array<char, 16384>>();
+void Session::drain_some(std::shared_ptr<std::array<char, 16384>> scratch, std::size_t budget) {
   socket_.async_read_some(net::buffer(*scratch), [self = shared_from_this(), scratch, budget](
                                                      beast::error_code ec, std::size_t n) {
     if (ec || n >= budget) {
       self->close();
       return;
     }
-    self->drain_some(budget - n);
+    self->drain_some(scratch, budget - n);
   });
 }
 

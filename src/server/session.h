@@ -20,6 +20,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <array>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -61,7 +62,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void refuse(http::status status, const std::string& why);
   // Closes after an answer that ends the connection, without a reset.
   void linger_then_close();
-  void drain_some(std::size_t budget);
+  // Reads and drops up to `budget` bytes into `scratch`, then closes.
+  void drain_some(std::shared_ptr<std::array<char, 16384>> scratch, std::size_t budget);
   void close();
 
   using Timer =
@@ -75,11 +77,11 @@ class Session : public std::enable_shared_from_this<Session> {
   bool timed_out_ = false;  // the watchdog cancelled a request's read
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  Api::Admitted admitted_;  // where the request being read goes, once its header passed
   Response response_;  // kept while it is being written
   Api& api_;
   const ServerOptions& options_;
   Sessions& sessions_;
-  bool stopping_ = false;     // answer what is in flight, then close
   std::uint64_t served_ = 0;  // answers sent on this connection
 };
 
