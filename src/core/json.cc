@@ -1,8 +1,7 @@
-// JSON for activities and values (cctv/json.h), on RapidJSON.
+// JSON for activities and values (cctv/json.h): written with RapidJSON's
+// writer, read through core/json_reader.h.
 #include "cctv/json.h"
 
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -10,18 +9,11 @@
 #include <string>
 
 #include "cctv/error.h"
+#include "core/json_reader.h"
 
 namespace cctv {
 
 namespace {
-
-// Full precision keeps doubles exact; iterative parsing keeps hostile nesting
-// off the call stack; encoding validation rejects invalid UTF-8.
-constexpr unsigned kParseFlags = rapidjson::kParseFullPrecisionFlag |
-                                 rapidjson::kParseIterativeFlag |
-                                 rapidjson::kParseValidateEncodingFlag;
-// Deeper than any attribute may nest (32), with room for the wrapping object.
-constexpr int kMaxJsonDepth = 40;
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
@@ -64,71 +56,22 @@ void write_value(const Value& value, Writer& w) {
   }
 }
 
-Value from_rapidjson(const rapidjson::Value& j, const std::string& field, int depth) {
-  if (depth > kMaxJsonDepth) throw InvalidArgument(field, "nests deeper than 32 levels");
-  switch (j.GetType()) {
-    case rapidjson::kNullType:
-      return Value();
-    case rapidjson::kFalseType:
-      return Value(false);
-    case rapidjson::kTrueType:
-      return Value(true);
-    case rapidjson::kNumberType:
-      if (j.IsInt64()) return Value(j.GetInt64());
-      if (j.IsUint64()) {
-        throw InvalidArgument(field,
-                              "integer " + std::to_string(j.GetUint64()) +
-                                  " is above the 64-bit signed maximum; send it as a string");
-      }
-      return Value(j.GetDouble());
-    case rapidjson::kStringType:
-      return Value(std::string(j.GetString(), j.GetStringLength()));
-    case rapidjson::kArrayType: {
-      List list;
-      list.reserve(j.Size());
-      for (const auto& item : j.GetArray()) list.push_back(from_rapidjson(item, field, depth + 1));
-      return Value(std::move(list));
-    }
-    case rapidjson::kObjectType: {
-      Map map;
-      map.reserve(j.MemberCount());
-      for (const auto& m : j.GetObject()) {
-        map.emplace_back(std::string(m.name.GetString(), m.name.GetStringLength()),
-                         from_rapidjson(m.value, field, depth + 1));
-      }
-      return Value(std::move(map));
-    }
-  }
-  return Value();
+// The string `v` holds, taken from it.
+std::string take_string(Value& v, const char* name) {
+  if (!v.is_string()) throw InvalidArgument(name, "must be a string");
+  return std::move(v.as_string());
 }
 
-void parse_document(std::string_view json, rapidjson::Document& doc, const std::string& field) {
-  doc.Parse<kParseFlags>(json.data(), json.size());
-  if (doc.HasParseError()) {
-    throw InvalidArgument(field, std::string("is not valid JSON: ") +
-                                     rapidjson::GetParseError_En(doc.GetParseError()) +
-                                     " (at byte " + std::to_string(doc.GetErrorOffset()) + ")");
-  }
-}
-
-std::string string_field(const rapidjson::Value& v, const char* name) {
-  if (!v.IsString()) {
-    throw InvalidArgument(name, "must be a string");
-  }
-  return std::string(v.GetString(), v.GetStringLength());
-}
-
-Timestamp time_field(const rapidjson::Value& v, Timestamp reference) {
-  if (v.IsString())
-    return parse_time(std::string_view(v.GetString(), v.GetStringLength()), reference);
-  if (v.IsNumber()) {
-    const double seconds = v.GetDouble();
+Timestamp time_field(const Value& v, Timestamp reference) {
+  if (v.is_string()) return parse_time(v.as_string(), reference);
+  if (v.is_number()) {
+    const double seconds = v.as_number();
     if (!(seconds >= 0 && seconds < 1e10)) {
       throw InvalidArgument("time", std::to_string(seconds) +
                                         " epoch seconds is outside the times a store can hold "
                                         "(0 up to 10000000000)");
     }
-    if (v.IsInt64()) return Timestamp(std::chrono::seconds(v.GetInt64()));
+    if (v.is_int()) return Timestamp(std::chrono::seconds(v.as_int()));
     return Timestamp(Microseconds(std::llround(seconds * 1e6)));
   }
   throw InvalidArgument("time", "must be a string (2026-11-01T10:00:00Z) or epoch seconds");
@@ -181,39 +124,34 @@ std::string to_json(const Activity& activity) {
 }
 
 Value value_from_json(std::string_view json, std::string_view field) {
-  rapidjson::Document doc;
-  const std::string name(field);
-  parse_document(json, doc, name);
-  return from_rapidjson(doc, name, 0);
+  return core::read_json(json, field);
 }
 
 Activity activity_from_json(std::string_view json, Timestamp reference) {
-  rapidjson::Document doc;
-  parse_document(json, doc, "activity");
-  if (!doc.IsObject()) throw InvalidArgument("activity", "must be a JSON object");
+  Value doc = core::read_json(json, "activity", core::FaultNaming::kByTopKey);
+  if (!doc.is_map()) throw InvalidArgument("activity", "must be a JSON object");
   Activity activity;
   activity.time = reference;
   bool has_actor = false;
   bool has_target = false;
-  for (const auto& m : doc.GetObject()) {
-    const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+  for (auto& [name, value] : doc.as_map()) {
     if (name == "actor") {
-      activity.actor = string_field(m.value, "actor");
+      activity.actor = take_string(value, "actor");
       has_actor = true;
     } else if (name == "target") {
-      activity.target = string_field(m.value, "target");
+      activity.target = take_string(value, "target");
       has_target = true;
     } else if (name == "time") {
-      activity.time = time_field(m.value, reference);
+      activity.time = time_field(value, reference);
     } else if (name == "id") {
-      const std::string id = string_field(m.value, "id");
-      activity.id = parse_id(id);
+      if (!value.is_string()) throw InvalidArgument("id", "must be a string");
+      activity.id = parse_id(value.as_string());
     } else if (name == "attributes") {
-      if (m.value.IsNull()) continue;
-      if (!m.value.IsObject()) throw InvalidArgument("attributes", "must be a JSON object");
-      activity.attributes = std::move(from_rapidjson(m.value, "attributes", 1).as_map());
+      if (value.is_null()) continue;
+      if (!value.is_map()) throw InvalidArgument("attributes", "must be a JSON object");
+      activity.attributes = std::move(value.as_map());
     } else {
-      throw InvalidArgument("field '" + std::string(name) + "'",
+      throw InvalidArgument("field '" + core::shorten(name) + "'",
                             "is not part of an activity (actor, target, time, id, attributes); "
                             "put extra data under \"attributes\"");
     }

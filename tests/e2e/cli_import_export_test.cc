@@ -122,6 +122,40 @@ TEST_F(CliTest, ImportReportsBadLinesAndKeepsEveryGoodOne) {
   EXPECT_EQ(sorted(targets), (std::vector<std::string>{"/a", "/d", "/h"}));
 }
 
+// A number that crashed `cctv import` and `cctv record` through the JSON
+// parser: read as the zero it is; integers past int64 and repeated keys
+// are rejected by line.
+TEST_F(CliTest, HostileNumbersAreReadOrRejectedNeverCrash) {
+  const std::string zeros = "0." + std::string(400, '0');
+  const std::string input =
+      R"({"actor":"a","target":"/z","attributes":{"x":)" + zeros + "}}\n" +
+      R"({"actor":"a","target":"/z","attributes":{"n":99999999999999999999999999}})"
+      "\n" +
+      R"({"actor":"a","actor":"b","target":"/z"})"
+      "\n";
+  const RunResult r = cctv({"import", "events", "-"}, input);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.out, "imported 1 activities into events, rejected 2\n");
+  EXPECT_NE(r.err.find("line 2: attributes: at 'n': integer 99999999999999999999999999 is outside"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("line 3: activity: key 'actor' appears more than once"), std::string::npos)
+      << r.err;
+
+  ok({"record", "events", "bob", "/r", "x:=" + zeros, "big=99999999999999999999999999"});
+  const auto exported = lines(ok({"export", "events", "--target", "/r"}));
+  ASSERT_EQ(exported.size(), 1u);
+  const Activity a = activity_from_json(exported[0]);
+  EXPECT_EQ(*find(a.attributes, "x"), Value(0.0));
+  // KEY=VALUE: what no JSON number holds stays a string.
+  EXPECT_EQ(*find(a.attributes, "big"), Value("99999999999999999999999999"));
+  const RunResult bad = cctv({"record", "events", "bob", "/r", "n:=-9223372036854775809"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("attribute 'n': integer -9223372036854775809 is outside the 64-bit"),
+            std::string::npos)
+      << bad.err;
+}
+
 TEST_F(CliTest, ImportOfAnOversizedItemIsRejectedByLine) {
   const std::string big(410 * 1024, 'x');
   const std::string input = R"({"actor":"bob","target":"/ok"})"

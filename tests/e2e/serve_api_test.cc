@@ -166,6 +166,42 @@ TEST_F(ServeTest, BadInputGetsAClear400) {
   EXPECT_EQ(c.request("GET", "/healthz").status, 200);
 }
 
+// The numbers that crashed the server through its JSON parser, and keys
+// given twice: answered item by item, and the server keeps serving.
+TEST_F(ServeTest, HostileNumbersAndRepeatedKeysAreAnsweredNotCrashed) {
+  auto server = serve();
+  HttpConnection c(server->port());
+  const std::string zeros = "0." + std::string(400, '0');
+  const std::string body =
+      R"({"actor":"a","target":"/u","attributes":{"x":)" + zeros + "}}\n" +
+      R"({"actor":"a","target":"/u","time":)" + zeros + "}\n" +
+      R"({"actor":"a","target":"/u","other":)" + zeros + "}\n" +
+      R"({"actor":"a","target":"/u","attributes":{"n":99999999999999999999999999}})"
+      "\n" +
+      R"({"actor":"a","target":"/u","attributes":{"n":-9223372036854775809}})"
+      "\n" +
+      R"({"actor":"a","actor":"b","target":"/u"})"
+      "\n" +
+      R"({"actor":"a","target":"/u","attributes":{"e":0.0000000001e-2147483639}})";
+  const HttpReply r =
+      c.request("POST", "/v1/things/activities", body, {{"Content-Type", "application/x-ndjson"}});
+  ASSERT_EQ(r.status, 400) << r.body;
+  const Value answer = ServeTest::body(r);
+  EXPECT_EQ(answer.find("accepted")->as_int(), 2);  // the zeros in an attribute and in time
+  const List& errors = answer.find("errors")->as_list();
+  ASSERT_EQ(errors.size(), 5u) << r.body;
+  std::vector<std::int64_t> indexes;
+  for (const Value& e : errors) indexes.push_back(e.find("index")->as_int());
+  EXPECT_EQ(indexes, (std::vector<std::int64_t>{2, 3, 4, 5, 6}));
+  EXPECT_NE(errors[1].find("error")->as_string().find("64-bit signed range"), std::string::npos);
+  EXPECT_NE(errors[2].find("error")->as_string().find("64-bit signed range"), std::string::npos);
+  EXPECT_NE(errors[3].find("error")->as_string().find("'actor' appears more than once"),
+            std::string::npos);
+  EXPECT_EQ(c.request("GET", "/healthz").status, 200);
+  const List stored = wait_for_activities(server->port(), "things", "target=/u", 2);
+  ASSERT_EQ(stored.size(), 2u);
+}
+
 TEST_F(ServeTest, UnknownRoutesAre404AndWrongMethods405) {
   auto server = serve();
   HttpConnection c(server->port());
@@ -281,11 +317,15 @@ TEST_F(ServeTest, HealthAndMetrics) {
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.header("content-type").find("text/plain"), std::string::npos);
   const std::string& m = r.body;
-  EXPECT_NE(m.find("cctv_http_requests_total{route=\"POST /v1/{table}/activities\",status=\"202\"} 3\n"),
-            std::string::npos) << m;
-  EXPECT_NE(m.find("cctv_http_requests_total{route=\"POST /v1/{table}/activities\",status=\"400\"} 1\n"),
-            std::string::npos);
-  EXPECT_NE(m.find("cctv_http_request_duration_seconds_bucket{route=\"POST /v1/{table}/activities\",le=\"+Inf\"} 4\n"),
+  EXPECT_NE(
+      m.find("cctv_http_requests_total{route=\"POST /v1/{table}/activities\",status=\"202\"} 3\n"),
+      std::string::npos)
+      << m;
+  EXPECT_NE(
+      m.find("cctv_http_requests_total{route=\"POST /v1/{table}/activities\",status=\"400\"} 1\n"),
+      std::string::npos);
+  EXPECT_NE(m.find("cctv_http_request_duration_seconds_bucket{route=\"POST "
+                   "/v1/{table}/activities\",le=\"+Inf\"} 4\n"),
             std::string::npos);
   EXPECT_NE(m.find("cctv_activities_accepted_total 3\n"), std::string::npos);
   EXPECT_NE(m.find("cctv_activities_written_total 3\n"), std::string::npos);

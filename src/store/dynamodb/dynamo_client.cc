@@ -1,10 +1,10 @@
 #include "store/dynamodb/dynamo_client.h"
 
-#include <rapidjson/document.h>
-
 #include <ctime>
 #include <random>
 #include <thread>
+
+#include "store/dynamodb/json_access.h"
 
 namespace cctv::store::dynamodb {
 
@@ -85,8 +85,7 @@ Outcome DynamoClient::classify(const HttpResponse& response) const {
     out.body = response.body;
     return out;
   }
-  rapidjson::Document doc;
-  doc.Parse(response.body.data(), response.body.size());
+  const rapidjson::Document doc = parse_json(response.body);
   if (!doc.HasParseError() && doc.IsObject()) {
     if (auto it = doc.FindMember("__type"); it != doc.MemberEnd() && it->value.IsString()) {
       std::string type = it->value.GetString();

@@ -603,14 +603,17 @@ TableInfo DynamoStore::describe_table(std::string_view name) {
   const rapidjson::Value& t = object_member(*doc, "Table");
   TableInfo info;
   info.name = std::string(name);
-  if (auto it = t.FindMember("CreationDateTime"); it != t.MemberEnd() && it->value.IsNumber()) {
-    info.created = Timestamp(Microseconds(static_cast<std::int64_t>(it->value.GetDouble() * 1e6)));
+  // Each read in a range that the conversion cannot overflow.
+  if (const auto created = number_member(t, "CreationDateTime");
+      created && *created >= 0 && *created < 1e10) {
+    info.created = Timestamp(Microseconds(static_cast<std::int64_t>(*created * 1e6)));
   }
-  if (auto it = t.FindMember("ItemCount"); it != t.MemberEnd() && it->value.IsUint64()) {
-    info.approximate_activities = it->value.GetUint64();
+  if (const auto items = number_member(t, "ItemCount"); items && *items >= 0 && *items < 1e18) {
+    info.approximate_activities = static_cast<std::uint64_t>(*items);
   }
-  if (auto it = t.FindMember("TableSizeBytes"); it != t.MemberEnd() && it->value.IsUint64()) {
-    info.approximate_bytes = it->value.GetUint64();
+  if (const auto bytes = number_member(t, "TableSizeBytes");
+      bytes && *bytes >= 0 && *bytes < 1e18) {
+    info.approximate_bytes = static_cast<std::uint64_t>(*bytes);
   }
   info.has_actor_index = has_actor_index(t);
   info.details.emplace_back("DynamoDB table", remote);
@@ -628,12 +631,12 @@ TableInfo DynamoStore::describe_table(std::string_view name) {
   if (billing != "PAY_PER_REQUEST") {
     if (auto it = t.FindMember("ProvisionedThroughput");
         it != t.MemberEnd() && it->value.IsObject()) {
-      const auto& r = member(it->value, "ReadCapacityUnits");
-      const auto& w = member(it->value, "WriteCapacityUnits");
-      if (r.IsInt64() && w.IsInt64()) {
-        billing +=
-            " (" + std::to_string(r.GetInt64()) + " RCU, " + std::to_string(w.GetInt64()) + " WCU)";
-      }
+      const auto r = number_member(it->value, "ReadCapacityUnits");
+      const auto w = number_member(it->value, "WriteCapacityUnits");
+      const auto whole = [](double units) {
+        return std::to_string(static_cast<std::int64_t>(std::clamp(units, 0.0, 1e15)));
+      };
+      if (r && w) billing += " (" + whole(*r) + " RCU, " + whole(*w) + " WCU)";
     }
   }
   info.details.emplace_back("billing", billing);

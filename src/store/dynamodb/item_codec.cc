@@ -87,7 +87,7 @@ class ItemWriter final : public core::AttributeVisitor {
   throw StoreError("unreadable item in DynamoDB: " + why);
 }
 
-Value read_value(const rapidjson::Value& av);
+Value read_value(const rapidjson::Value& av, int depth);
 
 Value read_number(const rapidjson::Value& n) {
   if (!n.IsString()) bad_item("N is not a string");
@@ -102,7 +102,11 @@ Value read_number(const rapidjson::Value& n) {
   return Value(d);
 }
 
-Value read_value(const rapidjson::Value& av) {
+// `depth`: how deep in lists and maps `av` lies. An item nested past what
+// cctv writes (kMaxNesting) is refused, so a hostile response cannot
+// recurse the stack away.
+Value read_value(const rapidjson::Value& av, int depth) {
+  if (depth > core::kMaxNesting) bad_item("an attribute nests deeper than 32 levels");
   if (!av.IsObject() || av.MemberCount() != 1)
     bad_item("an AttributeValue is not a one-member object");
   const auto& m = *av.MemberBegin();
@@ -116,7 +120,7 @@ Value read_value(const rapidjson::Value& av) {
   if (type == "L" && v.IsArray()) {
     List list;
     list.reserve(v.Size());
-    for (const auto& item : v.GetArray()) list.push_back(read_value(item));
+    for (const auto& item : v.GetArray()) list.push_back(read_value(item, depth + 1));
     return Value(std::move(list));
   }
   if (type == "M" && v.IsObject()) {
@@ -124,7 +128,7 @@ Value read_value(const rapidjson::Value& av) {
     map.reserve(v.MemberCount());
     for (const auto& member : v.GetObject()) {
       map.emplace_back(std::string(member.name.GetString(), member.name.GetStringLength()),
-                       read_value(member.value));
+                       read_value(member.value, depth + 1));
     }
     return Value(std::move(map));
   }
@@ -215,7 +219,7 @@ Activity read_item(const rapidjson::Value& item) {
     const std::string_view name(m.name.GetString(), m.name.GetStringLength());
     if (name == "target" || name == "timestamp" || name == "actor" || name == "expires_at")
       continue;
-    a.attributes.emplace_back(std::string(name), read_value(m.value));
+    a.attributes.emplace_back(std::string(name), read_value(m.value, 0));
   }
   return a;
 }

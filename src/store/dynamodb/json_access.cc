@@ -3,18 +3,36 @@
 #include <openssl/evp.h>
 
 #include <charconv>
+#include <optional>
 
 #include "cctv/error.h"
 
 namespace cctv::store::dynamodb {
 
-rapidjson::Document parse(const std::string& body, std::string_view operation) {
+rapidjson::Document parse_json(std::string_view body) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  doc.Parse<kResponseParseFlags>(body.data(), body.size());
+  return doc;
+}
+
+rapidjson::Document parse(const std::string& body, std::string_view operation) {
+  rapidjson::Document doc = parse_json(body);
   if (doc.HasParseError() || !doc.IsObject()) {
     throw StoreError(std::string(operation) + " returned a response that is not JSON");
   }
   return doc;
+}
+
+std::optional<double> number_member(const rapidjson::Value& v, const char* name) {
+  if (!v.IsObject()) return std::nullopt;
+  auto it = v.FindMember(name);
+  if (it == v.MemberEnd() || !it->value.IsString()) return std::nullopt;
+  const char* first = it->value.GetString();
+  const char* last = first + it->value.GetStringLength();
+  double d = 0;
+  const auto [end, ec] = std::from_chars(first, last, d);
+  if (ec != std::errc() || end != last) return std::nullopt;
+  return d;
 }
 
 std::string string_member(const rapidjson::Value& v, const char* name) {
@@ -99,7 +117,6 @@ void put_n(Writer& w, const char* name, std::int64_t value) {
 void put_n(Writer& w, const char* name, std::uint64_t value) {
   put_typed(w, name, "N", std::to_string(value));
 }
-
 
 std::string table_name_body(const std::string& remote_name) {
   rapidjson::StringBuffer buffer;

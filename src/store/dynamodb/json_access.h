@@ -9,6 +9,7 @@
 #include <rapidjson/writer.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,9 +17,26 @@ namespace cctv::store::dynamodb {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
+// How responses are parsed. Iterative: a hostile response cannot exhaust the
+// stack. Numbers as text: RapidJSON 1.1.0's number conversion reads out of
+// bounds on some inputs (see core/json_reader.h); the few numbers DynamoDB
+// sends outside AttributeValues (which hold them as strings anyway) are
+// read with number_member(). Encoding validated: what reaches an Activity
+// is valid UTF-8, whatever the engine sent.
+inline constexpr unsigned kResponseParseFlags = rapidjson::kParseIterativeFlag |
+                                                rapidjson::kParseNumbersAsStringsFlag |
+                                                rapidjson::kParseValidateEncodingFlag;
+
+// Parses any response body; the caller checks HasParseError().
+rapidjson::Document parse_json(std::string_view body);
+
 // Parses a response body of `operation`. Throws StoreError unless it is a
 // JSON object.
 rapidjson::Document parse(const std::string& body, std::string_view operation);
+
+// A number member of `v` (read from its text; see kResponseParseFlags), or
+// nullopt when absent or not a number.
+std::optional<double> number_member(const rapidjson::Value& v, const char* name);
 
 // Member `name` of `v`: throws StoreError when absent (or not of the type).
 const rapidjson::Value& member(const rapidjson::Value& v, const char* name);

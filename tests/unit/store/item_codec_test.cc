@@ -96,5 +96,21 @@ TEST(ItemCodec, UnreadableItemsAreStoreErrors) {
   }
 }
 
+TEST(ItemCodec, AnItemNestedPastTheLimitIsRefusedNotRecursedInto) {
+  const auto nested = [](int depth) {
+    std::string json = R"({"target":{"S":"/x"},"timestamp":{"S":"1411702475"},"a":)";
+    for (int i = 0; i < depth; ++i) json += R"({"L":[)";
+    json += R"({"NULL":true})";
+    for (int i = 0; i < depth; ++i) json += "]}";
+    return json + "}";
+  };
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(nested(20).c_str());
+  EXPECT_NO_THROW(read_item(doc));
+  doc.Parse<rapidjson::kParseIterativeFlag>(nested(200'000).c_str());
+  ASSERT_FALSE(doc.HasParseError());
+  EXPECT_THROW(read_item(doc), StoreError);
+}
+
 }  // namespace
 }  // namespace cctv::store::dynamodb
