@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/string.hpp>
 
+#include "server/framing.h"
 #include "server/sessions.h"
 
 namespace cctv::server {
@@ -144,10 +145,14 @@ void Session::on_header(beast::error_code header_error) {
     on_request(header_error);
     return;
   }
+  const auto& request = parser_->get();
+  if (auto fault = framing_fault(request.base())) {
+    refuse(fault->status, fault->message);
+    return;
+  }
   // A request that will be refused whatever its body (no key, the wrong
   // scope, no such route or method) is answered before its body is read:
   // a client without a key cannot make the server hold megabytes.
-  const auto& request = parser_->get();
   if (auto refusal = api_.check_header(request, admitted_)) {
     phase_ = Phase::kHandling;
     if (request.method() == http::verb::head) strip_body(*refusal);

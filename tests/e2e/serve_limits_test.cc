@@ -187,6 +187,48 @@ TEST_F(ServeTest, MalformedHttpGets400) {
   EXPECT_EQ(http_request(server->port(), "GET", "/healthz").status, 200);
 }
 
+// RFC 9112 §6.3: a request whose framing is ambiguous gets 400 and its
+// connection is closed, so nothing it carried is read as another request
+// (request smuggling). Each case would otherwise have left the chunk
+// bytes on the connection, read as a second request.
+TEST_F(ServeTest, AmbiguousFramingGets400AndTheConnectionCloses) {
+  auto server = serve();
+  const std::string smuggled = "0\r\n\r\nGET /v1/tables HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  const std::string post = "POST /v1/things/activities HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  const std::string item = R"({"actor":"a","target":"/x"})";
+  char size[16];
+  std::snprintf(size, sizeof size, "%zx", item.size());
+  const std::string chunk = size + ("\r\n" + item + "\r\n");
+  const std::vector<std::pair<std::string, int>> cases = {
+      {post + "Transfer-Encoding: chunked, identity\r\n\r\n" + chunk + smuggled, 400},
+      {post + "Transfer-Encoding: xchunked\r\n\r\n" + chunk + smuggled, 400},
+      {post + "Transfer-Encoding: identity\r\nContent-Length: 26\r\n\r\n" + chunk + smuggled, 400},
+      {post + "Transfer-Encoding: chunked\r\nContent-Length: 26\r\n\r\n" + chunk + smuggled, 400},
+      {post + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk + smuggled, 400},
+      {post + "Transfer-Encoding: gzip, chunked\r\n\r\n" + chunk + smuggled, 501},
+      {"POST /v1/things/activities HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk + smuggled, 400},
+      {"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n\r\n" + smuggled, 400},
+      {"GET /healthz HTTP/1.1\r\n\r\n" + smuggled, 400},
+  };
+  for (const auto& [request, status] : cases) {
+    HttpConnection c(server->port());
+    c.send_raw(request);
+    const HttpReply r = c.read_reply();
+    EXPECT_EQ(r.status, status) << request;
+    EXPECT_NE(value_from_json(r.body).find("error"), nullptr) << r.body;
+    EXPECT_EQ(r.header("connection"), "close") << request;
+    // No second answer: the connection ends after the refusal.
+    EXPECT_TRUE(c.closed_within(std::chrono::seconds(5))) << request;
+  }
+  // Nothing was recorded by any of them, and well-framed requests work.
+  HttpConnection c(server->port());
+  c.send_raw(post + "Transfer-Encoding: Chunked\r\n\r\n" + chunk + "0\r\n\r\n");
+  EXPECT_EQ(c.read_reply().status, 202);
+  const List stored = wait_for_activities(server->port(), "things", "target=/x", 1);
+  EXPECT_EQ(stored.size(), 1u);
+  EXPECT_EQ(http_request(server->port(), "GET", "/healthz").status, 200);
+}
+
 TEST_F(ServeTest, ConnectionLimitAndTimeouts) {
   auto server = serve({"--max-connections", "2", "--idle-timeout", "1", "--request-timeout", "1"});
   {
