@@ -17,6 +17,17 @@ void RecordBatch::append(std::uint32_t table, std::int64_t time_us, std::uint64_
   data_.append(attributes);
 }
 
+void RecordBatch::append(const RecordView& r) {
+  entries_.push_back(
+      Entry{r.time_us, r.id, data_.size(), r.table, static_cast<std::uint32_t>(r.actor.size()),
+            static_cast<std::uint32_t>(r.target.size()),
+            static_cast<std::uint32_t>(r.attributes.size()), r.actor_entry, r.supplied_id});
+  has_supplied_ids_ = has_supplied_ids_ || r.supplied_id;
+  data_.append(r.actor);
+  data_.append(r.target);
+  data_.append(r.attributes);
+}
+
 RecordView RecordBatch::operator[](std::size_t i) const noexcept {
   const Entry& e = entries_[i];
   const char* p = data_.data() + e.offset;

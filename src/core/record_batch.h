@@ -37,6 +37,8 @@ class RecordBatch {
  public:
   void append(std::uint32_t table, std::int64_t time_us, std::uint64_t id, std::string_view actor,
               std::string_view target, std::string_view attributes, bool supplied_id = false);
+  // Appends a copy of a record of another batch.
+  void append(const RecordView& record);
 
   std::size_t size() const noexcept { return entries_.size(); }
   bool empty() const noexcept { return entries_.empty(); }

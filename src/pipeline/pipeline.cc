@@ -41,29 +41,131 @@ bool Pipeline::full(std::size_t bytes) const {
   return !pending_.empty() && pending_.bytes() + bytes > options_.max_queued_bytes;
 }
 
+std::string Pipeline::backpressure_message() const {
+  return "the ingest queue stayed full for " + std::to_string(options_.enqueue_timeout.count()) +
+         " ms (" + std::to_string(pending_.size()) + " activities waiting" +
+         (consecutive_failures_ == 0 ? "" : "; the store is failing: " + last_error_) + ")";
+}
+
+bool Pipeline::wait_for_room(std::unique_lock<std::mutex>& lock, std::size_t bytes) {
+  if (!full(bytes)) return true;
+  const auto deadline = std::chrono::steady_clock::now() + options_.enqueue_timeout;
+  return not_full_.wait_until(lock, deadline, [&] { return closing_ || !full(bytes); }) &&
+         !closing_;
+}
+
 void Pipeline::enqueue(std::uint32_t table, std::int64_t time_us, std::uint64_t id,
                        std::string_view actor, std::string_view target,
                        std::string_view attributes, bool supplied_id) {
   const std::size_t bytes = actor.size() + target.size() + attributes.size();
   std::unique_lock lock(mu_);
   if (closing_) throw Error(closed_message());
-  if (full(bytes)) {
-    const auto deadline = std::chrono::steady_clock::now() + options_.enqueue_timeout;
-    const bool room =
-        not_full_.wait_until(lock, deadline, [&] { return closing_ || !full(bytes); });
+  if (!wait_for_room(lock, bytes)) {
     if (closing_) throw Error(closed_message());
-    if (!room) {
-      throw Backpressure("the ingest queue stayed full for " +
-                         std::to_string(options_.enqueue_timeout.count()) + " ms (" +
-                         std::to_string(pending_.size()) + " activities waiting" +
-                         (consecutive_failures_ == 0 ? "" : "; the store is failing: " + last_error_) +
-                         "); the activity was not recorded: retry it, slow down, or raise "
-                         "ClientOptions::max_queued_activities / enqueue_timeout");
-    }
+    throw Backpressure(backpressure_message() +
+                       "; the activity was not recorded: retry it, slow down, or raise "
+                       "ClientOptions::max_queued_activities / enqueue_timeout");
   }
   pending_.append(table, time_us, id, actor, target, attributes, supplied_id);
   ++accepted_;
   if (idle_writers_ > 0) has_work_.notify_one();
+}
+
+std::size_t Pipeline::enqueue_group(const core::RecordBatch& records, GroupOptions options,
+                                    std::string& refused) {
+  std::unique_lock lock(mu_);
+  if (closing_) throw Error(closed_message());
+  // Registered before anything is queued: a failure of the first chunk's
+  // batch must be kept while later chunks wait for room.
+  std::list<Waiter>::iterator waiter = waiters_.end();
+  if (options.done)
+    waiter = waiters_.insert(waiters_.end(), Waiter{{}, false, std::move(options.done)});
+  std::size_t i = 0;
+  while (i < records.size()) {
+    const auto bytes = [&](std::size_t k) {
+      const auto r = records[k];
+      return r.actor.size() + r.target.size() + r.attributes.size();
+    };
+    if (!wait_for_room(lock, bytes(i))) {
+      refused = closing_ ? closed_message() : backpressure_message();
+      break;
+    }
+    const Chunk chunk{accepted_ + 1, i, 0};
+    do {
+      pending_.append(records[i]);
+      ++accepted_;
+      ++i;
+    } while (i < records.size() && !full(bytes(i)));
+    if (waiter != waiters_.end())
+      waiter->chunks.push_back(Chunk{chunk.first_seq, chunk.position, i - chunk.position});
+    if (options.sync) sync_through_ = accepted_;
+    if (idle_writers_ > 0) has_work_.notify_one();
+  }
+  if (waiter != waiters_.end()) {
+    if (waiter->chunks.empty()) {
+      waiters_.erase(waiter);
+    } else {
+      waiter->complete = true;
+      // Its activities may all be written already, while it waited for
+      // room for the last of them.
+      Ready ready;
+      take_ready_locked(ready);
+      lock.unlock();
+      call(ready);
+    }
+  }
+  return i;
+}
+
+void Pipeline::take_ready_locked(Ready& ready) {
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    if (!it->complete) {
+      ++it;
+      continue;
+    }
+    if (it->chunks.empty()) {  // cut short before it queued anything
+      it = waiters_.erase(it);
+      continue;
+    }
+    const Chunk& last = it->chunks.back();
+    if (last.first_seq + last.count - 1 > settled_through_) {
+      ++it;
+      continue;
+    }
+    GroupOutcome outcome;
+    for (const Failure& f : failures_) {
+      for (const Chunk& c : it->chunks) {
+        const std::uint64_t c_last = c.first_seq + c.count - 1;
+        if (f.last < c.first_seq || f.first > c_last) continue;
+        const std::size_t position = c.position + (std::max(f.first, c.first_seq) - c.first_seq);
+        if (position < outcome.first_failed) {
+          outcome.first_failed = position;
+          outcome.error = f.error;
+        }
+      }
+    }
+    ready.emplace_back(std::move(it->done), std::move(outcome));
+    it = waiters_.erase(it);
+  }
+  if (failures_.empty()) return;
+  std::uint64_t oldest = UINT64_MAX;  // the first activity a waiter still holds
+  for (const Waiter& w : waiters_) {
+    if (!w.chunks.empty()) oldest = std::min(oldest, w.chunks.front().first_seq);
+  }
+  // A waiter not yet holding a chunk may still get one, but only of
+  // activities queued from now on: past every failure recorded so far.
+  std::erase_if(failures_, [&](const Failure& f) { return f.last < oldest; });
+}
+
+void Pipeline::call(Ready& ready) {
+  for (auto& [done, outcome] : ready) {
+    try {
+      done(outcome);
+    } catch (const std::exception& e) {
+      spdlog::error("a write's completion failed: {}", e.what());
+    }
+  }
+  ready.clear();
 }
 
 void Pipeline::report_losses(const char* when) {
@@ -100,6 +202,9 @@ void Pipeline::close() {
   not_full_.notify_all();
   for (auto& writer : writers_) writer.join();
   closed_ = true;
+  // Every queued activity has settled now, and every group whose queuing
+  // finished has heard; one still queuing (woken by the close) hears from
+  // enqueue_group() itself.
   std::lock_guard lock(mu_);
   report_losses("closing: ");
 }
@@ -125,11 +230,11 @@ void Pipeline::record_latency(std::chrono::microseconds latency) {
   ++latency_buckets_[static_cast<std::size_t>(bucket - kBatchLatencyBoundsUs.begin())];
 }
 
-std::optional<std::size_t> Pipeline::write_with_retries(const core::RecordBatch& batch) {
+std::optional<std::size_t> Pipeline::write_with_retries(const core::RecordBatch& batch, bool sync) {
   auto backoff = kFirstBackoff;
   for (;;) {
     try {
-      write_(batch);
+      write_(batch, sync);
       return 0;
     } catch (const store::WriteRejected& e) {
       std::lock_guard lock(mu_);
@@ -168,8 +273,10 @@ void Pipeline::run() {
     --idle_writers_;
     if (pending_.empty()) return;  // closing, and nothing left to take
     std::swap(pending_, batch);
-    in_flight_.push_back(InFlight{accepted_, false});
+    in_flight_.push_back(InFlight{taken_through_ + 1, accepted_, false});
+    taken_through_ = accepted_;
     InFlight& mine = in_flight_.back();  // deque references survive push_back/pop_front
+    const bool sync = sync_through_ >= mine.first;
     not_full_.notify_all();
     if (batch.has_supplied_ids()) {
       // An activity with a supplied id may repeat one in an earlier batch
@@ -185,7 +292,7 @@ void Pipeline::run() {
     }
     lock.unlock();
     const auto start = std::chrono::steady_clock::now();
-    const std::optional<std::size_t> rejected = write_with_retries(batch);
+    const std::optional<std::size_t> rejected = write_with_retries(batch, sync);
     const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - start);
     lock.lock();
@@ -198,16 +305,31 @@ void Pipeline::run() {
       written_ += batch.size() - *rejected;
       ++batches_;
       record_latency(latency);
+      // Which of them the store refused is not known: a group with any
+      // activity in this batch hears that it may be missing.
+      if (*rejected > 0 && !waiters_.empty())
+        failures_.push_back(Failure{mine.first, mine.last, last_loss_});
     } else {
       abandoned_ += batch.size();
+      if (!waiters_.empty()) failures_.push_back(Failure{mine.first, mine.last, last_loss_});
     }
     mine.done = true;
+    const std::uint64_t settled_before = settled_through_;
     while (!in_flight_.empty() && in_flight_.front().done) {
       settled_through_ = in_flight_.front().last;
       in_flight_.pop_front();
     }
     batch.clear();
     progress_.notify_all();
+    if (settled_through_ != settled_before && !waiters_.empty()) {
+      Ready ready;
+      take_ready_locked(ready);
+      if (!ready.empty()) {
+        lock.unlock();
+        call(ready);
+        lock.lock();
+      }
+    }
   }
 }
 

@@ -10,6 +10,15 @@
 // not retried but counted, logged, and reported by the next flush(); close()
 // reports activities it could not write.
 //
+// A group of activities queued together (enqueue_group()) can ask to be
+// told when all of them are stored: its callback runs on the writer thread
+// that settles the last of them, after the store's write returned (or the
+// write gave up), so an HTTP server can answer a request once its
+// activities are in the store's log -- with many requests sharing each
+// write. Every activity takes the next sequence number (from 1) as it is
+// queued; a writer takes every activity queued so far, so a batch is a run
+// of consecutive numbers.
+//
 // Thread-safe.
 #ifndef CCTV_PIPELINE_PIPELINE_H_
 #define CCTV_PIPELINE_PIPELINE_H_
@@ -19,6 +28,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <list>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -43,12 +53,33 @@ struct PipelineOptions {
   int writers = 1;
 };
 
+// What became of a group of activities queued by enqueue_group().
+struct GroupOutcome {
+  static constexpr std::size_t kAllStored = static_cast<std::size_t>(-1);
+  // The position in the group of the first queued activity that may not be
+  // stored (its batch was refused, or given up on at close), or kAllStored.
+  std::size_t first_failed = kAllStored;
+  std::string error;  // why, when first_failed != kAllStored
+};
+
+struct GroupOptions {
+  // Have the batches that hold the group's activities synced to disk
+  // before `done` is called.
+  bool sync = false;
+  // Called once, on a writer thread and with no lock held, after every
+  // activity the group queued has been written (synced, with `sync`) or
+  // has failed. Must not block for long: it holds up that writer. Not
+  // called when the group queued nothing.
+  std::function<void(const GroupOutcome&)> done;
+};
+
 class Pipeline {
  public:
-  // Writes a batch. Throws store::WriteRejected when some activities were
+  // Writes a batch, and with `sync` makes it durable against power loss
+  // before returning. Throws store::WriteRejected when some activities were
   // refused for good (the rest written), anything else to have the whole
   // batch retried. Called from several threads at once when writers > 1.
-  using WriteFn = std::function<void(const core::RecordBatch&)>;
+  using WriteFn = std::function<void(const core::RecordBatch&, bool sync)>;
 
   Pipeline(WriteFn write, PipelineOptions options);
   // Closes, logging rather than throwing.
@@ -63,6 +94,14 @@ class Pipeline {
   void enqueue(std::uint32_t table, std::int64_t time_us, std::uint64_t id, std::string_view actor,
                std::string_view target, std::string_view attributes, bool supplied_id = false);
 
+  // Queues every record of `records`, in order, as one group, waiting for
+  // room as enqueue() does. Returns how many it queued: all of them, or,
+  // when the queue stayed full for the enqueue timeout or the pipeline
+  // closed meanwhile, those before the first that found no room (`refused`
+  // then says why). Throws Error, queuing nothing, when closed already.
+  std::size_t enqueue_group(const core::RecordBatch& records, GroupOptions options,
+                            std::string& refused);
+
   // Returns once every activity enqueued before the call has been written.
   // Throws StoreError when the writes keep failing (the activities stay
   // queued and are retried), or when the store refused activities for good
@@ -76,18 +115,50 @@ class Pipeline {
   Metrics metrics() const;
 
  private:
-  // A batch being written: the sequence number of its last activity.
+  // A batch being written: the sequence numbers of its first and last
+  // activities.
   struct InFlight {
+    std::uint64_t first;
     std::uint64_t last;
     bool done;
   };
+  // A run of a group's activities queued together: sequence numbers from
+  // `first_seq`, positions in the group from `position`.
+  struct Chunk {
+    std::uint64_t first_seq;
+    std::size_t position;
+    std::size_t count;
+  };
+  // A group waiting to be told its activities are stored.
+  struct Waiter {
+    std::vector<Chunk> chunks;
+    bool complete = false;  // every chunk queued
+    std::function<void(const GroupOutcome&)> done;
+  };
+  // Batches that were refused or given up on, kept while a waiter may
+  // hold some of their activities.
+  struct Failure {
+    std::uint64_t first;
+    std::uint64_t last;
+    std::string error;
+  };
+  using Ready = std::vector<std::pair<std::function<void(const GroupOutcome&)>, GroupOutcome>>;
 
   void run();
   // REQUIRES: mu_ held.
   bool full(std::size_t bytes) const;
+  // Waits (REQUIRES: mu_ held through `lock`) until `bytes` more fit, the
+  // enqueue timeout passes or the pipeline closes; returns whether they fit.
+  bool wait_for_room(std::unique_lock<std::mutex>& lock, std::size_t bytes);
+  std::string backpressure_message() const;
+  // REQUIRES: mu_ held. Moves the waiters whose activities have all settled
+  // into `ready`, with their outcomes, and forgets failures no waiter can
+  // hold any more.
+  void take_ready_locked(Ready& ready);
+  static void call(Ready& ready);
   // Writes `batch` until it succeeds; returns how many activities the store
   // refused for good, or nullopt if close gave up.
-  std::optional<std::size_t> write_with_retries(const core::RecordBatch& batch);
+  std::optional<std::size_t> write_with_retries(const core::RecordBatch& batch, bool sync);
   // REQUIRES: mu_ held.
   void record_latency(std::chrono::microseconds latency);
   // REQUIRES: mu_ held. Throws when refused or abandoned activities have not
@@ -103,6 +174,10 @@ class Pipeline {
   std::condition_variable progress_;   // flush() waits for writes or failures
   core::RecordBatch pending_;          // gathering
   std::deque<InFlight> in_flight_;     // in the order the batches were taken
+  std::list<Waiter> waiters_;
+  std::vector<Failure> failures_;
+  std::uint64_t taken_through_ = 0;  // every activity up to here was taken by a writer
+  std::uint64_t sync_through_ = 0;   // the last activity of a group that asked for sync
   int idle_writers_ = 0;
   bool closing_ = false;
   std::chrono::steady_clock::time_point close_deadline_;

@@ -92,12 +92,16 @@ class Store {
 
   // Writes every record of `batch` into both indexes of its table. Writing a
   // record whose (table, target, time, id) exists already replaces it with
-  // the same content, so retries store it once. Throws WriteRejected when the
-  // store refused some records for good (the rest are written), StoreError
-  // on any other failure (then retrying the whole batch is safe).
-  virtual void write(const core::RecordBatch& batch) = 0;
+  // the same content, so retries store it once. When it returns, the batch
+  // survives the process being killed (it is in the embedded store's
+  // write-ahead log, or confirmed by DynamoDB); with `sync`, a power loss
+  // too. Throws WriteRejected when the store refused some records for good
+  // (the rest are written), StoreError on any other failure (then retrying
+  // the whole batch is safe).
+  virtual void write(const core::RecordBatch& batch, bool sync) = 0;
 
-  // Makes everything written so far durable on disk. Throws StoreError.
+  // Makes everything written so far durable against power loss, counts
+  // included. Throws StoreError.
   virtual void sync() = 0;
 
   // How many batches are worth writing at once (the pipeline's writer

@@ -18,7 +18,7 @@ ClientState::ClientState(std::string uri, const ClientOptions& options,
     // The store outlives the pipeline: close() stops the pipeline first.
     store::Store* s = store_.get();
     pipeline_ = std::make_unique<pipeline::Pipeline>(
-        [s](const core::RecordBatch& batch) { s->write(batch); }, p);
+        [s](const core::RecordBatch& batch, bool sync) { s->write(batch, sync); }, p);
   }
 }
 

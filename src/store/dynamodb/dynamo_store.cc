@@ -707,7 +707,8 @@ void DynamoStore::drop_table(std::string_view name) {
   }
 }
 
-void DynamoStore::write(const core::RecordBatch& batch) {
+// `sync` asks nothing more: what DynamoDB confirmed is durable.
+void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
   check_writable("record activities");
   if (batch.empty()) return;
   std::shared_lock rebuilding(

@@ -42,7 +42,7 @@ class DynamoStore final : public Store {
   TableHandle create_table(std::string_view name, const TableOptions& options) override;
   TableInfo describe_table(std::string_view name) override;
   void drop_table(std::string_view name) override;
-  void write(const core::RecordBatch& batch) override;
+  void write(const core::RecordBatch& batch, bool sync) override;
   // Writes the counts gathered so far (a write DynamoDB acknowledged is
   // durable).
   void sync() override;

@@ -488,7 +488,7 @@ bool RocksStore::tables_live_locked(const core::RecordBatch& batch) const {
   return true;
 }
 
-void RocksStore::write(const core::RecordBatch& batch) {
+void RocksStore::write(const core::RecordBatch& batch, bool sync) {
   check_writable("record activities");
   if (batch.empty()) return;
   thread_local SortedBatchBuilder builder;
@@ -526,6 +526,7 @@ void RocksStore::write(const core::RecordBatch& batch) {
   if (counting_) marks = counts_->mark(batch, counts_family, write_batch);
   rocksdb::WriteOptions options;
   options.memtable_insert_hint_per_batch = true;  // the batch is in key order
+  options.sync = sync;
   auto status = db_->Write(options, &write_batch);
   write_batch.Clear();
   if (!status.ok()) fail("write activities", status);
@@ -573,7 +574,14 @@ void RocksStore::sync() {
                        "next opened for writing)");
     }
   }
-  auto status = db_->SyncWAL();
+  // A synced write (empty: RocksDB still logs and syncs it) rather than
+  // SyncWAL(): Debian's RocksDB keeps its assertions, and SyncWAL() on a
+  // log that once failed to append (a full disk) aborts the process, where
+  // a write returns the error the log had.
+  rocksdb::WriteBatch nothing;
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  auto status = db_->Write(options, &nothing);
   if (!status.ok()) fail("sync the write-ahead log", status);
 }
 

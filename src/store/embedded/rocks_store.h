@@ -44,7 +44,7 @@ class RocksStore final : public Store {
   void drop_table(std::string_view name) override;
   void alter_table(std::string_view name, const TableOptions& options) override;
   void apply_retention(std::string_view name) override;
-  void write(const core::RecordBatch& batch) override;
+  void write(const core::RecordBatch& batch, bool sync) override;
   void sync() override;
   // Two: RocksDB inserts concurrent batches into the memtables in parallel
   // (unordered_write), and the sort before each write runs in parallel too.

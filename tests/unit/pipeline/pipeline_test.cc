@@ -26,14 +26,17 @@ using namespace std::chrono_literals;
 class Sink {
  public:
   Pipeline::WriteFn fn() {
-    return [this](const core::RecordBatch& batch) {
+    return [this](const core::RecordBatch& batch, bool sync) {
       std::unique_lock lock(mu_);
       open_cv_.wait(lock, [&] { return open_; });
       if (failures_left_ > 0) {
         --failures_left_;
         throw std::runtime_error("disk on fire");
       }
-      for (std::size_t i = 0; i < batch.size(); ++i) ids_.push_back(batch[i].id);
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        ids_.push_back(batch[i].id);
+        if (sync) synced_.push_back(batch[i].id);
+      }
       ++batches_;
     };
   }
@@ -50,6 +53,11 @@ class Sink {
     std::lock_guard lock(mu_);
     return ids_;
   }
+  // The ids written by a write asked to sync.
+  std::vector<std::uint64_t> synced() {
+    std::lock_guard lock(mu_);
+    return synced_;
+  }
 
  private:
   std::mutex mu_;
@@ -58,6 +66,7 @@ class Sink {
   int failures_left_ = 0;
   int batches_ = 0;
   std::vector<std::uint64_t> ids_;
+  std::vector<std::uint64_t> synced_;
 };
 
 void put(Pipeline& p, std::uint64_t id) { p.enqueue(0, 1, id, "actor", "target", ""); }
@@ -168,7 +177,7 @@ TEST(Pipeline, SeveralWritersStillFlushEverythingEarlier) {
   PipelineOptions o = small(1000, 10s);
   o.writers = 2;
   Pipeline p(
-      [&](const core::RecordBatch& batch) {
+      [&](const core::RecordBatch& batch, bool) {
         // Every other batch is slow, so a later one often finishes first.
         if (calls++ % 2 == 0) std::this_thread::sleep_for(2ms);
         std::lock_guard lock(mu);
@@ -188,7 +197,7 @@ TEST(Pipeline, SeveralWritersStillFlushEverythingEarlier) {
 TEST(Pipeline, RefusedActivitiesAreReportedOnceAndNotRetried) {
   std::atomic<int> calls{0};
   Pipeline p(
-      [&](const core::RecordBatch& batch) {
+      [&](const core::RecordBatch& batch, bool) {
         ++calls;
         throw store::WriteRejected("ValidationException: bad item", batch.size() == 1 ? 1 : 1);
       },
@@ -252,6 +261,208 @@ TEST(Pipeline, ByteLimitBoundsTheQueue) {
   sink.set_open(true);
   p.flush();
   EXPECT_EQ(sink.ids().size(), static_cast<std::size_t>(accepted));
+}
+
+// A group of activities queued together hears once, after the write that
+// holds its last activity returned: what an HTTP server waits for before it
+// answers.
+core::RecordBatch records(std::uint64_t first_id, std::size_t n) {
+  core::RecordBatch batch;
+  for (std::size_t i = 0; i < n; ++i) batch.append(0, 1, first_id + i, "actor", "target", "");
+  return batch;
+}
+
+struct Heard {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<GroupOutcome> outcomes;
+  GroupOptions options(bool sync = false) {
+    GroupOptions o;
+    o.sync = sync;
+    o.done = [this](const GroupOutcome& outcome) {
+      std::lock_guard lock(mu);
+      outcomes.push_back(outcome);
+      cv.notify_all();
+    };
+    return o;
+  }
+  std::size_t count() {
+    std::lock_guard lock(mu);
+    return outcomes.size();
+  }
+  GroupOutcome wait_for(std::size_t n) {
+    std::unique_lock lock(mu);
+    EXPECT_TRUE(cv.wait_for(lock, 10s, [&] { return outcomes.size() >= n; }));
+    return outcomes.empty() ? GroupOutcome{} : outcomes.back();
+  }
+};
+
+TEST(PipelineGroups, AGroupHearsOnceItsActivitiesAreWritten) {
+  Sink sink;
+  sink.set_open(false);
+  Pipeline p(sink.fn(), small(1000, 1s));
+  Heard heard;
+  std::string refused;
+  EXPECT_EQ(p.enqueue_group(records(1, 100), heard.options(), refused), 100u);
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(heard.count(), 0u) << "heard before the write returned";
+  EXPECT_TRUE(sink.ids().empty());
+  sink.set_open(true);
+  const GroupOutcome outcome = heard.wait_for(1);
+  EXPECT_EQ(outcome.first_failed, GroupOutcome::kAllStored);
+  EXPECT_EQ(sink.ids().size(), 100u);  // written before it heard
+  EXPECT_TRUE(sink.synced().empty());
+  p.close();
+  EXPECT_EQ(heard.count(), 1u);
+}
+
+TEST(PipelineGroups, ManyGroupsShareWritesAndEachHearsOnce) {
+  std::atomic<int> writes{0};
+  Sink sink;
+  PipelineOptions o = small(100'000, 5s);
+  o.writers = 2;
+  Pipeline p(
+      [&](const core::RecordBatch& batch, bool sync) {
+        ++writes;
+        std::this_thread::sleep_for(1ms);
+        sink.fn()(batch, sync);
+      },
+      o);
+  Heard heard;
+  std::vector<std::thread> producers;
+  for (int t = 0; t < 4; ++t) {
+    producers.emplace_back([&, t] {
+      std::string refused;
+      for (int g = 0; g < 250; ++g) {
+        const auto first =
+            static_cast<std::uint64_t>(t) * 1'000'000 + static_cast<std::uint64_t>(g) * 10 + 1;
+        EXPECT_EQ(p.enqueue_group(records(first, 10), heard.options(g % 7 == 0), refused), 10u);
+      }
+    });
+  }
+  for (auto& t : producers) t.join();
+  heard.wait_for(1000);
+  EXPECT_EQ(heard.count(), 1000u);
+  EXPECT_LT(writes.load(), 1000) << "each group got a write of its own";
+  EXPECT_EQ(sink.ids().size(), 10'000u);
+  for (const auto& outcome : heard.outcomes)
+    EXPECT_EQ(outcome.first_failed, GroupOutcome::kAllStored);
+  // Groups that asked for sync were written by writes asked to sync.
+  const auto synced = sink.synced();
+  const std::set<std::uint64_t> synced_set(synced.begin(), synced.end());
+  for (int t = 0; t < 4; ++t) {
+    for (int g = 0; g < 250; g += 7) {
+      const auto first =
+          static_cast<std::uint64_t>(t) * 1'000'000 + static_cast<std::uint64_t>(g) * 10 + 1;
+      for (std::uint64_t id = first; id < first + 10; ++id)
+        EXPECT_EQ(synced_set.count(id), 1u) << id;
+    }
+  }
+  p.close();
+}
+
+TEST(PipelineGroups, AGroupLargerThanTheQueueGoesInParts) {
+  Sink sink;
+  Pipeline p(sink.fn(), small(10, 5s));
+  Heard heard;
+  std::string refused;
+  EXPECT_EQ(p.enqueue_group(records(1, 1000), heard.options(), refused), 1000u);
+  EXPECT_TRUE(refused.empty());
+  EXPECT_EQ(heard.wait_for(1).first_failed, GroupOutcome::kAllStored);
+  EXPECT_EQ(sink.ids().size(), 1000u);
+  p.close();
+}
+
+TEST(PipelineGroups, AFullQueueStopsAGroupWhereItFoundNoRoom) {
+  Sink sink;
+  sink.set_open(false);
+  Pipeline p(sink.fn(), small(10, 20ms));
+  Heard heard;
+  std::string refused;
+  // The writer takes what comes first and waits at the closed sink; ten
+  // more fill the queue.
+  const std::size_t queued = p.enqueue_group(records(1, 100), heard.options(), refused);
+  EXPECT_GE(queued, 10u);
+  EXPECT_LT(queued, 100u);
+  EXPECT_NE(refused.find("the ingest queue stayed full"), std::string::npos) << refused;
+  // A group that finds no room at all queues nothing and never hears.
+  Heard singles;
+  std::string refused_too;
+  std::size_t singles_queued = 0;
+  while (p.enqueue_group(records(1000 + singles_queued, 1), singles.options(), refused_too) == 1) {
+    ++singles_queued;
+  }
+  EXPECT_FALSE(refused_too.empty());
+  sink.set_open(true);
+  heard.wait_for(1);
+  p.flush();
+  EXPECT_EQ(heard.count(), 1u);
+  EXPECT_EQ(singles.count(), singles_queued);  // the one refused heard nothing
+  p.close();
+  EXPECT_EQ(sink.ids().size(), queued + singles_queued);
+}
+
+TEST(PipelineGroups, ARefusedWriteSaysWhichPartOfEachGroupMayBeMissing) {
+  std::atomic<bool> refuse{false};
+  std::mutex gate_mu;
+  std::condition_variable gate_cv;
+  bool gate_open = false;
+  Pipeline p(
+      [&](const core::RecordBatch& batch, bool) {
+        {
+          std::unique_lock lock(gate_mu);
+          gate_cv.wait(lock, [&] { return gate_open; });
+        }
+        if (refuse && batch[0].id >= 100) throw store::WriteRejected("ValidationException: no", 1);
+      },
+      small(1000, 1s));
+  Heard a, b, c;
+  std::string refused;
+  // Group a: ids 1..10, alone in the first write (the writer takes it and
+  // waits at the gate). Groups b (ids 100..109) and c (ids 200..204) then
+  // share the second write, which the store refuses in part.
+  p.enqueue_group(records(1, 10), a.options(), refused);
+  std::this_thread::sleep_for(50ms);
+  p.enqueue_group(records(100, 10), b.options(), refused);
+  p.enqueue_group(records(200, 5), c.options(), refused);
+  refuse = true;
+  {
+    std::lock_guard lock(gate_mu);
+    gate_open = true;
+  }
+  gate_cv.notify_all();
+  EXPECT_EQ(a.wait_for(1).first_failed, GroupOutcome::kAllStored);
+  const GroupOutcome ob = b.wait_for(1);
+  const GroupOutcome oc = c.wait_for(1);
+  // Which activity was refused is not known: every group in the batch hears
+  // from its first activity on.
+  EXPECT_EQ(ob.first_failed, 0u);
+  EXPECT_EQ(oc.first_failed, 0u);
+  EXPECT_NE(ob.error.find("ValidationException: no"), std::string::npos) << ob.error;
+  EXPECT_THROW(p.flush(), StoreError);  // reported to flush() too
+  p.close();
+}
+
+TEST(PipelineGroups, AGroupCutShortByCloseHearsOnceWithWhatItQueued) {
+  Sink sink;
+  sink.set_open(false);
+  Pipeline p(sink.fn(), small(10, 10s));
+  Heard heard;
+  std::size_t queued = 0;
+  std::thread producer([&] {
+    std::string refused;
+    queued = p.enqueue_group(records(1, 1000), heard.options(), refused);
+    EXPECT_NE(refused.find("closed"), std::string::npos) << refused;
+  });
+  std::this_thread::sleep_for(100ms);  // the writer holds some, the queue is full
+  sink.set_open(true);
+  std::thread closer([&] { p.close(); });
+  producer.join();
+  closer.join();
+  EXPECT_LT(queued, 1000u);
+  heard.wait_for(1);
+  EXPECT_EQ(heard.count(), 1u);
+  EXPECT_EQ(sink.ids().size(), queued);
 }
 
 }  // namespace
