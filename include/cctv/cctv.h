@@ -11,6 +11,7 @@
 #define CCTV_CCTV_H_
 
 #include "cctv/activity.h"
+#include "cctv/batch.h"
 #include "cctv/client.h"
 #include "cctv/counts.h"
 #include "cctv/dynamo_options.h"

@@ -9,11 +9,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "cctv/activity.h"
+#include "cctv/batch.h"
 #include "cctv/counts.h"
 #include "cctv/export.h"
 #include "cctv/time.h"
@@ -35,11 +37,15 @@ class CCTV_EXPORT Tracker {
   // returns the new activity's id.
   //
   // Does not wait for storage: it validates, stamps a unique id, and queues
-  // the activity for the client's writer thread. The activity is visible to
-  // views once written (flush() waits for that). When the queue is full it
-  // waits up to ClientOptions::enqueue_timeout, then throws Backpressure:
-  // an activity is either accepted (an id is returned) or refused with an
-  // exception, never dropped.
+  // the activity for the client's writer thread, which writes it within
+  // moments. The activity is visible to views once written. Until then it
+  // lives only in this process's memory: a crash or kill -9 before the
+  // write loses it. flush() waits for the write (and syncs it to disk);
+  // record_batch() with BatchOptions::on_stored says when a batch is
+  // stored without waiting. When the queue is full it waits up to
+  // ClientOptions::enqueue_timeout, then throws Backpressure: an activity
+  // is either accepted (an id is returned) or refused with an exception,
+  // never dropped. Closing the client writes everything accepted.
   //
   // Throws InvalidArgument, and records nothing, for an empty, over-1024-byte
   // or non-UTF-8 actor or target, a reserved or repeated attribute name, a
@@ -53,6 +59,16 @@ class CCTV_EXPORT Tracker {
   // stores it once. With id == kNoId a new id is assigned. Returns the id.
   // Same validation and queueing as record_activity().
   ActivityId record(const Activity& activity);
+
+  // Records `activities` in order, as record() would each, as one group:
+  // queuing them takes the queue's lock once, not once each, and
+  // options.on_stored says when the store holds every one accepted.
+  // Does not throw for bad input or a full queue: an invalid activity is
+  // skipped and listed in the result's errors (the others are accepted),
+  // and when the queue stays full for ClientOptions::enqueue_timeout the
+  // rest of the batch is not accepted (the result's stopped_at). Throws
+  // Error when the client is closed or read-only, accepting nothing.
+  BatchResult record_batch(std::span<const Activity> activities, const BatchOptions& options = {});
 
   // Returns the activities on `target` whose time lies in `range`, newest
   // first unless options.order says otherwise, at most options.limit of
@@ -114,7 +130,9 @@ class CCTV_EXPORT Tracker {
   void rebuild_counts(const TimeRange& range);
 
   // Returns once every activity this client accepted before the call is
-  // durable in the store. Throws StoreError when the store is failing to
+  // durable in the store: written and synced to disk (on the embedded
+  // store, its write-ahead log is fsynced), so that neither a crash nor a
+  // power loss can lose it. Throws StoreError when the store is failing to
   // write them (they stay queued and are retried).
   void flush();
 

@@ -78,6 +78,69 @@ ActivityId Tracker::record(const Activity& activity) {
                  activity.time, activity.id);
 }
 
+BatchResult Tracker::record_batch(std::span<const Activity> activities,
+                                  const BatchOptions& options) {
+  BatchResult result;
+  result.ids.assign(activities.size(), kNoId);
+  result.stopped_at = activities.size();
+  // Validated and encoded first, then queued in one go. Reused: a steady
+  // stream of batches does not allocate here.
+  thread_local core::RecordBatch staging;
+  thread_local std::vector<std::size_t> index_of;  // staged record -> activity
+  thread_local std::string encoded;
+  staging.clear();
+  index_of.clear();
+  for (std::size_t i = 0; i < activities.size(); ++i) {
+    const Activity& a = activities[i];
+    encoded.clear();
+    try {
+      core::check_and_encode(a.actor, a.target, a.attributes, a.time, encoded);
+    } catch (const InvalidArgument& e) {
+      result.errors.push_back(ItemError{i, e.what()});
+      continue;
+    }
+    const bool supplied = a.id != kNoId;
+    const ActivityId id = supplied ? a.id : core::next_id();
+    staging.append(handle_, a.time.time_since_epoch().count(), id, a.actor, a.target, encoded,
+                   supplied);
+    index_of.push_back(i);
+    result.ids[i] = id;
+  }
+  if (staging.empty()) return result;
+  pipeline::GroupOptions group;
+  group.sync = options.sync;
+  if (options.on_stored) {
+    // Positions in the group are indexes in the batch unless some were
+    // skipped.
+    std::vector<std::size_t> map;
+    if (!result.errors.empty()) map = index_of;
+    group.done = [on_stored = options.on_stored,
+                  map = std::move(map)](const pipeline::GroupOutcome& o) {
+      BatchStored stored;
+      if (o.first_failed != pipeline::GroupOutcome::kAllStored) {
+        stored.first_unstored = map.empty() ? o.first_failed : map[o.first_failed];
+        stored.error = o.error;
+      }
+      on_stored(stored);
+    };
+  }
+  std::string refused;
+  const std::size_t queued = state_->pipeline().enqueue_group(staging, std::move(group), refused);
+  if (queued < staging.size()) {
+    result.stopped_at = index_of[queued];
+    result.refused = std::move(refused);
+    for (std::size_t k = queued; k < index_of.size(); ++k) result.ids[index_of[k]] = kNoId;
+    std::erase_if(result.errors, [&](const ItemError& e) { return e.index >= result.stopped_at; });
+  }
+  return result;
+}
+
+std::size_t BatchResult::accepted() const noexcept {
+  std::size_t n = 0;
+  for (ActivityId id : ids) n += id != kNoId ? 1 : 0;
+  return n;
+}
+
 Page Tracker::view_activity(std::string_view target, const TimeRange& range,
                             const ViewOptions& options) const {
   return view(*state_, table_, handle_, store::Index::kTarget, target, range, options);
