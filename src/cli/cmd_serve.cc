@@ -17,6 +17,7 @@ struct ServeArgs {
   std::size_t request_timeout_s = 30;
   std::size_t drain_timeout_s = 10;
   std::size_t enqueue_timeout_ms = 1000;
+  std::size_t ack_timeout_s = 30;
 };
 
 void run_serve(const Globals& globals, ServeArgs args) {
@@ -26,6 +27,7 @@ void run_serve(const Globals& globals, ServeArgs args) {
   options.request_timeout = std::chrono::seconds(args.request_timeout_s);
   options.drain_timeout = std::chrono::seconds(args.drain_timeout_s);
   options.enqueue_timeout = std::chrono::milliseconds(args.enqueue_timeout_ms);
+  options.ack_timeout = std::chrono::seconds(args.ack_timeout_s);
   server::parse_listen(options.listen);  // a bad address says so before the store opens
   const auto at_least = [](std::size_t value, std::size_t min, const char* flag) {
     if (value < min) throw InvalidArgument(flag, "must be at least " + std::to_string(min));
@@ -40,6 +42,9 @@ void run_serve(const Globals& globals, ServeArgs args) {
   at_least(options.max_queued, 1, "--max-queued");
   at_least(args.idle_timeout_s, 1, "--idle-timeout");
   at_least(args.request_timeout_s, 1, "--request-timeout");
+  at_least(args.ack_timeout_s, 1, "--ack-timeout");
+  if (args.ack_timeout_s > 86400)
+    throw InvalidArgument("--ack-timeout", "must be at most 86400 seconds");
   if (args.drain_timeout_s > 86400) throw InvalidArgument("--drain-timeout", "must be at most 86400 seconds");
 
   ClientOptions client_options;
@@ -93,6 +98,14 @@ void add_serve_command(CLI::App& app, Globals& globals) {
                   "How long a write waits for room in a full queue before 503")
       ->capture_default_str();
   cmd->add_option("--max-queued", o.max_queued, "Most activities waiting to be written (then 503)")
+      ->capture_default_str();
+  cmd->add_flag(
+      "--sync", o.sync,
+      "Sync each write to disk before answering 202, so a power loss loses no acknowledged "
+      "activity (a request can ask with ?sync=true)");
+  cmd->add_option(
+         "--ack-timeout", args->ack_timeout_s,
+         "Seconds a POST waits for the store to hold its activities before 503 (they stay queued)")
       ->capture_default_str();
   cmd->add_option("--drain-timeout", args->drain_timeout_s, "Seconds requests in flight get to finish on SIGTERM")
       ->capture_default_str();

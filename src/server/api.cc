@@ -9,6 +9,7 @@
 #include "cctv/error.h"
 #include "cctv/json.h"
 #include "cctv/value.h"
+#include "server/deferred_answer.h"
 
 namespace cctv::server {
 
@@ -127,9 +128,22 @@ Api::Api(Client& client, const ServerOptions& options, std::optional<ApiKeys> ke
       guard_host_(!keys_ && loopback),
       metrics_(route_names()) {}
 
-Response Api::handle(const Request& request, Admitted admitted) {
+bool Api::may_defer(const Admitted& admitted) const {
+  return admitted.route < routes().size() &&
+         routes()[admitted.route].handler == &Api::post_activities;
+}
+
+std::optional<Response> Api::handle(const Request& request, Admitted admitted,
+                                    const std::shared_ptr<DeferredAnswer>& later) {
   const auto start = std::chrono::steady_clock::now();
   Response response;
+  bool deferred = false;
+  const std::size_t route = admitted.route;
+  if (later && may_defer(admitted)) {
+    later->set_on_send([this, route, start](const Response& answer) {
+      metrics_.record(route, answer.result_int(), std::chrono::steady_clock::now() - start);
+    });
+  }
   const auto fail = [&](http::status status, std::string_view message) {
     response = error_response(status, message, request.version(), request.keep_alive());
   };
@@ -143,8 +157,9 @@ Response Api::handle(const Request& request, Admitted admitted) {
     Call call{request,
               Query(question == std::string_view::npos ? std::string_view()
                                                        : target.substr(question + 1)),
-              std::move(admitted.table)};
-    response = (this->*routes()[admitted.route].handler)(call);
+              std::move(admitted.table), later};
+    response = (this->*routes()[route].handler)(call);
+    deferred = call.deferred;
   } catch (const InvalidArgument& e) {
     fail(http::status::bad_request, e.what());
   } catch (const NotFound& e) {
@@ -162,7 +177,10 @@ Response Api::handle(const Request& request, Admitted admitted) {
     log(e);
     fail(http::status::internal_server_error, std::string("internal error: ") + e.what());
   }
-  metrics_.record(admitted.route, response.result_int(), std::chrono::steady_clock::now() - start);
+  // A deferred answer is counted when it is sent, with the time it took
+  // (set_on_send() above).
+  if (deferred) return std::nullopt;
+  metrics_.record(route, response.result_int(), std::chrono::steady_clock::now() - start);
   return response;
 }
 

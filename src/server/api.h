@@ -10,6 +10,7 @@
 #include <boost/beast/http.hpp>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -25,6 +26,7 @@
 namespace cctv::server {
 
 namespace http = boost::beast::http;
+class DeferredAnswer;
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
@@ -61,19 +63,29 @@ class Api {
   // an answer.
   std::optional<Response> check_header(const Request& request, Admitted& admitted);
 
-  // Answers `request`, which check_header() admitted. Never throws: bad
-  // input is a 4xx, a failing store a 503, anything unexpected a 500 (and
-  // logged).
-  Response handle(const Request& request, Admitted admitted);
+  // Whether handle() may answer a request going to `admitted` later.
+  bool may_defer(const Admitted& admitted) const;
+
+  // Answers `request`, which check_header() admitted: now, or, returning
+  // nullopt, later through `later` (a POST of activities, answered once the
+  // store holds them; `later` then has its fallback for when that takes
+  // too long). Never throws: bad input is a 4xx, a failing store a 503,
+  // anything unexpected a 500 (and logged).
+  std::optional<Response> handle(const Request& request, Admitted admitted,
+                                 const std::shared_ptr<DeferredAnswer>& later);
 
   ServerMetrics& metrics() { return metrics_; }
 
  private:
   // What a handler gets: the request, its query, and the path's {table}.
+  // A handler that answers later (through `later`) sets `deferred` and
+  // returns any Response; it is not sent.
   struct Call {
     const Request& request;
     Query query;
     std::string table;
+    std::shared_ptr<DeferredAnswer> later;
+    bool deferred = false;
   };
   using Handler = Response (Api::*)(Call&);
   struct Route {

@@ -1,5 +1,9 @@
 // POST and GET /v1/{table}/activities.
 #include <algorithm>
+#include <atomic>
+#include <iterator>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -7,6 +11,7 @@
 #include "cctv/json.h"
 #include "server/activity_items.h"
 #include "server/api.h"
+#include "server/deferred_answer.h"
 #include "server/request_params.h"
 
 namespace cctv::server {
@@ -24,31 +29,130 @@ void append_ids(const std::vector<ActivityId>& ids, std::string& out) {
   out += ']';
 }
 
-struct ItemError {
-  std::size_t index;
-  std::string message;
-};
-
-// ,"errors":[{"index":i,"error":"..."},...] in index order; nothing when none.
-void append_errors(std::vector<ItemError>& errors, std::string& out) {
-  if (errors.empty()) return;
-  std::sort(errors.begin(), errors.end(),
-            [](const ItemError& a, const ItemError& b) { return a.index < b.index; });
-  out += ",\"errors\":[";
-  for (std::size_t e = 0; e < errors.size(); ++e) {
-    if (e > 0) out += ',';
-    out += "{\"index\":" + std::to_string(errors[e].index) + ",\"error\":";
-    append_json(Value(errors[e].message), out);
+// ,"errors":[{"index":i,"error":"..."},...] for the errors before item
+// `before`, in index order; nothing when none.
+void append_errors(const std::vector<ItemError>& errors, std::size_t before, std::string& out) {
+  bool first = true;
+  for (const ItemError& e : errors) {
+    if (e.index >= before) break;
+    out += first ? ",\"errors\":[" : ",";
+    first = false;
+    out += "{\"index\":" + std::to_string(e.index) + ",\"error\":";
+    append_json(Value(e.message), out);
     out += '}';
+  }
+  if (!first) out += ']';
+}
+
+// ,"resend":[{"index":i,"id":"..."},...]: the accepted items from `from`
+// on, which may not be stored, with the ids that make sending them again
+// store each once.
+void append_resend(const std::vector<ActivityId>& ids, const std::vector<std::size_t>& item_of,
+                   std::size_t from, std::string& out) {
+  out += ",\"resend\":[";
+  bool first = true;
+  for (std::size_t k = 0; k < item_of.size(); ++k) {
+    if (item_of[k] < from || ids[k] == kNoId) continue;
+    if (!first) out += ',';
+    first = false;
+    out += "{\"index\":" + std::to_string(item_of[k]) + ",\"id\":\"" + format_id(ids[k]) + "\"}";
   }
   out += ']';
 }
 
 }  // namespace
 
+// A POST whose activities were handed to the store: what it answers once
+// the store holds them (or could not take them all), or when that takes
+// longer than --ack-timeout. record_batch() returning and its on_stored
+// may come in either order, on different threads: the second builds the
+// answer.
+struct PostedActivities {
+  unsigned version = 11;
+  bool keep_alive = true;
+  std::chrono::milliseconds ack_timeout{0};
+  std::vector<std::size_t> item_of;  // the batch's activity k is item item_of[k]
+  std::vector<ItemError> errors;     // by item index, in order (parsing and recording)
+  BatchResult result;                // what record_batch() accepted
+  std::string backpressure;          // the 503 message, when the queue stayed full
+  BatchStored stored;                // what on_stored said
+  std::atomic<int> arrivals{0};
+
+  // The item from which the client must send again, if any.
+  std::optional<std::size_t> resume_from() const {
+    std::optional<std::size_t> from;
+    if (result.stopped_at < item_of.size()) from = item_of[result.stopped_at];
+    if (!stored.all_stored()) {
+      const std::size_t failed = item_of[stored.first_unstored];
+      if (!from || failed < *from) from = failed;
+    }
+    return from;
+  }
+
+  Response answer() const {
+    const std::optional<std::size_t> from = resume_from();
+    const std::size_t before = from.value_or(SIZE_MAX);
+    std::vector<ActivityId> stored_ids;
+    for (std::size_t k = 0; k < item_of.size(); ++k) {
+      if (item_of[k] < before && result.ids[k] != kNoId) stored_ids.push_back(result.ids[k]);
+    }
+    std::string body;
+    if (!from) {
+      body = "{\"accepted\":" + std::to_string(stored_ids.size()) + ",";
+      append_ids(stored_ids, body);
+      append_errors(errors, before, body);
+      body += "}";
+      return make_response(errors.empty() ? http::status::accepted : http::status::bad_request,
+                           version, keep_alive, "application/json", std::move(body));
+    }
+    const bool store_failed = !stored.all_stored() && item_of[stored.first_unstored] == *from;
+    const std::string message =
+        store_failed ? "the store did not take items " + std::to_string(*from) +
+                           " and later: " + stored.error +
+                           "; send them again with the ids in \"resend\" (an id recorded twice "
+                           "is stored once)"
+                     : backpressure;
+    // Items sent again whole (the queue was full) get their errors then;
+    // items sent again by "resend" need every error now.
+    return unavailable(message, *from, stored_ids, store_failed, store_failed ? SIZE_MAX : before);
+  }
+
+  // The answer when the store did not confirm within --ack-timeout: none
+  // of the items is known to be stored.
+  Response expired() const {
+    const std::size_t from = item_of[0];
+    std::string message =
+        "the store did not confirm the activities accepted within " +
+        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(ack_timeout).count()) +
+        " s (--ack-timeout); they stay queued and are written if it recovers: send them again "
+        "with the ids in \"resend\" (an id recorded twice is stored once)";
+    if (!backpressure.empty()) message += "; and " + backpressure;
+    return unavailable(message, from, {}, true, SIZE_MAX);
+  }
+
+ private:
+  Response unavailable(const std::string& message, std::size_t from,
+                       const std::vector<ActivityId>& stored_ids, bool resend,
+                       std::size_t errors_before) const {
+    std::string body = "{\"error\":";
+    append_json(Value(message), body);
+    body += ",\"accepted\":" + std::to_string(stored_ids.size()) + ",";
+    append_ids(stored_ids, body);
+    body += ",\"resume_from\":" + std::to_string(from);
+    if (resend) append_resend(result.ids, item_of, from, body);
+    append_errors(errors, errors_before, body);
+    body += "}";
+    Response response = make_response(http::status::service_unavailable, version, keep_alive,
+                                      "application/json", std::move(body));
+    response.set(http::field::retry_after, "1");
+    return response;
+  }
+};
+
 Response Api::post_activities(Call& call) {
-  call.query.allow_only({"atomic"});
+  call.query.allow_only({"atomic", "sync"});
   const bool atomic = flag_param(call.query, "atomic");
+  const bool sync = options_.sync || flag_param(call.query, "sync");
   const std::string_view content_type = view(call.request[http::field::content_type]);
   const bool ndjson = content_type.starts_with("application/x-ndjson") ||
                       content_type.starts_with("application/ndjson");
@@ -67,60 +171,59 @@ Response Api::post_activities(Call& call) {
   // Parse every item first. Checking each one before recording any
   // decides something only with atomic=true (all or none) and on a table's
   // first write (no table is made for a request that records nothing);
-  // otherwise record() checks each item anyway, and checking it twice would
-  // cost every activity of every batch.
+  // otherwise record_batch() checks each item anyway, and checking it twice
+  // would cost every activity of every batch.
   const bool check_first = atomic || !kept;
   const Timestamp reference = now();
-  std::vector<Activity> activities(items.size());
-  std::vector<bool> valid(items.size(), false);
-  std::vector<ItemError> errors;
+  auto posted = std::make_shared<PostedActivities>();
+  posted->version = call.request.version();
+  posted->keep_alive = call.request.keep_alive();
+  posted->ack_timeout = options_.ack_timeout;
+  std::vector<Activity> activities;
+  activities.reserve(items.size());
+  std::vector<ItemError> parse_errors;
   for (std::size_t i = 0; i < items.size(); ++i) {
     try {
-      activities[i] = activity_from_json(items[i], reference);
-      if (check_first) validate_activity(activities[i]);
-      valid[i] = true;
+      Activity a = activity_from_json(items[i], reference);
+      if (check_first) validate_activity(a);
+      activities.push_back(std::move(a));
+      posted->item_of.push_back(i);
     } catch (const InvalidArgument& e) {
-      errors.push_back(ItemError{i, e.what()});
+      parse_errors.push_back(ItemError{i, e.what()});
     }
   }
-  std::vector<ActivityId> ids;
-  ids.reserve(items.size());
-  const bool record_any = (errors.empty() || !atomic) && errors.size() < items.size();
-  if (record_any) {
-    // Made (when missing) only now: a request that records nothing leaves
-    // no empty table behind.
-    Tracker tracker = kept ? *kept : writer(call.table);
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      if (!valid[i]) continue;
-      try {
-        ids.push_back(tracker.record(activities[i]));
-      } catch (const InvalidArgument& e) {
-        errors.push_back(ItemError{i, e.what()});
-      } catch (const Backpressure&) {
-        // What was accepted stays accepted (even with atomic=true: a
-        // queued activity cannot be taken back); say where it stopped, so
-        // the caller resends from there.
-        std::string body = "{\"error\":";
-        append_json(Value(backpressure_message(i, items.size())), body);
-        body += ",\"accepted\":" + std::to_string(ids.size()) + ",";
-        append_ids(ids, body);
-        body += ",\"resume_from\":" + std::to_string(i);
-        // The items from i on are resent whole: report what came before.
-        std::erase_if(errors, [i](const ItemError& e) { return e.index >= i; });
-        append_errors(errors, body);
-        body += "}";
-        Response response = json(call, http::status::service_unavailable, std::move(body));
-        response.set(http::field::retry_after, "1");
-        return response;
-      }
-    }
+  if (activities.empty() || (atomic && !parse_errors.empty())) {
+    posted->errors = std::move(parse_errors);
+    posted->item_of.clear();
+    return posted->answer();  // a 400 that records nothing
   }
-  std::string body = "{\"accepted\":" + std::to_string(ids.size()) + ",";
-  append_ids(ids, body);
-  append_errors(errors, body);
-  body += "}";
-  return json(call, errors.empty() ? http::status::accepted : http::status::bad_request,
-              std::move(body));
+  // Made (when missing) only now: a request that records nothing leaves
+  // no empty table behind.
+  Tracker tracker = kept ? *kept : writer(call.table);
+  BatchOptions options;
+  options.sync = sync;
+  options.on_stored = [posted, later = call.later](const BatchStored& stored) {
+    posted->stored = stored;
+    if (posted->arrivals.fetch_add(1, std::memory_order_acq_rel) == 1)
+      later->answer(posted->answer());
+  };
+  BatchResult result = tracker.record_batch(activities, options);
+  // Errors found while recording are by position in `activities`.
+  for (ItemError& e : result.errors) e.index = posted->item_of[e.index];
+  std::merge(parse_errors.begin(), parse_errors.end(), result.errors.begin(), result.errors.end(),
+             std::back_inserter(posted->errors),
+             [](const ItemError& a, const ItemError& b) { return a.index < b.index; });
+  if (result.stopped_at < activities.size()) {
+    posted->backpressure = backpressure_message(posted->item_of[result.stopped_at], items.size());
+  }
+  const bool any_accepted = result.accepted() > 0;
+  posted->result = std::move(result);
+  if (!any_accepted) return posted->answer();  // on_stored never comes
+  call.later->set_fallback([posted] { return posted->expired(); });
+  call.deferred = true;
+  if (posted->arrivals.fetch_add(1, std::memory_order_acq_rel) == 1)
+    call.later->answer(posted->answer());
+  return Response();
 }
 
 std::string Api::backpressure_message(std::size_t first_unrecorded, std::size_t items) const {

@@ -40,6 +40,13 @@ struct ServerOptions {
   // How long a POST waits for room in a full ingest queue before it is
   // answered 503 with Retry-After.
   std::chrono::milliseconds enqueue_timeout{1'000};
+  // A POST is answered once the store holds its activities (in RocksDB's
+  // write-ahead log, or confirmed by DynamoDB). With `sync`, they are also
+  // synced to disk first (a request can ask with ?sync=true). A store that
+  // has not confirmed them after ack_timeout gets the request a 503 that
+  // lists their ids for sending again.
+  bool sync = false;
+  std::chrono::milliseconds ack_timeout{30'000};
   // On SIGTERM/SIGINT, how long requests in flight get to finish.
   std::chrono::milliseconds drain_timeout{10'000};
 };

@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/string.hpp>
 
+#include "server/deferred_answer.h"
 #include "server/framing.h"
 #include "server/sessions.h"
 
@@ -61,7 +62,12 @@ void Session::watch() {
   watchdog_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (ec || !self->socket_.is_open()) return;  // closed: let the session go
     if (self->phase_ != Phase::kHandling && Clock::now() >= self->deadline_) {
-      if (self->phase_ == Phase::kReading) {
+      if (self->phase_ == Phase::kAwaitingStore) {
+        // The store did not confirm in time: the fallback answer comes
+        // through deliver(), unless the real one is on its way.
+        self->deferred_->expire();
+        self->deadline_ = Clock::time_point::max();
+      } else if (self->phase_ == Phase::kReading) {
         // A request that trickles in is owed a 408 (on_request sends it).
         self->timed_out_ = true;
         beast::error_code ignored;
@@ -236,8 +242,34 @@ void Session::on_request(beast::error_code ec) {
     return;
   }
   phase_ = Phase::kHandling;  // the handler's time is not the client's
-  Response response = api_.handle(parser_->get(), std::move(admitted_));
-  if (parser_->get().method() == http::verb::head) strip_body(response);
+  if (api_.may_defer(admitted_)) {
+    // Posted to this connection's thread: the answer may come from a
+    // writer thread. The session lives until it arrives (or the watchdog's
+    // fallback does).
+    deferred_ = std::make_shared<DeferredAnswer>([self = shared_from_this()](Response response) {
+      net::post(self->socket_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->deliver(std::move(response));
+      });
+    });
+  }
+  std::optional<Response> response = api_.handle(parser_->get(), std::move(admitted_), deferred_);
+  if (!response) {
+    phase_ = Phase::kAwaitingStore;
+    deadline_ = Clock::now() + options_.ack_timeout;
+    return;
+  }
+  deferred_.reset();
+  if (parser_->get().method() == http::verb::head) strip_body(*response);
+  if (sessions_.stopping()) response->keep_alive(false);
+  send(std::move(*response));
+}
+
+void Session::deliver(Response response) {
+  // The connection may have been closed meanwhile (a stop past its drain
+  // time): the answer has nowhere to go, and what it acknowledges stays
+  // stored.
+  if (phase_ != Phase::kAwaitingStore || !socket_.is_open()) return;
+  deferred_.reset();
   if (sessions_.stopping()) response.keep_alive(false);
   send(std::move(response));
 }

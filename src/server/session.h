@@ -30,6 +30,7 @@
 
 namespace cctv::server {
 
+class DeferredAnswer;
 class Sessions;
 
 using Socket =
@@ -49,7 +50,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   // What the connection is doing, which decides what its deadline means.
-  enum class Phase { kIdle, kReading, kHandling, kWriting, kLingering };
+  // kAwaitingStore: a POST waits for the store to hold its activities
+  // (--ack-timeout).
+  enum class Phase { kIdle, kReading, kHandling, kAwaitingStore, kWriting, kLingering };
 
   void watch();
   void wait_for_request();
@@ -57,6 +60,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_header(boost::beast::error_code ec);
   void on_request(boost::beast::error_code ec);
   void send(Response response);
+  // Sends the answer a deferred request got, on the connection's thread.
+  void deliver(Response response);
   void on_sent(bool close, boost::beast::error_code ec);
   // Answers a request that broke a limit, then closes.
   void refuse(http::status status, const std::string& why);
@@ -78,6 +83,7 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Api::Admitted admitted_;  // where the request being read goes, once its header passed
+  std::shared_ptr<DeferredAnswer> deferred_;  // the answer a request in kAwaitingStore waits for
   Response response_;  // kept while it is being written
   Api& api_;
   const ServerOptions& options_;

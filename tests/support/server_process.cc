@@ -81,6 +81,15 @@ ServerProcess::~ServerProcess() {
   if (out_ >= 0) close(out_);
 }
 
+bool ServerProcess::kill_now() {
+  if (pid_ <= 0) throw std::runtime_error("the server has exited already");
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+}
+
 int ServerProcess::terminate(std::string* output, int timeout_s) {
   if (pid_ <= 0) throw std::runtime_error("the server has exited already");
   kill(pid_, SIGTERM);

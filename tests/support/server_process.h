@@ -32,6 +32,9 @@ class ServerProcess {
   // `timeout_s`, after killing it.
   int terminate(std::string* output = nullptr, int timeout_s = 60);
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // Kills it with SIGKILL at once and reaps it; true when SIGKILL is what
+  // ended it (not an earlier exit).
+  bool kill_now();
 
  private:
   pid_t pid_ = -1;
