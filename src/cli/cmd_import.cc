@@ -1,9 +1,11 @@
 // cctv import TABLE FILE|-
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <vector>
 
 #include "cli/args.h"
 #include "cli/command.h"
@@ -26,6 +28,9 @@ constexpr auto kImportEnqueueTimeout = std::chrono::hours(1);
 
 bool blank(const std::string& line) { return line.find_first_not_of(" \t\r") == std::string::npos; }
 
+// Lines parsed and handed to the store together.
+constexpr std::size_t kLinesPerBatch = 1000;
+
 void run_import(Globals& globals, const ImportArgs& args) {
   validate_table_name(args.table);
   std::ifstream file;
@@ -41,32 +46,59 @@ void run_import(Globals& globals, const ImportArgs& args) {
 
   Client client = open_for_writing(globals.store, kImportEnqueueTimeout);
   Tracker tracker = client.tracker(args.table);
-  Progress progress("importing " + (args.file == "-" ? std::string("stdin") : args.file),
-                    total_bytes);
+  // Progress counts activities the store holds, not lines read.
+  Progress progress(
+      "importing " + (args.file == "-" ? std::string("stdin") : args.file), total_bytes,
+      [&client] {
+        const Metrics m = client.metrics();
+        return Progress::Done{m.written, m.accepted};
+      },
+      "stored");
 
   std::uint64_t line_number = 0;
   std::uint64_t bytes = 0;
   std::uint64_t imported = 0;
   std::uint64_t rejected = 0;
+  const auto reject = [&](std::uint64_t line, const std::string& why) {
+    if (++rejected <= kMaxListedRejects) {
+      progress.finish();
+      std::fprintf(stderr, "line %llu: %s\n", static_cast<unsigned long long>(line), why.c_str());
+    }
+  };
+  std::vector<Activity> batch;
+  std::vector<std::uint64_t> line_of;  // the line each of `batch` came from
+  // This batch's lines that are not JSON activities, reported with those
+  // record_batch() refuses, in line order.
+  std::vector<std::pair<std::uint64_t, std::string>> bad;
+  const auto record = [&] {
+    const BatchResult r = tracker.record_batch(batch);
+    for (const ItemError& e : r.errors) bad.emplace_back(line_of[e.index], e.message);
+    std::sort(bad.begin(), bad.end());
+    for (const auto& [line, why] : bad) reject(line, why);
+    imported += r.accepted();
+    // With an hour to wait for room, only a close stops a batch short.
+    if (r.stopped_at < batch.size()) throw StoreError(r.refused);
+    batch.clear();
+    line_of.clear();
+    bad.clear();
+  };
   std::string line;
   const Timestamp now = cctv::now();
   while (std::getline(*in, line)) {
     ++line_number;
     bytes += line.size() + 1;
-    progress.update(bytes, line_number);
+    progress.update(bytes);
     if (blank(line)) continue;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     try {
-      tracker.record(activity_from_json(line, now));
-      ++imported;
+      batch.push_back(activity_from_json(line, now));
+      line_of.push_back(line_number);
     } catch (const InvalidArgument& e) {
-      if (++rejected <= kMaxListedRejects) {
-        progress.finish();
-        std::fprintf(stderr, "line %llu: %s\n", static_cast<unsigned long long>(line_number),
-                     e.what());
-      }
+      bad.emplace_back(line_number, e.what());
     }
+    if (batch.size() == kLinesPerBatch) record();
   }
+  record();
   progress.finish();
   if (in->bad()) throw Error("could not read '" + args.file + "'");
   client.close();  // everything imported is durable before we say so

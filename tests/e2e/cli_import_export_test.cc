@@ -1,9 +1,16 @@
 // cctv import and cctv export: NDJSON in, NDJSON out, nothing twice.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
+#include <iomanip>
 #include <random>
+#include <set>
+#include <thread>
 
 #include "cctv/json.h"
 #include "e2e/cli.h"
@@ -190,6 +197,61 @@ TEST_F(CliTest, BadTableNameLeavesNoStoreBehind) {
 namespace cctv::testing {
 namespace {
 
+// An import killed with SIGKILL part way, run again with the same file,
+// ends with every line stored once: lines carry ids (as export writes
+// them), and an id stored already is stored once -- and counted once.
+TEST_F(CliTest, AKilledImportRunAgainStoresEveryLineOnce) {
+  constexpr int kLines = 300'000;
+  const std::string file = dir_.file("export.ndjson");
+  {
+    std::ofstream out(file);
+    for (int i = 0; i < kLines; ++i) {
+      char id[17];
+      std::snprintf(id, sizeof id, "%016x", i + 1);
+      out << R"({"actor":"u)" << i % 1000 << R"(","target":"/p)" << i % 100
+          << R"(","time":"2026-11-01T10:00:00.)" << std::setw(6) << std::setfill('0')
+          << i % 1'000'000 << R"(Z","id":")" << id << R"("})"
+          << "\n";
+    }
+  }
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    execl(CCTV_BINARY, CCTV_BINARY, "--store", store_.c_str(), "import", "events", file.c_str(),
+          nullptr);
+    _exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status))
+      << "the import finished before it was killed; the test proves nothing";
+  const auto stored_now = [&] {
+    std::size_t n = 0;
+    const auto listed = ok({"count", "events", "--bucket", "day", "--from", "2026-11-01", "--to",
+                            "2026-11-02", "--format", "json"});
+    const Value series = value_from_json(listed);
+    for (const Value& p : series.find("series")->as_list())
+      n += static_cast<std::size_t>(p.find("count")->as_int());
+    return n;
+  };
+  const std::size_t before = lines(ok({"export", "events"})).size();
+  EXPECT_LT(before, static_cast<std::size_t>(kLines));
+  const RunResult again = cctv({"import", "events", file});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, "imported 300000 activities into events, rejected 0\n");
+  const auto exported = lines(ok({"export", "events"}));
+  EXPECT_EQ(exported.size(), static_cast<std::size_t>(kLines));
+  std::set<std::string> ids;
+  for (const auto& l : exported) ids.insert(format_id(activity_from_json(l).id));
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kLines));
+  EXPECT_EQ(stored_now(), static_cast<std::size_t>(kLines)) << "counted more or fewer than stored";
+}
+
 TEST_F(CliTest, ImportShowsProgressOnlyOnATerminal) {
   const std::string file = dir_.file("big.ndjson");
   {
@@ -205,7 +267,7 @@ TEST_F(CliTest, ImportShowsProgressOnlyOnATerminal) {
   EXPECT_EQ(tty.exit_code, 0) << tty.err;
   EXPECT_NE(tty.err.find("importing " + file), std::string::npos) << tty.err.substr(0, 500);
   EXPECT_NE(tty.err.find("%"), std::string::npos);
-  EXPECT_NE(tty.err.find(" lines "), std::string::npos);
+  EXPECT_NE(tty.err.find(" stored "), std::string::npos) << "progress counts what is stored";
   EXPECT_EQ(tty.out, "imported 200000 activities into events, rejected 0\n");
 
   const RunResult piped = cctv({"import", "events", file});
