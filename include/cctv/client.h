@@ -14,6 +14,7 @@
 
 #include "cctv/dynamo_options.h"
 #include "cctv/export.h"
+#include "cctv/health.h"
 #include "cctv/metrics.h"
 #include "cctv/options.h"
 #include "cctv/table.h"
@@ -90,6 +91,11 @@ class CCTV_EXPORT Client {
   // What the ingest pipeline has done so far (all zero for a read-only
   // client). Cheap: a snapshot of counters.
   Metrics metrics() const;
+
+  // Whether the store takes writes now, and its disk's free space against
+  // the floor below which it refuses them. Cheap (no store call). Throws
+  // Error once closed.
+  StoreHealth health() const;
 
   // The URI this client was opened with.
   const std::string& uri() const noexcept;

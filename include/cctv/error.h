@@ -55,6 +55,15 @@ class CCTV_EXPORT StoreError : public Error {
   using Error::Error;
 };
 
+// The store refuses writes because its disk is near full: the free space
+// fell below the floor it keeps (the embedded store's min_free_mb), so that
+// what it accepted already can still be written. Nothing was recorded. Reads
+// keep working, and writes resume by themselves once space returns.
+class CCTV_EXPORT StoreFull : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
 }  // namespace cctv
 
 #endif  // CCTV_ERROR_H_

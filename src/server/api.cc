@@ -169,6 +169,10 @@ std::optional<Response> Api::handle(const Request& request, Admitted admitted,
   } catch (const Backpressure& e) {
     fail(http::status::service_unavailable, e.what());
     response.set(http::field::retry_after, "1");
+  } catch (const StoreFull& e) {
+    // Not a failure to log each time: /healthz and /metrics say it.
+    fail(http::status::insufficient_storage, e.what());
+    response.set(http::field::retry_after, "10");
   } catch (const StoreError& e) {
     log(e);
     fail(http::status::service_unavailable, e.what());

@@ -25,7 +25,7 @@ void ServerMetrics::record(std::size_t route, unsigned status, std::chrono::nano
                                std::memory_order_relaxed);
 }
 
-std::string ServerMetrics::render(const Metrics& ingest) const {
+std::string ServerMetrics::render(const Metrics& ingest, const StoreHealth& health) const {
   fmt::memory_buffer out;
   auto it = std::back_inserter(out);
   auto header = [&](std::string_view name, std::string_view type, std::string_view help) {
@@ -97,6 +97,17 @@ std::string ServerMetrics::render(const Metrics& ingest) const {
   fmt::format_to(it, "cctv_store_batch_duration_seconds_sum {}\n",
                  static_cast<double>(ingest.batch_latency_us_total) / 1e6);
   fmt::format_to(it, "cctv_store_batch_duration_seconds_count {}\n", ingest.batches);
+  header("cctv_store_writable", "gauge",
+         "1 while the store takes writes; 0 while it refuses them (its disk is near full, or it "
+         "stopped after an error: see /healthz).");
+  fmt::format_to(it, "cctv_store_writable {}\n", health.writable ? 1 : 0);
+  if (health.free_bytes >= 0) {
+    header("cctv_store_free_bytes", "gauge", "Free space on the disk holding the store.");
+    fmt::format_to(it, "cctv_store_free_bytes {}\n", health.free_bytes);
+    header("cctv_store_free_bytes_floor", "gauge",
+           "Free space below which the store refuses writes (min_free_mb).");
+    fmt::format_to(it, "cctv_store_free_bytes_floor {}\n", health.free_bytes_floor);
+  }
   return fmt::to_string(out);
 }
 

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cctv/health.h"
 #include "cctv/metrics.h"
 
 namespace cctv::server {
@@ -37,11 +38,11 @@ class ServerMetrics {
   }
 
   // The whole exposition: these counters, then `ingest`'s.
-  std::string render(const Metrics& ingest) const;
+  std::string render(const Metrics& ingest, const StoreHealth& health) const;
 
  private:
-  static constexpr std::array<unsigned, 16> kStatuses = {200, 201, 202, 204, 400, 401, 403, 404,
-                                                         405, 408, 409, 413, 431, 500, 503, 0};
+  static constexpr std::array<unsigned, 18> kStatuses = {
+      200, 201, 202, 204, 400, 401, 403, 404, 405, 408, 409, 413, 431, 500, 501, 503, 507, 0};
   static constexpr std::array<double, 12> kLatencyBounds = {
       0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.5};
   struct PerRoute {

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,10 +19,12 @@
 #include "cctv/activity.h"
 #include "cctv/counts.h"
 #include "cctv/error.h"
+#include "cctv/health.h"
 #include "cctv/table.h"
 #include "cctv/view.h"
 #include "core/hyperloglog.h"
 #include "core/record_batch.h"
+#include "store/write_gate.h"
 
 namespace cctv::store {
 
@@ -107,6 +110,12 @@ class Store {
   // How many batches are worth writing at once (the pipeline's writer
   // threads). write() must be safe to call that many times concurrently.
   virtual int writers() const { return 1; }
+
+  // What recording checks before it queues anything; null for a store that
+  // always takes writes (or fails them one by one).
+  virtual std::shared_ptr<const WriteGate> write_gate() const { return nullptr; }
+  // Whether the store takes writes, and its disk's room.
+  virtual StoreHealth health() { return {}; }
 
   // Returns up to q.limit activities in q.order. Throws NotFound when the
   // table was dropped, InvalidArgument("cursor") for a position this store

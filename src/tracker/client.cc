@@ -106,6 +106,10 @@ void Client::flush() { state_->flush(); }
 
 Metrics Client::metrics() const { return state_->metrics(); }
 
+StoreHealth Client::health() const {
+  return state_->with_store([](store::Store& s) { return s.health(); });
+}
+
 void Client::close() { state_->close(); }
 
 const std::string& Client::uri() const noexcept { return state_->uri(); }

@@ -8,7 +8,10 @@ namespace cctv::internal {
 
 ClientState::ClientState(std::string uri, const ClientOptions& options,
                          std::unique_ptr<store::Store> store)
-    : uri_(std::move(uri)), options_(options), store_(std::move(store)) {
+    : uri_(std::move(uri)),
+      options_(options),
+      store_(std::move(store)),
+      gate_(store_->write_gate()) {
   if (!options_.read_only) {
     pipeline::PipelineOptions p;
     p.max_queued_activities = std::max<std::size_t>(options_.max_queued_activities, 1);

@@ -26,6 +26,13 @@ class ClientState {
   // The pipeline, for recording. Throws Error when the client is read-only.
   pipeline::Pipeline& pipeline();
 
+  // Throws StoreFull or StoreError when the store refuses writes now (its
+  // disk is near full, or it stopped after an error): recording checks this
+  // before it queues anything. One atomic load when it takes writes.
+  void check_accepting() const {
+    if (gate_ && !gate_->open()) gate_->refuse();
+  }
+
   // Runs `fn(store)` unless the client is closed (then throws Error). The
   // store stays open until `fn` returns.
   template <typename Fn>
@@ -52,6 +59,9 @@ class ClientState {
   // Shared by every call that touches the store, exclusive to close it.
   std::shared_mutex lifecycle_;
   std::unique_ptr<store::Store> store_;  // null once closed
+  // The store's write gate, kept past the store's close (declared after it:
+  // it is taken from it).
+  std::shared_ptr<const store::WriteGate> gate_;
   std::mutex close_mu_;
 };
 

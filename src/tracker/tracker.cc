@@ -26,6 +26,7 @@ ActivityId enqueue(internal::ClientState& state, store::TableHandle handle, std:
   core::check_and_encode(actor, target, attributes, time, encoded);
   const bool supplied = id != kNoId;
   if (!supplied) id = core::next_id();
+  state.check_accepting();
   state.pipeline().enqueue(handle, time.time_since_epoch().count(), id, actor, target, encoded, supplied);
   return id;
 }
@@ -107,6 +108,7 @@ BatchResult Tracker::record_batch(std::span<const Activity> activities,
     result.ids[i] = id;
   }
   if (staging.empty()) return result;
+  state_->check_accepting();
   pipeline::GroupOptions group;
   group.sync = options.sync;
   if (options.on_stored) {

@@ -307,7 +307,13 @@ TEST_F(ServeTest, CountsAndTopAnswerFromTheCounts) {
 TEST_F(ServeTest, HealthAndMetrics) {
   auto server = serve();
   HttpConnection c(server->port());
-  EXPECT_EQ(c.request("GET", "/healthz").body, R"({"status":"ok"})");
+  const HttpReply health = c.request("GET", "/healthz");
+  EXPECT_EQ(health.status, 200);
+  const Value h = body(health);
+  EXPECT_EQ(h.find("status")->as_string(), "ok");
+  EXPECT_GT(h.find("free_bytes")->as_int(), 0);
+  EXPECT_GT(h.find("free_bytes_floor")->as_int(), 0);
+  EXPECT_EQ(h.find("problem"), nullptr);
   for (int i = 0; i < 3; ++i) {
     ASSERT_EQ(c.request("POST", "/v1/met/activities", R"({"actor":"a","target":"/x"})").status, 202);
   }
@@ -331,6 +337,9 @@ TEST_F(ServeTest, HealthAndMetrics) {
   EXPECT_NE(m.find("cctv_activities_written_total 3\n"), std::string::npos);
   EXPECT_NE(m.find("cctv_activities_failed_total 0\n"), std::string::npos);
   EXPECT_NE(m.find("cctv_ingest_queue_depth 0\n"), std::string::npos);
+  EXPECT_NE(m.find("cctv_store_writable 1\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("cctv_store_free_bytes "), std::string::npos) << m;
+  EXPECT_NE(m.find("cctv_store_free_bytes_floor "), std::string::npos) << m;
   EXPECT_NE(m.find("\ncctv_http_connections "), std::string::npos);
   EXPECT_NE(m.find("# TYPE cctv_store_batch_duration_seconds histogram"), std::string::npos);
 }

@@ -21,9 +21,12 @@ EmbeddedOptions parse_embedded_uri(std::string_view uri) {
     } else if (name == "counts") {
       if (value != "on" && value != "off") bad_store_uri(uri, "counts must be on or off, got '" + value + "'");
       options.counts = value == "on";
+    } else if (name == "min_free_mb") {
+      options.min_free_mb = static_cast<std::size_t>(whole_number(uri, name, value, 0, 1 << 30));
     } else {
       bad_store_uri(uri, "unknown parameter '" + name +
-                             "'; the parameters are memtable_mb, cache_mb, db_options, cf_options, counts");
+                             "'; the parameters are memtable_mb, cache_mb, db_options, cf_options, "
+                             "counts, min_free_mb");
     }
   }
   return options;

@@ -3,6 +3,7 @@
 #define CCTV_STORE_EMBEDDED_EMBEDDED_URI_H_
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,9 +22,13 @@ struct EmbeddedOptions {
   // share of ingest CPU; count queries then fail, and counts for what was
   // written meanwhile need `cctv counts rebuild`.
   bool counts = true;
+  // Writes are refused while the disk holding the store has less free
+  // space than this (free_space.h); unset: default_floor(). 0: no floor.
+  std::optional<std::size_t> min_free_mb;
 };
 
-// Parses rocksdb:PATH[?memtable_mb=N&cache_mb=N&db_options=S&cf_options=S&counts=on|off]
+// Parses rocksdb:PATH[?memtable_mb=N&cache_mb=N&db_options=S&cf_options=S&counts=on|off
+//                     &min_free_mb=N]
 // (also rocksdb://PATH). Values may be percent-encoded. Throws
 // InvalidArgument("store URI", ...).
 EmbeddedOptions parse_embedded_uri(std::string_view uri);

@@ -5,6 +5,12 @@
 
 namespace cctv::store::embedded {
 
+std::string meta_key(std::string_view table) {
+  std::string key("table/");
+  key.append(table);
+  return key;
+}
+
 void append_index_key(std::string& out, std::string_view key, std::int64_t time_us,
                       std::uint64_t id) {
   core::append_length_prefixed(out, key);

@@ -26,6 +26,16 @@
 
 namespace cctv::store::embedded {
 
+// The families of a table are named `<table>` and one of these. Both
+// activity families carry a suffix: a bare `<table>` family would collide
+// with RocksDB's own "default" for a table named "default".
+inline constexpr std::string_view kTargetSuffix = "#target";
+inline constexpr std::string_view kActorSuffix = "#actor";
+inline constexpr std::string_view kCountsSuffix = "#counts";
+
+// A table's settings, as JSON, live in the default family under this key.
+std::string meta_key(std::string_view table);
+
 inline constexpr char kValueFormat = 1;
 inline constexpr std::size_t kKeySuffixBytes = 16;
 

@@ -19,26 +19,15 @@
 #include "core/validate.h"
 #include "store/counts_pace.h"
 #include "store/embedded/count_rows.h"
+#include "store/embedded/free_space.h"
 #include "store/embedded/key_layout.h"
 #include "store/embedded/sorted_batch.h"
+#include "store/embedded/table_check.h"
 #include "store/embedded/time_span.h"
 
 namespace cctv::store::embedded {
 
 namespace {
-
-// Both families of a table carry a suffix: a bare `<table>` family would
-// collide with RocksDB's own "default" for a table named "default".
-constexpr std::string_view kTargetSuffix = "#target";
-constexpr std::string_view kActorSuffix = "#actor";
-constexpr std::string_view kCountsSuffix = "#counts";
-constexpr std::string_view kMetaPrefix = "table/";
-
-std::string meta_key(std::string_view table) {
-  std::string key(kMetaPrefix);
-  key.append(table);
-  return key;
-}
 
 rocksdb::ColumnFamilyOptions make_family_options(const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions options;
@@ -83,6 +72,31 @@ void decode_into(const rocksdb::Iterator& it, Index index, const std::string& lo
   }
 }
 
+// Whether `dir` holds what only an existing store writes: table files or a
+// log with something in it. (A MANIFEST alone is what a creation cut short
+// leaves; it holds no activity.)
+bool holds_store_files(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.ends_with(".sst")) return true;
+    if (name.ends_with(".log") && name != "LOG" && entry.file_size(ec) > 0) return true;
+  }
+  return false;
+}
+
+// What a store RocksDB found damaged says: the damage, the files RocksDB's
+// log named, and what to do.
+std::string damaged(const std::string& location, const rocksdb::Status& status,
+                    const std::vector<std::string>& log_lines) {
+  std::string message = "the store at " + location + " is damaged: " + status.ToString();
+  for (const std::string& line : log_lines) message += "; " + line;
+  return message + ". It was not opened; its files were left as they are. Run `cctv --store " +
+         location +
+         " repair` to salvage what is readable (the damaged files are kept aside), or restore "
+         "the directory from a backup";
+}
+
 }  // namespace
 
 RocksStore::RocksStore(std::string location, bool read_only)
@@ -92,6 +106,7 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
                                              bool read_only, std::function<Timestamp()> clock) {
   const std::string& path = tuning.path;
   std::unique_ptr<RocksStore> store(new RocksStore(std::move(location), read_only));
+  store->dir_ = path;
   auto cache = rocksdb::NewLRUCache(tuning.cache_mb << 20);
   store->family_options_ = make_family_options(cache);
   store->retention_ = std::make_shared<Retention>(std::move(clock));
@@ -115,6 +130,25 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
   // cursor is a key position, and a Write() is visible once it returns, so
   // flush() still means "readable".
   db_options.unordered_write = true;
+  // A crash mid-write leaves a torn record at the end of the log: dropped
+  // silently. Anything else wrong in a log -- a damaged record with good
+  // ones after it -- refuses the open instead of dropping every activity
+  // after it (kPointInTimeRecovery, RocksDB's default, did). The MANIFEST
+  // keeps each closed log's size, so a log cut short or missing is refused
+  // too.
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  db_options.track_and_verify_wals_in_manifest = true;
+  // RocksDB's background errors decide whether writes are taken; its info
+  // log is written by cctv (rocks_log.h says why). A read-only open logs
+  // nothing to disk: the directory is another process's.
+  store->events_ = std::make_shared<StoreEvents>();
+  db_options.listeners.push_back(store->events_);
+  if (!read_only) {
+    std::error_code ec;
+    std::filesystem::create_directories(path, ec);
+  }
+  store->log_ = std::make_shared<RocksLog>(read_only ? "" : path + "/LOG");
+  db_options.info_log = store->log_;
   // Foreground writes first: compaction runs at low CPU priority and
   // catches up when ingest pauses. (Process-wide: RocksDB's default Env.)
   rocksdb::Env::Default()->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW,
@@ -160,6 +194,17 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
   if (std::filesystem::exists(std::filesystem::path(path) / "CURRENT", ec)) {
     auto status = rocksdb::DB::ListColumnFamilies(db_options, path, &names);
     if (!status.ok()) store->fail("list the tables", status);
+    // A damaged table file is refused now, before RocksDB changes anything,
+    // not met later by a compaction that would stop every write.
+    if (!read_only) check_table_files(path, store->location_);
+  } else if (holds_store_files(path)) {
+    // RocksDB would take the directory for an empty one and delete its
+    // files as it creates a new store.
+    throw StoreError("the store at " + store->location_ +
+                     " is damaged: its directory holds table or log files but no CURRENT file "
+                     "(which names the store's MANIFEST); it was not opened, and its files were "
+                     "left as they are. Run `cctv --store " +
+                     store->location_ + " repair` to rebuild it from what is there");
   } else if (read_only) {
     throw NotFound("no cctv store at " + store->location_ +
                    " (nothing has been recorded there yet; check --store or CCTV_STORE)");
@@ -184,12 +229,39 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
                        " is already open for writing (by another process, or another client in "
                        "this one); stop it, or open read-only (cctv view and export do)");
     }
+    if (status.IsCorruption())
+      throw StoreError(damaged(store->location_, status, store->log_->damage()));
+    if (status.IsNoSpace()) {
+      const auto space = disk_space(path);
+      throw StoreFull("the disk holding " + path + " is full" +
+                      (space ? " (" + format_bytes(space->free) + " free)" : std::string()) +
+                      ": the store cannot be opened for writing, since opening writes (RocksDB "
+                      "turns its log into a table file); free some space, or read it meanwhile "
+                      "with commands that only read (cctv view, export, count)");
+    }
     store->fail("open", status);
   }
   store->db_.reset(db);
+  if (!read_only) {
+    // Checked before the open; the ledger now vouches for them and for
+    // what the open wrote (its log replayed into new files).
+    record_table_files(*db, path);
+    store->tables_checked_ = true;
+  }
   store->counts_ = std::make_unique<CountsKeeper>(db, store->location_);
   store->load_tables(handles);
   store->counting_ = tuning.counts;
+  if (const auto space = disk_space(path)) {
+    store->free_bytes_ = static_cast<std::int64_t>(space->free);
+    store->floor_ = tuning.min_free_mb
+                        ? std::uint64_t{*tuning.min_free_mb} << 20
+                        : default_floor(space->size, std::uint64_t{tuning.memtable_mb} << 20);
+  }
+  if (!read_only) {
+    store->watch_disk();
+    store->disk_watch_ = std::make_unique<PeriodicTask>(std::chrono::seconds(1),
+                                                        [s = store.get()] { s->watch_disk(); });
+  }
   if (store->counting_ && !read_only) {
     // Counts a crash kept from being written are recounted before anything
     // new is written.
@@ -198,9 +270,19 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
         store->counts_->recover(table.by_counts, table.by_target);
     }
     store->counts_writer_ = std::make_unique<PeriodicTask>(kCountsCheckPeriod, [s = store.get()] {
+      if (s->recount_due_.load(std::memory_order_acquire)) {
+        s->recount_after_failure();
+        return;
+      }
       if (!s->counts_->write_due()) return;
       std::shared_lock tables(s->mu_);
-      s->counts_->flush([s](std::uint32_t t) { return s->tables_[t].by_counts; });
+      try {
+        s->counts_->flush([s](std::uint32_t t) { return s->tables_[t].by_counts; });
+      } catch (const StoreError&) {
+        // What was gathered is lost from memory; its marks name it.
+        s->recount_due_.store(true, std::memory_order_release);
+        throw;
+      }
     });
   }
   return store;
@@ -278,6 +360,7 @@ void RocksStore::load_tables(const std::vector<rocksdb::ColumnFamilyHandle*>& ha
 }
 
 RocksStore::~RocksStore() {
+  if (disk_watch_) disk_watch_->stop();
   if (counts_writer_) counts_writer_->stop();
   if (!db_) return;
   if (!read_only_) {
@@ -288,12 +371,86 @@ RocksStore::~RocksStore() {
       // The marks written with the activities let the next open recount.
     }
   }
+  // The table files now are the ones checked at open or written since by
+  // this process: the next open need not read them again.
+  if (tables_checked_) record_table_files(*db_, dir_);
   for (auto& table : tables_) {
     for (auto* family : {table.by_target, table.by_actor, table.by_counts}) {
       if (family != nullptr) db_->DestroyColumnFamilyHandle(family);
     }
   }
   db_->Close();
+}
+
+void RocksStore::watch_disk() {
+  std::unique_lock lock(watch_mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return;  // another thread is looking
+  last_watch_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                       std::memory_order_relaxed);
+  bytes_since_watch_.store(0, std::memory_order_relaxed);
+  const auto space = disk_space(dir_);
+  if (space) free_bytes_.store(static_cast<std::int64_t>(space->free), std::memory_order_relaxed);
+  const bool low = space && space->free < floor_;
+  std::optional<rocksdb::Status> stopped = events_->stopped();
+  if (stopped && !low) {
+    const rocksdb::Status resumed = db_->Resume();
+    if (resumed.ok()) {
+      log_->note("writes resumed after: " + stopped->ToString());
+      events_->resumed();
+      stopped.reset();
+    } else {
+      log_->note("could not resume writes yet: " + resumed.ToString());
+    }
+  }
+  if (low) {
+    gate_->shut("the disk holding " + dir_ + " has " + format_bytes(space->free) +
+                    " free, below the floor of " + format_bytes(floor_) +
+                    " kept for writing what was accepted already (min_free_mb in the store URI); "
+                    "writes are refused until space is freed, and then resume by themselves",
+                true);
+  } else if (stopped) {
+    gate_->shut("the store at " + location_ +
+                    " stopped writing after an error: " + stopped->ToString() +
+                    (stopped->IsNoSpace() ? "; writes resume once the disk has room"
+                                          : "; it tries to resume once a second"),
+                stopped->IsNoSpace());
+  } else if (!gate_->open()) {
+    gate_->reopen();
+  }
+}
+
+void RocksStore::recount_after_failure() {
+  if (!gate_->open()) return;  // still failing: later
+  // Exclusive: no batch is written (and counted) while the marked days are
+  // recounted. Rare (a write of counts failed), and bounded by the days the
+  // marks name.
+  std::unique_lock lock(mu_);
+  const auto family_of = [this](std::uint32_t t) { return tables_[t].by_counts; };
+  counts_->flush(family_of);
+  std::size_t marks = 0;
+  for (const auto& table : tables_) {
+    if (table.live() && table.by_counts != nullptr)
+      marks += counts_->recover(table.by_counts, table.by_target);
+  }
+  recount_due_.store(false, std::memory_order_release);
+  counts_writer_->take_error();  // mended: nothing for sync() to report
+  log_->note("recounted the days of " + std::to_string(marks) +
+             " marks whose counts a failed write of counts lost");
+}
+
+StoreHealth RocksStore::health() {
+  StoreHealth h;
+  if (read_only_) {
+    if (const auto space = disk_space(dir_)) free_bytes_ = static_cast<std::int64_t>(space->free);
+  }
+  h.writable = gate_->open();
+  if (!h.writable) {
+    h.problem = gate_->why();
+    h.disk_full = gate_->full();
+  }
+  h.free_bytes = free_bytes_.load(std::memory_order_relaxed);
+  h.free_bytes_floor = static_cast<std::int64_t>(floor_);
+  return h;
 }
 
 void RocksStore::fail(const char* what, const rocksdb::Status& status) const {
@@ -491,6 +648,15 @@ bool RocksStore::tables_live_locked(const core::RecordBatch& batch) const {
 void RocksStore::write(const core::RecordBatch& batch, bool sync) {
   check_writable("record activities");
   if (batch.empty()) return;
+  // The disk is looked at every 100 ms, or sooner after 4 MiB: a burst
+  // must not write far past the floor before the gate shuts.
+  const std::int64_t now_ns = std::chrono::steady_clock::now().time_since_epoch().count();
+  const std::uint64_t written =
+      bytes_since_watch_.fetch_add(batch.bytes(), std::memory_order_relaxed);
+  if (now_ns - last_watch_ns_.load(std::memory_order_relaxed) > 100'000'000 ||
+      written > (std::uint64_t{4} << 20)) {
+    watch_disk();
+  }
   thread_local SortedBatchBuilder builder;
   thread_local rocksdb::WriteBatch write_batch;
   std::shared_lock lock(mu_);
@@ -563,6 +729,9 @@ std::vector<bool> RocksStore::find_stored_locked(const core::RecordBatch& batch)
 
 void RocksStore::sync() {
   if (read_only_) return;
+  // A failed write of counts is mended now if it can be, rather than
+  // reported (its marks would have the next open recount it).
+  if (recount_due_.load(std::memory_order_acquire)) recount_after_failure();
   {
     std::shared_lock lock(mu_);
     counts_->flush([this](std::uint32_t t) { return tables_[t].by_counts; });

@@ -18,6 +18,8 @@
 #include "store/embedded/counts_keeper.h"
 #include "store/embedded/embedded_uri.h"
 #include "store/embedded/retention.h"
+#include "store/embedded/rocks_log.h"
+#include "store/embedded/store_events.h"
 #include "store/periodic_task.h"
 #include "store/store.h"
 
@@ -49,6 +51,8 @@ class RocksStore final : public Store {
   // Two: RocksDB inserts concurrent batches into the memtables in parallel
   // (unordered_write), and the sort before each write runs in parallel too.
   int writers() const override { return 2; }
+  std::shared_ptr<const WriteGate> write_gate() const override { return gate_; }
+  StoreHealth health() override;
   QueryResult query(const Query& q) override;
   void scan(TableHandle table, std::int64_t from_us, std::int64_t to_us,
             const std::function<void(const Activity&)>& visit) override;
@@ -94,6 +98,18 @@ class RocksStore final : public Store {
   std::vector<bool> find_stored_locked(const core::RecordBatch& batch);
   [[noreturn]] void fail(const char* what, const rocksdb::Status& status) const;
   void check_writable(const char* what) const;
+  // Looks at the disk's free space and RocksDB's background errors, resumes
+  // RocksDB once its disk has room again, and opens or shuts the write gate
+  // to match. Called once a second, and by writers at most every 100 ms.
+  void watch_disk();
+  // After a write of counts failed (its gathered counts are lost; their
+  // marks remain): once writes are taken again, recounts what the marks
+  // name, as an open would. Runs on the counts writer's thread.
+  void recount_after_failure();
+  std::atomic<bool> recount_due_{false};
+
+  std::string dir_;              // the data directory
+  bool tables_checked_ = false;  // check_table_files() passed at open
 
   const std::string location_;
   const bool read_only_;
@@ -114,6 +130,17 @@ class RocksStore final : public Store {
   // flush()'s: it then has at most a second's worth left to write); its
   // failures are reported by sync().
   std::unique_ptr<PeriodicTask> counts_writer_;
+
+  std::shared_ptr<RocksLog> log_;
+  std::shared_ptr<StoreEvents> events_;
+  std::shared_ptr<WriteGate> gate_ = std::make_shared<WriteGate>();
+  std::uint64_t floor_ = 0;  // bytes; writes are refused below it
+  std::atomic<std::int64_t> free_bytes_{-1};
+  std::mutex watch_mu_;  // one watch_disk() at a time
+  std::atomic<std::int64_t> last_watch_ns_{0};
+  std::atomic<std::uint64_t> bytes_since_watch_{0};  // activity bytes written since
+  // Runs watch_disk() once a second; declared last, so it stops first.
+  std::unique_ptr<PeriodicTask> disk_watch_;
 };
 
 }  // namespace cctv::store::embedded
