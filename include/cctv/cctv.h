@@ -20,6 +20,7 @@
 #include "cctv/json.h"
 #include "cctv/metrics.h"
 #include "cctv/options.h"
+#include "cctv/repair.h"
 #include "cctv/table.h"
 #include "cctv/time.h"
 #include "cctv/tracker.h"

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   add_count_commands(app, globals);
   add_serve_command(app, globals);
   add_bench_command(app, globals);
+  add_repair_command(app, globals);
 
   try {
     app.parse(argc, argv);
@@ -38,7 +39,7 @@ int main(int argc, char** argv) {
     if (app.get_subcommands().empty() && !unparsed.empty()) {
       std::fprintf(stderr,
                    "cctv: unknown command '%s'; the commands are record, view, import, export, "
-                   "tables, count, top, counts, serve and bench (cctv --help)\n",
+                   "tables, count, top, counts, serve, bench and repair (cctv --help)\n",
                    unparsed.front().c_str());
       return kExitUsage;
     }

@@ -253,11 +253,37 @@ TEST_F(CliTest, EverySubcommandHasHelp) {
                                              {"top", "--help"},
                                              {"counts", "--help"},
                                              {"counts", "rebuild", "--help"},
-                                             {"bench", "--help"}}) {
+                                             {"bench", "--help"},
+                                             {"repair", "--help"}}) {
     const RunResult r = cctv(args);
     EXPECT_EQ(r.exit_code, 0) << args[0];
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << args[0] << ": " << r.out;
   }
+}
+
+// A damaged store: every command names the damage and `cctv repair`; the
+// repair says what it found and salvaged, and the store works again.
+TEST_F(CliTest, ADamagedStoreIsRefusedUntilRepaired) {
+  for (int i = 0; i < 3; ++i) ok({"record", "events", "bob", "/x" + std::to_string(i)});
+  std::filesystem::remove(dir_.path() / "data" / "CURRENT");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"view", "events", "--target", "/x1"},
+        std::vector<std::string>{"record", "events", "amy", "/y"}}) {
+    const RunResult r = cctv(args);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.err.find("is damaged"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("repair"), std::string::npos) << r.err;
+  }
+  const RunResult repair = cctv({"repair"});
+  EXPECT_EQ(repair.exit_code, 0) << repair.err;
+  EXPECT_NE(repair.out.find("found: the CURRENT file was missing"), std::string::npos)
+      << repair.out;
+  EXPECT_NE(repair.out.find("table events: 3 activities salvaged of 3 counted before"),
+            std::string::npos)
+      << repair.out;
+  EXPECT_NE(repair.out.find(".damaged-"), std::string::npos) << repair.out;
+  EXPECT_EQ(lines(ok({"export", "events"})).size(), 3u);
+  ok({"record", "events", "amy", "/y"});
 }
 
 }  // namespace

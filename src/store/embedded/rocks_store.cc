@@ -951,6 +951,25 @@ void RocksStore::apply_retention(std::string_view name) {
   }
 }
 
+void RocksStore::restore_entries(TableHandle handle, Index index,
+                                 const std::vector<std::pair<std::string, std::string>>& entries) {
+  check_writable("restore activities");
+  std::shared_lock lock(mu_);
+  const Table& table = live_table_locked(handle);
+  rocksdb::ColumnFamilyHandle* family = index == Index::kTarget ? table.by_target : table.by_actor;
+  rocksdb::WriteBatch batch;
+  for (const auto& [key, value] : entries) batch.Put(family, key, value);
+  auto status = db_->Write(rocksdb::WriteOptions(), &batch);
+  if (!status.ok()) fail("restore activities", status);
+}
+
+void RocksStore::restore_meta(std::string_view table, std::string_view meta) {
+  check_writable("restore table metadata");
+  auto status =
+      db_->Put(rocksdb::WriteOptions(), meta_key(table), rocksdb::Slice(meta.data(), meta.size()));
+  if (!status.ok()) fail("restore table metadata", status);
+}
+
 void RocksStore::rebuild_counts(TableHandle table, std::int64_t from_us, std::int64_t to_us) {
   check_writable("rebuild counts");
   // Exclusive: no batch is written (and counted) while its day is recounted.

@@ -64,6 +64,14 @@ class RocksStore final : public Store {
                                        std::int64_t to_minute, std::size_t limit) override;
   void rebuild_counts(TableHandle table, std::int64_t from_us, std::int64_t to_us) override;
 
+  // For a repair (salvage.h): writes index entries as stored -- keys and
+  // values of `index` in key_layout.h's form -- into `table`, and a
+  // table's metadata record as stored. Counts are not kept for them:
+  // rebuild_counts() after.
+  void restore_entries(TableHandle table, Index index,
+                       const std::vector<std::pair<std::string, std::string>>& entries);
+  void restore_meta(std::string_view table, std::string_view meta);
+
  private:
   struct Table {
     std::string name;
