@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include "cctv/cctv.h"
 #include "support/pages.h"
@@ -82,27 +84,86 @@ TEST(Concurrency, BackpressureRefusesButNeverDropsAnAcceptedActivity) {
 }
 
 TEST(Concurrency, ViewsWhileWriting) {
+  constexpr int kTotal = 50'000;
+  constexpr int kHalf = kTotal / 2;
+  constexpr std::size_t kLimit = 100;
   testing::TempDir dir;
   Client client = Client::open(dir.store());
   Tracker t = client.tracker("events");
+  // The writer stops halfway, once the first half is written, until a view
+  // has been taken: so at least one view runs mid-write with something to
+  // see, however the two threads are scheduled.
+  std::vector<ActivityId> ids(kTotal);
+  std::atomic<bool> half_written{false};
+  std::atomic<bool> viewed_half{false};
   std::atomic<bool> stop{false};
   std::thread writer([&] {
-    for (int i = 0; i < 50'000; ++i) t.record_activity("bob", "/x", {{"i", i}});
+    for (int i = 0; i < kTotal; ++i) {
+      ids[i] = t.record_activity("bob", "/x", {{"i", i}});
+      if (i == kHalf - 1) {
+        t.flush();
+        half_written = true;
+        while (!viewed_half) std::this_thread::yield();
+      }
+    }
     stop = true;
   });
-  std::size_t last = 0;
+
+  // What the views saw, id -> attribute i; checked against `ids` once the
+  // writer is done.
+  std::map<ActivityId, std::int64_t> seen;
   while (!stop) {
+    const bool after_half = half_written;
     ViewOptions options;
-    options.limit = 100;
+    options.limit = kLimit;
     const Page page = t.view_activity("/x", {}, options);
-    EXPECT_LE(page.activities.size(), 100u);
-    last = std::max(last, page.activities.size());
+    // No ASSERT in this loop: returning early would leave the writer waiting.
+    EXPECT_LE(page.activities.size(), kLimit);
+    for (std::size_t k = 0; k < page.activities.size(); ++k) {
+      const Activity& a = page.activities[k];
+      EXPECT_EQ(a.actor, "bob");
+      EXPECT_EQ(a.target, "/x");
+      const Value* i = find(a.attributes, "i");
+      if (i == nullptr || !i->is_int() || i->as_int() < 0 || i->as_int() >= kTotal) {
+        ADD_FAILURE() << "activity " << format_id(a.id) << " without a valid i";
+        continue;
+      }
+      const auto [it, inserted] = seen.emplace(a.id, i->as_int());
+      EXPECT_TRUE(inserted || it->second == i->as_int()) << "id " << format_id(a.id) << " changed";
+      if (k > 0) {
+        // Newest first, each (time, id) strictly below the one before: no
+        // activity twice in a page.
+        const Activity& prev = page.activities[k - 1];
+        EXPECT_TRUE(std::pair(a.time, a.id) < std::pair(prev.time, prev.id))
+            << "out of order or repeated at " << k;
+      }
+    }
+    if (after_half) {
+      EXPECT_EQ(page.activities.size(), kLimit) << "a view missed the flushed first half";
+      viewed_half = true;
+    }
   }
   writer.join();
+
+  // Every activity a view saw is one the writer recorded, with its own i.
+  std::map<ActivityId, std::int64_t> recorded;
+  for (int i = 0; i < kTotal; ++i) recorded.emplace(ids[i], i);
+  ASSERT_EQ(recorded.size(), static_cast<std::size_t>(kTotal)) << "duplicate ids";
+  for (const auto& [id, i] : seen) {
+    const auto it = recorded.find(id);
+    ASSERT_NE(it, recorded.end()) << "a view saw " << format_id(id) << ", never recorded";
+    EXPECT_EQ(it->second, i) << format_id(id);
+  }
+
+  // Once flushed, all of them, each once, with the i it was recorded with.
   t.flush();
-  ViewOptions options;
-  options.limit = 1;
-  EXPECT_EQ(t.view_activity("/x", {}, options).activities.size(), 1u);
+  std::map<ActivityId, std::int64_t> stored;
+  for (const Activity& a : testing::all_pages(t, false, "/x", testing::pages_of(kMaxViewLimit))) {
+    const Value* i = find(a.attributes, "i");
+    ASSERT_TRUE(i != nullptr && i->is_int());
+    EXPECT_TRUE(stored.emplace(a.id, i->as_int()).second) << format_id(a.id) << " twice";
+  }
+  EXPECT_EQ(stored, recorded);
 }
 
 }  // namespace
