@@ -57,7 +57,14 @@ TEST(Tables, CreatedTimeSurvivesReopen) {
   Timestamp created;
   {
     Client client = Client::open(dir.store());
+    const Timestamp before = now();
     created = client.create_table("events").created;
+    const Timestamp after = now();
+    // Set to the time of creation, not left at its default (the epoch),
+    // which would survive a reopen too.
+    EXPECT_GE(created, before);
+    EXPECT_LE(created, after);
+    EXPECT_EQ(client.describe_table("events").created, created);
   }
   Client client = Client::open(dir.store());
   EXPECT_EQ(client.describe_table("events").created, created);
