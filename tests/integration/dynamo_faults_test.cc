@@ -184,6 +184,12 @@ TEST(DynamoFaults, EverythingAtOnce) {
       {"--unprocessed", "0.2", "--throttle", "0.1", "--http500", "0.05", "--http503", "0.05",
        "--drop-before", "0.05", "--drop-after", "0.05", "--seed", "5"});
   record_through(dynalite, proxy, 5000);
+  // Each fault met at least once, so the activities above came through all
+  // of them together.
+  for (const char* fault :
+       {"unprocessed", "throttle", "http500", "http503", "drop_before", "drop_after"}) {
+    EXPECT_GT(stat(proxy, fault), 0) << fault;
+  }
 }
 
 TEST(DynamoFaults, ValidationErrorsAreNotRetried) {
