@@ -2,11 +2,12 @@
 # Debian 12 machine needs: both install what is missing first.
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 BENCH_FLAGS ?=
 
-.PHONY: all deps build run test test-asan bench install lint format clean
+.PHONY: all deps build run test test-asan test-tsan bench install lint format clean
 
 all: build
 
@@ -32,6 +33,17 @@ test-asan: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
+# ThreadSanitizer, in a build of its own (it cannot share one with ASan),
+# optimized because instrumented code runs several times slower. Tests get
+# their TSAN_OPTIONS from CTest (tests/CMakeLists.txt, tests/tsan.supp); a
+# test binary run by hand needs them too:
+#   TSAN_OPTIONS=ignore_noninstrumented_modules=1:suppressions=tests/tsan.supp \
+#     build-tsan/tests/tracker_tests
+test-tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCCTV_TSAN=ON -DCCTV_BUILD_BENCH=OFF
+	cmake --build $(TSAN_BUILD) -j $(JOBS)
+	ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS)
+
 bench: build
 	@scripts/install-deps --bench
 	bench/run.sh $(BUILD) $(BENCH_FLAGS)
@@ -47,4 +59,4 @@ format:
 	clang-format -i $$(git ls-files '*.h' '*.cc')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
