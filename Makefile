@@ -48,6 +48,7 @@ bench: build
 	@scripts/install-deps --bench
 	bench/run.sh $(BUILD) $(BENCH_FLAGS)
 	bench/serve_bench.sh $(BUILD)
+	bench/soak.sh $(BUILD)
 
 install: build
 	cmake --install $(BUILD)

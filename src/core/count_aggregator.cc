@@ -19,9 +19,14 @@ std::size_t CountAggregator::slot_of(std::uint64_t hash, std::string_view target
 void CountAggregator::reindex() {
   std::size_t size = 64;
   while (size < targets_.size() * 2) size *= 2;
-  slots_.assign(size, 0);
+  std::vector<std::uint32_t>(size, 0).swap(slots_);  // smaller too, after targets went
   for (std::size_t i = 0; i < targets_.size(); ++i)
     slots_[slot_of(targets_[i].hash, targets_[i].name)] = static_cast<std::uint32_t>(i + 1);
+}
+
+std::size_t CountAggregator::memory() const noexcept {
+  return targets_.capacity() * sizeof(Target) + slots_.capacity() * sizeof(std::uint32_t) +
+         name_bytes_ + hits_held_ * sizeof(Hit);
 }
 
 void CountAggregator::select(std::string_view target, std::uint64_t hash) {
@@ -29,6 +34,7 @@ void CountAggregator::select(std::string_view target, std::uint64_t hash) {
   std::size_t slot = slot_of(hash, target);
   if (slots_[slot] == 0) {
     targets_.push_back(Target{hash, std::string(target), {}});
+    if (target.size() > 15) name_bytes_ += target.size() + 1;
     if (targets_.size() * 2 > slots_.size()) {
       reindex();
       slot = slot_of(hash, target);
@@ -42,7 +48,9 @@ void CountAggregator::select(std::string_view target, std::uint64_t hash) {
 void CountAggregator::add(std::int64_t minute, std::uint32_t entry) {
   if (selected_->empty()) ++touched_;
   ++gathered_;
+  const std::size_t held = selected_->capacity();
   selected_->push_back(Hit{static_cast<std::uint32_t>(minute), entry});
+  hits_held_ += selected_->capacity() - held;
 
   if (table_minutes_.empty() || table_minutes_.back().first != minute) {
     auto m = std::find_if(table_minutes_.rbegin(), table_minutes_.rend(),
@@ -76,10 +84,20 @@ void CountAggregator::summarize(
     for (auto& s : summary.sketches)
       s.encoded = std::string_view(summary.bytes).substr(s.offset, s.size);
   };
-  // Idle for a whole interval: let it go.
+  // Idle for a whole interval: let it go. With many targets come and gone
+  // (a site whose pages keep being new), give the memory back too: it is
+  // what the store's counts budget bounds.
   const std::size_t before = targets_.size();
   std::erase_if(targets_, [](const Target& t) { return t.hits.empty(); });
+  if (targets_.capacity() > 4096 && targets_.capacity() > 2 * targets_.size())
+    targets_.shrink_to_fit();
   if (targets_.size() != before) reindex();
+  name_bytes_ = 0;
+  hits_held_ = 0;
+  for (const Target& t : targets_) {
+    if (t.name.size() > 15) name_bytes_ += t.name.size() + 1;
+    hits_held_ += t.hits.capacity();
+  }
   for (Target& target : targets_) {
     std::vector<Hit>& hits = target.hits;
     std::sort(hits.begin(), hits.end());
@@ -128,7 +146,14 @@ void CountAggregator::summarize(
     }
     seal();
     visit(target.name, summary);
-    hits.clear();  // keeps its memory for the next interval
+    // Keeps its memory for the next interval, up to 32 KiB: a hot
+    // target's list regrows in a few doublings, and a burst does not stay.
+    if (hits.capacity() > 4096) {
+      hits_held_ -= hits.capacity();
+      std::vector<Hit>().swap(hits);
+    } else {
+      hits.clear();
+    }
   }
   if (!table_minutes_.empty()) {
     summary.minutes = table_minutes_;

@@ -62,6 +62,9 @@ class CountAggregator {
   // summarize().
   std::size_t gathered() const noexcept { return gathered_; }
   std::size_t touched() const noexcept { return touched_; }
+  // Bytes it holds, about: what the store's counts budget (counts_mb)
+  // bounds.
+  std::size_t memory() const noexcept;
 
   // Calls visit(target, summary) for every target touched, then
   // visit("", summary) for the whole table, and starts over empty.
@@ -102,6 +105,8 @@ class CountAggregator {
   std::vector<TableSketch> table_sketches_;
   std::size_t gathered_ = 0;
   std::size_t touched_ = 0;
+  std::size_t name_bytes_ = 0;  // targets' names, where longer than a string holds inline
+  std::size_t hits_held_ = 0;   // the hit lists' capacity, in hits
 };
 
 }  // namespace cctv::core

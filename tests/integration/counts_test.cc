@@ -462,5 +462,34 @@ TEST_P(CountsTest, ActivitiesExpireWhileTheirCountsStay) {
                InvalidArgument);
 }
 
+// More new targets than the counts budget holds at once: writers wait for
+// the counts to be written instead of gathering without end, a round is
+// written in several batches, and every count is exact.
+TEST(CountsBudget, NewTargetsBeyondTheBudgetAreCountedExactly) {
+  testing::TempDir dir;
+  Client client = Client::open(dir.store() + "?counts_mb=2");
+  Tracker t = client.tracker("pages");
+  const Timestamp when = parse_time("2026-11-01T10:00:00Z");
+  constexpr int kTargets = 120'000;
+  for (int i = 0; i < kTargets; ++i) {
+    t.record_activity("u" + std::to_string(i % 100), "/new/" + std::to_string(i), {},
+                      when + Microseconds(i));
+  }
+  client.flush();
+  const TimeRange day{parse_time("2026-11-01"), parse_time("2026-11-02")};
+  std::int64_t total = 0;
+  for (const auto& p : t.count_activity(day, Bucket::kHour)) total += p.count;
+  EXPECT_EQ(total, kTargets);
+  for (int i : {0, 1, 65'535, 65'536, kTargets - 1}) {
+    std::int64_t n = 0;
+    for (const auto& p : t.count_activity("/new/" + std::to_string(i), day, Bucket::kHour))
+      n += p.count;
+    EXPECT_EQ(n, 1) << i;
+  }
+  const auto top = t.top_targets(day, 3);
+  ASSERT_EQ(top.size(), 3u);
+  EXPECT_EQ(top[0].count, 1);
+}
+
 }  // namespace
 }  // namespace cctv

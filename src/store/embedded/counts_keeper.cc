@@ -14,9 +14,10 @@
 
 namespace cctv::store::embedded {
 
-CountsKeeper::CountsKeeper(rocksdb::DB* db, std::string location)
+CountsKeeper::CountsKeeper(rocksdb::DB* db, std::string location, std::size_t budget)
     : db_(db),
       location_(std::move(location)),
+      budget_(budget),
       next_mark_(std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32)),
       last_write_(std::chrono::steady_clock::now()) {}
 
@@ -72,14 +73,26 @@ void CountsKeeper::absorb(const std::vector<SortedBatchBuilder::CountHit>& hits,
                 std::make_move_iterator(marks.end()));
 }
 
+void CountsKeeper::wait_for_room() {
+  if (budget_ == SIZE_MAX) return;
+  std::unique_lock lock(mu_);
+  room_.wait(lock, [this] {
+    std::size_t memory = 0;
+    for (const auto& [table, aggregator] : tables_[filling_]) memory += aggregator.memory();
+    return memory < budget_ / 2;
+  });
+}
+
 bool CountsKeeper::write_due() {
   std::lock_guard lock(mu_);
-  std::size_t activities = 0, targets = 0;
+  std::size_t activities = 0, targets = 0, memory = 0;
   for (const auto& [table, aggregator] : tables_[filling_]) {
     activities += aggregator.gathered();
     targets += aggregator.touched();
+    memory += aggregator.memory();
   }
-  return counts_write_due(std::chrono::steady_clock::now() - last_write_, activities, targets);
+  return counts_write_due(std::chrono::steady_clock::now() - last_write_, activities, targets,
+                          memory, budget_ / 2);
 }
 
 void CountsKeeper::flush(const FamilyOf& counts_family) { write_all(counts_family); }
@@ -91,9 +104,18 @@ void CountsKeeper::forget(std::uint32_t table) {
   std::erase_if(marks_, [table](const auto& m) { return m.first == table; });
 }
 
+namespace {
+
+// A batch of counts rows ends past either: a few megabytes, so that the
+// counts family's memtable (4 MiB) flushes between batches.
+constexpr std::size_t kRowBytesPerWrite = std::size_t{4} << 20;
+constexpr std::size_t kRowsPerWrite = 32'768;
+
+}  // namespace
+
 void CountsKeeper::write_rows(std::map<std::uint32_t, core::CountAggregator>& taken,
                               const FamilyOf& counts_family, RowBuffer& buffer,
-                              rocksdb::WriteBatch& out) {
+                              rocksdb::WriteBatch& out, const std::function<void()>& write_out) {
   // Rows are encoded back to back into one buffer, then merged in key order,
   // with the same insert hint as the activities (sorted_batch.h): in
   // arrival order each was a skiplist search from the top.
@@ -170,8 +192,16 @@ void CountsKeeper::write_rows(std::map<std::uint32_t, core::CountAggregator>& ta
         encode_sketch_row(sketch_slots, buffer.bytes);
         buffer.end_row();
       }
+      if (buffer.bytes.size() >= kRowBytesPerWrite || buffer.rows.size() >= kRowsPerWrite) {
+        merge_rows(buffer, out);
+        write_out();
+      }
     });
   }
+  merge_rows(buffer, out);
+}
+
+void CountsKeeper::merge_rows(RowBuffer& buffer, rocksdb::WriteBatch& out) {
   const std::string_view bytes(buffer.bytes);
   std::sort(buffer.rows.begin(), buffer.rows.end(), [bytes](const auto& a, const auto& b) {
     if (a.family != b.family) return a.family->GetID() < b.family->GetID();
@@ -181,6 +211,8 @@ void CountsKeeper::write_rows(std::map<std::uint32_t, core::CountAggregator>& ta
     out.Merge(row.family, rocksdb::Slice(bytes.data() + row.at, row.key_size),
               rocksdb::Slice(bytes.data() + row.at + row.key_size, row.value_size));
   }
+  buffer.rows.clear();
+  buffer.bytes.clear();
 }
 
 void CountsKeeper::write_all(const FamilyOf& counts_family) {
@@ -196,22 +228,26 @@ void CountsKeeper::write_all(const FamilyOf& counts_family) {
     marks.swap(marks_);
     last_write_ = std::chrono::steady_clock::now();
   }
+  room_.notify_all();
   // Not guarded by mu_: the writers fill the other set until the next
   // write_all, which write_mu_ keeps from starting before this one ends.
   std::map<std::uint32_t, core::CountAggregator>& taken = tables_[taken_set];
   rocksdb::WriteBatch& out = batch_;
   out.Clear();
-  write_rows(taken, counts_family, rows_, out);
-  for (const auto& [table, key] : marks) {
-    if (rocksdb::ColumnFamilyHandle* family = counts_family(table)) out.Delete(family, key);
-  }
-  if (out.Count() > 0) {
+  // Lost from memory on a failure, but their marks stay: they are recounted.
+  const auto write_out = [&] {
+    if (out.Count() == 0) return;
     rocksdb::WriteOptions options;
     options.memtable_insert_hint_per_batch = true;
     auto status = db_->Write(options, &out);
-    // Lost from memory, but their marks stay: the next open recounts them.
+    out.Clear();
     if (!status.ok()) fail("write counts", status);
+  };
+  write_rows(taken, counts_family, rows_, out, write_out);
+  for (const auto& [table, key] : marks) {
+    if (rocksdb::ColumnFamilyHandle* family = counts_family(table)) out.Delete(family, key);
   }
+  write_out();
 #ifdef __GLIBC__
   // Summaries are built and freed once a second on this thread; glibc keeps
   // what they used in this thread's arena unless asked to give it back.
@@ -407,8 +443,9 @@ void CountsKeeper::recount(rocksdb::ColumnFamilyHandle* counts,
   std::map<std::uint32_t, core::CountAggregator> one;
   one.emplace(0, std::move(aggregator));
   RowBuffer rows;
+  // One batch, all or nothing: a recount replaces what was there.
   write_rows(
-      one, [counts](std::uint32_t) { return counts; }, rows, out);
+      one, [counts](std::uint32_t) { return counts; }, rows, out, [] {});
   auto status = db_->Write(rocksdb::WriteOptions(), &out);
   if (!status.ok()) fail("write recounted counts", status);
 }

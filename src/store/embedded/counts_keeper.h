@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -40,7 +41,9 @@ class CountsKeeper {
  public:
   using FamilyOf = std::function<rocksdb::ColumnFamilyHandle*(std::uint32_t table)>;
 
-  CountsKeeper(rocksdb::DB* db, std::string location);
+  // `budget`: bytes what is gathered may hold (both sets together; the
+  // store's counts_mb), before it is written whatever the pace.
+  CountsKeeper(rocksdb::DB* db, std::string location, std::size_t budget = SIZE_MAX);
 
   using Marks = std::vector<std::pair<std::uint32_t, std::string>>;  // (table, mark key)
 
@@ -56,6 +59,15 @@ class CountsKeeper {
 
   // Whether what has gathered is due to be written (counts_pace.h).
   bool write_due();
+
+  // Waits while what is gathering holds half the budget: until the write
+  // under way ends and the next takes it. Writes of counts fall behind a
+  // stream of new targets faster than they can write (here about 150,000 a
+  // second); without this, each round held more targets and took longer
+  // than the last, and memory grew without end. The caller holds no store
+  // lock: a recount (which takes the tables exclusively) may be what ends
+  // the wait.
+  void wait_for_room();
 
   // Writes everything gathered. Throws StoreError (what was gathered is
   // then lost from memory; the marks left behind name it for a recount).
@@ -105,16 +117,25 @@ class CountsKeeper {
     std::string bytes;
   };
 
-  // Writes what has gathered, in one RocksDB batch.
+  // Writes what has gathered: rows in batches of a few megabytes, the
+  // last with the deletion of the marks they cover. (A crash between them
+  // leaves the marks, and the recount at the next open replaces what the
+  // first batches wrote.) One batch for a whole round, with a million
+  // targets in it, held hundreds of megabytes of rows and of memtable.
   void write_all(const FamilyOf& counts_family);
-  // Adds the merges of `taken`'s counts to `out`, in key order, encoding
-  // them in `buffer` first.
-  void write_rows(std::map<std::uint32_t, core::CountAggregator>& taken, const FamilyOf& counts_family,
-                  RowBuffer& buffer, rocksdb::WriteBatch& out);
+  // Adds the merges of `taken`'s counts to `out`, in key order within each
+  // batch, encoding them in `buffer` first; calls `write_out` for each
+  // batch but the last, which is left in `out`.
+  void write_rows(std::map<std::uint32_t, core::CountAggregator>& taken,
+                  const FamilyOf& counts_family, RowBuffer& buffer, rocksdb::WriteBatch& out,
+                  const std::function<void()>& write_out);
+  // Moves the rows in `buffer` into `out`, in key order.
+  static void merge_rows(RowBuffer& buffer, rocksdb::WriteBatch& out);
   [[noreturn]] void fail(const char* what, const rocksdb::Status& status) const;
 
   rocksdb::DB* const db_;
   const std::string location_;
+  const std::size_t budget_;
   std::atomic<std::uint64_t> next_mark_;
   // What the writers gather. Adding a batch's activities holds mu_ for a
   // few milliseconds; summarizing and writing them happens outside it.
@@ -126,6 +147,7 @@ class CountsKeeper {
   // arenas at 10M activities.
   std::map<std::uint32_t, core::CountAggregator> tables_[2];
   int filling_ = 0;  // the set the writers fill; guarded by mu_
+  std::condition_variable room_;  // wait_for_room(): the filling set was taken
   Marks marks_;  // to delete with the next write of counts
   std::chrono::steady_clock::time_point last_write_;  // guarded by mu_
   std::mutex write_mu_;  // one write of counts at a time

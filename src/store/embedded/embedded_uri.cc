@@ -14,6 +14,8 @@ EmbeddedOptions parse_embedded_uri(std::string_view uri) {
       options.memtable_mb = static_cast<std::size_t>(whole_number(uri, name, value, 1, 1 << 20));
     } else if (name == "cache_mb") {
       options.cache_mb = static_cast<std::size_t>(whole_number(uri, name, value, 1, 1 << 20));
+    } else if (name == "counts_mb") {
+      options.counts_mb = static_cast<std::size_t>(whole_number(uri, name, value, 1, 1 << 20));
     } else if (name == "db_options") {
       options.db_options = value;
     } else if (name == "cf_options") {
@@ -25,8 +27,8 @@ EmbeddedOptions parse_embedded_uri(std::string_view uri) {
       options.min_free_mb = static_cast<std::size_t>(whole_number(uri, name, value, 0, 1 << 30));
     } else {
       bad_store_uri(uri, "unknown parameter '" + name +
-                             "'; the parameters are memtable_mb, cache_mb, db_options, cf_options, "
-                             "counts, min_free_mb");
+                             "'; the parameters are memtable_mb, cache_mb, counts_mb, db_options, "
+                             "cf_options, counts, min_free_mb");
     }
   }
   return options;

@@ -11,9 +11,14 @@ namespace cctv::store::embedded {
 
 struct EmbeddedOptions {
   std::string path;
-  // Memory for all memtables together, and for the block cache.
+  // Memory for all memtables together, for the block cache (which also
+  // holds the table files' index and filter blocks), and for the counts
+  // gathered between their writes (counts_keeper.h). With the ingest queue
+  // (64 MiB at most) and the HTTP server's buffers, they bound what the
+  // store holds in memory: docs/operations.md#memory.
   std::size_t memtable_mb = 192;
   std::size_t cache_mb = 48;
+  std::size_t counts_mb = 64;
   // RocksDB option strings ("max_background_jobs=4;..."), applied over
   // cctv's defaults with RocksDB's own parser.
   std::string db_options;
@@ -27,8 +32,8 @@ struct EmbeddedOptions {
   std::optional<std::size_t> min_free_mb;
 };
 
-// Parses rocksdb:PATH[?memtable_mb=N&cache_mb=N&db_options=S&cf_options=S&counts=on|off
-//                     &min_free_mb=N]
+// Parses rocksdb:PATH[?memtable_mb=N&cache_mb=N&counts_mb=N&db_options=S&cf_options=S
+//                     &counts=on|off&min_free_mb=N]
 // (also rocksdb://PATH). Values may be percent-encoded. Throws
 // InvalidArgument("store URI", ...).
 EmbeddedOptions parse_embedded_uri(std::string_view uri);

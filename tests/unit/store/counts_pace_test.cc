@@ -30,5 +30,12 @@ TEST(CountsPace, AsSoonAsAMillionActivitiesHaveGathered) {
   EXPECT_FALSE(counts_write_due(milliseconds(500), 10 * kMostGatheredActivities, 100'000));
 }
 
+TEST(CountsPace, AsSoonAsWhatGatheredHoldsItsShareOfTheBudget) {
+  EXPECT_FALSE(counts_write_due(milliseconds(1500), 1000, 100'000, 31 << 20, 32 << 20));
+  EXPECT_TRUE(counts_write_due(milliseconds(1500), 1000, 100'000, 32 << 20, 32 << 20));
+  // Never sooner than a second either.
+  EXPECT_FALSE(counts_write_due(milliseconds(900), 1000, 100'000, 64 << 20, 32 << 20));
+}
+
 }  // namespace
 }  // namespace cctv::store
