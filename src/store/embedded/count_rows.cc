@@ -13,6 +13,14 @@ namespace {
 // row of sketches.
 constexpr std::uint32_t kMaxSlots = 60;
 
+// Adds a stored count to a slot's total; false (a malformed row) when it
+// cannot be a count: past int64, or a sum past it. Only damaged data gets
+// there, and wrapping would be undefined.
+bool add_count(std::int64_t& total, std::uint64_t count) {
+  return count <= static_cast<std::uint64_t>(INT64_MAX) &&
+         !__builtin_add_overflow(total, static_cast<std::int64_t>(count), &total);
+}
+
 // Reads the count part at the front of `encoded` into slot -> count, and
 // leaves `encoded` after it.
 bool read_counts(std::string_view& encoded, std::map<std::uint32_t, std::int64_t>& into) {
@@ -23,7 +31,7 @@ bool read_counts(std::string_view& encoded, std::map<std::uint32_t, std::int64_t
     if (!core::read_varint(encoded, slot) || !core::read_varint(encoded, count) ||
         slot >= kMaxSlots)
       return false;
-    into[static_cast<std::uint32_t>(slot)] += static_cast<std::int64_t>(count);
+    if (!add_count(into[static_cast<std::uint32_t>(slot)], count)) return false;
   }
   return true;
 }
@@ -221,7 +229,7 @@ bool add_row(char kind, std::string_view encoded, std::vector<std::int64_t>& tot
         slot >= totals.size()) {
       return false;
     }
-    totals[slot] += static_cast<std::int64_t>(count);
+    if (!add_count(totals[slot], count)) return false;
   }
   // What follows, in a minute row, is its sketches; an hour row ends here.
   return kind == kMinuteRow || encoded.empty();

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/coding.h"
+
 namespace cctv::store::embedded {
 namespace {
 
@@ -71,6 +73,24 @@ TEST(CountRows, MalformedRowsAreRefused) {
   encode_minute_row({{1, 1}}, {{1, sketch_of({"a"})}}, minute_row);
   EXPECT_FALSE(combine(row_key(kMinuteRow, 1, "/x"), minute_row,
                        minute_row.substr(0, minute_row.size() - 1), out));
+}
+
+// Found by fuzz_stored: a damaged count (past int64, or two that overflow
+// when added) is a malformed row, not a wrapped total.
+TEST(CountRows, CountsPastInt64AreMalformedNotWrapped) {
+  std::string huge;
+  encode_row({{2, INT64_MAX}}, huge);
+  std::vector<std::int64_t> totals(24, 0);
+  EXPECT_TRUE(add_row(kHourRow, huge, totals));
+  EXPECT_FALSE(add_row(kHourRow, huge, totals)) << "INT64_MAX twice";
+  std::string past;  // a count of 2^63 and more: never written by a store
+  core::append_varint(past, 1);
+  core::append_varint(past, 2);
+  core::append_varint(past, std::uint64_t{1} << 63);
+  totals.assign(24, 0);
+  EXPECT_FALSE(add_row(kHourRow, past, totals));
+  std::string out;
+  EXPECT_FALSE(combine(row_key(kHourRow, 1, "/x"), huge, huge, out));
 }
 
 }  // namespace
