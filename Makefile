@@ -3,11 +3,13 @@
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 BENCH_FLAGS ?=
 
-.PHONY: all deps build run test test-asan test-tsan bench install lint format clean
+.PHONY: all deps build run test test-asan fuzz test-tsan bench install lint format clean
 
 all: build
 
@@ -44,6 +46,15 @@ test-tsan: deps
 	cmake --build $(TSAN_BUILD) -j $(JOBS)
 	ctest --test-dir $(TSAN_BUILD) --output-on-failure -j $(JOBS)
 
+# Every libFuzzer target (tests/fuzz/) for FUZZ_SECONDS each, built with
+# clang under ASan and UBSan; exits non-zero when one finds a crash.
+fuzz: deps
+	@scripts/install-deps --fuzz
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
+	      -DCCTV_FUZZ=ON -DCCTV_BUILD_TESTS=OFF -DCCTV_BUILD_BENCH=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	scripts/run-fuzzers $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 bench: build
 	@scripts/install-deps --bench
 	bench/run.sh $(BUILD) $(BENCH_FLAGS)
@@ -60,4 +71,4 @@ format:
 	clang-format -i $$(git ls-files '*.h' '*.cc')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)
