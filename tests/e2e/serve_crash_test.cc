@@ -62,7 +62,8 @@ class Poster {
 };
 
 void expect_every_acknowledged_activity_stored(const std::string& store,
-                                               const std::set<std::string>& acknowledged) {
+                                               const std::set<std::string>& acknowledged,
+                                               bool exact_counts = true) {
   // Opened for writing: counts a kill kept from being written are
   // recounted first.
   Client client = Client::open(store);
@@ -77,6 +78,7 @@ void expect_every_acknowledged_activity_stored(const std::string& store,
   for (const auto& id : acknowledged) missing += stored.count(id) == 0 ? 1 : 0;
   EXPECT_EQ(missing, 0u) << "acknowledged activities lost, of " << acknowledged.size();
   EXPECT_GE(stored.size(), acknowledged.size());
+  if (!exact_counts) return;
   // Counted exactly once each, acknowledged or not.
   client.flush();
   const TimeRange days{now() - std::chrono::hours(48), now() + std::chrono::hours(48)};
@@ -86,7 +88,7 @@ void expect_every_acknowledged_activity_stored(const std::string& store,
 }
 
 void kill_rounds(const std::string& store, const std::vector<std::string>& flags, int rounds,
-                 std::uint32_t seed) {
+                 std::uint32_t seed, bool exact_counts = true) {
   std::mt19937 rng(seed);
   std::set<std::string> acknowledged;
   std::mutex mu;
@@ -113,7 +115,7 @@ void kill_rounds(const std::string& store, const std::vector<std::string>& flags
     }  // the posters see their connections reset, and stop
   }
   ASSERT_GT(answered, rounds) << "the server answered almost nothing before it was killed";
-  expect_every_acknowledged_activity_stored(store, acknowledged);
+  expect_every_acknowledged_activity_stored(store, acknowledged, exact_counts);
 }
 
 TEST_F(ServeTest, KillNineAtRandomMomentsLosesNoAcknowledgedActivity) {
@@ -122,6 +124,23 @@ TEST_F(ServeTest, KillNineAtRandomMomentsLosesNoAcknowledgedActivity) {
 
 TEST_F(ServeTest, KillNineWithSyncLosesNoAcknowledgedActivity) {
   kill_rounds(store_, {"--sync"}, 3, 2);
+}
+
+// On DynamoDB, 202 means DynamoDB confirmed every item: through a proxy
+// that throttles, answers 500 and drops connections before and after
+// DynamoDB did the work, a kill -9 still loses nothing acknowledged.
+// (Exact counts under such faults are not this test's: DynamoDB's counts
+// are rounds of their own.)
+TEST(ServeDynamoCrash, KillNineLosesNothingDynamoConfirmed) {
+  Dynalite dynalite;
+  FaultProxy proxy(dynalite.port(), {"--throttle", "0.05", "--http500", "0.05", "--drop-before",
+                                     "0.03", "--drop-after", "0.03", "--seed", "9"});
+  const std::string store = proxy.store("kill-");
+  {
+    Client client = Client::open(store);
+    client.create_table("crash");
+  }
+  kill_rounds(store, {}, 3, 3, false);
 }
 
 }  // namespace
