@@ -24,6 +24,23 @@ void CountAggregator::reindex() {
     slots_[slot_of(targets_[i].hash, targets_[i].name)] = static_cast<std::uint32_t>(i + 1);
 }
 
+void CountAggregator::release_idle() {
+  // With many targets come and gone (a site whose pages keep being new),
+  // the memory goes back too: it is what the store's counts budget bounds.
+  const std::size_t before = targets_.size();
+  std::erase_if(targets_, [](const Target& t) { return t.hits.empty(); });
+  if (targets_.capacity() > 4096 && targets_.capacity() > 2 * targets_.size())
+    targets_.shrink_to_fit();
+  if (targets_.size() != before) reindex();
+  name_bytes_ = 0;
+  hits_held_ = 0;
+  for (const Target& t : targets_) {
+    if (t.name.size() > 15) name_bytes_ += t.name.size() + 1;
+    hits_held_ += t.hits.capacity();
+  }
+  selected_ = nullptr;  // may have been erased
+}
+
 std::size_t CountAggregator::memory() const noexcept {
   return targets_.capacity() * sizeof(Target) + slots_.capacity() * sizeof(std::uint32_t) +
          name_bytes_ + hits_held_ * sizeof(Hit);
@@ -84,20 +101,8 @@ void CountAggregator::summarize(
     for (auto& s : summary.sketches)
       s.encoded = std::string_view(summary.bytes).substr(s.offset, s.size);
   };
-  // Idle for a whole interval: let it go. With many targets come and gone
-  // (a site whose pages keep being new), give the memory back too: it is
-  // what the store's counts budget bounds.
-  const std::size_t before = targets_.size();
-  std::erase_if(targets_, [](const Target& t) { return t.hits.empty(); });
-  if (targets_.capacity() > 4096 && targets_.capacity() > 2 * targets_.size())
-    targets_.shrink_to_fit();
-  if (targets_.size() != before) reindex();
-  name_bytes_ = 0;
-  hits_held_ = 0;
-  for (const Target& t : targets_) {
-    if (t.name.size() > 15) name_bytes_ += t.name.size() + 1;
-    hits_held_ += t.hits.capacity();
-  }
+  // Idle for a whole interval: let it go.
+  release_idle();
   for (Target& target : targets_) {
     std::vector<Hit>& hits = target.hits;
     std::sort(hits.begin(), hits.end());

@@ -66,6 +66,11 @@ class CountAggregator {
   // bounds.
   std::size_t memory() const noexcept;
 
+  // Forgets the targets with nothing gathered since the last summarize()
+  // (after one, all of them) and gives their memory back, instead of
+  // keeping them one interval in case they come again.
+  void release_idle();
+
   // Calls visit(target, summary) for every target touched, then
   // visit("", summary) for the whole table, and starts over empty.
   void summarize(const std::function<void(const std::string& target, const TallySummary&)>& visit);

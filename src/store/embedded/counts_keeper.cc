@@ -243,11 +243,26 @@ void CountsKeeper::write_all(const FamilyOf& counts_family) {
     out.Clear();
     if (!status.ok()) fail("write counts", status);
   };
-  write_rows(taken, counts_family, rows_, out, write_out);
-  for (const auto& [table, key] : marks) {
-    if (rocksdb::ColumnFamilyHandle* family = counts_family(table)) out.Delete(family, key);
+  try {
+    write_rows(taken, counts_family, rows_, out, write_out);
+    for (const auto& [table, key] : marks) {
+      if (rocksdb::ColumnFamilyHandle* family = counts_family(table)) out.Delete(family, key);
+    }
+    write_out();
+  } catch (...) {
+    // Whatever of this round a batch wrote, and what it did not, the marks
+    // (kept: their deletion was to come last) have recounted. Left here, the
+    // targets not yet summarized would be written again, on top of the
+    // recount, when this set is next taken.
+    taken.clear();
+    throw;
   }
-  write_out();
+  // A round of many targets gives their memory back at once: kept until
+  // this set is taken again, it would count against the budget that new
+  // targets gathering there meanwhile must fit in (wait_for_room()).
+  for (auto& [table, aggregator] : taken) {
+    if (aggregator.memory() > budget_ / 8) aggregator.release_idle();
+  }
 #ifdef __GLIBC__
   // Summaries are built and freed once a second on this thread; glibc keeps
   // what they used in this thread's arena unless asked to give it back.

@@ -746,7 +746,12 @@ void RocksStore::sync() {
   if (recount_due_.load(std::memory_order_acquire)) recount_after_failure();
   {
     std::shared_lock lock(mu_);
-    counts_->flush([this](std::uint32_t t) { return tables_[t].by_counts; });
+    try {
+      counts_->flush([this](std::uint32_t t) { return tables_[t].by_counts; });
+    } catch (const StoreError&) {
+      recount_due_.store(true, std::memory_order_release);  // as the counts writer does
+      throw;
+    }
   }
   if (counts_writer_) {
     if (const std::string error = counts_writer_->take_error(); !error.empty()) {
