@@ -49,8 +49,11 @@ struct CCTV_EXPORT BatchOptions {
   // waits for one write, not one of its own. A store that keeps failing
   // is retried until it recovers or the client closes: the call can be
   // long in coming. It runs on the client's writer thread and holds up the
-  // writes behind it: it must be quick, and must not record, flush or
-  // close through this client. Not called when the batch accepted nothing.
+  // writes behind it (or, when the batch waited for room in the queue and
+  // was written meanwhile, on the calling thread before record_batch()
+  // returns): it must be quick, must not take a lock the caller holds
+  // around record_batch(), and must not record, flush or close through
+  // this client. Not called when the batch accepted nothing.
   std::function<void(const BatchStored&)> on_stored;
   // Also have the activities synced to disk before on_stored (the embedded
   // store fsyncs its write-ahead log, once for every batch in the same
@@ -73,6 +76,7 @@ struct CCTV_EXPORT BatchResult {
   // Equal to the batch's size when nothing was cut off.
   std::size_t stopped_at = 0;
   std::string refused;
+  bool closed = false;  // what stopped it was the client closing
 
   // How many activities were accepted.
   std::size_t accepted() const noexcept;

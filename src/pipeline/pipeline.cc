@@ -209,6 +209,11 @@ void Pipeline::close() {
   report_losses("closing: ");
 }
 
+bool Pipeline::closing() const {
+  std::lock_guard lock(mu_);
+  return closing_;
+}
+
 Metrics Pipeline::metrics() const {
   std::lock_guard lock(mu_);
   Metrics m;

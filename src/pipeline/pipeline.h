@@ -114,6 +114,11 @@ class Pipeline {
 
   Metrics metrics() const;
 
+  // Whether close() was called (new activities are refused).
+  bool closing() const;
+  // How long close() waits for what is queued (PipelineOptions).
+  std::chrono::milliseconds close_timeout() const { return options_.close_timeout; }
+
  private:
   // A batch being written: the sequence numbers of its first and last
   // activities.

@@ -44,18 +44,21 @@ void append_errors(const std::vector<ItemError>& errors, std::size_t before, std
   if (!first) out += ']';
 }
 
-// ,"resend":[{"index":i,"id":"..."},...]: the accepted items from `from`
-// on, which may not be stored, with the ids that make sending them again
-// store each once.
-void append_resend(const std::vector<ActivityId>& ids, const std::vector<std::size_t>& item_of,
-                   std::size_t from, std::string& out) {
+// ,"resend":[{"index":i,"id":"...","time":"..."},...]: the queued items
+// of [from, to), which may not be stored, with the id and time they were
+// given: an activity is (target, time, id), so sent again with both it is
+// stored once, and an item sent without a time would get a new one.
+void append_resend(const std::vector<ActivityId>& ids, const std::vector<Timestamp>& times,
+                   const std::vector<std::size_t>& item_of, std::size_t from, std::size_t to,
+                   std::string& out) {
   out += ",\"resend\":[";
   bool first = true;
   for (std::size_t k = 0; k < item_of.size(); ++k) {
-    if (item_of[k] < from || ids[k] == kNoId) continue;
+    if (item_of[k] < from || item_of[k] >= to || ids[k] == kNoId) continue;
     if (!first) out += ',';
     first = false;
-    out += "{\"index\":" + std::to_string(item_of[k]) + ",\"id\":\"" + format_id(ids[k]) + "\"}";
+    out += "{\"index\":" + std::to_string(item_of[k]) + ",\"id\":\"" + format_id(ids[k]) +
+           "\",\"time\":\"" + format_time(times[k]) + "\"}";
   }
   out += ']';
 }
@@ -72,75 +75,90 @@ struct PostedActivities {
   bool keep_alive = true;
   std::chrono::milliseconds ack_timeout{0};
   std::vector<std::size_t> item_of;  // the batch's activity k is item item_of[k]
+  std::vector<Timestamp> time_of;    // and its time
   std::vector<ItemError> errors;     // by item index, in order (parsing and recording)
   BatchResult result;                // what record_batch() accepted
-  std::string backpressure;          // the 503 message, when the queue stayed full
+  std::string refused;               // why items from result.stopped_at were not queued
   BatchStored stored;                // what on_stored said
   std::atomic<int> arrivals{0};
 
-  // The item from which the client must send again, if any.
-  std::optional<std::size_t> resume_from() const {
-    std::optional<std::size_t> from;
-    if (result.stopped_at < item_of.size()) from = item_of[result.stopped_at];
-    if (!stored.all_stored()) {
-      const std::size_t failed = item_of[stored.first_unstored];
-      if (!from || failed < *from) from = failed;
-    }
-    return from;
+  // The first item not queued (the queue was full, or the server stopping),
+  // if any: from it on, items are sent again whole.
+  std::optional<std::size_t> unqueued_from() const {
+    if (result.stopped_at < item_of.size()) return item_of[result.stopped_at];
+    return std::nullopt;
   }
 
   Response answer() const {
-    const std::optional<std::size_t> from = resume_from();
-    const std::size_t before = from.value_or(SIZE_MAX);
-    std::vector<ActivityId> stored_ids;
-    for (std::size_t k = 0; k < item_of.size(); ++k) {
-      if (item_of[k] < before && result.ids[k] != kNoId) stored_ids.push_back(result.ids[k]);
-    }
-    std::string body;
-    if (!from) {
-      body = "{\"accepted\":" + std::to_string(stored_ids.size()) + ",";
-      append_ids(stored_ids, body);
-      append_errors(errors, before, body);
+    const std::optional<std::size_t> unqueued = unqueued_from();
+    std::optional<std::size_t> failed;
+    if (!stored.all_stored()) failed = item_of[stored.first_unstored];
+    if (!failed && !unqueued) {
+      std::vector<ActivityId> ids;
+      for (ActivityId id : result.ids) {
+        if (id != kNoId) ids.push_back(id);
+      }
+      std::string body = "{\"accepted\":" + std::to_string(ids.size()) + ",";
+      append_ids(ids, body);
+      append_errors(errors, SIZE_MAX, body);
       body += "}";
       return make_response(errors.empty() ? http::status::accepted : http::status::bad_request,
                            version, keep_alive, "application/json", std::move(body));
     }
-    const bool store_failed = !stored.all_stored() && item_of[stored.first_unstored] == *from;
-    const std::string message =
-        store_failed ? "the store did not take items " + std::to_string(*from) +
-                           " and later: " + stored.error +
-                           "; send them again with the ids in \"resend\" (an id recorded twice "
-                           "is stored once)"
-                     : backpressure;
-    // Items sent again whole (the queue was full) get their errors then;
-    // items sent again by "resend" need every error now.
-    return unavailable(message, *from, stored_ids, store_failed, store_failed ? SIZE_MAX : before);
+    if (!failed) return unavailable(refused, *unqueued, unqueued);
+    // The store refused part of a write (the failed item is always among
+    // those queued, so before any unqueued one).
+    std::string message = "the store did not take items " + std::to_string(*failed) +
+                          " and later: " + stored.error + "; send the items in \"resend\" again " +
+                          kWithIdAndTime;
+    if (unqueued) message += "; and " + refused;
+    return unavailable(message, *failed, unqueued);
   }
 
   // The answer when the store did not confirm within --ack-timeout: none
   // of the items is known to be stored.
   Response expired() const {
-    const std::size_t from = item_of[0];
+    const std::optional<std::size_t> unqueued = unqueued_from();
     std::string message =
         "the store did not confirm the activities accepted within " +
         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(ack_timeout).count()) +
-        " s (--ack-timeout); they stay queued and are written if it recovers: send them again "
-        "with the ids in \"resend\" (an id recorded twice is stored once)";
-    if (!backpressure.empty()) message += "; and " + backpressure;
-    return unavailable(message, from, {}, true, SIZE_MAX);
+        " s (--ack-timeout); they stay queued and are written if it recovers: send the items in "
+        "\"resend\" again " +
+        kWithIdAndTime;
+    if (unqueued) message += "; and " + refused;
+    return unavailable(message, item_of[0], unqueued, true);
   }
 
  private:
+  static constexpr const char* kWithIdAndTime =
+      "with the id and time each is given there (an activity sent again with its id and time is "
+      "stored once)";
+
+  // A 503 from item `from` on. With `unqueued` set and items before it to
+  // send again by id (`resend`: a store failure or a timeout), those are
+  // listed, and "whole_from" says where items are sent whole; without,
+  // every item from `from` is sent whole.
   Response unavailable(const std::string& message, std::size_t from,
-                       const std::vector<ActivityId>& stored_ids, bool resend,
-                       std::size_t errors_before) const {
+                       std::optional<std::size_t> unqueued, bool none_stored = false) const {
+    const bool resend = unqueued != from || none_stored;
+    std::vector<ActivityId> stored_ids;
+    if (!none_stored) {
+      for (std::size_t k = 0; k < item_of.size(); ++k) {
+        if (item_of[k] < from && result.ids[k] != kNoId) stored_ids.push_back(result.ids[k]);
+      }
+    }
     std::string body = "{\"error\":";
     append_json(Value(message), body);
     body += ",\"accepted\":" + std::to_string(stored_ids.size()) + ",";
     append_ids(stored_ids, body);
     body += ",\"resume_from\":" + std::to_string(from);
-    if (resend) append_resend(result.ids, item_of, from, body);
-    append_errors(errors, errors_before, body);
+    if (resend) {
+      append_resend(result.ids, time_of, item_of, from, unqueued.value_or(SIZE_MAX), body);
+      if (unqueued) body += ",\"whole_from\":" + std::to_string(*unqueued);
+    }
+    // Items sent again whole get their errors then; items sent again by
+    // "resend" need theirs now.
+    append_errors(errors, resend ? SIZE_MAX : from, body);
     body += "}";
     Response response = make_response(http::status::service_unavailable, version, keep_alive,
                                       "application/json", std::move(body));
@@ -186,6 +204,7 @@ Response Api::post_activities(Call& call) {
     try {
       Activity a = activity_from_json(items[i], reference);
       if (check_first) validate_activity(a);
+      posted->time_of.push_back(a.time);
       activities.push_back(std::move(a));
       posted->item_of.push_back(i);
     } catch (const InvalidArgument& e) {
@@ -195,6 +214,7 @@ Response Api::post_activities(Call& call) {
   if (activities.empty() || (atomic && !parse_errors.empty())) {
     posted->errors = std::move(parse_errors);
     posted->item_of.clear();
+    posted->time_of.clear();
     return posted->answer();  // a 400 that records nothing
   }
   // Made (when missing) only now: a request that records nothing leaves
@@ -214,7 +234,11 @@ Response Api::post_activities(Call& call) {
              std::back_inserter(posted->errors),
              [](const ItemError& a, const ItemError& b) { return a.index < b.index; });
   if (result.stopped_at < activities.size()) {
-    posted->backpressure = backpressure_message(posted->item_of[result.stopped_at], items.size());
+    const std::size_t first = posted->item_of[result.stopped_at];
+    posted->refused = result.closed
+                          ? "the server is stopping: items " + std::to_string(first) +
+                                " and later were not recorded; send them again once it is back"
+                          : backpressure_message(first, items.size());
   }
   const bool any_accepted = result.accepted() > 0;
   posted->result = std::move(result);

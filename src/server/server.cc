@@ -102,7 +102,12 @@ void Server::run() {
     listener_->stop();
     sessions_.stop_all();
     drain = std::thread([this] {
-      sessions_.wait_until_empty(options_.drain_timeout);
+      if (!sessions_.wait_until_empty(options_.drain_timeout)) {
+        // Requests still waiting for the store are told now what they would
+        // be told at --ack-timeout (what to send again), not left unanswered.
+        sessions_.expire_waiting();
+        sessions_.wait_until_empty(std::chrono::seconds(2));
+      }
       for (auto& io : ios_) io->stop();
     });
   };

@@ -103,6 +103,12 @@ void Session::stop_when_idle() {
   });
 }
 
+void Session::expire_waiting() {
+  net::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (self->phase_ == Phase::kAwaitingStore) self->deferred_->expire();
+  });
+}
+
 void Session::wait_for_request() {
   if (sessions_.stopping()) {
     close();

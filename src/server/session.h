@@ -47,6 +47,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // For a graceful stop: closes the connection if it is waiting for a
   // request; one being read or answered finishes first, then closes.
   void stop_when_idle();
+  // For a stop past its drain time: a request waiting for the store gets
+  // the answer it would get at --ack-timeout.
+  void expire_waiting();
 
  private:
   // What the connection is doing, which decides what its deadline means.

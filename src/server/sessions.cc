@@ -31,6 +31,17 @@ void Sessions::stop_all() {
   for (const auto& session : open) session->stop_when_idle();
 }
 
+void Sessions::expire_waiting() {
+  std::vector<std::shared_ptr<Session>> open;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [raw, weak] : open_) {
+      if (auto session = weak.lock()) open.push_back(std::move(session));
+    }
+  }
+  for (const auto& session : open) session->expire_waiting();
+}
+
 bool Sessions::wait_until_empty(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
   return empty_.wait_for(lock, timeout, [this] { return open_.empty(); });

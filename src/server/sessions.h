@@ -27,6 +27,10 @@ class Sessions {
   void stop_all();
   // Asked by every connection for every request: a flag, not the lock.
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
+  // Has every session whose request waits for the store answer now what
+  // it would at --ack-timeout (Session::expire_waiting): for a stop that
+  // cannot wait longer.
+  void expire_waiting();
   // Waits until none is open or `timeout` passes; true when none is.
   bool wait_until_empty(std::chrono::milliseconds timeout);
 

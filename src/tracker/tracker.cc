@@ -131,6 +131,7 @@ BatchResult Tracker::record_batch(std::span<const Activity> activities,
   if (queued < staging.size()) {
     result.stopped_at = index_of[queued];
     result.refused = std::move(refused);
+    result.closed = state_->pipeline().closing();
     for (std::size_t k = queued; k < index_of.size(); ++k) result.ids[index_of[k]] = kNoId;
     std::erase_if(result.errors, [&](const ItemError& e) { return e.index >= result.stopped_at; });
   }

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <set>
 
@@ -152,6 +153,90 @@ TEST(ServeDynamoTest, AStoreThatCannotKeepUpGets503WithRetryAfter) {
   EXPECT_NE(metrics.body.find("cctv_http_requests_total{route=\"POST /v1/{table}/activities\",status=\"503\"} "),
             std::string::npos)
       << metrics.body;
+}
+
+// A stop that cannot wait for a slow store any longer (--drain-timeout)
+// answers the POSTs still waiting with what they would get at
+// --ack-timeout -- what to send again -- rather than closing on them.
+TEST(ServeDynamoTest, AStopPastItsDrainTimeAnswersWaitingPosts) {
+  Dynalite dynalite;
+  FaultProxy proxy(dynalite.port(), {"--reject", "ProvisionedThroughputExceededException",
+                                     "--reject-op", "BatchWriteItem", "--reject-count", "9"});
+  const std::string store = proxy.store("st");
+  {
+    Client client = Client::open(store);
+    client.create_table("stop");
+  }
+  ServerProcess server({CCTV_BINARY, "--store", store, "serve", "--listen", "127.0.0.1:0",
+                        "--drain-timeout", "1", "--ack-timeout", "60"});
+  HttpConnection c(server.port());
+  c.send_raw(
+      "POST /v1/stop/activities HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 28\r\n\r\n"
+      R"({"actor":"a","target":"/xy"})");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // it waits for the store
+  ASSERT_EQ(kill(server.pid(), SIGTERM), 0);
+  const HttpReply r = c.read_reply(std::chrono::seconds(20));
+  EXPECT_EQ(r.status, 503) << r.body;
+  const Value v = value_from_json(r.body);
+  ASSERT_NE(v.find("resend"), nullptr) << r.body;
+  EXPECT_EQ(v.find("resend")->as_list().size(), 1u);
+  std::string said;
+  EXPECT_EQ(server.terminate(&said), 0) << said;  // and what it queued is written
+  Client client = Client::open(store);
+  std::size_t n = 0;
+  client.tracker("stop").for_each_activity(TimeRange::all(), [&](const Activity&) { ++n; });
+  EXPECT_EQ(n, 1u);
+}
+
+// Items a 503 lists in "resend", sent again with the id and time they were
+// given there, are stored once, although the first ones were written too
+// once the store recovered.
+TEST(ServeDynamoTest, ItemsSentAgainFromResendAreStoredOnce) {
+  Dynalite dynalite;
+  // The first writes are throttled, then the store recovers.
+  FaultProxy proxy(dynalite.port(), {"--reject", "ProvisionedThroughputExceededException",
+                                     "--reject-op", "BatchWriteItem", "--reject-count", "12"});
+  const std::string store = proxy.store("rs");
+  {
+    Client client = Client::open(store);
+    client.create_table("resend");
+  }
+  ServerProcess server(
+      {CCTV_BINARY, "--store", store, "serve", "--listen", "127.0.0.1:0", "--ack-timeout", "1"});
+  HttpConnection c(server.port());
+  std::string ndjson;
+  for (int i = 0; i < 20; ++i)
+    ndjson += R"({"actor":"a","target":"/t)" + std::to_string(i) +
+              R"("})"
+              "\n";
+  const HttpReply first = c.request("POST", "/v1/resend/activities", ndjson,
+                                    {{"Content-Type", "application/x-ndjson"}});
+  ASSERT_EQ(first.status, 503) << first.body;
+  const Value answer = value_from_json(first.body);
+  const List& resend = answer.find("resend")->as_list();
+  ASSERT_EQ(resend.size(), 20u) << first.body;
+  std::string again;
+  for (const Value& r : resend) {
+    const std::int64_t i = r.find("index")->as_int();
+    again += R"({"actor":"a","target":"/t)" + std::to_string(i) + R"(","id":")" +
+             r.find("id")->as_string() + R"(","time":")" + r.find("time")->as_string() + R"("})" +
+             "\n";
+  }
+  HttpReply r;
+  for (int attempt = 0; attempt < 30; ++attempt) {
+    r = c.request("POST", "/v1/resend/activities", again,
+                  {{"Content-Type", "application/x-ndjson"}});
+    if (r.status == 202) break;
+  }
+  ASSERT_EQ(r.status, 202) << r.body;
+  std::string said;
+  EXPECT_EQ(server.terminate(&said), 0) << said;
+  Client client = Client::open(store);
+  std::map<std::string, int> stored;
+  client.tracker("resend").for_each_activity(TimeRange::all(),
+                                             [&](const Activity& a) { ++stored[a.target]; });
+  EXPECT_EQ(stored.size(), 20u);
+  for (const auto& [target, n] : stored) EXPECT_EQ(n, 1) << target << " stored " << n << " times";
 }
 
 }  // namespace
