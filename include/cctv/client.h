@@ -80,7 +80,10 @@ class CCTV_EXPORT Client {
   void drop_table(std::string_view name);
 
   // Returns once every activity accepted before the call is durable (on the
-  // embedded store: in RocksDB's write-ahead log, synced to disk).
+  // embedded store: in RocksDB's write-ahead log, synced to disk). Throws
+  // StoreFull when the embedded store's disk is full and a write is waiting
+  // for room (what was recorded stays queued, and is written once there is
+  // room), StoreError when the writes keep failing.
   void flush();
 
   // Flushes and closes the store. Afterwards every call on this client or

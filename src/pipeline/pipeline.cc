@@ -176,13 +176,22 @@ void Pipeline::report_losses(const char* when) {
   throw StoreError(std::string(when) + std::to_string(n) + " activities were not written: " + last_loss_);
 }
 
-void Pipeline::flush() {
+void Pipeline::flush(const std::function<void()>& stalled) {
   std::unique_lock lock(mu_);
   const std::uint64_t target = accepted_;
   const std::uint64_t failures_before = failed_writes_;
-  progress_.wait(lock, [&] {
+  const auto done = [&] {
     return settled_through_ >= target || failed_writes_ - failures_before >= kFailuresBeforeFlushFails;
-  });
+  };
+  while (!done()) {
+    const std::uint64_t settled = settled_through_;
+    if (!progress_.wait_for(lock, std::chrono::seconds(1), done) && stalled &&
+        settled_through_ == settled) {
+      lock.unlock();
+      stalled();
+      lock.lock();
+    }
+  }
   if (settled_through_ < target) {
     throw StoreError("could not write " + std::to_string(accepted_ - written_ - rejected_ - abandoned_) +
                      " queued activities: " + last_error_ + " (they stay queued and are retried)");

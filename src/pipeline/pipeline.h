@@ -105,8 +105,11 @@ class Pipeline {
   // Returns once every activity enqueued before the call has been written.
   // Throws StoreError when the writes keep failing (the activities stay
   // queued and are retried), or when the store refused activities for good
-  // since the last flush() (saying how many and why).
-  void flush();
+  // since the last flush() (saying how many and why). `stalled`, when
+  // given, is called whenever a second passes without a write finishing,
+  // and may throw to end the wait (a write that waits for disk space does
+  // not fail, and would otherwise hold the flush until there is room).
+  void flush(const std::function<void()>& stalled = {});
 
   // Stops accepting, writes what is queued, stops the writers. Throws
   // StoreError if activities were left unwritten. Later calls do nothing.

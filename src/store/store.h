@@ -7,6 +7,7 @@
 #ifndef CCTV_STORE_STORE_H_
 #define CCTV_STORE_STORE_H_
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -106,6 +107,10 @@ class Store {
   // Makes everything written so far durable against power loss, counts
   // included. Throws StoreError.
   virtual void sync() = 0;
+
+  // A close is under way: a write waiting for the store (for disk space)
+  // gives up at `deadline`, and the close goes on.
+  virtual void closing(std::chrono::steady_clock::time_point /*deadline*/) {}
 
   // How many batches are worth writing at once (the pipeline's writer
   // threads). write() must be safe to call that many times concurrently.

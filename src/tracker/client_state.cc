@@ -43,7 +43,20 @@ pipeline::Pipeline& ClientState::pipeline() {
 }
 
 void ClientState::flush() {
-  if (pipeline_) pipeline_->flush();
+  if (pipeline_) {
+    // A write that waits for disk space holds the flush no longer than it
+    // takes to see that the store is full: the caller hears so.
+    pipeline_->flush([this] {
+      if (gate_ && !gate_->open() && gate_->full()) {
+        try {
+          gate_->refuse();
+        } catch (const StoreFull& full) {
+          throw StoreFull(std::string(full.what()) +
+                          " (what was recorded stays queued, and is written once there is room)");
+        }
+      }
+    });
+  }
   with_store([](store::Store& s) { s.sync(); });
 }
 
@@ -55,6 +68,9 @@ void ClientState::close() {
   }
   std::exception_ptr failure;
   if (pipeline_) {
+    // A write waiting for disk space must not hold the close past the
+    // pipeline's own deadline.
+    store_->closing(std::chrono::steady_clock::now() + pipeline_->close_timeout());
     try {
       pipeline_->close();
     } catch (...) {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <set>
@@ -158,23 +159,38 @@ TEST_F(ServeTest, AFullDiskRefusesWritesAndResumesWhenSpaceReturns) {
 // Without a floor (min_free_mb=0), a disk that another process fills makes
 // RocksDB's own writes fail: the server stops taking writes (507 or 503)
 // instead of aborting, and resumes RocksDB by itself once space returns.
-TEST_F(ServeTest, WithoutAFloorAFullDiskStopsWritesWithoutAbortingAndTheyResume) {
+// Without a floor: RocksDB meets the full disk itself. With activities in
+// the memtables when it does, or (`restart_first`) none: the server is
+// restarted before the disk fills, and its first write meets it, which
+// left RocksDB with a broken log writer and nothing to flush to replace it.
+void full_disk_without_a_floor(
+    const std::function<std::unique_ptr<ServerProcess>(const std::string&)>& serve,
+    bool restart_first) {
   SmallDisk disk(48);
   if (!disk.mounted()) GTEST_SKIP() << "needs root to mount a tmpfs of its own (CI runs as root)";
   const std::string dir = disk.file("store");
   const std::string store =
       "rocksdb:" + dir + "?min_free_mb=0&memtable_mb=8&cf_options=write_buffer_size%3D1048576";
-  auto server = serve({"--ack-timeout", "3"}, store);
+  auto server = serve(store);
   struct PrintLog {
     std::string dir;
     ~PrintLog() { print_log_errors(dir); }
   } print_log{dir};
   const std::map<std::string, std::string> ndjson = {{"Content-Type", "application/x-ndjson"}};
-  HttpConnection c(server->port());
   std::set<std::string> acknowledged;
-  HttpReply r = c.request("POST", "/v1/disk/activities", batch_of(100, 0), ndjson);
-  ASSERT_EQ(r.status, 202) << r.body;
-  keep_ids(r, acknowledged);
+  HttpReply r;
+  {
+    HttpConnection first(server->port());
+    r = first.request("POST", "/v1/disk/activities", batch_of(100, 0), ndjson);
+    ASSERT_EQ(r.status, 202) << r.body;
+    keep_ids(r, acknowledged);
+  }
+  if (restart_first) {
+    std::string said;
+    ASSERT_EQ(server->terminate(&said), 0) << said;
+    server = serve(store);
+  }
+  HttpConnection c(server->port());
   disk.fill("hog", 48);  // every byte left
   // Writes go on until RocksDB meets the full disk (a log append, or the
   // flush of a memtable) and stops.
@@ -211,6 +227,22 @@ TEST_F(ServeTest, WithoutAFloorAFullDiskStopsWritesWithoutAbortingAndTheyResume)
   std::size_t missing = 0;
   for (const auto& id : acknowledged) missing += stored.count(id) == 0 ? 1 : 0;
   EXPECT_EQ(missing, 0u) << "of " << acknowledged.size() << " acknowledged";
+}
+
+TEST_F(ServeTest, WithoutAFloorAFullDiskStopsWritesWithoutAbortingAndTheyResume) {
+  full_disk_without_a_floor(
+      [this](const std::string& s) {
+        return serve({"--ack-timeout", "3"}, s);
+      },
+      false);
+}
+
+TEST_F(ServeTest, WithoutAFloorAFullDiskMetByTheFirstWriteAfterARestartStopsItAndWritesResume) {
+  full_disk_without_a_floor(
+      [this](const std::string& s) {
+        return serve({"--ack-timeout", "3"}, s);
+      },
+      true);
 }
 
 // cctv import and cctv record on a store whose disk is below its floor: a

@@ -92,6 +92,24 @@ bool holds_store_files(const std::string& dir) {
   return false;
 }
 
+// A read-only open beside a writer tries this many more times.
+constexpr int kReadOnlyRetries = 10;
+constexpr auto kReadOnlyRetryPause = std::chrono::milliseconds(30);
+
+std::string already_open(const std::string& location) {
+  return "the store at " + location +
+         " is already open for writing (by another process, or another client in this one); "
+         "stop it, or open read-only (cctv view and export do)";
+}
+
+// Whether another process has the store open for writing.
+bool held_by_another_process(const std::string& dir) {
+  rocksdb::FileLock* probe = nullptr;
+  if (!rocksdb::Env::Default()->LockFile(dir + "/LOCK", &probe).ok()) return true;
+  rocksdb::Env::Default()->UnlockFile(probe).PermitUncheckedError();
+  return false;
+}
+
 // What a store RocksDB found damaged says: the damage, the files RocksDB's
 // log named, and what to do.
 std::string damaged(const std::string& location, const rocksdb::Status& status,
@@ -156,9 +174,22 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
   if (!read_only) {
     std::error_code ec;
     std::filesystem::create_directories(path, ec);
+    // Held by another process (or client)? Then say so now, before this
+    // open reads table files or writes the holder's log.
+    rocksdb::FileLock* probe = nullptr;
+    if (!rocksdb::Env::Default()->LockFile(path + "/LOCK", &probe).ok()) {
+      throw StoreError(already_open(store->location_));
+    }
+    rocksdb::Env::Default()->UnlockFile(probe).PermitUncheckedError();
   }
   store->log_ = std::make_shared<RocksLog>(read_only ? "" : path + "/LOG");
   db_options.info_log = store->log_;
+  if (!read_only) {
+    store->log_space_->on_wait([s = store.get()] { s->gate_->shut(s->waiting_for_room(), true); });
+    store->env_ = rocksdb::NewCompositeEnv(
+        reserving_log_space(rocksdb::FileSystem::Default(), store->log_space_));
+    db_options.env = store->env_.get();
+  }
   // Foreground writes first: compaction runs at low CPU priority and
   // catches up when ingest pauses. (Process-wide: RocksDB's default Env.)
   rocksdb::Env::Default()->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW,
@@ -203,6 +234,12 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
   std::error_code ec;
   if (std::filesystem::exists(std::filesystem::path(path) / "CURRENT", ec)) {
     auto status = rocksdb::DB::ListColumnFamilies(db_options, path, &names);
+    // Beside a writer, its MANIFEST may be replaced under the read.
+    for (int i = 0; read_only && !status.ok() && i < kReadOnlyRetries; ++i) {
+      std::this_thread::sleep_for(kReadOnlyRetryPause);
+      names.clear();
+      status = rocksdb::DB::ListColumnFamilies(db_options, path, &names);
+    }
     if (!status.ok()) store->fail("list the tables", status);
     // A damaged table file is refused now, before RocksDB changes anything,
     // not met later by a compaction that would stop every write.
@@ -233,14 +270,27 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
   rocksdb::Status status =
       read_only ? rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &handles, &db)
                 : rocksdb::DB::Open(db_options, path, descriptors, &handles, &db);
+  // Beside a writer, a log or table file the MANIFEST names may be deleted
+  // (flushed, compacted away) between the reading of the MANIFEST and of
+  // the file: RocksDB then reports it missing. Try again before calling
+  // it damage.
+  for (int i = 0; read_only && !status.ok() && i < kReadOnlyRetries; ++i) {
+    std::this_thread::sleep_for(kReadOnlyRetryPause);
+    handles.clear();
+    status = rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &handles, &db);
+  }
   if (!status.ok()) {
     if (status.ToString().find("lock") != std::string::npos) {
-      throw StoreError("the store at " + store->location_ +
-                       " is already open for writing (by another process, or another client in "
-                       "this one); stop it, or open read-only (cctv view and export do)");
+      throw StoreError(already_open(store->location_));
     }
-    if (status.IsCorruption())
+    if (status.IsCorruption()) {
+      if (read_only && held_by_another_process(path)) {
+        throw StoreError("could not read " + store->location_ + " while it is being written (" +
+                         status.ToString() + ", " + std::to_string(kReadOnlyRetries + 1) +
+                         " times); try again");
+      }
       throw StoreError(damaged(store->location_, status, store->log_->damage()));
+    }
     if (status.IsNoSpace()) {
       const auto space = disk_space(path);
       throw StoreFull("the disk holding " + path + " is full" +
@@ -370,7 +420,18 @@ void RocksStore::load_tables(const std::vector<rocksdb::ColumnFamilyHandle*>& ha
   }
 }
 
+std::string RocksStore::waiting_for_room() const {
+  return "the disk holding " + dir_ +
+         " is full: a write is waiting for room in the log, and writes are refused until space "
+         "is freed; then they resume by themselves";
+}
+
+void RocksStore::closing(std::chrono::steady_clock::time_point deadline) {
+  log_space_->stop_waiting_at(deadline);
+}
+
 RocksStore::~RocksStore() {
+  log_space_->stop_waiting_at(std::chrono::steady_clock::now());
   if (disk_watch_) disk_watch_->stop();
   if (counts_writer_) counts_writer_->stop();
   if (!db_) return;
@@ -402,18 +463,23 @@ void RocksStore::watch_disk() {
   const auto space = disk_space(dir_);
   if (space) free_bytes_.store(static_cast<std::int64_t>(space->free), std::memory_order_relaxed);
   const bool low = space && space->free < floor_;
-  std::optional<rocksdb::Status> stopped = events_->stopped();
-  if (stopped && !low) {
+  std::optional<StoreEvents::Stop> stopped = events_->stopped();
+  // Not while a write waits for room in the log: Resume() would wait
+  // behind it. A disk with next to no room would only fail it again.
+  constexpr std::uint64_t kRoomToResume = std::uint64_t{1} << 20;
+  if (stopped && !low && !log_space_->waiting() && space && space->free >= kRoomToResume) {
     const rocksdb::Status resumed = db_->Resume();
     if (resumed.ok()) {
-      log_->note("writes resumed after: " + stopped->ToString());
-      events_->resumed();
-      stopped.reset();
+      log_->note("writes resumed after: " + stopped->error.ToString());
+      events_->resumed(*stopped);
+      stopped = events_->stopped();  // a new error since, if any
     } else {
       log_->note("could not resume writes yet: " + resumed.ToString());
     }
   }
-  if (low) {
+  if (log_space_->waiting()) {
+    gate_->shut(waiting_for_room(), true);
+  } else if (low) {
     gate_->shut("the disk holding " + dir_ + " has " + format_bytes(space->free) +
                     " free, below the floor of " + format_bytes(floor_) +
                     " kept for writing what was accepted already (min_free_mb in the store URI); "
@@ -421,10 +487,10 @@ void RocksStore::watch_disk() {
                 true);
   } else if (stopped) {
     gate_->shut("the store at " + location_ +
-                    " stopped writing after an error: " + stopped->ToString() +
-                    (stopped->IsNoSpace() ? "; writes resume once the disk has room"
-                                          : "; it tries to resume once a second"),
-                stopped->IsNoSpace());
+                    " stopped writing after an error: " + stopped->error.ToString() +
+                    (stopped->error.IsNoSpace() ? "; writes resume once the disk has room"
+                                                : "; it tries to resume once a second"),
+                stopped->error.IsNoSpace());
   } else if (!gate_->open()) {
     gate_->reopen();
   }
@@ -476,6 +542,20 @@ void RocksStore::check_writable(const char* what) const {
   }
 }
 
+void RocksStore::check_room(const char* what) const {
+  check_writable(what);
+  // The gate is shut full below the floor, and while a write waits for room.
+  if (!gate_->open() && gate_->full()) {
+    throw StoreFull("cannot " + std::string(what) + ": " + gate_->why());
+  }
+  // Without a floor: room for any of these writes' log records.
+  constexpr std::uint64_t kRoom = std::uint64_t{1} << 20;
+  if (const auto space = disk_space(dir_); space && space->free < kRoom) {
+    throw StoreFull("cannot " + std::string(what) + ": the disk holding " + dir_ + " has " +
+                    format_bytes(space->free) + " free; free some space");
+  }
+}
+
 TableHandle RocksStore::intern_locked(std::string_view name) {
   auto it = handles_.find(name);
   if (it != handles_.end()) return it->second;
@@ -508,11 +588,15 @@ std::int64_t RocksStore::activity_horizon_locked(const Table& table) const {
 
 void RocksStore::write_meta_locked(const Table& table) {
   Map fields{{"created", format_time(table.created)}};
+  // Built whole rather than emplaced: GCC 12 warns (falsely) about the
+  // emplaced variant once this is inlined.
+  const auto seconds = [](std::chrono::seconds s) {
+    return Value(static_cast<std::int64_t>(s.count()));
+  };
   if (table.options.retention.count() > 0)
-    fields.emplace_back("retention_s", table.options.retention.count());
-  if (table.options.counts_retention.count() > 0) {
-    fields.emplace_back("counts_retention_s", table.options.counts_retention.count());
-  }
+    fields.push_back({"retention_s", seconds(table.options.retention)});
+  if (table.options.counts_retention.count() > 0)
+    fields.push_back({"counts_retention_s", seconds(table.options.counts_retention)});
   const std::string meta = to_json(Value(std::move(fields)));
   auto status = db_->Put(rocksdb::WriteOptions(), meta_key(table.name), meta);
   if (!status.ok()) fail("write table metadata", status);
@@ -570,7 +654,7 @@ std::optional<TableHandle> RocksStore::find_table(std::string_view name) {
 }
 
 TableHandle RocksStore::create_table(std::string_view name, const TableOptions& options) {
-  check_writable("create a table");
+  check_room("create a table");
   std::unique_lock lock(mu_);
   const TableHandle handle = intern_locked(name);
   Table& table = tables_[handle];
@@ -615,7 +699,7 @@ TableInfo RocksStore::describe_table(std::string_view name) {
 }
 
 void RocksStore::drop_table(std::string_view name) {
-  check_writable("drop a table");
+  check_room("drop a table");
   std::unique_lock lock(mu_);
   auto it = handles_.find(name);
   if (it == handles_.end() || !tables_[it->second].live()) {
@@ -741,6 +825,9 @@ std::vector<bool> RocksStore::find_stored_locked(const core::RecordBatch& batch)
 
 void RocksStore::sync() {
   if (read_only_) return;
+  // Behind a write that waits for room in the log, this would wait too.
+  if (log_space_->waiting())
+    throw StoreFull("cannot make the writes durable: " + waiting_for_room());
   // A failed write of counts is mended now if it can be, rather than
   // reported (its marks would have the next open recount it).
   if (recount_due_.load(std::memory_order_acquire)) recount_after_failure();
@@ -942,7 +1029,7 @@ std::vector<TargetCount> RocksStore::top_targets(TableHandle table, std::int64_t
 }
 
 void RocksStore::alter_table(std::string_view name, const TableOptions& options) {
-  check_writable("change a table");
+  check_room("change a table");
   std::unique_lock lock(mu_);
   auto it = handles_.find(name);
   if (it == handles_.end() || !tables_[it->second].live()) throw NotFound(missing_table(name));
@@ -953,7 +1040,7 @@ void RocksStore::alter_table(std::string_view name, const TableOptions& options)
 }
 
 void RocksStore::apply_retention(std::string_view name) {
-  check_writable("apply retention");
+  check_room("apply retention");
   std::shared_lock lock(mu_);
   auto it = handles_.find(name);
   if (it == handles_.end() || !tables_[it->second].live()) throw NotFound(missing_table(name));
@@ -970,7 +1057,7 @@ void RocksStore::apply_retention(std::string_view name) {
 
 void RocksStore::restore_entries(TableHandle handle, Index index,
                                  const std::vector<std::pair<std::string, std::string>>& entries) {
-  check_writable("restore activities");
+  check_room("restore activities");
   std::shared_lock lock(mu_);
   const Table& table = live_table_locked(handle);
   rocksdb::ColumnFamilyHandle* family = index == Index::kTarget ? table.by_target : table.by_actor;
@@ -981,14 +1068,25 @@ void RocksStore::restore_entries(TableHandle handle, Index index,
 }
 
 void RocksStore::restore_meta(std::string_view table, std::string_view meta) {
-  check_writable("restore table metadata");
+  check_room("restore table metadata");
   auto status =
       db_->Put(rocksdb::WriteOptions(), meta_key(table), rocksdb::Slice(meta.data(), meta.size()));
   if (!status.ok()) fail("restore table metadata", status);
 }
 
+void RocksStore::restore_counts(TableHandle table,
+                                const std::vector<std::pair<std::string, std::string>>& rows) {
+  check_room("restore counts");
+  std::shared_lock lock(mu_);
+  rocksdb::ColumnFamilyHandle* counts = counts_family_locked(table);
+  rocksdb::WriteBatch batch;
+  for (const auto& [key, value] : rows) batch.Merge(counts, key, value);
+  auto status = db_->Write(rocksdb::WriteOptions(), &batch);
+  if (!status.ok()) fail("restore counts", status);
+}
+
 void RocksStore::rebuild_counts(TableHandle table, std::int64_t from_us, std::int64_t to_us) {
-  check_writable("rebuild counts");
+  check_room("rebuild counts");
   // Exclusive: no batch is written (and counted) while its day is recounted.
   std::unique_lock lock(mu_);
   rocksdb::ColumnFamilyHandle* counts = counts_family_locked(table);

@@ -17,6 +17,7 @@
 
 #include "store/embedded/counts_keeper.h"
 #include "store/embedded/embedded_uri.h"
+#include "store/embedded/log_space.h"
 #include "store/embedded/retention.h"
 #include "store/embedded/rocks_log.h"
 #include "store/embedded/store_events.h"
@@ -48,6 +49,7 @@ class RocksStore final : public Store {
   void apply_retention(std::string_view name) override;
   void write(const core::RecordBatch& batch, bool sync) override;
   void sync() override;
+  void closing(std::chrono::steady_clock::time_point deadline) override;
   // Two: RocksDB inserts concurrent batches into the memtables in parallel
   // (unordered_write), and the sort before each write runs in parallel too.
   int writers() const override { return 2; }
@@ -67,10 +69,14 @@ class RocksStore final : public Store {
   // For a repair (salvage.h): writes index entries as stored -- keys and
   // values of `index` in key_layout.h's form -- into `table`, and a
   // table's metadata record as stored. Counts are not kept for them:
-  // rebuild_counts() after.
+  // rebuild_counts() after. restore_counts() adds count rows as stored
+  // (count_rows.h's form) to what `table` has: for counts kept longer than
+  // their activities.
   void restore_entries(TableHandle table, Index index,
                        const std::vector<std::pair<std::string, std::string>>& entries);
   void restore_meta(std::string_view table, std::string_view meta);
+  void restore_counts(TableHandle table,
+                      const std::vector<std::pair<std::string, std::string>>& rows);
 
  private:
   struct Table {
@@ -106,6 +112,11 @@ class RocksStore final : public Store {
   std::vector<bool> find_stored_locked(const core::RecordBatch& batch);
   [[noreturn]] void fail(const char* what, const rocksdb::Status& status) const;
   void check_writable(const char* what) const;
+  // Writes other than activities go to RocksDB from their caller's thread:
+  // on a full disk they are refused (StoreFull), not left waiting for room
+  // in the log (log_space.h).
+  void check_room(const char* what) const;
+  std::string waiting_for_room() const;  // what the gate says meanwhile
   // Looks at the disk's free space and RocksDB's background errors, resumes
   // RocksDB once its disk has room again, and opens or shuts the write gate
   // to match. Called once a second, and by writers at most every 100 ms.
@@ -125,6 +136,10 @@ class RocksStore final : public Store {
   rocksdb::ColumnFamilyOptions family_options_;
   rocksdb::ColumnFamilyOptions counts_options_;  // family_options_ plus the counts merge operator
   std::shared_ptr<Retention> retention_;
+  // The logs wait for disk space instead of failing (log_space.h). The Env
+  // that gives RocksDB their file system outlives the DB.
+  std::shared_ptr<LogSpace> log_space_ = std::make_shared<LogSpace>();
+  std::unique_ptr<rocksdb::Env> env_;
   std::unique_ptr<rocksdb::DB> db_;
 
   // Guards tables_ and handles_ and the column family handles in them:

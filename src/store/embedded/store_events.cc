@@ -9,6 +9,7 @@ void StoreEvents::OnBackgroundError(rocksdb::BackgroundErrorReason /*reason*/,
     return;
   std::lock_guard lock(mu_);
   stopped_ = *error;
+  ++generation_;
 }
 
 void StoreEvents::OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason /*reason*/,
@@ -22,14 +23,15 @@ void StoreEvents::OnErrorRecoveryEnd(const rocksdb::BackgroundErrorRecoveryInfo&
   stopped_.reset();
 }
 
-std::optional<rocksdb::Status> StoreEvents::stopped() const {
+std::optional<StoreEvents::Stop> StoreEvents::stopped() const {
   std::lock_guard lock(mu_);
-  return stopped_;
+  if (!stopped_) return std::nullopt;
+  return Stop{*stopped_, generation_};
 }
 
-void StoreEvents::resumed() {
+void StoreEvents::resumed(const Stop& stop) {
   std::lock_guard lock(mu_);
-  stopped_.reset();
+  if (generation_ == stop.generation) stopped_.reset();
 }
 
 }  // namespace cctv::store::embedded

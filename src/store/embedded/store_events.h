@@ -11,6 +11,7 @@
 
 #include <rocksdb/listener.h>
 
+#include <cstdint>
 #include <mutex>
 #include <optional>
 
@@ -23,14 +24,20 @@ class StoreEvents final : public rocksdb::EventListener {
                             bool* auto_recovery) override;
   void OnErrorRecoveryEnd(const rocksdb::BackgroundErrorRecoveryInfo& info) override;
 
-  // The error that stopped writes, while it lasts.
-  std::optional<rocksdb::Status> stopped() const;
-  // Writes were resumed (DB::Resume() succeeded).
-  void resumed();
+  // The error that stopped writes, while it lasts, and which one it is.
+  struct Stop {
+    rocksdb::Status error;
+    std::uint64_t generation;
+  };
+  std::optional<Stop> stopped() const;
+  // Writes were resumed (DB::Resume() succeeded) after `stop`; an error
+  // that came after it stays.
+  void resumed(const Stop& stop);
 
  private:
   mutable std::mutex mu_;
   std::optional<rocksdb::Status> stopped_;
+  std::uint64_t generation_ = 0;  // errors seen
 };
 
 }  // namespace cctv::store::embedded
