@@ -13,11 +13,22 @@
 
 namespace cctv {
 
+struct CCTV_EXPORT RepairOptions {
+  // Where the repaired store goes. Empty (the default): in place of the
+  // damaged one, which is moved aside beside it. A directory (absent, or
+  // empty): there, and the damaged store stays where it was -- for a store
+  // that is a mount point (which cannot be moved), or a disk without room
+  // for a second copy.
+  std::string into;
+};
+
 struct CCTV_EXPORT RepairReport {
-  // Where the damaged store was moved, whole and unchanged, beside the
-  // repaired one ("PATH.damaged-20261201T101500Z"): delete it once the
-  // repaired store is checked.
+  // Where the damaged store is now, whole and unchanged: moved aside beside
+  // the repaired one ("PATH.damaged-20261201T101500Z"), or with `into`,
+  // where it was. Delete it once the repaired store is checked.
   std::string damaged_copy;
+  // Where the repaired store is: the damaged store's path, or `into`.
+  std::string repaired;
   struct Table {
     std::string name;
     std::uint64_t activities = 0;  // salvaged, now stored (and counted)
@@ -35,15 +46,19 @@ struct CCTV_EXPORT RepairReport {
 // Rebuilds the embedded store `uri` (rocksdb:PATH) from what is readable in
 // it: every activity either of its two indexes still holds (each holds the
 // whole activity, so one index mends the other), its tables' settings, and
-// counts recounted from what was salvaged. What only a damaged block of a
-// table file held, or the log after a damaged record, is lost; the report
-// says where and about how much. The damaged store is kept aside as it was.
-// Needs free space for a second copy of the data, and the store not open
-// elsewhere. Throws InvalidArgument for a store that is not embedded,
-// NotFound when PATH holds no store, StoreError when the store is open in
-// another process or the repair cannot finish (the damaged store is then
-// left where it was).
-CCTV_EXPORT RepairReport repair_store(std::string_view uri);
+// counts: recounted from what was salvaged over the days it spans, kept as
+// they were outside them (counts outlive activities past the retention).
+// What only a damaged block of a table file held, a missing or short
+// closed log, or a log after a damaged record held, is lost; the report
+// says where and about how much. The damaged store is kept as it was.
+// Needs free space for a second copy of the data (where it goes), and the
+// store not open elsewhere. Throws InvalidArgument for a store that is not
+// embedded, for a PATH that is a mount point without `into`, or an `into`
+// that is not an empty directory; NotFound when PATH holds no store;
+// StoreFull when there is no room for the copy; StoreError when the store
+// is open in another process or the repair cannot finish (the damaged
+// store is then left where it was, and nothing else is left behind).
+CCTV_EXPORT RepairReport repair_store(std::string_view uri, const RepairOptions& options = {});
 
 }  // namespace cctv
 

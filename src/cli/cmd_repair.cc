@@ -1,5 +1,6 @@
 // cctv repair: salvage a damaged embedded store.
 #include <cstdio>
+#include <memory>
 
 #include "cctv/cctv.h"
 #include "cli/command.h"
@@ -9,9 +10,13 @@ namespace cctv::cli {
 
 namespace {
 
-void run_repair(Globals& globals) {
-  const RepairReport report = repair_store(globals.store);
-  std::printf("repaired %s\n", globals.store.c_str());
+void run_repair(Globals& globals, const RepairOptions& options) {
+  const RepairReport report = repair_store(globals.store, options);
+  if (options.into.empty()) {
+    std::printf("repaired %s\n", globals.store.c_str());
+  } else {
+    std::printf("repaired %s into rocksdb:%s\n", globals.store.c_str(), report.repaired.c_str());
+  }
   for (const std::string& finding : report.findings) std::printf("  found: %s\n", finding.c_str());
   if (report.findings.empty()) std::printf("  found no damage\n");
   for (const RepairReport::Table& t : report.tables) {
@@ -38,7 +43,12 @@ void add_repair_command(CLI::App& app, Globals& globals) {
       "Rebuild a damaged embedded store (--store) from what is readable in it: activities either "
       "index still holds, tables and their settings, counts recounted. The damaged store is kept "
       "aside, unchanged. Needs free space for a second copy, and the store not open elsewhere");
-  cmd->callback([&globals] { run_repair(globals); });
+  auto options = std::make_shared<RepairOptions>();
+  cmd->add_option("--into", options->into,
+                  "Write the repaired store to this new or empty directory and leave the damaged "
+                  "one where it is (for a store that is a mount point, or a disk without room for "
+                  "a second copy)");
+  cmd->callback([&globals, options] { run_repair(globals, *options); });
 }
 
 }  // namespace cctv::cli

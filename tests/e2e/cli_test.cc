@@ -286,5 +286,22 @@ TEST_F(CliTest, ADamagedStoreIsRefusedUntilRepaired) {
   ok({"record", "events", "amy", "/y"});
 }
 
+TEST_F(CliTest, RepairIntoAnotherDirectoryNamesIt) {
+  for (int i = 0; i < 3; ++i) ok({"record", "events", "bob", "/x" + std::to_string(i)});
+  std::filesystem::remove(dir_.path() / "data" / "CURRENT");
+  const std::string into = dir_.file("repaired");
+  const RunResult repair = cctv({"repair", "--into", into});
+  EXPECT_EQ(repair.exit_code, 0) << repair.err;
+  EXPECT_NE(repair.out.find("into rocksdb:" + into), std::string::npos) << repair.out;
+  EXPECT_NE(repair.out.find("unchanged: " + (dir_.path() / "data").string()), std::string::npos)
+      << repair.out;
+  const RunResult view = run({CCTV_BINARY, "--store", "rocksdb:" + into, "export", "events"});
+  EXPECT_EQ(view.exit_code, 0) << view.err;
+  EXPECT_EQ(lines(view.out).size(), 3u);
+  const RunResult again = cctv({"repair", "--into", into});
+  EXPECT_EQ(again.exit_code, 2) << again.err;
+  EXPECT_NE(again.err.find("not an empty directory"), std::string::npos) << again.err;
+}
+
 }  // namespace
 }  // namespace cctv::testing

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "cctv/cctv.h"
+#include "support/small_disk.h"
 #include "support/temp_dir.h"
 
 namespace cctv {
@@ -34,8 +35,10 @@ std::set<std::int64_t> stored(const std::string& store) {
   return is;
 }
 
-// A store whose activities are in table files: small memtables, flushed
-// often.
+// A store whose activities are in table files. Small memtables alone do
+// not make sure of that: a close cancels the flushes still scheduled, and
+// a fast writer leaves its last memtables to the log. A full compaction
+// flushes every memtable first.
 void fill_tables(const std::string& store, int n) {
   Client client = Client::open(store + "?cf_options=write_buffer_size%3D262144");
   Tracker t = client.tracker("events");
@@ -43,6 +46,8 @@ void fill_tables(const std::string& store, int n) {
     t.record_activity("actor" + std::to_string(i % 97), "/t" + std::to_string(i % 50),
                       {{"i", i}, {"pad", std::string(200, 'x')}});
   }
+  client.flush();
+  client.apply_retention("events");
 }
 
 // A store whose activities are only in its write-ahead log: a writer
@@ -230,6 +235,69 @@ TEST(Repair, AStoreWithoutItsCurrentFileComesBackWhole) {
   EXPECT_EQ(check_repaired(dir.store()).activities.size(), 20'000u);
 }
 
+// Counts outlive activities when the table's retention is shorter than
+// its counts': the repair keeps the counts of expired activities, which no
+// salvaged activity can recount -- whole days of them, and the earlier
+// hours of the day of the oldest activity kept.
+TEST(Repair, CountsKeptLongerThanTheirActivitiesSurvive) {
+  testing::TempDir dir;
+  const Timestamp t0 = now();
+  const TimeRange week{t0 - std::chrono::hours(24 * 7), t0 + std::chrono::hours(1)};
+  const auto counted = [&](const Tracker& t) {
+    std::int64_t n = 0;
+    for (const auto& p : t.count_activity(week, Bucket::kDay)) n += p.count;
+    return n;
+  };
+  {
+    Client client = Client::open(dir.store());
+    Tracker t = client.tracker("events");
+    std::int64_t i = 0;
+    // Five days old: whole days before the retention's end.
+    for (int k = 0; k < 120; ++k) {
+      t.record(Activity{"old" + std::to_string(k % 3),
+                        "/old",
+                        t0 - std::chrono::hours(24 * 5) + std::chrono::minutes(k),
+                        kNoId,
+                        {{"i", i++}}});
+    }
+    // An hour after the retention's end, the oldest activity kept; two
+    // hours before it, expired ones (the same UTC day, but near midnight).
+    const auto hour = std::chrono::floor<std::chrono::hours>(t0 - std::chrono::hours(48));
+    const Timestamp oldest_kept = hour + std::chrono::minutes(90);
+    t.record(Activity{"kept", "/near", oldest_kept, kNoId, {{"i", i++}}});
+    for (int k = 0; k < 30; ++k) {
+      t.record(Activity{
+          "near", "/near", oldest_kept - std::chrono::minutes(120 - k), kNoId, {{"i", i++}}});
+    }
+    for (int k = 0; k < 40; ++k) {
+      t.record(Activity{"new",
+                        "/new",
+                        t0 - std::chrono::minutes(60) + std::chrono::seconds(k),
+                        kNoId,
+                        {{"i", i++}}});
+    }
+    client.flush();
+    TableOptions two_days;
+    two_days.retention = std::chrono::hours(48);
+    client.alter_table("events", two_days);
+    client.apply_retention("events");
+    ASSERT_EQ(counted(t), 191);
+  }
+  fs::remove(dir.path() / "data" / "CURRENT");
+  const RepairReport report = repair_store(dir.store());
+  ASSERT_EQ(report.tables.size(), 1u);
+  EXPECT_EQ(report.tables[0].activities, 41u);
+  ClientOptions read_only;
+  read_only.read_only = true;
+  Client client = Client::open(dir.store(), read_only);
+  EXPECT_EQ(client.describe_table("events").options.retention, std::chrono::hours(48));
+  Tracker t = client.tracker("events");
+  EXPECT_EQ(counted(t), 191) << "the counts of expired activities were lost";
+  EXPECT_EQ(t.unique_actors("/old", week), 3);
+  EXPECT_EQ(t.unique_actors("/near", week), 2);
+  EXPECT_EQ(stored(dir.store()).size(), 41u);
+}
+
 TEST(Repair, ALogDamagedInTheMiddleKeepsWhatIsReadable) {
   testing::TempDir dir;
   fill_log_only(dir.store(), 10'000);
@@ -256,6 +324,44 @@ TEST(Repair, ALogDamagedInTheMiddleKeepsWhatIsReadable) {
   // is read up to it.
   EXPECT_LT(*repaired.activities.rbegin(), static_cast<std::int64_t>(written));
   for (std::int64_t i = 0; i < 1000; ++i) ASSERT_TRUE(repaired.activities.count(i)) << i;
+}
+
+// A closed log that the MANIFEST tracks, gone: RocksDB refuses the whole
+// store, and the repair reads every other log instead of none.
+TEST(Repair, AMissingOlderLogCostsOnlyWhatItHeld) {
+  testing::TempDir dir;
+  const std::string small = dir.store() + "?cf_options=write_buffer_size%3D262144";
+  constexpr int kWritten = 20'000;
+  constexpr int kLast = 100;  // written last, after a flush: all in the newest log
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const std::string count = std::to_string(kWritten);
+    execl(CCTV_CRASH_WRITER, CCTV_CRASH_WRITER, small.c_str(), count.c_str(), "many-logs", nullptr);
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  auto logs = files_ending(dir.path() / "data", ".log");
+  ASSERT_GE(logs.size(), 2u) << "one log only: nothing tracked to lose";
+  std::sort(logs.begin(), logs.end());  // by number: the oldest first
+  fs::remove(logs.front());
+  EXPECT_NE(open_error(dir.store(), false).find("is damaged"), std::string::npos);
+  const RepairReport report = repair_store(dir.store());
+  int said = 0;
+  for (const auto& f : report.findings) {
+    said += f.find(logs.front().filename().string()) != std::string::npos;
+  }
+  EXPECT_EQ(said, 1) << "the report should name the missing log once";
+  std::map<std::string, std::uint64_t> salvaged;
+  for (const auto& t : report.tables) salvaged[t.name] = t.activities;
+  EXPECT_EQ(salvaged["a-table"], 0u) << "table a was only in the missing log";
+  const Repaired repaired = check_repaired(dir.store());
+  EXPECT_EQ(repaired.activities.size(), salvaged["events"]);
+  for (int i = kWritten - kLast; i < kWritten; ++i) {
+    ASSERT_TRUE(repaired.activities.count(i)) << i << " was in the newest log, and is lost";
+  }
 }
 
 TEST(Repair, ADamagedTableFileIsMendedFromTheOtherIndex) {
@@ -303,6 +409,76 @@ TEST(Repair, IsRefusedWhileTheStoreIsOpenAndForDynamo) {
   writer.close();
   EXPECT_THROW(repair_store("dynamodb://eu-west-1"), InvalidArgument);
   EXPECT_THROW(repair_store("rocksdb:" + dir.file("nothing-here")), NotFound);
+}
+
+// Repairing into another directory: the damaged store stays where it was,
+// as it was, and the repaired one is whole where it was asked for.
+TEST(Repair, IntoAnotherDirectoryLeavesTheDamagedStoreWhereItWas) {
+  testing::TempDir dir;
+  fill_tables(dir.store(), 10'000);
+  fs::remove(dir.path() / "data" / "CURRENT");
+  const auto before = listing(dir.path() / "data");
+  RepairOptions options;
+  options.into = dir.file("repaired");
+  const RepairReport report = repair_store(dir.store(), options);
+  EXPECT_EQ(report.repaired, options.into);
+  EXPECT_EQ(fs::path(report.damaged_copy), dir.path() / "data");
+  EXPECT_EQ(listing(dir.path() / "data"), before) << "the damaged store was changed";
+  ASSERT_EQ(report.tables.size(), 1u);
+  EXPECT_EQ(report.tables[0].activities, 10'000u);
+  EXPECT_EQ(check_repaired("rocksdb:" + options.into).activities.size(), 10'000u);
+  std::vector<std::string> beside;
+  for (const auto& e : fs::directory_iterator(dir.path())) beside.push_back(e.path().filename());
+  std::sort(beside.begin(), beside.end());
+  EXPECT_EQ(beside, (std::vector<std::string>{"data", "repaired"})) << "left behind";
+}
+
+TEST(Repair, IntoADirectoryInUseOrInsideTheStoreIsRefused) {
+  testing::TempDir dir;
+  fill_tables(dir.store(), 100);
+  fs::remove(dir.path() / "data" / "CURRENT");
+  const auto before = listing(dir.path() / "data");
+  fs::create_directory(dir.path() / "busy");
+  std::ofstream(dir.path() / "busy" / "notes.txt") << "mine\n";
+  for (const std::string& into : {dir.file("busy"), dir.file("busy/notes.txt"),
+                                  dir.file("data/inside"), dir.path().string()}) {
+    RepairOptions options;
+    options.into = into;
+    try {
+      repair_store(dir.store(), options);
+      ADD_FAILURE() << "repaired into " << into;
+    } catch (const InvalidArgument& e) {
+      EXPECT_NE(std::string(e.what()).find(into), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(listing(dir.path() / "data"), before);
+  EXPECT_TRUE(fs::exists(dir.path() / "busy" / "notes.txt"));
+}
+
+// A store that is a mount point cannot be moved aside: the repair says so
+// before it reads anything, and repairs into another directory, leaving
+// nothing behind in the store.
+TEST(Repair, AStoreThatIsAMountPointIsRepairedIntoAnotherDirectory) {
+  testing::SmallDisk disk(256);
+  if (!disk.mounted()) GTEST_SKIP() << "mounting a tmpfs needs root";
+  const std::string store = "rocksdb:" + disk.path();
+  fill_tables(store, 5'000);
+  fs::remove(fs::path(disk.path()) / "CURRENT");
+  const auto before = listing(disk.path());
+  try {
+    repair_store(store);
+    ADD_FAILURE() << "a mount point was repaired in place";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("--into"), std::string::npos) << e.what();
+  }
+  testing::TempDir elsewhere;
+  RepairOptions options;
+  options.into = elsewhere.file("repaired");
+  const RepairReport report = repair_store(store, options);
+  ASSERT_EQ(report.tables.size(), 1u);
+  EXPECT_EQ(report.tables[0].activities, 5'000u);
+  EXPECT_EQ(listing(disk.path()), before) << "the damaged store was changed, or a snapshot left";
+  EXPECT_EQ(check_repaired("rocksdb:" + options.into).activities.size(), 5'000u);
 }
 
 }  // namespace

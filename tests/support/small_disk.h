@@ -28,6 +28,7 @@ class SmallDisk {
   SmallDisk& operator=(const SmallDisk&) = delete;
 
   bool mounted() const { return mounted_; }
+  std::string path() const { return dir_.path().string(); }  // the mount point
   std::string file(const std::string& name) const { return dir_.file(name); }
 
   // Writes a file of `megabytes` (to take space from the store).

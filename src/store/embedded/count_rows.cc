@@ -206,6 +206,32 @@ bool combine(std::string_view key, std::string_view existing, std::string_view a
   return true;
 }
 
+bool slots_before(std::string_view key, std::string_view encoded, std::uint32_t end_slot,
+                  std::string& out) {
+  if (key.empty()) return false;
+  out.clear();
+  std::map<std::uint32_t, std::int64_t> counts;
+  std::map<std::uint32_t, core::HyperLogLog> sketches;
+  if (key[0] == kSketchRow) {
+    if (!read_sketches(encoded, sketches)) return false;
+  } else if (key[0] == kMinuteRow || key[0] == kHourRow) {
+    if (!read_counts(encoded, counts)) return false;
+    if (key[0] == kHourRow ? !encoded.empty() : !read_sketches(encoded, sketches)) return false;
+  } else {
+    return false;
+  }
+  counts.erase(counts.lower_bound(end_slot), counts.end());
+  sketches.erase(sketches.lower_bound(end_slot), sketches.end());
+  if (counts.empty() && sketches.empty()) return true;
+  if (key[0] == kSketchRow) {
+    encode_sketch_map(sketches, out);
+  } else {
+    encode_row(Slots(counts.begin(), counts.end()), out);
+    if (!sketches.empty()) encode_sketch_map(sketches, out);
+  }
+  return true;
+}
+
 std::string dirty_key(std::uint64_t n) {
   std::string key(1, kDirtyMark);
   core::append_be64(key, n);

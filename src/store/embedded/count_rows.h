@@ -73,6 +73,11 @@ void encode_minute_row(const Slots& counts, const SketchSlots& sketches, std::st
 bool combine(std::string_view key, std::string_view existing, std::string_view add,
              std::string& out);
 std::string dirty_key(std::uint64_t n);
+// Row `key`'s value `encoded` with only its slots before `end_slot` (its
+// counts and sketches both): the part of a row's period before a time
+// within it; `out` is left empty when no slot is. False when malformed.
+bool slots_before(std::string_view key, std::string_view encoded, std::uint32_t end_slot,
+                  std::string& out);
 
 // Where a row key's target starts: after the kind and the period.
 inline constexpr std::size_t kRowKeyPrefix = 5;

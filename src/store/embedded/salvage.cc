@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/sst_file_reader.h>
 #include <rocksdb/table_properties.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
@@ -12,11 +13,13 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <set>
 
 #include "cctv/error.h"
 #include "cctv/json.h"
 #include "core/bucket.h"
+#include "core/coding.h"
 #include "store/embedded/count_rows.h"
 #include "store/embedded/counts_keeper.h"
 #include "store/embedded/free_space.h"
@@ -111,6 +114,7 @@ struct Source {
   std::unique_ptr<rocksdb::DB> db;
   std::map<std::string, rocksdb::ColumnFamilyHandle*> families;  // by name
   std::string error;                                             // why db is null
+  rocksdb::Status last_status;
   ~Source() { close(); }
   // Handles first: RocksDB asserts that none outlives its DB.
   void close() {
@@ -120,7 +124,69 @@ struct Source {
   }
 };
 
-void open_source(const fs::path& snapshot, rocksdb::WALRecoveryMode mode, Source& source) {
+void open_source_once(const fs::path& snapshot, rocksdb::WALRecoveryMode mode, Source& source);
+
+// What mend_tracked_log did: nothing (the error is not about a tracked
+// log), or a mend with the finding to report -- empty when the mend only
+// completes one already reported.
+struct LogMend {
+  bool mended = false;
+  std::string finding;
+};
+
+// When RocksDB refuses the snapshot because a log its MANIFEST tracks is
+// missing or shorter than recorded, mends that in the snapshot -- an empty
+// log for a missing one, zeros past the end of a short one (read as
+// padding) -- so that the other logs are still read. `created` holds the
+// logs made up for missing ones: RocksDB next finds each too short, and
+// that is the same loss, not a second one.
+LogMend mend_tracked_log(const fs::path& snapshot, const rocksdb::Status& status,
+                         std::set<std::string>& created) {
+  static const std::regex kMissing(R"(Missing WAL with log number: (\d+))");
+  static const std::regex kShort(R"(WAL \(log number: (\d+)\) in MANIFEST is (\d+) bytes)");
+  const std::string text = status.ToString();
+  std::smatch m;
+  const auto log_name = [](const std::string& number) {
+    char name[32];
+    std::snprintf(name, sizeof name, "%06llu.log", std::stoull(number));
+    return std::string(name);
+  };
+  if (std::regex_search(text, m, kMissing)) {
+    const std::string name = log_name(m[1]);
+    std::ofstream(snapshot / name);
+    created.insert(name);
+    return {true, "log " + name + " was missing: what only it held is lost"};
+  }
+  if (std::regex_search(text, m, kShort)) {
+    const std::string name = log_name(m[1]);
+    const fs::path log = snapshot / name;
+    const std::uintmax_t have = fs::exists(log) ? fs::file_size(log) : 0;
+    // A copy, not the hard link: the damaged store stays as it was.
+    const fs::path copy = snapshot / (name + ".mended");
+    fs::copy_file(log, copy);
+    fs::resize_file(copy, std::stoull(m[2]));
+    fs::rename(copy, log);
+    if (created.count(name)) return {true, ""};
+    return {true, "log " + name + " was cut short at " + std::to_string(have) +
+                      " bytes: what it held past them is lost"};
+  }
+  return {};
+}
+
+void open_source(const fs::path& snapshot, rocksdb::WALRecoveryMode mode, Source& source,
+                 std::vector<std::string>& findings) {
+  std::set<std::string> created;
+  // Each round mends one log; a store has far fewer live logs than this.
+  for (int round = 0; round < 64; ++round) {
+    open_source_once(snapshot, mode, source);
+    if (source.db) return;
+    const LogMend mend = mend_tracked_log(snapshot, source.last_status, created);
+    if (!mend.mended) return;
+    if (!mend.finding.empty()) findings.push_back(mend.finding);
+  }
+}
+
+void open_source_once(const fs::path& snapshot, rocksdb::WALRecoveryMode mode, Source& source) {
   rocksdb::DBOptions options;
   // Without paranoid checks, table files whose index is damaged still open
   // (their other blocks read); but RocksDB then reads a log as if told to
@@ -134,6 +200,7 @@ void open_source(const fs::path& snapshot, rocksdb::WALRecoveryMode mode, Source
   options.info_log = source.log;
   std::vector<std::string> names;
   rocksdb::Status status = rocksdb::DB::ListColumnFamilies(options, snapshot.string(), &names);
+  source.last_status = status;
   if (!status.ok()) {
     source.error = status.ToString();
     return;
@@ -147,6 +214,7 @@ void open_source(const fs::path& snapshot, rocksdb::WALRecoveryMode mode, Source
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   status = rocksdb::DB::OpenForReadOnly(options, snapshot.string(), descriptors, &handles, &db);
+  source.last_status = status;
   if (!status.ok()) {
     source.error = status.ToString();
     return;
@@ -339,6 +407,121 @@ std::int64_t counted_before(const Source& source, const std::string& table, std:
   }
 }
 
+// Where a count row's period starts, its length, and the length of one of
+// its slots; false for a key that is not a row (a dirty mark).
+bool row_period(std::string_view key, std::int64_t& start_us, std::int64_t& length_us,
+                std::int64_t& slot_us) {
+  if (key.size() >= kRowKeyPrefix && key[0] == kMinuteRow) {
+    start_us = core::read_be32(key.data() + 1) * core::kHourUs;
+    length_us = core::kHourUs;
+    slot_us = core::kMinuteUs;
+    return true;
+  }
+  const bool hours = key.size() >= kRowKeyPrefix && key[0] == kHourRow;
+  const bool sketches = key.size() >= kSketchKeyPrefix && key[0] == kSketchRow;
+  if (!hours && !sketches) return false;
+  start_us = core::read_be32(key.data() + (hours ? 1 : 2)) * core::kDayUs;
+  length_us = core::kDayUs;
+  slot_us = core::kHourUs;
+  return true;
+}
+
+// The damaged store's counts of the time the salvaged activities cannot
+// recount, added to `out` as they are: before `from_us` (the oldest
+// salvaged activity: counts outlive activities past the table's retention)
+// and from `after_us` on (the day after the newest's, which the recount
+// did not touch). Rows wholly in that time are kept whole; of the rows
+// `from_us` falls in, which the recount rewrote from it on, the slots
+// before it.
+void keep_counts_not_recounted(const Source& source, const std::string& table, std::int64_t from_us,
+                               std::int64_t after_us, RocksStore& out, TableHandle handle,
+                               std::vector<std::string>& findings) {
+  auto family = source.families.find(table + std::string(kCountsSuffix));
+  if (!source.db || family == source.families.end()) {
+    findings.push_back(table + ": its counts could not be read: the counts of the time " +
+                       "without salvaged activities are lost");
+    return;
+  }
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(source.db->NewIterator(options, family->second));
+  Entries rows;
+  std::uint64_t malformed = 0;
+  std::string part;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    const std::string_view value(it->value().data(), it->value().size());
+    std::int64_t start_us = 0, length_us = 0, slot_us = 0;
+    if (!row_period(key, start_us, length_us, slot_us)) continue;
+    if (start_us + length_us <= from_us || start_us >= after_us) {
+      part.assign(value);
+    } else if (start_us >= from_us) {
+      continue;  // recounted
+    } else if (!slots_before(key, value, static_cast<std::uint32_t>((from_us - start_us) / slot_us),
+                             part)) {
+      ++malformed;
+      continue;
+    }
+    if (part.empty()) continue;
+    rows.emplace_back(std::string(key), std::move(part));
+    if (rows.size() >= kBatch) {
+      out.restore_counts(handle, rows);
+      rows.clear();
+    }
+  }
+  out.restore_counts(handle, rows);
+  if (!it->status().ok()) {
+    findings.push_back(table + ": its counts could be read only in part (" +
+                       it->status().ToString() + "): the counts of the time without salvaged " +
+                       "activities are kept up to the damage");
+  }
+  if (malformed > 0) {
+    findings.push_back(table + ": " + std::to_string(malformed) + " malformed count rows skipped");
+  }
+}
+
+// Snapshots inside a store that is a mount point: ".cctv-repair-<when>".
+const std::string kSnapshotPrefix = ".cctv-repair-";
+
+bool is_mount_point(const fs::path& dir) {
+  struct stat self {
+  }, parent{};
+  return ::stat(dir.c_str(), &self) == 0 && ::stat(dir.parent_path().c_str(), &parent) == 0 &&
+         self.st_dev != parent.st_dev;
+}
+
+void remove_stale_snapshots(const fs::path& dir) {
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.is_directory() && e.path().filename().string().starts_with(kSnapshotPrefix))
+      fs::remove_all(e.path());
+  }
+}
+
+// The nearest directory at or above `path` that exists: where a directory
+// made at `path` takes its space from.
+fs::path existing_ancestor(fs::path path) {
+  while (!path.empty() && !fs::exists(path) && path != path.parent_path())
+    path = path.parent_path();
+  return path;
+}
+
+// A directory to repair into: absent (it is made) or empty, and neither the
+// store nor inside it.
+void check_repair_target(const fs::path& dir, const fs::path& target) {
+  const auto inside = [](const fs::path& a, const fs::path& b) {  // a at or under b
+    const auto [end, ignored] = std::mismatch(b.begin(), b.end(), a.begin(), a.end());
+    return end == b.end();
+  };
+  if (inside(target, dir) || inside(dir, target)) {
+    throw InvalidArgument("into", target.string() + " holds or is inside the damaged store " +
+                                      dir.string() + "; repair into a directory elsewhere");
+  }
+  if (fs::exists(target) && (!fs::is_directory(target) || !fs::is_empty(target))) {
+    throw InvalidArgument("into",
+                          target.string() + " is not an empty directory; name a new or empty one");
+  }
+}
+
 std::uint64_t bytes_in(const fs::path& dir) {
   std::uint64_t total = 0;
   for (const auto& e : fs::directory_iterator(dir)) {
@@ -349,23 +532,45 @@ std::uint64_t bytes_in(const fs::path& dir) {
 
 }  // namespace
 
-RepairReport salvage(const EmbeddedOptions& options, const std::string& location) {
+RepairReport salvage(const EmbeddedOptions& options, const std::string& location,
+                     const std::string& into) {
   const fs::path dir = fs::absolute(options.path).lexically_normal();
   if (!fs::is_directory(dir)) {
     throw NotFound("no cctv store at " + location + " (" + dir.string() + " is not a directory)");
   }
+  // A mount point cannot be renamed aside; it can be read from.
+  const bool mounted = is_mount_point(dir);
+  if (mounted && into.empty()) {
+    throw InvalidArgument("store", dir.string() +
+                                       " is a mount point, and a repair in place moves the "
+                                       "damaged store aside; repair into an empty directory "
+                                       "instead (`cctv repair --into DIR`), then use that");
+  }
+  const fs::path target = into.empty() ? fs::path() : fs::absolute(into).lexically_normal();
+  if (!into.empty()) check_repair_target(dir, target);
   StoreLock lock(dir, location);
   const std::uint64_t needed = bytes_in(dir);
-  if (const auto space = disk_space(dir.string()); space && space->free < needed + needed / 4) {
+  const fs::path written_on = into.empty() ? dir : existing_ancestor(target);
+  if (const auto space = disk_space(written_on.string());
+      space && space->free < needed + needed / 4) {
     throw StoreFull("repairing " + location + " writes a second copy of its data (about " +
-                    format_bytes(needed) + "), and its disk has " + format_bytes(space->free) +
-                    " free; free some space, or copy the directory to a larger disk and repair "
-                    "it there");
+                    format_bytes(needed) + ") to " + written_on.string() + ", and its disk has " +
+                    format_bytes(space->free) +
+                    " free; free some space, or repair into a directory on a larger disk "
+                    "(`cctv repair --into DIR`)");
   }
+  if (!into.empty()) fs::create_directories(target);
   RepairReport report;
   const std::string when = stamp();
-  const fs::path snapshot = dir.parent_path() / (dir.filename().string() + ".repair-" + when);
-  const fs::path fresh = dir.parent_path() / (dir.filename().string() + ".repaired-" + when);
+  // The snapshot is hard links, so on the store's own file system: beside
+  // it, or in it when it is a mount point (where a crash may leave one:
+  // those go first).
+  if (mounted) remove_stale_snapshots(dir);
+  const fs::path snapshot = mounted
+                                ? dir / (kSnapshotPrefix + when)
+                                : dir.parent_path() / (dir.filename().string() + ".repair-" + when);
+  const fs::path fresh =
+      into.empty() ? dir.parent_path() / (dir.filename().string() + ".repaired-" + when) : target;
   const fs::path aside = dir.parent_path() / (dir.filename().string() + ".damaged-" + when);
   struct Cleanup {
     fs::path snapshot, fresh;
@@ -373,7 +578,12 @@ RepairReport salvage(const EmbeddedOptions& options, const std::string& location
     ~Cleanup() {
       std::error_code ec;
       fs::remove_all(snapshot, ec);
-      if (!done) fs::remove_all(fresh, ec);
+      if (done) return;
+      // Only what the repair wrote: an `into` that was an empty directory
+      // is emptied, not removed.
+      if (fs::is_directory(fresh, ec)) {
+        for (const auto& e : fs::directory_iterator(fresh, ec)) fs::remove_all(e.path(), ec);
+      }
     }
   } cleanup{snapshot, fresh};
   link_snapshot(dir, snapshot, report);
@@ -382,10 +592,11 @@ RepairReport salvage(const EmbeddedOptions& options, const std::string& location
   // still passes its checksum (a write batch that does not parse) stops
   // that, and then the log is read up to the damage.
   Source source;
-  open_source(snapshot, rocksdb::WALRecoveryMode::kSkipAnyCorruptedRecords, source);
+  open_source(snapshot, rocksdb::WALRecoveryMode::kSkipAnyCorruptedRecords, source,
+              report.findings);
   if (!source.db) {
     const std::string skipping = source.error;
-    open_source(snapshot, rocksdb::WALRecoveryMode::kPointInTimeRecovery, source);
+    open_source(snapshot, rocksdb::WALRecoveryMode::kPointInTimeRecovery, source, report.findings);
     if (source.db) {
       report.findings.push_back("the log could not be read past its damage (" + skipping +
                                 "): what it held after the damage is lost");
@@ -455,6 +666,14 @@ RepairReport salvage(const EmbeddedOptions& options, const std::string& location
           t.counted_before = counted_before(source, name, from_us, to_us);
         }
       }
+      if (sink.empty()) {
+        keep_counts_not_recounted(source, name, INT64_MAX, INT64_MAX, *out, handle,
+                                  report.findings);
+      } else {
+        keep_counts_not_recounted(source, name, sink.min_us(),
+                                  (core::day_of(sink.max_us()) + 1) * core::kDayUs, *out, handle,
+                                  report.findings);
+      }
       report.tables.push_back(std::move(t));
     }
     out->sync();
@@ -465,10 +684,27 @@ RepairReport salvage(const EmbeddedOptions& options, const std::string& location
   }
   source.close();
 
-  fs::rename(dir, aside);
-  fs::rename(fresh, dir);
   cleanup.done = true;
+  if (!into.empty()) {
+    report.damaged_copy = dir.string();
+    report.repaired = fresh.string();
+    return report;
+  }
+  std::error_code ec;
+  fs::rename(dir, aside, ec);
+  if (ec) {
+    throw StoreError("the repaired store is in " + fresh.string() + ", but " + dir.string() +
+                     " could not be moved aside to put it in place (" + ec.message() +
+                     "); move it yourself, or use the repaired store where it is");
+  }
+  fs::rename(fresh, dir, ec);
+  if (ec) {
+    throw StoreError("the damaged store was moved aside to " + aside.string() +
+                     ", but the repaired one could not be moved from " + fresh.string() + " to " +
+                     dir.string() + " (" + ec.message() + "); move it yourself");
+  }
   report.damaged_copy = aside.string();
+  report.repaired = dir.string();
   return report;
 }
 

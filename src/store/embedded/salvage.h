@@ -16,7 +16,9 @@
 //  3. every entry of either index written as both index entries into a
 //     fresh store beside the old one, tables and their settings first;
 //     counts recounted there;
-//  4. the old directory renamed aside, the fresh one put in its place.
+//  4. the old directory renamed aside, the fresh one put in its place --
+//     or, repairing into another directory, the fresh store written there
+//     and the old one left alone.
 #ifndef CCTV_STORE_EMBEDDED_SALVAGE_H_
 #define CCTV_STORE_EMBEDDED_SALVAGE_H_
 
@@ -28,8 +30,10 @@
 namespace cctv::store::embedded {
 
 // Salvages the store in options.path (`location` is its URI, for
-// messages). Throws as repair_store() says.
-RepairReport salvage(const EmbeddedOptions& options, const std::string& location);
+// messages) into its place, or into `into` when that is not empty. Throws
+// as repair_store() says.
+RepairReport salvage(const EmbeddedOptions& options, const std::string& location,
+                     const std::string& into);
 
 }  // namespace cctv::store::embedded
 
