@@ -214,7 +214,8 @@ Value read_json(std::string_view json, std::string_view field, FaultNaming namin
   if (const auto& fault = builder.fault()) {
     std::string name(field);
     std::string path = fault->path;
-    if (naming == FaultNaming::kByTopKey && !path.empty()) {
+    // A top-level array ("[2].x") has no key to name: the field stays.
+    if (naming == FaultNaming::kByTopKey && !path.empty() && path[0] != '[') {
       // "attributes.cart[2]": the field is "attributes", the rest a path in it.
       const std::size_t end = std::min(path.find('.'), path.find('['));
       name = shorten(path.substr(0, end));

@@ -83,6 +83,9 @@ TEST(ActivityJson, RejectsWithTheField) {
   EXPECT_EQ(field_of("{\"actor\":\"\xff\",\"target\":\"/s\"}"), "actor");  // invalid UTF-8
   EXPECT_EQ(field_of(R"({"actor":"b","target":"/s"} trailing)"), "activity");
   EXPECT_EQ(field_of(R"({"actor":"b","target":"/s","actor":"c"})"), "activity");
+  // Inside a top-level array there is no key to name.
+  EXPECT_EQ(field_of(R"([{"a":1,"a":2}])"), "activity");
+  EXPECT_EQ(field_of(R"([1,18446744073709551615])"), "activity");
 }
 
 // The number that crashed `cctv serve`, `cctv import` and `cctv record`,
