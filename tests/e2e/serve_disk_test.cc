@@ -4,6 +4,7 @@
 // themselves once space returns -- also when another process takes the
 // space. On a tmpfs of its own (root only; CI runs as root).
 #include <atomic>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -28,9 +29,10 @@ std::string batch_of(int n, int round) {
   return ndjson;
 }
 
-// When a test failed: what RocksDB logged about errors, for the reader.
+// When a test failed (or is being left by an exception): what RocksDB
+// logged about errors, for the reader.
 void print_log_errors(const std::string& dir) {
-  if (!::testing::Test::HasFailure()) return;
+  if (!::testing::Test::HasFailure() && std::uncaught_exceptions() == 0) return;
   std::ifstream log(dir + "/LOG");
   for (std::string line; std::getline(log, line);) {
     if (line.find("rror") != std::string::npos || line.find("space") != std::string::npos ||

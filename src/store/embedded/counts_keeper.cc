@@ -14,9 +14,11 @@
 
 namespace cctv::store::embedded {
 
-CountsKeeper::CountsKeeper(rocksdb::DB* db, std::string location, std::size_t budget)
+CountsKeeper::CountsKeeper(rocksdb::DB* db, std::string location, std::size_t budget,
+                           std::shared_ptr<LogSpace> log_space)
     : db_(db),
       location_(std::move(location)),
+      log_space_(std::move(log_space)),
       budget_(budget),
       next_mark_(std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32)),
       last_write_(std::chrono::steady_clock::now()) {}
@@ -239,6 +241,7 @@ void CountsKeeper::write_all(const FamilyOf& counts_family) {
     if (out.Count() == 0) return;
     rocksdb::WriteOptions options;
     options.memtable_insert_hint_per_batch = true;
+    if (log_space_) log_space_->reserve(out.GetDataSize());
     auto status = db_->Write(options, &out);
     out.Clear();
     if (!status.ok()) fail("write counts", status);
@@ -461,6 +464,7 @@ void CountsKeeper::recount(rocksdb::ColumnFamilyHandle* counts,
   // One batch, all or nothing: a recount replaces what was there.
   write_rows(
       one, [counts](std::uint32_t) { return counts; }, rows, out, [] {});
+  if (log_space_) log_space_->reserve(out.GetDataSize());
   auto status = db_->Write(rocksdb::WriteOptions(), &out);
   if (!status.ok()) fail("write recounted counts", status);
 }
@@ -503,6 +507,7 @@ std::size_t CountsKeeper::recover(rocksdb::ColumnFamilyHandle* counts,
   }
   rocksdb::WriteBatch out;
   for (const auto& key : keys) out.Delete(counts, key);
+  if (log_space_) log_space_->reserve(out.GetDataSize());
   auto status = db_->Write(rocksdb::WriteOptions(), &out);
   if (!status.ok()) fail("delete counts marks", status);
   return keys.size();

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -33,6 +34,7 @@
 #include "core/count_aggregator.h"
 #include "core/hyperloglog.h"
 #include "core/record_batch.h"
+#include "store/embedded/log_space.h"
 #include "store/embedded/sorted_batch.h"
 
 namespace cctv::store::embedded {
@@ -43,19 +45,23 @@ class CountsKeeper {
 
   // `budget`: bytes what is gathered may hold (both sets together; the
   // store's counts_mb), before it is written whatever the pace.
-  CountsKeeper(rocksdb::DB* db, std::string location, std::size_t budget = SIZE_MAX);
+  // `log_space`, when given, has room reserved in the log before each
+  // write (log_space.h).
+  CountsKeeper(rocksdb::DB* db, std::string location, std::size_t budget = SIZE_MAX,
+               std::shared_ptr<LogSpace> log_space = nullptr);
 
   using Marks = std::vector<std::pair<std::uint32_t, std::string>>;  // (table, mark key)
 
   // Adds a mark for each table `batch` writes to `out` (the batch's RocksDB
   // write), before it is written. Returns them for absorb().
-  Marks mark(const core::RecordBatch& batch, const FamilyOf& counts_family, rocksdb::WriteBatch& out);
+  Marks mark(const core::RecordBatch& batch, const FamilyOf& counts_family,
+             rocksdb::WriteBatch& out);
 
   // After the write of a batch with `marks` succeeded: gathers the counts
   // of its records, except those `already_stored` flags. `hits` come from
   // the SortedBatchBuilder that built the write.
-  void absorb(const std::vector<SortedBatchBuilder::CountHit>& hits, const std::vector<bool>& already_stored,
-              Marks marks);
+  void absorb(const std::vector<SortedBatchBuilder::CountHit>& hits,
+              const std::vector<bool>& already_stored, Marks marks);
 
   // Whether what has gathered is due to be written (counts_pace.h).
   bool write_due();
@@ -80,8 +86,8 @@ class CountsKeeper {
   // the activities in `by_target`: their count rows and sketches are
   // deleted and written anew. REQUIRES: nothing else writes to the table
   // meanwhile, and what was gathered has been flushed. Throws StoreError.
-  void recount(rocksdb::ColumnFamilyHandle* counts, rocksdb::ColumnFamilyHandle* by_target, std::int64_t from_us,
-               std::int64_t to_us);
+  void recount(rocksdb::ColumnFamilyHandle* counts, rocksdb::ColumnFamilyHandle* by_target,
+               std::int64_t from_us, std::int64_t to_us);
   // Recounts the days the marks in `counts` name (left by a crash between
   // writing activities and writing their counts) and deletes the marks.
   // Returns how many marks there were. Same requirements as recount().
@@ -89,14 +95,16 @@ class CountsKeeper {
 
   // Activities per minute (bucket == kMinute) or hour (kHour) of `target`
   // ("" for the whole table), for `n` buckets from bucket number `first`.
-  std::vector<std::int64_t> counts(rocksdb::ColumnFamilyHandle* family, std::string_view target, Bucket bucket,
-                                   std::int64_t first, std::size_t n);
+  std::vector<std::int64_t> counts(rocksdb::ColumnFamilyHandle* family, std::string_view target,
+                                   Bucket bucket, std::int64_t first, std::size_t n);
   // Distinct-actor sketches per minute, hour or UTC day.
-  std::vector<core::HyperLogLog> sketches(rocksdb::ColumnFamilyHandle* family, std::string_view target,
-                                          Bucket bucket, std::int64_t first, std::size_t n);
+  std::vector<core::HyperLogLog> sketches(rocksdb::ColumnFamilyHandle* family,
+                                          std::string_view target, Bucket bucket,
+                                          std::int64_t first, std::size_t n);
   // The `limit` targets with most activities in minutes [from, to), exact.
-  std::vector<TargetCount> top_targets(rocksdb::ColumnFamilyHandle* family, std::int64_t from_minute,
-                                       std::int64_t to_minute, std::size_t limit);
+  std::vector<TargetCount> top_targets(rocksdb::ColumnFamilyHandle* family,
+                                       std::int64_t from_minute, std::int64_t to_minute,
+                                       std::size_t limit);
 
  private:
   // Rows of counts, encoded back to back in one buffer before they go into
@@ -105,13 +113,17 @@ class CountsKeeper {
   struct RowBuffer {
     struct Row {
       rocksdb::ColumnFamilyHandle* family;
-      std::size_t at;        // where the key starts in `bytes`; the value follows it
+      std::size_t at;  // where the key starts in `bytes`; the value follows it
       std::size_t key_size;
       std::size_t value_size;
     };
-    void begin(rocksdb::ColumnFamilyHandle* family) { rows.push_back(Row{family, bytes.size(), 0, 0}); }
+    void begin(rocksdb::ColumnFamilyHandle* family) {
+      rows.push_back(Row{family, bytes.size(), 0, 0});
+    }
     void end_key() { rows.back().key_size = bytes.size() - rows.back().at; }
-    void end_row() { rows.back().value_size = bytes.size() - rows.back().at - rows.back().key_size; }
+    void end_row() {
+      rows.back().value_size = bytes.size() - rows.back().at - rows.back().key_size;
+    }
 
     std::vector<Row> rows;
     std::string bytes;
@@ -135,6 +147,7 @@ class CountsKeeper {
 
   rocksdb::DB* const db_;
   const std::string location_;
+  const std::shared_ptr<LogSpace> log_space_;
   const std::size_t budget_;
   std::atomic<std::uint64_t> next_mark_;
   // What the writers gather. Adding a batch's activities holds mu_ for a
@@ -146,11 +159,11 @@ class CountsKeeper {
   // it anew every second cost 40 MB of peak RSS to malloc's per-thread
   // arenas at 10M activities.
   std::map<std::uint32_t, core::CountAggregator> tables_[2];
-  int filling_ = 0;  // the set the writers fill; guarded by mu_
-  std::condition_variable room_;  // wait_for_room(): the filling set was taken
-  Marks marks_;  // to delete with the next write of counts
+  int filling_ = 0;                                   // the set the writers fill; guarded by mu_
+  std::condition_variable room_;                      // wait_for_room(): the filling set was taken
+  Marks marks_;                                       // to delete with the next write of counts
   std::chrono::steady_clock::time_point last_write_;  // guarded by mu_
-  std::mutex write_mu_;  // one write of counts at a time
+  std::mutex write_mu_;                               // one write of counts at a time
   // The rows and the batch of the last write, guarded by write_mu_. Kept
   // from one write to the next: a round's rows (megabytes under heavy load)
   // then reuse the memory of the last instead of allocating each row anew.

@@ -309,7 +309,10 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
     store->tables_checked_ = true;
   }
   store->counts_ =
-      std::make_unique<CountsKeeper>(db, store->location_, std::size_t{tuning.counts_mb} << 20);
+      std::make_unique<CountsKeeper>(db, store->location_, std::size_t{tuning.counts_mb} << 20,
+                                     read_only ? nullptr : store->log_space_);
+  // A new log now waits for its room rather than failing (log_space.h).
+  if (!read_only) store->log_space_->opened();
   store->load_tables(handles);
   store->counting_ = tuning.counts;
   if (const auto space = disk_space(path)) {
@@ -789,6 +792,7 @@ void RocksStore::write(const core::RecordBatch& batch, bool sync) {
   rocksdb::WriteOptions options;
   options.memtable_insert_hint_per_batch = true;  // the batch is in key order
   options.sync = sync;
+  log_space_->reserve(write_batch.GetDataSize());
   auto status = db_->Write(options, &write_batch);
   write_batch.Clear();
   if (!status.ok()) fail("write activities", status);
@@ -1063,6 +1067,7 @@ void RocksStore::restore_entries(TableHandle handle, Index index,
   rocksdb::ColumnFamilyHandle* family = index == Index::kTarget ? table.by_target : table.by_actor;
   rocksdb::WriteBatch batch;
   for (const auto& [key, value] : entries) batch.Put(family, key, value);
+  log_space_->reserve(batch.GetDataSize());
   auto status = db_->Write(rocksdb::WriteOptions(), &batch);
   if (!status.ok()) fail("restore activities", status);
 }
@@ -1081,6 +1086,7 @@ void RocksStore::restore_counts(TableHandle table,
   rocksdb::ColumnFamilyHandle* counts = counts_family_locked(table);
   rocksdb::WriteBatch batch;
   for (const auto& [key, value] : rows) batch.Merge(counts, key, value);
+  log_space_->reserve(batch.GetDataSize());
   auto status = db_->Write(rocksdb::WriteOptions(), &batch);
   if (!status.ok()) fail("restore counts", status);
 }
