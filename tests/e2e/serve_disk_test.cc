@@ -48,6 +48,19 @@ void keep_ids(const HttpReply& r, std::set<std::string>& acknowledged) {
   for (const auto& id : answer.find("ids")->as_list()) acknowledged.insert(id.as_string());
 }
 
+// Every acknowledged id is in the table "disk" of `store`.
+void expect_all_stored(const std::string& store, const std::set<std::string>& acknowledged) {
+  ClientOptions read_only;
+  read_only.read_only = true;
+  Client client = Client::open(store, read_only);
+  std::set<std::string> stored;
+  client.tracker("disk").for_each_activity(
+      TimeRange::all(), [&](const Activity& a) { stored.insert(format_id(a.id)); });
+  std::size_t missing = 0;
+  for (const auto& id : acknowledged) missing += stored.count(id) == 0 ? 1 : 0;
+  EXPECT_EQ(missing, 0u) << "of " << acknowledged.size() << " acknowledged";
+}
+
 TEST_F(ServeTest, AFullDiskRefusesWritesAndResumesWhenSpaceReturns) {
   SmallDisk disk(128);
   if (!disk.mounted()) GTEST_SKIP() << "needs root to mount a tmpfs of its own (CI runs as root)";
@@ -147,15 +160,7 @@ TEST_F(ServeTest, AFullDiskRefusesWritesAndResumesWhenSpaceReturns) {
   // A graceful stop writes everything; every acknowledged activity is there.
   std::string said;
   EXPECT_EQ(server->terminate(&said), 0) << said;
-  ClientOptions read_only;
-  read_only.read_only = true;
-  Client client = Client::open(store, read_only);
-  std::set<std::string> stored;
-  client.tracker("disk").for_each_activity(
-      TimeRange::all(), [&](const Activity& a) { stored.insert(format_id(a.id)); });
-  std::size_t missing = 0;
-  for (const auto& id : acknowledged) missing += stored.count(id) == 0 ? 1 : 0;
-  EXPECT_EQ(missing, 0u) << "of " << acknowledged.size() << " acknowledged";
+  expect_all_stored(store, acknowledged);
 }
 
 // Without a floor (min_free_mb=0), a disk that another process fills makes
@@ -220,15 +225,7 @@ void full_disk_without_a_floor(
   ASSERT_TRUE(resumed) << r.status << " " << r.body;
   std::string said;
   EXPECT_EQ(server->terminate(&said), 0) << said;
-  ClientOptions read_only;
-  read_only.read_only = true;
-  Client client = Client::open(store, read_only);
-  std::set<std::string> stored;
-  client.tracker("disk").for_each_activity(
-      TimeRange::all(), [&](const Activity& a) { stored.insert(format_id(a.id)); });
-  std::size_t missing = 0;
-  for (const auto& id : acknowledged) missing += stored.count(id) == 0 ? 1 : 0;
-  EXPECT_EQ(missing, 0u) << "of " << acknowledged.size() << " acknowledged";
+  expect_all_stored(store, acknowledged);
 }
 
 TEST_F(ServeTest, WithoutAFloorAFullDiskStopsWritesWithoutAbortingAndTheyResume) {

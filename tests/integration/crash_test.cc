@@ -1,14 +1,12 @@
 // A writer killed with SIGKILL loses nothing it had flushed, and leaves a
 // store that opens cleanly.
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <set>
-#include <thread>
 
 #include "cctv/cctv.h"
+#include "support/crash_writer_process.h"
 #include "support/pages.h"
 #include "support/temp_dir.h"
 
@@ -18,29 +16,11 @@ namespace {
 TEST(Crash, FlushedActivitiesSurviveSigkill) {
   constexpr int kFlushed = 50'000;
   testing::TempDir dir;
-  int out[2];
-  ASSERT_EQ(pipe(out), 0);
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    dup2(out[1], 1);
-    close(out[0]);
-    const std::string store = dir.store();
-    const std::string count = std::to_string(kFlushed);
-    execl(CCTV_CRASH_WRITER, CCTV_CRASH_WRITER, store.c_str(), count.c_str(), nullptr);
-    _exit(127);
-  }
-  close(out[1]);
-  char buf[16] = {};
-  ASSERT_EQ(read(out[0], buf, 8), 8) << "the writer did not flush";
-  EXPECT_EQ(std::string(buf), "flushed\n");
   // Let it record (and write some batches) past the flush, then kill it.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  ASSERT_EQ(kill(pid, SIGKILL), 0);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  close(out[0]);
-  ASSERT_TRUE(WIFSIGNALED(status));
+  const testing::WriterEnd end = testing::run_crash_writer({dir.store(), std::to_string(kFlushed)},
+                                                           std::chrono::milliseconds(300));
+  ASSERT_EQ(end.said, "flushed\n") << "the writer did not flush";
+  ASSERT_TRUE(WIFSIGNALED(end.status));
 
   Client client = Client::open(dir.store());
   Tracker t = client.tracker("events");
@@ -56,7 +36,8 @@ TEST(Crash, FlushedActivitiesSurviveSigkill) {
   });
   EXPECT_EQ(flushed.size(), static_cast<std::size_t>(kFlushed));
   // Whatever was written after the flush is whole: in both indexes or neither.
-  const std::size_t by_actor = testing::all_pages(t, true, "writer", testing::pages_of(kMaxViewLimit)).size();
+  const std::size_t by_actor =
+      testing::all_pages(t, true, "writer", testing::pages_of(kMaxViewLimit)).size();
   EXPECT_EQ(by_actor, kFlushed + after);
   // And counted: counts the kill kept from being written were recounted
   // when the store was opened again.

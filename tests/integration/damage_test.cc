@@ -4,18 +4,16 @@
 // crash mid-write leaves) opens silently; the rest is refused with an error
 // naming the damaged file, and nothing in the directory is changed.
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
-#include <thread>
 
 #include "cctv/cctv.h"
+#include "support/crash_writer_process.h"
 #include "support/small_disk.h"
 #include "support/temp_dir.h"
 
@@ -53,24 +51,9 @@ void fill_tables(const std::string& store, int n) {
 // A store whose activities are only in its write-ahead log: a writer
 // flushed `n` of them and was killed (SIGKILL) while recording more.
 void fill_log_only(const std::string& store, int n) {
-  int out[2];
-  ASSERT_EQ(pipe(out), 0);
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    dup2(out[1], 1);
-    close(out[0]);
-    const std::string count = std::to_string(n);
-    execl(CCTV_CRASH_WRITER, CCTV_CRASH_WRITER, store.c_str(), count.c_str(), nullptr);
-    _exit(127);
-  }
-  close(out[1]);
-  char buf[16] = {};
-  ASSERT_EQ(read(out[0], buf, 8), 8);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  kill(pid, SIGKILL);
-  waitpid(pid, nullptr, 0);
-  close(out[0]);
+  const testing::WriterEnd end =
+      testing::run_crash_writer({store, std::to_string(n)}, std::chrono::milliseconds(100));
+  ASSERT_EQ(end.said, "flushed\n") << "the writer did not flush";
 }
 
 std::vector<fs::path> files_ending(const fs::path& dir, const std::string& suffix) {
@@ -333,16 +316,9 @@ TEST(Repair, AMissingOlderLogCostsOnlyWhatItHeld) {
   const std::string small = dir.store() + "?cf_options=write_buffer_size%3D262144";
   constexpr int kWritten = 20'000;
   constexpr int kLast = 100;  // written last, after a flush: all in the newest log
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    const std::string count = std::to_string(kWritten);
-    execl(CCTV_CRASH_WRITER, CCTV_CRASH_WRITER, small.c_str(), count.c_str(), "many-logs", nullptr);
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  const testing::WriterEnd end =
+      testing::run_crash_writer({small, std::to_string(kWritten), "many-logs"}, std::nullopt);
+  ASSERT_TRUE(WIFEXITED(end.status) && WEXITSTATUS(end.status) == 0);
   auto logs = files_ending(dir.path() / "data", ".log");
   ASSERT_GE(logs.size(), 2u) << "one log only: nothing tracked to lose";
   std::sort(logs.begin(), logs.end());  // by number: the oldest first
