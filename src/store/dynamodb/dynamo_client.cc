@@ -4,6 +4,7 @@
 #include <random>
 #include <thread>
 
+#include "core/utc_stamp.h"
 #include "store/dynamodb/json_access.h"
 
 namespace cctv::store::dynamodb {
@@ -12,15 +13,6 @@ namespace {
 
 constexpr auto kBackoffBase = std::chrono::milliseconds(25);
 constexpr auto kBackoffCap = std::chrono::milliseconds(5000);
-
-std::string amz_date_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[20];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
-}
 
 bool retryable_type(const std::string& type) {
   return type == "ProvisionedThroughputExceededException" || type == "ThrottlingException" ||
@@ -47,7 +39,7 @@ DynamoClient::DynamoClient(AwsConfig config)
 }
 
 HttpRequest DynamoClient::make_request(std::string_view operation, std::string_view body) {
-  const std::string date = amz_date_now();
+  const std::string date = core::utc_stamp();
   const std::string target = "DynamoDB_20120810." + std::string(operation);
   SignableRequest signable;
   signable.method = "POST";

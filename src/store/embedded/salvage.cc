@@ -20,6 +20,7 @@
 #include "cctv/json.h"
 #include "core/bucket.h"
 #include "core/coding.h"
+#include "core/utc_stamp.h"
 #include "store/embedded/count_rows.h"
 #include "store/embedded/counts_keeper.h"
 #include "store/embedded/free_space.h"
@@ -36,16 +37,6 @@ using Entries = std::vector<std::pair<std::string, std::string>>;
 
 // Entries are written in batches of this many.
 constexpr std::size_t kBatch = 10'000;
-
-// "20261201T101500Z", for the names of the directories beside the store.
-std::string stamp() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
-}
 
 // Holds RocksDB's lock on the store (the LOCK file, through RocksDB's own
 // Env, which also knows the stores this process has open), so that nothing
@@ -561,7 +552,7 @@ RepairReport salvage(const EmbeddedOptions& options, const std::string& location
   }
   if (!into.empty()) fs::create_directories(target);
   RepairReport report;
-  const std::string when = stamp();
+  const std::string when = core::utc_stamp();
   // The snapshot is hard links, so on the store's own file system: beside
   // it, or in it when it is a mount point (where a crash may leave one:
   // those go first).
