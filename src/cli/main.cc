@@ -1,12 +1,29 @@
 // The `cctv` command: record, view, import, export and manage tables.
+#include <sys/resource.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
 #include "cctv/cctv.h"
 #include "cli/command.h"
 
+namespace {
+
+// The store keeps table files open (up to half the soft limit: see
+// rocks_store.cc) and the server its connections: the soft limit on file
+// descriptors, often 1,024, is raised to the hard one, as servers do.
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace cctv::cli;
+  raise_open_file_limit();
   CLI::App app("cctv: record who did what to which thing, when; ask what happened.", "cctv");
   app.set_version_flag("--version", "cctv 0.1.0");
   app.require_subcommand(1);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <random>
@@ -273,6 +274,38 @@ TEST_F(CliTest, ImportShowsProgressOnlyOnATerminal) {
   const RunResult piped = cctv({"import", "events", file});
   EXPECT_EQ(piped.exit_code, 0);
   EXPECT_EQ(piped.err, "") << "progress drawn on a pipe";
+}
+
+// A store of many more table files than the process may open descriptors
+// (prlimit: 128, soft and hard) is written and read whole: RocksDB keeps
+// at most half the limit open, not every file.
+TEST_F(CliTest, AStoreOfMoreTableFilesThanOpenFilesAllowedIsReadWhole) {
+  // 64 KiB memtables and no compaction: a table file per 64 KiB written.
+  const std::string store = dir_.store() +
+                            "?counts=off&cf_options=write_buffer_size%3D65536%3B"
+                            "disable_auto_compactions%3Dtrue";
+  constexpr int kActivities = 150'000;
+  std::string input;
+  for (int i = 0; i < kActivities; ++i) {
+    input += R"({"actor":"u)" + std::to_string(i % 97) + R"(","target":"/t/)" + std::to_string(i) +
+             R"(","attributes":{"pad":"0123456789abcdef0123456789"}})" + "\n";
+  }
+  const auto limited = [&](std::vector<std::string> args, const std::string& stdin_data = "") {
+    args.insert(args.begin(), {"/usr/bin/prlimit", "--nofile=128:128", CCTV_BINARY, "--store", store});
+    RunOptions options;
+    options.stdin_data = stdin_data;
+    return run(args, options);
+  };
+  const RunResult imported = limited({"import", "events", "-"}, input);
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  std::size_t tables = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir_.path() / "data")) {
+    tables += e.path().extension() == ".sst" ? 1 : 0;
+  }
+  ASSERT_GT(tables, 128u) << "too few table files to need more descriptors than allowed";
+  const RunResult exported = limited({"export", "events"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_EQ(std::count(exported.out.begin(), exported.out.end(), '\n'), kActivities);
 }
 
 }  // namespace

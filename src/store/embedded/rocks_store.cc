@@ -6,8 +6,10 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <rocksdb/write_buffer_manager.h>
+#include <sys/resource.h>
 
 #include <algorithm>
+#include <climits>
 #include <filesystem>
 #include <mutex>
 #include <unordered_set>
@@ -92,6 +94,17 @@ bool holds_store_files(const std::string& dir) {
   return false;
 }
 
+// How many table files RocksDB may keep open. By default it keeps every
+// one open, so the descriptors a store holds grow with its size until they
+// meet the process's limit, and then opens of files and sockets fail. Half
+// the soft limit goes to table files, the rest to logs and connections;
+// past it, RocksDB closes the least used (a reopen costs a read).
+int table_files_open_at_most() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return -1;
+  return static_cast<int>(std::clamp<rlim_t>(limit.rlim_cur / 2, 64, INT_MAX));
+}
+
 // A read-only open beside a writer tries this many more times.
 constexpr int kReadOnlyRetries = 10;
 constexpr auto kReadOnlyRetryPause = std::chrono::milliseconds(30);
@@ -150,6 +163,7 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
   // With many tables, a quiet table's memtable would pin old WAL files;
   // capping the WAL makes RocksDB flush it.
   db_options.max_total_wal_size = std::size_t{512} << 20;
+  db_options.max_open_files = table_files_open_at_most();
   db_options.write_buffer_manager =
       std::make_shared<rocksdb::WriteBufferManager>(tuning.memtable_mb << 20);
   // Two writer threads insert their batches into the memtables in parallel.
