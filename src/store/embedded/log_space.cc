@@ -154,10 +154,13 @@ class ReservingFileSystem final : public rocksdb::FileSystemWrapper {
   void wrap(std::unique_ptr<rocksdb::FSWritableFile>& file, std::uint64_t size) {
     auto log = std::make_unique<ReservingLogFile>(std::move(file), size, space_);
     // A log created for a new memtable reserves now, while RocksDB holds
-    // neither the DB mutex nor the log mutex (see log_space.h).
+    // neither the DB mutex nor the log mutex (see log_space.h): room for
+    // the write that made it, as large as the largest so far -- but no
+    // more than a few MiB, or one huge write (a repair's) would have every
+    // later log wait for room that ordinary writes do not need.
     if (space_->waits_at_creation()) {
-      reserve_waiting(*log->reservation(), std::max<std::size_t>(space_->largest_write(), 1),
-                      *space_);
+      const std::size_t room = std::clamp<std::size_t>(space_->largest_write(), 1, kReserveAhead);
+      reserve_waiting(*log->reservation(), room, *space_);
     }
     space_->log_created(log->reservation());
     file = std::move(log);

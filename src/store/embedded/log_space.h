@@ -64,7 +64,7 @@ class LogSpace {
   void wait_began();
   void wait_ended() { waiting_.fetch_sub(1, std::memory_order_relaxed); }
   // The log files tell which one is being written; a new one reserves
-  // room for the largest write reserved for so far.
+  // room for the largest write reserved for so far (a few MiB at most).
   void log_created(std::shared_ptr<LogReservation> log);
   bool waits_at_creation() const { return opened_.load(std::memory_order_relaxed); }
   std::size_t largest_write() const { return largest_write_.load(std::memory_order_relaxed); }
