@@ -115,7 +115,8 @@ std::string already_open(const std::string& location) {
          "stop it, or open read-only (cctv view and export do)";
 }
 
-// Whether another process has the store open for writing.
+// Whether another process (or another client in this one) has the store
+// open for writing.
 bool held_by_another_process(const std::string& dir) {
   rocksdb::FileLock* probe = nullptr;
   if (!rocksdb::Env::Default()->LockFile(dir + "/LOCK", &probe).ok()) return true;
@@ -190,11 +191,7 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
     std::filesystem::create_directories(path, ec);
     // Held by another process (or client)? Then say so now, before this
     // open reads table files or writes the holder's log.
-    rocksdb::FileLock* probe = nullptr;
-    if (!rocksdb::Env::Default()->LockFile(path + "/LOCK", &probe).ok()) {
-      throw StoreError(already_open(store->location_));
-    }
-    rocksdb::Env::Default()->UnlockFile(probe).PermitUncheckedError();
+    if (held_by_another_process(path)) throw StoreError(already_open(store->location_));
   }
   store->log_ = std::make_shared<RocksLog>(read_only ? "" : path + "/LOG");
   db_options.info_log = store->log_;
