@@ -28,9 +28,11 @@ TEST_F(ServeTest, SigtermLosesNoAcceptedActivity) {
         for (int b = 0;; ++b) {
           std::string ndjson;
           for (int i = 0; i < 50; ++i) {
-            ndjson += "{\"actor\":\"u" + std::to_string(i) + "\",\"target\":\"/w" + std::to_string(w) + "\"}\n";
+            ndjson += "{\"actor\":\"u" + std::to_string(i) + "\",\"target\":\"/w" +
+                      std::to_string(w) + "\"}\n";
           }
-          const HttpReply r = c.request("POST", "/v1/stress/activities", ndjson, {{"Content-Type", "application/x-ndjson"}});
+          const HttpReply r = c.request("POST", "/v1/stress/activities", ndjson,
+                                        {{"Content-Type", "application/x-ndjson"}});
           if (r.status != 202) {
             ADD_FAILURE() << "writer " << w << ": " << r.status << " " << r.body;
             break;
@@ -48,7 +50,8 @@ TEST_F(ServeTest, SigtermLosesNoAcceptedActivity) {
       }
     });
   }
-  for (int i = 0; i < 2000 && batches < 40; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 2000 && batches < 40; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   if (batches < 40) {
     for (auto& t : writers) t.join();
     FAIL() << "the writers stopped early: " << (ended.empty() ? "" : ended.front());
@@ -89,8 +92,8 @@ TEST(ServeDynamoTest, AStoreThatCannotKeepUpGets503WithRetryAfter) {
   Dynalite dynalite;
   // Every batch write is throttled: nothing is ever confirmed, the queue
   // fills and stays full.
-  FaultProxy proxy(dynalite.port(), {"--reject", "ProvisionedThroughputExceededException", "--reject-op",
-                                     "BatchWriteItem"});
+  FaultProxy proxy(dynalite.port(), {"--reject", "ProvisionedThroughputExceededException",
+                                     "--reject-op", "BatchWriteItem"});
   const std::string store = proxy.store("bp");
   {
     Client client = Client::open(store);
@@ -103,7 +106,8 @@ TEST(ServeDynamoTest, AStoreThatCannotKeepUpGets503WithRetryAfter) {
   // queue are listed for sending again, with their ids, and the rest say
   // the queue was full.
   std::string ndjson;
-  for (int i = 0; i < 50; ++i) ndjson += "{\"actor\":\"a\",\"target\":\"/t" + std::to_string(i) + "\"}\n";
+  for (int i = 0; i < 50; ++i)
+    ndjson += "{\"actor\":\"a\",\"target\":\"/t" + std::to_string(i) + "\"}\n";
   const auto start = std::chrono::steady_clock::now();
   HttpReply r =
       c.request("POST", "/v1/slow/activities", ndjson, {{"Content-Type", "application/x-ndjson"}});
@@ -150,23 +154,32 @@ TEST(ServeDynamoTest, AStoreThatCannotKeepUpGets503WithRetryAfter) {
   EXPECT_EQ(c.request("GET", "/healthz").status, 200);
   const HttpReply metrics = c.request("GET", "/metrics");
   EXPECT_NE(metrics.body.find("cctv_ingest_queue_depth "), std::string::npos);
-  EXPECT_NE(metrics.body.find("cctv_http_requests_total{route=\"POST /v1/{table}/activities\",status=\"503\"} "),
+  EXPECT_NE(metrics.body.find(
+                "cctv_http_requests_total{route=\"POST /v1/{table}/activities\",status=\"503\"} "),
             std::string::npos)
       << metrics.body;
 }
+
+// DynamoDB (dynalite behind a fault proxy) refusing its first `throttled`
+// batch writes as throttled, with `table` made in it.
+struct ThrottledStore {
+  ThrottledStore(int throttled, const std::string& prefix, const std::string& table)
+      : proxy(dynalite.port(), {"--reject", "ProvisionedThroughputExceededException", "--reject-op",
+                                "BatchWriteItem", "--reject-count", std::to_string(throttled)}),
+        uri(proxy.store(prefix)) {
+    Client::open(uri).create_table(table);
+  }
+  Dynalite dynalite;
+  FaultProxy proxy;
+  std::string uri;
+};
 
 // A stop that cannot wait for a slow store any longer (--drain-timeout)
 // answers the POSTs still waiting with what they would get at
 // --ack-timeout -- what to send again -- rather than closing on them.
 TEST(ServeDynamoTest, AStopPastItsDrainTimeAnswersWaitingPosts) {
-  Dynalite dynalite;
-  FaultProxy proxy(dynalite.port(), {"--reject", "ProvisionedThroughputExceededException",
-                                     "--reject-op", "BatchWriteItem", "--reject-count", "9"});
-  const std::string store = proxy.store("st");
-  {
-    Client client = Client::open(store);
-    client.create_table("stop");
-  }
+  const ThrottledStore throttled(9, "st", "stop");
+  const std::string& store = throttled.uri;
   ServerProcess server({CCTV_BINARY, "--store", store, "serve", "--listen", "127.0.0.1:0",
                         "--drain-timeout", "1", "--ack-timeout", "60"});
   HttpConnection c(server.port());
@@ -192,15 +205,9 @@ TEST(ServeDynamoTest, AStopPastItsDrainTimeAnswersWaitingPosts) {
 // given there, are stored once, although the first ones were written too
 // once the store recovered.
 TEST(ServeDynamoTest, ItemsSentAgainFromResendAreStoredOnce) {
-  Dynalite dynalite;
   // The first writes are throttled, then the store recovers.
-  FaultProxy proxy(dynalite.port(), {"--reject", "ProvisionedThroughputExceededException",
-                                     "--reject-op", "BatchWriteItem", "--reject-count", "12"});
-  const std::string store = proxy.store("rs");
-  {
-    Client client = Client::open(store);
-    client.create_table("resend");
-  }
+  const ThrottledStore throttled(12, "rs", "resend");
+  const std::string& store = throttled.uri;
   ServerProcess server(
       {CCTV_BINARY, "--store", store, "serve", "--listen", "127.0.0.1:0", "--ack-timeout", "1"});
   HttpConnection c(server.port());
