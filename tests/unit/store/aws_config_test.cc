@@ -27,7 +27,7 @@ class AwsConfigTest : public ::testing::Test {
   std::string error(const DynamoOptions& options) {
     try {
       resolve_aws_config(options, env());
-    } catch (const InvalidArgument& e) {
+    } catch (const Error& e) {
       return e.what();
     }
     return "<resolved>";
