@@ -3,9 +3,12 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include "cctv/cctv.h"
 #include "cli/command.h"
+#include "cli/usage_error.h"
 
 namespace {
 
@@ -19,6 +22,17 @@ void raise_open_file_limit() {
   setrlimit(RLIMIT_NOFILE, &limit);
 }
 
+// Every command takes the global options too, after its name as before it
+// (`cctv view --store X …`), and its --help lists them.
+void add_global_options(CLI::App& command, cctv::cli::Globals& globals) {
+  command.add_option("--store,-s", globals.store,
+                     "Where activities live: rocksdb:PATH or dynamodb://REGION[?endpoint=URL&...] "
+                     "(env CCTV_STORE; default " +
+                         std::string(cctv::cli::kDefaultStore) + ")");
+  for (CLI::App* sub : command.get_subcommands([](CLI::App*) { return true; }))
+    add_global_options(*sub, globals);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -28,11 +42,11 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "cctv 0.1.0");
   app.require_subcommand(1);
   Globals globals;
-  app.add_option("--store,-s", globals.store,
-                 "Where activities live: rocksdb:PATH or dynamodb://REGION[?endpoint=URL&...] "
-                 "(env CCTV_STORE)")
-      ->envname("CCTV_STORE")
-      ->capture_default_str();
+  // The environment is read here rather than by the parser, which would
+  // read it once for every command that takes --store and let it override
+  // a --store given before the command's name.
+  if (const char* env = std::getenv("CCTV_STORE"); env != nullptr && *env != '\0')
+    globals.store = env;
   add_record_command(app, globals);
   add_view_command(app, globals);
   add_import_command(app, globals);
@@ -42,6 +56,7 @@ int main(int argc, char** argv) {
   add_serve_command(app, globals);
   add_bench_command(app, globals);
   add_repair_command(app, globals);
+  add_global_options(app, globals);
 
   try {
     app.parse(argc, argv);
@@ -52,15 +67,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    const auto unparsed = app.remaining();
-    if (app.get_subcommands().empty() && !unparsed.empty()) {
-      std::fprintf(stderr,
-                   "cctv: unknown command '%s'; the commands are record, view, import, export, "
-                   "tables, count, top, counts, serve, bench and repair (cctv --help)\n",
-                   unparsed.front().c_str());
-      return kExitUsage;
-    }
-    app.exit(e);
+    std::fprintf(stderr, "cctv: %s\n", usage_error(app, e).c_str());
     return kExitUsage;
   } catch (const cctv::InvalidArgument& e) {
     std::fprintf(stderr, "cctv: %s\n", e.what());

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 
@@ -206,7 +207,12 @@ TEST_F(CliTest, BadInputGetsAOneLineErrorAndWritesNothing) {
       {{"view", "events", "-t", "/x", "--from", "-1h", "--to", "-2h"}, 2, "is not before --to"},
       {{"view", "nosuch-table", "-t", "/x"}, 1, "table 'nosuch-table' does not exist"},
       {{"frobnicate"}, 2, "frobnicate"},
-      {{}, 2, "A subcommand is required"},
+      {{}, 2, "cctv: give a command: record, view,"},
+      {{"record", "events"}, 2, "cctv: record: ACTOR is required; see `cctv record --help`"},
+      {{"view", "events", "--limit", "abc"}, 2, "cctv: view: --limit: 'abc' is not a number"},
+      {{"count", "events", "--from"}, 2, "cctv: count: --from: needs a value"},
+      {{"tables", "bogus"}, 2, "cctv: tables: 'bogus' is not expected here; the commands here are"},
+      {{"counts"}, 2, "cctv: counts: give a command: rebuild"},
   };
   for (const auto& c : cases) {
     const RunResult r = cctv(c.args);
@@ -215,10 +221,42 @@ TEST_F(CliTest, BadInputGetsAOneLineErrorAndWritesNothing) {
     EXPECT_EQ(r.exit_code, c.exit_code) << what << "\nstderr: " << r.err;
     EXPECT_NE(r.err.find(c.message), std::string::npos) << what << "\nstderr: " << r.err;
     EXPECT_EQ(r.out, "") << what;
+    EXPECT_EQ(r.err.rfind("cctv: ", 0), 0u) << what << "\nstderr: " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << what << "\nstderr: " << r.err;
   }
   // Nothing was written by any of them.
   EXPECT_EQ(ok({"tables"}), "events\n");
   EXPECT_EQ(ok({"export", "events"}), "");
+}
+
+// --store goes before or after the command's name, for every command, and
+// each command's --help lists it. The command line beats CCTV_STORE.
+TEST_F(CliTest, GlobalOptionsGoBeforeOrAfterTheCommand) {
+  const std::string before = dir_.store("before");
+  const std::string after = dir_.store("after");
+  EXPECT_EQ(run({CCTV_BINARY, "--store", before, "record", "events", "bob", "/x"}).exit_code, 0);
+  EXPECT_EQ(run({CCTV_BINARY, "record", "events", "amy", "/y", "--store", after}).exit_code, 0);
+  EXPECT_EQ(run({CCTV_BINARY, "record", "--store", after, "events", "cy", "/y"}).exit_code, 0);
+  EXPECT_EQ(run({CCTV_BINARY, "tables", "create", "logins", "-s", after}).exit_code, 0);
+  EXPECT_EQ(run({CCTV_BINARY, "tables", "--store", after}).out, "events\nlogins\n");
+  EXPECT_EQ(run({CCTV_BINARY, "view", "events", "-t", "/x", "--store", before, "-f", "ndjson"})
+                .out.find("\"actor\":\"bob\""),
+            1u);
+  const RunResult counted = run({CCTV_BINARY, "top", "events", "--store", after, "--format", "json"});
+  EXPECT_EQ(counted.exit_code, 0) << counted.err;
+  RunOptions env;
+  env.environment = {"CCTV_STORE=" + before};
+  EXPECT_EQ(run({CCTV_BINARY, "tables", "--store", after}, env).out, "events\nlogins\n");
+  EXPECT_EQ(run({CCTV_BINARY, "--store", after, "tables"}, env).out, "events\nlogins\n");
+  EXPECT_EQ(run({CCTV_BINARY, "tables"}, env).out, "events\n");
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"record", "--help"},
+                                             {"serve", "--help"},
+                                             {"tables", "create", "--help"},
+                                             {"counts", "rebuild", "--help"},
+                                             {"repair", "--help"}}) {
+    EXPECT_NE(cctv(args).out.find("--store"), std::string::npos) << args[0];
+  }
 }
 
 TEST_F(CliTest, UnknownStoreScheme) {
