@@ -73,6 +73,9 @@ Response make_response(http::status status, unsigned version, bool keep_alive,
     response.set(http::field::content_type,
                  boost::beast::string_view(content_type.data(), content_type.size()));
   }
+  // JSON ends with a newline, so that a shell prompt after `curl` starts a
+  // line of its own.
+  if (content_type == "application/json" && !body.empty() && body.back() != '\n') body += '\n';
   response.body() = std::move(body);
   response.keep_alive(keep_alive);
   response.prepare_payload();

@@ -107,7 +107,7 @@ TEST_F(ServeTest, SomeInvalidItemsAreReportedByIndexAndAtomicRecordsNone) {
   EXPECT_EQ(r.status, 400);
   r = c.request("POST", "/v1/never-made/activities?atomic=true", R"([{"actor":"a","target":"/x"},{"actor":""}])");
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(c.request("GET", "/v1/tables").body, R"({"tables":["things"]})");
+  EXPECT_EQ(c.request("GET", "/v1/tables").body, R"({"tables":["things"]})" "\n");
 }
 
 TEST_F(ServeTest, BadInputGetsAClear400) {
@@ -239,7 +239,7 @@ TEST_F(ServeTest, TablesAreListedCreatedDescribedAndDropped) {
   ASSERT_EQ(c.request("POST", "/v1/pageviews/activities", R"({"actor":"a","target":"/x"})").status, 202);
   r = c.request("GET", "/v1/tables");
   ASSERT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, R"({"tables":["logins","pageviews"]})");
+  EXPECT_EQ(r.body, R"({"tables":["logins","pageviews"]})" "\n");
   r = c.request("GET", "/v1/tables/logins");
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(body(r).find("counts_retention_s")->as_int(), 365 * 86400);
@@ -248,11 +248,11 @@ TEST_F(ServeTest, TablesAreListedCreatedDescribedAndDropped) {
   EXPECT_EQ(r.status, 204);
   EXPECT_EQ(c.request("GET", "/v1/tables/pageviews").status, 404);
   EXPECT_EQ(c.request("DELETE", "/v1/tables/pageviews").status, 404);
-  EXPECT_EQ(c.request("GET", "/v1/tables").body, R"({"tables":["logins"]})");
+  EXPECT_EQ(c.request("GET", "/v1/tables").body, R"({"tables":["logins"]})" "\n");
   // Written to again, it is made again, empty.
   ASSERT_EQ(c.request("POST", "/v1/pageviews/activities", R"({"actor":"b","target":"/y"})").status, 202);
   EXPECT_EQ(wait_for_activities(server->port(), "pageviews", "target=/y", 1).size(), 1u);
-  EXPECT_EQ(c.request("GET", "/v1/pageviews/activities?target=/x").body, R"({"activities":[],"next_cursor":null})");
+  EXPECT_EQ(c.request("GET", "/v1/pageviews/activities?target=/x").body, R"({"activities":[],"next_cursor":null})" "\n");
 }
 
 TEST_F(ServeTest, WithoutAutoCreateWritesNeedAnExistingTable) {
@@ -262,7 +262,7 @@ TEST_F(ServeTest, WithoutAutoCreateWritesNeedAnExistingTable) {
   EXPECT_EQ(r.status, 404);
   EXPECT_NE(r.body.find("--no-auto-create"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("POST /v1/tables"), std::string::npos) << r.body;
-  EXPECT_EQ(c.request("GET", "/v1/tables").body, R"({"tables":[]})");
+  EXPECT_EQ(c.request("GET", "/v1/tables").body, R"({"tables":[]})" "\n");
   ASSERT_EQ(c.request("POST", "/v1/tables", R"({"name":"orders"})").status, 201);
   r = c.request("POST", "/v1/orders/activities", R"({"actor":"a","target":"/x"})");
   EXPECT_EQ(r.status, 202) << r.body;
@@ -295,13 +295,13 @@ TEST_F(ServeTest, CountsAndTopAnswerFromTheCounts) {
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.body,
             R"({"bucket":"hour","series":[{"start":"2026-11-01T10:00:00Z","count":5,"unique_actors":3},)"
-            R"({"start":"2026-11-01T11:00:00Z","count":1,"unique_actors":1}]})");
+            R"({"start":"2026-11-01T11:00:00Z","count":1,"unique_actors":1}]})" "\n");
   r = c.request("GET", "/v1/pvs/counts?bucket=day" + range);
-  EXPECT_EQ(r.body, R"({"bucket":"day","series":[{"start":"2026-11-01T00:00:00Z","count":8}]})");
+  EXPECT_EQ(r.body, R"({"bucket":"day","series":[{"start":"2026-11-01T00:00:00Z","count":8}]})" "\n");
   r = c.request("GET", "/v1/pvs/top?from=2026-11-01T10:00:00Z&to=2026-11-01T11:00:00Z&limit=5");
-  EXPECT_EQ(r.body, R"({"targets":[{"target":"/a","count":5},{"target":"/b","count":2}]})");
+  EXPECT_EQ(r.body, R"({"targets":[{"target":"/a","count":5},{"target":"/b","count":2}]})" "\n");
   r = c.request("GET", "/v1/pvs/top?from=2026-11-01T10:00:00Z&to=2026-11-01T12:00:00Z&limit=1");
-  EXPECT_EQ(r.body, R"({"targets":[{"target":"/a","count":6}]})");
+  EXPECT_EQ(r.body, R"({"targets":[{"target":"/a","count":6}]})" "\n");
 }
 
 TEST_F(ServeTest, HealthAndMetrics) {

@@ -112,7 +112,7 @@ TEST_F(ServeTest, BodyItemAndHeaderLimits) {
   r = c2.request("POST", "/v1/things/activities", R"({"actor":"b","target":"/y"})");
   EXPECT_EQ(r.status, 202);
   wait_for_activities(server->port(), "things", "target=/y", 1);
-  EXPECT_EQ(c2.request("GET", "/v1/things/activities?target=/x").body, R"({"activities":[],"next_cursor":null})");
+  EXPECT_EQ(c2.request("GET", "/v1/things/activities?target=/x").body, R"({"activities":[],"next_cursor":null})" "\n");
   HttpConnection c3(server->port());
   r = c3.request("GET", "/healthz", "", {{"X-Padding", std::string(4000, 'p')}});
   EXPECT_EQ(r.status, 431);
@@ -154,7 +154,7 @@ TEST_F(ServeTest, WithoutKeysOnlyThisMachinesProgramsMayCall) {
   r = c.request("POST", "/v1/things/activities", R"({"actor":"a","target":"/x"})",
                 {{"Origin", "http://attacker.example"}, {"Content-Type", "text/plain"}});
   EXPECT_EQ(r.status, 403);
-  EXPECT_EQ(c.request("GET", "/v1/tables").body, R"({"tables":[]})");
+  EXPECT_EQ(c.request("GET", "/v1/tables").body, R"({"tables":[]})" "\n");
   // The dashboard's own page may.
   r = c.request("POST", "/v1/things/activities", R"({"actor":"a","target":"/x"})",
                 {{"Origin", "http://127.0.0.1"}});
