@@ -117,7 +117,8 @@ void run_count(const Globals& globals, const CountArgs& args) {
       }
       out += "  " + bar(counts[i].count, max, width) + "\n";
     }
-    out += with_commas(static_cast<std::uint64_t>(total)) + " activities in " + std::to_string(counts.size()) + " " +
+    out += with_commas(static_cast<std::uint64_t>(total)) + " " +
+           activities_word(static_cast<std::uint64_t>(total)) + " in " + std::to_string(counts.size()) + " " +
            std::string(bucket_name(bucket)) + (counts.size() == 1 ? "" : "s") +
            (args.target.empty() ? " (all targets)" : " on " + args.target) + "\n";
   }

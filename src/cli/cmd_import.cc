@@ -9,6 +9,7 @@
 
 #include "cli/args.h"
 #include "cli/command.h"
+#include "cli/output.h"
 #include "cli/progress.h"
 
 namespace cctv::cli {
@@ -106,8 +107,8 @@ void run_import(Globals& globals, const ImportArgs& args) {
     std::fprintf(stderr, "... and %llu more rejected lines\n",
                  static_cast<unsigned long long>(rejected - kMaxListedRejects));
   }
-  std::printf("imported %llu activities into %s, rejected %llu\n",
-              static_cast<unsigned long long>(imported), args.table.c_str(),
+  std::printf("imported %llu %s into %s, rejected %llu\n",
+              static_cast<unsigned long long>(imported), activities_word(imported), args.table.c_str(),
               static_cast<unsigned long long>(rejected));
   if (rejected > 0) globals.exit_code = kExitFailure;
 }

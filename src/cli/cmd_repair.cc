@@ -20,8 +20,8 @@ void run_repair(Globals& globals, const RepairOptions& options) {
   for (const std::string& finding : report.findings) std::printf("  found: %s\n", finding.c_str());
   if (report.findings.empty()) std::printf("  found no damage\n");
   for (const RepairReport::Table& t : report.tables) {
-    std::printf("  table %s: %s activities salvaged", t.name.c_str(),
-                with_commas(t.activities).c_str());
+    std::printf("  table %s: %s %s salvaged", t.name.c_str(), with_commas(t.activities).c_str(),
+                activities_word(t.activities));
     if (t.counted_before >= 0) {
       const std::int64_t lost = t.counted_before - static_cast<std::int64_t>(t.activities);
       std::printf(" of %s counted before",

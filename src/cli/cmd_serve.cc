@@ -4,6 +4,7 @@
 
 #include "cctv/cctv.h"
 #include "cli/command.h"
+#include "cli/output.h"
 #include "server/server.h"
 
 namespace cctv::cli {
@@ -65,12 +66,12 @@ void run_serve(const Globals& globals, ServeArgs args) {
   // What is queued is written before exiting; run() left SIGTERM and
   // Ctrl-C ignored so that a second one cannot cut that short.
   const Metrics before = client.metrics();
-  std::printf("cctv serve: stopping; writing the %llu activities still queued (SIGKILL would lose them)\n",
-              static_cast<unsigned long long>(before.queue_depth));
+  std::printf("cctv serve: stopping; writing the %llu %s still queued (SIGKILL would lose them)\n",
+              static_cast<unsigned long long>(before.queue_depth), activities_word(before.queue_depth));
   std::fflush(stdout);
   client.close();
-  std::printf("cctv serve: stopped; %llu activities accepted, all written\n",
-              static_cast<unsigned long long>(before.accepted));
+  std::printf("cctv serve: stopped; %llu %s accepted, all written\n",
+              static_cast<unsigned long long>(before.accepted), activities_word(before.accepted));
 }
 
 }  // namespace

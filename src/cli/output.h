@@ -44,6 +44,9 @@ std::string csv_field(const std::string& text);
 // 1234567 -> "1,234,567", for counts people read.
 std::string with_commas(std::uint64_t n);
 
+// "activity" for 1, "activities" otherwise.
+inline const char* activities_word(std::uint64_t n) { return n == 1 ? "activity" : "activities"; }
+
 // Writes `text` to `out`; throws Error when the write fails (disk full).
 void write_all(std::FILE* out, const std::string& text);
 

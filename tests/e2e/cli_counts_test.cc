@@ -48,6 +48,9 @@ TEST_F(CliTest, CountPrintsASeriesAsJsonCsvAndAChart) {
   EXPECT_NE(chart[2].find("█"), std::string::npos);
   EXPECT_EQ(chart[1].find("█"), std::string::npos);
   EXPECT_EQ(chart[4], "60 activities in 3 hours (all targets)");
+  const auto one = lines(ok({"count", "events", "-t", "/c", "-b", "minute", "--from",
+                             "2026-11-01T10:00Z", "--to", "2026-11-01T10:01Z"}));
+  EXPECT_EQ(one.back(), "1 activity in 1 minute on /c");
   // Days at a UTC offset: at -11:00 the activities fall on local October 31.
   const Value shifted = value_from_json(ok({"count", "events", "-b", "day", "--from", "2026-10-31", "--to",
                                             "2026-11-02", "--utc-offset", "-11:00", "-f", "json"}));

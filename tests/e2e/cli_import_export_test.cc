@@ -145,7 +145,7 @@ TEST_F(CliTest, HostileNumbersAreReadOrRejectedNeverCrash) {
       "\n";
   const RunResult r = cctv({"import", "events", "-"}, input);
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_EQ(r.out, "imported 1 activities into events, rejected 2\n");
+  EXPECT_EQ(r.out, "imported 1 activity into events, rejected 2\n");
   EXPECT_NE(r.err.find("line 2: attributes: at 'n': integer 99999999999999999999999999 is outside"),
             std::string::npos)
       << r.err;
