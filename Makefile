@@ -9,25 +9,36 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 BENCH_FLAGS ?=
 
-.PHONY: all deps build run test test-asan fuzz test-tsan bench install lint format clean
+.PHONY: all deps deps-run build run test test-asan fuzz test-tsan bench install lint format clean
 
 all: build
 
+# What running needs (`make run`, `make build`), and what the tests need
+# on top of it (scripts/install-deps says which packages each set holds).
+deps-run:
+	@scripts/install-deps run
+
 deps:
-	@scripts/install-deps
+	@scripts/install-deps test
 
+# A new build tree is configured without tests and benchmarks, so that the
+# first `make run` compiles only cctv; `make test` turns them on.
 $(BUILD)/CMakeCache.txt:
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCCTV_BUILD_TESTS=OFF -DCCTV_BUILD_BENCH=OFF \
+	      $(CMAKE_FLAGS)
 
-build: deps $(BUILD)/CMakeCache.txt
+build: deps-run $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 # The main job: the HTTP API and the dashboard on the embedded store in
 # ./cctv-data; it prints the dashboard's URL. Ctrl-C stops it gracefully.
-run: build
+run: deps-run $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target cctv_cli
 	$(BUILD)/cctv --store rocksdb:./cctv-data serve
 
-test: build
+test: deps $(BUILD)/CMakeCache.txt
+	cmake -S . -B $(BUILD) -DCCTV_BUILD_TESTS=ON -DCCTV_BUILD_BENCH=ON
+	cmake --build $(BUILD) -j $(JOBS)
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 test-asan: deps
@@ -49,14 +60,16 @@ test-tsan: deps
 # Every libFuzzer target (tests/fuzz/) for FUZZ_SECONDS each, built with
 # clang under ASan and UBSan; exits non-zero when one finds a crash.
 fuzz: deps
-	@scripts/install-deps --fuzz
+	@scripts/install-deps fuzz
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
 	      -DCCTV_FUZZ=ON -DCCTV_BUILD_TESTS=OFF -DCCTV_BUILD_BENCH=OFF
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	scripts/run-fuzzers $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
-bench: build
-	@scripts/install-deps --bench
+bench: deps $(BUILD)/CMakeCache.txt
+	@scripts/install-deps bench
+	cmake -S . -B $(BUILD) -DCCTV_BUILD_BENCH=ON
+	cmake --build $(BUILD) -j $(JOBS)
 	bench/run.sh $(BUILD) $(BENCH_FLAGS)
 	bench/serve_bench.sh $(BUILD)
 	bench/soak.sh $(BUILD)
