@@ -30,6 +30,7 @@ void add_bench_command(CLI::App& app, Globals& globals);
 void add_count_commands(CLI::App& app, Globals& globals);
 void add_serve_command(CLI::App& app, Globals& globals);
 void add_repair_command(CLI::App& app, Globals& globals);
+void add_keys_command(CLI::App& app, Globals& globals);
 
 }  // namespace cctv::cli
 

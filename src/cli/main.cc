@@ -29,8 +29,9 @@ void add_global_options(CLI::App& command, cctv::cli::Globals& globals) {
                      "Where activities live: rocksdb:PATH or dynamodb://REGION[?endpoint=URL&...] "
                      "(env CCTV_STORE; default " +
                          std::string(cctv::cli::kDefaultStore) + ")");
-  for (CLI::App* sub : command.get_subcommands([](CLI::App*) { return true; }))
-    add_global_options(*sub, globals);
+  for (CLI::App* sub : command.get_subcommands([](CLI::App*) { return true; })) {
+    if (sub->get_name() != "keys") add_global_options(*sub, globals);  // keys open no store
+  }
 }
 
 }  // namespace
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
   add_serve_command(app, globals);
   add_bench_command(app, globals);
   add_repair_command(app, globals);
+  add_keys_command(app, globals);
   add_global_options(app, globals);
 
   try {

@@ -1,6 +1,7 @@
 #include "server/api_keys.h"
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include <fstream>
@@ -16,6 +17,27 @@ std::array<unsigned char, 32> digest_of(std::string_view key) {
   std::array<unsigned char, 32> out{};
   SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), out.data());
   return out;
+}
+
+// The Scope bits of "read,write"; throws InvalidArgument(where, …) naming an
+// unknown scope.
+std::uint8_t parse_scopes(const std::string& list, const std::string& where) {
+  std::uint8_t bits = 0;
+  std::stringstream words(list);
+  for (std::string scope; std::getline(words, scope, ',');) {
+    if (scope == "read") {
+      bits |= kRead;
+    } else if (scope == "write") {
+      bits |= kWrite;
+    } else if (scope == "admin") {
+      bits |= kRead | kWrite | kAdmin;
+    } else {
+      throw InvalidArgument(where,
+                            "names scope '" + scope + "'; the scopes are read, write and admin");
+    }
+  }
+  if (bits == 0) throw InvalidArgument(where, "names no scope; the scopes are read, write and admin");
+  return bits;
 }
 
 }  // namespace
@@ -51,20 +73,7 @@ ApiKeys ApiKeys::load(const std::string& path) {
                             "holds a key of " + std::to_string(key.size()) +
                                 " characters; use at least 16 (e.g. `openssl rand -hex 24`)");
     }
-    std::uint8_t bits = 0;
-    std::stringstream list(scopes);
-    for (std::string scope; std::getline(list, scope, ',');) {
-      if (scope == "read") {
-        bits |= kRead;
-      } else if (scope == "write") {
-        bits |= kWrite;
-      } else if (scope == "admin") {
-        bits |= kRead | kWrite | kAdmin;
-      } else {
-        throw InvalidArgument(where,
-                              "names scope '" + scope + "'; the scopes are read, write and admin");
-      }
-    }
+    const std::uint8_t bits = parse_scopes(scopes, where);
     const auto digest = digest_of(key);
     for (const Key& k : keys.keys_) {
       if (k.digest == digest)
@@ -86,6 +95,22 @@ std::uint8_t ApiKeys::scopes_of(std::string_view key) const {
     found |= static_cast<std::uint8_t>(-static_cast<int>(same)) & k.scopes;
   }
   return found;
+}
+
+std::string new_key_line(const std::string& scopes) {
+  parse_scopes(scopes, "--scope");
+  // 24 bytes: 192 bits, as `openssl rand -hex 24` gives.
+  unsigned char bytes[24];
+  if (RAND_bytes(bytes, sizeof bytes) != 1)
+    throw Error("could not make a key: OpenSSL's random generator failed");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string line;
+  for (const unsigned char b : bytes) {
+    line.push_back(kHex[b >> 4]);
+    line.push_back(kHex[b & 15]);
+  }
+  OPENSSL_cleanse(bytes, sizeof bytes);
+  return line + " " + scopes;
 }
 
 }  // namespace cctv::server

@@ -21,6 +21,12 @@ enum Scope : std::uint8_t { kRead = 1, kWrite = 2, kAdmin = 4 };
 
 std::string_view scope_name(Scope scope) noexcept;
 
+// A new line for a key file: a key of 48 random hex digits (192 bits from
+// OpenSSL's generator), a space, and `scopes` as given ("read,write").
+// Throws InvalidArgument("--scope") for a scope load() would refuse; Error
+// when the generator fails.
+std::string new_key_line(const std::string& scopes);
+
 class ApiKeys {
  public:
   // Reads `path`. Throws InvalidArgument naming the file and line of a

@@ -1,5 +1,8 @@
 // `cctv serve`'s API keys, limits and timeouts, over real loopback HTTP.
+#include <filesystem>
 #include <fstream>
+#include <regex>
+#include <sstream>
 
 #include "e2e/serve.h"
 #include "support/run.h"
@@ -63,6 +66,43 @@ TEST_F(ServeTest, ApiKeysAndScopes) {
   // Health and the dashboard's page need no key (the dashboard asks for one).
   EXPECT_EQ(c.request("GET", "/healthz").status, 200);
   EXPECT_EQ(c.request("GET", "/").status, 200);
+}
+
+// `cctv keys new` makes lines the server takes: a fresh key each time,
+// appended to a file only its owner can read.
+TEST_F(ServeTest, KeysNewMakesKeysTheServerAccepts) {
+  const std::string keys = dir_.file("keys.txt");
+  const RunResult writer = run({CCTV_BINARY, "keys", "new", "--scope", "write", "--append", keys});
+  ASSERT_EQ(writer.exit_code, 0) << writer.err;
+  const RunResult reader = run({CCTV_BINARY, "keys", "new", "--scope", "read,write", "--append", keys});
+  ASSERT_EQ(reader.exit_code, 0) << reader.err;
+  EXPECT_EQ(reader.err, "");
+  const std::regex line("[0-9a-f]{48} (read,write|write)\n");
+  ASSERT_TRUE(std::regex_match(writer.out, line)) << writer.out;
+  ASSERT_TRUE(std::regex_match(reader.out, line)) << reader.out;
+  EXPECT_NE(writer.out.substr(0, 48), reader.out.substr(0, 48));
+  std::stringstream kept;
+  kept << std::ifstream(keys).rdbuf();
+  EXPECT_EQ(kept.str(), writer.out + reader.out);
+  EXPECT_EQ(std::filesystem::status(keys).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+
+  auto server = serve({"--api-keys", keys});
+  HttpConnection c(server->port());
+  const std::string write_key = writer.out.substr(0, 48);
+  const std::string read_key = reader.out.substr(0, 48);
+  EXPECT_EQ(c.request("POST", "/v1/things/activities", R"({"actor":"a","target":"/x"})",
+                      bearer(write_key))
+                .status,
+            202);
+  EXPECT_EQ(c.request("GET", "/v1/things/activities?target=/x", "", bearer(write_key)).status, 403);
+  EXPECT_EQ(c.request("GET", "/v1/things/activities?target=/x", "", bearer(read_key)).status, 200);
+
+  const RunResult bad = run({CCTV_BINARY, "keys", "new", "--scope", "delete"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err,
+            "cctv: --scope: names scope 'delete'; the scopes are read, write and admin\n");
+  EXPECT_EQ(run({CCTV_BINARY, "keys", "new"}).exit_code, 2);
 }
 
 TEST_F(ServeTest, BadKeyFilesAndExposedListensAreRefused) {
