@@ -12,6 +12,8 @@ const RANGES = {
 };
 const REFRESH_MS = 5000;
 const RECENT_LIMIT = 50;
+// Enough of the busiest targets to fill their card beside the recent activity.
+const TOP_TARGETS = 15;
 const MAX_ATTRIBUTE_COLUMNS = 8;
 
 const state = {
@@ -89,6 +91,10 @@ async function loadTables() {
   return tables;
 }
 
+function legendOnLatest(u) {
+  if (u.cursor.idx == null && u.data[0].length > 0) u.setLegend({ idx: u.data[0].length - 1 });
+}
+
 function drawChart(series, bucket) {
   state.bucketSeconds = BUCKET_SECONDS[bucket];
   const xs = series.map((p) => Date.parse(p.start) / 1000);
@@ -106,6 +112,9 @@ function drawChart(series, bucket) {
     width,
     height: 300,
     cursor: { drag: { x: false, y: false } },
+    // The legend shows the latest bucket until the pointer picks another,
+    // and again once it leaves, instead of "--".
+    hooks: { ready: [legendOnLatest], setData: [legendOnLatest], setCursor: [legendOnLatest] },
     // Half a bucket of room each side: bars are centred on their bucket's start.
     scales: { x: { time: true, range: (u, min, max) => [min - state.bucketSeconds / 2, max + state.bucketSeconds / 2] }, n: { range: (u, min, max) => [0, Math.max(1, max)] } },
     axes: [
@@ -132,7 +141,7 @@ async function loadChart() {
 
 async function loadTop() {
   const q = rangeQuery();
-  const { targets } = await api(`/v1/${enc(state.table)}/top?from=${q.from}&to=${q.to}&limit=10`);
+  const { targets } = await api(`/v1/${enc(state.table)}/top?from=${q.from}&to=${q.to}&limit=${TOP_TARGETS}`);
   const max = targets.length ? targets[0].count : 1;
   const list = $('top');
   list.replaceChildren(...targets.map((t) => {

@@ -86,6 +86,12 @@ async function main() {
     const uniques = await page.evaluate(() => Math.max(...chart.data[2]));
     assert.ok(uniques >= 1 && uniques <= 7, 'unique actors per hour: ' + uniques);
     assert.ok(await page.locator('#chart canvas').count() > 0, 'the chart draws on a canvas');
+    // Before any hover, the legend shows the latest bucket, not "--".
+    const legend = await page.locator('#chart .u-legend').textContent();
+    assert.ok(!legend.includes('--'), 'legend before hover: ' + legend);
+    const latest = await page.evaluate(() => chart.data[1][chart.data[1].length - 1]);
+    assert.ok(legend.includes('activities' + latest.toLocaleString()) ||
+              legend.includes('activities ' + latest.toLocaleString()), 'legend: ' + legend);
 
     const top = await page.locator('#top li .name').allTextContents();
     assert.deepEqual(top.slice().sort(), ['/cart', '/checkout', '/store']);
