@@ -9,6 +9,8 @@
 #   SERVE_BENCH_SINGLE_CONNECTIONS=N  connections for single-activity POSTs (default 64)
 #   SERVE_BENCH_BATCH_CONNECTIONS=N   connections for 1,000-activity POSTs (default 4)
 #   SERVE_BENCH_SERVE_ARGS="..."      more `cctv serve` flags, e.g. "--threads 2"
+#   SERVE_BENCH_READ_INTERVAL=S       seconds between the reader's count and top queries
+#                                     during cctv-batch-reads (default 0.2; 0: back to back)
 #   SERVE_BENCH_PERF=FILE             also profile the server (perf record -g) for 5 s
 #                                     during an extra single-POST run, into FILE
 #
@@ -44,7 +46,8 @@
 # default serving threads), table `bench` created by the first POST.
 #
 # Runs, in order: nginx singles, nginx batches; cctv singles, cctv batches
-# (these give the rates), then cctv singles and batches again with a wrk
+# (these give the rates), cctv batches while a reader asks for counts and
+# top targets back to back, then cctv singles and batches again with a wrk
 # response() callback counting 202 and other statuses (the callback makes
 # wrk parse every response in Lua, which slows it, so these rates are shown
 # apart). Then the server is stopped with SIGTERM and waited for, and the
@@ -68,6 +71,7 @@ seconds=${SERVE_BENCH_SECONDS:-10}
 single_conns=${SERVE_BENCH_SINGLE_CONNECTIONS:-64}
 batch_conns=${SERVE_BENCH_BATCH_CONNECTIONS:-4}
 perf_data=${SERVE_BENCH_PERF:-}
+read_interval=${SERVE_BENCH_READ_INTERVAL:-0.2}
 read -r -a serve_args <<<"${SERVE_BENCH_SERVE_ARGS:-}"
 wrk_threads=2
 batch=1000
@@ -108,9 +112,10 @@ nginx_pid=
 server_pid=
 wrk_pid=
 perf_pid=
+reader_pid=
 cleanup() {
   local pid
-  for pid in $wrk_pid $perf_pid $server_pid $nginx_pid; do
+  for pid in $reader_pid $wrk_pid $perf_pid $server_pid $nginx_pid; do
     if kill -0 "$pid" 2>/dev/null; then
       kill -TERM "$pid" 2>/dev/null || true
       for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -398,6 +403,31 @@ cctv_batch=$(field rps "$result")
 cctv_batch_cpu=$(awk -v c="$server_cpu_us" -v n="$batch" 'BEGIN { printf "%.2f", c / n }')
 account "$batch" "$batch_conns"
 
+# Batches again while a reader asks for the table's hourly counts (with
+# distinct actors) and its top targets every $read_interval s (a few open
+# dashboards, a polling client). Each count query first writes the counts
+# gathered so far (docs/data-model.md), so ingest pays a write of counts
+# per query instead of one a second.
+reader() {
+  local n=0
+  while :; do
+    curl -s -o /dev/null "$server_url/v1/$table/counts?bucket=hour&unique=true" \
+      -o /dev/null "$server_url/v1/$table/top?from=-1h" || true
+    n=$((n + 2))
+    echo "$n" >"$tmp/reads"
+    sleep "$read_interval"
+  done
+}
+reader &
+reader_pid=$!
+run_wrk cctv-batch-reads "$server_url" batch "$batch_conns" "$seconds" 0 "$server_pid"
+kill -TERM "$reader_pid" 2>/dev/null || true
+wait "$reader_pid" 2>/dev/null || true
+reader_pid=
+cctv_batch_reads=$(field rps "$result")
+reads_per_s=$(awk -v n="$(cat "$tmp/reads" 2>/dev/null || echo 0)" -v s="$seconds" 'BEGIN { printf "%.0f", n / s }')
+account "$batch" "$batch_conns"
+
 run_wrk cctv-single-cnt "$server_url" single "$single_conns" "$seconds" 1 "$server_pid"
 cctv_single_counted=$(field rps "$result")
 account 1 "$single_conns"
@@ -440,6 +470,9 @@ printf "%-34s %12s act/s  target >= 300000: %s\n" "cctv $batch-activity POST" "$
   "$(verdict "$batch_aps" 300000)"
 printf "%-34s %12s        (%.0f req/s; server CPU %s us/activity; counting 202s in wrk: %s act/s)\n" "" "" \
   "$cctv_batch" "$cctv_batch_cpu" "$batch_aps_counted"
+printf "%-34s %12s act/s  (%s of the batches alone, with %s count and top queries/s)\n" \
+  "cctv $batch-activity POST + reads" "$(awk -v r="$cctv_batch_reads" -v n="$batch" 'BEGIN { printf "%.0f", r * n }')" \
+  "$(awk -v a="$cctv_batch_reads" -v b="$cctv_batch" 'BEGIN { printf "%.2f", a / b }')" "$reads_per_s"
 echo "every activity recorded: $check"
 echo "  accepted, as wrk saw it (2xx x activities): $seen; other statuses: $other_statuses"
 echo "  accepted, as the server says on stopping:   ${server_accepted:-?} (exit status $server_rc)"

@@ -142,6 +142,12 @@ class Store {
   // Distinct-actor sketches per minute, hour or UTC day.
   virtual std::vector<core::HyperLogLog> sketches(TableHandle table, std::string_view target, Bucket bucket,
                                                   std::int64_t first, std::size_t n) = 0;
+  // Has counts read next take in every activity written before the call,
+  // where the store can do so without waiting on a full disk: the embedded
+  // store writes the counts it has gathered in memory. Called once before
+  // each count or top query. When it cannot, the counts read lag as they
+  // would without it; it does not throw.
+  virtual void catch_up_counts() {}
   // Recounts the whole UTC days holding [from_us, to_us) from the table's
   // activities, replacing their counts. Writes wait meanwhile.
   virtual void rebuild_counts(TableHandle table, std::int64_t from_us, std::int64_t to_us) = 0;

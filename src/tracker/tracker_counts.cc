@@ -79,6 +79,7 @@ Series count_series(internal::ClientState& state, store::TableHandle handle,
                     const CountOptions& options) {
   const core::SeriesPlan plan = core::plan_series(range, bucket, options);
   return state.with_store([&](store::Store& s) {
+    s.catch_up_counts();
     return series_of<std::int64_t>(
         plan,
         [&](Bucket b, std::int64_t first, std::size_t n) {
@@ -105,6 +106,7 @@ Series unique_series(internal::ClientState& state, store::TableHandle handle,
                      const CountOptions& options) {
   const core::SeriesPlan plan = core::plan_series(range, bucket, options);
   return state.with_store([&](store::Store& s) {
+    s.catch_up_counts();
     return series_of<core::HyperLogLog>(
         plan,
         [&](Bucket b, std::int64_t first, std::size_t n) {
@@ -127,6 +129,7 @@ std::int64_t unique_over(internal::ClientState& state, store::TableHandle handle
                          std::string_view target, const TimeRange& range) {
   const auto minutes = minute_span(range);
   return state.with_store([&](store::Store& s) {
+    s.catch_up_counts();
     return union_over(s, handle, target, minutes.first, minutes.second).estimate();
   });
 }
@@ -178,6 +181,7 @@ std::vector<TargetCount> Tracker::top_targets(const TimeRange& range, std::size_
   }
   const std::pair<std::int64_t, std::int64_t> minutes = minute_span(range);
   return state_->with_store([&](store::Store& s) {
+    s.catch_up_counts();
     return s.top_targets(handle_, minutes.first, minutes.second, limit);
   });
 }

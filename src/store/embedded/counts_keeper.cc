@@ -99,6 +99,21 @@ bool CountsKeeper::write_due() {
 
 void CountsKeeper::flush(const FamilyOf& counts_family) { write_all(counts_family); }
 
+bool CountsKeeper::catch_up(const FamilyOf& counts_family, std::chrono::milliseconds patience) {
+  std::unique_lock write(write_mu_, std::defer_lock);
+  if (!write.try_lock_for(patience)) return false;
+  {
+    std::lock_guard lock(mu_);
+    bool gathered = false;
+    for (const auto& [table, aggregator] : tables_[filling_]) gathered |= aggregator.gathered() > 0;
+    if (!gathered) return true;
+  }
+  // The disk is full: the write would wait for room, and the read with it.
+  if (log_space_ && log_space_->waiting()) return false;
+  write_all_holding(counts_family);
+  return true;
+}
+
 void CountsKeeper::forget(std::uint32_t table) {
   std::lock_guard lock(mu_);
   tables_[0].erase(table);
@@ -219,6 +234,10 @@ void CountsKeeper::merge_rows(RowBuffer& buffer, rocksdb::WriteBatch& out) {
 
 void CountsKeeper::write_all(const FamilyOf& counts_family) {
   std::lock_guard write(write_mu_);
+  write_all_holding(counts_family);
+}
+
+void CountsKeeper::write_all_holding(const FamilyOf& counts_family) {
   // Take what has gathered and let the writers go on gathering while
   // this is summarized and written.
   Marks marks;

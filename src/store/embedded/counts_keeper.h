@@ -79,6 +79,15 @@ class CountsKeeper {
   // then lost from memory; the marks left behind name it for a recount).
   void flush(const FamilyOf& counts_family);
 
+  // Writes what has gathered, if anything, so that counts read next take
+  // in every activity absorbed before the call: a write under way is
+  // waited for, then what is left is written. Gives up, writing nothing,
+  // when the write under way does not end within `patience` or the log
+  // waits for disk space: a read must not wait on the disk (the counts
+  // then lag as they would without it). Returns whether the counts are
+  // caught up. Throws StoreError as flush().
+  bool catch_up(const FamilyOf& counts_family, std::chrono::milliseconds patience);
+
   // Drops what was gathered for a table being dropped.
   void forget(std::uint32_t table);
 
@@ -135,6 +144,8 @@ class CountsKeeper {
   // first batches wrote.) One batch for a whole round, with a million
   // targets in it, held hundreds of megabytes of rows and of memtable.
   void write_all(const FamilyOf& counts_family);
+  // write_all()'s work; the caller holds write_mu_.
+  void write_all_holding(const FamilyOf& counts_family);
   // Adds the merges of `taken`'s counts to `out`, in key order within each
   // batch, encoding them in `buffer` first; calls `write_out` for each
   // batch but the last, which is left in `out`.
@@ -163,7 +174,7 @@ class CountsKeeper {
   std::condition_variable room_;                      // wait_for_room(): the filling set was taken
   Marks marks_;                                       // to delete with the next write of counts
   std::chrono::steady_clock::time_point last_write_;  // guarded by mu_
-  std::mutex write_mu_;                               // one write of counts at a time
+  std::timed_mutex write_mu_;                         // one write of counts at a time
   // The rows and the batch of the last write, guarded by write_mu_. Kept
   // from one write to the next: a round's rows (megabytes under heavy load)
   // then reuse the memory of the last instead of allocating each row anew.

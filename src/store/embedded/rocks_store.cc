@@ -6,6 +6,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <rocksdb/write_buffer_manager.h>
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -1012,6 +1013,22 @@ std::int64_t first_kept(Bucket bucket, std::int64_t horizon_us) {
 }
 
 }  // namespace
+
+void RocksStore::catch_up_counts() {
+  // A read-only open sees what the writing process has written, no more.
+  if (read_only_ || !counting_) return;
+  // Longer than a write of counts takes (tens of milliseconds, a second
+  // under a flood of new targets), short enough for a person waiting.
+  constexpr std::chrono::milliseconds kPatience{2000};
+  std::shared_lock lock(mu_);
+  try {
+    counts_->catch_up([this](std::uint32_t t) { return tables_[t].by_counts; }, kPatience);
+  } catch (const StoreError& e) {
+    // As the counts writer does: the marks name what was lost from memory.
+    recount_due_.store(true, std::memory_order_release);
+    spdlog::warn("writing counts before a count query failed; they are recounted: {}", e.what());
+  }
+}
 
 std::vector<std::int64_t> RocksStore::counts(TableHandle table, std::string_view target,
                                              Bucket bucket, std::int64_t first, std::size_t n) {

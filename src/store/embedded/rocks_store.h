@@ -64,6 +64,7 @@ class RocksStore final : public Store {
                                           std::int64_t first, std::size_t n) override;
   std::vector<TargetCount> top_targets(TableHandle table, std::int64_t from_minute,
                                        std::int64_t to_minute, std::size_t limit) override;
+  void catch_up_counts() override;
   void rebuild_counts(TableHandle table, std::int64_t from_us, std::int64_t to_us) override;
 
   // For a repair (salvage.h): writes index entries as stored -- keys and
