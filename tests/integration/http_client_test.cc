@@ -1,7 +1,7 @@
 // The DynamoDB client's HTTP layer against real servers on loopback: kept
 // connections the server has closed, requests that get no answer, refused
 // connections, and TLS with certificate and host-name checks.
-#include "store/dynamodb/http_client.h"
+#include "store/http/http_client.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -17,9 +17,9 @@
 namespace cctv {
 namespace {
 
-using store::dynamodb::HttpClient;
-using store::dynamodb::HttpRequest;
-using store::dynamodb::HttpResponse;
+using store::HttpClient;
+using store::HttpRequest;
+using store::HttpResponse;
 
 // Self-signed certificates (valid until 2126): one for IP 127.0.0.1, one
 // for another name, with their keys.

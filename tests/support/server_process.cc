@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include "store/dynamodb/http_client.h"
+#include "store/http/http_client.h"
 
 namespace cctv::testing {
 
@@ -146,8 +146,8 @@ std::string FaultProxy::store(const std::string& table_prefix) const {
 }
 
 std::string FaultProxy::stats() const {
-  store::dynamodb::HttpClient http;
-  store::dynamodb::HttpRequest request;
+  store::HttpClient http;
+  store::HttpRequest request;
   request.url = url() + "/__stats";
   return http.perform(request).body;
 }

@@ -16,7 +16,7 @@
 
 #include "cctv/error.h"
 #include "store/dynamodb/aws_config.h"
-#include "store/dynamodb/http_client.h"
+#include "store/http/http_client.h"
 #include "store/dynamodb/sigv4.h"
 
 namespace cctv::store::dynamodb {

@@ -1,6 +1,7 @@
-// A small HTTP/1.1 client for DynamoDB's JSON API: POST a body, get status
-// and body back, over plain TCP or TLS. Connections are kept alive and
-// shared by every request, and many requests can be in flight at once.
+// A small HTTP/1.1 client for the stores that live behind HTTP (DynamoDB's
+// JSON API, a cctv server's): send a request, get status and body back,
+// over plain TCP or TLS. Connections are kept alive and shared by every
+// request, and many requests can be in flight at once.
 //
 // All I/O runs on one background thread (Boost.Asio; Beast parses the
 // responses); callers block until their requests are answered. One thread
@@ -12,8 +13,8 @@
 // are not supported.
 //
 // Thread-safe.
-#ifndef CCTV_STORE_DYNAMODB_HTTP_CLIENT_H_
-#define CCTV_STORE_DYNAMODB_HTTP_CLIENT_H_
+#ifndef CCTV_STORE_HTTP_HTTP_CLIENT_H_
+#define CCTV_STORE_HTTP_HTTP_CLIENT_H_
 
 #include <chrono>
 #include <memory>
@@ -22,17 +23,20 @@
 #include <string_view>
 #include <vector>
 
-namespace cctv::store::dynamodb {
+namespace cctv::store {
 
 struct HttpRequest {
+  std::string method = "POST";       // GET, HEAD, POST, PUT, PATCH or DELETE
   std::string url;                   // http://host[:port]/path or https://...
   std::vector<std::string> headers;  // "Name: value"; Host is added if absent
-  std::string_view body;             // sent with POST; owned by the caller until answered
+  std::string_view body;             // owned by the caller until answered; sent when not
+                                     // empty, or with POST, PUT or PATCH
 };
 
 struct HttpResponse {
   long status = 0;  // 0 when no response arrived
   std::string body;
+  std::string retry_after;      // the Retry-After header, when there is one
   std::string transport_error;  // why no response arrived (refused, reset, timed out)
 };
 
@@ -57,6 +61,6 @@ class HttpClient {
   std::unique_ptr<Loop> loop_;
 };
 
-}  // namespace cctv::store::dynamodb
+}  // namespace cctv::store
 
-#endif  // CCTV_STORE_DYNAMODB_HTTP_CLIENT_H_
+#endif  // CCTV_STORE_HTTP_HTTP_CLIENT_H_

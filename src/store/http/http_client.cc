@@ -1,4 +1,4 @@
-#include "store/dynamodb/http_client.h"
+#include "store/http/http_client.h"
 
 #include <openssl/ssl.h>
 
@@ -25,7 +25,7 @@
 #include <thread>
 #include <unordered_map>
 
-namespace cctv::store::dynamodb {
+namespace cctv::store {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -99,12 +99,17 @@ bool has_host_header(const std::vector<std::string>& headers) {
 std::string request_head(const HttpRequest& request, const Origin& origin) {
   std::string head;
   head.reserve(256 + request.headers.size() * 64);
-  head.append("POST ").append(origin.target).append(" HTTP/1.1\r\n");
+  head.append(request.method).append(" ").append(origin.target).append(" HTTP/1.1\r\n");
   if (!has_host_header(request.headers)) {
     head.append("Host: ").append(origin.host).append(":").append(origin.port).append("\r\n");
   }
   for (const auto& header : request.headers) head.append(header).append("\r\n");
-  head.append("Content-Length: ").append(std::to_string(request.body.size())).append("\r\n\r\n");
+  const bool has_body = !request.body.empty() || request.method == "POST" ||
+                        request.method == "PUT" || request.method == "PATCH";
+  if (has_body) {
+    head.append("Content-Length: ").append(std::to_string(request.body.size())).append("\r\n");
+  }
+  head.append("\r\n");
   return head;
 }
 
@@ -309,6 +314,7 @@ class HttpClient::Loop {
   void receive(Batch& batch, Exchange& ex) {
     ex.parser.emplace();
     ex.parser->body_limit(kMaxResponseBody);
+    ex.parser->skip(ex.request->method == "HEAD");  // its answer has no body
     ex.connection->with_stream([&](auto& stream) {
       http::async_read(stream, ex.connection->buffer, *ex.parser,
                        [this, &batch, &ex](const boost::system::error_code& ec, std::size_t) {
@@ -322,6 +328,8 @@ class HttpClient::Loop {
     auto& message = ex.parser->get();
     ex.response->status = message.result_int();
     ex.response->body = std::move(message.body());
+    if (const auto it = message.find(http::field::retry_after); it != message.end())
+      ex.response->retry_after = std::string(it->value());
     if (message.keep_alive() && ex.connection->buffer.size() == 0)
       put_idle(ex.origin.key, std::move(ex.connection));
     done(batch, ex);
@@ -407,4 +415,4 @@ void HttpClient::perform_all(std::span<const HttpRequest> requests,
   loop_->perform_all(requests, responses, concurrency);
 }
 
-}  // namespace cctv::store::dynamodb
+}  // namespace cctv::store
