@@ -94,11 +94,23 @@ class CCTV_EXPORT Tracker {
   void for_each_activity(const TimeRange& range,
                          const std::function<void(const Activity&)>& visit) const;
 
+  // One page of every activity of the table whose time lies in `range`, in
+  // for_each_activity()'s order, at most options.limit of them, and a
+  // cursor for the next page: an export that can stop and resume. A page
+  // may hold fewer than the limit (on DynamoDB, none) and still have a
+  // next cursor; a page without one is the last. Each page is read on its
+  // own, not from one snapshot. Throws InvalidArgument for an empty or
+  // inverted range, a limit outside 1..10,000, an order other than the
+  // default, or a cursor from another query.
+  Page view_all_activity(const TimeRange& range = {}, const ViewOptions& options = {}) const;
+
   // Activities on `target` per bucket of `range` (cctv/counts.h says which
-  // buckets a range covers). Counts are kept as activities are written:
-  // they include what was written a second ago (on the embedded store,
-  // while many targets are active, up to ten seconds ago), and everything
-  // recorded before a flush(). Throws InvalidArgument for a bad target, an
+  // buckets a range covers). Counts are kept as activities are written.
+  // On the embedded store they include every activity written before the
+  // call (what this client recorded and has not yet written is still
+  // queued: flush() first to be sure of it). On DynamoDB they include what
+  // was written a second ago (up to ten while many targets are active),
+  // and everything recorded before a flush(). Throws InvalidArgument for a bad target, an
   // empty range, an offset outside +-14h, or more than kMaxSeriesBuckets
   // buckets.
   Series count_activity(std::string_view target, const TimeRange& range, Bucket bucket,

@@ -132,6 +132,15 @@ class Store {
   virtual void scan(TableHandle table, std::int64_t from_us, std::int64_t to_us,
                     const std::function<void(const Activity&)>& visit) = 0;
 
+  // One page of scan(): up to `limit` activities of `table` with from_us <=
+  // time < to_us, in scan()'s order, starting after `after` (the
+  // next_position of the last page, or empty for the first). A page may
+  // hold fewer than `limit` (DynamoDB filters after it reads) and still
+  // have a next position; an empty next_position ends the scan. Throws
+  // InvalidArgument("cursor") for a position this store did not make.
+  virtual QueryResult scan_page(TableHandle table, std::int64_t from_us, std::int64_t to_us,
+                                std::string_view after, std::size_t limit) = 0;
+
   // Counts, kept as activities are written. `target` "" means the whole
   // table. Buckets are numbered from the epoch (core/bucket.h); a bucket
   // before the epoch counts zero.

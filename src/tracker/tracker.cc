@@ -163,6 +163,31 @@ void Tracker::for_each_activity(const TimeRange& range,
   });
 }
 
+Page Tracker::view_all_activity(const TimeRange& range, const ViewOptions& options) const {
+  if (options.limit < 1 || options.limit > kMaxViewLimit) {
+    throw InvalidArgument("limit", "must be 1 to 10000, got " + std::to_string(options.limit));
+  }
+  if (options.order != Order::kNewestFirst) {
+    throw InvalidArgument("order", "a view of the whole table comes in the store's order of "
+                                   "targets; leave the order out");
+  }
+  const TimeRange clamped = core::check_range(range);
+  // 's' (scan) is no index letter: a view's cursor is refused here.
+  const std::uint32_t fingerprint = core::query_fingerprint(table_, 's', "");
+  std::string after;
+  if (!options.cursor.empty()) after = core::decode_cursor(options.cursor, fingerprint, options.order);
+  store::QueryResult result = state_->with_store([&](store::Store& s) {
+    return s.scan_page(handle_, clamped.from.time_since_epoch().count(),
+                       clamped.to.time_since_epoch().count(), after, options.limit);
+  });
+  Page page;
+  page.activities = std::move(result.activities);
+  if (!result.next_position.empty()) {
+    page.next_cursor = core::encode_cursor(fingerprint, options.order, result.next_position);
+  }
+  return page;
+}
+
 void Tracker::flush() { state_->flush(); }
 
 }  // namespace cctv

@@ -1106,6 +1106,64 @@ void DynamoStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to
   }
 }
 
+QueryResult DynamoStore::scan_page(TableHandle handle, std::int64_t from_us, std::int64_t to_us,
+                                   std::string_view after, std::size_t limit) {
+  // A position is the base table's key of the last item read (which the
+  // filter may have dropped): its sort key, length-prefixed, then its target.
+  std::string_view sort_key;
+  std::string_view target = after;
+  if (!after.empty() && (!core::read_length_prefixed(target, sort_key) ||
+                         !parse_sort_key(sort_key, "") || target.empty())) {
+    throw InvalidArgument("cursor", "was made by another kind of store or query");
+  }
+  const Table t = live_table(handle);
+  QueryResult result;
+  const std::string lower = lower_bound_key(std::max(from_us, horizon_us(t.options.retention)));
+  const std::string upper = upper_bound_key(to_us);
+  if (lower > upper) return result;
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  w.Key("TableName");
+  w.String(t.remote_name.c_str());
+  w.Key("ConsistentRead");
+  w.Bool(true);
+  w.Key("FilterExpression");
+  w.String("#ts BETWEEN :lo AND :hi");
+  w.Key("ExpressionAttributeNames");
+  w.StartObject();
+  w.Key("#ts");
+  w.String("timestamp");
+  w.EndObject();
+  w.Key("ExpressionAttributeValues");
+  w.StartObject();
+  put_s(w, ":lo", lower);
+  put_s(w, ":hi", upper);
+  w.EndObject();
+  // Limit counts the items read before the filter: a page may come back
+  // short, or empty, with more to read.
+  w.Key("Limit");
+  w.Uint64(limit);
+  if (!after.empty()) {
+    w.Key("ExclusiveStartKey");
+    w.StartObject();
+    put_s(w, "target", target);
+    put_s(w, "timestamp", sort_key);
+    w.EndObject();
+  }
+  w.EndObject();
+  const rapidjson::Document doc = parse(call_on_table("Scan", buffer.GetString(), t.name), "Scan");
+  for (const auto& item : array_member(doc, "Items")) result.activities.push_back(read_item(item));
+  const auto lek = doc.FindMember("LastEvaluatedKey");
+  if (lek != doc.MemberEnd() && lek->value.IsObject()) {
+    const std::string last_sort_key(s_value(lek->value, "timestamp"));
+    const std::string last_target(s_value(lek->value, "target"));
+    core::append_length_prefixed(result.next_position, last_sort_key);
+    result.next_position += last_target;
+  }
+  return result;
+}
+
 std::vector<std::int64_t> DynamoStore::counts(TableHandle handle, std::string_view target,
                                               Bucket bucket, std::int64_t first, std::size_t n) {
   const Table t = live_table(handle);

@@ -58,6 +58,8 @@ class RocksStore final : public Store {
   QueryResult query(const Query& q) override;
   void scan(TableHandle table, std::int64_t from_us, std::int64_t to_us,
             const std::function<void(const Activity&)>& visit) override;
+  QueryResult scan_page(TableHandle table, std::int64_t from_us, std::int64_t to_us,
+                        std::string_view after, std::size_t limit) override;
   std::vector<std::int64_t> counts(TableHandle table, std::string_view target, Bucket bucket,
                                    std::int64_t first, std::size_t n) override;
   std::vector<core::HyperLogLog> sketches(TableHandle table, std::string_view target, Bucket bucket,
