@@ -108,9 +108,12 @@ class Api {
   Response get_activities(Call& call);
   Response get_counts(Call& call);
   Response get_top(Call& call);
+  Response get_unique(Call& call);
+  Response rebuild_counts(Call& call);
   Response list_tables(Call& call);
   Response create_table(Call& call);
   Response describe_table(Call& call);
+  Response alter_table(Call& call);
   Response drop_table(Call& call);
   Response healthz(Call& call);
   Response get_metrics(Call& call);

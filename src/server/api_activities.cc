@@ -264,8 +264,13 @@ Response Api::get_activities(Call& call) {
   call.query.allow_only({"target", "actor", "from", "to", "limit", "order", "cursor"});
   const auto target = call.query.get("target");
   const auto actor = call.query.get("actor");
-  if (target.has_value() == actor.has_value()) {
-    throw InvalidArgument("target", "give either target=T or actor=A (one of them)");
+  if (target && actor) {
+    throw InvalidArgument("target", "give target=T or actor=A, not both (neither: every target)");
+  }
+  const bool whole_table = !target && !actor;
+  if (whole_table && call.query.get("order")) {
+    throw InvalidArgument("order", "the whole table comes target by target; leave order out, or "
+                                   "give target=T or actor=A");
   }
   ViewOptions options;
   options.limit = size_param(call.query, "limit", kDefaultViewLimit, 1, kMaxViewLimit);
@@ -281,8 +286,9 @@ Response Api::get_activities(Call& call) {
   options.cursor = call.query.get("cursor").value_or("");
   const TimeRange range = range_param(call.query, TimeRange{});
   Tracker tracker = reader(call.table);
-  const Page page = target ? tracker.view_activity(*target, range, options)
-                           : tracker.view_actor_activity(*actor, range, options);
+  const Page page = whole_table ? tracker.view_all_activity(range, options)
+                    : target    ? tracker.view_activity(*target, range, options)
+                                : tracker.view_actor_activity(*actor, range, options);
   std::string body = "{\"activities\":[";
   for (std::size_t i = 0; i < page.activities.size(); ++i) {
     if (i > 0) body += ',';

@@ -1,4 +1,4 @@
-// GET /v1/{table}/counts and /v1/{table}/top: the library's counts.
+// /v1/{table}/counts, /top and /unique: the library's counts; and rebuilding them.
 #include "cctv/error.h"
 #include "cctv/json.h"
 #include "server/api.h"
@@ -34,6 +34,29 @@ Response Api::get_top(Call& call) {
   if (!call.query.has("from")) range.from = range.to - std::chrono::hours(24);
   const std::size_t limit = size_param(call.query, "limit", 10, 1, 1000);
   return json(call, http::status::ok, top_to_json(reader(call.table).top_targets(range, limit)));
+}
+
+Response Api::get_unique(Call& call) {
+  call.query.allow_only({"target", "from", "to"});
+  const Timestamp end = now();
+  TimeRange range = range_param(call.query, TimeRange{kMinTime, end});
+  if (!call.query.has("from")) range.from = range.to - std::chrono::hours(24);
+  Tracker tracker = reader(call.table);
+  const auto target = call.query.get("target");
+  const std::int64_t unique =
+      target ? tracker.unique_actors(*target, range) : tracker.unique_actors(range);
+  return json(call, http::status::ok, "{\"unique_actors\":" + std::to_string(unique) + "}");
+}
+
+Response Api::rebuild_counts(Call& call) {
+  call.query.allow_only({"from", "to"});
+  if (!call.query.has("from") || !call.query.has("to")) {
+    throw InvalidArgument("from", "give the range to recount: from=2026-11-01&to=2026-11-08 "
+                                  "(whole UTC days holding it are recounted)");
+  }
+  const TimeRange range = range_param(call.query, TimeRange{});
+  reader(call.table).rebuild_counts(range);
+  return json(call, http::status::ok, "{\"rebuilt\":true}");
 }
 
 }  // namespace cctv::server

@@ -1,8 +1,9 @@
-// /v1/tables: list, create, describe and drop tables.
+// /v1/tables: list, create, describe, change and drop tables.
 #include "cctv/error.h"
 #include "cctv/json.h"
 #include "cctv/value.h"
 #include "server/api.h"
+#include "server/request_params.h"
 
 namespace cctv::server {
 
@@ -48,6 +49,34 @@ Response Api::create_table(Call& call) {
 Response Api::describe_table(Call& call) {
   call.query.allow_only({});
   validate_table_name(call.table);
+  return json(call, http::status::ok, to_json(client_.describe_table(call.table)));
+}
+
+Response Api::alter_table(Call& call) {
+  call.query.allow_only({"apply"});
+  validate_table_name(call.table);
+  const bool apply = flag_param(call.query, "apply");
+  // {"retention": "30d", "counts_retention": "forever"}: the settings given
+  // change, the others stay.
+  const Value request = value_from_json(call.request.body(), "body");
+  if (!request.is_map()) {
+    throw InvalidArgument("body", "must be a JSON object such as {\"retention\":\"30d\"}");
+  }
+  TableOptions options = client_.describe_table(call.table).options;
+  for (const auto& [field, value] : request.as_map()) {
+    if (!value.is_string()) throw InvalidArgument(field, "must be a string");
+    if (field == "retention") {
+      options.retention = parse_duration(value.as_string(), "retention");
+    } else if (field == "counts_retention") {
+      options.counts_retention = parse_duration(value.as_string(), "counts_retention");
+    } else {
+      throw InvalidArgument(field,
+                            "is not a setting that changes; the settings are retention and "
+                            "counts_retention");
+    }
+  }
+  client_.alter_table(call.table, options);
+  if (apply) client_.apply_retention(call.table);
   return json(call, http::status::ok, to_json(client_.describe_table(call.table)));
 }
 

@@ -133,7 +133,7 @@ TEST_F(ServeTest, BadInputGetsAClear400) {
   EXPECT_EQ(body(r).find("errors")->as_list()[0].find("index")->as_int(), 0);
 
   const std::vector<std::pair<std::string, std::string>> bad_gets = {
-      {"/v1/things/activities", "target"},
+      {"/v1/things/activities?order=oldest", "order"},
       {"/v1/things/activities?target=/x&actor=a", "target"},
       {"/v1/things/activities?target=/x&limit=0", "limit"},
       {"/v1/things/activities?target=/x&limit=10001", "limit"},
@@ -218,7 +218,7 @@ TEST_F(ServeTest, UnknownRoutesAre404AndWrongMethods405) {
   // Two routes match this path (a table named "tables", or table "activities"): each method once.
   r = c.request("PUT", "/v1/tables/activities");
   EXPECT_EQ(r.status, 405);
-  EXPECT_EQ(r.header("allow"), "POST, GET, DELETE");
+  EXPECT_EQ(r.header("allow"), "POST, GET, PATCH, DELETE");
   r = c.request("GET", "/v1/missing-table/activities?target=/x");
   EXPECT_EQ(r.status, 404);
   EXPECT_NE(r.body.find("missing-table"), std::string::npos);
@@ -254,6 +254,80 @@ TEST_F(ServeTest, TablesAreListedCreatedDescribedAndDropped) {
   ASSERT_EQ(c.request("POST", "/v1/pageviews/activities", R"({"actor":"b","target":"/y"})").status, 202);
   EXPECT_EQ(wait_for_activities(server->port(), "pageviews", "target=/y", 1).size(), 1u);
   EXPECT_EQ(c.request("GET", "/v1/pageviews/activities?target=/x").body, R"({"activities":[],"next_cursor":null})" "\n");
+}
+
+// A table's retention changes over PATCH (the settings not given stay), and
+// ?apply=true removes what it expired at once.
+TEST_F(ServeTest, TablesChangeTheirRetention) {
+  auto server = serve();
+  HttpConnection c(server->port());
+  ASSERT_EQ(c.request("POST", "/v1/tables", R"({"name":"logins","counts_retention":"1y"})").status, 201);
+  ASSERT_EQ(c.request("POST", "/v1/logins/activities",
+                      R"([{"actor":"a","target":"/old","time":"-60d"},{"actor":"b","target":"/new"}])")
+                .status,
+            202);
+  HttpReply r = c.request("PATCH", "/v1/tables/logins?apply=true", R"({"retention":"30d"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(body(r).find("retention_s")->as_int(), 30 * 86400);
+  EXPECT_EQ(body(r).find("counts_retention_s")->as_int(), 365 * 86400) << "changed, not given";
+  EXPECT_EQ(c.request("GET", "/v1/logins/activities?target=/old").body,
+            R"({"activities":[],"next_cursor":null})" "\n");
+  EXPECT_EQ(c.request("PATCH", "/v1/tables/logins", R"({"retention":"forever"})").status, 200);
+  EXPECT_EQ(body(c.request("GET", "/v1/tables/logins")).find("retention_s")->as_int(), 0);
+  r = c.request("PATCH", "/v1/tables/logins", R"({"name":"other"})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("name: is not a setting that changes"), std::string::npos) << r.body;
+  EXPECT_EQ(c.request("PATCH", "/v1/tables/logins", R"({"retention":"soon"})").status, 400);
+  EXPECT_EQ(c.request("PATCH", "/v1/tables/logins", "[]").status, 400);
+  EXPECT_EQ(c.request("PATCH", "/v1/tables/nope-table", R"({"retention":"1d"})").status, 404);
+}
+
+// Without target or actor, a view pages through the whole table, target by
+// target; /unique counts distinct actors over a range; counts rebuild.
+TEST_F(ServeTest, WholeTableViewsUniqueActorsAndRebuild) {
+  auto server = serve();
+  HttpConnection c(server->port());
+  std::string ndjson;
+  for (int i = 0; i < 250; ++i) {
+    ndjson += R"({"actor":"u)" + std::to_string(i % 9) + R"(","target":"/t)" + std::to_string(i % 7) +
+              R"(","time":"2026-11-01T10:00:00Z","attributes":{"i":)" + std::to_string(i) + "}}\n";
+  }
+  ASSERT_EQ(c.request("POST", "/v1/pvs/activities", ndjson, {{"Content-Type", "application/x-ndjson"}})
+                .status,
+            202);
+  std::set<std::int64_t> seen;
+  std::string cursor;
+  int pages = 0;
+  do {
+    const HttpReply r = c.request("GET", "/v1/pvs/activities?limit=40" +
+                                             (cursor.empty() ? "" : "&cursor=" + cursor));
+    ASSERT_EQ(r.status, 200) << r.body;
+    const Value page = body(r);
+    for (const Value& a : page.find("activities")->as_list())
+      EXPECT_TRUE(seen.insert(a.find("attributes")->find("i")->as_int()).second);
+    cursor = page.find("next_cursor")->is_null() ? "" : page.find("next_cursor")->as_string();
+    ASSERT_LT(++pages, 50);
+  } while (!cursor.empty());
+  EXPECT_EQ(seen.size(), 250u);
+  EXPECT_EQ(c.request("GET", "/v1/pvs/activities?order=oldest").status, 400);
+  EXPECT_EQ(c.request("GET", "/v1/pvs/activities?target=/t1&actor=u1").status, 400);
+
+  const std::string day = "from=2026-11-01&to=2026-11-02";
+  HttpReply r = c.request("GET", "/v1/pvs/unique?" + day);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(body(r).find("unique_actors")->as_int(), 9);
+  EXPECT_EQ(body(c.request("GET", "/v1/pvs/unique?target=/t0&" + day)).find("unique_actors")->as_int(),
+            9);
+  EXPECT_EQ(c.request("GET", "/v1/nope-table/unique").status, 404);
+  EXPECT_EQ(c.request("GET", "/v1/pvs/unique?bucket=hour").status, 400);
+
+  r = c.request("POST", "/v1/pvs/counts/rebuild?" + day);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(body(c.request("GET", "/v1/pvs/counts?bucket=day&" + day)).find("series")->as_list()[0]
+                .find("count")
+                ->as_int(),
+            250);
+  EXPECT_EQ(c.request("POST", "/v1/pvs/counts/rebuild").status, 400);
 }
 
 TEST_F(ServeTest, WithoutAutoCreateWritesNeedAnExistingTable) {

@@ -61,6 +61,16 @@ TEST_F(ServeTest, ApiKeysAndScopes) {
   EXPECT_EQ(c.request("POST", "/v1/tables", R"({"name":"others"})", bearer(kWriteKey)).status, 403);
   EXPECT_EQ(c.request("POST", "/v1/tables", R"({"name":"others"})", bearer(kAdminKey)).status, 201);
   EXPECT_EQ(c.request("DELETE", "/v1/tables/others", "", bearer(kReadKey)).status, 403);
+  EXPECT_EQ(c.request("PATCH", "/v1/tables/others", R"({"retention":"1d"})", bearer(kWriteKey)).status,
+            403);
+  EXPECT_EQ(c.request("PATCH", "/v1/tables/others", R"({"retention":"1d"})", bearer(kAdminKey)).status,
+            200);
+  EXPECT_EQ(c.request("POST", "/v1/things/counts/rebuild?from=-1d&to=now", "", bearer(kWriteKey)).status,
+            403);
+  EXPECT_EQ(c.request("POST", "/v1/things/counts/rebuild?from=-1d&to=now", "", bearer(kAdminKey)).status,
+            200);
+  EXPECT_EQ(c.request("GET", "/v1/things/unique", "", bearer(kWriteKey)).status, 403);
+  EXPECT_EQ(c.request("GET", "/v1/things/unique", "", bearer(kReadKey)).status, 200);
   EXPECT_EQ(c.request("DELETE", "/v1/tables/others", "", bearer(kAdminKey)).status, 204);
   EXPECT_EQ(c.request("GET", "/v1/tables", "", bearer(kReadKey)).status, 200);
   // Health and the dashboard's page need no key (the dashboard asks for one).
