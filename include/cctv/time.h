@@ -58,7 +58,7 @@ CCTV_EXPORT Timestamp parse_time(std::string_view text, Timestamp reference,
                                  std::string_view field = "time");
 inline Timestamp parse_time(std::string_view text) { return parse_time(text, now()); }
 
-// Parses a span a person wrote: a number and a unit -- 30m, 12h, 90d, 2w,
+// Parses a span a person wrote: a number and a unit -- 90s, 30m, 12h, 90d, 2w,
 // 1y (365 days) -- or "forever" / "0" (zero: no limit, as retentions use
 // it). Throws InvalidArgument naming `field` otherwise.
 CCTV_EXPORT std::chrono::seconds parse_duration(std::string_view text, std::string_view field = "duration");

@@ -284,6 +284,7 @@ std::chrono::seconds parse_duration(std::string_view text, std::string_view fiel
   }
   const std::int64_t n = std::stoll(std::string(text.substr(0, digits)));
   switch (text.back()) {
+    case 's': return std::chrono::seconds(n);
     case 'm': return std::chrono::seconds(n * 60);
     case 'h': return std::chrono::seconds(n * 3600);
     case 'd': return std::chrono::seconds(n * 86400);
@@ -291,7 +292,7 @@ std::chrono::seconds parse_duration(std::string_view text, std::string_view fiel
     case 'y': return std::chrono::seconds(n * 365 * 86400);
     default:
       throw InvalidArgument(std::string(field),
-                            quoted + " must end in m, h, d, w or y (minutes, hours, days, weeks, years)");
+                            quoted + " must end in s, m, h, d, w or y (seconds, minutes, hours, days, weeks, years)");
   }
 }
 

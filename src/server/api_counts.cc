@@ -32,7 +32,7 @@ Response Api::get_top(Call& call) {
   const Timestamp end = now();
   TimeRange range = range_param(call.query, TimeRange{kMinTime, end});
   if (!call.query.has("from")) range.from = range.to - std::chrono::hours(24);
-  const std::size_t limit = size_param(call.query, "limit", 10, 1, 1000);
+  const std::size_t limit = size_param(call.query, "limit", 10, 1, 10'000);
   return json(call, http::status::ok, top_to_json(reader(call.table).top_targets(range, limit)));
 }
 

@@ -8,14 +8,15 @@
 #include "store/dynamodb/dynamo_uri.h"
 #include "store/embedded/embedded_uri.h"
 #include "store/embedded/rocks_store.h"
+#include "store/remote/remote_store.h"
 
 namespace cctv::store {
 
 namespace {
 
 constexpr const char* kForms =
-    "use rocksdb:PATH (e.g. rocksdb:./cctv-data) or dynamodb://REGION (e.g. dynamodb://eu-west-1, "
-    "dynamodb://local?endpoint=http://127.0.0.1:8000)";
+    "use rocksdb:PATH (e.g. rocksdb:./cctv-data), dynamodb://REGION (e.g. dynamodb://eu-west-1, "
+    "dynamodb://local?endpoint=http://127.0.0.1:8000) or http://HOST:PORT (a cctv server)";
 
 }  // namespace
 
@@ -31,6 +32,11 @@ std::unique_ptr<Store> open_store(std::string_view uri, const OpenOptions& optio
   }
   if (scheme == "dynamodb") {
     return open_dynamo_store(dynamodb::parse_dynamo_uri(uri), std::string(uri), options);
+  }
+  if (scheme == "http") {
+    // A server's store is read and written through it; a read-only open
+    // reads the same way.
+    return remote::RemoteStore::open(remote::parse_remote_uri(uri));
   }
   throw InvalidArgument("store URI", "'" + std::string(uri) + "' has the unknown scheme '" +
                                          std::string(scheme) + "'; " + kForms);

@@ -82,6 +82,12 @@ class Store {
   // The message for a table that does not exist: where it was looked for,
   // and the command that creates it.
   virtual std::string missing_table(std::string_view name) const = 0;
+  // For a store whose writes create their tables themselves (a cctv server
+  // does, unless --no-auto-create): a handle for a table that does not
+  // exist yet, made by its first write. nullopt: the client creates it.
+  virtual std::optional<TableHandle> created_by_first_write(std::string_view /*name*/) {
+    return std::nullopt;
+  }
   // Creates a table and returns its handle. Throws AlreadyExists.
   virtual TableHandle create_table(std::string_view name, const TableOptions& options) = 0;
   // Throws NotFound.
@@ -151,6 +157,22 @@ class Store {
   // Distinct-actor sketches per minute, hour or UTC day.
   virtual std::vector<core::HyperLogLog> sketches(TableHandle table, std::string_view target, Bucket bucket,
                                                   std::int64_t first, std::size_t n) = 0;
+  // A series, or distinct actors over a range, whole: for a store that
+  // composes them itself (a cctv server does, from its own counts). The
+  // default, nullopt, has the tracker compose them from counts() and
+  // sketches(). `unique_actors`: the series of distinct actors rather than
+  // of activities.
+  virtual std::optional<Series> count_series(TableHandle /*table*/, std::string_view /*target*/,
+                                             const TimeRange& /*range*/, Bucket /*bucket*/,
+                                             const CountOptions& /*options*/,
+                                             bool /*unique_actors*/) {
+    return std::nullopt;
+  }
+  virtual std::optional<std::int64_t> unique_actors(TableHandle /*table*/,
+                                                    std::string_view /*target*/,
+                                                    const TimeRange& /*range*/) {
+    return std::nullopt;
+  }
   // Has counts read next take in every activity written before the call,
   // where the store can do so without waiting on a full disk: the embedded
   // store writes the counts it has gathered in memory. Called once before

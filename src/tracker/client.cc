@@ -54,6 +54,7 @@ Tracker Client::tracker(std::string_view table) {
     if (state_->options().read_only || !state_->options().create_tables) {
       throw NotFound(s.missing_table(table));
     }
+    if (auto later = s.created_by_first_write(table)) return *later;
     try {
       return s.create_table(table, TableOptions{});
     } catch (const AlreadyExists&) {

@@ -79,6 +79,7 @@ Series count_series(internal::ClientState& state, store::TableHandle handle,
                     const CountOptions& options) {
   const core::SeriesPlan plan = core::plan_series(range, bucket, options);
   return state.with_store([&](store::Store& s) {
+    if (auto whole = s.count_series(handle, target, range, bucket, options, false)) return *whole;
     s.catch_up_counts();
     return series_of<std::int64_t>(
         plan,
@@ -106,6 +107,7 @@ Series unique_series(internal::ClientState& state, store::TableHandle handle,
                      const CountOptions& options) {
   const core::SeriesPlan plan = core::plan_series(range, bucket, options);
   return state.with_store([&](store::Store& s) {
+    if (auto whole = s.count_series(handle, target, range, bucket, options, true)) return *whole;
     s.catch_up_counts();
     return series_of<core::HyperLogLog>(
         plan,
@@ -129,6 +131,7 @@ std::int64_t unique_over(internal::ClientState& state, store::TableHandle handle
                          std::string_view target, const TimeRange& range) {
   const auto minutes = minute_span(range);
   return state.with_store([&](store::Store& s) {
+    if (auto whole = s.unique_actors(handle, target, range)) return *whole;
     s.catch_up_counts();
     return union_over(s, handle, target, minutes.first, minutes.second).estimate();
   });

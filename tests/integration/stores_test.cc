@@ -1,13 +1,11 @@
 // What every store does alike, run on each: the embedded store (a real
-// RocksDB) and DynamoDB (a real dynalite).
+// RocksDB), DynamoDB (a real dynalite) and a cctv server.
 #include <gtest/gtest.h>
 
-#include <optional>
 #include <set>
 
 #include "cctv/cctv.h"
-#include "support/server_process.h"
-#include "support/temp_dir.h"
+#include "support/stores.h"
 
 namespace cctv {
 namespace {
@@ -16,17 +14,11 @@ namespace {
 // stores: every activity in the range exactly once, none outside it.
 class WholeTablePages : public ::testing::TestWithParam<std::string> {
  protected:
-  std::string store() {
-    if (GetParam() == "rocksdb") return dir_.store();
-    if (!dynalite_) dynalite_.emplace();
-    return dynalite_->store("w-");
-  }
-  testing::TempDir dir_;
-  std::optional<testing::Dynalite> dynalite_;
+  std::string store() { return store_.uri(); }
+  testing::StoreUnderTest store_{GetParam()};
 };
 
-INSTANTIATE_TEST_SUITE_P(Stores, WholeTablePages, ::testing::Values("rocksdb", "dynamodb"),
-                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+INSTANTIATE_TEST_SUITE_P(Stores, WholeTablePages, testing::kEveryStore, testing::store_name);
 
 TEST_P(WholeTablePages, EveryActivityInTheRangeOnceAcrossPages) {
   const Timestamp t0 = parse_time("2026-11-01T00:00:00Z");

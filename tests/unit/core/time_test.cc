@@ -116,5 +116,19 @@ TEST(TimeRange, HalfOpen) {
   EXPECT_TRUE(last.contains(now() - minutes(30)));
 }
 
+TEST(ParseDuration, EveryUnitAndForever) {
+  EXPECT_EQ(parse_duration("90s"), std::chrono::seconds(90));
+  EXPECT_EQ(parse_duration("30m"), std::chrono::seconds(1800));
+  EXPECT_EQ(parse_duration("12h"), std::chrono::seconds(12 * 3600));
+  EXPECT_EQ(parse_duration("90d"), std::chrono::seconds(90 * 86400));
+  EXPECT_EQ(parse_duration("2w"), std::chrono::seconds(14 * 86400));
+  EXPECT_EQ(parse_duration("1y"), std::chrono::seconds(365 * 86400));
+  EXPECT_EQ(parse_duration("forever"), std::chrono::seconds(0));
+  EXPECT_EQ(parse_duration("0"), std::chrono::seconds(0));
+  EXPECT_THROW(parse_duration("5x"), InvalidArgument);
+  EXPECT_THROW(parse_duration("d"), InvalidArgument);
+  EXPECT_THROW(parse_duration("1.5h"), InvalidArgument);
+}
+
 }  // namespace
 }  // namespace cctv

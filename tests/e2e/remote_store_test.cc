@@ -1,0 +1,125 @@
+// A cctv server as a store (http://HOST:PORT): what the library does
+// through it when the server goes away, refuses, or asks for a key.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "e2e/serve.h"
+
+namespace cctv::testing {
+namespace {
+
+// A loopback port free now, so that a server restarted on it keeps the
+// address its clients were given.
+int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t size = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// The server is killed (SIGKILL) while a client records through it, and
+// started again on the same address: the client's writes fail meanwhile
+// and are retried, and every activity recorded ends up stored, once.
+TEST_F(ServeTest, ARemoteStoreRidesOutAServerKilledMidStream) {
+  const std::string listen = "127.0.0.1:" + std::to_string(free_port());
+  auto server = serve({"--listen", listen});
+  const std::string url = "http://" + listen;
+  constexpr int kActivities = 20'000;
+  std::atomic<int> recorded{0};
+  {
+    Client client = Client::open(url);
+    Tracker events = client.tracker("events");
+    std::thread recorder([&] {
+      for (int i = 0; i < kActivities; ++i) {
+        events.record_activity("u" + std::to_string(i % 31), "/t/" + std::to_string(i % 97), {{"i", i}});
+        recorded = i + 1;
+      }
+    });
+    while (recorded < kActivities / 4) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ASSERT_TRUE(server->kill_now());
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    server = serve({"--listen", listen});
+    recorder.join();
+    events.flush();
+    const Page page = events.view_all_activity({}, ViewOptions{10'000, Order::kNewestFirst, ""});
+    EXPECT_FALSE(page.activities.empty());
+  }
+  ASSERT_EQ(server->terminate(), 0);
+  Client direct = Client::open(store_);
+  std::set<std::int64_t> seen;
+  std::size_t twice = 0;
+  direct.tracker("events").for_each_activity(TimeRange::all(), [&](const Activity& a) {
+    if (!seen.insert(find(a.attributes, "i")->as_int()).second) ++twice;
+  });
+  EXPECT_EQ(twice, 0u);
+  EXPECT_EQ(seen.size(), static_cast<std::size_t>(kActivities));
+}
+
+// Keys: CCTV_API_KEY is sent; a missing or wrong one fails the open,
+// naming the server and how to give a key; a key without the write scope
+// has its activities refused for good, which flush() reports.
+TEST_F(ServeTest, ARemoteStoreSendsItsKeyAndSaysWhenItIsRefused) {
+  const std::string keys = dir_.file("keys");
+  std::ofstream(keys) << "reader-key-0123456789 read\nwriter-key-0123456789 read,write\n";
+  auto server = serve({"--api-keys", keys});
+  const std::string url = server->url();
+  unsetenv("CCTV_API_KEY");
+  try {
+    Client::open(url);
+    FAIL() << "opened without a key";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("CCTV_API_KEY"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(url), std::string::npos) << e.what();
+  }
+  setenv("CCTV_API_KEY", "writer-key-0123456789", 1);
+  {
+    Client client = Client::open(url);
+    Tracker t = client.tracker("events");
+    t.record_activity("bob", "/x");
+    t.flush();
+    EXPECT_EQ(t.view_activity("/x").activities.size(), 1u);
+  }
+  setenv("CCTV_API_KEY", "reader-key-0123456789", 1);
+  Client reader = Client::open(url);
+  Tracker t = reader.tracker("events");
+  EXPECT_EQ(t.view_activity("/x").activities.size(), 1u);
+  t.record_activity("amy", "/y");
+  try {
+    t.flush();
+    FAIL() << "a read key's activities were taken";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("refused 1"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("write scope"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(t.view_activity("/y").activities.empty());
+  unsetenv("CCTV_API_KEY");
+}
+
+// No server there: the open says where it looked.
+TEST_F(ServeTest, ARemoteStoreWithNoServerSaysWhere) {
+  const std::string url = "http://127.0.0.1:" + std::to_string(free_port());
+  try {
+    Client::open(url);
+    FAIL() << "opened a store nobody serves";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("no answer from the cctv server at " + url),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(Client::open("http://127.0.0.1:1/path"), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace cctv::testing
