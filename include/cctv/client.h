@@ -8,6 +8,7 @@
 #define CCTV_CLIENT_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -99,6 +100,20 @@ class CCTV_EXPORT Client {
   // the floor below which it refuses them. Cheap (no store call). Throws
   // Error once closed.
   StoreHealth health() const;
+
+  // Leaves `url` -- where a server (`cctv serve`) serving this client's
+  // store listens -- in the embedded store's directory, in a file only this
+  // user can read, until the client closes: other processes that cannot
+  // open the store while this one writes it find the server there
+  // (serving_url()). Does nothing on other stores. Throws StoreError.
+  void advertise(std::string_view url);
+
+  // The URL a server holding the embedded store `uri` left with
+  // advertise(), while that server still holds the store; nullopt for
+  // another kind of store, a store nobody holds, or one whose holder left
+  // no URL. The `cctv` command goes through that server instead of
+  // failing to open the store.
+  static std::optional<std::string> serving_url(std::string_view uri);
 
   // The URI this client was opened with.
   const std::string& uri() const noexcept;

@@ -1,6 +1,9 @@
 #include "cli/args.h"
 
 #include <cctype>
+#include <cstdio>
+#include <optional>
+#include <string>
 
 namespace cctv::cli {
 
@@ -72,16 +75,37 @@ Order parse_order(const std::string& text) {
   throw InvalidArgument("--order", "'" + text + "' must be newest or oldest");
 }
 
+namespace {
+
+// The store to open: `store`, or the server holding it when it is an
+// embedded store a `cctv serve` holds (one process at a time may write it,
+// and going through the server reads its latest counts too). Says so on
+// stderr, once a process.
+std::string through_server(const std::string& store) {
+  const std::optional<std::string> url = Client::serving_url(store);
+  if (!url) return store;
+  static bool said = false;
+  if (!said) {
+    std::fprintf(stderr, "cctv: %s is held by the cctv server at %s; going through its API\n",
+                 store.c_str(), url->c_str());
+    said = true;
+  }
+  return *url;
+}
+
+}  // namespace
+
 Client open_for_reading(const std::string& store) {
+  const std::string opened = through_server(store);
   ClientOptions options;
-  options.read_only = true;
-  return Client::open(store, options);
+  options.read_only = opened == store;  // a server's store is read through the server
+  return Client::open(opened, options);
 }
 
 Client open_for_writing(const std::string& store, std::chrono::milliseconds enqueue_timeout) {
   ClientOptions options;
   options.enqueue_timeout = enqueue_timeout;
-  return Client::open(store, options);
+  return Client::open(through_server(store), options);
 }
 
 }  // namespace cctv::cli

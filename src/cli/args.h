@@ -24,9 +24,12 @@ TimeRange parse_range(const std::string& from, const std::string& to, Timestamp 
 Order parse_order(const std::string& text);
 
 // Opens the store for reading: works beside a process that is writing it.
+// An embedded store a `cctv serve` holds is read through that server
+// (Client::serving_url()), which says so on stderr.
 Client open_for_reading(const std::string& store);
 // Opens the store for writing; `enqueue_timeout` is how long a record may
-// wait on a full queue.
+// wait on a full queue. An embedded store a `cctv serve` holds is written
+// through that server, as for reading.
 Client open_for_writing(const std::string& store,
                         std::chrono::milliseconds enqueue_timeout = std::chrono::seconds(5));
 

@@ -26,9 +26,13 @@ void raise_open_file_limit() {
 // (`cctv view --store X …`), and its --help lists them.
 void add_global_options(CLI::App& command, cctv::cli::Globals& globals) {
   command.add_option("--store,-s", globals.store,
-                     "Where activities live: rocksdb:PATH or dynamodb://REGION[?endpoint=URL&...] "
-                     "(env CCTV_STORE; default " +
+                     "Where activities live: rocksdb:PATH, dynamodb://REGION[?endpoint=URL&...] "
+                     "or http://HOST:PORT (a cctv server) (env CCTV_STORE; default " +
                          std::string(cctv::cli::kDefaultStore) + ")");
+  // Read by the store that is a cctv server (http://, or an embedded store
+  // a server holds), from the environment.
+  command.add_option("--api-key", "API key for a cctv server's API (env CCTV_API_KEY)")
+      ->each([](const std::string& key) { setenv("CCTV_API_KEY", key.c_str(), 1); });
   for (CLI::App* sub : command.get_subcommands([](CLI::App*) { return true; })) {
     if (sub->get_name() != "keys") add_global_options(*sub, globals);  // keys open no store
   }

@@ -114,6 +114,11 @@ class Store {
   // included. Throws StoreError.
   virtual void sync() = 0;
 
+  // Leaves `url`, where a server serving this store listens, for other
+  // processes that open the store (the embedded store's serving note,
+  // embedded/serving_note.h), until the store closes. Throws StoreError.
+  virtual void advertise(const std::string& /*url*/) {}
+
   // A close is under way: a write waiting for the store (for disk space)
   // gives up at `deadline`, and the close goes on.
   virtual void closing(std::chrono::steady_clock::time_point /*deadline*/) {}

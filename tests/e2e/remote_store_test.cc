@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "e2e/serve.h"
+#include "support/run.h"
 
 namespace cctv::testing {
 namespace {
@@ -119,6 +121,82 @@ TEST_F(ServeTest, ARemoteStoreWithNoServerSaysWhere) {
         << e.what();
   }
   EXPECT_THROW(Client::open("http://127.0.0.1:1/path"), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace cctv::testing
+
+namespace cctv::testing {
+namespace {
+
+// `cctv` on the store a running `cctv serve` holds: every command goes
+// through the server's API (saying so once) instead of failing to open it;
+// once the server is gone, they open the store again.
+TEST_F(ServeTest, TheCommandBesideARunningServerGoesThroughIt) {
+  auto server = serve();
+  const auto cctv = [&](std::vector<std::string> args, const std::string& stdin_data = "") {
+    args.insert(args.begin(), {CCTV_BINARY, "--store", store_});
+    RunOptions options;
+    options.stdin_data = stdin_data;
+    return run(args, options);
+  };
+  const std::string through = "going through its API";
+  const auto ok = [&](const std::vector<std::string>& args, const std::string& stdin_data = "") {
+    const RunResult r = cctv(args, stdin_data);
+    EXPECT_EQ(r.exit_code, 0) << args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find(server->url()), std::string::npos) << args[0] << ": " << r.err;
+    const auto first = r.err.find(through);
+    EXPECT_TRUE(first != std::string::npos && r.err.find(through, first + 1) == std::string::npos)
+        << args[0] << " should say once that it goes through the server: " << r.err;
+    return r.out;
+  };
+  EXPECT_EQ(ok({"record", "pageviews", "bob", "/store", "browser=Chrome"}).size(), 17u);
+  EXPECT_EQ(ok({"import", "pageviews", "-"}, "{\"actor\":\"amy\",\"target\":\"/store\"}\n"),
+            "imported 1 activity into pageviews, rejected 0\n");
+  EXPECT_NE(ok({"view", "pageviews", "--target", "/store"}).find("amy"), std::string::npos);
+  const std::string exported = ok({"export", "pageviews"});
+  EXPECT_EQ(std::count(exported.begin(), exported.end(), '\n'), 2);
+  // Counts include what was just recorded: the server writes its counts first.
+  EXPECT_NE(ok({"count", "pageviews", "--bucket", "day", "--from", "-1d", "--format", "json"})
+                .find("\"count\":2"),
+            std::string::npos);
+  EXPECT_NE(ok({"top", "pageviews", "--format", "json"}).find("{\"target\":\"/store\",\"count\":2}"),
+            std::string::npos);
+  ok({"tables", "create", "logins", "--retention", "90d"});
+  ok({"tables", "set", "logins", "--retention", "30d", "--apply"});
+  EXPECT_NE(ok({"tables", "describe", "logins"}).find("30 days"), std::string::npos);
+  EXPECT_EQ(ok({"tables"}), "logins\npageviews\n");
+  ok({"counts", "rebuild", "pageviews", "--from", "-1d", "--to", "now"});
+  ok({"tables", "drop", "logins", "--yes"});
+  EXPECT_EQ(ok({"tables"}), "pageviews\n");
+
+  // Killed, the server leaves its note behind, but no longer holds the
+  // store: the commands open it themselves again.
+  ASSERT_TRUE(server->kill_now());
+  const RunResult after = cctv({"export", "pageviews"});
+  EXPECT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_EQ(after.err.find(through), std::string::npos) << after.err;
+  EXPECT_EQ(after.out, exported);
+  EXPECT_EQ(cctv({"record", "pageviews", "cy", "/x"}).exit_code, 0);
+}
+
+// With keys, the command gives --api-key (or CCTV_API_KEY) to the server,
+// and says what to do without one.
+TEST_F(ServeTest, TheCommandBesideAServerWithKeysNeedsOne) {
+  const std::string keys = dir_.file("keys");
+  std::ofstream(keys) << "writer-key-0123456789 read,write\n";
+  auto server = serve({"--api-keys", keys});
+  RunResult r = run({CCTV_BINARY, "--store", store_, "record", "pageviews", "bob", "/x"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--api-key or CCTV_API_KEY"), std::string::npos) << r.err;
+  r = run({CCTV_BINARY, "--store", store_, "record", "pageviews", "bob", "/x", "--api-key",
+           "writer-key-0123456789"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  RunOptions env;
+  env.environment = {"CCTV_API_KEY=writer-key-0123456789"};
+  r = run({CCTV_BINARY, "--store", store_, "view", "pageviews", "-t", "/x"}, env);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("bob"), std::string::npos) << r.out;
 }
 
 }  // namespace

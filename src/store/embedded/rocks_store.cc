@@ -24,6 +24,7 @@
 #include "store/embedded/count_rows.h"
 #include "store/embedded/free_space.h"
 #include "store/embedded/key_layout.h"
+#include "store/embedded/serving_note.h"
 #include "store/embedded/sorted_batch.h"
 #include "store/embedded/table_check.h"
 #include "store/embedded/time_span.h"
@@ -114,15 +115,6 @@ std::string already_open(const std::string& location) {
   return "the store at " + location +
          " is already open for writing (by another process, or another client in this one); "
          "stop it, or open read-only (cctv view and export do)";
-}
-
-// Whether another process (or another client in this one) has the store
-// open for writing.
-bool held_by_another_process(const std::string& dir) {
-  rocksdb::FileLock* probe = nullptr;
-  if (!rocksdb::Env::Default()->LockFile(dir + "/LOCK", &probe).ok()) return true;
-  rocksdb::Env::Default()->UnlockFile(probe).PermitUncheckedError();
-  return false;
 }
 
 // What a store RocksDB found damaged says: the damage, the files RocksDB's
@@ -445,7 +437,14 @@ void RocksStore::closing(std::chrono::steady_clock::time_point deadline) {
   log_space_->stop_waiting_at(deadline);
 }
 
+void RocksStore::advertise(const std::string& url) {
+  if (read_only_) return;
+  write_serving_note(dir_, url);
+  advertised_ = true;
+}
+
 RocksStore::~RocksStore() {
+  if (advertised_) remove_serving_note(dir_);
   log_space_->stop_waiting_at(std::chrono::steady_clock::now());
   if (disk_watch_) disk_watch_->stop();
   if (counts_writer_) counts_writer_->stop();

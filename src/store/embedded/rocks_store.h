@@ -49,6 +49,7 @@ class RocksStore final : public Store {
   void apply_retention(std::string_view name) override;
   void write(const core::RecordBatch& batch, bool sync) override;
   void sync() override;
+  void advertise(const std::string& url) override;
   void closing(std::chrono::steady_clock::time_point deadline) override;
   // Two: RocksDB inserts concurrent batches into the memtables in parallel
   // (unordered_write), and the sort before each write runs in parallel too.
@@ -131,6 +132,7 @@ class RocksStore final : public Store {
   std::atomic<bool> recount_due_{false};
 
   std::string dir_;              // the data directory
+  bool advertised_ = false;      // a serving note of ours is in dir_
   bool tables_checked_ = false;  // check_table_files() passed at open
 
   const std::string location_;
