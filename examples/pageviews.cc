@@ -1,17 +1,23 @@
 // The original cctv README's example, in C++: record pageviews in an online
-// store, then ask what happened. `make run` builds and runs this.
+// store, then ask what happened. `make build` and `make test` build it:
 //
 //   build/examples/pageviews [STORE]      default STORE: rocksdb:./cctv-data
+//
+// Beside a running `cctv serve` (`make run`) it goes through the server,
+// which holds the store.
 #include <cctv/cctv.h>
 
 #include <cstdio>
+#include <optional>
+#include <string>
 
 int main(int argc, char** argv) {
   const char* store = argc > 1 ? argv[1] : "rocksdb:./cctv-data";
   try {
-    cctv::Client client = cctv::Client::open(store);
-    cctv::Tracker pageviews = client.tracker("store-pageviews");
-    std::printf("recording pageviews into table store-pageviews in %s\n", store);
+    const std::optional<std::string> server = cctv::Client::serving_url(store);
+    cctv::Client client = cctv::Client::open(server ? *server : store);
+    cctv::Tracker pageviews = client.tracker("pageviews");
+    std::printf("recording pageviews into table pageviews in %s\n", client.uri().c_str());
 
     // Bob, a VIP customer who came from AdWords, views a product page.
     pageviews.record_activity(
@@ -48,8 +54,8 @@ int main(int argc, char** argv) {
       std::printf("  %-40s %lld\n", t.target.c_str(), static_cast<long long>(t.count));
     }
     std::printf(
-        "\ntry: build/cctv view store-pageviews --target /store/products/organic-goji-berries\n"
-        "     build/cctv count store-pageviews --unique\n");
+        "\ntry: build/cctv view pageviews --target /store/products/organic-goji-berries\n"
+        "     build/cctv count pageviews --unique\n");
   } catch (const cctv::Error& e) {
     std::fprintf(stderr, "pageviews: %s\n", e.what());
     return 1;

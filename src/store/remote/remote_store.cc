@@ -49,7 +49,10 @@ std::string encoded(std::string_view text) {
 }
 
 // Microseconds since the epoch as the API's epoch seconds: "1790000000.250000".
+// The API takes times before the end of time (kMaxTime): an end at it is
+// sent a microsecond earlier, which no bucket or activity can tell apart.
 std::string epoch_seconds(std::int64_t us) {
+  us = std::clamp<std::int64_t>(us, 0, kMaxTime.time_since_epoch().count() - 1);
   std::string micros = std::to_string(us % 1'000'000);
   micros.insert(0, 6 - micros.size(), '0');
   return std::to_string(us / 1'000'000) + "." + micros;
@@ -509,8 +512,8 @@ std::vector<TargetCount> RemoteStore::top_targets(TableHandle table, std::int64_
   const std::string what = "find the busiest targets of table '" + name + "'";
   const Value v = value_from_json(
       fetch(what, "GET",
-            "/v1/" + encoded(name) + "/top?from=" + std::to_string(from_minute * 60) +
-                "&to=" + std::to_string(to_minute * 60) + "&limit=" + std::to_string(limit)));
+            "/v1/" + encoded(name) + "/top?from=" + epoch_seconds(from_minute * 60'000'000) +
+                "&to=" + epoch_seconds(to_minute * 60'000'000) + "&limit=" + std::to_string(limit)));
   std::vector<TargetCount> out;
   for (const Value& t : member(v, "targets", what).as_list()) {
     out.push_back(TargetCount{member(t, "target", what).as_string(), member(t, "count", what).as_int()});
