@@ -11,9 +11,6 @@
 // run (the two set-up commands themselves; examples that need AWS or a
 // free store); lines starting with '#' are comments or sample output.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -73,18 +70,6 @@ std::vector<Block> shell_blocks(const std::string& markdown, std::vector<std::st
   return blocks;
 }
 
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t size = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {
   for (std::size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size())
     text.replace(at, from.size(), to);
@@ -119,7 +104,7 @@ TEST(Readme, EveryShellExampleRunsAsWritten) {
   TempDir dir;
   const std::string work = dir.path().string();
   const std::string bin = std::filesystem::path(CCTV_BINARY).parent_path().string();
-  const std::string port = std::to_string(free_port());
+  const std::string port = std::to_string(free_loopback_port());
   const std::string shell_prefix =
       "cd '" + work + "' && export PATH='" + bin + "':\"$PATH\" && unset CCTV_STORE CCTV_API_KEY && ";
   const auto start_server = [&](const std::string& command) {

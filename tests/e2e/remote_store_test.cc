@@ -1,8 +1,5 @@
 // A cctv server as a store (http://HOST:PORT): what the library does
 // through it when the server goes away, refuses, or asks for a key.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -17,25 +14,11 @@
 namespace cctv::testing {
 namespace {
 
-// A loopback port free now, so that a server restarted on it keeps the
-// address its clients were given.
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t size = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // The server is killed (SIGKILL) while a client records through it, and
 // started again on the same address: the client's writes fail meanwhile
 // and are retried, and every activity recorded ends up stored, once.
 TEST_F(ServeTest, ARemoteStoreRidesOutAServerKilledMidStream) {
-  const std::string listen = "127.0.0.1:" + std::to_string(free_port());
+  const std::string listen = "127.0.0.1:" + std::to_string(free_loopback_port());
   auto server = serve({"--listen", listen});
   const std::string url = "http://" + listen;
   constexpr int kActivities = 20'000;
@@ -111,7 +94,7 @@ TEST_F(ServeTest, ARemoteStoreSendsItsKeyAndSaysWhenItIsRefused) {
 
 // No server there: the open says where it looked.
 TEST_F(ServeTest, ARemoteStoreWithNoServerSaysWhere) {
-  const std::string url = "http://127.0.0.1:" + std::to_string(free_port());
+  const std::string url = "http://127.0.0.1:" + std::to_string(free_loopback_port());
   try {
     Client::open(url);
     FAIL() << "opened a store nobody serves";

@@ -1,8 +1,10 @@
 #include "support/server_process.h"
 
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -150,6 +152,20 @@ std::string FaultProxy::stats() const {
   store::HttpRequest request;
   request.url = url() + "/__stats";
   return http.perform(request).body;
+}
+
+int free_loopback_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error("socket() failed");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof addr;
+  const bool bound = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                     getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size) == 0;
+  close(fd);
+  if (!bound) throw std::runtime_error("no free loopback port");
+  return ntohs(addr.sin_port);
 }
 
 }  // namespace cctv::testing

@@ -44,6 +44,10 @@ class ServerProcess {
   std::string rest_;  // read past the first line
 };
 
+// A loopback port free now: for a server that must keep its address
+// across a restart, or one given a fixed port.
+int free_loopback_port();
+
 // The directory with the pinned Node harness (tests/dynamo), installed.
 std::string dynamo_harness_dir();
 

@@ -76,6 +76,28 @@ std::string make_position(const std::string& sort_key, const std::string& target
   return position;
 }
 
+// The members of a Scan of `table` for activities whose sort keys lie in
+// [lower, upper]: consistent, so that it sees what flush() wrote.
+void scan_request(Writer& w, const std::string& table, const std::string& lower,
+                  const std::string& upper) {
+  w.Key("TableName");
+  w.String(table.c_str());
+  w.Key("ConsistentRead");
+  w.Bool(true);
+  w.Key("FilterExpression");
+  w.String("#ts BETWEEN :lo AND :hi");
+  w.Key("ExpressionAttributeNames");
+  w.StartObject();
+  w.Key("#ts");
+  w.String("timestamp");
+  w.EndObject();
+  w.Key("ExpressionAttributeValues");
+  w.StartObject();
+  put_s(w, ":lo", lower);
+  put_s(w, ":hi", upper);
+  w.EndObject();
+}
+
 // Writes ExclusiveStartKey for `position`.
 void start_key(Writer& w, std::string_view position, Index index, std::string_view key) {
   std::string_view sort_key;
@@ -1078,25 +1100,7 @@ void DynamoStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to
   if (lower > upper) return;
   try {
     each_page(
-        client_, "Scan",
-        [&](Writer& w) {
-          w.Key("TableName");
-          w.String(t.remote_name.c_str());
-          w.Key("ConsistentRead");
-          w.Bool(true);
-          w.Key("FilterExpression");
-          w.String("#ts BETWEEN :lo AND :hi");
-          w.Key("ExpressionAttributeNames");
-          w.StartObject();
-          w.Key("#ts");
-          w.String("timestamp");
-          w.EndObject();
-          w.Key("ExpressionAttributeValues");
-          w.StartObject();
-          put_s(w, ":lo", lower);
-          put_s(w, ":hi", upper);
-          w.EndObject();
-        },
+        client_, "Scan", [&](Writer& w) { scan_request(w, t.remote_name, lower, upper); },
         [&](const rapidjson::Document& doc) {
           for (const auto& item : array_member(doc, "Items")) visit(read_item(item));
         });
@@ -1124,22 +1128,7 @@ QueryResult DynamoStore::scan_page(TableHandle handle, std::int64_t from_us, std
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   w.StartObject();
-  w.Key("TableName");
-  w.String(t.remote_name.c_str());
-  w.Key("ConsistentRead");
-  w.Bool(true);
-  w.Key("FilterExpression");
-  w.String("#ts BETWEEN :lo AND :hi");
-  w.Key("ExpressionAttributeNames");
-  w.StartObject();
-  w.Key("#ts");
-  w.String("timestamp");
-  w.EndObject();
-  w.Key("ExpressionAttributeValues");
-  w.StartObject();
-  put_s(w, ":lo", lower);
-  put_s(w, ":hi", upper);
-  w.EndObject();
+  scan_request(w, t.remote_name, lower, upper);
   // Limit counts the items read before the filter: a page may come back
   // short, or empty, with more to read.
   w.Key("Limit");

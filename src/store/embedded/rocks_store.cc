@@ -952,6 +952,36 @@ QueryResult RocksStore::query(const Query& q) {
 
 void RocksStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to_us,
                       const std::function<void(const Activity&)>& visit) {
+  scan_from(handle, from_us, to_us, "", [&](std::string_view, Activity&& a) {
+    visit(a);
+    return true;
+  });
+}
+
+QueryResult RocksStore::scan_page(TableHandle handle, std::int64_t from_us, std::int64_t to_us,
+                                  std::string_view after, std::size_t limit) {
+  // A position is the index key of the last activity returned.
+  IndexKey k;
+  if (!after.empty() && !parse_index_key(after, k)) {
+    throw InvalidArgument("cursor", "was made by another kind of store");
+  }
+  QueryResult result;
+  std::string last_key;
+  scan_from(handle, from_us, to_us, after, [&](std::string_view key, Activity&& a) {
+    if (result.activities.size() == limit) {
+      result.next_position = last_key;  // another follows
+      return false;
+    }
+    result.activities.push_back(std::move(a));
+    last_key.assign(key);
+    return true;
+  });
+  return result;
+}
+
+void RocksStore::scan_from(TableHandle handle, std::int64_t from_us, std::int64_t to_us,
+                           std::string_view after,
+                           const std::function<bool(std::string_view, Activity&&)>& visit) {
   std::shared_lock lock(mu_);
   const Table& table = live_table_locked(handle);
   from_us = std::max(from_us, activity_horizon_locked(table));
@@ -959,7 +989,13 @@ void RocksStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to_
   IndexKey k;
   std::string lower;
   std::string upper;
-  it->SeekToFirst();
+  if (after.empty()) {
+    it->SeekToFirst();
+  } else {
+    std::string past(after);
+    past.push_back('\0');  // strictly after the last activity returned
+    it->Seek(past);
+  }
   while (it->Valid()) {
     const rocksdb::Slice key = it->key();
     if (!parse_index_key(std::string_view(key.data(), key.size()), k)) {
@@ -977,60 +1013,10 @@ void RocksStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to_
                          std::string_view(it->value().data(), it->value().size()), false, a)) {
       throw StoreError("corrupt activity record in " + location_);
     }
-    visit(a);
+    if (!visit(std::string_view(key.data(), key.size()), std::move(a))) return;
     it->Next();
   }
   if (!it->status().ok()) fail("read activities", it->status());
-}
-
-QueryResult RocksStore::scan_page(TableHandle handle, std::int64_t from_us, std::int64_t to_us,
-                                  std::string_view after, std::size_t limit) {
-  // A position is the index key of the last activity returned.
-  IndexKey k;
-  if (!after.empty() && !parse_index_key(after, k)) {
-    throw InvalidArgument("cursor", "was made by another kind of store");
-  }
-  std::shared_lock lock(mu_);
-  const Table& table = live_table_locked(handle);
-  from_us = std::max(from_us, activity_horizon_locked(table));
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), table.by_target));
-  std::string lower;
-  std::string upper;
-  if (after.empty()) {
-    it->SeekToFirst();
-  } else {
-    std::string past(after);
-    past.push_back('\0');  // strictly after the last activity returned
-    it->Seek(past);
-  }
-  QueryResult result;
-  std::string last_key;
-  while (it->Valid()) {
-    const rocksdb::Slice key = it->key();
-    if (!parse_index_key(std::string_view(key.data(), key.size()), k)) {
-      throw StoreError("corrupt activity key in " + location_);
-    }
-    // As scan(): seek over the parts of a target outside the range.
-    if (k.time_us < from_us || k.time_us >= to_us) {
-      index_range(k.key, from_us, to_us, lower, upper);
-      it->Seek(k.time_us >= to_us ? lower : past_all_keys_of(k.key));
-      continue;
-    }
-    if (result.activities.size() == limit) {
-      result.next_position = last_key;  // another follows
-      break;
-    }
-    Activity a;
-    if (!decode_activity(std::string_view(key.data(), key.size()),
-                         std::string_view(it->value().data(), it->value().size()), false, a)) {
-      throw StoreError("corrupt activity record in " + location_);
-    }
-    result.activities.push_back(std::move(a));
-    last_key.assign(key.data(), key.size());
-    it->Next();
-  }
-  if (!it->status().ok()) fail("read activities", it->status());
-  return result;
 }
 
 rocksdb::ColumnFamilyHandle* RocksStore::counts_family_locked(TableHandle handle) const {

@@ -83,6 +83,12 @@ class RocksStore final : public Store {
                       const std::vector<std::pair<std::string, std::string>>& rows);
 
  private:
+  // scan() from just past the index key `after` (from the start when
+  // empty): calls visit(key, activity) for each activity in the range,
+  // until it returns false.
+  void scan_from(TableHandle handle, std::int64_t from_us, std::int64_t to_us,
+                 std::string_view after,
+                 const std::function<bool(std::string_view, Activity&&)>& visit);
   struct Table {
     std::string name;
     rocksdb::ColumnFamilyHandle* by_target = nullptr;  // null once dropped
