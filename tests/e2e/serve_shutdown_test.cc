@@ -201,6 +201,36 @@ TEST(ServeDynamoTest, AStopPastItsDrainTimeAnswersWaitingPosts) {
   EXPECT_EQ(n, 1u);
 }
 
+// A client whose store is the server (http://) sends again what a 503
+// says was not stored -- from resume_from, each item with its id and time
+// -- until the server takes it: every activity ends up stored, once,
+// though the server's store was throttled and its queue full.
+TEST(ServeDynamoTest, ARemoteStoreSendsAgainWhatA503ListsAndStoresItOnce) {
+  const ThrottledStore throttled(12, "rr", "resent");
+  ServerProcess server({CCTV_BINARY, "--store", throttled.uri, "serve", "--listen", "127.0.0.1:0",
+                        "--max-queued", "40", "--enqueue-timeout-ms", "0", "--ack-timeout", "1"});
+  constexpr int kActivities = 300;
+  {
+    Client client = Client::open(server.url());
+    Tracker t = client.tracker("resent");
+    for (int i = 0; i < kActivities; ++i) t.record_activity("a", "/t" + std::to_string(i % 9), {{"i", i}});
+    t.flush();
+  }
+  const std::string metrics = http_request(server.port(), "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("route=\"POST /v1/{table}/activities\",status=\"503\""), std::string::npos)
+      << "the server never answered 503: nothing was sent again";
+  std::string said;
+  EXPECT_EQ(server.terminate(&said), 0) << said;
+  Client direct = Client::open(throttled.uri);
+  std::set<std::int64_t> seen;
+  std::size_t twice = 0;
+  direct.tracker("resent").for_each_activity(TimeRange::all(), [&](const Activity& a) {
+    if (!seen.insert(find(a.attributes, "i")->as_int()).second) ++twice;
+  });
+  EXPECT_EQ(twice, 0u);
+  EXPECT_EQ(seen.size(), static_cast<std::size_t>(kActivities));
+}
+
 // Items a 503 lists in "resend", sent again with the id and time they were
 // given there, are stored once, although the first ones were written too
 // once the store recovered.
