@@ -400,13 +400,17 @@ StoreHealth RemoteStore::health() {
 
 QueryResult RemoteStore::query(const Query& q) {
   const std::string& table = name_of(q.table);
-  std::string path = "/v1/" + encoded(table) + "/activities?" +
-                     (q.index == Index::kTarget ? "target=" : "actor=") + encoded(q.key) +
-                     "&limit=" + std::to_string(q.limit) +
-                     "&order=" + (q.order == Order::kNewestFirst ? "newest" : "oldest") +
-                     range_query(q.from_us, q.to_us);
-  if (!q.after.empty()) path += "&cursor=" + encoded(q.after);
-  const std::string what = "view table '" + table + "'";
+  const std::string path = "/v1/" + encoded(table) + "/activities?" +
+                           (q.index == Index::kTarget ? "target=" : "actor=") + encoded(q.key) +
+                           "&limit=" + std::to_string(q.limit) +
+                           "&order=" + (q.order == Order::kNewestFirst ? "newest" : "oldest") +
+                           range_query(q.from_us, q.to_us);
+  return page_at(path, q.after, "view table '" + table + "'");
+}
+
+QueryResult RemoteStore::page_at(std::string path, std::string_view cursor,
+                                 const std::string& what) {
+  if (!cursor.empty()) path += "&cursor=" + encoded(cursor);
   const Value page = value_from_json(fetch(what, "GET", path));
   QueryResult result;
   result.activities = activities_of(page, what);
@@ -417,15 +421,9 @@ QueryResult RemoteStore::query(const Query& q) {
 QueryResult RemoteStore::scan_page(TableHandle table, std::int64_t from_us, std::int64_t to_us,
                                    std::string_view after, std::size_t limit) {
   const std::string& name = name_of(table);
-  std::string path = "/v1/" + encoded(name) + "/activities?limit=" + std::to_string(limit) +
-                     range_query(from_us, to_us);
-  if (!after.empty()) path += "&cursor=" + encoded(after);
-  const std::string what = "read table '" + name + "'";
-  const Value page = value_from_json(fetch(what, "GET", path));
-  QueryResult result;
-  result.activities = activities_of(page, what);
-  result.next_position = next_cursor_of(page, what);
-  return result;
+  const std::string path = "/v1/" + encoded(name) + "/activities?limit=" + std::to_string(limit) +
+                           range_query(from_us, to_us);
+  return page_at(path, after, "read table '" + name + "'");
 }
 
 void RemoteStore::scan(TableHandle table, std::int64_t from_us, std::int64_t to_us,

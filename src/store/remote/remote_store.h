@@ -105,6 +105,8 @@ class RemoteStore : public Store {
   std::string fetch(const std::string& what, const std::string& method,
                     const std::string& path_and_query, std::string_view body = {});
 
+  // GETs a page of activities at `path`, from `cursor` when not empty.
+  QueryResult page_at(std::string path, std::string_view cursor, const std::string& what);
   const std::string& name_of(TableHandle table);
   TableHandle handle_of(std::string_view name);
   // POSTs one table's records [begin, end) of `batch`; returns how many
