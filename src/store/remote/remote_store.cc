@@ -194,7 +194,7 @@ std::string RemoteStore::fetch(const std::string& what, const std::string& metho
   return std::move(response.body);
 }
 
-const std::string& RemoteStore::name_of(TableHandle table) {
+std::string RemoteStore::name_of(TableHandle table) {
   std::lock_guard lock(mu_);
   if (table >= names_.size()) throw StoreError("unknown table handle");
   return names_[table];
@@ -399,7 +399,7 @@ StoreHealth RemoteStore::health() {
 }
 
 QueryResult RemoteStore::query(const Query& q) {
-  const std::string& table = name_of(q.table);
+  const std::string table = name_of(q.table);
   const std::string path = "/v1/" + encoded(table) + "/activities?" +
                            (q.index == Index::kTarget ? "target=" : "actor=") + encoded(q.key) +
                            "&limit=" + std::to_string(q.limit) +
@@ -420,7 +420,7 @@ QueryResult RemoteStore::page_at(std::string path, std::string_view cursor,
 
 QueryResult RemoteStore::scan_page(TableHandle table, std::int64_t from_us, std::int64_t to_us,
                                    std::string_view after, std::size_t limit) {
-  const std::string& name = name_of(table);
+  const std::string name = name_of(table);
   const std::string path = "/v1/" + encoded(name) + "/activities?limit=" + std::to_string(limit) +
                            range_query(from_us, to_us);
   return page_at(path, after, "read table '" + name + "'");
@@ -438,7 +438,7 @@ void RemoteStore::scan(TableHandle table, std::int64_t from_us, std::int64_t to_
 
 std::vector<std::int64_t> RemoteStore::counts(TableHandle table, std::string_view target,
                                               Bucket bucket, std::int64_t first, std::size_t n) {
-  const std::string& name = name_of(table);
+  const std::string name = name_of(table);
   const std::int64_t width_us = core::bucket_width_us(bucket);
   std::vector<std::int64_t> out(n, 0);
   // Buckets before the epoch count zero, and the API takes no time before it.
@@ -469,7 +469,7 @@ std::vector<core::HyperLogLog> RemoteStore::sketches(TableHandle, std::string_vi
 std::optional<Series> RemoteStore::count_series(TableHandle table, std::string_view target,
                                                 const TimeRange& range, Bucket bucket,
                                                 const CountOptions& options, bool unique_actors) {
-  const std::string& name = name_of(table);
+  const std::string name = name_of(table);
   std::string path = "/v1/" + encoded(name) + "/counts?bucket=" + std::string(bucket_name(bucket)) +
                      "&from=" + epoch_seconds(range.from.time_since_epoch().count()) +
                      "&to=" + epoch_seconds(range.to.time_since_epoch().count()) +
@@ -488,7 +488,7 @@ std::optional<Series> RemoteStore::count_series(TableHandle table, std::string_v
 
 std::optional<std::int64_t> RemoteStore::unique_actors(TableHandle table, std::string_view target,
                                                        const TimeRange& range) {
-  const std::string& name = name_of(table);
+  const std::string name = name_of(table);
   std::string path = "/v1/" + encoded(name) + "/unique?from=" +
                      epoch_seconds(range.from.time_since_epoch().count()) +
                      "&to=" + epoch_seconds(range.to.time_since_epoch().count());
@@ -498,7 +498,7 @@ std::optional<std::int64_t> RemoteStore::unique_actors(TableHandle table, std::s
 }
 
 void RemoteStore::rebuild_counts(TableHandle table, std::int64_t from_us, std::int64_t to_us) {
-  const std::string& name = name_of(table);
+  const std::string name = name_of(table);
   fetch("rebuild the counts of table '" + name + "'", "POST",
         "/v1/" + encoded(name) + "/counts/rebuild?from=" + epoch_seconds(from_us) +
             "&to=" + epoch_seconds(to_us));
@@ -506,7 +506,7 @@ void RemoteStore::rebuild_counts(TableHandle table, std::int64_t from_us, std::i
 
 std::vector<TargetCount> RemoteStore::top_targets(TableHandle table, std::int64_t from_minute,
                                                   std::int64_t to_minute, std::size_t limit) {
-  const std::string& name = name_of(table);
+  const std::string name = name_of(table);
   const std::string what = "find the busiest targets of table '" + name + "'";
   const Value v = value_from_json(
       fetch(what, "GET",

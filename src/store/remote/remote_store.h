@@ -107,7 +107,8 @@ class RemoteStore : public Store {
 
   // GETs a page of activities at `path`, from `cursor` when not empty.
   QueryResult page_at(std::string path, std::string_view cursor, const std::string& what);
-  const std::string& name_of(TableHandle table);
+  // A copy: another thread may add a table (and move the names) meanwhile.
+  std::string name_of(TableHandle table);
   TableHandle handle_of(std::string_view name);
   // POSTs one table's records [begin, end) of `batch`; returns how many
   // the server refused for good, adding why to `why`.
