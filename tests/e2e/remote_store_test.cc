@@ -1,11 +1,16 @@
 // A cctv server as a store (http://HOST:PORT): what the library does
 // through it when the server goes away, refuses, or asks for a key.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "e2e/serve.h"
@@ -180,6 +185,112 @@ TEST_F(ServeTest, TheCommandBesideAServerWithKeysNeedsOne) {
   r = run({CCTV_BINARY, "--store", store_, "view", "pageviews", "-t", "/x"}, env);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("bob"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace cctv::testing
+
+namespace cctv::testing {
+namespace {
+
+// A server that answers every request with the canned body of the first
+// path prefix its request matches (200), for answers no cctv server gives.
+class CannedServer {
+ public:
+  explicit CannedServer(std::vector<std::pair<std::string, std::string>> answers)
+      : answers_(std::move(answers)) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof addr;
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(fd_, 16) != 0 ||
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &size) != 0) {
+      throw std::runtime_error("cannot listen");
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~CannedServer() {
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  void serve() {
+    for (;;) {
+      const int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string request;
+      char buffer[4096];
+      for (;;) {  // one request a connection: read to the end of its header, answer, close
+        const ssize_t n = read(c, buffer, sizeof buffer);
+        if (n <= 0) break;
+        request.append(buffer, static_cast<std::size_t>(n));
+        if (request.find("\r\n\r\n") != std::string::npos) break;
+      }
+      std::string body = "{}";
+      const std::size_t space = request.find(' ');
+      const std::string target = request.substr(space + 1, request.find(' ', space + 1) - space - 1);
+      for (const auto& [prefix, answer] : answers_) {
+        if (target.rfind(prefix, 0) == 0) {
+          body = answer;
+          break;
+        }
+      }
+      const std::string reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                                "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+      (void)!write(c, reply.data(), reply.size());
+      close(c);
+    }
+  }
+
+  std::vector<std::pair<std::string, std::string>> answers_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+// Answers no cctv server gives -- not JSON, members missing or of the
+// wrong type, activities that break the rules -- are StoreErrors naming
+// what is wrong, never a crash or a value made up.
+TEST(RemoteStoreAnswers, ThatAreNotTheAPIsAreStoreErrorsNamingWhatIsWrong) {
+  const auto error_of = [](const std::function<void()>& f) -> std::string {
+    try {
+      f();
+    } catch (const StoreError& e) {
+      return e.what();
+    } catch (const std::exception& e) {
+      return std::string("not a StoreError: ") + e.what();
+    }
+    return "no error";
+  };
+  {
+    CannedServer garbage({{"/v1/tables", "<html>hello</html>"}, {"/healthz", "{}"}});
+    EXPECT_NE(error_of([&] { Client::open(garbage.url()); }).find("is not JSON"), std::string::npos);
+  }
+  CannedServer odd({{"/v1/tables/events", R"({"name":1,"created":"2026-11-01T00:00:00Z"})"},
+                    {"/v1/tables", R"({"tables":["events"]})"},
+                    {"/v1/events/activities", R"({"activities":[{"target":"/x"}],"next_cursor":null})"},
+                    {"/v1/events/counts", R"({"bucket":"hour","series":[{"start":"soon","count":1}]})"},
+                    {"/v1/events/top", R"({"targets":"many"})"},
+                    {"/v1/events/unique", R"({"unique_actors":"3"})"}});
+  Client client = Client::open(odd.url());
+  EXPECT_EQ(client.tables(), std::vector<std::string>{"events"});
+  EXPECT_NE(error_of([&] { client.describe_table("events"); }).find("'name' that is not a string"),
+            std::string::npos);
+  Tracker t = client.tracker("events");
+  EXPECT_NE(error_of([&] { t.view_activity("/x"); }).find("holds an activity cctv cannot read"),
+            std::string::npos);
+  const TimeRange day{parse_time("2026-11-01"), parse_time("2026-11-02")};
+  EXPECT_NE(error_of([&] { t.count_activity(day, Bucket::kHour); }).find("'start' that is not a time"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { t.top_targets(day); }).find("'targets' that is not a list"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { t.unique_actors(day); }).find("'unique_actors' that is not a whole number"),
+            std::string::npos);
 }
 
 }  // namespace

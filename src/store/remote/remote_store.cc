@@ -81,18 +81,61 @@ std::string offset_text(std::chrono::minutes offset) {
   return text;
 }
 
+// The server's answers, read: what does not have the shape the API gives
+// it is a StoreError naming the member, never a crash or a misread value.
+StoreError misread(const std::string& what, const std::string& problem) {
+  return StoreError("could not " + what + ": the cctv server's answer " + problem);
+}
+
+Value json_of(const std::string& body, const std::string& what) {
+  try {
+    return value_from_json(body);
+  } catch (const InvalidArgument& e) {
+    throw misread(what, std::string("is not JSON: ") + e.what());
+  }
+}
+
 const Value& member(const Value& object, const char* name, const std::string& what) {
   const Value* v = object.is_map() ? object.find(name) : nullptr;
-  if (v == nullptr) throw StoreError(what + ": the server's answer has no '" + name + "'");
+  if (v == nullptr) throw misread(what, std::string("has no '") + name + "'");
   return *v;
+}
+
+const List& list_at(const Value& object, const char* name, const std::string& what) {
+  const Value& v = member(object, name, what);
+  if (!v.is_list()) throw misread(what, std::string("has '") + name + "' that is not a list");
+  return v.as_list();
+}
+
+std::int64_t int_at(const Value& object, const char* name, const std::string& what) {
+  const Value& v = member(object, name, what);
+  if (!v.is_int()) throw misread(what, std::string("has '") + name + "' that is not a whole number");
+  return v.as_int();
+}
+
+const std::string& string_at(const Value& object, const char* name, const std::string& what) {
+  const Value& v = member(object, name, what);
+  if (!v.is_string()) throw misread(what, std::string("has '") + name + "' that is not a string");
+  return v.as_string();
+}
+
+bool bool_at(const Value& object, const char* name, const std::string& what) {
+  const Value& v = member(object, name, what);
+  if (!v.is_bool()) throw misread(what, std::string("has '") + name + "' that is not true or false");
+  return v.as_bool();
 }
 
 std::vector<Activity> activities_of(const Value& page, const std::string& what) {
   std::vector<Activity> out;
-  const Value& list = member(page, "activities", what);
-  if (!list.is_list()) throw StoreError(what + ": 'activities' is not a list");
-  out.reserve(list.as_list().size());
-  for (const Value& item : list.as_list()) out.push_back(activity_from_json(to_json(item)));
+  const List& list = list_at(page, "activities", what);
+  out.reserve(list.size());
+  for (const Value& item : list) {
+    try {
+      out.push_back(activity_from_json(to_json(item)));
+    } catch (const InvalidArgument& e) {
+      throw misread(what, std::string("holds an activity cctv cannot read: ") + e.what());
+    }
+  }
   return out;
 }
 
@@ -101,9 +144,12 @@ std::string next_cursor_of(const Value& page, const std::string& what) {
   return next.is_string() ? next.as_string() : std::string();
 }
 
-Timestamp timestamp_of(const Value& text, const std::string& what) {
-  if (!text.is_string()) throw StoreError(what + ": a time is not a string");
-  return parse_time(text.as_string());
+Timestamp timestamp_at(const Value& object, const char* name, const std::string& what) {
+  try {
+    return parse_time(string_at(object, name, what));
+  } catch (const InvalidArgument& e) {
+    throw misread(what, std::string("has a '") + name + "' that is not a time: " + e.what());
+  }
 }
 
 }  // namespace
@@ -131,8 +177,9 @@ RemoteStore::RemoteStore(RemoteOptions options)
 
 std::unique_ptr<RemoteStore> RemoteStore::open(const RemoteOptions& options) {
   std::unique_ptr<RemoteStore> store(new RemoteStore(options));
-  // A route that needs the read scope: a wrong key fails now, not later.
-  store->fetch("reach the server", "GET", "/v1/tables");
+  // A route that needs the read scope: a wrong key, or something that is
+  // no cctv server, fails now, not later.
+  store->list_tables();
   return store;
 }
 
@@ -210,9 +257,9 @@ TableHandle RemoteStore::handle_of(std::string_view name) {
 }
 
 std::vector<std::string> RemoteStore::list_tables() {
-  const Value v = value_from_json(fetch("list the tables", "GET", "/v1/tables"));
+  const Value v = json_of(fetch("list the tables", "GET", "/v1/tables"), "list the tables");
   std::vector<std::string> out;
-  for (const Value& name : member(v, "tables", "list the tables").as_list()) {
+  for (const Value& name : list_at(v, "tables", "list the tables")) {
     if (name.is_string()) out.push_back(name.as_string());
   }
   return out;
@@ -242,17 +289,17 @@ TableHandle RemoteStore::create_table(std::string_view name, const TableOptions&
 
 TableInfo RemoteStore::describe_table(std::string_view name) {
   const std::string what = "describe table '" + std::string(name) + "'";
-  const Value v = value_from_json(fetch(what, "GET", "/v1/tables/" + encoded(name)));
+  const Value v = json_of(fetch(what, "GET", "/v1/tables/" + encoded(name)), what);
   TableInfo info;
-  info.name = member(v, "name", what).as_string();
-  info.created = timestamp_of(member(v, "created", what), what);
+  info.name = string_at(v, "name", what);
+  info.created = timestamp_at(v, "created", what);
   info.approximate_activities =
-      static_cast<std::uint64_t>(member(v, "approximate_activities", what).as_int());
-  info.approximate_bytes = static_cast<std::uint64_t>(member(v, "approximate_bytes", what).as_int());
-  info.has_actor_index = member(v, "has_actor_index", what).as_bool();
-  info.options.retention = std::chrono::seconds(member(v, "retention_s", what).as_int());
+      static_cast<std::uint64_t>(int_at(v, "approximate_activities", what));
+  info.approximate_bytes = static_cast<std::uint64_t>(int_at(v, "approximate_bytes", what));
+  info.has_actor_index = bool_at(v, "has_actor_index", what);
+  info.options.retention = std::chrono::seconds(int_at(v, "retention_s", what));
   info.options.counts_retention =
-      std::chrono::seconds(member(v, "counts_retention_s", what).as_int());
+      std::chrono::seconds(int_at(v, "counts_retention_s", what));
   if (const Value* details = v.find("details"); details != nullptr && details->is_map()) {
     for (const auto& [label, text] : details->as_map()) {
       if (text.is_string()) info.details.emplace_back(label, text.as_string());
@@ -411,7 +458,7 @@ QueryResult RemoteStore::query(const Query& q) {
 QueryResult RemoteStore::page_at(std::string path, std::string_view cursor,
                                  const std::string& what) {
   if (!cursor.empty()) path += "&cursor=" + encoded(cursor);
-  const Value page = value_from_json(fetch(what, "GET", path));
+  const Value page = json_of(fetch(what, "GET", path), what);
   QueryResult result;
   result.activities = activities_of(page, what);
   result.next_position = next_cursor_of(page, what);
@@ -451,10 +498,10 @@ std::vector<std::int64_t> RemoteStore::counts(TableHandle table, std::string_vie
                        "&from=" + epoch_seconds(from_us) + "&to=" + epoch_seconds(to_us);
     if (!target.empty()) path += "&target=" + encoded(target);
     const std::string what = "count table '" + name + "'";
-    const Value v = value_from_json(fetch(what, "GET", path));
-    const auto& series = member(v, "series", what).as_list();
+    const Value v = json_of(fetch(what, "GET", path), what);
+    const auto& series = list_at(v, "series", what);
     for (std::size_t k = 0; k < series.size() && at + k < n; ++k)
-      out[at + k] = member(series[k], "count", what).as_int();
+      out[at + k] = int_at(series[k], "count", what);
     at += count;
   }
   return out;
@@ -477,11 +524,11 @@ std::optional<Series> RemoteStore::count_series(TableHandle table, std::string_v
   if (unique_actors) path += "&unique=true";
   if (!target.empty()) path += "&target=" + encoded(target);
   const std::string what = "count table '" + name + "'";
-  const Value v = value_from_json(fetch(what, "GET", path));
+  const Value v = json_of(fetch(what, "GET", path), what);
   Series out;
-  for (const Value& point : member(v, "series", what).as_list()) {
-    out.push_back(BucketCount{timestamp_of(member(point, "start", what), what),
-                              member(point, unique_actors ? "unique_actors" : "count", what).as_int()});
+  for (const Value& point : list_at(v, "series", what)) {
+    out.push_back(BucketCount{timestamp_at(point, "start", what),
+                              int_at(point, unique_actors ? "unique_actors" : "count", what)});
   }
   return out;
 }
@@ -494,7 +541,7 @@ std::optional<std::int64_t> RemoteStore::unique_actors(TableHandle table, std::s
                      "&to=" + epoch_seconds(range.to.time_since_epoch().count());
   if (!target.empty()) path += "&target=" + encoded(target);
   const std::string what = "count distinct actors of table '" + name + "'";
-  return member(value_from_json(fetch(what, "GET", path)), "unique_actors", what).as_int();
+  return int_at(json_of(fetch(what, "GET", path), what), "unique_actors", what);
 }
 
 void RemoteStore::rebuild_counts(TableHandle table, std::int64_t from_us, std::int64_t to_us) {
@@ -508,13 +555,14 @@ std::vector<TargetCount> RemoteStore::top_targets(TableHandle table, std::int64_
                                                   std::int64_t to_minute, std::size_t limit) {
   const std::string name = name_of(table);
   const std::string what = "find the busiest targets of table '" + name + "'";
-  const Value v = value_from_json(
+  const Value v = json_of(
       fetch(what, "GET",
             "/v1/" + encoded(name) + "/top?from=" + epoch_seconds(from_minute * 60'000'000) +
-                "&to=" + epoch_seconds(to_minute * 60'000'000) + "&limit=" + std::to_string(limit)));
+                "&to=" + epoch_seconds(to_minute * 60'000'000) + "&limit=" + std::to_string(limit)),
+      what);
   std::vector<TargetCount> out;
-  for (const Value& t : member(v, "targets", what).as_list()) {
-    out.push_back(TargetCount{member(t, "target", what).as_string(), member(t, "count", what).as_int()});
+  for (const Value& t : list_at(v, "targets", what)) {
+    out.push_back(TargetCount{string_at(t, "target", what), int_at(t, "count", what)});
   }
   return out;
 }
