@@ -227,7 +227,18 @@ TEST_F(CliTest, AKilledImportRunAgainStoresEveryLineOnce) {
           nullptr);
     _exit(127);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  // Killed once it has written something (its write-ahead log is not
+  // empty): on a busy machine, or under a sanitizer, a fixed delay could
+  // end it before it had opened the store.
+  const auto wrote_something = [&] {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir_.path() / "data", ec)) {
+      if (e.path().extension() == ".log" && e.file_size(ec) > (1 << 16)) return true;
+    }
+    return false;
+  };
+  for (int i = 0; i < 3000 && !wrote_something(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_EQ(kill(pid, SIGKILL), 0);
   int status = 0;
   waitpid(pid, &status, 0);
