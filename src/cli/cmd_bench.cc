@@ -58,6 +58,12 @@ void run_bench(const Globals& /*globals*/, const BenchArgs& args) {
     uri = "rocksdb:" + dir.string();
   }
   const bool dynamo = uri.rfind("dynamodb:", 0) == 0;
+  if (uri.rfind("http://", 0) == 0 && args.counts == "off") {
+    // The URI's counts=off is the embedded store's; a server's store keeps
+    // counts as it was opened.
+    throw InvalidArgument("--counts", "off cannot be asked of a cctv server (" + uri +
+                                          "); serve a store opened with ?counts=off instead");
+  }
   const bool counting = args.counts == "on" && !dynamo;  // DynamoDB does not keep counts yet
   if (args.counts == "off" && !dynamo) uri += (uri.find('?') == std::string::npos ? "?" : "&") + std::string("counts=off");
   const std::string table = "cctv-bench-" + std::to_string(::getpid());

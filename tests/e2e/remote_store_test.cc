@@ -168,6 +168,20 @@ TEST_F(ServeTest, TheCommandBesideARunningServerGoesThroughIt) {
   EXPECT_EQ(cctv({"record", "pageviews", "cy", "/x"}).exit_code, 0);
 }
 
+// `cctv bench` measures through a server too; --counts off, a setting of
+// the server's own store, is refused with what to do instead.
+TEST_F(ServeTest, BenchRunsThroughAServer) {
+  auto server = serve();
+  RunResult r = run({CCTV_BINARY, "--store", server->url(), "bench", "-n", "3000", "--queries", "20",
+                     "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Value result = value_from_json(r.out);
+  EXPECT_EQ(result.find("activities")->as_int(), 3000);
+  r = run({CCTV_BINARY, "--store", server->url(), "bench", "-n", "10", "--counts", "off"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("serve a store opened with ?counts=off"), std::string::npos) << r.err;
+}
+
 // With keys, the command gives --api-key (or CCTV_API_KEY) to the server,
 // and says what to do without one.
 TEST_F(ServeTest, TheCommandBesideAServerWithKeysNeedsOne) {
