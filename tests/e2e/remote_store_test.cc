@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <set>
@@ -165,7 +166,11 @@ TEST_F(ServeTest, TheCommandBesideARunningServerGoesThroughIt) {
   EXPECT_EQ(after.exit_code, 0) << after.err;
   EXPECT_EQ(after.err.find(through), std::string::npos) << after.err;
   EXPECT_EQ(after.out, exported);
+  ASSERT_TRUE(std::filesystem::exists(dir_.path() / "data" / "cctv-serve"));
   EXPECT_EQ(cctv({"record", "pageviews", "cy", "/x"}).exit_code, 0);
+  // The first writer after the killed server removed its note: another
+  // writer holding the store later is not taken for that server.
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "data" / "cctv-serve"));
 }
 
 // `cctv bench` measures through a server too; --counts off, a setting of

@@ -317,6 +317,9 @@ std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std:
                                      read_only ? nullptr : store->log_space_);
   // A new log now waits for its room rather than failing (log_space.h).
   if (!read_only) store->log_space_->opened();
+  // This process holds the store now: a serving note there is a killed
+  // server's, and would send other processes to it while this one writes.
+  if (!read_only) remove_serving_note(path);
   store->load_tables(handles);
   store->counting_ = tuning.counts;
   if (const auto space = disk_space(path)) {
