@@ -28,7 +28,8 @@ void add_global_options(CLI::App& command, cctv::cli::Globals& globals) {
   command.add_option("--store,-s", globals.store,
                      "Where activities live: rocksdb:PATH, dynamodb://REGION[?endpoint=URL&...] "
                      "or http://HOST:PORT (a cctv server) (env CCTV_STORE; default " +
-                         std::string(cctv::cli::kDefaultStore) + ")");
+                         std::string(cctv::cli::kDefaultStore) + ")")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // as a shell alias expects
   // Read by the store that is a cctv server (http://, or an embedded store
   // a server holds), from the environment.
   command.add_option("--api-key", "API key for a cctv server's API (env CCTV_API_KEY)")
