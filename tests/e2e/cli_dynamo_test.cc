@@ -140,6 +140,31 @@ TEST_F(CliDynamoTest, ExportImportAcrossStoresIsIdentical) {
   }
 }
 
+// `cctv bench` on DynamoDB keeps counts unless --counts off, and says
+// which it did.
+TEST_F(CliDynamoTest, BenchHonoursCountsOnAndOff) {
+  const auto bench = [&](const std::string& counts) {
+    const RunResult r = run({CCTV_BINARY, "--store", dynamo_, "bench", "-n", "300", "--queries", "3",
+                             "--keep", "--format", "json", "--counts", counts});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return value_from_json(r.out);
+  };
+  // The benchmark's activities lie from 2026-01-01 on, minutes at most.
+  const auto counted = [&](const std::string& table) {
+    const Value series = value_from_json(ok({"--store", dynamo_, "count", table, "--bucket", "day",
+                                             "--from", "2026-01-01", "--to", "2026-01-03", "--format", "json"}));
+    std::int64_t n = 0;
+    for (const Value& p : series.find("series")->as_list()) n += p.find("count")->as_int();
+    return n;
+  };
+  const Value on = bench("on");
+  EXPECT_TRUE(on.find("counts")->as_bool());
+  EXPECT_EQ(counted(on.find("table")->as_string()), 300);
+  const Value off = bench("off");
+  EXPECT_FALSE(off.find("counts")->as_bool());
+  EXPECT_EQ(counted(off.find("table")->as_string()), 0) << "--counts off wrote counts";
+}
+
 TEST_F(CliDynamoTest, MissingCredentialsListWhereCctvLooked) {
   RunOptions options;
   options.environment = {"HOME=" + dir_.path().string(),
