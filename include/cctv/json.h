@@ -32,6 +32,8 @@ CCTV_EXPORT std::string to_json(const Activity& activity);
 // are optional; any other field is an error. A missing time is `reference`,
 // a missing id kNoId. Throws InvalidArgument naming the field.
 CCTV_EXPORT Activity activity_from_json(std::string_view json, Timestamp reference);
+// The same, from an activity object already parsed (value_from_json()).
+CCTV_EXPORT Activity activity_from_value(Value object, Timestamp reference);
 inline Activity activity_from_json(std::string_view json) {
   return activity_from_json(json, now());
 }

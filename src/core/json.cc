@@ -128,7 +128,11 @@ Value value_from_json(std::string_view json, std::string_view field) {
 }
 
 Activity activity_from_json(std::string_view json, Timestamp reference) {
-  Value doc = core::read_json(json, "activity", core::FaultNaming::kByTopKey);
+  return activity_from_value(core::read_json(json, "activity", core::FaultNaming::kByTopKey),
+                             reference);
+}
+
+Activity activity_from_value(Value doc, Timestamp reference) {
   if (!doc.is_map()) throw InvalidArgument("activity", "must be a JSON object");
   Activity activity;
   activity.time = reference;

@@ -9,7 +9,6 @@
 #include "cctv/error.h"
 #include "cctv/json.h"
 #include "core/attribute_codec.h"
-#include "core/bucket.h"
 
 namespace cctv::store::remote {
 
@@ -24,8 +23,6 @@ constexpr std::size_t kBytesPerPost = std::size_t{4} << 20;
 // before the write fails and the pipeline retries the whole batch.
 constexpr int kResendAttempts = 20;
 constexpr auto kLongestWait = std::chrono::seconds(5);
-// Points of a series the server gives in one answer.
-constexpr std::size_t kBucketsPerRequest = 100'000;
 constexpr std::size_t kPageLimit = 10'000;
 
 // `text` percent-encoded for a query string or a path segment: everything
@@ -125,13 +122,19 @@ bool bool_at(const Value& object, const char* name, const std::string& what) {
   return v.as_bool();
 }
 
-std::vector<Activity> activities_of(const Value& page, const std::string& what) {
+std::vector<Activity> activities_of(Value& page, const std::string& what) {
   std::vector<Activity> out;
-  const List& list = list_at(page, "activities", what);
-  out.reserve(list.size());
-  for (const Value& item : list) {
+  list_at(page, "activities", what);  // checks it is there, and a list
+  // Taken apart, not copied: each activity is moved out of the page.
+  List* list = nullptr;
+  for (auto& [name, value] : page.as_map()) {
+    if (name == "activities") list = &value.as_list();
+  }
+  out.reserve(list->size());
+  const Timestamp reference = now();  // for an activity without a time, which a server never sends
+  for (Value& item : *list) {
     try {
-      out.push_back(activity_from_json(to_json(item)));
+      out.push_back(activity_from_value(std::move(item), reference));
     } catch (const InvalidArgument& e) {
       throw misread(what, std::string("holds an activity cctv cannot read: ") + e.what());
     }
@@ -330,31 +333,39 @@ std::size_t RemoteStore::post(const std::string& table, const core::RecordBatch&
   const std::string path =
       "/v1/" + encoded(table) + "/activities" + (sync ? "?sync=true" : "");
   const std::string what = "write activities to table '" + table + "'";
-  // Every item carries its id and time: sent again, it is stored once.
-  std::vector<std::string> lines;
-  lines.reserve(records.size());
+  // Every item carries its id and time: sent again, it is stored once. The
+  // lines are written once, back to back, and each POST sends a slice of
+  // them: `starts[k]` is where line k begins.
+  std::string lines;
+  std::vector<std::size_t> starts;
+  starts.reserve(records.size() + 1);
+  Activity a;
   for (const std::size_t i : records) {
     const core::RecordView r = batch[i];
-    Activity a;
-    a.actor = std::string(r.actor);
-    a.target = std::string(r.target);
+    a.actor.assign(r.actor);
+    a.target.assign(r.target);
     a.time = Timestamp(Microseconds(r.time_us));
     a.id = r.id;
     a.attributes = core::decode_attributes(r.attributes);
-    lines.push_back(to_json(a));
+    starts.push_back(lines.size());
+    append_json(a, lines);
+    lines.push_back('\n');
   }
+  starts.push_back(lines.size());
+  const std::size_t n = records.size();
   std::size_t refused = 0;
   std::size_t begin = 0;
   int attempts = 0;
-  while (begin < lines.size()) {
-    std::string body;
-    std::size_t end = begin;
-    while (end < lines.size() && end - begin < kItemsPerPost &&
-           (end == begin || body.size() + lines[end].size() < kBytesPerPost)) {
-      body += lines[end++];
-      body += '\n';
-    }
+  while (begin < n) {
+    std::size_t end = begin + 1;
+    while (end < n && end - begin < kItemsPerPost && starts[end + 1] - starts[begin] < kBytesPerPost)
+      ++end;
+    const std::string_view body(lines.data() + starts[begin], starts[end] - starts[begin]);
     const HttpResponse response = call("POST", path, body, "application/x-ndjson");
+    if (response.status == 202) {  // its ids are ours already: not read
+      begin = end;
+      continue;
+    }
     Value answer;
     try {
       answer = value_from_json(response.body);
@@ -363,10 +374,6 @@ std::size_t RemoteStore::post(const std::string& table, const core::RecordBatch&
     }
     const Value* errors = answer.is_map() ? answer.find("errors") : nullptr;
     const Value* resume = answer.is_map() ? answer.find("resume_from") : nullptr;
-    if (response.status == 202) {
-      begin = end;
-      continue;
-    }
     if (response.status == 400 && errors != nullptr && errors->is_list()) {
       // The valid items are stored; the others never will be.
       refused += errors->as_list().size();
@@ -458,10 +465,10 @@ QueryResult RemoteStore::query(const Query& q) {
 QueryResult RemoteStore::page_at(std::string path, std::string_view cursor,
                                  const std::string& what) {
   if (!cursor.empty()) path += "&cursor=" + encoded(cursor);
-  const Value page = json_of(fetch(what, "GET", path), what);
+  Value page = json_of(fetch(what, "GET", path), what);
   QueryResult result;
-  result.activities = activities_of(page, what);
   result.next_position = next_cursor_of(page, what);
+  result.activities = activities_of(page, what);
   return result;
 }
 
@@ -483,34 +490,19 @@ void RemoteStore::scan(TableHandle table, std::int64_t from_us, std::int64_t to_
   } while (!after.empty());
 }
 
-std::vector<std::int64_t> RemoteStore::counts(TableHandle table, std::string_view target,
-                                              Bucket bucket, std::int64_t first, std::size_t n) {
-  const std::string name = name_of(table);
-  const std::int64_t width_us = core::bucket_width_us(bucket);
-  std::vector<std::int64_t> out(n, 0);
-  // Buckets before the epoch count zero, and the API takes no time before it.
-  std::size_t at = first < 0 ? static_cast<std::size_t>(std::min<std::int64_t>(-first, static_cast<std::int64_t>(n))) : 0;
-  while (at < n) {
-    const std::size_t count = std::min(kBucketsPerRequest, n - at);
-    const std::int64_t from_us = (first + static_cast<std::int64_t>(at)) * width_us;
-    const std::int64_t to_us = from_us + static_cast<std::int64_t>(count) * width_us;
-    std::string path = "/v1/" + encoded(name) + "/counts?bucket=" + std::string(bucket_name(bucket)) +
-                       "&from=" + epoch_seconds(from_us) + "&to=" + epoch_seconds(to_us);
-    if (!target.empty()) path += "&target=" + encoded(target);
-    const std::string what = "count table '" + name + "'";
-    const Value v = json_of(fetch(what, "GET", path), what);
-    const auto& series = list_at(v, "series", what);
-    for (std::size_t k = 0; k < series.size() && at + k < n; ++k)
-      out[at + k] = int_at(series[k], "count", what);
-    at += count;
-  }
-  return out;
+std::vector<std::int64_t> RemoteStore::counts(TableHandle, std::string_view, Bucket, std::int64_t,
+                                              std::size_t) {
+  throw StoreError(composed_on_the_server());
 }
 
 std::vector<core::HyperLogLog> RemoteStore::sketches(TableHandle, std::string_view, Bucket,
                                                      std::int64_t, std::size_t) {
-  throw StoreError("the cctv server at " + options_.base_url +
-                   " keeps its distinct-actor sketches; ask it for distinct actors whole");
+  throw StoreError(composed_on_the_server());
+}
+
+std::string RemoteStore::composed_on_the_server() const {
+  return "the cctv server at " + options_.base_url +
+         " composes its counts and distinct actors itself; ask it for series whole";
 }
 
 std::optional<Series> RemoteStore::count_series(TableHandle table, std::string_view target,

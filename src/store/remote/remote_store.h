@@ -75,10 +75,11 @@ class RemoteStore : public Store {
   QueryResult scan_page(TableHandle table, std::int64_t from_us, std::int64_t to_us,
                         std::string_view after, std::size_t limit) override;
 
+  // The server composes series and distinct actors from its own counts
+  // and sketches (count_series(), unique_actors(), which the tracker uses
+  // when a store offers them); their parts are not sent. Throw StoreError.
   std::vector<std::int64_t> counts(TableHandle table, std::string_view target, Bucket bucket,
                                    std::int64_t first, std::size_t n) override;
-  // The server keeps its sketches; distinct actors come from it whole
-  // (count_series(), unique_actors()). Throws StoreError.
   std::vector<core::HyperLogLog> sketches(TableHandle table, std::string_view target,
                                           Bucket bucket, std::int64_t first,
                                           std::size_t n) override;
@@ -101,6 +102,7 @@ class RemoteStore : public Store {
   // InvalidArgument (400, naming the field the server named), StoreError
   // (anything else, or no answer), saying what was asked and what came back.
   [[noreturn]] void fail(const std::string& what, const HttpResponse& response) const;
+  std::string composed_on_the_server() const;
   // Calls and returns the body of a 2xx answer; throws as fail() otherwise.
   std::string fetch(const std::string& what, const std::string& method,
                     const std::string& path_and_query, std::string_view body = {});
