@@ -8,6 +8,7 @@
 #include "store/dynamodb/dynamo_uri.h"
 #include "store/embedded/embedded_uri.h"
 #include "store/embedded/rocks_store.h"
+#include "store/embedded/serving_note.h"
 #include "store/remote/remote_store.h"
 
 namespace cctv::store {
@@ -40,6 +41,11 @@ std::unique_ptr<Store> open_store(std::string_view uri, const OpenOptions& optio
   }
   throw InvalidArgument("store URI", "'" + std::string(uri) + "' has the unknown scheme '" +
                                          std::string(scheme) + "'; " + kForms);
+}
+
+std::optional<std::string> serving_url(std::string_view uri) {
+  if (uri.substr(0, uri.find(':')) != "rocksdb") return std::nullopt;
+  return embedded::serving_url(embedded::parse_embedded_uri(uri).path);
 }
 
 std::unique_ptr<Store> open_dynamo_store(const DynamoOptions& dynamo, const std::string& location,

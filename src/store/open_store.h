@@ -4,6 +4,8 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "cctv/dynamo_options.h"
@@ -20,6 +22,11 @@ struct OpenOptions {
 // InvalidArgument for an unknown scheme or a malformed URI, and whatever the
 // store's own open throws.
 std::unique_ptr<Store> open_store(std::string_view uri, const OpenOptions& options);
+
+// The URL of the server holding the store `uri` names, when it is an
+// embedded store a server advertised (embedded/serving_note.h); nullopt
+// otherwise.
+std::optional<std::string> serving_url(std::string_view uri);
 
 // Opens DynamoDB with explicit settings. `location` names it in messages.
 std::unique_ptr<Store> open_dynamo_store(const DynamoOptions& dynamo, const std::string& location,

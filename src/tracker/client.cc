@@ -6,8 +6,6 @@
 #include "cctv/error.h"
 #include "core/validate.h"
 #include "store/dynamodb/dynamo_uri.h"
-#include "store/embedded/embedded_uri.h"
-#include "store/embedded/serving_note.h"
 #include "store/open_store.h"
 #include "tracker/client_state.h"
 
@@ -120,8 +118,7 @@ void Client::advertise(std::string_view url) {
 }
 
 std::optional<std::string> Client::serving_url(std::string_view uri) {
-  if (uri.substr(0, 8) != "rocksdb:") return std::nullopt;
-  return store::embedded::serving_url(store::embedded::parse_embedded_uri(uri).path);
+  return store::serving_url(uri);
 }
 
 const std::string& Client::uri() const noexcept { return state_->uri(); }
