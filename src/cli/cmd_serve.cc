@@ -61,15 +61,8 @@ void run_serve(const Globals& globals, ServeArgs args) {
                 server.url().c_str(),
                 server.loopback() ? " (this machine only)" : "; it is reachable from other machines (--insecure)");
   }
-  // Where the `cctv` command, run beside this server, finds it (an address
-  // other processes on this machine can connect to).
-  std::string reachable = server.url();
-  if (const auto any = reachable.find("://0.0.0.0:"); any != std::string::npos) {
-    reachable.replace(any + 3, 7, "127.0.0.1");
-  } else if (const auto any6 = reachable.find("://[::]:"); any6 != std::string::npos) {
-    reachable.replace(any6 + 3, 4, "[::1]");
-  }
-  client.advertise(reachable);
+  // Where the `cctv` command, run beside this server, finds it.
+  client.advertise(server.local_url());
   std::fflush(stdout);
   server.run();
   // What is queued is written before exiting; run() left SIGTERM and

@@ -79,9 +79,19 @@ Server::~Server() = default;
 
 unsigned short Server::port() const { return listener_->port(); }
 
-std::string Server::url() const {
-  const bool v6 = host_.find(':') != std::string::npos;
-  return "http://" + (v6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port());
+namespace {
+
+std::string http_url(const std::string& host, unsigned short port) {
+  const bool v6 = host.find(':') != std::string::npos;
+  return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+std::string Server::url() const { return http_url(host_, port()); }
+
+std::string Server::local_url() const {
+  return http_url(host_ == "0.0.0.0" ? "127.0.0.1" : host_ == "::" ? "::1" : host_, port());
 }
 
 void Server::run() {

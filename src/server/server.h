@@ -37,6 +37,9 @@ class Server {
   unsigned short port() const;
   // "http://HOST:PORT".
   std::string url() const;
+  // The URL a process on this machine connects to: url(), with loopback
+  // for the unspecified address (0.0.0.0, ::) a server may listen on.
+  std::string local_url() const;
   bool has_api_keys() const { return has_keys_; }
   // Listening on a loopback address only.
   bool loopback() const { return loopback_; }
