@@ -27,20 +27,27 @@ Response Api::get_counts(Call& call) {
   return json(call, http::status::ok, series_to_json(bucket, counts, unique ? &actors : nullptr));
 }
 
+namespace {
+
+// [from, to) of a query whose range defaults to the 24 hours up to now.
+TimeRange last_day_by_default(const Query& query) {
+  TimeRange range = range_param(query, TimeRange{kMinTime, now()});
+  if (!query.has("from")) range.from = range.to - std::chrono::hours(24);
+  return range;
+}
+
+}  // namespace
+
 Response Api::get_top(Call& call) {
   call.query.allow_only({"from", "to", "limit"});
-  const Timestamp end = now();
-  TimeRange range = range_param(call.query, TimeRange{kMinTime, end});
-  if (!call.query.has("from")) range.from = range.to - std::chrono::hours(24);
+  const TimeRange range = last_day_by_default(call.query);
   const std::size_t limit = size_param(call.query, "limit", 10, 1, 10'000);
   return json(call, http::status::ok, top_to_json(reader(call.table).top_targets(range, limit)));
 }
 
 Response Api::get_unique(Call& call) {
   call.query.allow_only({"target", "from", "to"});
-  const Timestamp end = now();
-  TimeRange range = range_param(call.query, TimeRange{kMinTime, end});
-  if (!call.query.has("from")) range.from = range.to - std::chrono::hours(24);
+  const TimeRange range = last_day_by_default(call.query);
   Tracker tracker = reader(call.table);
   const auto target = call.query.get("target");
   const std::int64_t unique =
