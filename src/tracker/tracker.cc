@@ -31,30 +31,19 @@ ActivityId enqueue(internal::ClientState& state, store::TableHandle handle, std:
   return id;
 }
 
-Page view(internal::ClientState& state, const std::string& table, store::TableHandle handle,
-          store::Index index, std::string_view key, const TimeRange& range,
-          const ViewOptions& options) {
-  core::check_key(index == store::Index::kTarget ? "target" : "actor", key);
+// A page of a query whose cursor carries `fingerprint`: the limit
+// checked, the cursor decoded, fetch(store, position) run, the next cursor
+// made.
+template <class Fetch>
+Page paged(internal::ClientState& state, std::uint32_t fingerprint, const ViewOptions& options,
+           Fetch fetch) {
   if (options.limit < 1 || options.limit > kMaxViewLimit) {
     throw InvalidArgument("limit", "must be 1 to 10000, got " + std::to_string(options.limit));
   }
-  const TimeRange clamped = core::check_range(range);
-  const std::uint32_t fingerprint = core::query_fingerprint(table, index_letter(index), key);
-
-  store::Query q;
-  q.table = handle;
-  q.index = index;
-  q.key = key;
-  q.from_us = clamped.from.time_since_epoch().count();
-  q.to_us = clamped.to.time_since_epoch().count();
-  q.order = options.order;
-  q.limit = options.limit;
   std::string after;
-  if (!options.cursor.empty()) {
-    after = core::decode_cursor(options.cursor, fingerprint, options.order);
-    q.after = after;
-  }
-  store::QueryResult result = state.with_store([&](store::Store& s) { return s.query(q); });
+  if (!options.cursor.empty()) after = core::decode_cursor(options.cursor, fingerprint, options.order);
+  store::QueryResult result =
+      state.with_store([&](store::Store& s) { return fetch(s, std::string_view(after)); });
   Page page;
   page.activities = std::move(result.activities);
   if (!result.next_position.empty()) {
@@ -62,6 +51,27 @@ Page view(internal::ClientState& state, const std::string& table, store::TableHa
   }
   return page;
 }
+
+Page view(internal::ClientState& state, const std::string& table, store::TableHandle handle,
+          store::Index index, std::string_view key, const TimeRange& range,
+          const ViewOptions& options) {
+  core::check_key(index == store::Index::kTarget ? "target" : "actor", key);
+  const TimeRange clamped = core::check_range(range);
+  return paged(state, core::query_fingerprint(table, index_letter(index), key), options,
+               [&](store::Store& s, std::string_view after) {
+                 store::Query q;
+                 q.table = handle;
+                 q.index = index;
+                 q.key = key;
+                 q.from_us = clamped.from.time_since_epoch().count();
+                 q.to_us = clamped.to.time_since_epoch().count();
+                 q.order = options.order;
+                 q.limit = options.limit;
+                 q.after = after;
+                 return s.query(q);
+               });
+}
+
 
 }  // namespace
 
@@ -164,28 +174,17 @@ void Tracker::for_each_activity(const TimeRange& range,
 }
 
 Page Tracker::view_all_activity(const TimeRange& range, const ViewOptions& options) const {
-  if (options.limit < 1 || options.limit > kMaxViewLimit) {
-    throw InvalidArgument("limit", "must be 1 to 10000, got " + std::to_string(options.limit));
-  }
   if (options.order != Order::kNewestFirst) {
     throw InvalidArgument("order", "a view of the whole table comes in the store's order of "
                                    "targets; leave the order out");
   }
   const TimeRange clamped = core::check_range(range);
   // 's' (scan) is no index letter: a view's cursor is refused here.
-  const std::uint32_t fingerprint = core::query_fingerprint(table_, 's', "");
-  std::string after;
-  if (!options.cursor.empty()) after = core::decode_cursor(options.cursor, fingerprint, options.order);
-  store::QueryResult result = state_->with_store([&](store::Store& s) {
-    return s.scan_page(handle_, clamped.from.time_since_epoch().count(),
-                       clamped.to.time_since_epoch().count(), after, options.limit);
-  });
-  Page page;
-  page.activities = std::move(result.activities);
-  if (!result.next_position.empty()) {
-    page.next_cursor = core::encode_cursor(fingerprint, options.order, result.next_position);
-  }
-  return page;
+  return paged(*state_, core::query_fingerprint(table_, 's', ""), options,
+               [&](store::Store& s, std::string_view after) {
+                 return s.scan_page(handle_, clamped.from.time_since_epoch().count(),
+                                    clamped.to.time_since_epoch().count(), after, options.limit);
+               });
 }
 
 void Tracker::flush() { state_->flush(); }
