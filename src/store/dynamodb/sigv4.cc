@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "store/http/http_client.h"
+
 namespace cctv::store::dynamodb {
 
 namespace {
@@ -27,27 +29,6 @@ std::string hmac(std::string_view key, std::string_view data) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
   return std::string(reinterpret_cast<char*>(out), len);
-}
-
-bool unreserved(unsigned char c) {
-  return std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~';
-}
-
-// RFC 3986 percent-encoding with uppercase hex, as SigV4 requires.
-std::string uri_encode(std::string_view s, bool keep_slash) {
-  static constexpr char kUpperHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (unreserved(c) || (keep_slash && c == '/')) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kUpperHex[c >> 4]);
-      out.push_back(kUpperHex[c & 0xF]);
-    }
-  }
-  return out;
 }
 
 std::string lowercase(std::string_view s) {
@@ -86,13 +67,13 @@ std::string canonical_request(const SignableRequest& request, std::string* signe
   out.reserve(256 + request.body.size() / 64);
   out.append(request.method);
   out.push_back('\n');
-  out.append(uri_encode(request.path.empty() ? "/" : request.path, true));
+  out.append(percent_encoded(request.path.empty() ? "/" : request.path, true));
   out.push_back('\n');
 
   std::vector<std::pair<std::string, std::string>> query;
   query.reserve(request.query.size());
   for (const auto& [k, v] : request.query)
-    query.emplace_back(uri_encode(k, false), uri_encode(v, false));
+    query.emplace_back(percent_encoded(k), percent_encoded(v));
   std::sort(query.begin(), query.end());
   for (std::size_t i = 0; i < query.size(); ++i) {
     if (i > 0) out.push_back('&');

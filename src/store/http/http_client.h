@@ -40,6 +40,11 @@ struct HttpResponse {
   std::string transport_error;  // why no response arrived (refused, reset, timed out)
 };
 
+// RFC 3986 percent-encoding, uppercase hex: every byte but A-Z a-z 0-9
+// - . _ ~ (and '/' with `keep_slash`), as SigV4 signs paths and queries
+// and as a cctv server reads path segments and query values.
+std::string percent_encoded(std::string_view text, bool keep_slash = false);
+
 class HttpClient {
  public:
   // `request_timeout` bounds sending a request and receiving its answer;

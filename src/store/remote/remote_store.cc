@@ -25,26 +25,6 @@ constexpr int kResendAttempts = 20;
 constexpr auto kLongestWait = std::chrono::seconds(5);
 constexpr std::size_t kPageLimit = 10'000;
 
-// `text` percent-encoded for a query string or a path segment: everything
-// but A-Z a-z 0-9 - . _ ~.
-std::string encoded(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || u == '-' ||
-        u == '.' || u == '_' || u == '~') {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 15]);
-    }
-  }
-  return out;
-}
-
 // Microseconds since the epoch as the API's epoch seconds: "1790000000.250000".
 // The API takes times before the end of time (kMaxTime): an end at it is
 // sent a microsecond earlier, which no bucket or activity can tell apart.
@@ -269,7 +249,7 @@ std::vector<std::string> RemoteStore::list_tables() {
 }
 
 std::optional<TableHandle> RemoteStore::find_table(std::string_view name) {
-  const HttpResponse response = call("GET", "/v1/tables/" + encoded(name));
+  const HttpResponse response = call("GET", "/v1/tables/" + percent_encoded(name));
   if (response.status == 404) return std::nullopt;
   if (response.status != 200) fail("look up table '" + std::string(name) + "'", response);
   return handle_of(name);
@@ -292,7 +272,7 @@ TableHandle RemoteStore::create_table(std::string_view name, const TableOptions&
 
 TableInfo RemoteStore::describe_table(std::string_view name) {
   const std::string what = "describe table '" + std::string(name) + "'";
-  const Value v = json_of(fetch(what, "GET", "/v1/tables/" + encoded(name)), what);
+  const Value v = json_of(fetch(what, "GET", "/v1/tables/" + percent_encoded(name)), what);
   TableInfo info;
   info.name = string_at(v, "name", what);
   info.created = timestamp_at(v, "created", what);
@@ -312,26 +292,26 @@ TableInfo RemoteStore::describe_table(std::string_view name) {
 }
 
 void RemoteStore::drop_table(std::string_view name) {
-  fetch("drop table '" + std::string(name) + "'", "DELETE", "/v1/tables/" + encoded(name));
+  fetch("drop table '" + std::string(name) + "'", "DELETE", "/v1/tables/" + percent_encoded(name));
 }
 
 void RemoteStore::alter_table(std::string_view name, const TableOptions& options) {
   const std::string body = "{\"retention\":\"" + duration_text(options.retention) +
                            "\",\"counts_retention\":\"" + duration_text(options.counts_retention) +
                            "\"}";
-  fetch("change table '" + std::string(name) + "'", "PATCH", "/v1/tables/" + encoded(name), body);
+  fetch("change table '" + std::string(name) + "'", "PATCH", "/v1/tables/" + percent_encoded(name), body);
 }
 
 void RemoteStore::apply_retention(std::string_view name) {
   fetch("apply the retention of table '" + std::string(name) + "'", "PATCH",
-        "/v1/tables/" + encoded(name) + "?apply=true", "{}");
+        "/v1/tables/" + percent_encoded(name) + "?apply=true", "{}");
 }
 
 std::size_t RemoteStore::post(const std::string& table, const core::RecordBatch& batch,
                               const std::vector<std::size_t>& records, bool sync,
                               std::string& why) {
   const std::string path =
-      "/v1/" + encoded(table) + "/activities" + (sync ? "?sync=true" : "");
+      "/v1/" + percent_encoded(table) + "/activities" + (sync ? "?sync=true" : "");
   const std::string what = "write activities to table '" + table + "'";
   // Every item carries its id and time: sent again, it is stored once. The
   // lines are written once, back to back, and each POST sends a slice of
@@ -454,8 +434,8 @@ StoreHealth RemoteStore::health() {
 
 QueryResult RemoteStore::query(const Query& q) {
   const std::string table = name_of(q.table);
-  const std::string path = "/v1/" + encoded(table) + "/activities?" +
-                           (q.index == Index::kTarget ? "target=" : "actor=") + encoded(q.key) +
+  const std::string path = "/v1/" + percent_encoded(table) + "/activities?" +
+                           (q.index == Index::kTarget ? "target=" : "actor=") + percent_encoded(q.key) +
                            "&limit=" + std::to_string(q.limit) +
                            "&order=" + (q.order == Order::kNewestFirst ? "newest" : "oldest") +
                            range_query(q.from_us, q.to_us);
@@ -464,7 +444,7 @@ QueryResult RemoteStore::query(const Query& q) {
 
 QueryResult RemoteStore::page_at(std::string path, std::string_view cursor,
                                  const std::string& what) {
-  if (!cursor.empty()) path += "&cursor=" + encoded(cursor);
+  if (!cursor.empty()) path += "&cursor=" + percent_encoded(cursor);
   Value page = json_of(fetch(what, "GET", path), what);
   QueryResult result;
   result.next_position = next_cursor_of(page, what);
@@ -475,7 +455,7 @@ QueryResult RemoteStore::page_at(std::string path, std::string_view cursor,
 QueryResult RemoteStore::scan_page(TableHandle table, std::int64_t from_us, std::int64_t to_us,
                                    std::string_view after, std::size_t limit) {
   const std::string name = name_of(table);
-  const std::string path = "/v1/" + encoded(name) + "/activities?limit=" + std::to_string(limit) +
+  const std::string path = "/v1/" + percent_encoded(name) + "/activities?limit=" + std::to_string(limit) +
                            range_query(from_us, to_us);
   return page_at(path, after, "read table '" + name + "'");
 }
@@ -509,12 +489,12 @@ std::optional<Series> RemoteStore::count_series(TableHandle table, std::string_v
                                                 const TimeRange& range, Bucket bucket,
                                                 const CountOptions& options, bool unique_actors) {
   const std::string name = name_of(table);
-  std::string path = "/v1/" + encoded(name) + "/counts?bucket=" + std::string(bucket_name(bucket)) +
+  std::string path = "/v1/" + percent_encoded(name) + "/counts?bucket=" + std::string(bucket_name(bucket)) +
                      "&from=" + epoch_seconds(range.from.time_since_epoch().count()) +
                      "&to=" + epoch_seconds(range.to.time_since_epoch().count()) +
-                     "&utc_offset=" + encoded(offset_text(options.utc_offset));
+                     "&utc_offset=" + percent_encoded(offset_text(options.utc_offset));
   if (unique_actors) path += "&unique=true";
-  if (!target.empty()) path += "&target=" + encoded(target);
+  if (!target.empty()) path += "&target=" + percent_encoded(target);
   const std::string what = "count table '" + name + "'";
   const Value v = json_of(fetch(what, "GET", path), what);
   Series out;
@@ -528,10 +508,10 @@ std::optional<Series> RemoteStore::count_series(TableHandle table, std::string_v
 std::optional<std::int64_t> RemoteStore::unique_actors(TableHandle table, std::string_view target,
                                                        const TimeRange& range) {
   const std::string name = name_of(table);
-  std::string path = "/v1/" + encoded(name) + "/unique?from=" +
+  std::string path = "/v1/" + percent_encoded(name) + "/unique?from=" +
                      epoch_seconds(range.from.time_since_epoch().count()) +
                      "&to=" + epoch_seconds(range.to.time_since_epoch().count());
-  if (!target.empty()) path += "&target=" + encoded(target);
+  if (!target.empty()) path += "&target=" + percent_encoded(target);
   const std::string what = "count distinct actors of table '" + name + "'";
   return int_at(json_of(fetch(what, "GET", path), what), "unique_actors", what);
 }
@@ -539,7 +519,7 @@ std::optional<std::int64_t> RemoteStore::unique_actors(TableHandle table, std::s
 void RemoteStore::rebuild_counts(TableHandle table, std::int64_t from_us, std::int64_t to_us) {
   const std::string name = name_of(table);
   fetch("rebuild the counts of table '" + name + "'", "POST",
-        "/v1/" + encoded(name) + "/counts/rebuild?from=" + epoch_seconds(from_us) +
+        "/v1/" + percent_encoded(name) + "/counts/rebuild?from=" + epoch_seconds(from_us) +
             "&to=" + epoch_seconds(to_us));
 }
 
@@ -549,7 +529,7 @@ std::vector<TargetCount> RemoteStore::top_targets(TableHandle table, std::int64_
   const std::string what = "find the busiest targets of table '" + name + "'";
   const Value v = json_of(
       fetch(what, "GET",
-            "/v1/" + encoded(name) + "/top?from=" + epoch_seconds(from_minute * 60'000'000) +
+            "/v1/" + percent_encoded(name) + "/top?from=" + epoch_seconds(from_minute * 60'000'000) +
                 "&to=" + epoch_seconds(to_minute * 60'000'000) + "&limit=" + std::to_string(limit)),
       what);
   std::vector<TargetCount> out;
