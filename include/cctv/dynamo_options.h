@@ -4,6 +4,7 @@
 #ifndef CCTV_DYNAMO_OPTIONS_H_
 #define CCTV_DYNAMO_OPTIONS_H_
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -44,6 +45,11 @@ struct CCTV_EXPORT DynamoOptions {
 
   // Requests in flight at once when writing.
   int concurrency = 16;
+
+  // How long one request may take before it is abandoned and sent again
+  // (each request is retried up to 10 times, with a growing pause): a
+  // stalled connection costs this, not the whole write.
+  std::chrono::milliseconds request_timeout{10'000};
 
   // How tables cctv creates are billed.
   Billing billing = Billing::kOnDemand;

@@ -25,6 +25,47 @@ void ServerMetrics::record(std::size_t route, unsigned status, std::chrono::nano
                                std::memory_order_relaxed);
 }
 
+namespace {
+
+// A remote store's requests by operation: DynamoDB's (nothing for the
+// embedded store).
+void render_store_requests(const std::vector<StoreRequestMetrics>& requests,
+                           fmt::memory_buffer& out) {
+  if (requests.empty()) return;
+  auto it = std::back_inserter(out);
+  struct Family {
+    const char* name;
+    const char* help;
+    double (*value)(const StoreRequestMetrics&);
+  };
+  static constexpr Family kFamilies[] = {
+      {"cctv_store_requests_total", "Requests sent to the store, every retry included.",
+       [](const StoreRequestMetrics& m) { return static_cast<double>(m.requests); }},
+      {"cctv_store_request_retries_total",
+       "Requests sent again: after a failure, or for items left unprocessed.",
+       [](const StoreRequestMetrics& m) { return static_cast<double>(m.retries); }},
+      {"cctv_store_request_throttles_total", "Requests the store answered with \"slow down\".",
+       [](const StoreRequestMetrics& m) { return static_cast<double>(m.throttles); }},
+      {"cctv_store_request_errors_total",
+       "Requests answered with another error, or not answered in time.",
+       [](const StoreRequestMetrics& m) { return static_cast<double>(m.errors); }},
+      {"cctv_store_read_units_total",
+       "Read capacity units consumed (DynamoDB's count; docs/dynamodb.md).",
+       [](const StoreRequestMetrics& m) { return m.read_units; }},
+      {"cctv_store_write_units_total",
+       "Write capacity units consumed, index writes included (docs/dynamodb.md).",
+       [](const StoreRequestMetrics& m) { return m.write_units; }},
+  };
+  for (const Family& f : kFamilies) {
+    fmt::format_to(it, "# HELP {} {}\n# TYPE {} counter\n", f.name, f.help, f.name);
+    for (const StoreRequestMetrics& m : requests) {
+      fmt::format_to(it, "{}{{operation=\"{}\"}} {}\n", f.name, m.operation, f.value(m));
+    }
+  }
+}
+
+}  // namespace
+
 std::string ServerMetrics::render(const Metrics& ingest, const StoreHealth& health) const {
   fmt::memory_buffer out;
   auto it = std::back_inserter(out);
@@ -108,6 +149,7 @@ std::string ServerMetrics::render(const Metrics& ingest, const StoreHealth& heal
            "Free space below which the store refuses writes (min_free_mb).");
     fmt::format_to(it, "cctv_store_free_bytes_floor {}\n", health.free_bytes_floor);
   }
+  render_store_requests(ingest.store_requests, out);
   return fmt::to_string(out);
 }
 

@@ -21,6 +21,7 @@
 #include "cctv/counts.h"
 #include "cctv/error.h"
 #include "cctv/health.h"
+#include "cctv/metrics.h"
 #include "cctv/table.h"
 #include "cctv/view.h"
 #include "core/hyperloglog.h"
@@ -132,6 +133,9 @@ class Store {
   virtual std::shared_ptr<const WriteGate> write_gate() const { return nullptr; }
   // Whether the store takes writes, and its disk's room.
   virtual StoreHealth health() { return {}; }
+  // What the store's requests to a remote service did, by operation
+  // (cctv/metrics.h); empty for a store on local disk.
+  virtual std::vector<StoreRequestMetrics> request_metrics() const { return {}; }
 
   // Returns up to q.limit activities in q.order. Throws NotFound when the
   // table was dropped, InvalidArgument("cursor") for a position this store

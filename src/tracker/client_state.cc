@@ -87,4 +87,11 @@ void ClientState::close() {
   if (failure) std::rethrow_exception(failure);
 }
 
+Metrics ClientState::metrics() {
+  Metrics out = pipeline_ ? pipeline_->metrics() : Metrics{};
+  std::shared_lock lock(lifecycle_);
+  if (store_) out.store_requests = store_->request_metrics();
+  return out;
+}
+
 }  // namespace cctv::internal

@@ -45,7 +45,8 @@ class ClientState {
   // Waits for queued activities to be written, then syncs the store.
   void flush();
 
-  Metrics metrics() const { return pipeline_ ? pipeline_->metrics() : Metrics{}; }
+  // The pipeline's counters and the store's requests.
+  Metrics metrics();
 
   // Flushes, stops the pipeline and closes the store. Idempotent.
   void close();

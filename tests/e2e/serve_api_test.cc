@@ -435,6 +435,8 @@ TEST_F(ServeTest, HealthAndMetrics) {
   EXPECT_NE(m.find("cctv_store_free_bytes_floor "), std::string::npos) << m;
   EXPECT_NE(m.find("\ncctv_http_connections "), std::string::npos);
   EXPECT_NE(m.find("# TYPE cctv_store_batch_duration_seconds histogram"), std::string::npos);
+  // The embedded store sends no requests to count.
+  EXPECT_EQ(m.find("cctv_store_requests_total"), std::string::npos);
 }
 
 }  // namespace

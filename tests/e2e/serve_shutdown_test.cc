@@ -88,6 +88,27 @@ TEST_F(ServeTest, SigtermLosesNoAcceptedActivity) {
   EXPECT_EQ(stored.size(), acknowledged.size());
 }
 
+TEST(ServeDynamoTest, MetricsShowTheStoresRequestsAndCapacityByOperation) {
+  Dynalite dynalite;
+  ServerProcess server(
+      {CCTV_BINARY, "--store", dynalite.store("pm-"), "serve", "--listen", "127.0.0.1:0"});
+  HttpConnection c(server.port());
+  ASSERT_EQ(
+      c.request("POST", "/v1/met/activities?sync=true", R"({"actor":"a","target":"/x"})").status,
+      202);
+  const std::string m = c.request("GET", "/metrics").body;
+  EXPECT_NE(m.find("# TYPE cctv_store_write_units_total counter"), std::string::npos) << m;
+  // One item, under 1 KB: one unit, and one for its copy in the actor index.
+  EXPECT_NE(m.find("cctv_store_write_units_total{operation=\"BatchWriteItem\"} 2\n"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("cctv_store_requests_total{operation=\"CreateTable\"} "), std::string::npos)
+      << m;
+  EXPECT_NE(m.find("cctv_store_request_throttles_total{operation=\"BatchWriteItem\"} 0\n"),
+            std::string::npos)
+      << m;
+}
+
 TEST(ServeDynamoTest, AStoreThatCannotKeepUpGets503WithRetryAfter) {
   Dynalite dynalite;
   // Every batch write is throttled: nothing is ever confirmed, the queue
@@ -213,7 +234,8 @@ TEST(ServeDynamoTest, ARemoteStoreSendsAgainWhatA503ListsAndStoresItOnce) {
   {
     Client client = Client::open(server.url());
     Tracker t = client.tracker("resent");
-    for (int i = 0; i < kActivities; ++i) t.record_activity("a", "/t" + std::to_string(i % 9), {{"i", i}});
+    for (int i = 0; i < kActivities; ++i)
+      t.record_activity("a", "/t" + std::to_string(i % 9), {{"i", i}});
     t.flush();
   }
   const std::string metrics = http_request(server.port(), "GET", "/metrics").body;

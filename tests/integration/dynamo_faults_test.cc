@@ -26,12 +26,14 @@ std::int64_t stat(const testing::FaultProxy& proxy, const char* name) {
   return doc[name].GetInt64();
 }
 
-// Records `n` activities through `proxy`, then checks directly on dynalite
-// that exactly those are stored, once each.
-void record_through(const testing::Dynalite& dynalite, const testing::FaultProxy& proxy, int n) {
+// Records `n` activities through `proxy` (store URI parameters `more`,
+// "&name=value..."), then checks directly on dynalite that exactly those
+// are stored, once each.
+void record_through(const testing::Dynalite& dynalite, const testing::FaultProxy& proxy, int n,
+                    const std::string& more = "") {
   std::set<ActivityId> accepted;
   {
-    Client client = Client::open(proxy.store("f-"));
+    Client client = Client::open(proxy.store("f-") + more);
     Tracker t = client.tracker("events");
     for (int i = 0; i < n; ++i) {
       accepted.insert(t.record_activity("user" + std::to_string(i % 37),
@@ -66,6 +68,15 @@ TEST(DynamoFaults, ThrottlingIsRetried) {
   testing::FaultProxy proxy(dynalite.port(), {"--throttle", "0.3", "--seed", "2"});
   record_through(dynalite, proxy, 3000);
   EXPECT_GT(stat(proxy, "throttle"), 10);
+}
+
+TEST(DynamoFaults, StalledRequestsAreAbandonedAndSentAgain) {
+  // A request that is never answered costs its time limit, then goes again;
+  // without the limit the first stall would hang the write for good.
+  testing::Dynalite dynalite;
+  testing::FaultProxy proxy(dynalite.port(), {"--stall", "0.03", "--seed", "6"});
+  record_through(dynalite, proxy, 2000, "&timeout_ms=300");
+  EXPECT_GT(stat(proxy, "stall"), 2);
 }
 
 TEST(DynamoFaults, ServerErrorsAreRetried) {

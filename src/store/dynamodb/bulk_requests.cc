@@ -2,39 +2,50 @@
 
 #include <algorithm>
 #include <string>
-#include <thread>
 
 #include "cctv/error.h"
 #include "store/dynamodb/item_codec.h"
 
 namespace cctv::store::dynamodb {
 
-void each_page(DynamoClient& client, std::string_view operation,
-               const std::function<void(Writer&)>& request,
-               const std::function<void(const rapidjson::Document&)>& page) {
-  rapidjson::Document last_key;  // null until an answer carries LastEvaluatedKey
-  for (;;) {
-    rapidjson::StringBuffer buffer;
-    Writer w(buffer);
-    w.StartObject();
-    request(w);
-    if (!last_key.IsNull()) {
-      w.Key("ExclusiveStartKey");
-      last_key.Accept(w);
-    }
-    w.EndObject();
-    const rapidjson::Document doc = parse(client.call(operation, buffer.GetString()), operation);
-    page(doc);
-    auto lek = doc.FindMember("LastEvaluatedKey");
-    if (lek == doc.MemberEnd()) break;
-    last_key.CopyFrom(lek->value, last_key.GetAllocator());
+namespace {
+
+std::string page_request(const std::function<void(Writer&)>& request,
+                         const rapidjson::Value* last_key) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  request(w);
+  if (last_key != nullptr) {
+    w.Key("ExclusiveStartKey");
+    last_key->Accept(w);
   }
+  w.EndObject();
+  return buffer.GetString();
 }
 
-void delete_items(DynamoClient& client, const std::string& table,
+}  // namespace
+
+void each_page(RequestEngine& engine, std::string_view operation,
+               const std::function<void(Writer&)>& request,
+               const std::function<void(const rapidjson::Document&)>& page) {
+  std::vector<std::string> first;
+  first.push_back(page_request(request, nullptr));
+  std::vector<Outcome> outcomes =
+      engine.run(operation, std::move(first),
+                 [&](std::size_t, rapidjson::Document& answer) -> std::optional<FollowUp> {
+                   page(answer);
+                   auto lek = answer.FindMember("LastEvaluatedKey");
+                   if (lek == answer.MemberEnd()) return std::nullopt;
+                   return FollowUp{page_request(request, &lek->value), false};
+                 });
+  if (!outcomes.front().ok) throw engine.error(operation, outcomes.front());
+}
+
+void delete_items(RequestEngine& engine, const std::string& table,
                   const std::vector<std::string>& keys) {
   constexpr std::size_t kPerRequest = 25;  // BatchWriteItem's limit
-  constexpr int kMaxAttempts = 10;
+  std::vector<std::string> bodies;
   for (std::size_t begin = 0; begin < keys.size(); begin += kPerRequest) {
     std::string body = "{\"RequestItems\":{";
     append_json_string(body, table);
@@ -44,27 +55,14 @@ void delete_items(DynamoClient& client, const std::string& table,
       body += "{\"DeleteRequest\":{\"Key\":" + keys[i] + "}}";
     }
     body += "]}}";
-    for (int attempt = 1;; ++attempt) {
-      const rapidjson::Document doc = parse(client.call("BatchWriteItem", body), "BatchWriteItem");
-      auto unprocessed = doc.FindMember("UnprocessedItems");
-      if (unprocessed == doc.MemberEnd() || !unprocessed->value.IsObject() ||
-          unprocessed->value.ObjectEmpty()) {
-        break;
-      }
-      if (attempt >= kMaxAttempts) {
-        throw StoreError("items of " + table + " could not be deleted from " + client.where() +
-                         " after " + std::to_string(attempt) +
-                         " attempts (DynamoDB left them unprocessed)");
-      }
-      rapidjson::StringBuffer buffer;
-      Writer w(buffer);
-      w.StartObject();
-      w.Key("RequestItems");
-      unprocessed->value.Accept(w);
-      w.EndObject();
-      body = buffer.GetString();
-      std::this_thread::sleep_for(DynamoClient::backoff(attempt));
-    }
+    bodies.push_back(std::move(body));
+  }
+  const std::vector<Outcome> outcomes =
+      engine.run("BatchWriteItem", std::move(bodies), [](std::size_t, rapidjson::Document& answer) {
+        return resend_unprocessed(answer, "BatchWriteItem");
+      });
+  for (const Outcome& o : outcomes) {
+    if (!o.ok) throw engine.error("BatchWriteItem (deleting items of " + table + ")", o);
   }
 }
 

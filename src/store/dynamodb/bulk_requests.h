@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "store/dynamodb/dynamo_client.h"
+#include "store/dynamodb/request_engine.h"
 #include "store/dynamodb/json_access.h"
 
 namespace cctv::store::dynamodb {
@@ -18,16 +18,16 @@ namespace cctv::store::dynamodb {
 // Sends `operation` ("Query" or "Scan") page after page until the answer
 // carries no LastEvaluatedKey: `request` writes the request's members into
 // its open object (ExclusiveStartKey is added here), `page` sees each
-// answer. Throws what DynamoClient::call throws.
-void each_page(DynamoClient& client, std::string_view operation,
+// answer. Throws what RequestEngine::call throws.
+void each_page(RequestEngine& engine, std::string_view operation,
                const std::function<void(Writer&)>& request,
                const std::function<void(const rapidjson::Document&)>& page);
 
 // Deletes the items of `table` whose keys (JSON objects of key
 // AttributeValues) are `keys`, with BatchWriteItem 25 at a time, sending
-// what DynamoDB leaves unprocessed again. Throws StoreError when items stay
-// unprocessed after many tries, or what DynamoClient::call throws.
-void delete_items(DynamoClient& client, const std::string& table,
+// what DynamoDB leaves unprocessed again. Throws RequestError when a
+// request fails for good (items left unprocessed too often among them).
+void delete_items(RequestEngine& engine, const std::string& table,
                   const std::vector<std::string>& keys);
 
 }  // namespace cctv::store::dynamodb

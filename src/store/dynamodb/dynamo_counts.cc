@@ -26,13 +26,6 @@ constexpr std::int64_t kMaxTopHours = std::int64_t{31} * 24;
 constexpr std::uint64_t kSketchRounds = 10;
 constexpr std::size_t kMaxWaitingSketches = 100'000;
 
-// Credentials DynamoDB refused that may be renewed (an expired token): the
-// write waits for them. AccessDenied is a policy that leaves the counts
-// table out: counts are then refused, not kept growing.
-bool is_retried_credential_error(const Outcome& o) {
-  return is_credential_error(o) && o.type != "AccessDeniedException";
-}
-
 std::string random_writer_name() {
   std::random_device device;
   const std::uint64_t id = (static_cast<std::uint64_t>(device()) << 32) ^ device();
@@ -147,11 +140,8 @@ void merge_item_sketch(const rapidjson::Value& item, core::HyperLogLog& into) {
 
 }  // namespace
 
-DynamoCounts::DynamoCounts(DynamoClient& client, int concurrency, CreateTable create_table)
-    : client_(client),
-      concurrency_(concurrency),
-      create_table_(std::move(create_table)),
-      writer_(random_writer_name()) {}
+DynamoCounts::DynamoCounts(RequestEngine& engine, CreateTable create_table)
+    : engine_(engine), create_table_(std::move(create_table)), writer_(random_writer_name()) {}
 
 void DynamoCounts::absorb(const core::RecordBatch& batch, const std::vector<bool>& counted) {
   std::lock_guard lock(mu_);
@@ -260,30 +250,29 @@ void DynamoCounts::send(Round& round, bool sketches_too) {
 }
 
 void DynamoCounts::send_updates(Round& round) {
-  std::string failure;
   std::string refused;
   for (int attempt = 1; !round.updates.empty(); ++attempt) {
     const std::vector<Outcome> outcomes =
-        client_.send_all("UpdateItem", round.updates, concurrency_);
+        engine_.run("UpdateItem", round.updates, {}, Patience::kBackground);
     std::vector<std::string> again;
     std::vector<std::string> again_remotes;
-    bool back_off = false;
+    std::string failure;               // of an update the engine retried as long as it could
     std::vector<std::string> missing;  // counts tables to make before the next attempt
     for (std::size_t i = 0; i < outcomes.size(); ++i) {
       const Outcome& o = outcomes[i];
       // A failed condition: this round reached the item already.
-      if (o.ok || o.type == "ConditionalCheckFailedException") continue;
-      if (o.type == "ResourceNotFoundException") {
+      if (o.ok || o.failure == Failure::kConditionFailed) continue;
+      if (o.failure == Failure::kTableMissing) {
         if (std::find(missing.begin(), missing.end(), round.remotes[i]) == missing.end()) {
           missing.push_back(round.remotes[i]);
         }
-      } else if (!o.retryable && !is_retried_credential_error(o)) {
+      } else if (o.failure == Failure::kGiveUp) {
         // Sending it again cannot help: report it, do not keep it.
-        refused = client_.error("UpdateItem (counts)", o).what();
+        refused = engine_.error("UpdateItem (counts)", o).what();
         continue;
+      } else {
+        failure = engine_.error("UpdateItem (counts)", o).what();
       }
-      back_off = true;
-      failure = client_.error("UpdateItem (counts)", o).what();
       again.push_back(std::move(round.updates[i]));
       again_remotes.push_back(std::move(round.remotes[i]));
     }
@@ -300,15 +289,12 @@ void DynamoCounts::send_updates(Round& round) {
       }
     }
     if (round.updates.empty()) break;
-    if (attempt >= kMaxAttempts) {
+    if (!failure.empty() || attempt >= kMaxAttempts) {
       throw StoreError(std::to_string(round.updates.size()) +
-                       " count updates were not written to " + client_.where() + " after " +
-                       std::to_string(attempt) +
-                       " attempts (kept, sent again "
-                       "with the next flush); last: " +
-                       failure);
+                       " count updates were not written to " + engine_.where() +
+                       " (kept, sent again with the next flush); last: " +
+                       (failure.empty() ? "its counts table kept disappearing" : failure));
     }
-    if (back_off) std::this_thread::sleep_for(DynamoClient::backoff(attempt));
   }
   if (!refused.empty()) throw StoreError("DynamoDB refused a count update: " + refused);
 }
@@ -337,7 +323,6 @@ void DynamoCounts::send_sketches(Round& round) {
     Round& round;
     ~Reindex() { round.reindex(); }
   } reindex{round};
-  std::string failure;
   std::string refused;
   for (int attempt = 1; !round.sketches.empty(); ++attempt) {
     // Read what is stored, by (table, key, start).
@@ -348,7 +333,6 @@ void DynamoCounts::send_sketches(Round& round) {
     std::map<std::tuple<std::string, std::string, std::int64_t>, Stored> stored;
     std::vector<std::size_t> to_read(round.sketches.size());
     for (std::size_t i = 0; i < to_read.size(); ++i) to_read[i] = i;
-    bool back_off = false;
     std::vector<std::string> missing;  // counts tables to make before the next attempt
     auto note_missing_table = [&](const std::string& remote) {
       if (std::find(missing.begin(), missing.end(), remote) == missing.end())
@@ -363,7 +347,7 @@ void DynamoCounts::send_sketches(Round& round) {
       }
       missing.clear();
     };
-    for (int read_attempt = 1; !to_read.empty(); ++read_attempt) {
+    {
       std::vector<std::string> bodies;
       std::vector<std::vector<std::size_t>> chunks;
       for (std::size_t begin = 0; begin < to_read.size(); begin += kKeysPerBatchGet) {
@@ -398,61 +382,37 @@ void DynamoCounts::send_sketches(Round& round) {
         w.EndObject();
         bodies.emplace_back(buffer.GetString());
       }
-      const std::vector<Outcome> outcomes = client_.send_all("BatchGetItem", bodies, concurrency_);
-      std::vector<std::size_t> unread;
+      // Each answer, and each answer to a follow-up for keys DynamoDB did
+      // not get to, adds what it holds.
+      const std::vector<Outcome> outcomes = engine_.run(
+          "BatchGetItem", std::move(bodies),
+          [&](std::size_t, rapidjson::Document& doc) {
+            for (const auto& table : object_member(doc, "Responses").GetObject()) {
+              const std::string remote(table.name.GetString(), table.name.GetStringLength());
+              if (!table.value.IsArray()) throw StoreError("BatchGetItem: Responses is malformed");
+              for (const auto& item : table.value.GetArray()) {
+                stored[{remote, std::string(s_value(item, "key")), n_value(item, "start")}] =
+                    Stored{std::string(b_value(item, "s")), n_value(item, "v")};
+              }
+            }
+            return resend_unprocessed(doc, "BatchGetItem");
+          },
+          Patience::kBackground);
       for (std::size_t c = 0; c < outcomes.size(); ++c) {
         const Outcome& o = outcomes[c];
-        if (!o.ok) {
-          if (o.type == "ResourceNotFoundException") {
-            for (std::size_t i : chunks[c]) note_missing_table(round.sketches[i].remote);
-          } else if (!o.retryable && !is_retried_credential_error(o)) {
-            throw client_.error("BatchGetItem (sketches)", o);
-          }
-          failure = client_.error("BatchGetItem (sketches)", o).what();
-          back_off = true;
-          unread.insert(unread.end(), chunks[c].begin(), chunks[c].end());
-          continue;
+        if (o.ok) continue;
+        if (o.failure != Failure::kTableMissing) {
+          throw StoreError(
+              "distinct-actor sketches could not be read (kept, sent again with the "
+              "next flush): " +
+              std::string(engine_.error("BatchGetItem (sketches)", o).what()));
         }
-        const rapidjson::Document doc = parse(o.body, "BatchGetItem");
-        for (const auto& table : object_member(doc, "Responses").GetObject()) {
-          const std::string remote(table.name.GetString(), table.name.GetStringLength());
-          if (!table.value.IsArray()) throw StoreError("BatchGetItem: Responses is malformed");
-          for (const auto& item : table.value.GetArray()) {
-            stored[{remote, std::string(s_value(item, "key")), n_value(item, "start")}] =
-                Stored{std::string(b_value(item, "s")), n_value(item, "v")};
-          }
-        }
-        // Keys DynamoDB did not get to: read again.
-        if (auto it = doc.FindMember("UnprocessedKeys");
-            it != doc.MemberEnd() && it->value.IsObject()) {
-          for (const auto& table : it->value.GetObject()) {
-            const std::string remote(table.name.GetString(), table.name.GetStringLength());
-            for (const auto& key : array_member(table.value, "Keys")) {
-              const std::string k(s_value(key, "key"));
-              const std::int64_t start = n_value(key, "start");
-              for (std::size_t i : chunks[c]) {
-                const SketchWrite& s = round.sketches[i];
-                if (s.remote == remote && s.key == k && s.start == start) unread.push_back(i);
-              }
-              back_off = true;
-            }
-          }
-        }
+        for (std::size_t i : chunks[c]) note_missing_table(round.sketches[i].remote);
       }
-      to_read = std::move(unread);
       if (!missing.empty()) {
         make_missing_tables();
-        to_read.clear();  // the indices changed: this attempt reads nothing more
-        back_off = true;
-        stored.clear();
-        break;
+        continue;  // the indices changed: read again
       }
-      if (!to_read.empty() && read_attempt >= kMaxAttempts) {
-        throw StoreError("distinct-actor sketches could not be read from " + client_.where() +
-                         " after " + std::to_string(read_attempt) +
-                         " attempts (kept, sent again with the next flush); last: " + failure);
-      }
-      if (!to_read.empty()) std::this_thread::sleep_for(DynamoClient::backoff(read_attempt));
     }
 
     // Merge and write back, each write conditional on the version read.
@@ -506,34 +466,36 @@ void DynamoCounts::send_sketches(Round& round) {
       bodies.emplace_back(buffer.GetString());
       written.push_back(i);
     }
-    const std::vector<Outcome> outcomes = client_.send_all("PutItem", bodies, concurrency_);
+    const std::vector<Outcome> outcomes =
+        engine_.run("PutItem", std::move(bodies), {}, Patience::kBackground);
     std::vector<SketchWrite> again;
+    std::string failure;  // of a write the engine retried as long as it could
     for (std::size_t k = 0; k < outcomes.size(); ++k) {
       const Outcome& o = outcomes[k];
       if (o.ok) continue;
       SketchWrite& s = round.sketches[written[k]];
-      // Another writer got there first: read its sketch and merge again.
-      if (o.type == "ResourceNotFoundException") {
+      if (o.failure == Failure::kTableMissing) {
         note_missing_table(s.remote);
-      } else if (o.type != "ConditionalCheckFailedException" && !o.retryable &&
-                 !is_retried_credential_error(o)) {
-        refused = client_.error("PutItem (sketch)", o).what();
+      } else if (o.failure == Failure::kGiveUp) {
+        refused = engine_.error("PutItem (sketch)", o).what();
         continue;
+      } else if (o.failure != Failure::kConditionFailed) {
+        failure = engine_.error("PutItem (sketch)", o).what();
       }
-      back_off = back_off || o.type != "ConditionalCheckFailedException";
-      failure = client_.error("PutItem (sketch)", o).what();
+      // A failed condition: another writer got there first; read its
+      // sketch and merge again.
       again.push_back(std::move(s));
     }
     round.sketches = std::move(again);
     make_missing_tables();
     if (round.sketches.empty()) break;
-    if (attempt >= kMaxAttempts) {
+    if (!failure.empty() || attempt >= kMaxAttempts) {
       throw StoreError(std::to_string(round.sketches.size()) +
-                       " distinct-actor sketches were not written to " + client_.where() +
+                       " distinct-actor sketches were not written to " + engine_.where() +
                        " after " + std::to_string(attempt) +
-                       " attempts (kept, sent again with the next flush); last: " + failure);
+                       " rounds (kept, sent again with the next flush); last: " +
+                       (failure.empty() ? "other writers kept changing them" : failure));
     }
-    if (back_off) std::this_thread::sleep_for(DynamoClient::backoff(attempt));
   }
   if (!refused.empty()) throw StoreError("DynamoDB refused a distinct-actor sketch: " + refused);
 }
@@ -548,7 +510,7 @@ void DynamoCounts::each_item(const char* operation, const std::string& remote,
                              const std::function<void(Writer&)>& conditions,
                              const std::function<void(const rapidjson::Value&)>& visit) {
   each_page(
-      client_, operation,
+      engine_, operation,
       [&](Writer& w) {
         w.Key("TableName");
         w.String(remote.c_str());
@@ -668,54 +630,43 @@ std::vector<TargetCount> DynamoCounts::top_targets(const std::string& remote,
     struct Partition {
       std::int64_t hour;
       int shard;
-      std::string last_key;  // JSON of LastEvaluatedKey; empty on the first page
     };
     std::vector<Partition> partitions;
     for (std::int64_t h = core::floor_div(from_minute, 60); h * 60 < to_minute; ++h) {
-      for (int s = 0; s < kTopShards; ++s) partitions.push_back(Partition{h, s, ""});
+      for (int s = 0; s < kTopShards; ++s) partitions.push_back(Partition{h, s});
     }
-    while (!partitions.empty()) {
-      std::vector<std::string> bodies;
-      for (const Partition& p : partitions) {
-        rapidjson::StringBuffer buffer;
-        Writer w(buffer);
-        w.StartObject();
-        w.Key("TableName");
-        w.String(remote.c_str());
-        w.Key("ConsistentRead");
-        w.Bool(true);
-        // Every target of the partition: their hashes are 0..INT64_MAX.
-        key_between(top_key(p.hour, p.shard), 0, std::numeric_limits<std::int64_t>::max())(w);
-        if (!p.last_key.empty()) {
-          w.Key("ExclusiveStartKey");
-          w.RawValue(p.last_key.c_str(), p.last_key.size(), rapidjson::kObjectType);
-        }
-        w.EndObject();
-        bodies.emplace_back(buffer.GetString());
+    auto page = [&](const Partition& p, const rapidjson::Value* last_key) {
+      rapidjson::StringBuffer buffer;
+      Writer w(buffer);
+      w.StartObject();
+      w.Key("TableName");
+      w.String(remote.c_str());
+      w.Key("ConsistentRead");
+      w.Bool(true);
+      // Every target of the partition: their hashes are 0..INT64_MAX.
+      key_between(top_key(p.hour, p.shard), 0, std::numeric_limits<std::int64_t>::max())(w);
+      if (last_key != nullptr) {
+        w.Key("ExclusiveStartKey");
+        last_key->Accept(w);
       }
-      std::vector<Outcome> outcomes = client_.send_all("Query", bodies, concurrency_);
-      std::vector<Partition> next;
-      for (std::size_t i = 0; i < outcomes.size(); ++i) {
-        const Outcome& o = outcomes[i];
-        if (!o.ok) {
-          if (o.type == "ResourceNotFoundException") return {};  // no counts table: nothing counted
-          if (!o.retryable) throw client_.error("Query (top targets)", o);
-          // A throttled page is read again.
-          std::this_thread::sleep_for(DynamoClient::backoff(1));
-          next.push_back(partitions[i]);
-          continue;
-        }
-        const rapidjson::Document doc = parse(o.body, "Query");
-        const std::int64_t hour = partitions[i].hour;
-        for (const auto& item : array_member(doc, "Items")) add_item(hour, item);
-        if (auto lek = doc.FindMember("LastEvaluatedKey"); lek != doc.MemberEnd()) {
-          rapidjson::StringBuffer key_buffer;
-          Writer key_writer(key_buffer);
-          lek->value.Accept(key_writer);
-          next.push_back(Partition{hour, partitions[i].shard, key_buffer.GetString()});
-        }
-      }
-      partitions = std::move(next);
+      w.EndObject();
+      return std::string(buffer.GetString());
+    };
+    std::vector<std::string> bodies;
+    for (const Partition& p : partitions) bodies.push_back(page(p, nullptr));
+    const std::vector<Outcome> outcomes =
+        engine_.run("Query", std::move(bodies),
+                    [&](std::size_t i, rapidjson::Document& doc) -> std::optional<FollowUp> {
+                      for (const auto& item : array_member(doc, "Items"))
+                        add_item(partitions[i].hour, item);
+                      auto lek = doc.FindMember("LastEvaluatedKey");
+                      if (lek == doc.MemberEnd()) return std::nullopt;
+                      return FollowUp{page(partitions[i], &lek->value), false};
+                    });
+    for (const Outcome& o : outcomes) {
+      if (o.ok) continue;
+      if (o.failure == Failure::kTableMissing) return {};  // no counts table: nothing counted
+      throw engine_.error("Query (top targets)", o);
     }
   }
   std::vector<TargetCount> out;
@@ -782,7 +733,7 @@ void DynamoCounts::erase_days(const std::string& remote, std::int64_t first_day,
       doomed.emplace_back(buffer.GetString());
     }
   });
-  delete_items(client_, remote, doomed);
+  delete_items(engine_, remote, doomed);
 }
 
 }  // namespace cctv::store::dynamodb

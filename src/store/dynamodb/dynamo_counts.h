@@ -29,7 +29,7 @@
 #include "core/count_aggregator.h"
 #include "core/hyperloglog.h"
 #include "core/record_batch.h"
-#include "store/dynamodb/dynamo_client.h"
+#include "store/dynamodb/request_engine.h"
 #include "store/dynamodb/json_access.h"
 
 namespace cctv::store::dynamodb {
@@ -49,7 +49,7 @@ class DynamoCounts {
   // table it counts was dropped: its counts are then discarded.
   using CreateTable = std::function<bool(const std::string& remote)>;
 
-  DynamoCounts(DynamoClient& client, int concurrency, CreateTable create_table);
+  DynamoCounts(RequestEngine& engine, CreateTable create_table);
 
   // Gathers the counts of `batch`'s records whose `counted` flag is set
   // (written now, and not stored before).
@@ -129,8 +129,7 @@ class DynamoCounts {
   void query_all(const std::string& remote, const std::function<void(Writer&)>& conditions,
                  const std::function<void(const rapidjson::Value&)>& visit);
 
-  DynamoClient& client_;
-  const int concurrency_;
+  RequestEngine& engine_;
   const CreateTable create_table_;
   // This writer's name in count items, different in every process.
   const std::string writer_;

@@ -26,7 +26,7 @@ namespace {
 
 constexpr const char* kActorIndex = "actor-index";
 constexpr std::size_t kItemsPerBatch = 25;  // BatchWriteItem's limit
-constexpr int kMaxWriteAttempts = 10;
+constexpr int kMaxWritePasses = 4;
 constexpr auto kTableWaitLimit = std::chrono::minutes(10);
 
 // Writes "KeySchema":[{hash HASH},{range RANGE}].
@@ -128,6 +128,21 @@ std::string add_index_command(const std::string& remote_name) {
 
 }  // namespace
 
+RequestEngine::Options DynamoStore::engine_options(const DynamoOptions& options) {
+  RequestEngine::Options out;
+  out.concurrency = options.concurrency;
+  out.policy.request_timeout = options.request_timeout;
+  out.refresh_credentials = [this] { renew_credentials(); };
+  out.indexes_of = [this](std::string_view remote) {
+    std::lock_guard lock(mu_);
+    for (const Table& t : tables_) {
+      if (t.remote_name == remote) return t.has_actor_index ? 1 : 0;
+    }
+    return 0;
+  };
+  return out;
+}
+
 DynamoStore::DynamoStore(const DynamoOptions& options, AwsConfig config, std::string location,
                          bool read_only, Environment env, std::function<Timestamp()> clock)
     : options_(options),
@@ -135,8 +150,8 @@ DynamoStore::DynamoStore(const DynamoOptions& options, AwsConfig config, std::st
       read_only_(read_only),
       env_(std::move(env)),
       clock_(std::move(clock)),
-      client_(std::move(config)),
-      counts_(client_, options.concurrency,
+      engine_(std::move(config), engine_options(options)),
+      counts_(engine_,
               [this](const std::string& remote) { return create_counts_if_live(remote); }) {
   if (!read_only_ && options_.counts)
     counts_writer_ = std::make_unique<PeriodicTask>(std::chrono::seconds(1), [this] {
@@ -208,13 +223,13 @@ void DynamoStore::renew_credentials() {
                  location_, e.what());
     return;
   }
-  const Credentials used = client_.credentials();
+  const Credentials used = engine_.credentials();
   if (found.access_key_id == used.access_key_id &&
       found.secret_access_key == used.secret_access_key &&
       found.session_token == used.session_token) {
     return;
   }
-  client_.set_credentials(found);
+  engine_.set_credentials(found);
   spdlog::info("{}: signing with renewed credentials from {} (access key {})", location_,
                found.source, redact_key_id(found.access_key_id));
 }
@@ -242,17 +257,17 @@ void DynamoStore::check_writable(const char* what) const {
 
 std::string DynamoStore::missing_table(std::string_view name) const {
   return "table '" + std::string(name) + "' (DynamoDB table '" + options_.table_prefix +
-         std::string(name) + "') does not exist in " + client_.where() +
+         std::string(name) + "') does not exist in " + engine_.where() +
          "; create it with `cctv --store '" + location_ + "' tables create " + std::string(name) +
          "`";
 }
 
 void DynamoStore::not_found(std::string_view name) const { throw NotFound(missing_table(name)); }
 
-std::string DynamoStore::call_on_table(std::string_view operation, const std::string& body,
-                                       std::string_view name) {
+rapidjson::Document DynamoStore::call_on_table(std::string_view operation, const std::string& body,
+                                               std::string_view name) {
   try {
-    return client_.call(operation, body);
+    return engine_.call(operation, body);
   } catch (const RequestError& e) {
     if (e.type() == "ResourceNotFoundException") not_found(name);
     throw;
@@ -325,14 +340,13 @@ TableOptions DynamoStore::read_options(const std::string& remote_name) {
   w.Bool(true);
   w.EndObject();
   TableOptions options;
-  std::string body;
+  rapidjson::Document doc;
   try {
-    body = client_.call("GetItem", buffer.GetString());
+    doc = engine_.call("GetItem", buffer.GetString());
   } catch (const RequestError& e) {
     if (e.type() == "ResourceNotFoundException") return options;  // a table the 2014 gem made
     throw;
   }
-  const rapidjson::Document doc = parse(body, "GetItem");
   auto item = doc.FindMember("Item");
   if (item == doc.MemberEnd()) return options;
   if (has_attribute(item->value, "retention_s")) {
@@ -354,11 +368,11 @@ void DynamoStore::write_options(const std::string& remote_name, const TableOptio
   w.EndObject();
   w.EndObject();
   try {
-    client_.call("PutItem", buffer.GetString());
+    engine_.call("PutItem", buffer.GetString());
   } catch (const RequestError& e) {
     if (e.type() != "ResourceNotFoundException") throw;
     create_counts_remote(remote_name + std::string(kCountsSuffix));
-    client_.call("PutItem", buffer.GetString());
+    engine_.call("PutItem", buffer.GetString());
   }
 }
 
@@ -377,24 +391,24 @@ void DynamoStore::enable_ttl(const std::string& remote_name) {
   w.EndObject();
   w.EndObject();
   try {
-    client_.call("UpdateTimeToLive", buffer.GetString());
+    engine_.call("UpdateTimeToLive", buffer.GetString());
   } catch (const RequestError& e) {
     // Already on (DynamoDB refuses to turn it on twice).
     if (e.type() == "ValidationException" &&
-        e.outcome().message.find("already enabled") != std::string::npos) {
+        std::string_view(e.what()).find("already enabled") != std::string::npos) {
       return;
     }
     if (e.type() != "UnknownOperationException" && e.type() != "ValidationException") throw;
     const std::string why = e.type() == "UnknownOperationException"
                                 ? "the engine has no UpdateTimeToLive"
-                                : e.outcome().message;
+                                : e.message();
     spdlog::warn(
         "DynamoDB table '{}' in {} cannot expire items by itself ({}): what retention expires is "
         "hidden "
         "at once, but stays stored until retention is applied (Client::apply_retention; `cctv "
         "tables set "
         "NAME --apply`)",
-        remote_name, client_.where(), why);
+        remote_name, engine_.where(), why);
   }
 }
 
@@ -402,8 +416,7 @@ void DynamoStore::wait_until_active(const std::string& remote_name) {
   const auto deadline = std::chrono::steady_clock::now() + kTableWaitLimit;
   auto pause = std::chrono::milliseconds(20);
   for (;;) {
-    const rapidjson::Document doc =
-        parse(client_.call("DescribeTable", table_name_body(remote_name)), "DescribeTable");
+    const rapidjson::Document doc = engine_.call("DescribeTable", table_name_body(remote_name));
     const rapidjson::Value& t = object_member(doc, "Table");
     bool active = string_member(t, "TableStatus") == "ACTIVE";
     if (auto gsi = t.FindMember("GlobalSecondaryIndexes");
@@ -414,7 +427,7 @@ void DynamoStore::wait_until_active(const std::string& remote_name) {
     }
     if (active) return;
     if (std::chrono::steady_clock::now() > deadline) {
-      throw StoreError("table '" + remote_name + "' in " + client_.where() +
+      throw StoreError("table '" + remote_name + "' in " + engine_.where() +
                        " did not become ACTIVE within 10 minutes");
     }
     std::this_thread::sleep_for(pause);
@@ -423,18 +436,17 @@ void DynamoStore::wait_until_active(const std::string& remote_name) {
 }
 
 std::optional<rapidjson::Document> DynamoStore::describe_remote(const std::string& remote_name) {
-  std::string body;
+  rapidjson::Document doc;
   try {
-    body = client_.call("DescribeTable", table_name_body(remote_name));
+    doc = engine_.call("DescribeTable", table_name_body(remote_name));
   } catch (const RequestError& e) {
     if (e.type() == "ResourceNotFoundException") return std::nullopt;
     throw;
   }
-  rapidjson::Document doc = parse(body, "DescribeTable");
   const rapidjson::Value& t = object_member(doc, "Table");
   const std::string schema = key_schema_text(member(t, "KeySchema"));
   if (schema != "target HASH, timestamp RANGE") {
-    throw StoreError("DynamoDB table '" + remote_name + "' in " + client_.where() +
+    throw StoreError("DynamoDB table '" + remote_name + "' in " + engine_.where() +
                      " has the key schema (" + schema +
                      "), not cctv's (target HASH, timestamp RANGE); nothing was written. Use "
                      "another table name, or a table_prefix");
@@ -460,8 +472,7 @@ std::vector<std::string> DynamoStore::list_tables() {
       w.String(start.c_str());
     }
     w.EndObject();
-    const rapidjson::Document doc =
-        parse(client_.call("ListTables", buffer.GetString()), "ListTables");
+    const rapidjson::Document doc = engine_.call("ListTables", buffer.GetString());
     if (auto it = doc.FindMember("TableNames"); it != doc.MemberEnd() && it->value.IsArray()) {
       for (const auto& n : it->value.GetArray()) {
         const std::string remote = n.GetString();
@@ -559,7 +570,7 @@ std::string create_table_request(const std::string& remote_name, bool counts,
 }  // namespace
 
 void DynamoStore::create_remote(const std::string& remote_name) {
-  client_.call("CreateTable", create_table_request(remote_name, false, options_));
+  engine_.call("CreateTable", create_table_request(remote_name, false, options_));
   wait_until_active(remote_name);
 }
 
@@ -577,7 +588,7 @@ bool DynamoStore::create_counts_if_live(const std::string& remote) {
 
 void DynamoStore::create_counts_remote(const std::string& remote) {
   try {
-    client_.call("CreateTable", create_table_request(remote, true, options_));
+    engine_.call("CreateTable", create_table_request(remote, true, options_));
   } catch (const RequestError& e) {
     if (e.type() != "ResourceInUseException") throw;
   }
@@ -604,7 +615,7 @@ TableHandle DynamoStore::create_table(std::string_view name, const TableOptions&
   } catch (const RequestError& e) {
     if (e.type() == "ResourceInUseException") {
       throw AlreadyExists("table '" + std::string(name) + "' (DynamoDB table '" + remote +
-                          "') already exists in " + client_.where());
+                          "') already exists in " + engine_.where());
     }
     throw;
   }
@@ -639,7 +650,7 @@ TableInfo DynamoStore::describe_table(std::string_view name) {
   }
   info.has_actor_index = has_actor_index(t);
   info.details.emplace_back("DynamoDB table", remote);
-  info.details.emplace_back("where", client_.where());
+  info.details.emplace_back("where", engine_.where());
   info.details.emplace_back("status", string_member(t, "TableStatus"));
   info.details.emplace_back("key schema", key_schema_text(member(t, "KeySchema")));
   info.details.emplace_back(
@@ -664,8 +675,7 @@ TableInfo DynamoStore::describe_table(std::string_view name) {
   info.details.emplace_back("billing", billing);
   std::string ttl;
   try {
-    const rapidjson::Document t2 =
-        parse(client_.call("DescribeTimeToLive", table_name_body(remote)), "DescribeTimeToLive");
+    const rapidjson::Document t2 = engine_.call("DescribeTimeToLive", table_name_body(remote));
     const auto& d = object_member(t2, "TimeToLiveDescription");
     ttl = string_member(d, "TimeToLiveStatus");
     if (const std::string attr = string_member(d, "AttributeName"); !attr.empty())
@@ -702,7 +712,7 @@ void DynamoStore::drop_table(std::string_view name) {
   // asks for tables.
   if (dropped) counts_.forget(*dropped, remote + std::string(kCountsSuffix));
   try {
-    client_.call("DeleteTable", table_name_body(remote + std::string(kCountsSuffix)));
+    engine_.call("DeleteTable", table_name_body(remote + std::string(kCountsSuffix)));
   } catch (const RequestError& e) {
     if (e.type() != "ResourceNotFoundException") throw;  // a table the 2014 gem made has none
   }
@@ -713,7 +723,7 @@ void DynamoStore::drop_table(std::string_view name) {
   auto pause = std::chrono::milliseconds(20);
   auto exists = [&](const std::string& remote_name) {
     try {
-      client_.call("DescribeTable", table_name_body(remote_name));
+      engine_.call("DescribeTable", table_name_body(remote_name));
       return true;
     } catch (const RequestError& e) {
       if (e.type() == "ResourceNotFoundException") return false;
@@ -722,7 +732,7 @@ void DynamoStore::drop_table(std::string_view name) {
   };
   while (exists(remote) || exists(remote + std::string(kCountsSuffix))) {
     if (std::chrono::steady_clock::now() > deadline) {
-      throw StoreError("table '" + remote + "' in " + client_.where() + " is still being deleted");
+      throw StoreError("table '" + remote + "' in " + engine_.where() + " is still being deleted");
     }
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(1000));
@@ -739,8 +749,8 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
   // Encode each item once. A batch may hold the same activity twice (a
   // retry, a re-import): BatchWriteItem refuses duplicate keys in one
   // request, and one copy is all that should be stored, so keep the last.
-  // Items are found again (duplicates, UnprocessedItems) by a 64-bit hash of
-  // their key, confirmed against the key itself. The buffers live on, so a
+  // Duplicates are found by a 64-bit hash of their key, confirmed against
+  // the key itself. The buffers live on, so a
   // steady stream of batches does not fault in fresh pages each time.
   struct Item {
     TableHandle table;
@@ -776,7 +786,6 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
     const core::RecordView x = batch[a], y = batch[b];
     return x.table == y.table && x.time_us == y.time_us && x.id == y.id && x.target == y.target;
   };
-  std::vector<std::size_t> unhashed;  // items whose hash another key holds (never seen in practice)
   std::string sort_key;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const core::RecordView r = batch[i];
@@ -792,33 +801,9 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
     } else if (same_key(items[it->second].record, i)) {
       items[it->second] = item;
     } else {
-      unhashed.push_back(items.size());
-      items.push_back(item);
+      items.push_back(item);  // another key with the same hash: never seen in practice
     }
   }
-  // The item that sent (remote table, target, sort key), or npos.
-  auto find_item = [&](std::string_view remote, std::string_view target,
-                       std::string_view timestamp) {
-    const auto parsed = parse_sort_key(timestamp, target);
-    if (!parsed) return std::string::npos;
-    for (TableHandle t = 0; t < remote_names.size(); ++t) {
-      if (remote_names[t] != remote) continue;
-      auto matches = [&](std::size_t k) {
-        const core::RecordView r = batch[items[k].record];
-        return r.table == t && r.target == target && r.time_us == parsed->time_us &&
-               r.id == parsed->id;
-      };
-      if (auto it = by_key.find(key_hash(t, target, parsed->time_us, parsed->id));
-          it != by_key.end() && matches(it->second)) {
-        return it->second;
-      }
-      for (std::size_t k : unhashed) {
-        if (matches(k)) return k;
-      }
-    }
-    return std::string::npos;
-  };
-
   // What became of each item. An activity that came with its id may be
   // stored already (a retry, a re-import): while counting, such items go
   // one to a request, as a PutItem conditional on the item not existing, so
@@ -848,15 +833,17 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
   std::vector<bool> alone(items.size(), false);
   std::size_t rejected = 0;
   std::string rejection;
-  Outcome last_failure;
   // Whatever ends the write early, what conditional writes stored is
   // counted now: the pipeline's retry would find it stored.
   try {
-    for (int attempt = 1; !pending.empty(); ++attempt) {
+    // The engine retries what waiting mends. A pass ends with the rest: the
+    // items of a request refused as invalid go again one to a request, and
+    // a table dropped under a live tracker is made again, as the embedded
+    // store does. Both happen once per pass, so passes are few.
+    for (int pass = 1; !pending.empty(); ++pass) {
       // Up to 25 items per request; items of several tables may share one.
-      // The bodies keep their memory from batch to batch.
-      thread_local std::vector<std::string> bodies;
       std::vector<std::vector<std::size_t>> chunks;
+      std::vector<std::string> bodies;
       std::vector<std::size_t> shared;
       std::vector<std::string> puts;       // conditional PutItem bodies
       std::vector<std::size_t> put_items;  // the item of each
@@ -884,14 +871,11 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
         chunks.emplace_back(first, first + static_cast<std::ptrdiff_t>(
                                                std::min(kItemsPerBatch, shared.size() - start)));
       }
-      if (bodies.size() < chunks.size()) bodies.resize(chunks.size());
-      for (std::size_t c = 0; c < chunks.size(); ++c) {
-        auto& chunk = chunks[c];
+      for (auto& chunk : chunks) {
         std::stable_sort(chunk.begin(), chunk.end(), [&](std::size_t a, std::size_t b) {
           return items[a].table < items[b].table;
         });
-        std::string& body = bodies[c];
-        body = "{\"RequestItems\":{";
+        std::string body = "{\"RequestItems\":{";
         for (std::size_t k = 0; k < chunk.size(); ++k) {
           const Item& item = items[chunk[k]];
           if (k == 0 || items[chunk[k - 1]].table != item.table) {
@@ -906,107 +890,77 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
           body += "}}";
         }
         body += "]}}";
+        bodies.push_back(std::move(body));
       }
 
-      std::vector<Outcome> outcomes = client_.send_all(
-          "BatchWriteItem", std::span<const std::string>(bodies).first(chunks.size()),
-          options_.concurrency);
+      std::vector<Outcome> outcomes = engine_.run(
+          "BatchWriteItem", std::move(bodies),
+          [](std::size_t, rapidjson::Document& a) {
+            return resend_unprocessed(a, "BatchWriteItem");
+          },
+          Patience::kBackground);
       if (!puts.empty()) {
-        std::vector<Outcome> put_outcomes = client_.send_all("PutItem", puts, options_.concurrency);
+        std::vector<Outcome> put_outcomes =
+            engine_.run("PutItem", std::move(puts), {}, Patience::kBackground);
         for (std::size_t k = 0; k < put_outcomes.size(); ++k) {
           chunks.push_back({put_items[k]});
           outcomes.push_back(std::move(put_outcomes[k]));
         }
       }
       std::vector<std::size_t> again;
-      // Whether any request of this round asks for a pause before the next:
-      // throttled, failed, left items unprocessed, or met a table being made
-      // again. (Items split out of a refused request go again at once.)
-      bool back_off = false;
-      std::vector<TableHandle> revived;  // each dropped table is made again once per round
+      std::vector<TableHandle> revived;  // each dropped table is made again once per pass
+      std::size_t unwritten = 0;         // items whose requests failed for good
+      const Outcome* failure = nullptr;
       for (std::size_t c = 0; c < outcomes.size(); ++c) {
         const Outcome& outcome = outcomes[c];
         if (outcome.ok) {
           for (std::size_t i : chunks[c]) state[i] = State::kWritten;
-          const rapidjson::Document doc = parse(outcome.body, "BatchWriteItem");
-          auto unprocessed = doc.FindMember("UnprocessedItems");
-          if (unprocessed == doc.MemberEnd() || !unprocessed->value.IsObject()) continue;
-          for (const auto& table : unprocessed->value.GetObject()) {
-            if (!table.value.IsArray())
-              throw StoreError("DynamoDB response: UnprocessedItems is malformed");
-            for (const auto& request : table.value.GetArray()) {
-              const rapidjson::Value& item =
-                  object_member(object_member(request, "PutRequest"), "Item");
-              const std::size_t found =
-                  find_item(std::string_view(table.name.GetString(), table.name.GetStringLength()),
-                            s_value(item, "target"), s_value(item, "timestamp"));
-              if (found == std::string::npos) {
-                throw StoreError("BatchWriteItem returned an unprocessed item cctv did not send");
-              }
-              state[found] = State::kPending;
-              again.push_back(found);
-              last_failure = Outcome{
-                  false, "", 200, "UnprocessedItems", "DynamoDB left items unprocessed", true};
-              back_off = true;
-            }
-          }
           continue;
         }
-        if (outcome.type == "ConditionalCheckFailedException") {
-          state[chunks[c].front()] =
-              State::kStoredBefore;  // a conditional put of an activity stored already
-          continue;
-        }
-        if (outcome.type == "ResourceNotFoundException") {
-          // A table was dropped under a live tracker: create it again, as the
-          // embedded store does, then retry.
-          back_off = true;
-          for (std::size_t i : chunks[c]) {
-            if (std::find(revived.begin(), revived.end(), items[i].table) != revived.end())
-              continue;
-            revived.push_back(items[i].table);
-            const Table dropped = table(items[i].table);
-            if (!describe_remote(dropped.remote_name)) {
-              try {
-                create_remote(dropped.remote_name);
-              } catch (const RequestError& e) {
-                if (e.type() != "ResourceInUseException") throw;
-              }
-              create_counts_remote(dropped.remote_name + std::string(kCountsSuffix));
-              mark_live(dropped.name, true, TableOptions{});
+        switch (outcome.failure) {
+          case Failure::kConditionFailed:
+            // A conditional put of an activity stored already.
+            state[chunks[c].front()] = State::kStoredBefore;
+            break;
+          case Failure::kTableMissing:
+            for (std::size_t i : chunks[c]) {
+              again.push_back(i);
+              if (std::find(revived.begin(), revived.end(), items[i].table) != revived.end())
+                continue;
+              revived.push_back(items[i].table);
+              revive(items[i].table);
             }
-          }
-        } else if (is_credential_error(outcome)) {
-          // Refused credentials say nothing against the activities: they are
-          // sent again (with credentials found anew, if they were renewed),
-          // and past the last attempt the pipeline keeps the batch and
-          // retries it (new activities then wait or are refused by
-          // backpressure), rather than dropping what was accepted.
-          back_off = true;
-          renew_credentials();
-        } else if (!outcome.retryable) {
-          if (outcome.type == "ValidationException" && chunks[c].size() > 1) {
-            for (std::size_t i : chunks[c]) alone[i] = true;  // find the bad one(s)
-          } else {
-            rejected += chunks[c].size();
-            for (std::size_t i : chunks[c]) state[i] = State::kRejected;
-            rejection = client_.error("BatchWriteItem", outcome).what();
-            continue;
-          }
+            break;
+          case Failure::kGiveUp:
+            if (outcome.type == "ValidationException" && chunks[c].size() > 1) {
+              for (std::size_t i : chunks[c]) alone[i] = true;  // find the bad one(s)
+              again.insert(again.end(), chunks[c].begin(), chunks[c].end());
+            } else {
+              rejected += chunks[c].size();
+              for (std::size_t i : chunks[c]) state[i] = State::kRejected;
+              rejection = engine_.error("BatchWriteItem", outcome).what();
+            }
+            break;
+          default:
+            // Retried as long as the policy allows: throttled, failing, or
+            // refused credentials not renewed. The pipeline keeps the batch
+            // and tries it again later (new activities then wait, or are
+            // refused by backpressure) rather than dropping what was
+            // accepted.
+            unwritten += chunks[c].size();
+            failure = &outcome;
+            break;
         }
-        last_failure = outcome;
-        back_off = back_off || outcome.retryable;
-        again.insert(again.end(), chunks[c].begin(), chunks[c].end());
+      }
+      if (failure != nullptr) {
+        throw StoreError(std::to_string(unwritten) + " activities were not written to " +
+                         engine_.where() + ": " + engine_.error("BatchWriteItem", *failure).what());
+      }
+      if (!again.empty() && pass >= kMaxWritePasses) {
+        throw StoreError(std::to_string(again.size()) + " activities were not written to " +
+                         engine_.where() + ": their table kept disappearing");
       }
       pending = std::move(again);
-      if (pending.empty()) break;
-      if (attempt >= kMaxWriteAttempts) {
-        throw StoreError(
-            std::to_string(pending.size()) + " activities were not written to " + client_.where() +
-            " after " + std::to_string(attempt) +
-            " attempts; last: " + client_.error("BatchWriteItem", last_failure).what());
-      }
-      if (back_off) std::this_thread::sleep_for(DynamoClient::backoff(attempt));
     }
   } catch (...) {
     absorb(false);
@@ -1016,14 +970,27 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
   if (rejected > 0) throw WriteRejected(rejection, rejected);
 }
 
+void DynamoStore::revive(TableHandle handle) {
+  const Table dropped = table(handle);
+  if (describe_remote(dropped.remote_name)) return;
+  try {
+    create_remote(dropped.remote_name);
+  } catch (const RequestError& e) {
+    if (e.type() != "ResourceInUseException") throw;
+  }
+  create_counts_remote(dropped.remote_name + std::string(kCountsSuffix));
+  mark_live(dropped.name, true, TableOptions{});
+}
+
 QueryResult DynamoStore::query(const Query& q) {
   const Table t = live_table(q.table);
   if (q.index == Index::kActor && !t.has_actor_index) {
     // A property of the table, not a failing store: retrying cannot help.
-    throw InvalidArgument("actor", "DynamoDB table '" + t.remote_name +
-                                       "' has no actor-index (tables made by the 2014 "
-                                       "gem have none), so it cannot be viewed by actor; add the index with: " +
-                                       add_index_command(t.remote_name));
+    throw InvalidArgument(
+        "actor", "DynamoDB table '" + t.remote_name +
+                     "' has no actor-index (tables made by the 2014 "
+                     "gem have none), so it cannot be viewed by actor; add the index with: " +
+                     add_index_command(t.remote_name));
   }
   QueryResult result;
   // Expired activities DynamoDB's TTL has not deleted yet stay hidden.
@@ -1074,8 +1041,7 @@ QueryResult DynamoStore::query(const Query& q) {
     }
     w.EndObject();
 
-    const rapidjson::Document doc =
-        parse(call_on_table("Query", buffer.GetString(), t.name), "Query");
+    const rapidjson::Document doc = call_on_table("Query", buffer.GetString(), t.name);
     for (const auto& item : array_member(doc, "Items")) {
       result.activities.push_back(read_item(item));
       sort_keys.emplace_back(s_value(item, "timestamp"));
@@ -1100,7 +1066,7 @@ void DynamoStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to
   if (lower > upper) return;
   try {
     each_page(
-        client_, "Scan", [&](Writer& w) { scan_request(w, t.remote_name, lower, upper); },
+        engine_, "Scan", [&](Writer& w) { scan_request(w, t.remote_name, lower, upper); },
         [&](const rapidjson::Document& doc) {
           for (const auto& item : array_member(doc, "Items")) visit(read_item(item));
         });
@@ -1141,7 +1107,7 @@ QueryResult DynamoStore::scan_page(TableHandle handle, std::int64_t from_us, std
     w.EndObject();
   }
   w.EndObject();
-  const rapidjson::Document doc = parse(call_on_table("Scan", buffer.GetString(), t.name), "Scan");
+  const rapidjson::Document doc = call_on_table("Scan", buffer.GetString(), t.name);
   for (const auto& item : array_member(doc, "Items")) result.activities.push_back(read_item(item));
   const auto lek = doc.FindMember("LastEvaluatedKey");
   if (lek != doc.MemberEnd() && lek->value.IsObject()) {
@@ -1249,23 +1215,14 @@ void DynamoStore::reapply_retention(
     return std::string(buffer.GetString());
   };
   auto flush_updates = [&] {
-    for (int attempt = 1; !updates.empty(); ++attempt) {
-      const std::vector<Outcome> outcomes =
-          client_.send_all("UpdateItem", updates, options_.concurrency);
-      std::vector<std::string> again;
-      for (std::size_t i = 0; i < outcomes.size(); ++i) {
-        const Outcome& o = outcomes[i];
-        // A deleted item (TTL got there first) fails its condition: fine.
-        if (o.ok || o.type == "ConditionalCheckFailedException") continue;
-        if (!o.retryable || attempt >= kMaxWriteAttempts) throw client_.error("UpdateItem", o);
-        again.push_back(std::move(updates[i]));
-      }
-      updates = std::move(again);
-      if (!updates.empty()) std::this_thread::sleep_for(DynamoClient::backoff(attempt));
+    for (const Outcome& o : engine_.run("UpdateItem", std::move(updates))) {
+      // A deleted item (TTL got there first) fails its condition: fine.
+      if (!o.ok && o.failure != Failure::kConditionFailed) throw engine_.error("UpdateItem", o);
     }
+    updates.clear();
   };
   each_page(
-      client_, "Scan",
+      engine_, "Scan",
       [&](Writer& w) {
         w.Key("TableName");
         w.String(remote.c_str());
@@ -1298,12 +1255,12 @@ void DynamoStore::reapply_retention(
           updates.push_back(std::move(body));
         }
         if (deletes.size() >= 1000) {
-          delete_items(client_, remote, deletes);
+          delete_items(engine_, remote, deletes);
           deletes.clear();
         }
         if (updates.size() >= 1000) flush_updates();
       });
-  delete_items(client_, remote, deletes);
+  delete_items(engine_, remote, deletes);
   flush_updates();
 }
 

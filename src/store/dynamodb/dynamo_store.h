@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "cctv/dynamo_options.h"
-#include "store/dynamodb/dynamo_client.h"
+#include "store/dynamodb/request_engine.h"
 #include "store/dynamodb/dynamo_counts.h"
 #include "store/periodic_task.h"
 #include "store/store.h"
@@ -63,6 +63,7 @@ class DynamoStore final : public Store {
   // TTL may take days), and gives the rest the expires_at of the current
   // settings.
   void apply_retention(std::string_view name) override;
+  std::vector<StoreRequestMetrics> request_metrics() const override { return engine_.metrics(); }
 
  private:
   struct Table {
@@ -76,6 +77,8 @@ class DynamoStore final : public Store {
   DynamoStore(const DynamoOptions& options, AwsConfig config, std::string location, bool read_only,
               Environment env, std::function<Timestamp()> clock);
 
+  // How the engine retries, renews credentials and counts index units.
+  RequestEngine::Options engine_options(const DynamoOptions& options);
   // DescribeTable; nullopt when the table does not exist. Checks the key
   // schema and waits while the table is being created.
   std::optional<rapidjson::Document> describe_remote(const std::string& remote_name);
@@ -89,6 +92,9 @@ class DynamoStore final : public Store {
   // The same, for a table that is live; false (nothing made) for a dropped one.
   bool create_counts_if_live(const std::string& remote);
   void wait_until_active(const std::string& remote_name);
+  // Makes a table dropped under a live tracker again (nothing when it
+  // exists again already).
+  void revive(TableHandle handle);
   void check_writable(const char* what) const;
   void check_counting(const Table& table) const;
   [[noreturn]] void not_found(std::string_view name) const;
@@ -99,10 +105,10 @@ class DynamoStore final : public Store {
   // Turns DynamoDB's TTL on `expires_at` on for a table; a warning (not an
   // error) where the engine lacks it.
   void enable_ttl(const std::string& remote_name);
-  // client_.call() for an operation on table `name`: a missing table is
+  // engine_.call() for an operation on table `name`: a missing table is
   // NotFound with the store's message.
-  std::string call_on_table(std::string_view operation, const std::string& body,
-                            std::string_view name);
+  rapidjson::Document call_on_table(std::string_view operation, const std::string& body,
+                                    std::string_view name);
   // Microseconds since the epoch now, and the oldest time a retention of
   // `kept` leaves visible (0 when it keeps everything).
   std::int64_t now_us() const;
@@ -129,7 +135,7 @@ class DynamoStore final : public Store {
   const std::function<Timestamp()> clock_;
   std::mutex renew_mu_;
   std::chrono::steady_clock::time_point last_renewal_{};  // guarded by renew_mu_
-  DynamoClient client_;
+  RequestEngine engine_;
   DynamoCounts counts_;
 
   // Writes share it; a rebuild of counts holds it alone.

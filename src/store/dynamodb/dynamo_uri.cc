@@ -8,7 +8,7 @@ namespace {
 
 constexpr std::string_view kScheme = "dynamodb://";
 constexpr const char* kKnown =
-    "endpoint, profile, table_prefix, concurrency, billing, rcu, wcu, counts";
+    "endpoint, profile, table_prefix, concurrency, timeout_ms, billing, rcu, wcu, counts";
 
 }  // namespace
 
@@ -31,6 +31,9 @@ DynamoOptions parse_dynamo_uri(std::string_view uri) {
       options.table_prefix = value;
     } else if (name == "concurrency") {
       options.concurrency = static_cast<int>(whole_number(uri, name, value, 1, 256));
+    } else if (name == "timeout_ms") {
+      options.request_timeout =
+          std::chrono::milliseconds(whole_number(uri, name, value, 100, 600'000));
     } else if (name == "billing") {
       if (value == "on_demand") {
         options.billing = Billing::kOnDemand;

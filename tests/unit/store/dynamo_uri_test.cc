@@ -11,10 +11,11 @@ TEST(DynamoUri, RegionAndParameters) {
   DynamoOptions o = parse_dynamo_uri("dynamodb://eu-west-1");
   EXPECT_EQ(o.region, "eu-west-1");
   EXPECT_EQ(o.concurrency, 16);
+  EXPECT_EQ(o.request_timeout, std::chrono::seconds(10));
   EXPECT_EQ(o.billing, Billing::kOnDemand);
   o = parse_dynamo_uri(
       "dynamodb://local?endpoint=http%3A%2F%2F127.0.0.1%3A8000&profile=work&table_prefix=app-&"
-      "concurrency=4&billing=provisioned&rcu=10&wcu=20");
+      "concurrency=4&billing=provisioned&rcu=10&wcu=20&timeout_ms=2500");
   EXPECT_EQ(o.region, "local");
   EXPECT_EQ(o.endpoint, "http://127.0.0.1:8000");
   EXPECT_EQ(o.profile, "work");
@@ -23,6 +24,7 @@ TEST(DynamoUri, RegionAndParameters) {
   EXPECT_EQ(o.billing, Billing::kProvisioned);
   EXPECT_EQ(o.read_capacity, 10);
   EXPECT_EQ(o.write_capacity, 20);
+  EXPECT_EQ(o.request_timeout, std::chrono::milliseconds(2500));
   EXPECT_EQ(parse_dynamo_uri("dynamodb://local?endpoint=http://127.0.0.1:8000").endpoint,
             "http://127.0.0.1:8000");
   EXPECT_EQ(parse_dynamo_uri("dynamodb://").region, "");  // found the AWS way
