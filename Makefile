@@ -71,6 +71,7 @@ bench: deps $(BUILD)/CMakeCache.txt
 	cmake -S . -B $(BUILD) -DCCTV_BUILD_BENCH=ON
 	cmake --build $(BUILD) -j $(JOBS)
 	bench/run.sh $(BUILD) $(BENCH_FLAGS)
+	bench/dynamo_bench.sh $(BUILD)
 	bench/serve_bench.sh $(BUILD)
 	bench/soak.sh $(BUILD)
 

@@ -1,18 +1,29 @@
 // The synthetic workload of `cctv bench`, shared with the SQLite baseline in
 // bench/ so that both record exactly the same activities: N activities,
-// actors and targets chosen uniformly, K short string attributes, time
-// advancing one second per 1,000 activities.
+// actors chosen uniformly, targets uniformly or by Zipf's law (a few busy
+// targets and a long tail, as page views are), K short string attributes,
+// time advancing one second per 1,000 activities.
 #ifndef CCTV_CLI_BENCH_WORKLOAD_H_
 #define CCTV_CLI_BENCH_WORKLOAD_H_
 
 #include <cstdint>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cctv/cctv.h"
 
 namespace cctv::cli {
+
+enum class Distribution {
+  kUniform,  // every target as likely as any other
+  kZipf,     // target k (from 1) with weight 1/k: /store/products/0 is the busiest
+};
+
+// "uniform" or "zipf"; throws InvalidArgument("--distribution") otherwise.
+Distribution parse_distribution(std::string_view name);
+const char* distribution_name(Distribution d);
 
 struct WorkloadSpec {
   std::uint64_t activities = 1'000'000;
@@ -20,6 +31,7 @@ struct WorkloadSpec {
   std::uint64_t targets = 10'000;
   int attributes = 3;
   std::uint64_t seed = 1;
+  Distribution distribution = Distribution::kUniform;
 };
 
 class Workload {
@@ -64,6 +76,9 @@ class Workload {
   std::vector<std::string> targets_;
   std::vector<Attributes> attribute_sets_;
   std::vector<std::string> attribute_json_;
+  // With kZipf: the cumulative weight of targets 0..k, scaled to 2^62,
+  // searched with a uniform draw.
+  std::vector<std::uint64_t> target_cdf_;
 };
 
 }  // namespace cctv::cli

@@ -144,15 +144,16 @@ TEST_F(CliDynamoTest, ExportImportAcrossStoresIsIdentical) {
 // which it did.
 TEST_F(CliDynamoTest, BenchHonoursCountsOnAndOff) {
   const auto bench = [&](const std::string& counts) {
-    const RunResult r = run({CCTV_BINARY, "--store", dynamo_, "bench", "-n", "300", "--queries", "3",
-                             "--keep", "--format", "json", "--counts", counts});
+    const RunResult r = run({CCTV_BINARY, "--store", dynamo_, "bench", "-n", "300", "--queries",
+                             "3", "--keep", "--format", "json", "--counts", counts});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return value_from_json(r.out);
   };
   // The benchmark's activities lie from 2026-01-01 on, minutes at most.
   const auto counted = [&](const std::string& table) {
-    const Value series = value_from_json(ok({"--store", dynamo_, "count", table, "--bucket", "day",
-                                             "--from", "2026-01-01", "--to", "2026-01-03", "--format", "json"}));
+    const Value series =
+        value_from_json(ok({"--store", dynamo_, "count", table, "--bucket", "day", "--from",
+                            "2026-01-01", "--to", "2026-01-03", "--format", "json"}));
     std::int64_t n = 0;
     for (const Value& p : series.find("series")->as_list()) n += p.find("count")->as_int();
     return n;
@@ -163,6 +164,37 @@ TEST_F(CliDynamoTest, BenchHonoursCountsOnAndOff) {
   const Value off = bench("off");
   EXPECT_FALSE(off.find("counts")->as_bool());
   EXPECT_EQ(counted(off.find("table")->as_string()), 0) << "--counts off wrote counts";
+}
+
+TEST_F(CliDynamoTest, BenchReportsCapacityAndCostAndFollowsTheDistribution) {
+  const RunResult r =
+      run({CCTV_BINARY, "--store", dynamo_, "bench", "-n", "250", "--queries", "2", "--keep",
+           "--format", "json", "--counts", "off", "--targets", "50", "--distribution", "zipf"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Value report = value_from_json(r.out);
+  EXPECT_EQ(report.find("distribution")->as_string(), "zipf");
+  // Every item is under 1 KB: one write unit, and one for the actor index.
+  EXPECT_DOUBLE_EQ(report.find("write_units_per_activity")->as_number(), 2.0);
+  EXPECT_DOUBLE_EQ(report.find("read_units_per_activity")->as_number(), 0.0);
+  EXPECT_DOUBLE_EQ(report.find("usd_per_million_activities")->as_number(), 2.0 * 0.625);
+  EXPECT_GE(report.find("requests_per_1000")->as_number(), 40.0);  // 25 items a request
+  EXPECT_GT(report.find("read_units_per_view")->as_number(), 0.0);
+  // Zipf's law over 50 targets: the first takes about 22% of the
+  // activities, the last about 0.5%.
+  const auto on = [&](const std::string& target) {
+    const Value page =
+        value_from_json(ok({"--store", dynamo_, "view", report.find("table")->as_string(),
+                            "--target", target, "--limit", "1000", "--format", "json"}));
+    return page.find("activities")->as_list().size();
+  };
+  const std::size_t busiest = on("/store/products/0");
+  EXPECT_GT(busiest, 30u);
+  EXPECT_GT(busiest, 5 * on("/store/products/49"));
+
+  const RunResult bad = run({CCTV_BINARY, "--store", dynamo_, "bench", "--distribution", "pareto"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("--distribution"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("uniform or zipf"), std::string::npos) << bad.err;
 }
 
 TEST_F(CliDynamoTest, MissingCredentialsListWhereCctvLooked) {

@@ -218,7 +218,13 @@ std::vector<Outcome> RequestEngine::run(std::string_view operation, std::vector<
           out.failure = Failure::kRetry;
         } else {
           if (capacity) {
-            metrics_.consumed(operation, consumed_units(out.answer, write, options_.indexes_of));
+            double units = consumed_units(out.answer, write, options_.indexes_of);
+            if (units == 0 && (operation == "Query" || operation == "Scan")) {
+              // DynamoDB charges a query or scan that reads nothing its
+              // minimum (dynalite reports 0).
+              units = w.body.find("\"ConsistentRead\":true") != std::string::npos ? 1 : 0.5;
+            }
+            metrics_.consumed(operation, units);
           }
           std::optional<FollowUp> follow_up =
               on_answer ? on_answer(w.index, out.answer) : std::nullopt;

@@ -388,13 +388,20 @@ TEST_F(RequestEngineTest, CapacityIsCountedByOperationWithUnreportedIndexUnitsAd
                   R"("Table":{"CapacityUnits":2},"GlobalSecondaryIndexes":{"actor-index":)"
                   R"({"CapacityUnits":2}}}})"),
       answer(200, R"({"ConsumedCapacity":{"TableName":"activities","CapacityUnits":1.5}})"),
+      // A query that read nothing, consistently: DynamoDB's minimum.
+      answer(200,
+             R"({"Items":[],"ConsumedCapacity":{"TableName":"activities","CapacityUnits":0}})"),
+      // One through an index (never consistent), on an engine that reports nothing.
+      answer(200, R"({"Items":[]})"),
   });
   e.call("BatchWriteItem", "{}");
   e.call("PutItem", "{}");
   e.call("Query", "{}");
+  e.call("Query", R"({"ConsistentRead":true})");
+  e.call("Query", R"({"IndexName":"actor-index"})");
   EXPECT_DOUBLE_EQ(metrics("BatchWriteItem").write_units, 25 + 25 + 3);
   EXPECT_DOUBLE_EQ(metrics("PutItem").write_units, 4);
-  EXPECT_DOUBLE_EQ(metrics("Query").read_units, 1.5);
+  EXPECT_DOUBLE_EQ(metrics("Query").read_units, 1.5 + 1 + 0.5);
   EXPECT_DOUBLE_EQ(metrics("Query").write_units, 0);
 }
 

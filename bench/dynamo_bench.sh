@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# `make bench`, the DynamoDB part: what recording costs on DynamoDB, in
+# requests, capacity units and dollars, with counts on and off, for three
+# workloads -- 10,000 targets chosen uniformly, 10,000 by Zipf's law, and
+# 20 targets -- against dynalite (in memory, started here on loopback and
+# killed by its PID). dynalite reports the units DynamoDB's rules charge
+# (the actor index's write units are added by cctv, as dynalite leaves
+# them out), so the units and dollars carry over to DynamoDB; activities/s
+# does not (dynalite, one Node process on the same cores, is the
+# bottleneck), client CPU per activity does.
+#   bench/dynamo_bench.sh BUILD_DIR [cctv bench flags]
+#   DYNAMO_BENCH_ACTIVITIES=N (default 20000)
+set -euo pipefail
+build=$(cd "$1" && pwd)
+shift
+here=$(cd "$(dirname "$0")/.." && pwd)
+n=${DYNAMO_BENCH_ACTIVITIES:-20000}
+
+"$here/scripts/npm-install" "$here/tests/dynamo" >/dev/null
+out=$(mktemp)
+node "$here/tests/dynamo/start-dynalite.js" >"$out" &
+dynalite=$!
+trap 'kill $dynalite 2>/dev/null; rm -f "$out"' EXIT
+for _ in $(seq 100); do [ -s "$out" ] && break; sleep 0.1; done
+port=$(head -1 "$out")
+store="dynamodb://local?endpoint=http://127.0.0.1:$port"
+
+value() { echo "$1" | grep -o "\"$2\":[0-9.]*" | cut -d: -f2; }
+
+echo "== DynamoDB: cost per activity, $n activities per run, dynalite on 127.0.0.1:$port"
+printf "%-26s %-6s %10s %10s %10s %12s %10s %12s\n" workload counts "req/1000" "WU/act" "RU/act" \
+  '$/M act' "act/s" "cpu us/act"
+for workload in "uniform 10000" "zipf 10000" "uniform 20"; do
+  read -r distribution targets <<<"$workload"
+  label="$targets targets, $distribution"
+  for counts in on off; do
+    r=$("$build/cctv" --store "$store" bench --format json --activities "$n" --queries 50 \
+      --targets "$targets" --distribution "$distribution" --counts "$counts" "$@")
+    printf "%-26s %-6s %10s %10s %10s %12s %10s %12s\n" "$label" "$counts" \
+      "$(value "$r" requests_per_1000)" "$(value "$r" write_units_per_activity)" \
+      "$(value "$r" read_units_per_activity)" "$(value "$r" usd_per_million_activities)" \
+      "$(value "$r" activities_per_s)" "$(value "$r" client_cpu_us_per_item)"
+  done
+done
+echo "(WU/RU: write/read capacity units per activity, by DynamoDB's rules; \$/M act: on-demand"
+echo " dollars per million activities at cctv bench's --price-write/--price-read)"
