@@ -1,6 +1,8 @@
 // The DynamoDB store: cctv tables as DynamoDB tables (layout in
 // item_codec.h and docs/dynamodb.md), written with BatchWriteItem and read
-// with Query, over our own signed JSON client.
+// with Query, every request through one RequestEngine. Its methods are
+// kept by job: dynamo_tables.cc, dynamo_writes.cc, dynamo_queries.cc,
+// dynamo_retention.cc, and what they share in dynamo_store.cc.
 #ifndef CCTV_STORE_DYNAMODB_DYNAMO_STORE_H_
 #define CCTV_STORE_DYNAMODB_DYNAMO_STORE_H_
 

@@ -224,4 +224,13 @@ Activity read_item(const rapidjson::Value& item) {
   return a;
 }
 
+std::string add_index_command(const std::string& remote_name) {
+  return "aws dynamodb update-table --table-name " + remote_name +
+         " --attribute-definitions AttributeName=actor,AttributeType=S "
+         "AttributeName=timestamp,AttributeType=S --global-secondary-index-updates "
+         "'[{\"Create\":{\"IndexName\":\"actor-index\",\"KeySchema\":[{\"AttributeName\":"
+         "\"actor\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"timestamp\",\"KeyType\":\"RANGE\"}],"
+         "\"Projection\":{\"ProjectionType\":\"ALL\"}}}]'";
+}
+
 }  // namespace cctv::store::dynamodb

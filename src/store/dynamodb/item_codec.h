@@ -20,6 +20,14 @@
 
 namespace cctv::store::dynamodb {
 
+// The global secondary index that views by actor read (actor HASH,
+// timestamp RANGE, projection ALL).
+inline constexpr const char* kActorIndex = "actor-index";
+
+// The AWS CLI command that adds the actor index to table `remote_name`
+// (tables the 2014 gem made have none), for messages.
+std::string add_index_command(const std::string& remote_name);
+
 // Appends `record` as a DynamoDB item (a JSON object of AttributeValues) to
 // `out`, and its sort key to `sort_key`. With `expires_at` > 0 the item
 // carries it (epoch seconds), for DynamoDB's TTL.

@@ -1,0 +1,120 @@
+// The DynamoDB store's retention: deleting what it has expired, and
+// giving the rest the expires_at of the current settings.
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <limits>
+#include <thread>
+#include <unordered_map>
+
+#include "cctv/error.h"
+#include "cctv/table.h"
+#include "core/bucket.h"
+#include "core/coding.h"
+#include "core/validate.h"
+#include "store/dynamodb/bulk_requests.h"
+#include "store/dynamodb/count_items.h"
+#include "store/dynamodb/dynamo_store.h"
+#include "store/dynamodb/item_codec.h"
+#include "store/dynamodb/json_access.h"
+#include "store/dynamodb/sort_key.h"
+
+namespace cctv::store::dynamodb {
+
+void DynamoStore::reapply_retention(
+    const std::string& remote, const std::vector<std::string>& key_attributes,
+    const std::function<std::int64_t(const rapidjson::Value&)>& time_of, std::int64_t horizon_s,
+    const std::function<std::int64_t(std::int64_t)>& expires) {
+  std::vector<std::string> deletes;  // DeleteRequest JSON
+  std::vector<std::string> updates;  // UpdateItem bodies
+  auto key_json = [&](const rapidjson::Value& item) {
+    rapidjson::StringBuffer buffer;
+    Writer w(buffer);
+    w.StartObject();
+    for (const std::string& a : key_attributes) {
+      w.Key(a.c_str());
+      member(item, a.c_str()).Accept(w);
+    }
+    w.EndObject();
+    return std::string(buffer.GetString());
+  };
+  auto flush_updates = [&] {
+    for (const Outcome& o : engine_.run("UpdateItem", std::move(updates))) {
+      // A deleted item (TTL got there first) fails its condition: fine.
+      if (!o.ok && o.failure != Failure::kConditionFailed) throw engine_.error("UpdateItem", o);
+    }
+    updates.clear();
+  };
+  each_page(
+      engine_, "Scan",
+      [&](Writer& w) {
+        w.Key("TableName");
+        w.String(remote.c_str());
+      },
+      [&](const rapidjson::Document& doc) {
+        for (const auto& item : array_member(doc, "Items")) {
+          const std::int64_t time_s = time_of(item);
+          if (time_s < 0) continue;
+          if (horizon_s > 0 && time_s < horizon_s) {
+            deletes.push_back(key_json(item));
+            continue;
+          }
+          const std::int64_t want = expires(time_s);
+          const std::int64_t has =
+              has_attribute(item, "expires_at") ? n_value(item, "expires_at") : 0;
+          if (want == has) continue;
+          std::string body = "{\"TableName\":";
+          append_json_string(body, remote);
+          body += ",\"Key\":" + key_json(item);
+          body += want > 0 ? ",\"UpdateExpression\":\"SET #e = :e\""
+                           : ",\"UpdateExpression\":\"REMOVE #e\"";
+          body += ",\"ConditionExpression\":\"attribute_exists(#k)\"";
+          body += ",\"ExpressionAttributeNames\":{\"#e\":\"expires_at\",\"#k\":";
+          append_json_string(body, key_attributes.front());
+          body += "}";
+          if (want > 0)
+            body +=
+                ",\"ExpressionAttributeValues\":{\":e\":{\"N\":\"" + std::to_string(want) + "\"}}";
+          body += "}";
+          updates.push_back(std::move(body));
+        }
+        if (deletes.size() >= 1000) {
+          delete_items(engine_, remote, deletes);
+          deletes.clear();
+        }
+        if (updates.size() >= 1000) flush_updates();
+      });
+  delete_items(engine_, remote, deletes);
+  flush_updates();
+}
+
+void DynamoStore::apply_retention(std::string_view name) {
+  check_writable("apply retention");
+  const auto handle = find_table(name);
+  if (!handle) not_found(name);
+  const Table t = table(*handle);
+  const std::int64_t kept = t.options.retention.count();
+  reapply_retention(
+      t.remote_name, {"target", "timestamp"},
+      [](const rapidjson::Value& item) -> std::int64_t {
+        const auto key = parse_sort_key(s_value(item, "timestamp"), s_value(item, "target"));
+        return key ? core::floor_div(key->time_us, 1'000'000) : std::int64_t{-1};
+      },
+      horizon_us(t.options.retention) / 1'000'000,
+      [kept](std::int64_t time_s) { return kept > 0 ? time_s + kept : 0; });
+  // Count items expire when their bucket ends before the horizon.
+  const std::int64_t counts_kept = t.options.counts_retention.count();
+  reapply_retention(
+      counts_target(t).remote, {"key", "start"},
+      [](const rapidjson::Value& item) -> std::int64_t {
+        std::int64_t start = 0;
+        std::int64_t end = 0;
+        return count_item_span(s_value(item, "key"), n_value(item, "start"), start, end) ? end : -1;
+      },
+      horizon_us(t.options.counts_retention) / 1'000'000,
+      [counts_kept](std::int64_t end_s) { return counts_kept > 0 ? end_s + counts_kept : 0; });
+}
+
+}  // namespace cctv::store::dynamodb

@@ -1,0 +1,506 @@
+// The DynamoDB store's tables: listing, finding, creating, describing,
+// changing and dropping them, and their settings in the counts table.
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <limits>
+#include <thread>
+#include <unordered_map>
+
+#include "cctv/error.h"
+#include "cctv/table.h"
+#include "core/bucket.h"
+#include "core/coding.h"
+#include "core/validate.h"
+#include "store/dynamodb/bulk_requests.h"
+#include "store/dynamodb/count_items.h"
+#include "store/dynamodb/dynamo_store.h"
+#include "store/dynamodb/item_codec.h"
+#include "store/dynamodb/json_access.h"
+#include "store/dynamodb/sort_key.h"
+
+namespace cctv::store::dynamodb {
+
+namespace {
+
+constexpr auto kTableWaitLimit = std::chrono::minutes(10);
+
+// Writes "KeySchema":[{hash HASH},{range RANGE}].
+void key_schema(Writer& w, const char* hash, const char* range) {
+  w.Key("KeySchema");
+  w.StartArray();
+  for (const auto& [name, type] : {std::pair{hash, "HASH"}, std::pair{range, "RANGE"}}) {
+    w.StartObject();
+    w.Key("AttributeName");
+    w.String(name);
+    w.Key("KeyType");
+    w.String(type);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+// "target HASH, timestamp RANGE" from a KeySchema array.
+std::string key_schema_text(const rapidjson::Value& schema) {
+  std::string out;
+  if (!schema.IsArray()) return out;
+  for (const auto& k : schema.GetArray()) {
+    if (!out.empty()) out += ", ";
+    out += string_member(k, "AttributeName") + " " + string_member(k, "KeyType");
+  }
+  return out;
+}
+
+bool is_our_index(const rapidjson::Value& index) {
+  return string_member(index, "IndexName") == kActorIndex &&
+         key_schema_text(member(index, "KeySchema")) == "actor HASH, timestamp RANGE";
+}
+
+bool has_actor_index(const rapidjson::Value& table) {
+  auto it = table.FindMember("GlobalSecondaryIndexes");
+  if (it == table.MemberEnd() || !it->value.IsArray()) return false;
+  return std::any_of(it->value.Begin(), it->value.End(), is_our_index);
+}
+
+}  // namespace
+
+namespace {
+
+// Writes "TableName":<the counts table>,"<member>":{"key":"meta","start":0
+// -- the meta item's key, its object left open.
+void start_meta_item(Writer& w, const std::string& remote_name, const char* member) {
+  w.Key("TableName");
+  const std::string counts = remote_name + std::string(kCountsSuffix);
+  w.String(counts.c_str());
+  w.Key(member);
+  w.StartObject();
+  put_s(w, "key", kMetaKey);
+  put_n(w, "start", std::int64_t{0});
+}
+
+}  // namespace
+
+TableOptions DynamoStore::read_options(const std::string& remote_name) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  start_meta_item(w, remote_name, "Key");
+  w.EndObject();
+  w.Key("ConsistentRead");
+  w.Bool(true);
+  w.EndObject();
+  TableOptions options;
+  rapidjson::Document doc;
+  try {
+    doc = engine_.call("GetItem", buffer.GetString());
+  } catch (const RequestError& e) {
+    if (e.type() == "ResourceNotFoundException") return options;  // a table the 2014 gem made
+    throw;
+  }
+  auto item = doc.FindMember("Item");
+  if (item == doc.MemberEnd()) return options;
+  if (has_attribute(item->value, "retention_s")) {
+    options.retention = std::chrono::seconds(n_value(item->value, "retention_s"));
+  }
+  if (has_attribute(item->value, "counts_retention_s")) {
+    options.counts_retention = std::chrono::seconds(n_value(item->value, "counts_retention_s"));
+  }
+  return options;
+}
+
+void DynamoStore::write_options(const std::string& remote_name, const TableOptions& options) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  start_meta_item(w, remote_name, "Item");
+  put_n(w, "retention_s", static_cast<std::int64_t>(options.retention.count()));
+  put_n(w, "counts_retention_s", static_cast<std::int64_t>(options.counts_retention.count()));
+  w.EndObject();
+  w.EndObject();
+  try {
+    engine_.call("PutItem", buffer.GetString());
+  } catch (const RequestError& e) {
+    if (e.type() != "ResourceNotFoundException") throw;
+    create_counts_remote(remote_name + std::string(kCountsSuffix));
+    engine_.call("PutItem", buffer.GetString());
+  }
+}
+
+void DynamoStore::enable_ttl(const std::string& remote_name) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  w.Key("TableName");
+  w.String(remote_name.c_str());
+  w.Key("TimeToLiveSpecification");
+  w.StartObject();
+  w.Key("AttributeName");
+  w.String("expires_at");
+  w.Key("Enabled");
+  w.Bool(true);
+  w.EndObject();
+  w.EndObject();
+  try {
+    engine_.call("UpdateTimeToLive", buffer.GetString());
+  } catch (const RequestError& e) {
+    // Already on (DynamoDB refuses to turn it on twice).
+    if (e.type() == "ValidationException" &&
+        std::string_view(e.what()).find("already enabled") != std::string::npos) {
+      return;
+    }
+    if (e.type() != "UnknownOperationException" && e.type() != "ValidationException") throw;
+    const std::string why = e.type() == "UnknownOperationException"
+                                ? "the engine has no UpdateTimeToLive"
+                                : e.message();
+    spdlog::warn(
+        "DynamoDB table '{}' in {} cannot expire items by itself ({}): what retention expires is "
+        "hidden "
+        "at once, but stays stored until retention is applied (Client::apply_retention; `cctv "
+        "tables set "
+        "NAME --apply`)",
+        remote_name, engine_.where(), why);
+  }
+}
+
+void DynamoStore::wait_until_active(const std::string& remote_name) {
+  const auto deadline = std::chrono::steady_clock::now() + kTableWaitLimit;
+  auto pause = std::chrono::milliseconds(20);
+  for (;;) {
+    const rapidjson::Document doc = engine_.call("DescribeTable", table_name_body(remote_name));
+    const rapidjson::Value& t = object_member(doc, "Table");
+    bool active = string_member(t, "TableStatus") == "ACTIVE";
+    if (auto gsi = t.FindMember("GlobalSecondaryIndexes");
+        gsi != t.MemberEnd() && gsi->value.IsArray()) {
+      for (const auto& index : gsi->value.GetArray()) {
+        active = active && string_member(index, "IndexStatus") != "CREATING";
+      }
+    }
+    if (active) return;
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw StoreError("table '" + remote_name + "' in " + engine_.where() +
+                       " did not become ACTIVE within 10 minutes");
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(1000));
+  }
+}
+
+std::optional<rapidjson::Document> DynamoStore::describe_remote(const std::string& remote_name) {
+  rapidjson::Document doc;
+  try {
+    doc = engine_.call("DescribeTable", table_name_body(remote_name));
+  } catch (const RequestError& e) {
+    if (e.type() == "ResourceNotFoundException") return std::nullopt;
+    throw;
+  }
+  const rapidjson::Value& t = object_member(doc, "Table");
+  const std::string schema = key_schema_text(member(t, "KeySchema"));
+  if (schema != "target HASH, timestamp RANGE") {
+    throw StoreError("DynamoDB table '" + remote_name + "' in " + engine_.where() +
+                     " has the key schema (" + schema +
+                     "), not cctv's (target HASH, timestamp RANGE); nothing was written. Use "
+                     "another table name, or a table_prefix");
+  }
+  const std::string status = string_member(t, "TableStatus");
+  if (status == "DELETING") return std::nullopt;
+  if (status != "ACTIVE") {
+    wait_until_active(remote_name);
+    return describe_remote(remote_name);
+  }
+  return doc;
+}
+
+std::vector<std::string> DynamoStore::list_tables() {
+  std::vector<std::string> names;
+  std::string start;
+  for (;;) {
+    rapidjson::StringBuffer buffer;
+    Writer w(buffer);
+    w.StartObject();
+    if (!start.empty()) {
+      w.Key("ExclusiveStartTableName");
+      w.String(start.c_str());
+    }
+    w.EndObject();
+    const rapidjson::Document doc = engine_.call("ListTables", buffer.GetString());
+    if (auto it = doc.FindMember("TableNames"); it != doc.MemberEnd() && it->value.IsArray()) {
+      for (const auto& n : it->value.GetArray()) {
+        const std::string remote = n.GetString();
+        if (remote.rfind(options_.table_prefix, 0) != 0) continue;
+        std::string name = remote.substr(options_.table_prefix.size());
+        if (is_valid_table_name(name) && !name.ends_with(kCountsSuffix))
+          names.push_back(std::move(name));
+      }
+    }
+    start = string_member(doc, "LastEvaluatedTableName");
+    if (start.empty()) break;
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::optional<TableHandle> DynamoStore::find_table(std::string_view name) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = handles_.find(name);
+    if (it != handles_.end() && tables_[it->second].live) return it->second;
+  }
+  const std::string remote = options_.table_prefix + std::string(name);
+  const auto doc = describe_remote(remote);
+  if (!doc) return std::nullopt;
+  mark_live(name, has_actor_index(object_member(*doc, "Table")), read_options(remote));
+  std::lock_guard lock(mu_);
+  return handles_.find(name)->second;
+}
+
+namespace {
+
+// CreateTable's request: an activities table (target HASH, timestamp
+// RANGE, the actor index) or a counts table (key HASH, start RANGE).
+std::string create_table_request(const std::string& remote_name, bool counts,
+                                 const DynamoOptions& options) {
+  const bool provisioned = options.billing == Billing::kProvisioned;
+  auto throughput = [&](Writer& w) {
+    w.Key("ProvisionedThroughput");
+    w.StartObject();
+    w.Key("ReadCapacityUnits");
+    w.Int64(options.read_capacity);
+    w.Key("WriteCapacityUnits");
+    w.Int64(options.write_capacity);
+    w.EndObject();
+  };
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  w.Key("TableName");
+  w.String(remote_name.c_str());
+  w.Key("AttributeDefinitions");
+  w.StartArray();
+  const std::vector<std::pair<const char*, const char*>> attributes =
+      counts ? std::vector<std::pair<const char*, const char*>>{{"key", "S"}, {"start", "N"}}
+             : std::vector<std::pair<const char*, const char*>>{
+                   {"target", "S"}, {"timestamp", "S"}, {"actor", "S"}};
+  for (const auto& [name, type] : attributes) {
+    w.StartObject();
+    w.Key("AttributeName");
+    w.String(name);
+    w.Key("AttributeType");
+    w.String(type);
+    w.EndObject();
+  }
+  w.EndArray();
+  if (counts) {
+    key_schema(w, "key", "start");
+  } else {
+    key_schema(w, "target", "timestamp");
+  }
+  if (!counts) {
+    w.Key("GlobalSecondaryIndexes");
+    w.StartArray();
+    w.StartObject();
+    w.Key("IndexName");
+    w.String(kActorIndex);
+    key_schema(w, "actor", "timestamp");
+    w.Key("Projection");
+    w.StartObject();
+    w.Key("ProjectionType");
+    w.String("ALL");
+    w.EndObject();
+    if (provisioned) throughput(w);
+    w.EndObject();
+    w.EndArray();
+  }
+  w.Key("BillingMode");
+  w.String(provisioned ? "PROVISIONED" : "PAY_PER_REQUEST");
+  if (provisioned) throughput(w);
+  w.EndObject();
+  return buffer.GetString();
+}
+
+}  // namespace
+
+void DynamoStore::create_remote(const std::string& remote_name) {
+  engine_.call("CreateTable", create_table_request(remote_name, false, options_));
+  wait_until_active(remote_name);
+}
+
+bool DynamoStore::create_counts_if_live(const std::string& remote) {
+  {
+    std::lock_guard lock(mu_);
+    const bool live = std::any_of(tables_.begin(), tables_.end(), [&](const Table& t) {
+      return t.live && t.remote_name + std::string(kCountsSuffix) == remote;
+    });
+    if (!live) return false;
+  }
+  create_counts_remote(remote);
+  return true;
+}
+
+void DynamoStore::create_counts_remote(const std::string& remote) {
+  try {
+    engine_.call("CreateTable", create_table_request(remote, true, options_));
+  } catch (const RequestError& e) {
+    if (e.type() != "ResourceInUseException") throw;
+  }
+  wait_until_active(remote);
+}
+
+TableHandle DynamoStore::create_table(std::string_view name, const TableOptions& table_options) {
+  check_writable("create a table");
+  if (name.ends_with(kCountsSuffix)) {
+    throw InvalidArgument("table name",
+                          "'" + std::string(name) + "' ends in '" + std::string(kCountsSuffix) +
+                              "', which on DynamoDB names the table keeping another table's "
+                              "counts; choose another name");
+  }
+  const std::string remote = options_.table_prefix + std::string(name);
+  if (remote.size() + kCountsSuffix.size() > 255) {
+    throw InvalidArgument("table name", "'" + remote + "' (with the table prefix) is over " +
+                                            std::to_string(255 - kCountsSuffix.size()) +
+                                            " characters (its counts table adds '" +
+                                            std::string(kCountsSuffix) + "' to DynamoDB's 255)");
+  }
+  try {
+    create_remote(remote);
+  } catch (const RequestError& e) {
+    if (e.type() == "ResourceInUseException") {
+      throw AlreadyExists("table '" + std::string(name) + "' (DynamoDB table '" + remote +
+                          "') already exists in " + engine_.where());
+    }
+    throw;
+  }
+  const std::string counts = remote + std::string(kCountsSuffix);
+  create_counts_remote(counts);
+  if (table_options != TableOptions{}) write_options(remote, table_options);
+  if (table_options.retention.count() > 0) enable_ttl(remote);
+  if (table_options.counts_retention.count() > 0) enable_ttl(counts);
+  mark_live(name, true, table_options);
+  std::lock_guard lock(mu_);
+  return handles_.find(name)->second;
+}
+
+TableInfo DynamoStore::describe_table(std::string_view name) {
+  const std::string remote = options_.table_prefix + std::string(name);
+  const auto doc = describe_remote(remote);
+  if (!doc) not_found(name);
+  const rapidjson::Value& t = object_member(*doc, "Table");
+  TableInfo info;
+  info.name = std::string(name);
+  // Each read in a range that the conversion cannot overflow.
+  if (const auto created = number_member(t, "CreationDateTime");
+      created && *created >= 0 && *created < 1e10) {
+    info.created = Timestamp(Microseconds(static_cast<std::int64_t>(*created * 1e6)));
+  }
+  if (const auto items = number_member(t, "ItemCount"); items && *items >= 0 && *items < 1e18) {
+    info.approximate_activities = static_cast<std::uint64_t>(*items);
+  }
+  if (const auto bytes = number_member(t, "TableSizeBytes");
+      bytes && *bytes >= 0 && *bytes < 1e18) {
+    info.approximate_bytes = static_cast<std::uint64_t>(*bytes);
+  }
+  info.has_actor_index = has_actor_index(t);
+  info.details.emplace_back("DynamoDB table", remote);
+  info.details.emplace_back("where", engine_.where());
+  info.details.emplace_back("status", string_member(t, "TableStatus"));
+  info.details.emplace_back("key schema", key_schema_text(member(t, "KeySchema")));
+  info.details.emplace_back(
+      "indexes", info.has_actor_index ? "actor-index (actor HASH, timestamp RANGE, projection ALL)"
+                                      : "no actor-index: views by actor need it; add it with: " +
+                                            add_index_command(remote));
+  std::string billing = "PROVISIONED";
+  if (auto it = t.FindMember("BillingModeSummary"); it != t.MemberEnd() && it->value.IsObject()) {
+    billing = string_member(it->value, "BillingMode");
+  }
+  if (billing != "PAY_PER_REQUEST") {
+    if (auto it = t.FindMember("ProvisionedThroughput");
+        it != t.MemberEnd() && it->value.IsObject()) {
+      const auto r = number_member(it->value, "ReadCapacityUnits");
+      const auto w = number_member(it->value, "WriteCapacityUnits");
+      const auto whole = [](double units) {
+        return std::to_string(static_cast<std::int64_t>(std::clamp(units, 0.0, 1e15)));
+      };
+      if (r && w) billing += " (" + whole(*r) + " RCU, " + whole(*w) + " WCU)";
+    }
+  }
+  info.details.emplace_back("billing", billing);
+  std::string ttl;
+  try {
+    const rapidjson::Document t2 = engine_.call("DescribeTimeToLive", table_name_body(remote));
+    const auto& d = object_member(t2, "TimeToLiveDescription");
+    ttl = string_member(d, "TimeToLiveStatus");
+    if (const std::string attr = string_member(d, "AttributeName"); !attr.empty())
+      ttl += " on " + attr;
+  } catch (const RequestError& e) {
+    if (e.type() != "UnknownOperationException") throw;
+    ttl = "unknown (this engine has no DescribeTimeToLive)";
+  }
+  info.details.emplace_back("time to live", ttl);
+  const TableOptions options = read_options(remote);
+  info.options = options;
+  info.details.emplace_back("activities kept", core::retention_text(options.retention));
+  info.details.emplace_back("counts kept", core::retention_text(options.counts_retention));
+  info.details.emplace_back("counts table", remote + std::string(kCountsSuffix));
+  mark_live(name, info.has_actor_index, options);
+  return info;
+}
+
+void DynamoStore::drop_table(std::string_view name) {
+  check_writable("drop a table");
+  const std::string remote = options_.table_prefix + std::string(name);
+  call_on_table("DeleteTable", table_name_body(remote), name);
+  std::optional<TableHandle> dropped;
+  {
+    std::lock_guard lock(mu_);
+    auto it = handles_.find(name);
+    if (it != handles_.end()) {
+      tables_[it->second].live = false;
+      tables_[it->second].options = TableOptions{};
+      dropped = it->second;
+    }
+  }
+  // Outside mu_: a write of counts in progress holds the counts' lock and
+  // asks for tables.
+  if (dropped) counts_.forget(*dropped, remote + std::string(kCountsSuffix));
+  try {
+    engine_.call("DeleteTable", table_name_body(remote + std::string(kCountsSuffix)));
+  } catch (const RequestError& e) {
+    if (e.type() != "ResourceNotFoundException") throw;  // a table the 2014 gem made has none
+  }
+  // Wait until it is gone -- not merely DELETING, which ListTables still
+  // shows and CreateTable still refuses -- so that the table list is right
+  // and creating it again right away works.
+  const auto deadline = std::chrono::steady_clock::now() + kTableWaitLimit;
+  auto pause = std::chrono::milliseconds(20);
+  auto exists = [&](const std::string& remote_name) {
+    try {
+      engine_.call("DescribeTable", table_name_body(remote_name));
+      return true;
+    } catch (const RequestError& e) {
+      if (e.type() == "ResourceNotFoundException") return false;
+      throw;
+    }
+  };
+  while (exists(remote) || exists(remote + std::string(kCountsSuffix))) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw StoreError("table '" + remote + "' in " + engine_.where() + " is still being deleted");
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(1000));
+  }
+}
+
+void DynamoStore::alter_table(std::string_view name, const TableOptions& options) {
+  check_writable("change a table");
+  const auto handle = find_table(name);
+  if (!handle) not_found(name);
+  const Table t = table(*handle);
+  write_options(t.remote_name, options);
+  if (options.retention.count() > 0) enable_ttl(t.remote_name);
+  if (options.counts_retention.count() > 0) enable_ttl(t.remote_name + std::string(kCountsSuffix));
+  std::lock_guard lock(mu_);
+  tables_[*handle].options = options;
+}
+
+}  // namespace cctv::store::dynamodb

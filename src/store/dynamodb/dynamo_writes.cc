@@ -1,0 +1,276 @@
+// The DynamoDB store's writes: a batch of activities as BatchWriteItem
+// requests (conditional PutItem for activities that came with an id).
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <limits>
+#include <thread>
+#include <unordered_map>
+
+#include "cctv/error.h"
+#include "cctv/table.h"
+#include "core/bucket.h"
+#include "core/coding.h"
+#include "core/validate.h"
+#include "store/dynamodb/bulk_requests.h"
+#include "store/dynamodb/count_items.h"
+#include "store/dynamodb/dynamo_store.h"
+#include "store/dynamodb/item_codec.h"
+#include "store/dynamodb/json_access.h"
+#include "store/dynamodb/sort_key.h"
+
+namespace cctv::store::dynamodb {
+
+namespace {
+
+constexpr std::size_t kItemsPerBatch = 25;  // BatchWriteItem's limit
+constexpr int kMaxWritePasses = 4;
+
+}  // namespace
+
+// `sync` asks nothing more: what DynamoDB confirmed is durable.
+void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
+  check_writable("record activities");
+  if (batch.empty()) return;
+  std::shared_lock rebuilding(
+      rebuild_mu_);  // a rebuild of counts waits for this write, and it for a rebuild
+
+  // Encode each item once. A batch may hold the same activity twice (a
+  // retry, a re-import): BatchWriteItem refuses duplicate keys in one
+  // request, and one copy is all that should be stored, so keep the last.
+  // Duplicates are found by a 64-bit hash of their key, confirmed against
+  // the key itself. The buffers live on, so a
+  // steady stream of batches does not fault in fresh pages each time.
+  struct Item {
+    TableHandle table;
+    std::size_t record;
+    std::size_t begin;
+    std::size_t end;
+  };
+  thread_local std::string items_json;
+  thread_local std::vector<Item> items;
+  thread_local std::unordered_map<std::uint64_t, std::size_t> by_key;
+  items_json.clear();
+  items.clear();
+  by_key.clear();
+  std::vector<std::string> remote_names;  // by handle
+  std::vector<std::int64_t> retention_s;  // by handle
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& t : tables_) {
+      remote_names.push_back(t.remote_name);
+      retention_s.push_back(t.options.retention.count());
+    }
+  }
+  auto key_hash = [](TableHandle table, std::string_view target, std::int64_t time_us,
+                     std::uint64_t id) {
+    std::uint64_t h =
+        std::hash<std::string_view>()(target) ^ (static_cast<std::uint64_t>(table) << 40);
+    for (std::uint64_t v : {static_cast<std::uint64_t>(time_us), id}) {
+      h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    }
+    return h;
+  };
+  auto same_key = [&batch](std::size_t a, std::size_t b) {
+    const core::RecordView x = batch[a], y = batch[b];
+    return x.table == y.table && x.time_us == y.time_us && x.id == y.id && x.target == y.target;
+  };
+  std::string sort_key;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const core::RecordView r = batch[i];
+    const std::size_t begin = items_json.size();
+    const std::int64_t kept = retention_s[r.table];
+    append_item(r, kept > 0 ? core::floor_div(r.time_us, 1'000'000) + kept : 0, items_json,
+                sort_key);
+    const Item item{r.table, i, begin, items_json.size()};
+    auto [it, inserted] =
+        by_key.emplace(key_hash(r.table, r.target, r.time_us, r.id), items.size());
+    if (inserted) {
+      items.push_back(item);
+    } else if (same_key(items[it->second].record, i)) {
+      items[it->second] = item;
+    } else {
+      items.push_back(item);  // another key with the same hash: never seen in practice
+    }
+  }
+  // What became of each item. An activity that came with its id may be
+  // stored already (a retry, a re-import): while counting, such items go
+  // one to a request, as a PutItem conditional on the item not existing, so
+  // that a count is added only for a write that stored something new.
+  enum class State : std::uint8_t { kPending, kWritten, kStoredBefore, kRejected };
+  std::vector<State> state(items.size(), State::kPending);
+  std::vector<bool> conditional(items.size(), false);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    conditional[i] = options_.counts && batch[items[i].record].supplied_id;
+  }
+  // The counts of what was written for sure: after a failure that the
+  // pipeline retries, only the conditional writes (a retry finds them
+  // stored already and would not count them).
+  auto absorb = [&](bool all) {
+    if (!options_.counts) return;
+    std::vector<bool> counted(batch.size(), false);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      counted[items[i].record] = state[i] == State::kWritten && (all || conditional[i]);
+    }
+    counts_.absorb(batch, counted);
+  };
+
+  std::vector<std::size_t> pending(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) pending[i] = i;
+  // Items sent one to a request: those of a request DynamoDB refused as
+  // invalid, so that one bad item does not sink its neighbours.
+  std::vector<bool> alone(items.size(), false);
+  std::size_t rejected = 0;
+  std::string rejection;
+  // Whatever ends the write early, what conditional writes stored is
+  // counted now: the pipeline's retry would find it stored.
+  try {
+    // The engine retries what waiting mends. A pass ends with the rest: the
+    // items of a request refused as invalid go again one to a request, and
+    // a table dropped under a live tracker is made again, as the embedded
+    // store does. Both happen once per pass, so passes are few.
+    for (int pass = 1; !pending.empty(); ++pass) {
+      // Up to 25 items per request; items of several tables may share one.
+      std::vector<std::vector<std::size_t>> chunks;
+      std::vector<std::string> bodies;
+      std::vector<std::size_t> shared;
+      std::vector<std::string> puts;       // conditional PutItem bodies
+      std::vector<std::size_t> put_items;  // the item of each
+      for (std::size_t i : pending) {
+        if (conditional[i]) {
+          const Item& item = items[i];
+          std::string body = "{\"TableName\":";
+          append_json_string(body, remote_names[item.table]);
+          body += ",\"Item\":";
+          body.append(items_json, item.begin, item.end - item.begin);
+          body +=
+              ",\"ConditionExpression\":\"attribute_not_exists(#t)\",\"ExpressionAttributeNames\":{"
+              "\"#t\":"
+              "\"target\"}}";
+          puts.push_back(std::move(body));
+          put_items.push_back(i);
+        } else if (alone[i]) {
+          chunks.push_back({i});
+        } else {
+          shared.push_back(i);
+        }
+      }
+      for (std::size_t start = 0; start < shared.size(); start += kItemsPerBatch) {
+        const auto first = shared.begin() + static_cast<std::ptrdiff_t>(start);
+        chunks.emplace_back(first, first + static_cast<std::ptrdiff_t>(
+                                               std::min(kItemsPerBatch, shared.size() - start)));
+      }
+      for (auto& chunk : chunks) {
+        std::stable_sort(chunk.begin(), chunk.end(), [&](std::size_t a, std::size_t b) {
+          return items[a].table < items[b].table;
+        });
+        std::string body = "{\"RequestItems\":{";
+        for (std::size_t k = 0; k < chunk.size(); ++k) {
+          const Item& item = items[chunk[k]];
+          if (k == 0 || items[chunk[k - 1]].table != item.table) {
+            if (k > 0) body += "],";
+            append_json_string(body, remote_names[item.table]);
+            body += ":[";
+          } else {
+            body += ',';
+          }
+          body += "{\"PutRequest\":{\"Item\":";
+          body.append(items_json, item.begin, item.end - item.begin);
+          body += "}}";
+        }
+        body += "]}}";
+        bodies.push_back(std::move(body));
+      }
+
+      std::vector<Outcome> outcomes = engine_.run(
+          "BatchWriteItem", std::move(bodies),
+          [](std::size_t, rapidjson::Document& a) {
+            return resend_unprocessed(a, "BatchWriteItem");
+          },
+          Patience::kBackground);
+      if (!puts.empty()) {
+        std::vector<Outcome> put_outcomes =
+            engine_.run("PutItem", std::move(puts), {}, Patience::kBackground);
+        for (std::size_t k = 0; k < put_outcomes.size(); ++k) {
+          chunks.push_back({put_items[k]});
+          outcomes.push_back(std::move(put_outcomes[k]));
+        }
+      }
+      std::vector<std::size_t> again;
+      std::vector<TableHandle> revived;  // each dropped table is made again once per pass
+      std::size_t unwritten = 0;         // items whose requests failed for good
+      const Outcome* failure = nullptr;
+      for (std::size_t c = 0; c < outcomes.size(); ++c) {
+        const Outcome& outcome = outcomes[c];
+        if (outcome.ok) {
+          for (std::size_t i : chunks[c]) state[i] = State::kWritten;
+          continue;
+        }
+        switch (outcome.failure) {
+          case Failure::kConditionFailed:
+            // A conditional put of an activity stored already.
+            state[chunks[c].front()] = State::kStoredBefore;
+            break;
+          case Failure::kTableMissing:
+            for (std::size_t i : chunks[c]) {
+              again.push_back(i);
+              if (std::find(revived.begin(), revived.end(), items[i].table) != revived.end())
+                continue;
+              revived.push_back(items[i].table);
+              revive(items[i].table);
+            }
+            break;
+          case Failure::kGiveUp:
+            if (outcome.type == "ValidationException" && chunks[c].size() > 1) {
+              for (std::size_t i : chunks[c]) alone[i] = true;  // find the bad one(s)
+              again.insert(again.end(), chunks[c].begin(), chunks[c].end());
+            } else {
+              rejected += chunks[c].size();
+              for (std::size_t i : chunks[c]) state[i] = State::kRejected;
+              rejection = engine_.error("BatchWriteItem", outcome).what();
+            }
+            break;
+          default:
+            // Retried as long as the policy allows: throttled, failing, or
+            // refused credentials not renewed. The pipeline keeps the batch
+            // and tries it again later (new activities then wait, or are
+            // refused by backpressure) rather than dropping what was
+            // accepted.
+            unwritten += chunks[c].size();
+            failure = &outcome;
+            break;
+        }
+      }
+      if (failure != nullptr) {
+        throw StoreError(std::to_string(unwritten) + " activities were not written to " +
+                         engine_.where() + ": " + engine_.error("BatchWriteItem", *failure).what());
+      }
+      if (!again.empty() && pass >= kMaxWritePasses) {
+        throw StoreError(std::to_string(again.size()) + " activities were not written to " +
+                         engine_.where() + ": their table kept disappearing");
+      }
+      pending = std::move(again);
+    }
+  } catch (...) {
+    absorb(false);
+    throw;
+  }
+  absorb(true);
+  if (rejected > 0) throw WriteRejected(rejection, rejected);
+}
+
+void DynamoStore::revive(TableHandle handle) {
+  const Table dropped = table(handle);
+  if (describe_remote(dropped.remote_name)) return;
+  try {
+    create_remote(dropped.remote_name);
+  } catch (const RequestError& e) {
+    if (e.type() != "ResourceInUseException") throw;
+  }
+  create_counts_remote(dropped.remote_name + std::string(kCountsSuffix));
+  mark_live(dropped.name, true, TableOptions{});
+}
+
+}  // namespace cctv::store::dynamodb
