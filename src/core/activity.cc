@@ -11,8 +11,9 @@
 namespace cctv {
 
 bool is_reserved_attribute(std::string_view name) noexcept {
-  static constexpr std::array<std::string_view, 5> kReserved = {"actor", "target", "timestamp",
-                                                                "id", "expires_at"};
+  // _cctv_put: a mark the DynamoDB store keeps on some items.
+  static constexpr std::array<std::string_view, 6> kReserved = {"actor", "target",     "timestamp",
+                                                                "id",    "expires_at", "_cctv_put"};
   for (auto r : kReserved) {
     if (name == r) return true;
   }

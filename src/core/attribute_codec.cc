@@ -266,8 +266,8 @@ std::size_t encode_attributes(const Attributes& attributes, std::string& out) {
     for (const auto& entry : attributes) {
       if (is_reserved_attribute(entry.first)) {
         throw PathError{entry.first,
-                        "is a reserved name (actor, target, timestamp, id and expires_at are "
-                        "set by cctv); rename it, e.g. 'my_" +
+                        "is a reserved name (actor, target, timestamp, id, expires_at and "
+                        "_cctv_put are set by cctv); rename it, e.g. 'my_" +
                             entry.first + "'"};
       }
     }

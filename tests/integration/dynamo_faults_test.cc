@@ -128,6 +128,38 @@ TEST(DynamoFaults, CountsStayExactWhenAnswersAreLost) {
   EXPECT_EQ(t.top_targets(day, 1).at(0), (TargetCount{"/page/0", truth["/page/0"]}));
 }
 
+TEST(DynamoFaults, CountsOfActivitiesWithIdsStayExactWhenAnswersAreLostAndOnReimport) {
+  // An activity that comes with its id (an import, the HTTP API) may be
+  // stored already, so it is written conditionally and counted only if it
+  // was new. A conditional write applied whose answer was lost must still
+  // count once when it is sent again; the same activities imported again
+  // must count nothing.
+  testing::Dynalite dynalite;
+  testing::FaultProxy proxy(dynalite.port(),
+                            {"--drop-after", "0.2", "--http500", "0.05", "--seed", "9"});
+  const TimeRange day{kT0 - std::chrono::hours(10), kT0 + std::chrono::hours(14)};
+  std::vector<Activity> activities;
+  for (int i = 0; i < 1500; ++i) {
+    activities.push_back(Activity{"user" + std::to_string(i % 101), "/page/" + std::to_string(i % 7),
+                                  kT0 + seconds(i * 7), static_cast<ActivityId>(1'000'000 + i), {}});
+  }
+  for (int round = 0; round < 2; ++round) {
+    Client client = Client::open(proxy.store("i-"));
+    Tracker t = client.tracker("events");
+    for (const Activity& a : activities) t.record(a);
+    t.flush();
+  }
+  EXPECT_GT(stat(proxy, "drop_after"), 5);
+  Client direct = Client::open(dynalite.store("i-"));
+  Tracker t = direct.tracker("events");
+  std::size_t stored = 0;
+  t.for_each_activity({}, [&](const Activity&) { ++stored; });
+  EXPECT_EQ(stored, activities.size());
+  EXPECT_EQ(t.count_activity(day, Bucket::kDay).at(0).count, 1500);
+  EXPECT_EQ(t.view_activity("/page/3").activities.at(0).attributes, Attributes{})
+      << "cctv's own marks are no attributes of the activity";
+}
+
 TEST(DynamoFaults, RefusedCredentialsLoseNoActivity) {
   // Credentials that expire mid-stream (and are renewed): the writes DynamoDB
   // refused for them are sent again, not dropped.

@@ -21,6 +21,7 @@
 #include "cctv/dynamo_options.h"
 #include "store/dynamodb/request_engine.h"
 #include "store/dynamodb/dynamo_counts.h"
+#include "store/dynamodb/put_tokens.h"
 #include "store/periodic_task.h"
 #include "store/store.h"
 
@@ -139,6 +140,9 @@ class DynamoStore final : public Store {
   std::chrono::steady_clock::time_point last_renewal_{};  // guarded by renew_mu_
   RequestEngine engine_;
   DynamoCounts counts_;
+
+  // Tokens of conditional puts whose outcome is unknown.
+  PutTokens put_tokens_;
 
   // Writes share it; a rebuild of counts holds it alone.
   std::shared_mutex rebuild_mu_;

@@ -102,8 +102,10 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
   enum class State : std::uint8_t { kPending, kWritten, kStoredBefore, kRejected };
   std::vector<State> state(items.size(), State::kPending);
   std::vector<bool> conditional(items.size(), false);
+  std::vector<std::string> tokens(items.size());  // of each conditional put
   for (std::size_t i = 0; i < items.size(); ++i) {
     conditional[i] = options_.counts && batch[items[i].record].supplied_id;
+    if (conditional[i]) tokens[i] = put_tokens_.token_for(put_key(batch[items[i].record]));
   }
   // The counts of what was written for sure: after a failure that the
   // pipeline retries, only the conditional writes (a retry finds them
@@ -140,15 +142,25 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
       std::vector<std::size_t> put_items;  // the item of each
       for (std::size_t i : pending) {
         if (conditional[i]) {
+          // Stored unless an item of that key exists -- one another write
+          // stored -- but stored again over one this very write stored
+          // (same token), whose answer was lost: so it counts once.
           const Item& item = items[i];
           std::string body = "{\"TableName\":";
           append_json_string(body, remote_names[item.table]);
           body += ",\"Item\":";
-          body.append(items_json, item.begin, item.end - item.begin);
+          body.append(items_json, item.begin, item.end - item.begin - 1);  // without its '}'
+          body += ",\"";
+          body += kPutTokenAttribute;
+          body += "\":{\"S\":";
+          append_json_string(body, tokens[i]);
           body +=
-              ",\"ConditionExpression\":\"attribute_not_exists(#t)\",\"ExpressionAttributeNames\":{"
-              "\"#t\":"
-              "\"target\"}}";
+              "}},\"ConditionExpression\":\"attribute_not_exists(#t) OR #p = :p\","
+              "\"ExpressionAttributeNames\":{\"#t\":\"target\",\"#p\":\"";
+          body += kPutTokenAttribute;
+          body += "\"},\"ExpressionAttributeValues\":{\":p\":{\"S\":";
+          append_json_string(body, tokens[i]);
+          body += "}}}";
           puts.push_back(std::move(body));
           put_items.push_back(i);
         } else if (alone[i]) {
@@ -205,8 +217,19 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
       for (std::size_t c = 0; c < outcomes.size(); ++c) {
         const Outcome& outcome = outcomes[c];
         if (outcome.ok) {
-          for (std::size_t i : chunks[c]) state[i] = State::kWritten;
+          for (std::size_t i : chunks[c]) {
+            state[i] = State::kWritten;
+            if (conditional[i]) put_tokens_.settle(put_key(batch[items[i].record]), tokens[i], true);
+          }
           continue;
+        }
+        if (chunks[c].size() == 1 && conditional[chunks[c].front()]) {
+          // Its token is kept while the outcome is unknown.
+          const std::size_t i = chunks[c].front();
+          const bool unknown = outcome.failure == Failure::kRetry ||
+                               outcome.failure == Failure::kThrottled ||
+                               outcome.failure == Failure::kRefreshCredentials;
+          put_tokens_.settle(put_key(batch[items[i].record]), tokens[i], !unknown);
         }
         switch (outcome.failure) {
           case Failure::kConditionFailed:

@@ -217,8 +217,10 @@ Activity read_item(const rapidjson::Value& item) {
   a.attributes.reserve(item.MemberCount());
   for (const auto& m : item.GetObject()) {
     const std::string_view name(m.name.GetString(), m.name.GetStringLength());
-    if (name == "target" || name == "timestamp" || name == "actor" || name == "expires_at")
+    if (name == "target" || name == "timestamp" || name == "actor" || name == "expires_at" ||
+        name == kPutTokenAttribute) {
       continue;
+    }
     a.attributes.emplace_back(std::string(name), read_value(m.value, 0));
   }
   return a;

@@ -28,6 +28,10 @@ inline constexpr const char* kActorIndex = "actor-index";
 // (tables the 2014 gem made have none), for messages.
 std::string add_index_command(const std::string& remote_name);
 
+// An attribute cctv keeps on items written conditionally (put_tokens.h);
+// no attribute of the activity, and a reserved name.
+inline constexpr const char* kPutTokenAttribute = "_cctv_put";
+
 // Appends `record` as a DynamoDB item (a JSON object of AttributeValues) to
 // `out`, and its sort key to `sort_key`. With `expires_at` > 0 the item
 // carries it (epoch seconds), for DynamoDB's TTL.

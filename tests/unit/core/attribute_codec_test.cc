@@ -62,7 +62,7 @@ std::string error_of(const Attributes& a) {
 }
 
 TEST(AttributeCodec, RejectsReservedNames) {
-  for (const char* name : {"actor", "target", "timestamp", "id", "expires_at"}) {
+  for (const char* name : {"actor", "target", "timestamp", "id", "expires_at", "_cctv_put"}) {
     const std::string msg = error_of({{name, 1}});
     EXPECT_NE(msg.find(std::string("attribute '") + name + "'"), std::string::npos) << msg;
     EXPECT_NE(msg.find("reserved"), std::string::npos) << msg;
