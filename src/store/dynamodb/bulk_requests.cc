@@ -4,40 +4,29 @@
 #include <string>
 
 #include "cctv/error.h"
-#include "store/dynamodb/item_codec.h"
+#include "store/dynamodb/requests.h"
 
 namespace cctv::store::dynamodb {
 
-namespace {
-
-std::string page_request(const std::function<void(Writer&)>& request,
-                         const rapidjson::Value* last_key) {
+std::string json_text(const rapidjson::Value& value) {
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
-  w.StartObject();
-  request(w);
-  if (last_key != nullptr) {
-    w.Key("ExclusiveStartKey");
-    last_key->Accept(w);
-  }
-  w.EndObject();
+  value.Accept(w);
   return buffer.GetString();
 }
 
-}  // namespace
-
 void each_page(RequestEngine& engine, std::string_view operation,
-               const std::function<void(Writer&)>& request,
+               const std::function<std::string(std::string_view start_after)>& request,
                const std::function<void(const rapidjson::Document&)>& page) {
   std::vector<std::string> first;
-  first.push_back(page_request(request, nullptr));
+  first.push_back(request(""));
   std::vector<Outcome> outcomes =
       engine.run(operation, std::move(first),
                  [&](std::size_t, rapidjson::Document& answer) -> std::optional<FollowUp> {
                    page(answer);
                    auto lek = answer.FindMember("LastEvaluatedKey");
                    if (lek == answer.MemberEnd()) return std::nullopt;
-                   return FollowUp{page_request(request, &lek->value), false};
+                   return FollowUp{request(json_text(lek->value)), false};
                  });
   if (!outcomes.front().ok) throw engine.error(operation, outcomes.front());
 }
@@ -47,15 +36,11 @@ void delete_items(RequestEngine& engine, const std::string& table,
   constexpr std::size_t kPerRequest = 25;  // BatchWriteItem's limit
   std::vector<std::string> bodies;
   for (std::size_t begin = 0; begin < keys.size(); begin += kPerRequest) {
-    std::string body = "{\"RequestItems\":{";
-    append_json_string(body, table);
-    body += ":[";
+    BatchWriteRequest request;
     for (std::size_t i = begin; i < std::min(keys.size(), begin + kPerRequest); ++i) {
-      if (i > begin) body += ',';
-      body += "{\"DeleteRequest\":{\"Key\":" + keys[i] + "}}";
+      request.writes.push_back({table, {}, keys[i]});
     }
-    body += "]}}";
-    bodies.push_back(std::move(body));
+    bodies.push_back(request.body());
   }
   const std::vector<Outcome> outcomes =
       engine.run("BatchWriteItem", std::move(bodies), [](std::size_t, rapidjson::Document& answer) {

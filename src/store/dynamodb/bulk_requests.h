@@ -10,18 +10,21 @@
 #include <string_view>
 #include <vector>
 
-#include "store/dynamodb/request_engine.h"
 #include "store/dynamodb/json_access.h"
+#include "store/dynamodb/request_engine.h"
 
 namespace cctv::store::dynamodb {
 
 // Sends `operation` ("Query" or "Scan") page after page until the answer
-// carries no LastEvaluatedKey: `request` writes the request's members into
-// its open object (ExclusiveStartKey is added here), `page` sees each
-// answer. Throws what RequestEngine::call throws.
+// carries no LastEvaluatedKey: `request(start_after)` makes the request of
+// the page after key `start_after` (a JSON object; empty for the first),
+// `page` sees each answer. Throws what RequestEngine::call throws.
 void each_page(RequestEngine& engine, std::string_view operation,
-               const std::function<void(Writer&)>& request,
+               const std::function<std::string(std::string_view start_after)>& request,
                const std::function<void(const rapidjson::Document&)>& page);
+
+// The JSON of a value of an answer (a LastEvaluatedKey, a key).
+std::string json_text(const rapidjson::Value& value);
 
 // Deletes the items of `table` whose keys (JSON objects of key
 // AttributeValues) are `keys`, with BatchWriteItem 25 at a time, sending

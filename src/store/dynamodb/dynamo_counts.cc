@@ -511,12 +511,21 @@ void DynamoCounts::each_item(const char* operation, const std::string& remote,
                              const std::function<void(const rapidjson::Value&)>& visit) {
   each_page(
       engine_, operation,
-      [&](Writer& w) {
+      [&](std::string_view start_after) {
+        rapidjson::StringBuffer buffer;
+        Writer w(buffer);
+        w.StartObject();
         w.Key("TableName");
         w.String(remote.c_str());
         w.Key("ConsistentRead");
         w.Bool(true);
         conditions(w);
+        if (!start_after.empty()) {
+          w.Key("ExclusiveStartKey");
+          w.RawValue(start_after.data(), start_after.size(), rapidjson::kObjectType);
+        }
+        w.EndObject();
+        return std::string(buffer.GetString());
       },
       [&](const rapidjson::Document& doc) {
         for (const auto& item : array_member(doc, "Items")) visit(item);

@@ -19,6 +19,7 @@
 #include "store/dynamodb/dynamo_store.h"
 #include "store/dynamodb/item_codec.h"
 #include "store/dynamodb/json_access.h"
+#include "store/dynamodb/requests.h"
 #include "store/dynamodb/sort_key.h"
 
 namespace cctv::store::dynamodb {
@@ -35,45 +36,34 @@ std::string make_position(const std::string& sort_key, const std::string& target
   return position;
 }
 
-// The members of a Scan of `table` for activities whose sort keys lie in
-// [lower, upper]: consistent, so that it sees what flush() wrote.
-void scan_request(Writer& w, const std::string& table, const std::string& lower,
-                  const std::string& upper) {
-  w.Key("TableName");
-  w.String(table.c_str());
-  w.Key("ConsistentRead");
-  w.Bool(true);
-  w.Key("FilterExpression");
-  w.String("#ts BETWEEN :lo AND :hi");
-  w.Key("ExpressionAttributeNames");
-  w.StartObject();
-  w.Key("#ts");
-  w.String("timestamp");
-  w.EndObject();
-  w.Key("ExpressionAttributeValues");
-  w.StartObject();
-  put_s(w, ":lo", lower);
-  put_s(w, ":hi", upper);
-  w.EndObject();
+// A Scan of `table` for activities whose sort keys lie in [lower, upper]:
+// consistent, so that it sees what flush() wrote.
+ScanRequest scan_request(const std::string& table, const std::string& lower,
+                         const std::string& upper) {
+  ScanRequest scan;
+  scan.table = table;
+  scan.consistent = true;
+  scan.filter = {"#ts BETWEEN :lo AND :hi",
+                 {{"#ts", "timestamp"}},
+                 {{":lo", Attr::s(lower)}, {":hi", Attr::s(upper)}}};
+  return scan;
 }
 
-// Writes ExclusiveStartKey for `position`.
-void start_key(Writer& w, std::string_view position, Index index, std::string_view key) {
+// ExclusiveStartKey for `position`.
+std::string start_key(std::string_view position, Index index, std::string_view key) {
   std::string_view sort_key;
   if (!core::read_length_prefixed(position, sort_key) || !parse_sort_key(sort_key, "") ||
       (index == Index::kTarget) != position.empty()) {
     throw InvalidArgument("cursor", "was made by another kind of store or query");
   }
-  w.Key("ExclusiveStartKey");
-  w.StartObject();
-  put_s(w, "timestamp", sort_key);
+  Attrs start{{"timestamp", Attr::s(sort_key)}};
   if (index == Index::kActor) {
-    put_s(w, "actor", key);
-    put_s(w, "target", position);
+    start.emplace_back("actor", Attr::s(key));
+    start.emplace_back("target", Attr::s(position));
   } else {
-    put_s(w, "target", key);
+    start.emplace_back("target", Attr::s(key));
   }
-  w.EndObject();
+  return attrs_json(start);
 }
 
 }  // namespace
@@ -96,55 +86,30 @@ QueryResult DynamoStore::query(const Query& q) {
 
   const std::size_t want = q.limit + 1;  // one more tells whether a page follows
   std::vector<std::string> sort_keys;
-  rapidjson::Document last_key;  // null until a response carries LastEvaluatedKey
+  QueryRequest request;
+  request.table = t.remote_name;
+  if (q.index == Index::kActor) {
+    request.index = kActorIndex;
+  } else {
+    request.consistent = true;  // views see what flush() wrote
+  }
+  request.key_condition = {
+      "#k = :k AND #ts BETWEEN :lo AND :hi",
+      {{"#k", q.index == Index::kActor ? "actor" : "target"}, {"#ts", "timestamp"}},
+      {{":k", Attr::s(q.key)}, {":lo", Attr::s(lower)}, {":hi", Attr::s(upper)}}};
+  request.forward = q.order == Order::kOldestFirst;
+  std::string start = q.after.empty() ? std::string() : start_key(q.after, q.index, q.key);
   while (result.activities.size() < want) {
-    rapidjson::StringBuffer buffer;
-    Writer w(buffer);
-    w.StartObject();
-    w.Key("TableName");
-    w.String(t.remote_name.c_str());
-    if (q.index == Index::kActor) {
-      w.Key("IndexName");
-      w.String(kActorIndex);
-    } else {
-      w.Key("ConsistentRead");  // views see what flush() wrote
-      w.Bool(true);
-    }
-    w.Key("KeyConditionExpression");
-    w.String("#k = :k AND #ts BETWEEN :lo AND :hi");
-    w.Key("ExpressionAttributeNames");
-    w.StartObject();
-    w.Key("#k");
-    w.String(q.index == Index::kActor ? "actor" : "target");
-    w.Key("#ts");
-    w.String("timestamp");
-    w.EndObject();
-    w.Key("ExpressionAttributeValues");
-    w.StartObject();
-    put_s(w, ":k", q.key);
-    put_s(w, ":lo", lower);
-    put_s(w, ":hi", upper);
-    w.EndObject();
-    w.Key("ScanIndexForward");
-    w.Bool(q.order == Order::kOldestFirst);
-    w.Key("Limit");
-    w.Uint64(want - result.activities.size());
-    if (!last_key.IsNull()) {
-      w.Key("ExclusiveStartKey");
-      last_key.Accept(w);
-    } else if (!q.after.empty()) {
-      start_key(w, q.after, q.index, q.key);
-    }
-    w.EndObject();
-
-    const rapidjson::Document doc = call_on_table("Query", buffer.GetString(), t.name);
+    request.limit = want - result.activities.size();
+    request.start_after = start;
+    const rapidjson::Document doc = call_on_table("Query", request.body(), t.name);
     for (const auto& item : array_member(doc, "Items")) {
       result.activities.push_back(read_item(item));
       sort_keys.emplace_back(s_value(item, "timestamp"));
     }
     auto lek = doc.FindMember("LastEvaluatedKey");
     if (lek == doc.MemberEnd()) break;
-    last_key.CopyFrom(lek->value, last_key.GetAllocator());
+    start = json_text(lek->value);
   }
   if (result.activities.size() > q.limit) {
     result.activities.resize(q.limit);
@@ -161,8 +126,13 @@ void DynamoStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to
   const std::string upper = upper_bound_key(to_us);
   if (lower > upper) return;
   try {
+    ScanRequest scan = scan_request(t.remote_name, lower, upper);
     each_page(
-        engine_, "Scan", [&](Writer& w) { scan_request(w, t.remote_name, lower, upper); },
+        engine_, "Scan",
+        [&](std::string_view start_after) {
+          scan.start_after = start_after;
+          return scan.body();
+        },
         [&](const rapidjson::Document& doc) {
           for (const auto& item : array_member(doc, "Items")) visit(read_item(item));
         });
@@ -187,23 +157,15 @@ QueryResult DynamoStore::scan_page(TableHandle handle, std::int64_t from_us, std
   const std::string lower = lower_bound_key(std::max(from_us, horizon_us(t.options.retention)));
   const std::string upper = upper_bound_key(to_us);
   if (lower > upper) return result;
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
-  w.StartObject();
-  scan_request(w, t.remote_name, lower, upper);
+  ScanRequest scan = scan_request(t.remote_name, lower, upper);
   // Limit counts the items read before the filter: a page may come back
   // short, or empty, with more to read.
-  w.Key("Limit");
-  w.Uint64(limit);
-  if (!after.empty()) {
-    w.Key("ExclusiveStartKey");
-    w.StartObject();
-    put_s(w, "target", target);
-    put_s(w, "timestamp", sort_key);
-    w.EndObject();
-  }
-  w.EndObject();
-  const rapidjson::Document doc = call_on_table("Scan", buffer.GetString(), t.name);
+  scan.limit = limit;
+  const std::string start =
+      after.empty() ? std::string()
+                    : attrs_json({{"target", Attr::s(target)}, {"timestamp", Attr::s(sort_key)}});
+  scan.start_after = start;
+  const rapidjson::Document doc = call_on_table("Scan", scan.body(), t.name);
   for (const auto& item : array_member(doc, "Items")) result.activities.push_back(read_item(item));
   const auto lek = doc.FindMember("LastEvaluatedKey");
   if (lek != doc.MemberEnd() && lek->value.IsObject()) {

@@ -19,6 +19,7 @@
 #include "store/dynamodb/dynamo_store.h"
 #include "store/dynamodb/item_codec.h"
 #include "store/dynamodb/json_access.h"
+#include "store/dynamodb/requests.h"
 #include "store/dynamodb/sort_key.h"
 
 namespace cctv::store::dynamodb {
@@ -29,16 +30,17 @@ void DynamoStore::reapply_retention(
     const std::function<std::int64_t(std::int64_t)>& expires) {
   std::vector<std::string> deletes;  // DeleteRequest JSON
   std::vector<std::string> updates;  // UpdateItem bodies
-  auto key_json = [&](const rapidjson::Value& item) {
-    rapidjson::StringBuffer buffer;
-    Writer w(buffer);
-    w.StartObject();
+  // The item's key: string or number attributes.
+  auto key_of = [&](const rapidjson::Value& item) {
+    Attrs key;
     for (const std::string& a : key_attributes) {
-      w.Key(a.c_str());
-      member(item, a.c_str()).Accept(w);
+      if (has_attribute(item, a.c_str()) && member(item, a.c_str()).HasMember("N")) {
+        key.emplace_back(a, Attr::n(n_value(item, a.c_str())));
+      } else {
+        key.emplace_back(a, Attr::s(s_value(item, a.c_str())));
+      }
     }
-    w.EndObject();
-    return std::string(buffer.GetString());
+    return key;
   };
   auto flush_updates = [&] {
     for (const Outcome& o : engine_.run("UpdateItem", std::move(updates))) {
@@ -49,36 +51,32 @@ void DynamoStore::reapply_retention(
   };
   each_page(
       engine_, "Scan",
-      [&](Writer& w) {
-        w.Key("TableName");
-        w.String(remote.c_str());
+      [&](std::string_view start_after) {
+        ScanRequest scan;
+        scan.table = remote;
+        scan.start_after = start_after;
+        return scan.body();
       },
       [&](const rapidjson::Document& doc) {
         for (const auto& item : array_member(doc, "Items")) {
           const std::int64_t time_s = time_of(item);
           if (time_s < 0) continue;
           if (horizon_s > 0 && time_s < horizon_s) {
-            deletes.push_back(key_json(item));
+            deletes.push_back(attrs_json(key_of(item)));
             continue;
           }
           const std::int64_t want = expires(time_s);
           const std::int64_t has =
               has_attribute(item, "expires_at") ? n_value(item, "expires_at") : 0;
           if (want == has) continue;
-          std::string body = "{\"TableName\":";
-          append_json_string(body, remote);
-          body += ",\"Key\":" + key_json(item);
-          body += want > 0 ? ",\"UpdateExpression\":\"SET #e = :e\""
-                           : ",\"UpdateExpression\":\"REMOVE #e\"";
-          body += ",\"ConditionExpression\":\"attribute_exists(#k)\"";
-          body += ",\"ExpressionAttributeNames\":{\"#e\":\"expires_at\",\"#k\":";
-          append_json_string(body, key_attributes.front());
-          body += "}";
-          if (want > 0)
-            body +=
-                ",\"ExpressionAttributeValues\":{\":e\":{\"N\":\"" + std::to_string(want) + "\"}}";
-          body += "}";
-          updates.push_back(std::move(body));
+          UpdateItemRequest update;
+          update.table = remote;
+          update.key = key_of(item);
+          update.update =
+              want > 0 ? Expression{"SET #e = :e", {{"#e", "expires_at"}}, {{":e", Attr::n(want)}}}
+                       : Expression{"REMOVE #e", {{"#e", "expires_at"}}, {}};
+          update.condition = {"attribute_exists(#k)", {{"#k", key_attributes.front()}}, {}};
+          updates.push_back(update.body());
         }
         if (deletes.size() >= 1000) {
           delete_items(engine_, remote, deletes);

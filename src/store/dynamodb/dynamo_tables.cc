@@ -19,28 +19,16 @@
 #include "store/dynamodb/dynamo_store.h"
 #include "store/dynamodb/item_codec.h"
 #include "store/dynamodb/json_access.h"
+#include "store/dynamodb/requests.h"
 #include "store/dynamodb/sort_key.h"
 
 namespace cctv::store::dynamodb {
 
 namespace {
 
-constexpr auto kTableWaitLimit = std::chrono::minutes(10);
+std::string table_body(const std::string& remote_name) { return TableRequest{remote_name}.body(); }
 
-// Writes "KeySchema":[{hash HASH},{range RANGE}].
-void key_schema(Writer& w, const char* hash, const char* range) {
-  w.Key("KeySchema");
-  w.StartArray();
-  for (const auto& [name, type] : {std::pair{hash, "HASH"}, std::pair{range, "RANGE"}}) {
-    w.StartObject();
-    w.Key("AttributeName");
-    w.String(name);
-    w.Key("KeyType");
-    w.String(type);
-    w.EndObject();
-  }
-  w.EndArray();
-}
+constexpr auto kTableWaitLimit = std::chrono::minutes(10);
 
 // "target HASH, timestamp RANGE" from a KeySchema array.
 std::string key_schema_text(const rapidjson::Value& schema) {
@@ -68,33 +56,17 @@ bool has_actor_index(const rapidjson::Value& table) {
 
 namespace {
 
-// Writes "TableName":<the counts table>,"<member>":{"key":"meta","start":0
-// -- the meta item's key, its object left open.
-void start_meta_item(Writer& w, const std::string& remote_name, const char* member) {
-  w.Key("TableName");
-  const std::string counts = remote_name + std::string(kCountsSuffix);
-  w.String(counts.c_str());
-  w.Key(member);
-  w.StartObject();
-  put_s(w, "key", kMetaKey);
-  put_n(w, "start", std::int64_t{0});
-}
+// The key of a counts table's meta item.
+Attrs meta_key() { return {{"key", Attr::s(kMetaKey)}, {"start", Attr::n(0)}}; }
 
 }  // namespace
 
 TableOptions DynamoStore::read_options(const std::string& remote_name) {
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
-  w.StartObject();
-  start_meta_item(w, remote_name, "Key");
-  w.EndObject();
-  w.Key("ConsistentRead");
-  w.Bool(true);
-  w.EndObject();
+  const GetItemRequest get{remote_name + std::string(kCountsSuffix), meta_key(), true};
   TableOptions options;
   rapidjson::Document doc;
   try {
-    doc = engine_.call("GetItem", buffer.GetString());
+    doc = engine_.call("GetItem", get.body());
   } catch (const RequestError& e) {
     if (e.type() == "ResourceNotFoundException") return options;  // a table the 2014 gem made
     throw;
@@ -111,39 +83,23 @@ TableOptions DynamoStore::read_options(const std::string& remote_name) {
 }
 
 void DynamoStore::write_options(const std::string& remote_name, const TableOptions& options) {
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
-  w.StartObject();
-  start_meta_item(w, remote_name, "Item");
-  put_n(w, "retention_s", static_cast<std::int64_t>(options.retention.count()));
-  put_n(w, "counts_retention_s", static_cast<std::int64_t>(options.counts_retention.count()));
-  w.EndObject();
-  w.EndObject();
+  Attrs item = meta_key();
+  item.emplace_back("retention_s", Attr::n(options.retention.count()));
+  item.emplace_back("counts_retention_s", Attr::n(options.counts_retention.count()));
+  const std::string item_json = attrs_json(item);
+  const PutItemRequest put{remote_name + std::string(kCountsSuffix), item_json, {}};
   try {
-    engine_.call("PutItem", buffer.GetString());
+    engine_.call("PutItem", put.body());
   } catch (const RequestError& e) {
     if (e.type() != "ResourceNotFoundException") throw;
     create_counts_remote(remote_name + std::string(kCountsSuffix));
-    engine_.call("PutItem", buffer.GetString());
+    engine_.call("PutItem", put.body());
   }
 }
 
 void DynamoStore::enable_ttl(const std::string& remote_name) {
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
-  w.StartObject();
-  w.Key("TableName");
-  w.String(remote_name.c_str());
-  w.Key("TimeToLiveSpecification");
-  w.StartObject();
-  w.Key("AttributeName");
-  w.String("expires_at");
-  w.Key("Enabled");
-  w.Bool(true);
-  w.EndObject();
-  w.EndObject();
   try {
-    engine_.call("UpdateTimeToLive", buffer.GetString());
+    engine_.call("UpdateTimeToLive", UpdateTimeToLiveRequest{remote_name, "expires_at"}.body());
   } catch (const RequestError& e) {
     // Already on (DynamoDB refuses to turn it on twice).
     if (e.type() == "ValidationException" &&
@@ -168,7 +124,7 @@ void DynamoStore::wait_until_active(const std::string& remote_name) {
   const auto deadline = std::chrono::steady_clock::now() + kTableWaitLimit;
   auto pause = std::chrono::milliseconds(20);
   for (;;) {
-    const rapidjson::Document doc = engine_.call("DescribeTable", table_name_body(remote_name));
+    const rapidjson::Document doc = engine_.call("DescribeTable", table_body(remote_name));
     const rapidjson::Value& t = object_member(doc, "Table");
     bool active = string_member(t, "TableStatus") == "ACTIVE";
     if (auto gsi = t.FindMember("GlobalSecondaryIndexes");
@@ -190,7 +146,7 @@ void DynamoStore::wait_until_active(const std::string& remote_name) {
 std::optional<rapidjson::Document> DynamoStore::describe_remote(const std::string& remote_name) {
   rapidjson::Document doc;
   try {
-    doc = engine_.call("DescribeTable", table_name_body(remote_name));
+    doc = engine_.call("DescribeTable", table_body(remote_name));
   } catch (const RequestError& e) {
     if (e.type() == "ResourceNotFoundException") return std::nullopt;
     throw;
@@ -216,15 +172,7 @@ std::vector<std::string> DynamoStore::list_tables() {
   std::vector<std::string> names;
   std::string start;
   for (;;) {
-    rapidjson::StringBuffer buffer;
-    Writer w(buffer);
-    w.StartObject();
-    if (!start.empty()) {
-      w.Key("ExclusiveStartTableName");
-      w.String(start.c_str());
-    }
-    w.EndObject();
-    const rapidjson::Document doc = engine_.call("ListTables", buffer.GetString());
+    const rapidjson::Document doc = engine_.call("ListTables", ListTablesRequest{start}.body());
     if (auto it = doc.FindMember("TableNames"); it != doc.MemberEnd() && it->value.IsArray()) {
       for (const auto& n : it->value.GetArray()) {
         const std::string remote = n.GetString();
@@ -261,62 +209,20 @@ namespace {
 // RANGE, the actor index) or a counts table (key HASH, start RANGE).
 std::string create_table_request(const std::string& remote_name, bool counts,
                                  const DynamoOptions& options) {
-  const bool provisioned = options.billing == Billing::kProvisioned;
-  auto throughput = [&](Writer& w) {
-    w.Key("ProvisionedThroughput");
-    w.StartObject();
-    w.Key("ReadCapacityUnits");
-    w.Int64(options.read_capacity);
-    w.Key("WriteCapacityUnits");
-    w.Int64(options.write_capacity);
-    w.EndObject();
-  };
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
-  w.StartObject();
-  w.Key("TableName");
-  w.String(remote_name.c_str());
-  w.Key("AttributeDefinitions");
-  w.StartArray();
-  const std::vector<std::pair<const char*, const char*>> attributes =
-      counts ? std::vector<std::pair<const char*, const char*>>{{"key", "S"}, {"start", "N"}}
-             : std::vector<std::pair<const char*, const char*>>{
-                   {"target", "S"}, {"timestamp", "S"}, {"actor", "S"}};
-  for (const auto& [name, type] : attributes) {
-    w.StartObject();
-    w.Key("AttributeName");
-    w.String(name);
-    w.Key("AttributeType");
-    w.String(type);
-    w.EndObject();
-  }
-  w.EndArray();
+  CreateTableRequest create;
+  create.table = remote_name;
   if (counts) {
-    key_schema(w, "key", "start");
+    create.key = {"key", "start"};
+    create.attributes = {{"key", 'S'}, {"start", 'N'}};
   } else {
-    key_schema(w, "target", "timestamp");
+    create.key = {"target", "timestamp"};
+    create.attributes = {{"target", 'S'}, {"timestamp", 'S'}, {"actor", 'S'}};
+    create.index = {kActorIndex, KeySchema{"actor", "timestamp"}};
   }
-  if (!counts) {
-    w.Key("GlobalSecondaryIndexes");
-    w.StartArray();
-    w.StartObject();
-    w.Key("IndexName");
-    w.String(kActorIndex);
-    key_schema(w, "actor", "timestamp");
-    w.Key("Projection");
-    w.StartObject();
-    w.Key("ProjectionType");
-    w.String("ALL");
-    w.EndObject();
-    if (provisioned) throughput(w);
-    w.EndObject();
-    w.EndArray();
-  }
-  w.Key("BillingMode");
-  w.String(provisioned ? "PROVISIONED" : "PAY_PER_REQUEST");
-  if (provisioned) throughput(w);
-  w.EndObject();
-  return buffer.GetString();
+  create.provisioned = options.billing == Billing::kProvisioned;
+  create.read_capacity = options.read_capacity;
+  create.write_capacity = options.write_capacity;
+  return create.body();
 }
 
 }  // namespace
@@ -427,7 +333,7 @@ TableInfo DynamoStore::describe_table(std::string_view name) {
   info.details.emplace_back("billing", billing);
   std::string ttl;
   try {
-    const rapidjson::Document t2 = engine_.call("DescribeTimeToLive", table_name_body(remote));
+    const rapidjson::Document t2 = engine_.call("DescribeTimeToLive", table_body(remote));
     const auto& d = object_member(t2, "TimeToLiveDescription");
     ttl = string_member(d, "TimeToLiveStatus");
     if (const std::string attr = string_member(d, "AttributeName"); !attr.empty())
@@ -449,7 +355,7 @@ TableInfo DynamoStore::describe_table(std::string_view name) {
 void DynamoStore::drop_table(std::string_view name) {
   check_writable("drop a table");
   const std::string remote = options_.table_prefix + std::string(name);
-  call_on_table("DeleteTable", table_name_body(remote), name);
+  call_on_table("DeleteTable", table_body(remote), name);
   std::optional<TableHandle> dropped;
   {
     std::lock_guard lock(mu_);
@@ -464,7 +370,7 @@ void DynamoStore::drop_table(std::string_view name) {
   // asks for tables.
   if (dropped) counts_.forget(*dropped, remote + std::string(kCountsSuffix));
   try {
-    engine_.call("DeleteTable", table_name_body(remote + std::string(kCountsSuffix)));
+    engine_.call("DeleteTable", table_body(remote + std::string(kCountsSuffix)));
   } catch (const RequestError& e) {
     if (e.type() != "ResourceNotFoundException") throw;  // a table the 2014 gem made has none
   }
@@ -475,7 +381,7 @@ void DynamoStore::drop_table(std::string_view name) {
   auto pause = std::chrono::milliseconds(20);
   auto exists = [&](const std::string& remote_name) {
     try {
-      engine_.call("DescribeTable", table_name_body(remote_name));
+      engine_.call("DescribeTable", table_body(remote_name));
       return true;
     } catch (const RequestError& e) {
       if (e.type() == "ResourceNotFoundException") return false;

@@ -19,6 +19,7 @@
 #include "store/dynamodb/dynamo_store.h"
 #include "store/dynamodb/item_codec.h"
 #include "store/dynamodb/json_access.h"
+#include "store/dynamodb/requests.h"
 #include "store/dynamodb/sort_key.h"
 
 namespace cctv::store::dynamodb {
@@ -146,22 +147,13 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
           // stored -- but stored again over one this very write stored
           // (same token), whose answer was lost: so it counts once.
           const Item& item = items[i];
-          std::string body = "{\"TableName\":";
-          append_json_string(body, remote_names[item.table]);
-          body += ",\"Item\":";
-          body.append(items_json, item.begin, item.end - item.begin - 1);  // without its '}'
-          body += ",\"";
-          body += kPutTokenAttribute;
-          body += "\":{\"S\":";
-          append_json_string(body, tokens[i]);
-          body +=
-              "}},\"ConditionExpression\":\"attribute_not_exists(#t) OR #p = :p\","
-              "\"ExpressionAttributeNames\":{\"#t\":\"target\",\"#p\":\"";
-          body += kPutTokenAttribute;
-          body += "\"},\"ExpressionAttributeValues\":{\":p\":{\"S\":";
-          append_json_string(body, tokens[i]);
-          body += "}}}";
-          puts.push_back(std::move(body));
+          const std::string marked = with_put_token(
+              std::string_view(items_json).substr(item.begin, item.end - item.begin), tokens[i]);
+          PutItemRequest put{remote_names[item.table], marked, {}};
+          put.condition = {"attribute_not_exists(#t) OR #p = :p",
+                           {{"#t", "target"}, {"#p", kPutTokenAttribute}},
+                           {{":p", Attr::s(tokens[i])}}};
+          puts.push_back(put.body());
           put_items.push_back(i);
         } else if (alone[i]) {
           chunks.push_back({i});
@@ -178,22 +170,15 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
         std::stable_sort(chunk.begin(), chunk.end(), [&](std::size_t a, std::size_t b) {
           return items[a].table < items[b].table;
         });
-        std::string body = "{\"RequestItems\":{";
-        for (std::size_t k = 0; k < chunk.size(); ++k) {
-          const Item& item = items[chunk[k]];
-          if (k == 0 || items[chunk[k - 1]].table != item.table) {
-            if (k > 0) body += "],";
-            append_json_string(body, remote_names[item.table]);
-            body += ":[";
-          } else {
-            body += ',';
-          }
-          body += "{\"PutRequest\":{\"Item\":";
-          body.append(items_json, item.begin, item.end - item.begin);
-          body += "}}";
+        BatchWriteRequest request;
+        for (std::size_t i : chunk) {
+          const Item& item = items[i];
+          request.writes.push_back(
+              {remote_names[item.table],
+               std::string_view(items_json).substr(item.begin, item.end - item.begin),
+               {}});
         }
-        body += "]}}";
-        bodies.push_back(std::move(body));
+        bodies.push_back(request.body());
       }
 
       std::vector<Outcome> outcomes = engine_.run(
@@ -219,7 +204,8 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
         if (outcome.ok) {
           for (std::size_t i : chunks[c]) {
             state[i] = State::kWritten;
-            if (conditional[i]) put_tokens_.settle(put_key(batch[items[i].record]), tokens[i], true);
+            if (conditional[i])
+              put_tokens_.settle(put_key(batch[items[i].record]), tokens[i], true);
           }
           continue;
         }

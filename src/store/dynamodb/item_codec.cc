@@ -226,6 +226,16 @@ Activity read_item(const rapidjson::Value& item) {
   return a;
 }
 
+std::string with_put_token(std::string_view item, std::string_view token) {
+  std::string out(item.substr(0, item.rfind('}')));
+  out += ",\"";
+  out += kPutTokenAttribute;
+  out += "\":{\"S\":";
+  append_json_string(out, token);
+  out += "}}";
+  return out;
+}
+
 std::string add_index_command(const std::string& remote_name) {
   return "aws dynamodb update-table --table-name " + remote_name +
          " --attribute-definitions AttributeName=actor,AttributeType=S "

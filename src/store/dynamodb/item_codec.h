@@ -38,6 +38,9 @@ inline constexpr const char* kPutTokenAttribute = "_cctv_put";
 void append_item(const core::RecordView& record, std::int64_t expires_at, std::string& out,
                  std::string& sort_key);
 
+// `item` (a JSON object) with its put token (kPutTokenAttribute) added.
+std::string with_put_token(std::string_view item, std::string_view token);
+
 // Reads an item (`expires_at` is no attribute of the activity). Throws StoreError for an item
 // without a string `target` or a `timestamp` of either form.
 Activity read_item(const rapidjson::Value& item);

@@ -118,16 +118,6 @@ void put_n(Writer& w, const char* name, std::uint64_t value) {
   put_typed(w, name, "N", std::to_string(value));
 }
 
-std::string table_name_body(const std::string& remote_name) {
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
-  w.StartObject();
-  w.Key("TableName");
-  w.String(remote_name.c_str());
-  w.EndObject();
-  return buffer.GetString();
-}
-
 std::string base64_encode(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),

@@ -58,9 +58,6 @@ void put_s(Writer& w, const char* name, std::string_view value);
 void put_n(Writer& w, const char* name, std::int64_t value);
 void put_n(Writer& w, const char* name, std::uint64_t value);
 
-// {"TableName":"name"}.
-std::string table_name_body(const std::string& remote_name);
-
 // Base64 (RFC 4648, padded), DynamoDB's form of binary values. decode
 // returns false for text that is not base64.
 std::string base64_encode(std::string_view bytes);
