@@ -3,8 +3,12 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <random>
+#include <set>
+#include <thread>
 
+#include "cctv/cctv.h"
 #include "cctv/json.h"
 #include "e2e/cli.h"
 #include "support/server_process.h"
@@ -195,6 +199,70 @@ TEST_F(CliDynamoTest, BenchReportsCapacityAndCostAndFollowsTheDistribution) {
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find("--distribution"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("uniform or zipf"), std::string::npos) << bad.err;
+}
+
+TEST_F(CliDynamoTest, ThreeImportsAtOnceThroughFaultsCountEveryActivityOnce) {
+  // Three processes import into one table at once, through lost answers,
+  // throttling, 500s and unprocessed items: two of them the same 1,000
+  // activities with ids (a re-import racing the import), one activities
+  // without ids. Every activity is stored once and counted once.
+  FaultProxy proxy(dynalite_.port(), {"--drop-after", "0.1", "--throttle", "0.05", "--http500",
+                                      "0.05", "--unprocessed", "0.1", "--seed", "11"});
+  const std::string store = proxy.store("mp-");
+  ASSERT_EQ(on(store, {"tables", "create", "events"}).exit_code, 0);
+  const Timestamp base = parse_time("2026-11-01T00:00:00Z");
+  auto line = [&](int i, bool with_id) {
+    Map a{{"actor", "user" + std::to_string(i % 300)},
+          {"target", "/p/" + std::to_string(i % 23)},
+          {"time", format_time(base + std::chrono::seconds(i * 3))}};
+    if (with_id) a.emplace_back("id", format_id(static_cast<ActivityId>(1'000'000 + i)));
+    return to_json(Value(std::move(a))) + "\n";
+  };
+  std::string first, second, third;
+  for (int i = 0; i < 3000; ++i) first += line(i, true);
+  for (int i = 2000; i < 5000; ++i) second += line(i, true);
+  for (int i = 5000; i < 8000; ++i) third += line(i, false);
+  std::vector<RunResult> results(3);
+  std::vector<std::thread> imports;
+  const std::vector<std::string*> inputs{&first, &second, &third};
+  for (std::size_t k = 0; k < 3; ++k) {
+    imports.emplace_back([&, k] { results[k] = on(store, {"import", "events", "-"}, *inputs[k]); });
+  }
+  for (auto& t : imports) t.join();
+  for (const RunResult& r : results) ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GT(value_from_json(proxy.stats()).find("drop_after")->as_int(), 5);
+
+  Client direct = Client::open(dynalite_.store("mp-"));
+  Tracker events = direct.tracker("events");
+  std::map<std::string, std::int64_t> stored;
+  std::set<std::string> actors;
+  events.for_each_activity({}, [&](const Activity& a) {
+    ++stored[a.target];
+    actors.insert(a.actor);
+  });
+  std::int64_t total = 0;
+  for (const auto& [target, n] : stored) total += n;
+  EXPECT_EQ(total, 8000);
+  const TimeRange days{base, base + std::chrono::hours(48)};
+  EXPECT_EQ(events.count_activity(days, Bucket::kDay).at(0).count +
+                events.count_activity(days, Bucket::kDay).at(1).count,
+            total);
+  for (const auto& [target, n] : stored) {
+    std::int64_t counted = 0;
+    for (const auto& p : events.count_activity(target, days, Bucket::kDay)) counted += p.count;
+    EXPECT_EQ(counted, n) << target;
+  }
+  const std::vector<TargetCount> top = events.top_targets(days, 3);
+  ASSERT_EQ(top.size(), 3u);
+  std::vector<std::pair<std::int64_t, std::string>> ranked;
+  for (const auto& [target, n] : stored) ranked.emplace_back(-n, target);
+  std::sort(ranked.begin(), ranked.end());
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(top[i], (TargetCount{ranked[i].second, -ranked[i].first}));
+  }
+  const std::int64_t unique = events.count_unique_actors(days, Bucket::kDay).at(0).count;
+  EXPECT_NEAR(static_cast<double>(unique), static_cast<double>(actors.size()),
+              0.02 * static_cast<double>(actors.size()));
 }
 
 TEST_F(CliDynamoTest, MissingCredentialsListWhereCctvLooked) {
