@@ -1,0 +1,103 @@
+#include "store/dynamodb/minute_records.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "core/coding.h"
+#include "core/hyperloglog.h"
+
+namespace cctv::store::dynamodb {
+
+namespace {
+
+constexpr char kVersion = 1;
+constexpr int kRankBits = 6;  // HyperLogLog::entry(): register << 6 | rank
+constexpr std::uint32_t kMaxEntry = (core::HyperLogLog::kRegisters << kRankBits) - 1;
+
+}  // namespace
+
+void keep_highest_per_register(std::vector<std::uint32_t>& entries) {
+  std::sort(entries.begin(), entries.end());
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    // Sorted by register, then rank: the last of a register is its highest.
+    if (i + 1 < entries.size() && (entries[i + 1] >> kRankBits) == (entries[i] >> kRankBits))
+      continue;
+    entries[kept++] = entries[i];
+  }
+  entries.resize(kept);
+}
+
+void encode_records(std::span<const MinuteRecord> records, std::string& out) {
+  out.push_back(kVersion);
+  core::append_varint(out, records.size());
+  std::int64_t previous_minute = 0;
+  for (const MinuteRecord& r : records) {
+    core::append_length_prefixed(out, r.target);
+    core::append_varint(out, core::zigzag_encode(r.minute - previous_minute));
+    previous_minute = r.minute;
+    core::append_varint(out, static_cast<std::uint64_t>(r.count));
+    core::append_varint(out, r.entries.size());
+    std::uint32_t previous_entry = 0;
+    for (std::uint32_t e : r.entries) {
+      core::append_varint(out, e - previous_entry);
+      previous_entry = e;
+    }
+  }
+}
+
+bool decode_records(std::string_view payload, std::vector<MinuteRecord>& out) {
+  if (payload.empty() || payload.front() != kVersion) return false;
+  payload.remove_prefix(1);
+  std::uint64_t n = 0;
+  // Each record takes at least 4 bytes: a bound that keeps a hostile count
+  // from reserving memory it does not describe.
+  if (!core::read_varint(payload, n) || n > payload.size() / 4) return false;
+  std::vector<MinuteRecord> records(static_cast<std::size_t>(n));
+  std::int64_t minute = 0;
+  for (MinuteRecord& r : records) {
+    std::string_view target;
+    std::uint64_t delta = 0;
+    std::uint64_t count = 0;
+    std::uint64_t entries = 0;
+    if (!core::read_length_prefixed(payload, target) || !core::read_varint(payload, delta) ||
+        !core::read_varint(payload, count) || !core::read_varint(payload, entries)) {
+      return false;
+    }
+    const std::int64_t step = core::zigzag_decode(delta);
+    // Minutes stay within a few thousand years of the epoch.
+    if (std::abs(step) > (std::int64_t{1} << 40) ||
+        std::abs(minute + step) > (std::int64_t{1} << 40))
+      return false;
+    if (count == 0 || count > (std::uint64_t{1} << 40)) return false;
+    if (entries > core::HyperLogLog::kRegisters || entries > payload.size()) return false;
+    r.target.assign(target);
+    r.minute = minute += step;
+    r.count = static_cast<std::int64_t>(count);
+    r.entries.resize(static_cast<std::size_t>(entries));
+    std::uint64_t entry = 0;
+    for (std::size_t k = 0; k < r.entries.size(); ++k) {
+      std::uint64_t step_entry = 0;
+      if (!core::read_varint(payload, step_entry)) return false;
+      entry += step_entry;
+      // Ascending, one per register.
+      if (entry > kMaxEntry ||
+          (k > 0 && (step_entry == 0 || (entry >> kRankBits) == (r.entries[k - 1] >> kRankBits)))) {
+        return false;
+      }
+      r.entries[k] = static_cast<std::uint32_t>(entry);
+    }
+  }
+  if (!payload.empty()) return false;
+  out.insert(out.end(), std::make_move_iterator(records.begin()),
+             std::make_move_iterator(records.end()));
+  return true;
+}
+
+std::size_t encoded_size_bound(const MinuteRecord& record) {
+  // Length prefix, target, minute, count, entry count: varints of 10 bytes
+  // at most; each entry (under 2^20) 3 bytes at most.
+  return 10 + record.target.size() + 10 + 10 + 10 + 3 * record.entries.size();
+}
+
+}  // namespace cctv::store::dynamodb

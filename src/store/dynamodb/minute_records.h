@@ -1,0 +1,53 @@
+// What one writer saw of targets in minutes -- activities, and the sketch
+// entries of their actors -- packed into the payload of one counts item.
+//
+// On DynamoDB, counts are written as write-once packed items, one per
+// (writer, write minute, bucket of targets), instead of an update per
+// target: a retry rewrites the same item, so nothing counts twice, and a
+// busy minute of 10,000 targets costs 64 items, not 10,000 updates. This
+// file is their payload's format; docs/dynamodb.md has the layout.
+//
+// Payload: a version byte (1), varint record count, then per record:
+// varint length and bytes of the target, zigzag varint of the minute's
+// difference from the record before (the first: from 0), varint count,
+// varint entry count, and the entries as varint differences, ascending.
+#ifndef CCTV_STORE_DYNAMODB_MINUTE_RECORDS_H_
+#define CCTV_STORE_DYNAMODB_MINUTE_RECORDS_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cctv::store::dynamodb {
+
+struct MinuteRecord {
+  std::string target;       // "" for the whole table
+  std::int64_t minute = 0;  // when the activities happened: minutes since the epoch
+  std::int64_t count = 0;   // activities, at least 1
+  // The actors' HyperLogLog entries (core/hyperloglog.h): ascending, one per
+  // register, the highest rank seen.
+  std::vector<std::uint32_t> entries;
+
+  friend bool operator==(const MinuteRecord&, const MinuteRecord&) = default;
+};
+
+// Sorts `entries` and keeps one per register, the highest rank.
+void keep_highest_per_register(std::vector<std::uint32_t>& entries);
+
+// Appends the payload of `records` to `out`.
+void encode_records(std::span<const MinuteRecord> records, std::string& out);
+
+// The records of a payload, appended to `out`. False for bytes that are no
+// payload of this version (data another program wrote, or damage): the
+// caller reports it, and nothing is half-read into `out`.
+bool decode_records(std::string_view payload, std::vector<MinuteRecord>& out);
+
+// The bytes encode_records() gives `record` at most: for splitting records
+// among items under DynamoDB's 400 KB.
+std::size_t encoded_size_bound(const MinuteRecord& record);
+
+}  // namespace cctv::store::dynamodb
+
+#endif  // CCTV_STORE_DYNAMODB_MINUTE_RECORDS_H_
