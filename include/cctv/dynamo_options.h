@@ -56,6 +56,13 @@ struct CCTV_EXPORT DynamoOptions {
   std::int64_t read_capacity = 5;   // with Billing::kProvisioned
   std::int64_t write_capacity = 5;  // with Billing::kProvisioned
 
+  // How counts are laid out on DynamoDB. kMinutes is the layout that costs
+  // a fraction of a write unit per activity (docs/dynamodb.md, "Counts by
+  // the minute"); it is being built and is not yet the default: it has no
+  // `rebuild_counts` yet, and reads no counts kept by the other.
+  enum class CountsLayout { kPerTarget, kMinutes };
+  CountsLayout counts_layout = CountsLayout::kPerTarget;
+
   // Keep counts (cctv/counts.h) in each table's companion table
   // `<table>.counts`. Off: recording skips them, count queries fail, and
   // `Tracker::rebuild_counts` recounts later what was written meanwhile.

@@ -1,6 +1,7 @@
 // The stores a parameterised suite runs on ("Stores/..."): "rocksdb" (a
-// real RocksDB in a temporary directory), "dynamodb" (a real dynalite) and
-// "cctv" (a `cctv serve` on an embedded store of its own, reached as
+// real RocksDB in a temporary directory), "dynamodb" (a real dynalite),
+// "dynamodb_minutes" (the same with counts_layout=minutes) and "cctv" (a
+// `cctv serve` on an embedded store of its own, reached as
 // http://127.0.0.1:PORT).
 #ifndef CCTV_TESTS_SUPPORT_STORES_H_
 #define CCTV_TESTS_SUPPORT_STORES_H_
@@ -16,7 +17,8 @@
 
 namespace cctv::testing {
 
-inline const auto kEveryStore = ::testing::Values("rocksdb", "dynamodb", "cctv");
+inline const auto kEveryStore =
+    ::testing::Values("rocksdb", "dynamodb", "dynamodb_minutes", "cctv");
 
 inline std::string store_name(const ::testing::TestParamInfo<std::string>& p) { return p.param; }
 
@@ -24,7 +26,8 @@ class StoreUnderTest {
  public:
   explicit StoreUnderTest(std::string kind) : kind_(std::move(kind)) {}
 
-  bool dynamo() const { return kind_ == "dynamodb"; }
+  bool dynamo() const { return kind_.starts_with("dynamodb"); }
+  bool minute_counts() const { return kind_ == "dynamodb_minutes"; }
   bool server() const { return kind_ == "cctv"; }
 
   // The store's URI, with `parameter` ("counts=off") on the store that
@@ -33,7 +36,8 @@ class StoreUnderTest {
   std::string uri(const std::string& parameter = "") {
     if (dynamo()) {
       if (!dynalite_) dynalite_.emplace();
-      return dynalite_->store(prefix_) + (parameter.empty() ? "" : "&" + parameter);
+      return dynalite_->store(prefix_) + (minute_counts() ? "&counts_layout=minutes" : "") +
+             (parameter.empty() ? "" : "&" + parameter);
     }
     const std::string embedded = dir_.store() + (parameter.empty() ? "" : "?" + parameter);
     if (!server()) return embedded;

@@ -21,10 +21,55 @@ std::int64_t target_hash(std::string_view target) {
   return static_cast<std::int64_t>(core::actor_hash(target) >> 1);
 }
 
+std::string minute_item_key(std::int64_t write_minute, int bucket) {
+  return "m#" + std::to_string(write_minute) + "#" + std::to_string(bucket);
+}
+std::string open_hour_key(std::int64_t hour, int bucket) {
+  return "o#" + std::to_string(hour) + "#" + std::to_string(bucket);
+}
+std::string hour_minutes_key(std::string_view target) { return "h2#" + std::string(target); }
+std::string hour_sketch_key(std::string_view target) { return "u2#" + std::string(target); }
+std::string day_key(std::string_view target) { return "d2#" + std::string(target); }
+std::string hour_rank_key(std::int64_t hour) { return "T#" + std::to_string(hour); }
+std::string day_rank_key(std::int64_t day) { return "D#" + std::to_string(day); }
+
+namespace {
+
+// The number after `prefix` in `key` (up to the next '#' or the end).
+bool number_after(std::string_view key, std::string_view prefix, std::int64_t& out) {
+  if (!key.starts_with(prefix)) return false;
+  const std::string_view rest = key.substr(prefix.size());
+  auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), out);
+  return ec == std::errc() && end != rest.data() &&
+         (end == rest.data() + rest.size() || *end == '#');
+}
+
+}  // namespace
+
 bool count_item_span(std::string_view key, std::int64_t start, std::int64_t& span_start,
                      std::int64_t& span_end) {
+  std::int64_t number = 0;
+  if (number_after(key, "m#", number)) {  // a write minute: its records may be older
+    span_start = number * 60;
+    span_end = span_start + 60;
+    return true;
+  }
+  if (number_after(key, "o#", number) || number_after(key, "T#", number)) {
+    span_start = number * 3600;
+    span_end = span_start + 3600;
+    return true;
+  }
+  if (number_after(key, "D#", number)) {
+    span_start = number * 86400;
+    span_end = span_start + 86400;
+    return true;
+  }
   std::int64_t width = 0;
-  if (key.starts_with("h#") || key.starts_with("hu#")) {
+  if (key.starts_with("h2#") || key.starts_with("u2#")) {
+    width = 3600;
+  } else if (key.starts_with("d2#")) {
+    width = 86400;
+  } else if (key.starts_with("h#") || key.starts_with("hu#")) {
     width = 3600;
   } else if (key.starts_with("mu#")) {
     width = 60;

@@ -41,6 +41,32 @@ std::string top_key(std::int64_t hour, int shard);
 // its shard): 63 bits of a hash, so two targets meet in one item with a
 // chance of about 2^-63 per pair of targets in an hour.
 std::int64_t target_hash(std::string_view target);
+// The items of the "minutes" layout (minute_counts.h):
+//
+//   key "m#<W>#<b>",  start writer << 20 | seq -> d: minute records (B), the
+//                                     counts one writer wrote in write minute W
+//                                     for targets of bucket b
+//   key "c#", start 0            -> the compactor's lease (holder, until) and
+//                                     progress: to (write minutes folded),
+//                                     closed_to (hours closed), last_w
+//   key "z#", start hour*64+b    -> an hour and bucket folded into after closing
+//   key "o#<H>#<b>", start 0     -> the hour's totals by target (t, records),
+//                                     w, ws (write minutes folded in), cw
+//   key "h2#<target>", start hour -> n, m00..m59, w
+//   key "u2#<target>", start hour -> s: the hour's distinct-actor sketch, w
+//   key "d2#<target>", start day  -> h00..h23 and w00..w23
+//   key "T#<H>", "D#<day>", start page -> r: (target, count) records, busiest
+//                                     first; page 0 also pages, through
+inline constexpr std::string_view kProgressKey = "c#";
+inline constexpr std::string_view kDirtyKey = "z#";
+std::string minute_item_key(std::int64_t write_minute, int bucket);
+std::string open_hour_key(std::int64_t hour, int bucket);
+std::string hour_minutes_key(std::string_view target);
+std::string hour_sketch_key(std::string_view target);
+std::string day_key(std::string_view target);
+std::string hour_rank_key(std::int64_t hour);
+std::string day_rank_key(std::int64_t day);
+
 // The span of time an item counts, [start, end) in epoch seconds, from its
 // key and start; false for an item that counts no time (the meta item).
 bool count_item_span(std::string_view key, std::int64_t start, std::int64_t& span_start,

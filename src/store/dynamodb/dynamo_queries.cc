@@ -181,7 +181,9 @@ std::vector<std::int64_t> DynamoStore::counts(TableHandle handle, std::string_vi
                                               Bucket bucket, std::int64_t first, std::size_t n) {
   const Table t = live_table(handle);
   check_counting(t);
-  std::vector<std::int64_t> out = counts_.counts(counts_target(t).remote, target, bucket, first, n);
+  std::vector<std::int64_t> out =
+      minute_counts_ ? minute_counts_->counts(counts_target(t).remote, target, bucket, first, n)
+                     : counts_.counts(counts_target(t).remote, target, bucket, first, n);
   // Minutes and hours live in hour items, which expire whole.
   core::clear_buckets_before(
       out, first,
@@ -195,7 +197,8 @@ std::vector<core::HyperLogLog> DynamoStore::sketches(TableHandle handle, std::st
   const Table t = live_table(handle);
   check_counting(t);
   std::vector<core::HyperLogLog> out =
-      counts_.sketches(counts_target(t).remote, target, bucket, first, n);
+      minute_counts_ ? minute_counts_->sketches(counts_target(t).remote, target, bucket, first, n)
+                     : counts_.sketches(counts_target(t).remote, target, bucket, first, n);
   // A sketch item holds one bucket (a day: the union of its hours' items).
   core::clear_buckets_before(out, first,
                              core::first_bucket_kept(bucket, core::bucket_width_us(bucket),
@@ -210,6 +213,9 @@ std::vector<TargetCount> DynamoStore::top_targets(TableHandle handle, std::int64
   from_minute =
       std::max(from_minute, core::first_bucket_kept(Bucket::kMinute, core::kHourUs,
                                                     horizon_us(t.options.counts_retention)));
+  if (minute_counts_) {
+    return minute_counts_->top_targets(counts_target(t).remote, from_minute, to_minute, limit);
+  }
   return counts_.top_targets(counts_target(t).remote, from_minute, to_minute, limit);
 }
 
@@ -217,6 +223,10 @@ void DynamoStore::rebuild_counts(TableHandle handle, std::int64_t from_us, std::
   check_writable("rebuild counts");
   const Table t = live_table(handle);
   check_counting(t);
+  if (minute_counts_) {
+    throw StoreError("rebuilding counts is not yet possible with counts_layout=minutes (" +
+                     location_ + "); open the store without it to rebuild");
+  }
   // Alone: no batch of this store is written (and counted) meanwhile.
   std::unique_lock rebuilding(rebuild_mu_);
   const CountsTarget where = counts_target(t);

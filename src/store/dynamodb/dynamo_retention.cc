@@ -109,10 +109,16 @@ void DynamoStore::apply_retention(std::string_view name) {
       [](const rapidjson::Value& item) -> std::int64_t {
         std::int64_t start = 0;
         std::int64_t end = 0;
+        // Minute items keep their own expiry, and may hold older minutes.
+        if (s_value(item, "key").starts_with("m#")) return -1;
         return count_item_span(s_value(item, "key"), n_value(item, "start"), start, end) ? end : -1;
       },
       horizon_us(t.options.counts_retention) / 1'000'000,
       [counts_kept](std::int64_t end_s) { return counts_kept > 0 ? end_s + counts_kept : 0; });
+  if (minute_counts_ && counts_kept > 0) {
+    minute_counts_->drop_records_before(counts_target(t).remote,
+                                        horizon_us(t.options.counts_retention) / 60'000'000);
+  }
 }
 
 }  // namespace cctv::store::dynamodb

@@ -48,17 +48,58 @@ DynamoStore::DynamoStore(const DynamoOptions& options, AwsConfig config, std::st
       engine_(std::move(config), engine_options(options)),
       counts_(engine_,
               [this](const std::string& remote) { return create_counts_if_live(remote); }) {
-  if (!read_only_ && options_.counts)
-    counts_writer_ = std::make_unique<PeriodicTask>(std::chrono::seconds(1), [this] {
-      counts_.flush([this](std::uint32_t t) { return counts_target(table(t)); }, false);
+  if (options_.counts && options_.counts_layout == DynamoOptions::CountsLayout::kMinutes) {
+    minute_counts_ = std::make_unique<MinuteCounts>(engine_, [this] { return now_us(); });
+  }
+  if (read_only_ || !options_.counts) return;
+  if (minute_counts_) {
+    // Minute items every few seconds; each round also gives the compactor
+    // a turn, which one process at a time takes.
+    counts_writer_ = std::make_unique<PeriodicTask>(std::chrono::seconds(5), [this] {
+      flush_counts(false);
+      compact_counts();
     });
+  } else {
+    counts_writer_ =
+        std::make_unique<PeriodicTask>(std::chrono::seconds(1), [this] { flush_counts(false); });
+  }
+}
+
+void DynamoStore::flush_counts(bool final) {
+  auto table_of = [this](std::uint32_t t) { return counts_target(table(t)); };
+  if (minute_counts_) {
+    minute_counts_->flush(table_of);
+  } else {
+    counts_.flush(table_of, final);
+  }
+}
+
+void DynamoStore::compact_counts() {
+  std::vector<Table> live;
+  {
+    std::lock_guard lock(mu_);
+    for (const Table& t : tables_) {
+      if (t.live) live.push_back(t);
+    }
+  }
+  for (const Table& t : live) {
+    minute_counts_->compact(counts_target(t).remote, t.options.counts_retention.count());
+  }
+}
+
+bool DynamoStore::compact_counts_now(std::string_view name) {
+  const auto handle = find_table(name);
+  if (!handle || !minute_counts_) return false;
+  flush_counts(true);
+  const Table t = table(*handle);
+  return minute_counts_->compact(counts_target(t).remote, t.options.counts_retention.count());
 }
 
 DynamoStore::~DynamoStore() {
   if (!counts_writer_) return;
   counts_writer_->stop();
   try {
-    counts_.flush([this](std::uint32_t t) { return counts_target(table(t)); }, true);
+    flush_counts(true);
   } catch (const std::exception& e) {
     spdlog::error(
         "{}: the counts of the last activities were not written: {}; `cctv counts rebuild` "
@@ -95,7 +136,7 @@ std::unique_ptr<DynamoStore> DynamoStore::open(const DynamoOptions& options, std
 
 void DynamoStore::sync() {
   if (read_only_ || !options_.counts) return;
-  counts_.flush([this](std::uint32_t t) { return counts_target(table(t)); }, true);
+  flush_counts(true);
   // A later flush wrote what a failed one kept; the failure is still news.
   if (const std::string error = counts_writer_ ? counts_writer_->take_error() : "";
       !error.empty()) {

@@ -21,6 +21,7 @@
 #include "cctv/dynamo_options.h"
 #include "store/dynamodb/request_engine.h"
 #include "store/dynamodb/dynamo_counts.h"
+#include "store/dynamodb/minute_counts.h"
 #include "store/dynamodb/put_tokens.h"
 #include "store/periodic_task.h"
 #include "store/store.h"
@@ -67,6 +68,11 @@ class DynamoStore final : public Store {
   // settings.
   void apply_retention(std::string_view name) override;
   std::vector<StoreRequestMetrics> request_metrics() const override { return engine_.metrics(); }
+  // The minutes layout: writes the counts gathered and gives table
+  // `name`'s compactor a round now, as the background task does every few
+  // seconds (for tests, which move the clock). Returns whether this
+  // process held the lease.
+  bool compact_counts_now(std::string_view name);
 
  private:
   struct Table {
@@ -80,6 +86,10 @@ class DynamoStore final : public Store {
   DynamoStore(const DynamoOptions& options, AwsConfig config, std::string location, bool read_only,
               Environment env, std::function<Timestamp()> clock);
 
+  // Writes the counts gathered (all of them when `final`).
+  void flush_counts(bool final);
+  // A compactor's round on each live table (the minutes layout).
+  void compact_counts();
   // How the engine retries, renews credentials and counts index units.
   RequestEngine::Options engine_options(const DynamoOptions& options);
   // DescribeTable; nullopt when the table does not exist. Checks the key
@@ -139,7 +149,8 @@ class DynamoStore final : public Store {
   std::mutex renew_mu_;
   std::chrono::steady_clock::time_point last_renewal_{};  // guarded by renew_mu_
   RequestEngine engine_;
-  DynamoCounts counts_;
+  DynamoCounts counts_;  // the per-target layout
+  std::unique_ptr<MinuteCounts> minute_counts_;  // the minutes layout, when chosen
 
   // Tokens of conditional puts whose outcome is unknown.
   PutTokens put_tokens_;

@@ -368,7 +368,10 @@ void DynamoStore::drop_table(std::string_view name) {
   }
   // Outside mu_: a write of counts in progress holds the counts' lock and
   // asks for tables.
-  if (dropped) counts_.forget(*dropped, remote + std::string(kCountsSuffix));
+  if (dropped) {
+    counts_.forget(*dropped, remote + std::string(kCountsSuffix));
+    if (minute_counts_) minute_counts_->forget(*dropped, remote + std::string(kCountsSuffix));
+  }
   try {
     engine_.call("DeleteTable", table_body(remote + std::string(kCountsSuffix)));
   } catch (const RequestError& e) {

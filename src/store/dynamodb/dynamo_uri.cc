@@ -8,7 +8,7 @@ namespace {
 
 constexpr std::string_view kScheme = "dynamodb://";
 constexpr const char* kKnown =
-    "endpoint, profile, table_prefix, concurrency, timeout_ms, billing, rcu, wcu, counts";
+    "endpoint, profile, table_prefix, concurrency, timeout_ms, billing, rcu, wcu, counts, counts_layout";
 
 }  // namespace
 
@@ -46,6 +46,11 @@ DynamoOptions parse_dynamo_uri(std::string_view uri) {
       if (value != "on" && value != "off")
         bad_store_uri(uri, "counts='" + value + "' must be on or off");
       options.counts = value == "on";
+    } else if (name == "counts_layout") {
+      if (value != "per_target" && value != "minutes")
+        bad_store_uri(uri, "counts_layout='" + value + "' must be per_target or minutes");
+      options.counts_layout = value == "minutes" ? DynamoOptions::CountsLayout::kMinutes
+                                                 : DynamoOptions::CountsLayout::kPerTarget;
     } else if (name == "rcu") {
       options.read_capacity = whole_number(uri, name, value, 1, 1'000'000'000);
     } else if (name == "wcu") {
@@ -78,6 +83,7 @@ std::string describe_dynamo(const DynamoOptions& options) {
   add("profile", options.profile);
   add("table_prefix", options.table_prefix);
   if (!options.counts) add("counts", "off");
+  if (options.counts_layout == DynamoOptions::CountsLayout::kMinutes) add("counts_layout", "minutes");
   return out;
 }
 

@@ -117,7 +117,11 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
     for (std::size_t i = 0; i < items.size(); ++i) {
       counted[items[i].record] = state[i] == State::kWritten && (all || conditional[i]);
     }
-    counts_.absorb(batch, counted);
+    if (minute_counts_) {
+      minute_counts_->absorb(batch, counted);
+    } else {
+      counts_.absorb(batch, counted);
+    }
   };
 
   std::vector<std::size_t> pending(items.size());

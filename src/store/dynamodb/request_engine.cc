@@ -151,7 +151,10 @@ std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt) 
 }
 
 std::vector<Outcome> RequestEngine::run(std::string_view operation, std::vector<std::string> bodies,
-                                        const OnAnswer& on_answer, Patience patience) {
+                                        const OnAnswer& on_answer, Patience patience,
+                                        int max_attempts) {
+  const int attempt_cap = max_attempts > 0 ? std::min(max_attempts, options_.policy.max_attempts)
+                                           : options_.policy.max_attempts;
   struct Work {
     std::size_t index;
     std::string body;  // as sent: with the capacity report asked for
@@ -256,7 +259,7 @@ std::vector<Outcome> RequestEngine::run(std::string_view operation, std::vector<
       }
       const bool retried = out.failure == Failure::kRetry || out.failure == Failure::kThrottled ||
                            out.failure == Failure::kRefreshCredentials;
-      if (!retried || w.attempts >= options_.policy.max_attempts) continue;
+      if (!retried || w.attempts >= attempt_cap) continue;
       if (out.failure == Failure::kRefreshCredentials && !renewed_since(w.generation) &&
           patience == Patience::kCaller) {
         continue;

@@ -157,8 +157,11 @@ class RequestEngine {
   // as call() retries and followed up as `on_answer` asks. outcomes[i] is
   // how bodies[i]'s work ended: ok (its last answer), or the failure that
   // ended it. Throws only what `on_answer` throws.
+  // `max_attempts` > 0 lowers the policy's cap for this call: for work
+  // that must end within a deadline.
   std::vector<Outcome> run(std::string_view operation, std::vector<std::string> bodies,
-                           const OnAnswer& on_answer = {}, Patience patience = Patience::kCaller);
+                           const OnAnswer& on_answer = {}, Patience patience = Patience::kCaller,
+                           int max_attempts = 0);
 
   // Signs with `credentials` from now on.
   void set_credentials(const Credentials& credentials);

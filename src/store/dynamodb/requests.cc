@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "store/dynamodb/item_codec.h"
+#include "store/dynamodb/json_access.h"
 
 namespace cctv::store::dynamodb {
 
@@ -35,8 +36,28 @@ class Object {
 };
 
 void append_attr(std::string& out, const Attr& attr) {
-  out += attr.type == Attr::Type::kS ? "{\"S\":" : "{\"N\":";
-  append_json_string(out, attr.value);
+  switch (attr.type) {
+    case Attr::Type::kS:
+      out += "{\"S\":";
+      append_json_string(out, attr.value);
+      break;
+    case Attr::Type::kN:
+      out += "{\"N\":";
+      append_json_string(out, attr.value);
+      break;
+    case Attr::Type::kB:
+      out += "{\"B\":";
+      append_json_string(out, base64_encode(attr.value));
+      break;
+    case Attr::Type::kNS:
+      out += "{\"NS\":[";
+      for (std::size_t i = 0; i < attr.numbers.size(); ++i) {
+        if (i > 0) out += ',';
+        out += '"' + std::to_string(attr.numbers[i]) + '"';
+      }
+      out += ']';
+      break;
+  }
   out += '}';
 }
 
@@ -171,6 +192,7 @@ std::string UpdateItemRequest::body() const {
   o.text("TableName", table);
   o.raw("Key", attrs_json(key));
   add_expressions(o, {{"UpdateExpression", &update}, {"ConditionExpression", &condition}});
+  if (return_new) o.text("ReturnValues", "ALL_NEW");
   return std::move(o).done();
 }
 

@@ -14,14 +14,17 @@
 
 namespace cctv::store::dynamodb {
 
-// A string (S) or number (N) AttributeValue.
+// A string (S), number (N), binary (B) or number set (NS) AttributeValue.
 struct Attr {
-  enum class Type : std::uint8_t { kS, kN };
+  enum class Type : std::uint8_t { kS, kN, kB, kNS };
   Type type = Type::kS;
-  std::string value;
+  std::string value;                  // S and N: the text; B: the bytes
+  std::vector<std::int64_t> numbers;  // NS
 
-  static Attr s(std::string_view v) { return Attr{Type::kS, std::string(v)}; }
-  static Attr n(std::int64_t v) { return Attr{Type::kN, std::to_string(v)}; }
+  static Attr s(std::string_view v) { return Attr{Type::kS, std::string(v), {}}; }
+  static Attr n(std::int64_t v) { return Attr{Type::kN, std::to_string(v), {}}; }
+  static Attr b(std::string_view bytes) { return Attr{Type::kB, std::string(bytes), {}}; }
+  static Attr ns(std::vector<std::int64_t> v) { return Attr{Type::kNS, {}, std::move(v)}; }
 };
 
 // An item's key, or any list of named values: attribute name -> value.
@@ -89,6 +92,7 @@ struct UpdateItemRequest {
   Attrs key;
   Expression update;
   Expression condition;
+  bool return_new = false;  // answer with the item as updated (ReturnValues ALL_NEW)
   std::string body() const;
 };
 

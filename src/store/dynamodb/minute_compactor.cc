@@ -1,0 +1,539 @@
+// MinuteCounts, the compactor: the lease, folding sealed write minutes
+// into the open hours' totals, and closing hours into per-target items and
+// ranked lists.
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+#include "cctv/error.h"
+#include "store/dynamodb/bulk_requests.h"
+#include "store/dynamodb/count_items.h"
+#include "store/dynamodb/item_codec.h"
+#include "store/dynamodb/json_access.h"
+#include "store/dynamodb/minute_counts.h"
+#include "store/dynamodb/requests.h"
+
+namespace cctv::store::dynamodb {
+
+namespace {
+
+constexpr std::int64_t kLeaseSeconds = 30;
+// Work per round, so that a round ends and renews its lease in time.
+constexpr int kFoldsPerRound = 30;
+constexpr int kClosesPerRound = 6;
+constexpr std::size_t kDirtyPerRound = 64;
+// Entries of a ranked page: about 6 KB, two read units.
+constexpr std::size_t kRankPage = 200;
+constexpr std::size_t kOpenHoursPerBatchGet = 100;
+
+Attrs progress_key() { return {{"key", Attr::s(kProgressKey)}, {"start", Attr::n(0)}}; }
+
+std::int64_t expiry_after(std::int64_t end_s, std::int64_t retention_s) {
+  return retention_s > 0 ? end_s + retention_s : 0;
+}
+
+// `attrs` with expires_at when it expires.
+Attrs expiring(Attrs attrs, std::int64_t expires_at) {
+  if (expires_at > 0) attrs.emplace_back("expires_at", Attr::n(expires_at));
+  return attrs;
+}
+
+[[noreturn]] void malformed_item(std::string_view what, std::string_view key) {
+  throw StoreError("a counts item in DynamoDB (" + std::string(what) + ", key '" +
+                   std::string(key) + "') is malformed; `cctv counts rebuild` writes counts anew");
+}
+
+std::vector<MinuteRecord> records_of(const rapidjson::Value& item, const char* attribute) {
+  std::string bytes;
+  std::vector<MinuteRecord> records;
+  if (!base64_decode(b_value(item, attribute), bytes) || !decode_records(bytes, records)) {
+    malformed_item(attribute, s_value(item, "key"));
+  }
+  return records;
+}
+
+std::vector<std::int64_t> number_set(const rapidjson::Value& item, const char* attribute) {
+  std::vector<std::int64_t> out;
+  if (!has_attribute(item, attribute)) return out;
+  const rapidjson::Value& v = member(item, attribute);
+  auto ns = v.FindMember("NS");
+  if (ns == v.MemberEnd() || !ns->value.IsArray()) malformed_item(attribute, s_value(item, "key"));
+  for (const auto& n : ns->value.GetArray()) {
+    std::int64_t x = 0;
+    const std::string_view text(n.IsString() ? n.GetString() : "",
+                                n.IsString() ? n.GetStringLength() : 0);
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), x);
+    if (ec != std::errc() || end != text.data() + text.size())
+      malformed_item(attribute, s_value(item, "key"));
+    out.push_back(x);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<MinuteCounts::Progress> MinuteCounts::take_lease(const std::string& remote) {
+  const std::int64_t now_s = now_us_() / 1'000'000;
+  UpdateItemRequest lease;
+  lease.table = remote;
+  lease.key = progress_key();
+  lease.update = {"SET #h = :me, #u = :until",
+                  {{"#h", "holder"}, {"#u", "until"}},
+                  {{":me", Attr::s(lease_holder_)}, {":until", Attr::n(now_s + kLeaseSeconds)}}};
+  // Only where a writer has started counting, and nobody else holds it.
+  lease.condition = {"attribute_exists(#t) AND (attribute_not_exists(#h) OR #h = :me OR #u < :now)",
+                     {{"#t", "to"}, {"#h", "holder"}, {"#u", "until"}},
+                     {{":me", Attr::s(lease_holder_)}, {":now", Attr::n(now_s)}}};
+  lease.return_new = true;
+  const std::vector<Outcome> outcomes = engine_.run("UpdateItem", {lease.body()});
+  const Outcome& o = outcomes.front();
+  if (!o.ok) {
+    if (o.failure == Failure::kConditionFailed || o.failure == Failure::kTableMissing)
+      return std::nullopt;
+    throw engine_.error("UpdateItem (counts lease)", o);
+  }
+  const rapidjson::Value& item = object_member(o.answer, "Attributes");
+  Progress p;
+  p.to = n_value(item, "to");
+  p.closed_to = n_value(item, "closed_to");
+  return p;
+}
+
+void MinuteCounts::save_progress(const std::string& remote, const Progress& /*before*/,
+                                 const Progress& after) {
+  const std::int64_t now_s = now_us_() / 1'000'000;
+  UpdateItemRequest save;
+  save.table = remote;
+  save.key = progress_key();
+  save.update = {"SET #t = :t, #c = :c, #u = :until",
+                 {{"#t", "to"}, {"#c", "closed_to"}, {"#u", "until"}},
+                 {{":t", Attr::n(after.to)},
+                  {":c", Attr::n(after.closed_to)},
+                  {":until", Attr::n(now_s + kLeaseSeconds)}}};
+  // A compactor that lost its lease stops here: what it wrote since is
+  // written again, idempotently, by the next.
+  save.condition = {"#h = :me", {{"#h", "holder"}}, {{":me", Attr::s(lease_holder_)}}};
+  engine_.call("UpdateItem", save.body());
+}
+
+std::vector<MinuteRecord> MinuteCounts::read_minute(const std::string& remote, std::int64_t w,
+                                                    int bucket) {
+  std::vector<std::string> bodies;
+  std::vector<QueryRequest> queries;
+  for (int b = bucket < 0 ? 0 : bucket; b < (bucket < 0 ? kCountBuckets : bucket + 1); ++b) {
+    QueryRequest q;
+    q.table = remote;
+    q.consistent = true;
+    q.key_condition = {"#k = :k", {{"#k", "key"}}, {{":k", Attr::s(minute_item_key(w, b))}}};
+    bodies.push_back(q.body());
+    queries.push_back(std::move(q));
+  }
+  std::vector<MinuteRecord> out;
+  const std::vector<Outcome> outcomes =
+      engine_.run("Query", std::move(bodies),
+                  [&](std::size_t i, rapidjson::Document& answer) -> std::optional<FollowUp> {
+                    for (const auto& item : array_member(answer, "Items")) {
+                      std::vector<MinuteRecord> records = records_of(item, "d");
+                      out.insert(out.end(), std::make_move_iterator(records.begin()),
+                                 std::make_move_iterator(records.end()));
+                    }
+                    auto lek = answer.FindMember("LastEvaluatedKey");
+                    if (lek == answer.MemberEnd()) return std::nullopt;
+                    const std::string start = json_text(lek->value);
+                    queries[i].start_after = start;
+                    std::string body = queries[i].body();
+                    queries[i].start_after = {};
+                    return FollowUp{std::move(body), false};
+                  });
+  for (const Outcome& o : outcomes) {
+    if (!o.ok && o.failure != Failure::kTableMissing) throw engine_.error("Query (counts)", o);
+  }
+  return out;
+}
+
+std::map<std::pair<std::int64_t, int>, MinuteCounts::OpenHour> MinuteCounts::read_open_hours(
+    const std::string& remote, const std::vector<std::pair<std::int64_t, int>>& keys) {
+  std::map<std::pair<std::int64_t, int>, OpenHour> out;
+  std::vector<std::string> bodies;
+  for (std::size_t begin = 0; begin < keys.size(); begin += kOpenHoursPerBatchGet) {
+    std::string body = "{\"RequestItems\":{";
+    append_json_string(body, remote);
+    body += ":{\"ConsistentRead\":true,\"Keys\":[";
+    for (std::size_t i = begin; i < std::min(keys.size(), begin + kOpenHoursPerBatchGet); ++i) {
+      if (i > begin) body += ',';
+      body += attrs_json(
+          {{"key", Attr::s(open_hour_key(keys[i].first, keys[i].second))}, {"start", Attr::n(0)}});
+    }
+    body += "]}}}";
+    bodies.push_back(std::move(body));
+  }
+  const std::vector<Outcome> outcomes =
+      engine_.run("BatchGetItem", std::move(bodies), [&](std::size_t, rapidjson::Document& answer) {
+        auto responses = answer.FindMember("Responses");
+        if (responses != answer.MemberEnd() && responses->value.IsObject()) {
+          for (const auto& table : responses->value.GetObject()) {
+            if (!table.value.IsArray()) throw StoreError("BatchGetItem: Responses is malformed");
+            for (const auto& item : table.value.GetArray()) {
+              const std::string_view key = s_value(item, "key");
+              std::int64_t hour = 0;
+              int bucket = 0;
+              const std::string_view rest = key.substr(2);
+              const auto hash = rest.find('#');
+              auto [e1, c1] = std::from_chars(rest.data(), rest.data() + hash, hour);
+              auto [e2, c2] =
+                  std::from_chars(rest.data() + hash + 1, rest.data() + rest.size(), bucket);
+              if (!key.starts_with("o#") || hash == std::string_view::npos || c1 != std::errc() ||
+                  c2 != std::errc()) {
+                malformed_item("o#", key);
+              }
+              OpenHour& o = out[{hour, bucket}];
+              o.w = n_value(item, "w");
+              o.closed_w = has_attribute(item, "cw") ? n_value(item, "cw") : -1;
+              o.ws = number_set(item, "ws");
+              o.totals = records_of(item, "t");
+            }
+          }
+        }
+        return resend_unprocessed(answer, "BatchGetItem");
+      });
+  for (const Outcome& o : outcomes) {
+    if (!o.ok && o.failure != Failure::kTableMissing)
+      throw engine_.error("BatchGetItem (counts)", o);
+  }
+  return out;
+}
+
+void MinuteCounts::fold(const std::string& remote, std::int64_t write_minute, Progress& progress,
+                        std::int64_t retention_s) {
+  // The write minute's counts by (hour, bucket), then by target.
+  std::map<std::pair<std::int64_t, int>, std::map<std::string, std::int64_t>> adds;
+  for (const MinuteRecord& r : read_minute(remote, write_minute, -1)) {
+    const std::int64_t hour = r.minute >= 0 ? r.minute / 60 : (r.minute - 59) / 60;
+    adds[{hour, count_bucket(r.target)}][r.target] += r.count;
+  }
+  if (adds.empty()) return;
+  std::vector<std::pair<std::int64_t, int>> keys;
+  for (const auto& [key, targets] : adds) keys.push_back(key);
+  auto open = read_open_hours(remote, keys);
+  std::vector<std::string> puts;
+  std::vector<std::string> dirty;
+  for (const auto& [key, targets] : adds) {
+    OpenHour& o = open[key];
+    if (o.w >= write_minute) continue;  // folded by a compactor that stopped before saving
+    std::map<std::string, std::int64_t> totals;
+    for (const MinuteRecord& t : o.totals) totals[t.target] += t.count;
+    for (const auto& [target, n] : targets) totals[target] += n;
+    std::vector<MinuteRecord> records;
+    records.reserve(totals.size());
+    for (auto& [target, n] : totals) records.push_back(MinuteRecord{target, key.first * 60, n, {}});
+    std::string payload;
+    encode_records(records, payload);
+    o.ws.push_back(write_minute);
+    Attrs item = {{"key", Attr::s(open_hour_key(key.first, key.second))},
+                  {"start", Attr::n(0)},
+                  {"w", Attr::n(write_minute)},
+                  {"ws", Attr::ns(o.ws)},
+                  {"t", Attr::b(payload)}};
+    if (o.closed_w >= 0) item.emplace_back("cw", Attr::n(o.closed_w));
+    const std::string json =
+        attrs_json(expiring(item, expiry_after((key.first + 1) * 3600, retention_s)));
+    PutItemRequest put{remote, json, {}};
+    put.condition = {
+        "attribute_not_exists(#w) OR #w < :w", {{"#w", "w"}}, {{":w", Attr::n(write_minute)}}};
+    puts.push_back(put.body());
+    if (key.first < progress.closed_to) {
+      const std::string mark =
+          attrs_json({{"key", Attr::s(kDirtyKey)},
+                      {"start", Attr::n(key.first * kCountBuckets + key.second)}});
+      dirty.push_back(PutItemRequest{remote, mark, {}}.body());
+    }
+  }
+  for (const Outcome& o : engine_.run("PutItem", std::move(puts))) {
+    if (!o.ok && o.failure != Failure::kConditionFailed) throw engine_.error("PutItem (counts)", o);
+  }
+  for (const Outcome& o : engine_.run("PutItem", std::move(dirty))) {
+    if (!o.ok) throw engine_.error("PutItem (counts)", o);
+  }
+}
+
+void MinuteCounts::close_hour(const std::string& remote, std::int64_t hour,
+                              const std::vector<int>& buckets, std::int64_t retention_s) {
+  std::vector<std::pair<std::int64_t, int>> keys;
+  for (int b : buckets) keys.emplace_back(hour, b);
+  const auto open = read_open_hours(remote, keys);
+  const std::int64_t expires = expiry_after((hour + 1) * 3600, retention_s);
+  const std::int64_t day = hour >= 0 ? hour / 24 : (hour - 23) / 24;
+  const int hour_of_day = static_cast<int>(hour - day * 24);
+  for (const auto& [key, o] : open) {
+    if (o.closed_w == o.w) continue;
+    // Every target's minutes and actors in the hour, from the write
+    // minutes that added to it.
+    struct Hour {
+      std::array<std::int64_t, 60> minutes{};
+      std::vector<std::uint32_t> entries;
+    };
+    std::map<std::string, Hour> targets;
+    for (std::int64_t w : o.ws) {
+      if (w > o.w) continue;
+      for (MinuteRecord& r : read_minute(remote, w, key.second)) {
+        if (r.minute < hour * 60 || r.minute >= (hour + 1) * 60) continue;
+        Hour& h = targets[r.target];
+        h.minutes[static_cast<std::size_t>(r.minute - hour * 60)] += r.count;
+        h.entries.insert(h.entries.end(), r.entries.begin(), r.entries.end());
+      }
+    }
+    std::vector<std::string> puts;
+    std::vector<std::string> updates;
+    std::string sketch;
+    for (auto& [target, h] : targets) {
+      std::int64_t n = 0;
+      Attrs minutes_item = {{"key", Attr::s(hour_minutes_key(target))},
+                            {"start", Attr::n(hour * 3600)}};
+      for (int m = 0; m < 60; ++m) {
+        if (h.minutes[static_cast<std::size_t>(m)] == 0) continue;
+        n += h.minutes[static_cast<std::size_t>(m)];
+        minutes_item.emplace_back(minute_attribute(m),
+                                  Attr::n(h.minutes[static_cast<std::size_t>(m)]));
+      }
+      minutes_item.emplace_back("n", Attr::n(n));
+      minutes_item.emplace_back("w", Attr::n(o.w));
+      puts.push_back(
+          PutItemRequest{remote, attrs_json(expiring(minutes_item, expires)), {}}.body());
+      keep_highest_per_register(h.entries);
+      sketch.clear();
+      core::HyperLogLog::encode_entries(h.entries, sketch);
+      puts.push_back(PutItemRequest{
+          remote,
+          attrs_json(expiring({{"key", Attr::s(hour_sketch_key(target))},
+                               {"start", Attr::n(hour * 3600)},
+                               {"s", Attr::b(sketch)},
+                               {"w", Attr::n(o.w)}},
+                              expires)),
+          {}}.body());
+      UpdateItemRequest d;
+      d.table = remote;
+      d.key = {{"key", Attr::s(day_key(target))}, {"start", Attr::n(day * 86400)}};
+      const std::string hh = (hour_of_day < 10 ? "0" : "") + std::to_string(hour_of_day);
+      d.update = {"SET #h = :n, #w = :w",
+                  {{"#h", "h" + hh}, {"#w", "w" + hh}},
+                  {{":n", Attr::n(n)}, {":w", Attr::n(o.w)}}};
+      if (retention_s > 0) {
+        d.update.text += ", #e = :e";
+        d.update.names.emplace_back("#e", "expires_at");
+        d.update.values.emplace_back(":e", Attr::n(expiry_after((day + 1) * 86400, retention_s)));
+      }
+      updates.push_back(d.body());
+    }
+    for (const Outcome& r : engine_.run("PutItem", std::move(puts))) {
+      if (!r.ok) throw engine_.error("PutItem (counts)", r);
+    }
+    for (const Outcome& r : engine_.run("UpdateItem", std::move(updates))) {
+      if (!r.ok) throw engine_.error("UpdateItem (counts)", r);
+    }
+    UpdateItemRequest closed;
+    closed.table = remote;
+    closed.key = {{"key", Attr::s(open_hour_key(key.first, key.second))}, {"start", Attr::n(0)}};
+    closed.update = {"SET #c = :w", {{"#c", "cw"}}, {{":w", Attr::n(o.w)}}};
+    closed.condition = {"#w = :w", {{"#w", "w"}}, {}};
+    const std::vector<Outcome> done = engine_.run("UpdateItem", {closed.body()});
+    if (!done.front().ok && done.front().failure != Failure::kConditionFailed) {
+      throw engine_.error("UpdateItem (counts)", done.front());
+    }
+  }
+}
+
+namespace {
+
+// Writes `ranked` as pages of key `key`; page 0 also says how many pages
+// there are and, for a day, through which hour.
+std::vector<std::string> ranked_pages(const std::string& remote, const std::string& key,
+                                      const std::vector<MinuteRecord>& ranked, std::int64_t through,
+                                      std::int64_t expires) {
+  std::vector<std::string> bodies;
+  const std::size_t pages = std::max<std::size_t>(1, (ranked.size() + kRankPage - 1) / kRankPage);
+  for (std::size_t p = 0; p < pages; ++p) {
+    std::string payload;
+    const std::size_t begin = p * kRankPage;
+    encode_records(std::span(ranked).subspan(begin, std::min(kRankPage, ranked.size() - begin)),
+                   payload);
+    Attrs item = {{"key", Attr::s(key)},
+                  {"start", Attr::n(static_cast<std::int64_t>(p))},
+                  {"r", Attr::b(payload)}};
+    if (p == 0) {
+      item.emplace_back("pages", Attr::n(static_cast<std::int64_t>(pages)));
+      item.emplace_back("through", Attr::n(through));
+    }
+    bodies.push_back(PutItemRequest{remote, attrs_json(expiring(item, expires)), {}}.body());
+  }
+  return bodies;
+}
+
+std::vector<MinuteRecord> ranked_list(std::map<std::string, std::int64_t>& totals,
+                                      std::int64_t minute) {
+  std::vector<MinuteRecord> ranked;
+  ranked.reserve(totals.size());
+  for (auto& [target, n] : totals) {
+    if (!target.empty() && n > 0) ranked.push_back(MinuteRecord{target, minute, n, {}});
+  }
+  std::sort(ranked.begin(), ranked.end(), [](const MinuteRecord& a, const MinuteRecord& b) {
+    return a.count != b.count ? a.count > b.count : a.target < b.target;
+  });
+  return ranked;
+}
+
+}  // namespace
+
+std::vector<MinuteRecord> MinuteCounts::read_ranked(const std::string& remote,
+                                                    const std::string& key, std::size_t at_most) {
+  QueryRequest q;
+  q.table = remote;
+  q.consistent = true;
+  q.key_condition = {"#k = :k", {{"#k", "key"}}, {{":k", Attr::s(key)}}};
+  q.limit = std::max<std::size_t>(1, (at_most + kRankPage - 1) / kRankPage);
+  std::vector<MinuteRecord> out;
+  std::int64_t pages = -1;
+  std::size_t read = 0;
+  std::string start;
+  for (;;) {
+    q.start_after = start;
+    const rapidjson::Document doc = engine_.call("Query", q.body());
+    for (const auto& item : array_member(doc, "Items")) {
+      if (n_value(item, "start") == 0) pages = n_value(item, "pages");
+      if (pages >= 0 && n_value(item, "start") >= pages) continue;  // left from a longer list
+      std::vector<MinuteRecord> records = records_of(item, "r");
+      out.insert(out.end(), std::make_move_iterator(records.begin()),
+                 std::make_move_iterator(records.end()));
+      ++read;
+    }
+    auto lek = doc.FindMember("LastEvaluatedKey");
+    if (lek == doc.MemberEnd() || out.size() >= at_most ||
+        (pages >= 0 && static_cast<std::int64_t>(read) >= pages))
+      break;
+    start = json_text(lek->value);
+  }
+  return out;
+}
+
+void MinuteCounts::rank_hour(const std::string& remote, std::int64_t hour,
+                             std::int64_t retention_s) {
+  std::vector<std::pair<std::int64_t, int>> keys;
+  for (int b = 0; b < kCountBuckets; ++b) keys.emplace_back(hour, b);
+  std::map<std::string, std::int64_t> totals;
+  for (const auto& [key, o] : read_open_hours(remote, keys)) {
+    for (const MinuteRecord& t : o.totals) totals[t.target] += t.count;
+  }
+  const std::vector<MinuteRecord> ranked = ranked_list(totals, hour * 60);
+  for (const Outcome& o :
+       engine_.run("PutItem", ranked_pages(remote, hour_rank_key(hour), ranked, hour,
+                                           expiry_after((hour + 1) * 3600, retention_s)))) {
+    if (!o.ok) throw engine_.error("PutItem (counts)", o);
+  }
+}
+
+void MinuteCounts::rank_day(const std::string& remote, std::int64_t day, std::int64_t retention_s) {
+  std::map<std::string, std::int64_t> totals;
+  std::int64_t through = -1;
+  for (std::int64_t hour = day * 24; hour < (day + 1) * 24; ++hour) {
+    const std::vector<MinuteRecord> ranked = read_ranked(remote, hour_rank_key(hour), SIZE_MAX);
+    if (ranked.empty()) continue;
+    through = hour;
+    for (const MinuteRecord& r : ranked) totals[r.target] += r.count;
+  }
+  const std::vector<MinuteRecord> ranked = ranked_list(totals, day * 1440);
+  for (const Outcome& o :
+       engine_.run("PutItem", ranked_pages(remote, day_rank_key(day), ranked, through,
+                                           expiry_after((day + 1) * 86400, retention_s)))) {
+    if (!o.ok) throw engine_.error("PutItem (counts)", o);
+  }
+}
+
+bool MinuteCounts::compact(const std::string& remote, std::int64_t retention_s) {
+  std::optional<Progress> taken = take_lease(remote);
+  if (!taken) return false;
+  Progress p = *taken;
+  const std::int64_t now_minute = now_us_() / 60'000'000;
+  // Fold the sealed write minutes, in order, saving after each.
+  for (int folds = 0; folds < kFoldsPerRound && p.to + 1 + kSealMinutes <= now_minute; ++folds) {
+    const Progress before = p;
+    fold(remote, p.to + 1, p, retention_s);
+    ++p.to;
+    save_progress(remote, before, p);
+  }
+  // Close the hours whose write minutes are all folded: an hour's
+  // activities are frozen by the minute after it ends.
+  auto close_and_rank = [&](std::int64_t hour, const std::vector<int>& buckets) {
+    close_hour(remote, hour, buckets, retention_s);
+    rank_hour(remote, hour, retention_s);
+    rank_day(remote, hour >= 0 ? hour / 24 : (hour - 23) / 24, retention_s);
+  };
+  std::vector<int> all(kCountBuckets);
+  for (int b = 0; b < kCountBuckets; ++b) all[static_cast<std::size_t>(b)] = b;
+  for (int closes = 0; closes < kClosesPerRound && (p.closed_to + 1) * 60 + 1 <= p.to; ++closes) {
+    const Progress before = p;
+    close_and_rank(p.closed_to, all);
+    ++p.closed_to;
+    save_progress(remote, before, p);
+  }
+  // Close again the hours that late activities were folded into.
+  QueryRequest q;
+  q.table = remote;
+  q.consistent = true;
+  q.key_condition = {"#k = :k", {{"#k", "key"}}, {{":k", Attr::s(kDirtyKey)}}};
+  q.limit = kDirtyPerRound;
+  const rapidjson::Document doc = engine_.call("Query", q.body());
+  std::map<std::int64_t, std::vector<int>> dirty;
+  std::vector<std::string> done;
+  for (const auto& item : array_member(doc, "Items")) {
+    const std::int64_t code = n_value(item, "start");
+    const std::int64_t hour =
+        code >= 0 ? code / kCountBuckets : (code - kCountBuckets + 1) / kCountBuckets;
+    dirty[hour].push_back(static_cast<int>(code - hour * kCountBuckets));
+    done.push_back(attrs_json({{"key", Attr::s(kDirtyKey)}, {"start", Attr::n(code)}}));
+  }
+  for (const auto& [hour, buckets] : dirty) close_and_rank(hour, buckets);
+  if (!done.empty()) delete_items(engine_, remote, done);
+  return true;
+}
+
+void MinuteCounts::drop_records_before(const std::string& remote, std::int64_t minute) {
+  std::vector<std::string> rewrites;
+  std::vector<std::string> deletes;
+  each_page(
+      engine_, "Scan",
+      [&](std::string_view start_after) {
+        ScanRequest scan;
+        scan.table = remote;
+        scan.consistent = true;
+        scan.filter = {"begins_with(#k, :p)", {{"#k", "key"}}, {{":p", Attr::s("m#")}}};
+        scan.start_after = start_after;
+        return scan.body();
+      },
+      [&](const rapidjson::Document& doc) {
+        for (const auto& item : array_member(doc, "Items")) {
+          std::vector<MinuteRecord> records = records_of(item, "d");
+          const auto kept =
+              std::remove_if(records.begin(), records.end(),
+                             [&](const MinuteRecord& r) { return r.minute < minute; });
+          if (kept == records.end()) continue;
+          records.erase(kept, records.end());
+          Attrs key = {{"key", Attr::s(s_value(item, "key"))},
+                       {"start", Attr::n(n_value(item, "start"))}};
+          if (records.empty()) {
+            deletes.push_back(attrs_json(key));
+            continue;
+          }
+          std::string payload;
+          encode_records(records, payload);
+          key.emplace_back("d", Attr::b(payload));
+          if (has_attribute(item, "expires_at"))
+            key.emplace_back("expires_at", Attr::n(n_value(item, "expires_at")));
+          rewrites.push_back(PutItemRequest{remote, attrs_json(key), {}}.body());
+        }
+      });
+  for (const Outcome& o : engine_.run("PutItem", std::move(rewrites))) {
+    if (!o.ok) throw engine_.error("PutItem (counts retention)", o);
+  }
+  delete_items(engine_, remote, deletes);
+}
+
+}  // namespace cctv::store::dynamodb

@@ -1,0 +1,173 @@
+// Counts on DynamoDB at a fraction of a write unit per activity: the
+// "minutes" layout of a table's companion `<table>.counts`.
+//
+// Writers never rewrite a per-target item. Each process gathers the counts
+// of what it wrote in memory and, every few seconds and on flush, writes
+// them as write-once items, one per bucket of targets (64 buckets, by the
+// target's hash), keyed by the minute it wrote them in (the write minute
+// W) and its own writer number: `m#<W>#<bucket>` / writer << 20 | sequence.
+// An item's content is fixed before it is first sent, so a retry rewrites
+// the same item, and nothing counts twice.
+//
+// One compactor per table -- whichever process holds the lease in `c#`,
+// renewed by a conditional write, so any process takes over when it stops
+// -- folds each write minute once it is sealed (kSealMinutes old) into the
+// open hours' totals, one item per (hour, bucket): `o#<hour>#<bucket>`,
+// which names the last write minute it holds (`w`) and every write minute
+// that added to it (`ws`). When an hour has ended and is sealed, it is
+// closed: per target, its minutes (`h2#<target>` / hour), its distinct-
+// actor sketch (`u2#<target>` / hour) and its hour in the day's item
+// (`d2#<target>` / day, `hHH` with `wHH`); and the hour's ranked
+// (target, count) list `T#<hour>` / page, and the day's `D#<day>` / page.
+// Activities recorded late (an import of last week) land in a later write
+// minute and are folded into their own hour, which is closed again.
+//
+// Readers combine: closed hours from their items, open hours from `o#`,
+// and the write minutes not yet folded from `m#`, each counted once by the
+// write minute each source holds up to. Counts are visible as soon as
+// flush() returns.
+//
+// Thread-safe.
+#ifndef CCTV_STORE_DYNAMODB_MINUTE_COUNTS_H_
+#define CCTV_STORE_DYNAMODB_MINUTE_COUNTS_H_
+
+#include <rapidjson/document.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "cctv/counts.h"
+#include "core/hyperloglog.h"
+#include "core/record_batch.h"
+#include "store/dynamodb/dynamo_counts.h"
+#include "store/dynamodb/minute_records.h"
+#include "store/dynamodb/request_engine.h"
+
+namespace cctv::store::dynamodb {
+
+// Buckets of targets: items per write minute, and per open hour.
+inline constexpr int kCountBuckets = 64;
+// A write minute is folded once it is this many minutes old: a writer
+// confirms (or moves) its items of a minute well within it.
+inline constexpr std::int64_t kSealMinutes = 4;
+
+int count_bucket(std::string_view target);
+
+class MinuteCounts {
+ public:
+  // `now` says what time it is, in microseconds since the epoch.
+  MinuteCounts(RequestEngine& engine, std::function<std::int64_t()> now);
+
+  // Gathers the counts of `batch`'s records whose `counted` flag is set.
+  void absorb(const core::RecordBatch& batch, const std::vector<bool>& counted);
+
+  // Writes what was gathered as minute items. Throws StoreError; what was
+  // not written stays and goes first next time.
+  void flush(const std::function<CountsTarget(std::uint32_t table)>& table_of);
+
+  // Drops what was gathered for a dropped table.
+  void forget(std::uint32_t table, const std::string& remote);
+
+  // One round of the compactor on the counts table `remote`: takes or
+  // renews the lease, folds sealed write minutes, closes ended hours.
+  // Returns false when another process holds the lease. Throws StoreError.
+  bool compact(const std::string& remote, std::int64_t retention_s);
+
+  // Removes the records of minutes before `minute` from the minute items
+  // of `remote` (retention: older counts go whatever item holds them).
+  void drop_records_before(const std::string& remote, std::int64_t minute);
+
+  std::vector<std::int64_t> counts(const std::string& remote, std::string_view target,
+                                   Bucket bucket, std::int64_t first, std::size_t n);
+  std::vector<core::HyperLogLog> sketches(const std::string& remote, std::string_view target,
+                                          Bucket bucket, std::int64_t first, std::size_t n);
+  std::vector<TargetCount> top_targets(const std::string& remote, std::int64_t from_minute,
+                                       std::int64_t to_minute, std::size_t limit);
+
+  // This process's writer number (40 bits), for tests.
+  std::uint64_t writer() const { return writer_; }
+
+ private:
+  // What one target saw in one minute.
+  struct Cell {
+    std::int64_t count = 0;
+    std::vector<std::uint32_t> entries;
+  };
+  // target -> minute -> cell
+  using Gathered = std::unordered_map<std::string, std::map<std::int64_t, Cell>>;
+  // An item frozen for sending: its key and content are final.
+  struct Frozen {
+    std::string remote;
+    std::int64_t write_minute;
+    int bucket;
+    std::int64_t start;
+    std::string payload;
+    std::int64_t expires_at;
+  };
+  // The compactor's view of the `c#` item.
+  struct Progress {
+    std::int64_t to = -1;         // write minutes <= to are folded
+    std::int64_t closed_to = -1;  // hours < closed_to were closed (once at least)
+    std::int64_t last_w = -1;     // the newest write minute any writer used
+  };
+  // Sends `frozen` items; keeps what was not written in unsent_.
+  void send(std::vector<Frozen> frozen);
+  // Moves unsent items whose write minute is near its seal to the current
+  // write minute -- unless they were stored meanwhile.
+  void move_late(std::vector<Frozen>& items);
+
+  // The compactor's steps.
+  std::optional<Progress> take_lease(const std::string& remote);
+  void save_progress(const std::string& remote, const Progress& before, const Progress& after);
+  void fold(const std::string& remote, std::int64_t write_minute, Progress& progress,
+            std::int64_t retention_s);
+  void close_hour(const std::string& remote, std::int64_t hour, const std::vector<int>& buckets,
+                  std::int64_t retention_s);
+  void rank_hour(const std::string& remote, std::int64_t hour, std::int64_t retention_s);
+  void rank_day(const std::string& remote, std::int64_t day, std::int64_t retention_s);
+
+  // Reading.
+  Progress read_progress(const std::string& remote);
+  // The records of every item of write minute `w`, bucket `bucket` (all
+  // buckets when -1).
+  std::vector<MinuteRecord> read_minute(const std::string& remote, std::int64_t w, int bucket);
+  // o#<hour>#<bucket>: totals by target, the write minute it holds to, and
+  // the write minutes that added to it. nullopt when absent.
+  struct OpenHour {
+    std::int64_t w = -1;
+    std::int64_t closed_w = -1;
+    std::vector<std::int64_t> ws;
+    std::vector<MinuteRecord> totals;  // minute: the hour's first; no entries
+  };
+  std::map<std::pair<std::int64_t, int>, OpenHour> read_open_hours(
+      const std::string& remote, const std::vector<std::pair<std::int64_t, int>>& keys);
+  std::vector<MinuteRecord> read_ranked(const std::string& remote, const std::string& key,
+                                        std::size_t at_most);
+  // The (hour, bucket)s of hours [h0, h1] folded into since they were
+  // last closed: their closed items are behind, their o# is not.
+  std::set<std::pair<std::int64_t, int>> read_dirty(const std::string& remote, std::int64_t h0,
+                                                    std::int64_t h1);
+
+  RequestEngine& engine_;
+  const std::function<std::int64_t()> now_us_;
+  const std::uint64_t writer_;
+  const std::string lease_holder_;
+
+  std::mutex mu_;  // guards gathering_
+  std::map<std::uint32_t, Gathered> gathering_;
+  std::mutex send_mu_;  // one flush at a time; guards the rest
+  std::uint64_t sequence_ = 0;
+  std::vector<Frozen> unsent_;
+};
+
+}  // namespace cctv::store::dynamodb
+
+#endif  // CCTV_STORE_DYNAMODB_MINUTE_COUNTS_H_

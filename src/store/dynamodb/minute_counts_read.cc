@@ -1,0 +1,336 @@
+// MinuteCounts, the readers' side: closed hours from their items, open
+// hours from the compactor's totals, and the newest write minutes from
+// the writers' items -- each write minute counted once.
+#include <algorithm>
+#include <charconv>
+
+#include "cctv/error.h"
+#include "core/bucket.h"
+#include "store/dynamodb/bulk_requests.h"
+#include "store/dynamodb/count_items.h"
+#include "store/dynamodb/json_access.h"
+#include "store/dynamodb/minute_counts.h"
+#include "store/dynamodb/requests.h"
+
+namespace cctv::store::dynamodb {
+
+namespace {
+
+using core::floor_div;
+
+// Every item of `key` with start in [lo, hi], read consistently.
+void query_range(RequestEngine& engine, const std::string& remote, const std::string& key,
+                 std::int64_t lo, std::int64_t hi,
+                 const std::function<void(const rapidjson::Value&)>& visit) {
+  QueryRequest q;
+  q.table = remote;
+  q.consistent = true;
+  q.key_condition = {"#k = :k AND #s BETWEEN :lo AND :hi",
+                     {{"#k", "key"}, {"#s", "start"}},
+                     {{":k", Attr::s(key)}, {":lo", Attr::n(lo)}, {":hi", Attr::n(hi)}}};
+  each_page(
+      engine, "Query",
+      [&](std::string_view start_after) {
+        q.start_after = start_after;
+        return q.body();
+      },
+      [&](const rapidjson::Document& doc) {
+        for (const auto& item : array_member(doc, "Items")) visit(item);
+      });
+}
+
+int hour_attribute_index(std::string_view name) {
+  // "h00".."h23"
+  if (name.size() != 3 || name[0] != 'h' || name[1] < '0' || name[1] > '2' || name[2] < '0' ||
+      name[2] > '9')
+    return -1;
+  const int h = (name[1] - '0') * 10 + (name[2] - '0');
+  return h < 24 ? h : -1;
+}
+
+}  // namespace
+
+MinuteCounts::Progress MinuteCounts::read_progress(const std::string& remote) {
+  Progress p;
+  const GetItemRequest get{remote, {{"key", Attr::s(kProgressKey)}, {"start", Attr::n(0)}}, true};
+  std::vector<Outcome> outcomes = engine_.run("GetItem", {get.body()});
+  if (!outcomes.front().ok) {
+    if (outcomes.front().failure == Failure::kTableMissing) return p;
+    throw engine_.error("GetItem (counts)", outcomes.front());
+  }
+  const rapidjson::Document& doc = outcomes.front().answer;
+  auto item = doc.FindMember("Item");
+  if (item == doc.MemberEnd()) return p;  // nothing counted yet
+  p.to = n_value(item->value, "to");
+  p.closed_to = n_value(item->value, "closed_to");
+  // Readers look at write minutes up to the newest any writer used.
+  p.last_w = has_attribute(item->value, "last_w") ? n_value(item->value, "last_w") : p.to;
+  return p;
+}
+
+std::set<std::pair<std::int64_t, int>> MinuteCounts::read_dirty(const std::string& remote,
+                                                                std::int64_t h0, std::int64_t h1) {
+  std::set<std::pair<std::int64_t, int>> out;
+  query_range(engine_, remote, std::string(kDirtyKey), h0 * kCountBuckets,
+              h1 * kCountBuckets + kCountBuckets - 1, [&](const rapidjson::Value& item) {
+                const std::int64_t code = n_value(item, "start");
+                const std::int64_t hour = floor_div(code, kCountBuckets);
+                out.emplace(hour, static_cast<int>(code - hour * kCountBuckets));
+              });
+  return out;
+}
+
+std::vector<std::int64_t> MinuteCounts::counts(const std::string& remote, std::string_view target,
+                                               Bucket bucket, std::int64_t first, std::size_t n) {
+  std::vector<std::int64_t> out(n, 0);
+  if (n == 0) return out;
+  const Progress p = read_progress(remote);
+  if (p.to < 0 && p.last_w < 0) return out;
+  const std::int64_t width = core::bucket_width_us(bucket) / 60'000'000;  // minutes
+  const std::int64_t m0 = first * width;
+  const std::int64_t m1 = (first + static_cast<std::int64_t>(n)) * width;  // exclusive
+  const std::int64_t h0 = floor_div(m0, 60);
+  const std::int64_t h1 = floor_div(m1 - 1, 60);
+  const int b = count_bucket(target);
+  auto add = [&](std::int64_t minute, std::int64_t count) {
+    if (minute < m0 || minute >= m1) return;
+    out[static_cast<std::size_t>(floor_div(minute, width) - first)] += count;
+  };
+  // The write minute each hour's source holds to: records of later write
+  // minutes are added from the writers' items.
+  std::map<std::int64_t, std::int64_t> held;
+
+  // Closed hours, but those folded into since: their totals are the
+  // compactor's until it closes them again.
+  const std::int64_t closed_end = std::min(h1, p.closed_to - 1);
+  std::set<std::int64_t> dirty;
+  if (h0 <= closed_end) {
+    for (const auto& [hour, bucket_of] : read_dirty(remote, h0, closed_end)) {
+      if (bucket_of == b) dirty.insert(hour);
+    }
+  }
+  if (h0 <= closed_end) {
+    if (bucket == Bucket::kMinute) {
+      query_range(engine_, remote, hour_minutes_key(target), h0 * 3600, closed_end * 3600,
+                  [&](const rapidjson::Value& item) {
+                    const std::int64_t hour = floor_div(n_value(item, "start"), 3600);
+                    if (dirty.count(hour) != 0) return;
+                    held[hour] = n_value(item, "w");
+                    for (const auto& m : item.GetObject()) {
+                      const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+                      if (name.size() != 3 || name[0] != 'm') continue;
+                      const int minute = (name[1] - '0') * 10 + (name[2] - '0');
+                      if (minute < 0 || minute >= 60) continue;
+                      add(hour * 60 + minute, n_value(item, std::string(name).c_str()));
+                    }
+                  });
+    } else {
+      query_range(engine_, remote, day_key(target), floor_div(h0, 24) * 86400,
+                  floor_div(closed_end, 24) * 86400, [&](const rapidjson::Value& item) {
+                    const std::int64_t day = floor_div(n_value(item, "start"), 86400);
+                    for (const auto& m : item.GetObject()) {
+                      const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+                      const int h = hour_attribute_index(name);
+                      if (h < 0) continue;
+                      const std::int64_t hour = day * 24 + h;
+                      if (hour < h0 || hour > closed_end || dirty.count(hour) != 0) continue;
+                      const std::string w = "w" + std::string(name.substr(1));
+                      held[hour] = n_value(item, w.c_str());
+                      add(hour * 60, n_value(item, std::string(name).c_str()));
+                    }
+                  });
+    }
+  }
+  // Open hours: the compactor's totals, or, by the minute, the items that
+  // added to them.
+  std::vector<std::pair<std::int64_t, int>> open_keys;
+  for (std::int64_t h : dirty) open_keys.emplace_back(h, b);
+  for (std::int64_t h = std::max(h0, p.closed_to); h <= h1; ++h) open_keys.emplace_back(h, b);
+  for (const auto& [key, o] : read_open_hours(remote, open_keys)) {
+    held[key.first] = o.w;
+    if (bucket != Bucket::kMinute) {
+      for (const MinuteRecord& t : o.totals) {
+        if (t.target == target) add(key.first * 60, t.count);
+      }
+      continue;
+    }
+    for (std::int64_t w : o.ws) {
+      if (w > o.w) continue;
+      for (const MinuteRecord& r : read_minute(remote, w, b)) {
+        if (r.target == target && floor_div(r.minute, 60) == key.first) add(r.minute, r.count);
+      }
+    }
+  }
+  // Write minutes not folded yet.
+  for (std::int64_t w = p.to + 1; w <= p.last_w; ++w) {
+    for (const MinuteRecord& r : read_minute(remote, w, b)) {
+      if (r.target != target) continue;
+      const auto it = held.find(floor_div(r.minute, 60));
+      if (it == held.end() || w > it->second) add(r.minute, r.count);
+    }
+  }
+  return out;
+}
+
+std::vector<core::HyperLogLog> MinuteCounts::sketches(const std::string& remote,
+                                                      std::string_view target, Bucket bucket,
+                                                      std::int64_t first, std::size_t n) {
+  std::vector<core::HyperLogLog> out(n);
+  if (n == 0) return out;
+  const Progress p = read_progress(remote);
+  if (p.to < 0 && p.last_w < 0) return out;
+  const std::int64_t width = core::bucket_width_us(bucket) / 60'000'000;
+  const std::int64_t m0 = first * width;
+  const std::int64_t m1 = (first + static_cast<std::int64_t>(n)) * width;
+  const std::int64_t h0 = floor_div(m0, 60);
+  const std::int64_t h1 = floor_div(m1 - 1, 60);
+  const int b = count_bucket(target);
+  auto slot = [&](std::int64_t minute) -> core::HyperLogLog* {
+    if (minute < m0 || minute >= m1) return nullptr;
+    return &out[static_cast<std::size_t>(floor_div(minute, width) - first)];
+  };
+  std::map<std::int64_t, std::int64_t> held;
+  // Closed hours' sketches, unless minutes are asked for: those come from
+  // the writers' items, as for open hours (and hours folded into since
+  // they closed).
+  const std::int64_t closed_end = std::min(h1, p.closed_to - 1);
+  std::set<std::int64_t> dirty;
+  if (h0 <= closed_end) {
+    for (const auto& [hour, bucket_of] : read_dirty(remote, h0, closed_end)) {
+      if (bucket_of == b) dirty.insert(hour);
+    }
+  }
+  if (bucket != Bucket::kMinute && h0 <= closed_end) {
+    query_range(engine_, remote, hour_sketch_key(target), h0 * 3600, closed_end * 3600,
+                [&](const rapidjson::Value& item) {
+                  const std::int64_t hour = floor_div(n_value(item, "start"), 3600);
+                  if (dirty.count(hour) != 0) return;
+                  core::HyperLogLog* s = slot(hour * 60);
+                  if (s == nullptr) return;
+                  held[hour] = n_value(item, "w");
+                  std::string bytes;
+                  if (!base64_decode(b_value(item, "s"), bytes) || !s->merge_encoded(bytes)) {
+                    throw StoreError("a distinct-actor sketch in DynamoDB (key '" +
+                                     std::string(s_value(item, "key")) +
+                                     "') is malformed; `cctv counts rebuild` writes it anew");
+                  }
+                });
+  }
+  std::vector<std::pair<std::int64_t, int>> keys;
+  for (std::int64_t h : dirty) {
+    if (bucket != Bucket::kMinute) keys.emplace_back(h, b);
+  }
+  for (std::int64_t h = bucket == Bucket::kMinute ? h0 : std::max(h0, p.closed_to); h <= h1; ++h) {
+    keys.emplace_back(h, b);
+  }
+  for (const auto& [key, o] : read_open_hours(remote, keys)) {
+    if (held.count(key.first) != 0) continue;
+    held[key.first] = o.w;
+    for (std::int64_t w : o.ws) {
+      if (w > o.w) continue;
+      for (const MinuteRecord& r : read_minute(remote, w, b)) {
+        if (r.target != target || floor_div(r.minute, 60) != key.first) continue;
+        if (core::HyperLogLog* s = slot(r.minute)) {
+          for (std::uint32_t e : r.entries) s->add_entry(e);
+        }
+      }
+    }
+  }
+  for (std::int64_t w = p.to + 1; w <= p.last_w; ++w) {
+    for (const MinuteRecord& r : read_minute(remote, w, b)) {
+      if (r.target != target) continue;
+      const auto it = held.find(floor_div(r.minute, 60));
+      if (it != held.end() && w <= it->second) continue;
+      if (core::HyperLogLog* s = slot(r.minute)) {
+        for (std::uint32_t e : r.entries) s->add_entry(e);
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<TargetCount> MinuteCounts::top_targets(const std::string& remote,
+                                                   std::int64_t from_minute, std::int64_t to_minute,
+                                                   std::size_t limit) {
+  std::vector<TargetCount> out;
+  if (from_minute >= to_minute || limit == 0) return out;
+  const Progress p = read_progress(remote);
+  if (p.to < 0 && p.last_w < 0) return out;
+  const std::int64_t h0 = floor_div(from_minute, 60);
+  const std::int64_t h1 = floor_div(to_minute - 1, 60);
+  // A closed day, whole, and closed again since anything was added to it:
+  // its ranked list is the answer.
+  if (from_minute % 1440 == 0 && to_minute == from_minute + 1440 && h1 < p.closed_to &&
+      read_dirty(remote, h0, h1).empty()) {
+    const std::vector<MinuteRecord> ranked =
+        read_ranked(remote, day_rank_key(from_minute / 1440), limit);
+    for (std::size_t i = 0; i < std::min(limit, ranked.size()); ++i) {
+      out.push_back(TargetCount{ranked[i].target, ranked[i].count});
+    }
+    return out;
+  }
+  std::map<std::string, std::int64_t> totals;
+  // (hour, bucket) -> the write minute its source holds to.
+  std::map<std::pair<std::int64_t, int>, std::int64_t> held;
+  std::vector<std::pair<std::int64_t, int>> open_keys;
+  std::set<std::int64_t> dirty_hours;
+  if (h0 < p.closed_to) {
+    for (const auto& [hour, bucket_of] : read_dirty(remote, h0, std::min(h1, p.closed_to - 1))) {
+      dirty_hours.insert(hour);
+    }
+  }
+  for (std::int64_t hour = h0; hour <= h1; ++hour) {
+    const bool whole = hour * 60 >= from_minute && (hour + 1) * 60 <= to_minute;
+    if (whole && hour < p.closed_to && dirty_hours.count(hour) == 0) {
+      for (const MinuteRecord& r : read_ranked(remote, hour_rank_key(hour), SIZE_MAX)) {
+        totals[r.target] += r.count;
+      }
+      continue;
+    }
+    for (int b = 0; b < kCountBuckets; ++b) open_keys.emplace_back(hour, b);
+  }
+  // Open hours, and the edges of the range: from the totals when whole,
+  // else minute by minute from the items that added to them.
+  for (const auto& [key, o] : read_open_hours(remote, open_keys)) {
+    const std::int64_t hour = key.first;
+    held[key] = o.w;
+    if (hour * 60 >= from_minute && (hour + 1) * 60 <= to_minute) {
+      for (const MinuteRecord& t : o.totals) totals[t.target] += t.count;
+      continue;
+    }
+    for (std::int64_t w : o.ws) {
+      if (w > o.w) continue;
+      for (const MinuteRecord& r : read_minute(remote, w, key.second)) {
+        if (floor_div(r.minute, 60) == hour && r.minute >= from_minute && r.minute < to_minute)
+          totals[r.target] += r.count;
+      }
+    }
+  }
+  // The newest write minutes.
+  {
+    for (std::int64_t w = p.to + 1; w <= p.last_w; ++w) {
+      for (const MinuteRecord& r : read_minute(remote, w, -1)) {
+        if (r.minute < from_minute || r.minute >= to_minute) continue;
+        const auto it = held.find({floor_div(r.minute, 60), count_bucket(r.target)});
+        if (it == held.end() || w > it->second) totals[r.target] += r.count;
+      }
+    }
+  }
+  totals.erase("");
+  for (auto& [target, n] : totals) {
+    if (n > 0) out.push_back(TargetCount{target, n});
+  }
+  auto busier = [](const TargetCount& a, const TargetCount& b) {
+    return a.count != b.count ? a.count > b.count : a.target < b.target;
+  };
+  if (out.size() > limit) {
+    std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(limit), out.end(),
+                      busier);
+    out.resize(limit);
+  } else {
+    std::sort(out.begin(), out.end(), busier);
+  }
+  return out;
+}
+
+}  // namespace cctv::store::dynamodb

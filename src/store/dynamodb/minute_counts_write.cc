@@ -1,0 +1,244 @@
+// MinuteCounts, the writer's side: gathering confirmed writes, freezing
+// them into minute items, and sending those until DynamoDB has them.
+#include <algorithm>
+#include <random>
+
+#include "cctv/error.h"
+#include "core/bucket.h"
+#include "store/dynamodb/bulk_requests.h"
+#include "store/dynamodb/count_items.h"
+#include "store/dynamodb/json_access.h"
+#include "store/dynamodb/minute_counts.h"
+#include "store/dynamodb/requests.h"
+
+namespace cctv::store::dynamodb {
+
+namespace {
+
+// Payloads stay well under DynamoDB's 400 KB item, key and attributes
+// included.
+constexpr std::size_t kMaxPayload = 350 * 1024;
+constexpr std::size_t kMinuteItemsPerBatch = 25;
+// Minute items are kept this long: the compactor needs them for minutes,
+// and readers for distinct actors per minute.
+constexpr std::int64_t kMinuteItemSeconds = 8 * 86400;
+// An item not confirmed this close to its minute's seal is moved to the
+// current write minute (if it was not stored meanwhile).
+constexpr std::int64_t kMoveMarginSeconds = 60;
+// Sends of minute items give up after this many tries -- about 35 s at
+// most, with 10 s request timeouts -- well within the margin above: an
+// item is never confirmed after its minute was folded. What was given up
+// on is checked and moved by the next flush.
+constexpr int kSendAttempts = 3;
+
+std::uint64_t random_writer() {
+  std::random_device device;
+  return ((static_cast<std::uint64_t>(device()) << 32) ^ device()) & ((std::uint64_t{1} << 40) - 1);
+}
+
+}  // namespace
+
+int count_bucket(std::string_view target) {
+  return static_cast<int>(static_cast<std::uint64_t>(target_hash(target)) % kCountBuckets);
+}
+
+MinuteCounts::MinuteCounts(RequestEngine& engine, std::function<std::int64_t()> now)
+    : engine_(engine),
+      now_us_(std::move(now)),
+      writer_(random_writer()),
+      lease_holder_("w" + std::to_string(writer_)) {}
+
+void MinuteCounts::absorb(const core::RecordBatch& batch, const std::vector<bool>& counted) {
+  std::lock_guard lock(mu_);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (!counted[i]) continue;
+    const core::RecordView r = batch[i];
+    Gathered& g = gathering_[r.table];
+    const std::int64_t minute = core::minute_of(r.time_us);
+    for (const std::string_view target : {r.target, std::string_view()}) {
+      Cell& cell = g[std::string(target)][minute];
+      ++cell.count;
+      cell.entries.push_back(r.actor_entry);
+      // Dedupe as it grows, so that a busy minute holds one entry per
+      // register, not one per activity.
+      if (cell.entries.size() >= 4096 && (cell.entries.size() & (cell.entries.size() - 1)) == 0) {
+        keep_highest_per_register(cell.entries);
+      }
+    }
+  }
+}
+
+void MinuteCounts::forget(std::uint32_t table, const std::string& remote) {
+  {
+    std::lock_guard lock(mu_);
+    gathering_.erase(table);
+  }
+  std::lock_guard send_lock(send_mu_);
+  std::erase_if(unsent_, [&](const Frozen& f) { return f.remote == remote; });
+}
+
+void MinuteCounts::flush(const std::function<CountsTarget(std::uint32_t)>& table_of) {
+  std::map<std::uint32_t, Gathered> taken;
+  {
+    std::lock_guard lock(mu_);
+    taken.swap(gathering_);
+  }
+  std::lock_guard send_lock(send_mu_);
+  const std::int64_t now_s = now_us_() / 1'000'000;
+  const std::int64_t write_minute = now_s / 60;
+  std::vector<Frozen> items = std::move(unsent_);
+  unsent_.clear();
+  for (auto& [table, gathered] : taken) {
+    const CountsTarget where = table_of(table);
+    if (!where.live) continue;  // dropped meanwhile
+    std::vector<std::vector<MinuteRecord>> by_bucket(kCountBuckets);
+    for (auto& [target, minutes] : gathered) {
+      const int b = count_bucket(target);
+      for (auto& [minute, cell] : minutes) {
+        keep_highest_per_register(cell.entries);
+        by_bucket[static_cast<std::size_t>(b)].push_back(
+            MinuteRecord{target, minute, cell.count, std::move(cell.entries)});
+      }
+    }
+    const std::int64_t expires =
+        write_minute * 60 + (where.retention_s > 0 ? std::min(where.retention_s, kMinuteItemSeconds)
+                                                   : kMinuteItemSeconds);
+    for (int b = 0; b < kCountBuckets; ++b) {
+      const auto& records = by_bucket[static_cast<std::size_t>(b)];
+      // Records in items under the payload limit.
+      std::size_t begin = 0;
+      while (begin < records.size()) {
+        std::size_t end = begin;
+        std::size_t size = 16;
+        while (end < records.size() &&
+               (end == begin || size + encoded_size_bound(records[end]) <= kMaxPayload)) {
+          size += encoded_size_bound(records[end++]);
+        }
+        Frozen f{where.remote,
+                 write_minute,
+                 b,
+                 static_cast<std::int64_t>((writer_ << 20) | (sequence_++ & 0xFFFFF)),
+                 {},
+                 expires};
+        encode_records(std::span(records).subspan(begin, end - begin), f.payload);
+        items.push_back(std::move(f));
+        begin = end;
+      }
+    }
+  }
+  if (items.empty()) return;
+  try {
+    move_late(items);
+  } catch (...) {
+    unsent_ = std::move(items);
+    throw;
+  }
+  send(std::move(items));
+}
+
+void MinuteCounts::move_late(std::vector<Frozen>& items) {
+  const std::int64_t now_s = now_us_() / 1'000'000;
+  std::vector<std::size_t> late;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if ((items[i].write_minute + kSealMinutes) * 60 - kMoveMarginSeconds <= now_s)
+      late.push_back(i);
+  }
+  if (late.empty()) return;
+  // Was it stored after all (an answer lost)? Then it is done; else it
+  // moves, and the compactor has not folded its new minute yet.
+  std::vector<std::string> gets;
+  for (std::size_t i : late) {
+    gets.push_back(
+        GetItemRequest{items[i].remote,
+                       {{"key", Attr::s(minute_item_key(items[i].write_minute, items[i].bucket))},
+                        {"start", Attr::n(items[i].start)}},
+                       true}
+            .body());
+  }
+  const std::vector<Outcome> outcomes =
+      engine_.run("GetItem", std::move(gets), {}, Patience::kBackground);
+  std::vector<bool> stored(items.size(), false);
+  for (std::size_t k = 0; k < late.size(); ++k) {
+    const Outcome& o = outcomes[k];
+    if (!o.ok) throw engine_.error("GetItem (counts)", o);
+    if (o.answer.HasMember("Item")) {
+      stored[late[k]] = true;
+    } else {
+      items[late[k]].write_minute = now_s / 60;
+      items[late[k]].start = static_cast<std::int64_t>((writer_ << 20) | (sequence_++ & 0xFFFFF));
+    }
+  }
+  std::vector<Frozen> kept;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!stored[i]) kept.push_back(std::move(items[i]));
+  }
+  items = std::move(kept);
+}
+
+void MinuteCounts::send(std::vector<Frozen> frozen) {
+  // The progress item knows the newest write minute, so that readers know
+  // how far to look; it is made by the first writer.
+  std::map<std::string, std::int64_t> newest;
+  for (const Frozen& f : frozen) {
+    auto [it, inserted] = newest.emplace(f.remote, f.write_minute);
+    if (!inserted) it->second = std::max(it->second, f.write_minute);
+  }
+  std::vector<std::string> marks;
+  for (const auto& [remote, w] : newest) {
+    UpdateItemRequest mark;
+    mark.table = remote;
+    mark.key = {{"key", Attr::s(kProgressKey)}, {"start", Attr::n(0)}};
+    // The first writer starts the compactor at the first write minute it
+    // may fold: every item of an earlier minute is moved before it is sent.
+    const std::int64_t start = now_us_() / 60'000'000 - kSealMinutes;
+    mark.update = {"SET #l = :w, #t = if_not_exists(#t, :t), #c = if_not_exists(#c, :c)",
+                   {{"#l", "last_w"}, {"#t", "to"}, {"#c", "closed_to"}},
+                   {{":w", Attr::n(w)}, {":t", Attr::n(start - 1)}, {":c", Attr::n(start / 60)}}};
+    mark.condition = {"attribute_not_exists(#l) OR #l <= :w", {{"#l", "last_w"}}, {}};
+    marks.push_back(mark.body());
+  }
+  for (const Outcome& o : engine_.run("UpdateItem", std::move(marks), {}, Patience::kBackground)) {
+    if (!o.ok && o.failure != Failure::kConditionFailed) {
+      unsent_ = std::move(frozen);
+      throw StoreError("counts were not written (kept, sent again with the next flush): " +
+                       std::string(engine_.error("UpdateItem (counts progress)", o).what()));
+    }
+  }
+
+  std::vector<std::string> item_json;
+  item_json.reserve(frozen.size());
+  for (const Frozen& f : frozen) {
+    item_json.push_back(attrs_json({{"key", Attr::s(minute_item_key(f.write_minute, f.bucket))},
+                                    {"start", Attr::n(f.start)},
+                                    {"d", Attr::b(f.payload)},
+                                    {"expires_at", Attr::n(f.expires_at)}}));
+  }
+  std::vector<std::string> bodies;
+  for (std::size_t begin = 0; begin < frozen.size(); begin += kMinuteItemsPerBatch) {
+    BatchWriteRequest request;
+    for (std::size_t i = begin; i < std::min(frozen.size(), begin + kMinuteItemsPerBatch); ++i) {
+      request.writes.push_back({frozen[i].remote, item_json[i], {}});
+    }
+    bodies.push_back(request.body());
+  }
+  const std::vector<Outcome> outcomes = engine_.run(
+      "BatchWriteItem", std::move(bodies),
+      [](std::size_t, rapidjson::Document& a) { return resend_unprocessed(a, "BatchWriteItem"); },
+      Patience::kBackground, kSendAttempts);
+  std::string failure;
+  for (std::size_t c = 0; c < outcomes.size(); ++c) {
+    if (outcomes[c].ok) continue;
+    for (std::size_t i = c * kMinuteItemsPerBatch;
+         i < std::min(frozen.size(), (c + 1) * kMinuteItemsPerBatch); ++i) {
+      unsent_.push_back(std::move(frozen[i]));
+    }
+    failure = engine_.error("BatchWriteItem (counts)", outcomes[c]).what();
+  }
+  if (!failure.empty()) {
+    throw StoreError(
+        std::to_string(unsent_.size()) +
+        " counts items were not written (kept, sent again with the next flush): " + failure);
+  }
+}
+
+}  // namespace cctv::store::dynamodb

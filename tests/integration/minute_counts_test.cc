@@ -1,0 +1,204 @@
+// Counts by the minute on dynalite, through the compactor's life: written
+// and not folded, folded into open hours, closed, folded into again by
+// activities recorded late, and closed again. At every step counts, distinct
+// actors and top targets equal brute force. The clock is the test's, so
+// that hours pass in seconds; a second store runs the compactor.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <random>
+
+#include "cctv/cctv.h"
+#include "core/hyperloglog.h"
+#include "store/dynamodb/bulk_requests.h"
+#include "store/dynamodb/dynamo_store.h"
+#include "store/dynamodb/dynamo_uri.h"
+#include "store/dynamodb/requests.h"
+#include "support/server_process.h"
+
+namespace cctv {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+struct Recorded {
+  std::string actor;
+  std::string target;
+  Timestamp time;
+};
+
+class MinuteCountsTest : public ::testing::Test {
+ protected:
+  MinuteCountsTest() {
+    ClientOptions options;
+    options.clock = [this] { return now(); };
+    client_.emplace(Client::open(uri(), options));
+    DynamoOptions dynamo = store::dynamodb::parse_dynamo_uri(uri());
+    compactor_ = store::dynamodb::DynamoStore::open(
+        dynamo, uri(), false, store::dynamodb::process_environment(), [this] { return now(); });
+  }
+
+  std::string uri() const { return dynalite_.store("mc-") + "&counts_layout=minutes"; }
+  Timestamp now() const { return Timestamp(Microseconds(clock_us_.load())); }
+  void advance(Microseconds d) { clock_us_ += d.count(); }
+
+  // Moves the clock on by `span`, a minute at a time, giving the compactor
+  // a round each minute (more time when another process holds the lease).
+  void pass(Microseconds span) {
+    for (Microseconds gone{0}; gone < span; gone += minutes(1)) {
+      advance(minutes(1));
+      for (int tries = 0; !compactor_->compact_counts_now("events"); ++tries) {
+        ASSERT_LT(tries, 5) << "the lease was never free";
+        advance(seconds(31));
+      }
+    }
+  }
+
+  void record(Tracker& t, const std::vector<Recorded>& batch) {
+    for (const Recorded& r : batch) {
+      t.record_activity(r.actor, r.target, {}, r.time);
+      all_.push_back(r);
+    }
+    t.flush();
+  }
+
+  std::vector<Recorded> some(std::size_t n, Timestamp from, Microseconds span, std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::vector<Recorded> out;
+    for (std::size_t i = 0; i < n; ++i) {
+      const int target = static_cast<int>(std::min(rng() % 9, rng() % 9));
+      out.push_back(Recorded{"actor" + std::to_string(rng() % 200), "/t/" + std::to_string(target),
+                             from + Microseconds(static_cast<std::int64_t>(
+                                        rng() % static_cast<std::uint64_t>(span.count())))});
+    }
+    return out;
+  }
+
+  // Everything the tracker says about [from, to) equals brute force.
+  void expect_exact(Tracker& t, Timestamp from, Timestamp to, const std::string& when) {
+    SCOPED_TRACE(when);
+    const TimeRange range{from, to};
+    for (const std::string target : {"", "/t/0", "/t/4", "/t/8"}) {
+      for (Bucket bucket : {Bucket::kMinute, Bucket::kHour, Bucket::kDay}) {
+        if (bucket == Bucket::kMinute && to - from > hours(6)) continue;
+        const Series s = target.empty() ? t.count_activity(range, bucket)
+                                        : t.count_activity(target, range, bucket);
+        for (const BucketCount& p : s) {
+          const Timestamp end = p.start + (bucket == Bucket::kMinute ? Microseconds(minutes(1))
+                                           : bucket == Bucket::kHour ? Microseconds(hours(1))
+                                                                     : Microseconds(hours(24)));
+          std::int64_t n = 0;
+          for (const Recorded& r : all_) {
+            if ((target.empty() || r.target == target) && r.time >= p.start && r.time < end) ++n;
+          }
+          ASSERT_EQ(p.count, n) << "target '" << target << "' " << bucket_name(bucket) << " at "
+                                << format_time(p.start);
+        }
+      }
+      // Distinct actors: the same sketch brute force would build.
+      const Series u = target.empty() ? t.count_unique_actors(range, Bucket::kHour)
+                                      : t.count_unique_actors(target, range, Bucket::kHour);
+      for (const BucketCount& p : u) {
+        core::HyperLogLog truth;
+        for (const Recorded& r : all_) {
+          if ((target.empty() || r.target == target) && r.time >= p.start &&
+              r.time < p.start + hours(1))
+            truth.add(r.actor);
+        }
+        ASSERT_EQ(p.count, truth.estimate())
+            << "distinct actors of '" << target << "' at " << format_time(p.start);
+      }
+    }
+    std::map<std::string, std::int64_t> per_target;
+    for (const Recorded& r : all_) {
+      if (r.time >= from && r.time < to) ++per_target[r.target];
+    }
+    std::vector<TargetCount> expected;
+    for (const auto& [target, n] : per_target) expected.push_back(TargetCount{target, n});
+    std::sort(expected.begin(), expected.end(), [](const TargetCount& a, const TargetCount& b) {
+      return a.count != b.count ? a.count > b.count : a.target < b.target;
+    });
+    if (expected.size() > 5) expected.resize(5);
+    EXPECT_EQ(t.top_targets(range, 5), expected);
+  }
+
+  // How many items of the counts table have keys starting with `prefix`.
+  int items(const std::string& prefix) {
+    DynamoOptions o;
+    o.endpoint = dynalite_.url();
+    store::dynamodb::RequestEngine engine(
+        store::dynamodb::resolve_aws_config(o, store::dynamodb::process_environment()), {});
+    int n = 0;
+    store::dynamodb::each_page(
+        engine, "Scan",
+        [&](std::string_view start_after) {
+          store::dynamodb::ScanRequest scan;
+          scan.table = "mc-events.counts";
+          scan.consistent = true;
+          scan.filter = {
+              "begins_with(#k, :p)", {{"#k", "key"}}, {{":p", store::dynamodb::Attr::s(prefix)}}};
+          scan.start_after = start_after;
+          return scan.body();
+        },
+        [&](const rapidjson::Document& doc) { n += static_cast<int>(doc["Items"].Size()); });
+    return n;
+  }
+
+  testing::Dynalite dynalite_;
+  std::atomic<std::int64_t> clock_us_{
+      parse_time("2026-11-03T10:30:00Z").time_since_epoch().count()};
+  std::optional<Client> client_;
+  std::unique_ptr<store::dynamodb::DynamoStore> compactor_;
+  std::vector<Recorded> all_;
+};
+
+TEST_F(MinuteCountsTest, EveryStageOfTheCompactorCountsExactly) {
+  Tracker t = client_->tracker("events");
+  const Timestamp day = parse_time("2026-11-03T00:00:00Z");
+  // Activities of the last half hour, as they happen.
+  record(t, some(400, now() - minutes(30), minutes(30), 1));
+  EXPECT_GT(items("m#"), 0);
+  EXPECT_EQ(items("o#"), 0);
+  expect_exact(t, day, day + hours(24), "written, none folded");
+  expect_exact(t, now() - hours(2), now() + hours(1), "written, none folded, by the minute");
+  pass(minutes(10));
+  const std::int64_t ten = (day + hours(10)).time_since_epoch().count() / 3'600'000'000;
+  EXPECT_GT(items("o#" + std::to_string(ten)), 0) << "nothing folded into the open hour";
+  EXPECT_EQ(items("T#"), 0) << "an hour closed too early";
+  record(t, some(300, now() - minutes(5), minutes(5), 2));
+  expect_exact(t, day, day + hours(24), "folded into the open hour, and newer ones not");
+  expect_exact(t, now() - hours(1), now(), "the last hour, by the minute");
+  // Two hours on: 10:00 and 11:00 close.
+  pass(hours(2));
+  EXPECT_GE(items("T#" + std::to_string(ten)), 1) << "10:00 was not ranked";
+  EXPECT_GE(items("D#"), 1);
+  EXPECT_GE(items("h2#/t/0"), 1);
+  EXPECT_GE(items("u2#/t/0"), 1);
+  EXPECT_GE(items("d2#/t/0"), 1);
+  expect_exact(t, day, day + hours(24), "hours closed");
+  expect_exact(t, day + hours(10), day + hours(11), "one closed hour, whole");
+  expect_exact(t, day + hours(10) + minutes(17), day + hours(12) + minutes(3),
+               "closed hours' edges");
+  // An import of last week: late, into hours long closed.
+  const Timestamp week_ago = day - hours(24 * 7);
+  record(t, some(500, week_ago, hours(30), 3));
+  expect_exact(t, week_ago, week_ago + hours(48), "late, not folded");
+  // Sealed and folded in the last round, and only partly closed again (a
+  // round closes 64 hours and buckets): the rest count from the open
+  // hours' totals.
+  pass(minutes(5));
+  EXPECT_GT(items("z#"), 0) << "nothing waits to be closed again";
+  expect_exact(t, week_ago, week_ago + hours(48), "late, folded, partly closed again");
+  pass(minutes(5));
+  EXPECT_EQ(items("z#"), 0) << "hours folded into after closing were not closed again";
+  expect_exact(t, week_ago, week_ago + hours(48), "late, closed again");
+  expect_exact(t, week_ago, week_ago + hours(24), "a closed day, whole");
+  expect_exact(t, week_ago + hours(3) + minutes(40), week_ago + hours(27),
+               "a closed range's edges");
+}
+
+}  // namespace
+}  // namespace cctv
