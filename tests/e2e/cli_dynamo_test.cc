@@ -25,6 +25,8 @@ class CliDynamoTest : public CliTest {
     options.stdin_data = in;
     return run(args, options);
   }
+  void three_imports_at_once(const std::string& layout);
+
   Dynalite dynalite_;
   std::string dynamo_ = dynalite_.store("cli-");
 };
@@ -201,14 +203,15 @@ TEST_F(CliDynamoTest, BenchReportsCapacityAndCostAndFollowsTheDistribution) {
   EXPECT_NE(bad.err.find("uniform or zipf"), std::string::npos) << bad.err;
 }
 
-TEST_F(CliDynamoTest, ThreeImportsAtOnceThroughFaultsCountEveryActivityOnce) {
-  // Three processes import into one table at once, through lost answers,
-  // throttling, 500s and unprocessed items: two of them the same 1,000
-  // activities with ids (a re-import racing the import), one activities
-  // without ids. Every activity is stored once and counted once.
+// Three processes import into one table at once, through lost answers,
+// throttling, 500s and unprocessed items: two of them the same 1,000
+// activities with ids (a re-import racing the import), one activities
+// without ids. Every activity is stored once and counted once. `layout`:
+// store URI parameters for the counts layout.
+void CliDynamoTest::three_imports_at_once(const std::string& layout) {
   FaultProxy proxy(dynalite_.port(), {"--drop-after", "0.1", "--throttle", "0.05", "--http500",
                                       "0.05", "--unprocessed", "0.1", "--seed", "11"});
-  const std::string store = proxy.store("mp-");
+  const std::string store = proxy.store("mp-") + layout;
   ASSERT_EQ(on(store, {"tables", "create", "events"}).exit_code, 0);
   const Timestamp base = parse_time("2026-11-01T00:00:00Z");
   auto line = [&](int i, bool with_id) {
@@ -232,7 +235,7 @@ TEST_F(CliDynamoTest, ThreeImportsAtOnceThroughFaultsCountEveryActivityOnce) {
   for (const RunResult& r : results) ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_GT(value_from_json(proxy.stats()).find("drop_after")->as_int(), 5);
 
-  Client direct = Client::open(dynalite_.store("mp-"));
+  Client direct = Client::open(dynalite_.store("mp-") + layout);
   Tracker events = direct.tracker("events");
   std::map<std::string, std::int64_t> stored;
   std::set<std::string> actors;
@@ -263,6 +266,14 @@ TEST_F(CliDynamoTest, ThreeImportsAtOnceThroughFaultsCountEveryActivityOnce) {
   const std::int64_t unique = events.count_unique_actors(days, Bucket::kDay).at(0).count;
   EXPECT_NEAR(static_cast<double>(unique), static_cast<double>(actors.size()),
               0.02 * static_cast<double>(actors.size()));
+}
+
+TEST_F(CliDynamoTest, ThreeImportsAtOnceThroughFaultsCountEveryActivityOnce) {
+  three_imports_at_once("");
+}
+
+TEST_F(CliDynamoTest, ThreeImportsAtOnceThroughFaultsCountEveryActivityOnceByTheMinute) {
+  three_imports_at_once("&counts_layout=minutes");
 }
 
 TEST_F(CliDynamoTest, MissingCredentialsListWhereCctvLooked) {

@@ -45,11 +45,11 @@ class MinuteCountsTest : public ::testing::Test {
   Timestamp now() const { return Timestamp(Microseconds(clock_us_.load())); }
   void advance(Microseconds d) { clock_us_ += d.count(); }
 
-  // Moves the clock on by `span`, a minute at a time, giving the compactor
-  // a round each minute (more time when another process holds the lease).
-  void pass(Microseconds span) {
-    for (Microseconds gone{0}; gone < span; gone += minutes(1)) {
-      advance(minutes(1));
+  // Moves the clock on by `span`, `step` at a time, giving the compactor
+  // a round each step (more time when another process holds the lease).
+  void pass(Microseconds span, Microseconds step = minutes(1)) {
+    for (Microseconds gone{0}; gone < span; gone += step) {
+      advance(step);
       for (int tries = 0; !compactor_->compact_counts_now("events"); ++tries) {
         ASSERT_LT(tries, 5) << "the lease was never free";
         advance(seconds(31));
@@ -174,10 +174,8 @@ TEST_F(MinuteCountsTest, EveryStageOfTheCompactorCountsExactly) {
   // Two hours on: 10:00 and 11:00 close.
   pass(hours(2));
   EXPECT_GE(items("T#" + std::to_string(ten)), 1) << "10:00 was not ranked";
-  EXPECT_GE(items("D#"), 1);
   EXPECT_GE(items("h2#/t/0"), 1);
-  EXPECT_GE(items("u2#/t/0"), 1);
-  EXPECT_GE(items("d2#/t/0"), 1);
+  EXPECT_EQ(items("d2#"), 0) << "a day closed too early";
   expect_exact(t, day, day + hours(24), "hours closed");
   expect_exact(t, day + hours(10), day + hours(11), "one closed hour, whole");
   expect_exact(t, day + hours(10) + minutes(17), day + hours(12) + minutes(3),
@@ -189,15 +187,25 @@ TEST_F(MinuteCountsTest, EveryStageOfTheCompactorCountsExactly) {
   // Sealed and folded in the last round, and only partly closed again (a
   // round closes 64 hours and buckets): the rest count from the open
   // hours' totals.
-  pass(minutes(5));
+  pass(minutes(2));
   EXPECT_GT(items("z#"), 0) << "nothing waits to be closed again";
   expect_exact(t, week_ago, week_ago + hours(48), "late, folded, partly closed again");
   pass(minutes(5));
   EXPECT_EQ(items("z#"), 0) << "hours folded into after closing were not closed again";
   expect_exact(t, week_ago, week_ago + hours(48), "late, closed again");
+  EXPECT_GE(items("d2#/t/0"), 1) << "the days closed again have no day items";
+  EXPECT_GE(items("D#"), 1);
   expect_exact(t, week_ago, week_ago + hours(24), "a closed day, whole");
   expect_exact(t, week_ago + hours(3) + minutes(40), week_ago + hours(27),
                "a closed range's edges");
+  // Past midnight: the day closes in turn, with its day items and list.
+  record(t, some(300, now() - minutes(20), minutes(20), 5));
+  pass(hours(12), minutes(10));
+  const std::int64_t today = day.time_since_epoch().count() / 86'400'000'000;
+  EXPECT_GE(items("D#" + std::to_string(today)), 1) << "the day has no list";
+  EXPECT_GE(items("d2#/t/0"), 3) << "the day closed in turn wrote no day items";
+  expect_exact(t, day, day + hours(24), "a day closed in turn, whole");
+  expect_exact(t, day - hours(30), day + hours(36), "days closed and open, by the day and hour");
 }
 
 }  // namespace

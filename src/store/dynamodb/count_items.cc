@@ -21,14 +21,18 @@ std::int64_t target_hash(std::string_view target) {
   return static_cast<std::int64_t>(core::actor_hash(target) >> 1);
 }
 
-std::string minute_item_key(std::int64_t write_minute, int bucket) {
-  return "m#" + std::to_string(write_minute) + "#" + std::to_string(bucket);
+std::string minute_item_key(int bucket) { return "m#" + std::to_string(bucket); }
+std::string minute_sketch_key(int bucket) { return "s#" + std::to_string(bucket); }
+std::int64_t minute_item_start(std::int64_t write_minute, std::uint64_t writer,
+                               std::uint64_t sequence) {
+  return write_minute * kWriteMinuteScale +
+         static_cast<std::int64_t>(writer % 10'000'000) * 10'000 +
+         static_cast<std::int64_t>(sequence % 10'000);
 }
 std::string open_hour_key(std::int64_t hour, int bucket) {
   return "o#" + std::to_string(hour) + "#" + std::to_string(bucket);
 }
 std::string hour_minutes_key(std::string_view target) { return "h2#" + std::string(target); }
-std::string hour_sketch_key(std::string_view target) { return "u2#" + std::string(target); }
 std::string day_key(std::string_view target) { return "d2#" + std::string(target); }
 std::string hour_rank_key(std::int64_t hour) { return "T#" + std::to_string(hour); }
 std::string day_rank_key(std::int64_t day) { return "D#" + std::to_string(day); }
@@ -49,8 +53,9 @@ bool number_after(std::string_view key, std::string_view prefix, std::int64_t& o
 bool count_item_span(std::string_view key, std::int64_t start, std::int64_t& span_start,
                      std::int64_t& span_end) {
   std::int64_t number = 0;
-  if (number_after(key, "m#", number)) {  // a write minute: its records may be older
-    span_start = number * 60;
+  if (number_after(key, "m#", number) || number_after(key, "s#", number)) {
+    // A write minute: its records may be older.
+    span_start = write_minute_of(start) * 60;
     span_end = span_start + 60;
     return true;
   }
@@ -65,7 +70,7 @@ bool count_item_span(std::string_view key, std::int64_t start, std::int64_t& spa
     return true;
   }
   std::int64_t width = 0;
-  if (key.starts_with("h2#") || key.starts_with("u2#")) {
+  if (key.starts_with("h2#")) {
     width = 3600;
   } else if (key.starts_with("d2#")) {
     width = 86400;

@@ -43,26 +43,38 @@ std::string top_key(std::int64_t hour, int shard);
 std::int64_t target_hash(std::string_view target);
 // The items of the "minutes" layout (minute_counts.h):
 //
-//   key "m#<W>#<b>",  start writer << 20 | seq -> d: minute records (B), the
-//                                     counts one writer wrote in write minute W
-//                                     for targets of bucket b
+//   key "m#<b>", start W * 10^11 + writer * 10^4 + seq
+//                                  -> d: minute records (B) without sketch
+//                                     entries, the counts one writer wrote in
+//                                     write minute W for targets of bucket b;
+//                                     one partition per bucket, so that a range
+//                                     of write minutes is one Query
+//   key "s#<b>", the same start  -> d: the same records with their entries
 //   key "c#", start 0            -> the compactor's lease (holder, until) and
 //                                     progress: to (write minutes folded),
 //                                     closed_to (hours closed), last_w
 //   key "z#", start hour*64+b    -> an hour and bucket folded into after closing
 //   key "o#<H>#<b>", start 0     -> the hour's totals by target (t, records),
 //                                     w, ws (write minutes folded in), cw
-//   key "h2#<target>", start hour -> n, m00..m59, w
-//   key "u2#<target>", start hour -> s: the hour's distinct-actor sketch, w
-//   key "d2#<target>", start day  -> h00..h23 and w00..w23
+//   key "h2#<target>", start hour -> n, m00..m59, s (the hour's distinct-actor
+//                                     sketch), w
+//   key "d2#<target>", start day  -> h00..h23, w: written when the day closes
+//                                     (and an hour again when one is closed
+//                                     again)
 //   key "T#<H>", "D#<day>", start page -> r: (target, count) records, busiest
 //                                     first; page 0 also pages, through
 inline constexpr std::string_view kProgressKey = "c#";
 inline constexpr std::string_view kDirtyKey = "z#";
-std::string minute_item_key(std::int64_t write_minute, int bucket);
+std::string minute_item_key(int bucket);
+std::string minute_sketch_key(int bucket);
+inline constexpr std::int64_t kWriteMinuteScale = 100'000'000'000;  // 10^11
+// The start of a minute item: write minute, writer (below 10^7) and
+// sequence (below 10^4); and the write minute of a start.
+std::int64_t minute_item_start(std::int64_t write_minute, std::uint64_t writer,
+                               std::uint64_t sequence);
+inline std::int64_t write_minute_of(std::int64_t start) { return start / kWriteMinuteScale; }
 std::string open_hour_key(std::int64_t hour, int bucket);
 std::string hour_minutes_key(std::string_view target);
-std::string hour_sketch_key(std::string_view target);
 std::string day_key(std::string_view target);
 std::string hour_rank_key(std::int64_t hour);
 std::string day_rank_key(std::int64_t day);

@@ -53,22 +53,43 @@ DynamoStore::DynamoStore(const DynamoOptions& options, AwsConfig config, std::st
   }
   if (read_only_ || !options_.counts) return;
   if (minute_counts_) {
-    // Minute items every few seconds; each round also gives the compactor
-    // a turn, which one process at a time takes.
-    counts_writer_ = std::make_unique<PeriodicTask>(std::chrono::seconds(5), [this] {
-      flush_counts(false);
-      compact_counts();
-    });
+    // Minute items every 30 s (how late counts are without a flush: the
+    // longer, the fewer items, since a busy target's minute is one record
+    // however many writes it took); the compactor a turn every 10 s, which
+    // one process at a time takes.
+    counts_writer_ =
+        std::make_unique<PeriodicTask>(std::chrono::seconds(10), [this, tick = 0]() mutable {
+          if (++tick % 3 == 0) flush_counts(false);
+          compact_counts();
+        });
   } else {
     counts_writer_ =
         std::make_unique<PeriodicTask>(std::chrono::seconds(1), [this] { flush_counts(false); });
   }
 }
 
+namespace {
+
+constexpr int kFinalCountsRounds = 8;
+
+}  // namespace
+
 void DynamoStore::flush_counts(bool final) {
   auto table_of = [this](std::uint32_t t) { return counts_target(table(t)); };
   if (minute_counts_) {
-    minute_counts_->flush(table_of);
+    // A round of sends gives up early (minute items must land before their
+    // minute is folded; what fails is checked and moved by the next round),
+    // so a final flush -- sync(), close -- takes a few rounds before it
+    // gives up.
+    for (int round = 1;; ++round) {
+      try {
+        minute_counts_->flush(table_of);
+        return;
+      } catch (const StoreError&) {
+        if (!final || round >= kFinalCountsRounds) throw;
+        std::this_thread::sleep_for(backoff_delay(engine_.policy(), round));
+      }
+    }
   } else {
     counts_.flush(table_of, final);
   }

@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "cctv/error.h"
+#include "core/bucket.h"
 #include "store/dynamodb/bulk_requests.h"
 #include "store/dynamodb/count_items.h"
 #include "store/dynamodb/item_codec.h"
@@ -96,6 +97,7 @@ std::optional<MinuteCounts::Progress> MinuteCounts::take_lease(const std::string
   Progress p;
   p.to = n_value(item, "to");
   p.closed_to = n_value(item, "closed_to");
+  p.dirty = !has_attribute(item, "dirty") || n_value(item, "dirty") != 0;
   return p;
 }
 
@@ -105,10 +107,11 @@ void MinuteCounts::save_progress(const std::string& remote, const Progress& /*be
   UpdateItemRequest save;
   save.table = remote;
   save.key = progress_key();
-  save.update = {"SET #t = :t, #c = :c, #u = :until",
-                 {{"#t", "to"}, {"#c", "closed_to"}, {"#u", "until"}},
+  save.update = {"SET #t = :t, #c = :c, #d = :d, #u = :until",
+                 {{"#t", "to"}, {"#c", "closed_to"}, {"#d", "dirty"}, {"#u", "until"}},
                  {{":t", Attr::n(after.to)},
                   {":c", Attr::n(after.closed_to)},
+                  {":d", Attr::n(after.dirty ? 1 : 0)},
                   {":until", Attr::n(now_s + kLeaseSeconds)}}};
   // A compactor that lost its lease stops here: what it wrote since is
   // written again, idempotently, by the next.
@@ -116,26 +119,55 @@ void MinuteCounts::save_progress(const std::string& remote, const Progress& /*be
   engine_.call("UpdateItem", save.body());
 }
 
-std::vector<MinuteRecord> MinuteCounts::read_minute(const std::string& remote, std::int64_t w,
-                                                    int bucket) {
+void MinuteCounts::read_minutes(
+    const std::string& remote, std::int64_t first_w, std::int64_t last_w, int bucket,
+    const std::function<void(std::int64_t w, MinuteRecord& record)>& visit, bool with_entries,
+    bool consistent) {
+  if (first_w > last_w) return;
   std::vector<std::string> bodies;
   std::vector<QueryRequest> queries;
-  for (int b = bucket < 0 ? 0 : bucket; b < (bucket < 0 ? kCountBuckets : bucket + 1); ++b) {
-    QueryRequest q;
-    q.table = remote;
-    q.consistent = true;
-    q.key_condition = {"#k = :k", {{"#k", "key"}}, {{":k", Attr::s(minute_item_key(w, b))}}};
-    bodies.push_back(q.body());
-    queries.push_back(std::move(q));
+  for (const bool entries : {false, true}) {
+    if (entries && !with_entries) break;
+    for (int b = bucket < 0 ? 0 : bucket; b < (bucket < 0 ? kCountBuckets : bucket + 1); ++b) {
+      QueryRequest q;
+      q.table = remote;
+      q.consistent = consistent;
+      q.key_condition = {"#k = :k AND #s BETWEEN :lo AND :hi",
+                         {{"#k", "key"}, {"#s", "start"}},
+                         {{":k", Attr::s(entries ? minute_sketch_key(b) : minute_item_key(b))},
+                          {":lo", Attr::n(first_w * kWriteMinuteScale)},
+                          {":hi", Attr::n((last_w + 1) * kWriteMinuteScale - 1)}}};
+      bodies.push_back(q.body());
+      queries.push_back(std::move(q));
+    }
   }
-  std::vector<MinuteRecord> out;
+  // With entries, an item's records wait for the entries item of the same
+  // start (the counts of one part of one writer's minute of one bucket).
+  struct Part {
+    std::vector<MinuteRecord> records;
+    std::string entries;  // the s# payload, when read
+    std::string key;
+  };
+  std::map<std::pair<std::string, std::int64_t>, Part> parts;  // (bucket, start)
   const std::vector<Outcome> outcomes =
       engine_.run("Query", std::move(bodies),
                   [&](std::size_t i, rapidjson::Document& answer) -> std::optional<FollowUp> {
                     for (const auto& item : array_member(answer, "Items")) {
-                      std::vector<MinuteRecord> records = records_of(item, "d");
-                      out.insert(out.end(), std::make_move_iterator(records.begin()),
-                                 std::make_move_iterator(records.end()));
+                      const std::string_view key = s_value(item, "key");
+                      const std::int64_t start = n_value(item, "start");
+                      if (!with_entries) {
+                        for (MinuteRecord& r : records_of(item, "d"))
+                          visit(write_minute_of(start), r);
+                        continue;
+                      }
+                      Part& part = parts[{std::string(key.substr(2)), start}];
+                      if (key.starts_with("s#")) {
+                        if (!base64_decode(b_value(item, "d"), part.entries))
+                          malformed_item("d", key);
+                      } else {
+                        part.records = records_of(item, "d");
+                        part.key = std::string(key);
+                      }
                     }
                     auto lek = answer.FindMember("LastEvaluatedKey");
                     if (lek == answer.MemberEnd()) return std::nullopt;
@@ -148,17 +180,27 @@ std::vector<MinuteRecord> MinuteCounts::read_minute(const std::string& remote, s
   for (const Outcome& o : outcomes) {
     if (!o.ok && o.failure != Failure::kTableMissing) throw engine_.error("Query (counts)", o);
   }
-  return out;
+  for (auto& [where, part] : parts) {
+    // Entries without counts: the counts item was moved to a later minute.
+    if (part.key.empty()) continue;
+    // Counts without entries: those were not written (yet); the counts
+    // stand, the sketch misses them.
+    if (!part.entries.empty() && !decode_entries(part.entries, part.records)) {
+      malformed_item("d", "s#" + where.first);
+    }
+    for (MinuteRecord& r : part.records) visit(write_minute_of(where.second), r);
+  }
 }
 
 std::map<std::pair<std::int64_t, int>, MinuteCounts::OpenHour> MinuteCounts::read_open_hours(
-    const std::string& remote, const std::vector<std::pair<std::int64_t, int>>& keys) {
+    const std::string& remote, const std::vector<std::pair<std::int64_t, int>>& keys,
+    bool consistent) {
   std::map<std::pair<std::int64_t, int>, OpenHour> out;
   std::vector<std::string> bodies;
   for (std::size_t begin = 0; begin < keys.size(); begin += kOpenHoursPerBatchGet) {
     std::string body = "{\"RequestItems\":{";
     append_json_string(body, remote);
-    body += ":{\"ConsistentRead\":true,\"Keys\":[";
+    body += consistent ? ":{\"ConsistentRead\":true,\"Keys\":[" : ":{\"Keys\":[";
     for (std::size_t i = begin; i < std::min(keys.size(), begin + kOpenHoursPerBatchGet); ++i) {
       if (i > begin) body += ',';
       body += attrs_json(
@@ -207,10 +249,10 @@ void MinuteCounts::fold(const std::string& remote, std::int64_t write_minute, Pr
                         std::int64_t retention_s) {
   // The write minute's counts by (hour, bucket), then by target.
   std::map<std::pair<std::int64_t, int>, std::map<std::string, std::int64_t>> adds;
-  for (const MinuteRecord& r : read_minute(remote, write_minute, -1)) {
+  read_minutes(remote, write_minute, write_minute, -1, [&](std::int64_t, MinuteRecord& r) {
     const std::int64_t hour = r.minute >= 0 ? r.minute / 60 : (r.minute - 59) / 60;
     adds[{hour, count_bucket(r.target)}][r.target] += r.count;
-  }
+  });
   if (adds.empty()) return;
   std::vector<std::pair<std::int64_t, int>> keys;
   for (const auto& [key, targets] : adds) keys.push_back(key);
@@ -242,6 +284,7 @@ void MinuteCounts::fold(const std::string& remote, std::int64_t write_minute, Pr
         "attribute_not_exists(#w) OR #w < :w", {{"#w", "w"}}, {{":w", Attr::n(write_minute)}}};
     puts.push_back(put.body());
     if (key.first < progress.closed_to) {
+      progress.dirty = true;
       const std::string mark =
           attrs_json({{"key", Attr::s(kDirtyKey)},
                       {"start", Attr::n(key.first * kCountBuckets + key.second)}});
@@ -257,7 +300,8 @@ void MinuteCounts::fold(const std::string& remote, std::int64_t write_minute, Pr
 }
 
 void MinuteCounts::close_hour(const std::string& remote, std::int64_t hour,
-                              const std::vector<int>& buckets, std::int64_t retention_s) {
+                              const std::vector<int>& buckets, bool day_closed,
+                              std::int64_t retention_s) {
   std::vector<std::pair<std::int64_t, int>> keys;
   for (int b : buckets) keys.emplace_back(hour, b);
   const auto open = read_open_hours(remote, keys);
@@ -273,15 +317,15 @@ void MinuteCounts::close_hour(const std::string& remote, std::int64_t hour,
       std::vector<std::uint32_t> entries;
     };
     std::map<std::string, Hour> targets;
-    for (std::int64_t w : o.ws) {
-      if (w > o.w) continue;
-      for (MinuteRecord& r : read_minute(remote, w, key.second)) {
-        if (r.minute < hour * 60 || r.minute >= (hour + 1) * 60) continue;
-        Hour& h = targets[r.target];
-        h.minutes[static_cast<std::size_t>(r.minute - hour * 60)] += r.count;
-        h.entries.insert(h.entries.end(), r.entries.begin(), r.entries.end());
-      }
-    }
+    each_folded(
+        remote, o, key.second,
+        [&](MinuteRecord& r) {
+          if (r.minute < hour * 60 || r.minute >= (hour + 1) * 60) return;
+          Hour& h = targets[r.target];
+          h.minutes[static_cast<std::size_t>(r.minute - hour * 60)] += r.count;
+          h.entries.insert(h.entries.end(), r.entries.begin(), r.entries.end());
+        },
+        true);
     std::vector<std::string> puts;
     std::vector<std::string> updates;
     std::string sketch;
@@ -295,21 +339,17 @@ void MinuteCounts::close_hour(const std::string& remote, std::int64_t hour,
         minutes_item.emplace_back(minute_attribute(m),
                                   Attr::n(h.minutes[static_cast<std::size_t>(m)]));
       }
-      minutes_item.emplace_back("n", Attr::n(n));
-      minutes_item.emplace_back("w", Attr::n(o.w));
-      puts.push_back(
-          PutItemRequest{remote, attrs_json(expiring(minutes_item, expires)), {}}.body());
       keep_highest_per_register(h.entries);
       sketch.clear();
       core::HyperLogLog::encode_entries(h.entries, sketch);
-      puts.push_back(PutItemRequest{
-          remote,
-          attrs_json(expiring({{"key", Attr::s(hour_sketch_key(target))},
-                               {"start", Attr::n(hour * 3600)},
-                               {"s", Attr::b(sketch)},
-                               {"w", Attr::n(o.w)}},
-                              expires)),
-          {}}.body());
+      minutes_item.emplace_back("n", Attr::n(n));
+      minutes_item.emplace_back("s", Attr::b(sketch));
+      minutes_item.emplace_back("w", Attr::n(o.w));
+      puts.push_back(
+          PutItemRequest{remote, attrs_json(expiring(minutes_item, expires)), {}}.body());
+      // A day's item is written when the day closes; an hour closed again
+      // later updates its own hour there.
+      if (!day_closed) continue;
       UpdateItemRequest d;
       d.table = remote;
       d.key = {{"key", Attr::s(day_key(target))}, {"start", Attr::n(day * 86400)}};
@@ -368,12 +408,14 @@ std::vector<std::string> ranked_pages(const std::string& remote, const std::stri
   return bodies;
 }
 
+// Every target's count, busiest first. The whole table ("") is in it, for
+// its day items; readers of top targets skip it.
 std::vector<MinuteRecord> ranked_list(std::map<std::string, std::int64_t>& totals,
                                       std::int64_t minute) {
   std::vector<MinuteRecord> ranked;
   ranked.reserve(totals.size());
   for (auto& [target, n] : totals) {
-    if (!target.empty() && n > 0) ranked.push_back(MinuteRecord{target, minute, n, {}});
+    if (n > 0) ranked.push_back(MinuteRecord{target, minute, n, {}});
   }
   std::sort(ranked.begin(), ranked.end(), [](const MinuteRecord& a, const MinuteRecord& b) {
     return a.count != b.count ? a.count > b.count : a.target < b.target;
@@ -384,10 +426,11 @@ std::vector<MinuteRecord> ranked_list(std::map<std::string, std::int64_t>& total
 }  // namespace
 
 std::vector<MinuteRecord> MinuteCounts::read_ranked(const std::string& remote,
-                                                    const std::string& key, std::size_t at_most) {
+                                                    const std::string& key, std::size_t at_most,
+                                                    bool consistent, std::int64_t* through) {
   QueryRequest q;
   q.table = remote;
-  q.consistent = true;
+  q.consistent = consistent;
   q.key_condition = {"#k = :k", {{"#k", "key"}}, {{":k", Attr::s(key)}}};
   q.limit = std::max<std::size_t>(1, (at_most + kRankPage - 1) / kRankPage);
   std::vector<MinuteRecord> out;
@@ -398,7 +441,10 @@ std::vector<MinuteRecord> MinuteCounts::read_ranked(const std::string& remote,
     q.start_after = start;
     const rapidjson::Document doc = engine_.call("Query", q.body());
     for (const auto& item : array_member(doc, "Items")) {
-      if (n_value(item, "start") == 0) pages = n_value(item, "pages");
+      if (n_value(item, "start") == 0) {
+        pages = n_value(item, "pages");
+        if (through != nullptr) *through = n_value(item, "through");
+      }
       if (pages >= 0 && n_value(item, "start") >= pages) continue;  // left from a longer list
       std::vector<MinuteRecord> records = records_of(item, "r");
       out.insert(out.end(), std::make_move_iterator(records.begin()),
@@ -430,14 +476,38 @@ void MinuteCounts::rank_hour(const std::string& remote, std::int64_t hour,
   }
 }
 
-void MinuteCounts::rank_day(const std::string& remote, std::int64_t day, std::int64_t retention_s) {
+void MinuteCounts::rank_day(const std::string& remote, std::int64_t day, bool day_items,
+                            std::int64_t w, std::int64_t retention_s) {
   std::map<std::string, std::int64_t> totals;
+  // target -> its count in each hour of the day
+  std::map<std::string, std::array<std::int64_t, 24>> hours;
   std::int64_t through = -1;
   for (std::int64_t hour = day * 24; hour < (day + 1) * 24; ++hour) {
     const std::vector<MinuteRecord> ranked = read_ranked(remote, hour_rank_key(hour), SIZE_MAX);
     if (ranked.empty()) continue;
     through = hour;
-    for (const MinuteRecord& r : ranked) totals[r.target] += r.count;
+    for (const MinuteRecord& r : ranked) {
+      totals[r.target] += r.count;
+      if (day_items) hours[r.target][static_cast<std::size_t>(hour - day * 24)] = r.count;
+    }
+  }
+  if (day_items) {
+    // Every target's day item: its hours, for series over many days.
+    std::vector<std::string> puts;
+    const std::int64_t expires = expiry_after((day + 1) * 86400, retention_s);
+    for (const auto& [target, counts_of] : hours) {
+      Attrs item = {{"key", Attr::s(day_key(target))}, {"start", Attr::n(day * 86400)}};
+      for (int h = 0; h < 24; ++h) {
+        if (counts_of[static_cast<std::size_t>(h)] == 0) continue;
+        const std::string hh = (h < 10 ? "0" : "") + std::to_string(h);
+        item.emplace_back("h" + hh, Attr::n(counts_of[static_cast<std::size_t>(h)]));
+        item.emplace_back("w" + hh, Attr::n(w));
+      }
+      puts.push_back(PutItemRequest{remote, attrs_json(expiring(item, expires)), {}}.body());
+    }
+    for (const Outcome& o : engine_.run("PutItem", std::move(puts))) {
+      if (!o.ok) throw engine_.error("PutItem (counts)", o);
+    }
   }
   const std::vector<MinuteRecord> ranked = ranked_list(totals, day * 1440);
   for (const Outcome& o :
@@ -461,16 +531,22 @@ bool MinuteCounts::compact(const std::string& remote, std::int64_t retention_s) 
   }
   // Close the hours whose write minutes are all folded: an hour's
   // activities are frozen by the minute after it ends.
-  auto close_and_rank = [&](std::int64_t hour, const std::vector<int>& buckets) {
-    close_hour(remote, hour, buckets, retention_s);
+  // An hour closed in turn closes its day after its last hour; one closed
+  // again (activities recorded late) updates its day if that was closed.
+  auto close_and_rank = [&](std::int64_t hour, const std::vector<int>& buckets, bool in_turn) {
+    const std::int64_t day = core::floor_div(hour, 24);
+    const bool day_closed = !in_turn && (day + 1) * 24 <= p.closed_to;
+    close_hour(remote, hour, buckets, day_closed, retention_s);
     rank_hour(remote, hour, retention_s);
-    rank_day(remote, hour >= 0 ? hour / 24 : (hour - 23) / 24, retention_s);
+    // The day's list grows with each hour closed, so that "today so far"
+    // is one list and the open hours.
+    rank_day(remote, day, in_turn && hour - day * 24 == 23, p.to, retention_s);
   };
   std::vector<int> all(kCountBuckets);
   for (int b = 0; b < kCountBuckets; ++b) all[static_cast<std::size_t>(b)] = b;
   for (int closes = 0; closes < kClosesPerRound && (p.closed_to + 1) * 60 + 1 <= p.to; ++closes) {
     const Progress before = p;
-    close_and_rank(p.closed_to, all);
+    close_and_rank(p.closed_to, all, true);
     ++p.closed_to;
     save_progress(remote, before, p);
   }
@@ -490,46 +566,84 @@ bool MinuteCounts::compact(const std::string& remote, std::int64_t retention_s) 
     dirty[hour].push_back(static_cast<int>(code - hour * kCountBuckets));
     done.push_back(attrs_json({{"key", Attr::s(kDirtyKey)}, {"start", Attr::n(code)}}));
   }
-  for (const auto& [hour, buckets] : dirty) close_and_rank(hour, buckets);
+  for (const auto& [hour, buckets] : dirty) close_and_rank(hour, buckets, false);
   if (!done.empty()) delete_items(engine_, remote, done);
+  if (done.empty() && p.dirty) {
+    // Nothing waits to be closed again: readers need not look.
+    const Progress before = p;
+    p.dirty = false;
+    save_progress(remote, before, p);
+  }
   return true;
 }
 
 void MinuteCounts::drop_records_before(const std::string& remote, std::int64_t minute) {
-  std::vector<std::string> rewrites;
-  std::vector<std::string> deletes;
+  // Counts and entries items of one (bucket, start) hold the same records
+  // in the same order, so they are filtered together.
+  struct Part {
+    std::vector<MinuteRecord> records;
+    std::string entries;
+    bool has_entries = false;
+    std::int64_t expires_at = 0;
+  };
+  std::map<std::pair<std::string, std::int64_t>, Part> parts;
   each_page(
       engine_, "Scan",
       [&](std::string_view start_after) {
         ScanRequest scan;
         scan.table = remote;
         scan.consistent = true;
-        scan.filter = {"begins_with(#k, :p)", {{"#k", "key"}}, {{":p", Attr::s("m#")}}};
+        scan.filter = {"begins_with(#k, :m) OR begins_with(#k, :s)",
+                       {{"#k", "key"}},
+                       {{":m", Attr::s("m#")}, {":s", Attr::s("s#")}}};
         scan.start_after = start_after;
         return scan.body();
       },
       [&](const rapidjson::Document& doc) {
         for (const auto& item : array_member(doc, "Items")) {
-          std::vector<MinuteRecord> records = records_of(item, "d");
-          const auto kept =
-              std::remove_if(records.begin(), records.end(),
-                             [&](const MinuteRecord& r) { return r.minute < minute; });
-          if (kept == records.end()) continue;
-          records.erase(kept, records.end());
-          Attrs key = {{"key", Attr::s(s_value(item, "key"))},
-                       {"start", Attr::n(n_value(item, "start"))}};
-          if (records.empty()) {
-            deletes.push_back(attrs_json(key));
-            continue;
+          const std::string_view key = s_value(item, "key");
+          Part& part = parts[{std::string(key.substr(2)), n_value(item, "start")}];
+          if (has_attribute(item, "expires_at")) part.expires_at = n_value(item, "expires_at");
+          if (key.starts_with("s#")) {
+            if (!base64_decode(b_value(item, "d"), part.entries)) malformed_item("d", key);
+            part.has_entries = true;
+          } else {
+            part.records = records_of(item, "d");
           }
-          std::string payload;
-          encode_records(records, payload);
-          key.emplace_back("d", Attr::b(payload));
-          if (has_attribute(item, "expires_at"))
-            key.emplace_back("expires_at", Attr::n(n_value(item, "expires_at")));
-          rewrites.push_back(PutItemRequest{remote, attrs_json(key), {}}.body());
         }
       });
+  std::vector<std::string> rewrites;
+  std::vector<std::string> deletes;
+  for (auto& [where, part] : parts) {
+    if (part.has_entries && !part.records.empty() && !decode_entries(part.entries, part.records)) {
+      malformed_item("d", "s#" + where.first);
+    }
+    const auto kept = std::remove_if(part.records.begin(), part.records.end(),
+                                     [&](const MinuteRecord& r) { return r.minute < minute; });
+    if (kept == part.records.end()) continue;
+    part.records.erase(kept, part.records.end());
+    for (const char* prefix : {"m#", "s#"}) {
+      const bool entries = prefix[0] == 's';
+      if (entries && !part.has_entries) continue;
+      Attrs item = {{"key", Attr::s(prefix + where.first)}, {"start", Attr::n(where.second)}};
+      if (part.records.empty()) {
+        deletes.push_back(attrs_json(item));
+        continue;
+      }
+      std::string payload;
+      if (entries) {
+        encode_entries(part.records, payload);
+      } else {
+        std::vector<MinuteRecord> counts_only;
+        for (const MinuteRecord& r : part.records)
+          counts_only.push_back(MinuteRecord{r.target, r.minute, r.count, {}});
+        encode_records(counts_only, payload);
+      }
+      item.emplace_back("d", Attr::b(payload));
+      if (part.expires_at > 0) item.emplace_back("expires_at", Attr::n(part.expires_at));
+      rewrites.push_back(PutItemRequest{remote, attrs_json(item), {}}.body());
+    }
+  }
   for (const Outcome& o : engine_.run("PutItem", std::move(rewrites))) {
     if (!o.ok) throw engine_.error("PutItem (counts retention)", o);
   }

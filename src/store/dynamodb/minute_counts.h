@@ -15,10 +15,10 @@
 // open hours' totals, one item per (hour, bucket): `o#<hour>#<bucket>`,
 // which names the last write minute it holds (`w`) and every write minute
 // that added to it (`ws`). When an hour has ended and is sealed, it is
-// closed: per target, its minutes (`h2#<target>` / hour), its distinct-
-// actor sketch (`u2#<target>` / hour) and its hour in the day's item
-// (`d2#<target>` / day, `hHH` with `wHH`); and the hour's ranked
-// (target, count) list `T#<hour>` / page, and the day's `D#<day>` / page.
+// closed: per target, its minutes and distinct-actor sketch
+// (`h2#<target>` / hour), and the hour's ranked (target, count) list
+// `T#<hour>` / page; when a day has closed, every target's day item
+// (`d2#<target>` / day, `hHH` with `wHH`) and the day's `D#<day>` / page.
 // Activities recorded late (an import of last week) land in a later write
 // minute and are folded into their own hour, which is closed again.
 //
@@ -57,7 +57,7 @@ namespace cctv::store::dynamodb {
 inline constexpr int kCountBuckets = 64;
 // A write minute is folded once it is this many minutes old: a writer
 // confirms (or moves) its items of a minute well within it.
-inline constexpr std::int64_t kSealMinutes = 4;
+inline constexpr std::int64_t kSealMinutes = 2;
 
 int count_bucket(std::string_view target);
 
@@ -92,7 +92,7 @@ class MinuteCounts {
   std::vector<TargetCount> top_targets(const std::string& remote, std::int64_t from_minute,
                                        std::int64_t to_minute, std::size_t limit);
 
-  // This process's writer number (40 bits), for tests.
+  // This process's writer number (below 10^7), for tests.
   std::uint64_t writer() const { return writer_; }
 
  private:
@@ -103,13 +103,16 @@ class MinuteCounts {
   };
   // target -> minute -> cell
   using Gathered = std::unordered_map<std::string, std::map<std::int64_t, Cell>>;
-  // An item frozen for sending: its key and content are final.
+  // Items frozen for sending, their keys and content final: the counts
+  // (m#) and, apart, the sketch entries (s#) of the same records, so that
+  // reading counts does not read the actors.
   struct Frozen {
     std::string remote;
     std::int64_t write_minute;
     int bucket;
     std::int64_t start;
-    std::string payload;
+    std::string counts;    // payload of m#; empty once DynamoDB has it
+    std::string sketches;  // payload of s#; empty once DynamoDB has it
     std::int64_t expires_at;
   };
   // The compactor's view of the `c#` item.
@@ -117,6 +120,9 @@ class MinuteCounts {
     std::int64_t to = -1;         // write minutes <= to are folded
     std::int64_t closed_to = -1;  // hours < closed_to were closed (once at least)
     std::int64_t last_w = -1;     // the newest write minute any writer used
+    // Whether hours folded into after closing may wait to be closed again
+    // (z# items): saved with `to`, so readers skip looking when none do.
+    bool dirty = true;
   };
   // Sends `frozen` items; keeps what was not written in unsent_.
   void send(std::vector<Frozen> frozen);
@@ -129,16 +135,25 @@ class MinuteCounts {
   void save_progress(const std::string& remote, const Progress& before, const Progress& after);
   void fold(const std::string& remote, std::int64_t write_minute, Progress& progress,
             std::int64_t retention_s);
+  // Closes `hour` for `buckets`: per target its minutes and sketch, and,
+  // when its day was closed already, its hour in the day's item.
   void close_hour(const std::string& remote, std::int64_t hour, const std::vector<int>& buckets,
-                  std::int64_t retention_s);
+                  bool day_closed, std::int64_t retention_s);
   void rank_hour(const std::string& remote, std::int64_t hour, std::int64_t retention_s);
-  void rank_day(const std::string& remote, std::int64_t day, std::int64_t retention_s);
+  // The day's ranked list and, with `day_items`, every target's day item
+  // (held to write minute `w`).
+  void rank_day(const std::string& remote, std::int64_t day, bool day_items, std::int64_t w,
+                std::int64_t retention_s);
 
   // Reading.
   Progress read_progress(const std::string& remote);
-  // The records of every item of write minute `w`, bucket `bucket` (all
-  // buckets when -1).
-  std::vector<MinuteRecord> read_minute(const std::string& remote, std::int64_t w, int bucket);
+  // Visits the records of every item of write minutes [first_w, last_w],
+  // bucket `bucket` (all buckets when -1), with each item's write minute:
+  // counts only, or with their sketch entries.
+  void read_minutes(const std::string& remote, std::int64_t first_w, std::int64_t last_w,
+                    int bucket,
+                    const std::function<void(std::int64_t w, MinuteRecord& record)>& visit,
+                    bool with_entries = false, bool consistent = true);
   // o#<hour>#<bucket>: totals by target, the write minute it holds to, and
   // the write minutes that added to it. nullopt when absent.
   struct OpenHour {
@@ -147,10 +162,19 @@ class MinuteCounts {
     std::vector<std::int64_t> ws;
     std::vector<MinuteRecord> totals;  // minute: the hour's first; no entries
   };
+  // Visits the records that the write minutes folded into `o`, an open
+  // hour of bucket `bucket`, added (of any hour: the caller filters).
+  void each_folded(const std::string& remote, const OpenHour& o, int bucket,
+                   const std::function<void(MinuteRecord& record)>& visit,
+                   bool with_entries = false, bool consistent = true);
   std::map<std::pair<std::int64_t, int>, OpenHour> read_open_hours(
-      const std::string& remote, const std::vector<std::pair<std::int64_t, int>>& keys);
+      const std::string& remote, const std::vector<std::pair<std::int64_t, int>>& keys,
+      bool consistent = true);
+  // A ranked list's first `at_most` entries (whole pages); `through` gets
+  // the last hour it holds.
   std::vector<MinuteRecord> read_ranked(const std::string& remote, const std::string& key,
-                                        std::size_t at_most);
+                                        std::size_t at_most, bool consistent = true,
+                                        std::int64_t* through = nullptr);
   // The (hour, bucket)s of hours [h0, h1] folded into since they were
   // last closed: their closed items are behind, their o# is not.
   std::set<std::pair<std::int64_t, int>> read_dirty(const std::string& remote, std::int64_t h0,

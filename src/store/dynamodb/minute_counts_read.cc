@@ -50,6 +50,19 @@ int hour_attribute_index(std::string_view name) {
 
 }  // namespace
 
+void MinuteCounts::each_folded(const std::string& remote, const OpenHour& o, int bucket,
+                               const std::function<void(MinuteRecord& record)>& visit,
+                               bool with_entries, bool consistent) {
+  if (o.ws.empty()) return;
+  const std::set<std::int64_t> ws(o.ws.begin(), o.ws.end());
+  read_minutes(
+      remote, *ws.begin(), std::min(*ws.rbegin(), o.w), bucket,
+      [&](std::int64_t w, MinuteRecord& r) {
+        if (ws.count(w) != 0 && w <= o.w) visit(r);
+      },
+      with_entries, consistent);
+}
+
 MinuteCounts::Progress MinuteCounts::read_progress(const std::string& remote) {
   Progress p;
   const GetItemRequest get{remote, {{"key", Attr::s(kProgressKey)}, {"start", Attr::n(0)}}, true};
@@ -65,6 +78,7 @@ MinuteCounts::Progress MinuteCounts::read_progress(const std::string& remote) {
   p.closed_to = n_value(item->value, "closed_to");
   // Readers look at write minutes up to the newest any writer used.
   p.last_w = has_attribute(item->value, "last_w") ? n_value(item->value, "last_w") : p.to;
+  p.dirty = !has_attribute(item->value, "dirty") || n_value(item->value, "dirty") != 0;
   return p;
 }
 
@@ -105,35 +119,48 @@ std::vector<std::int64_t> MinuteCounts::counts(const std::string& remote, std::s
   const std::int64_t closed_end = std::min(h1, p.closed_to - 1);
   std::set<std::int64_t> dirty;
   if (h0 <= closed_end) {
-    for (const auto& [hour, bucket_of] : read_dirty(remote, h0, closed_end)) {
+    for (const auto& [hour, bucket_of] :
+         p.dirty ? read_dirty(remote, h0, closed_end) : std::set<std::pair<std::int64_t, int>>{}) {
       if (bucket_of == b) dirty.insert(hour);
     }
   }
-  if (h0 <= closed_end) {
-    if (bucket == Bucket::kMinute) {
-      query_range(engine_, remote, hour_minutes_key(target), h0 * 3600, closed_end * 3600,
-                  [&](const rapidjson::Value& item) {
-                    const std::int64_t hour = floor_div(n_value(item, "start"), 3600);
-                    if (dirty.count(hour) != 0) return;
-                    held[hour] = n_value(item, "w");
-                    for (const auto& m : item.GetObject()) {
-                      const std::string_view name(m.name.GetString(), m.name.GetStringLength());
-                      if (name.size() != 3 || name[0] != 'm') continue;
-                      const int minute = (name[1] - '0') * 10 + (name[2] - '0');
-                      if (minute < 0 || minute >= 60) continue;
-                      add(hour * 60 + minute, n_value(item, std::string(name).c_str()));
-                    }
-                  });
-    } else {
+  // Hours of closed days come from the day items (but minutes, which only
+  // the hour items hold); the closed hours of a day not closed yet from
+  // the hour items.
+  const std::int64_t days_end = bucket == Bucket::kMinute
+                                    ? std::min(h0, closed_end + 1)
+                                    : std::min(floor_div(p.closed_to, 24) * 24, closed_end + 1);
+  if (days_end <= closed_end) {
+    query_range(engine_, remote, hour_minutes_key(target), std::max(h0, days_end) * 3600,
+                closed_end * 3600, [&](const rapidjson::Value& item) {
+                  const std::int64_t hour = floor_div(n_value(item, "start"), 3600);
+                  if (dirty.count(hour) != 0) return;
+                  held[hour] = n_value(item, "w");
+                  if (bucket != Bucket::kMinute) {
+                    add(hour * 60, n_value(item, "n"));
+                    return;
+                  }
+                  for (const auto& m : item.GetObject()) {
+                    const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+                    if (name.size() != 3 || name[0] != 'm' || name[1] < '0' || name[1] > '5' ||
+                        name[2] < '0' || name[2] > '9')
+                      continue;
+                    const int minute = (name[1] - '0') * 10 + (name[2] - '0');
+                    add(hour * 60 + minute, n_value(item, std::string(name).c_str()));
+                  }
+                });
+  }
+  if (h0 < days_end) {
+    {
       query_range(engine_, remote, day_key(target), floor_div(h0, 24) * 86400,
-                  floor_div(closed_end, 24) * 86400, [&](const rapidjson::Value& item) {
+                  floor_div(days_end - 1, 24) * 86400, [&](const rapidjson::Value& item) {
                     const std::int64_t day = floor_div(n_value(item, "start"), 86400);
                     for (const auto& m : item.GetObject()) {
                       const std::string_view name(m.name.GetString(), m.name.GetStringLength());
                       const int h = hour_attribute_index(name);
                       if (h < 0) continue;
                       const std::int64_t hour = day * 24 + h;
-                      if (hour < h0 || hour > closed_end || dirty.count(hour) != 0) continue;
+                      if (hour < h0 || hour >= days_end || dirty.count(hour) != 0) continue;
                       const std::string w = "w" + std::string(name.substr(1));
                       held[hour] = n_value(item, w.c_str());
                       add(hour * 60, n_value(item, std::string(name).c_str()));
@@ -154,21 +181,17 @@ std::vector<std::int64_t> MinuteCounts::counts(const std::string& remote, std::s
       }
       continue;
     }
-    for (std::int64_t w : o.ws) {
-      if (w > o.w) continue;
-      for (const MinuteRecord& r : read_minute(remote, w, b)) {
-        if (r.target == target && floor_div(r.minute, 60) == key.first) add(r.minute, r.count);
-      }
-    }
+    const std::int64_t hour = key.first;
+    each_folded(remote, o, b, [&](MinuteRecord& r) {
+      if (r.target == target && floor_div(r.minute, 60) == hour) add(r.minute, r.count);
+    });
   }
   // Write minutes not folded yet.
-  for (std::int64_t w = p.to + 1; w <= p.last_w; ++w) {
-    for (const MinuteRecord& r : read_minute(remote, w, b)) {
-      if (r.target != target) continue;
-      const auto it = held.find(floor_div(r.minute, 60));
-      if (it == held.end() || w > it->second) add(r.minute, r.count);
-    }
-  }
+  read_minutes(remote, p.to + 1, p.last_w, b, [&](std::int64_t w, MinuteRecord& r) {
+    if (r.target != target) return;
+    const auto it = held.find(floor_div(r.minute, 60));
+    if (it == held.end() || w > it->second) add(r.minute, r.count);
+  });
   return out;
 }
 
@@ -196,12 +219,13 @@ std::vector<core::HyperLogLog> MinuteCounts::sketches(const std::string& remote,
   const std::int64_t closed_end = std::min(h1, p.closed_to - 1);
   std::set<std::int64_t> dirty;
   if (h0 <= closed_end) {
-    for (const auto& [hour, bucket_of] : read_dirty(remote, h0, closed_end)) {
+    for (const auto& [hour, bucket_of] :
+         p.dirty ? read_dirty(remote, h0, closed_end) : std::set<std::pair<std::int64_t, int>>{}) {
       if (bucket_of == b) dirty.insert(hour);
     }
   }
   if (bucket != Bucket::kMinute && h0 <= closed_end) {
-    query_range(engine_, remote, hour_sketch_key(target), h0 * 3600, closed_end * 3600,
+    query_range(engine_, remote, hour_minutes_key(target), h0 * 3600, closed_end * 3600,
                 [&](const rapidjson::Value& item) {
                   const std::int64_t hour = floor_div(n_value(item, "start"), 3600);
                   if (dirty.count(hour) != 0) return;
@@ -226,26 +250,28 @@ std::vector<core::HyperLogLog> MinuteCounts::sketches(const std::string& remote,
   for (const auto& [key, o] : read_open_hours(remote, keys)) {
     if (held.count(key.first) != 0) continue;
     held[key.first] = o.w;
-    for (std::int64_t w : o.ws) {
-      if (w > o.w) continue;
-      for (const MinuteRecord& r : read_minute(remote, w, b)) {
-        if (r.target != target || floor_div(r.minute, 60) != key.first) continue;
+    const std::int64_t hour = key.first;
+    each_folded(
+        remote, o, b,
+        [&](MinuteRecord& r) {
+          if (r.target != target || floor_div(r.minute, 60) != hour) return;
+          if (core::HyperLogLog* s = slot(r.minute)) {
+            for (std::uint32_t e : r.entries) s->add_entry(e);
+          }
+        },
+        true);
+  }
+  read_minutes(
+      remote, p.to + 1, p.last_w, b,
+      [&](std::int64_t w, MinuteRecord& r) {
+        if (r.target != target) return;
+        const auto it = held.find(floor_div(r.minute, 60));
+        if (it != held.end() && w <= it->second) return;
         if (core::HyperLogLog* s = slot(r.minute)) {
           for (std::uint32_t e : r.entries) s->add_entry(e);
         }
-      }
-    }
-  }
-  for (std::int64_t w = p.to + 1; w <= p.last_w; ++w) {
-    for (const MinuteRecord& r : read_minute(remote, w, b)) {
-      if (r.target != target) continue;
-      const auto it = held.find(floor_div(r.minute, 60));
-      if (it != held.end() && w <= it->second) continue;
-      if (core::HyperLogLog* s = slot(r.minute)) {
-        for (std::uint32_t e : r.entries) s->add_entry(e);
-      }
-    }
-  }
+      },
+      true);
   return out;
 }
 
@@ -261,11 +287,11 @@ std::vector<TargetCount> MinuteCounts::top_targets(const std::string& remote,
   // A closed day, whole, and closed again since anything was added to it:
   // its ranked list is the answer.
   if (from_minute % 1440 == 0 && to_minute == from_minute + 1440 && h1 < p.closed_to &&
-      read_dirty(remote, h0, h1).empty()) {
-    const std::vector<MinuteRecord> ranked =
-        read_ranked(remote, day_rank_key(from_minute / 1440), limit);
-    for (std::size_t i = 0; i < std::min(limit, ranked.size()); ++i) {
-      out.push_back(TargetCount{ranked[i].target, ranked[i].count});
+      (!p.dirty || read_dirty(remote, h0, h1).empty())) {
+    // The whole table ("") is in the list, first.
+    for (const MinuteRecord& r :
+         read_ranked(remote, day_rank_key(from_minute / 1440), limit + 1, false)) {
+      if (!r.target.empty() && out.size() < limit) out.push_back(TargetCount{r.target, r.count});
     }
     return out;
   }
@@ -274,15 +300,34 @@ std::vector<TargetCount> MinuteCounts::top_targets(const std::string& remote,
   std::map<std::pair<std::int64_t, int>, std::int64_t> held;
   std::vector<std::pair<std::int64_t, int>> open_keys;
   std::set<std::int64_t> dirty_hours;
-  if (h0 < p.closed_to) {
+  if (h0 < p.closed_to && p.dirty) {
     for (const auto& [hour, bucket_of] : read_dirty(remote, h0, std::min(h1, p.closed_to - 1))) {
       dirty_hours.insert(hour);
     }
   }
+  // Top targets read eventually consistently: a list a second behind the
+  // last write is close enough, and costs half.
+  constexpr bool kConsistent = false;
+  // Whole days, or a day's closed hours from its start (today so far), are
+  // the day's list; other closed hours the hour's.
+  std::set<std::int64_t> covered;
+  for (std::int64_t day = floor_div(h0, 24); day <= floor_div(h1, 24); ++day) {
+    if (day * 1440 < from_minute || day * 24 >= p.closed_to) continue;
+    std::int64_t through = -1;
+    std::vector<MinuteRecord> ranked =
+        read_ranked(remote, day_rank_key(day), SIZE_MAX, kConsistent, &through);
+    if (through < day * 24 || (through + 1) * 60 > to_minute) continue;
+    const auto first_dirty = dirty_hours.lower_bound(day * 24);
+    if (first_dirty != dirty_hours.end() && *first_dirty <= through) continue;
+    for (const MinuteRecord& r : ranked) totals[r.target] += r.count;
+    for (std::int64_t hour = day * 24; hour <= through; ++hour) covered.insert(hour);
+  }
   for (std::int64_t hour = h0; hour <= h1; ++hour) {
+    if (covered.count(hour) != 0) continue;
     const bool whole = hour * 60 >= from_minute && (hour + 1) * 60 <= to_minute;
     if (whole && hour < p.closed_to && dirty_hours.count(hour) == 0) {
-      for (const MinuteRecord& r : read_ranked(remote, hour_rank_key(hour), SIZE_MAX)) {
+      for (const MinuteRecord& r :
+           read_ranked(remote, hour_rank_key(hour), SIZE_MAX, kConsistent)) {
         totals[r.target] += r.count;
       }
       continue;
@@ -291,31 +336,33 @@ std::vector<TargetCount> MinuteCounts::top_targets(const std::string& remote,
   }
   // Open hours, and the edges of the range: from the totals when whole,
   // else minute by minute from the items that added to them.
-  for (const auto& [key, o] : read_open_hours(remote, open_keys)) {
+  // An hour the range covers from its start to now is whole: what lies
+  // after now was recorded with a clock ahead of this one's.
+  const std::int64_t now_minute = floor_div(now_us_(), 60'000'000);
+  for (const auto& [key, o] : read_open_hours(remote, open_keys, kConsistent)) {
     const std::int64_t hour = key.first;
     held[key] = o.w;
-    if (hour * 60 >= from_minute && (hour + 1) * 60 <= to_minute) {
+    if (hour * 60 >= from_minute && ((hour + 1) * 60 <= to_minute || to_minute > now_minute)) {
       for (const MinuteRecord& t : o.totals) totals[t.target] += t.count;
       continue;
     }
-    for (std::int64_t w : o.ws) {
-      if (w > o.w) continue;
-      for (const MinuteRecord& r : read_minute(remote, w, key.second)) {
-        if (floor_div(r.minute, 60) == hour && r.minute >= from_minute && r.minute < to_minute)
-          totals[r.target] += r.count;
-      }
-    }
+    each_folded(
+        remote, o, key.second,
+        [&](MinuteRecord& r) {
+          if (floor_div(r.minute, 60) == hour && r.minute >= from_minute && r.minute < to_minute)
+            totals[r.target] += r.count;
+        },
+        false, kConsistent);
   }
   // The newest write minutes.
-  {
-    for (std::int64_t w = p.to + 1; w <= p.last_w; ++w) {
-      for (const MinuteRecord& r : read_minute(remote, w, -1)) {
-        if (r.minute < from_minute || r.minute >= to_minute) continue;
+  read_minutes(
+      remote, p.to + 1, p.last_w, -1,
+      [&](std::int64_t w, MinuteRecord& r) {
+        if (r.minute < from_minute || r.minute >= to_minute) return;
         const auto it = held.find({floor_div(r.minute, 60), count_bucket(r.target)});
         if (it == held.end() || w > it->second) totals[r.target] += r.count;
-      }
-    }
-  }
+      },
+      false, kConsistent);
   totals.erase("");
   for (auto& [target, n] : totals) {
     if (n > 0) out.push_back(TargetCount{target, n});

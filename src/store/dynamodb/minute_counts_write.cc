@@ -33,7 +33,7 @@ constexpr int kSendAttempts = 3;
 
 std::uint64_t random_writer() {
   std::random_device device;
-  return ((static_cast<std::uint64_t>(device()) << 32) ^ device()) & ((std::uint64_t{1} << 40) - 1);
+  return ((static_cast<std::uint64_t>(device()) << 32) ^ device()) % 10'000'000;
 }
 
 }  // namespace
@@ -117,10 +117,17 @@ void MinuteCounts::flush(const std::function<CountsTarget(std::uint32_t)>& table
         Frozen f{where.remote,
                  write_minute,
                  b,
-                 static_cast<std::int64_t>((writer_ << 20) | (sequence_++ & 0xFFFFF)),
+                 minute_item_start(write_minute, writer_, sequence_++),
+                 {},
                  {},
                  expires};
-        encode_records(std::span(records).subspan(begin, end - begin), f.payload);
+        const auto part = std::span(records).subspan(begin, end - begin);
+        encode_entries(part, f.sketches);
+        std::vector<MinuteRecord> counts_only;
+        counts_only.reserve(part.size());
+        for (const MinuteRecord& r : part)
+          counts_only.push_back(MinuteRecord{r.target, r.minute, r.count, {}});
+        encode_records(counts_only, f.counts);
         items.push_back(std::move(f));
         begin = end;
       }
@@ -144,16 +151,18 @@ void MinuteCounts::move_late(std::vector<Frozen>& items) {
       late.push_back(i);
   }
   if (late.empty()) return;
-  // Was it stored after all (an answer lost)? Then it is done; else it
-  // moves, and the compactor has not folded its new minute yet.
+  // Were its counts stored after all (an answer lost)? Then they are done
+  // (its sketch entries, if not, may still go: they are read when the hour
+  // closes); else it moves, and the compactor has not folded its new
+  // minute yet.
+  std::erase_if(late, [&](std::size_t i) { return items[i].counts.empty(); });
   std::vector<std::string> gets;
   for (std::size_t i : late) {
-    gets.push_back(
-        GetItemRequest{items[i].remote,
-                       {{"key", Attr::s(minute_item_key(items[i].write_minute, items[i].bucket))},
-                        {"start", Attr::n(items[i].start)}},
-                       true}
-            .body());
+    gets.push_back(GetItemRequest{
+        items[i].remote,
+        {{"key", Attr::s(minute_item_key(items[i].bucket))}, {"start", Attr::n(items[i].start)}},
+        true}
+                       .body());
   }
   const std::vector<Outcome> outcomes =
       engine_.run("GetItem", std::move(gets), {}, Patience::kBackground);
@@ -162,10 +171,11 @@ void MinuteCounts::move_late(std::vector<Frozen>& items) {
     const Outcome& o = outcomes[k];
     if (!o.ok) throw engine_.error("GetItem (counts)", o);
     if (o.answer.HasMember("Item")) {
-      stored[late[k]] = true;
+      items[late[k]].counts.clear();
+      stored[late[k]] = items[late[k]].sketches.empty();
     } else {
       items[late[k]].write_minute = now_s / 60;
-      items[late[k]].start = static_cast<std::int64_t>((writer_ << 20) | (sequence_++ & 0xFFFFF));
+      items[late[k]].start = minute_item_start(items[late[k]].write_minute, writer_, sequence_++);
     }
   }
   std::vector<Frozen> kept;
@@ -205,19 +215,31 @@ void MinuteCounts::send(std::vector<Frozen> frozen) {
     }
   }
 
-  std::vector<std::string> item_json;
-  item_json.reserve(frozen.size());
-  for (const Frozen& f : frozen) {
-    item_json.push_back(attrs_json({{"key", Attr::s(minute_item_key(f.write_minute, f.bucket))},
-                                    {"start", Attr::n(f.start)},
-                                    {"d", Attr::b(f.payload)},
-                                    {"expires_at", Attr::n(f.expires_at)}}));
+  // Each frozen item's counts and sketches, as two items.
+  struct Write {
+    std::size_t frozen;
+    bool counts;
+    std::string json;
+  };
+  std::vector<Write> writes;
+  for (std::size_t i = 0; i < frozen.size(); ++i) {
+    const Frozen& f = frozen[i];
+    for (const bool counts : {true, false}) {
+      const std::string& payload = counts ? f.counts : f.sketches;
+      if (payload.empty()) continue;
+      writes.push_back(Write{i, counts,
+                             attrs_json({{"key", Attr::s(counts ? minute_item_key(f.bucket)
+                                                                : minute_sketch_key(f.bucket))},
+                                         {"start", Attr::n(f.start)},
+                                         {"d", Attr::b(payload)},
+                                         {"expires_at", Attr::n(f.expires_at)}})});
+    }
   }
   std::vector<std::string> bodies;
-  for (std::size_t begin = 0; begin < frozen.size(); begin += kMinuteItemsPerBatch) {
+  for (std::size_t begin = 0; begin < writes.size(); begin += kMinuteItemsPerBatch) {
     BatchWriteRequest request;
-    for (std::size_t i = begin; i < std::min(frozen.size(), begin + kMinuteItemsPerBatch); ++i) {
-      request.writes.push_back({frozen[i].remote, item_json[i], {}});
+    for (std::size_t k = begin; k < std::min(writes.size(), begin + kMinuteItemsPerBatch); ++k) {
+      request.writes.push_back({frozen[writes[k].frozen].remote, writes[k].json, {}});
     }
     bodies.push_back(request.body());
   }
@@ -225,14 +247,19 @@ void MinuteCounts::send(std::vector<Frozen> frozen) {
       "BatchWriteItem", std::move(bodies),
       [](std::size_t, rapidjson::Document& a) { return resend_unprocessed(a, "BatchWriteItem"); },
       Patience::kBackground, kSendAttempts);
+  // What was written is done; the rest waits for the next flush.
   std::string failure;
   for (std::size_t c = 0; c < outcomes.size(); ++c) {
-    if (outcomes[c].ok) continue;
-    for (std::size_t i = c * kMinuteItemsPerBatch;
-         i < std::min(frozen.size(), (c + 1) * kMinuteItemsPerBatch); ++i) {
-      unsent_.push_back(std::move(frozen[i]));
+    for (std::size_t k = c * kMinuteItemsPerBatch;
+         k < std::min(writes.size(), (c + 1) * kMinuteItemsPerBatch); ++k) {
+      if (!outcomes[c].ok) continue;
+      Frozen& f = frozen[writes[k].frozen];
+      (writes[k].counts ? f.counts : f.sketches).clear();
     }
-    failure = engine_.error("BatchWriteItem (counts)", outcomes[c]).what();
+    if (!outcomes[c].ok) failure = engine_.error("BatchWriteItem (counts)", outcomes[c]).what();
+  }
+  for (Frozen& f : frozen) {
+    if (!f.counts.empty() || !f.sketches.empty()) unsent_.push_back(std::move(f));
   }
   if (!failure.empty()) {
     throw StoreError(

@@ -100,4 +100,57 @@ std::size_t encoded_size_bound(const MinuteRecord& record) {
   return 10 + record.target.size() + 10 + 10 + 10 + 3 * record.entries.size();
 }
 
+namespace {
+
+void append_entries(const std::vector<std::uint32_t>& entries, std::string& out) {
+  core::append_varint(out, entries.size());
+  std::uint32_t previous = 0;
+  for (std::uint32_t e : entries) {
+    core::append_varint(out, e - previous);
+    previous = e;
+  }
+}
+
+// Reads what append_entries() wrote; false for entries out of order, for a
+// register twice, or beyond a sketch.
+bool read_entries(std::string_view& in, std::vector<std::uint32_t>& entries) {
+  std::uint64_t n = 0;
+  if (!core::read_varint(in, n) || n > core::HyperLogLog::kRegisters || n > in.size()) return false;
+  entries.resize(static_cast<std::size_t>(n));
+  std::uint64_t entry = 0;
+  for (std::size_t k = 0; k < entries.size(); ++k) {
+    std::uint64_t step = 0;
+    if (!core::read_varint(in, step)) return false;
+    entry += step;
+    if (entry > kMaxEntry ||
+        (k > 0 && (step == 0 || (entry >> kRankBits) == (entries[k - 1] >> kRankBits)))) {
+      return false;
+    }
+    entries[k] = static_cast<std::uint32_t>(entry);
+  }
+  return true;
+}
+
+}  // namespace
+
+void encode_entries(std::span<const MinuteRecord> records, std::string& out) {
+  out.push_back(kVersion);
+  core::append_varint(out, records.size());
+  for (const MinuteRecord& r : records) append_entries(r.entries, out);
+}
+
+bool decode_entries(std::string_view payload, std::span<MinuteRecord> records) {
+  if (payload.empty() || payload.front() != kVersion) return false;
+  payload.remove_prefix(1);
+  std::uint64_t n = 0;
+  if (!core::read_varint(payload, n) || n != records.size()) return false;
+  std::vector<std::vector<std::uint32_t>> all(records.size());
+  for (auto& entries : all) {
+    if (!read_entries(payload, entries)) return false;
+  }
+  if (!payload.empty()) return false;
+  for (std::size_t i = 0; i < records.size(); ++i) records[i].entries = std::move(all[i]);
+  return true;
+}
+
 }  // namespace cctv::store::dynamodb

@@ -48,6 +48,17 @@ bool decode_records(std::string_view payload, std::vector<MinuteRecord>& out);
 // among items under DynamoDB's 400 KB.
 std::size_t encoded_size_bound(const MinuteRecord& record);
 
+// The sketch entries of `records` alone, in their order: kept apart from
+// the records' counts (which name the targets), and paired with them
+// again by decode_entries(). Format: a version byte (1), varint record
+// count, then per record varint entry count and the entries as varint
+// differences.
+void encode_entries(std::span<const MinuteRecord> records, std::string& out);
+// Gives each of `records` the entries `payload` holds for it. False when
+// the payload is not of this version or does not hold exactly as many
+// records; `records` is then left as it was.
+bool decode_entries(std::string_view payload, std::span<MinuteRecord> records);
+
 }  // namespace cctv::store::dynamodb
 
 #endif  // CCTV_STORE_DYNAMODB_MINUTE_RECORDS_H_
