@@ -28,19 +28,38 @@ store="dynamodb://local?endpoint=http://127.0.0.1:$port"
 value() { echo "$1" | grep -o "\"$2\":[0-9.]*" | cut -d: -f2; }
 
 echo "== DynamoDB: cost per activity, $n activities per run, dynalite on 127.0.0.1:$port"
-printf "%-26s %-6s %10s %10s %10s %12s %10s %12s\n" workload counts "req/1000" "WU/act" "RU/act" \
+printf "%-26s %-10s %10s %10s %10s %12s %10s %12s\n" workload counts "req/1000" "WU/act" "RU/act" \
   '$/M act' "act/s" "cpu us/act"
 for workload in "uniform 10000" "zipf 10000" "uniform 20"; do
   read -r distribution targets <<<"$workload"
   label="$targets targets, $distribution"
-  for counts in on off; do
-    r=$("$build/cctv" --store "$store" bench --format json --activities "$n" --queries 50 \
-      --targets "$targets" --distribution "$distribution" --counts "$counts" "$@")
-    printf "%-26s %-6s %10s %10s %10s %12s %10s %12s\n" "$label" "$counts" \
+  for counts in per_target minutes off; do
+    layout=""
+    [ "$counts" = minutes ] && layout="&counts_layout=minutes"
+    on_off=on
+    [ "$counts" = off ] && on_off=off
+    r=$("$build/cctv" --store "$store$layout" bench --format json --activities "$n" --queries 50 \
+      --targets "$targets" --distribution "$distribution" --counts "$on_off" "$@")
+    printf "%-26s %-10s %10s %10s %10s %12s %10s %12s\n" "$label" "$counts" \
       "$(value "$r" requests_per_1000)" "$(value "$r" write_units_per_activity)" \
       "$(value "$r" read_units_per_activity)" "$(value "$r" usd_per_million_activities)" \
       "$(value "$r" activities_per_s)" "$(value "$r" client_cpu_us_per_item)"
   done
 done
 echo "(WU/RU: write/read capacity units per activity, by DynamoDB's rules; \$/M act: on-demand"
-echo " dollars per million activities at cctv bench's --price-write/--price-read)"
+echo " dollars per million activities at cctv bench's --price-write/--price-read. With"
+echo " counts_layout=minutes these runs see only the writers' side; the compactor's is below)"
+echo
+echo "== counts by the minute at steady state: 1,000 activities/s through the counts path alone,"
+echo "   on a simulated clock (bench/counts_cost.cc); read units of what a dashboard asks"
+printf "%-26s %10s %10s %12s %12s %12s\n" workload "WU/act" "RU/act" "30d series" "closed day" "today"
+for workload in "uniform 10000" "zipf 10000" "uniform 20"; do
+  read -r distribution targets <<<"$workload"
+  r=$("$build/bench/counts_cost" "http://127.0.0.1:$port" "$targets" "$distribution" 1000 70)
+  printf "%-26s %10s %10s %12s %12s %12s\n" "$targets targets, $distribution" \
+    "$(value "$r" counts_write_units_per_activity)" "$(value "$r" counts_read_units_per_activity)" \
+    "$(value "$r" series_30d_hourly_read_units)" "$(value "$r" closed_day_top10_read_units)" \
+    "$(value "$r" today_top10_read_units)"
+done
+echo "(budgets: WU/act 0.05 at 10,000 uniform targets, 0.02 Zipf and 20 targets; a 30-day hourly"
+echo " series of one target 10 read units, a closed day's top 10 5, today's top 10 so far 200)"

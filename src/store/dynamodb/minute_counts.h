@@ -99,10 +99,26 @@ class MinuteCounts {
   // What one target saw in one minute.
   struct Cell {
     std::int64_t count = 0;
+    // The actors' sketch entries, one per activity -- or, once many, the
+    // sketch's registers (HyperLogLog::kRegisters ranks), which a busy
+    // minute fills without sorting.
     std::vector<std::uint32_t> entries;
+    std::vector<std::uint8_t> registers;
   };
-  // target -> minute -> cell
-  using Gathered = std::unordered_map<std::string, std::map<std::int64_t, Cell>>;
+  // A target's cells by minute: a few minutes per flush interval, so a
+  // short list beats a tree.
+  using Minutes = std::vector<std::pair<std::int64_t, Cell>>;
+  // Looked up by string_view: recording an activity allocates no string.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>()(s);
+    }
+  };
+  struct Gathered {
+    std::unordered_map<std::string, Minutes, NameHash, std::equal_to<>> targets;
+    Minutes whole;  // the whole table's
+  };
   // Items frozen for sending, their keys and content final: the counts
   // (m#) and, apart, the sketch entries (s#) of the same records, so that
   // reading counts does not read the actors.

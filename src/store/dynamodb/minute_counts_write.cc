@@ -5,6 +5,7 @@
 
 #include "cctv/error.h"
 #include "core/bucket.h"
+#include "core/hyperloglog.h"
 #include "store/dynamodb/bulk_requests.h"
 #include "store/dynamodb/count_items.h"
 #include "store/dynamodb/json_access.h"
@@ -48,23 +49,54 @@ MinuteCounts::MinuteCounts(RequestEngine& engine, std::function<std::int64_t()> 
       writer_(random_writer()),
       lease_holder_("w" + std::to_string(writer_)) {}
 
+namespace {
+
+// Counts one activity of `minute` by an actor of sketch entry `entry`.
+template <typename Minutes>
+void count_in(Minutes& minutes, std::int64_t minute, std::uint32_t entry) {
+  auto it = std::find_if(minutes.rbegin(), minutes.rend(),
+                         [&](const auto& m) { return m.first == minute; });
+  auto& cell =
+      it != minutes.rend()
+          ? it->second
+          : minutes.emplace_back(minute, typename Minutes::value_type::second_type{}).second;
+  ++cell.count;
+  if (!cell.registers.empty()) {
+    auto& rank = cell.registers[entry >> 6];
+    rank = std::max(rank, static_cast<std::uint8_t>(entry & 63));
+    return;
+  }
+  cell.entries.push_back(entry);
+  // A busy minute moves to registers, so that it holds one entry per
+  // register, not one per activity, and is never sorted.
+  if (cell.entries.size() >= 2048) {
+    cell.registers.assign(core::HyperLogLog::kRegisters, 0);
+    for (std::uint32_t e : cell.entries) {
+      auto& rank = cell.registers[e >> 6];
+      rank = std::max(rank, static_cast<std::uint8_t>(e & 63));
+    }
+    cell.entries = {};
+  }
+}
+
+}  // namespace
+
 void MinuteCounts::absorb(const core::RecordBatch& batch, const std::vector<bool>& counted) {
   std::lock_guard lock(mu_);
+  Gathered* g = nullptr;
+  std::uint32_t table = UINT32_MAX;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (!counted[i]) continue;
     const core::RecordView r = batch[i];
-    Gathered& g = gathering_[r.table];
-    const std::int64_t minute = core::minute_of(r.time_us);
-    for (const std::string_view target : {r.target, std::string_view()}) {
-      Cell& cell = g[std::string(target)][minute];
-      ++cell.count;
-      cell.entries.push_back(r.actor_entry);
-      // Dedupe as it grows, so that a busy minute holds one entry per
-      // register, not one per activity.
-      if (cell.entries.size() >= 4096 && (cell.entries.size() & (cell.entries.size() - 1)) == 0) {
-        keep_highest_per_register(cell.entries);
-      }
+    if (r.table != table) {
+      table = r.table;
+      g = &gathering_[table];
     }
+    const std::int64_t minute = core::minute_of(r.time_us);
+    auto it = g->targets.find(r.target);
+    if (it == g->targets.end()) it = g->targets.emplace(std::string(r.target), Minutes{}).first;
+    count_in(it->second, minute, r.actor_entry);
+    count_in(g->whole, minute, r.actor_entry);
   }
 }
 
@@ -92,14 +124,23 @@ void MinuteCounts::flush(const std::function<CountsTarget(std::uint32_t)>& table
     const CountsTarget where = table_of(table);
     if (!where.live) continue;  // dropped meanwhile
     std::vector<std::vector<MinuteRecord>> by_bucket(kCountBuckets);
-    for (auto& [target, minutes] : gathered) {
+    auto add = [&](const std::string& target, Minutes& minutes) {
       const int b = count_bucket(target);
       for (auto& [minute, cell] : minutes) {
-        keep_highest_per_register(cell.entries);
+        if (!cell.registers.empty()) {
+          for (std::uint32_t r = 0; r < cell.registers.size(); ++r) {
+            if (cell.registers[r] != 0) cell.entries.push_back(r << 6 | cell.registers[r]);
+          }
+          cell.registers = {};
+        } else {
+          keep_highest_per_register(cell.entries);
+        }
         by_bucket[static_cast<std::size_t>(b)].push_back(
             MinuteRecord{target, minute, cell.count, std::move(cell.entries)});
       }
-    }
+    };
+    for (auto& [target, minutes] : gathered.targets) add(target, minutes);
+    add(std::string(), gathered.whole);
     const std::int64_t expires =
         write_minute * 60 + (where.retention_s > 0 ? std::min(where.retention_s, kMinuteItemSeconds)
                                                    : kMinuteItemSeconds);
@@ -123,11 +164,7 @@ void MinuteCounts::flush(const std::function<CountsTarget(std::uint32_t)>& table
                  expires};
         const auto part = std::span(records).subspan(begin, end - begin);
         encode_entries(part, f.sketches);
-        std::vector<MinuteRecord> counts_only;
-        counts_only.reserve(part.size());
-        for (const MinuteRecord& r : part)
-          counts_only.push_back(MinuteRecord{r.target, r.minute, r.count, {}});
-        encode_records(counts_only, f.counts);
+        encode_records(part, f.counts, false);
         items.push_back(std::move(f));
         begin = end;
       }

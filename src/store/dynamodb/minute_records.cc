@@ -28,7 +28,7 @@ void keep_highest_per_register(std::vector<std::uint32_t>& entries) {
   entries.resize(kept);
 }
 
-void encode_records(std::span<const MinuteRecord> records, std::string& out) {
+void encode_records(std::span<const MinuteRecord> records, std::string& out, bool with_entries) {
   out.push_back(kVersion);
   core::append_varint(out, records.size());
   std::int64_t previous_minute = 0;
@@ -37,6 +37,10 @@ void encode_records(std::span<const MinuteRecord> records, std::string& out) {
     core::append_varint(out, core::zigzag_encode(r.minute - previous_minute));
     previous_minute = r.minute;
     core::append_varint(out, static_cast<std::uint64_t>(r.count));
+    if (!with_entries) {
+      out.push_back(0);
+      continue;
+    }
     core::append_varint(out, r.entries.size());
     std::uint32_t previous_entry = 0;
     for (std::uint32_t e : r.entries) {

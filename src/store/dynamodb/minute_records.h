@@ -36,8 +36,10 @@ struct MinuteRecord {
 // Sorts `entries` and keeps one per register, the highest rank.
 void keep_highest_per_register(std::vector<std::uint32_t>& entries);
 
-// Appends the payload of `records` to `out`.
-void encode_records(std::span<const MinuteRecord> records, std::string& out);
+// Appends the payload of `records` to `out`; without `with_entries`, as if
+// their entries were empty.
+void encode_records(std::span<const MinuteRecord> records, std::string& out,
+                    bool with_entries = true);
 
 // The records of a payload, appended to `out`. False for bytes that are no
 // payload of this version (data another program wrote, or damage): the
