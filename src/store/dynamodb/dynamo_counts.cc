@@ -9,6 +9,7 @@
 
 #include "cctv/error.h"
 #include "core/bucket.h"
+#include "core/busiest.h"
 #include "store/dynamodb/bulk_requests.h"
 #include "store/dynamodb/count_items.h"
 
@@ -683,16 +684,7 @@ std::vector<TargetCount> DynamoCounts::top_targets(const std::string& remote,
   for (auto& [target, n] : totals) {
     if (n > 0) out.push_back(TargetCount{target, n});
   }
-  auto busier = [](const TargetCount& a, const TargetCount& b) {
-    return a.count != b.count ? a.count > b.count : a.target < b.target;
-  };
-  if (out.size() > limit) {
-    std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(limit), out.end(),
-                      busier);
-    out.resize(limit);
-  } else {
-    std::sort(out.begin(), out.end(), busier);
-  }
+  core::keep_busiest(out, limit);
   return out;
 }
 

@@ -195,6 +195,10 @@ class MinuteCounts {
   // last closed: their closed items are behind, their o# is not.
   std::set<std::pair<std::int64_t, int>> read_dirty(const std::string& remote, std::int64_t h0,
                                                     std::int64_t h1);
+  // The hours of [h0, h1] of bucket `bucket` that wait to be closed again
+  // (none read when the progress says none do).
+  std::set<std::int64_t> dirty_hours(const std::string& remote, const Progress& p, std::int64_t h0,
+                                     std::int64_t h1, int bucket);
 
   RequestEngine& engine_;
   const std::function<std::int64_t()> now_us_;

@@ -6,6 +6,7 @@
 
 #include "cctv/error.h"
 #include "core/bucket.h"
+#include "core/busiest.h"
 #include "store/dynamodb/bulk_requests.h"
 #include "store/dynamodb/count_items.h"
 #include "store/dynamodb/json_access.h"
@@ -94,6 +95,16 @@ std::set<std::pair<std::int64_t, int>> MinuteCounts::read_dirty(const std::strin
   return out;
 }
 
+std::set<std::int64_t> MinuteCounts::dirty_hours(const std::string& remote, const Progress& p,
+                                                 std::int64_t h0, std::int64_t h1, int bucket) {
+  std::set<std::int64_t> out;
+  if (!p.dirty || h0 > h1) return out;
+  for (const auto& [hour, bucket_of] : read_dirty(remote, h0, h1)) {
+    if (bucket_of == bucket) out.insert(hour);
+  }
+  return out;
+}
+
 std::vector<std::int64_t> MinuteCounts::counts(const std::string& remote, std::string_view target,
                                                Bucket bucket, std::int64_t first, std::size_t n) {
   std::vector<std::int64_t> out(n, 0);
@@ -117,13 +128,7 @@ std::vector<std::int64_t> MinuteCounts::counts(const std::string& remote, std::s
   // Closed hours, but those folded into since: their totals are the
   // compactor's until it closes them again.
   const std::int64_t closed_end = std::min(h1, p.closed_to - 1);
-  std::set<std::int64_t> dirty;
-  if (h0 <= closed_end) {
-    for (const auto& [hour, bucket_of] :
-         p.dirty ? read_dirty(remote, h0, closed_end) : std::set<std::pair<std::int64_t, int>>{}) {
-      if (bucket_of == b) dirty.insert(hour);
-    }
-  }
+  const std::set<std::int64_t> dirty = dirty_hours(remote, p, h0, closed_end, b);
   // Hours of closed days come from the day items (but minutes, which only
   // the hour items hold); the closed hours of a day not closed yet from
   // the hour items.
@@ -217,13 +222,7 @@ std::vector<core::HyperLogLog> MinuteCounts::sketches(const std::string& remote,
   // the writers' items, as for open hours (and hours folded into since
   // they closed).
   const std::int64_t closed_end = std::min(h1, p.closed_to - 1);
-  std::set<std::int64_t> dirty;
-  if (h0 <= closed_end) {
-    for (const auto& [hour, bucket_of] :
-         p.dirty ? read_dirty(remote, h0, closed_end) : std::set<std::pair<std::int64_t, int>>{}) {
-      if (bucket_of == b) dirty.insert(hour);
-    }
-  }
+  const std::set<std::int64_t> dirty = dirty_hours(remote, p, h0, closed_end, b);
   if (bucket != Bucket::kMinute && h0 <= closed_end) {
     query_range(engine_, remote, hour_minutes_key(target), h0 * 3600, closed_end * 3600,
                 [&](const rapidjson::Value& item) {
@@ -367,16 +366,7 @@ std::vector<TargetCount> MinuteCounts::top_targets(const std::string& remote,
   for (auto& [target, n] : totals) {
     if (n > 0) out.push_back(TargetCount{target, n});
   }
-  auto busier = [](const TargetCount& a, const TargetCount& b) {
-    return a.count != b.count ? a.count > b.count : a.target < b.target;
-  };
-  if (out.size() > limit) {
-    std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(limit), out.end(),
-                      busier);
-    out.resize(limit);
-  } else {
-    std::sort(out.begin(), out.end(), busier);
-  }
+  core::keep_busiest(out, limit);
   return out;
 }
 

@@ -8,6 +8,7 @@
 
 #include "cctv/error.h"
 #include "core/bucket.h"
+#include "core/busiest.h"
 #include "store/counts_pace.h"
 #include "store/embedded/count_rows.h"
 #include "store/embedded/key_layout.h"
@@ -417,16 +418,7 @@ std::vector<TargetCount> CountsKeeper::top_targets(rocksdb::ColumnFamilyHandle* 
   std::vector<TargetCount> out;
   out.reserve(totals.size());
   for (auto& [target, count] : totals) out.push_back(TargetCount{target, count});
-  const auto by_count = [](const TargetCount& a, const TargetCount& b) {
-    return a.count != b.count ? a.count > b.count : a.target < b.target;
-  };
-  if (out.size() > limit) {
-    std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(limit), out.end(),
-                      by_count);
-    out.resize(limit);
-  } else {
-    std::sort(out.begin(), out.end(), by_count);
-  }
+  core::keep_busiest(out, limit);
   return out;
 }
 
