@@ -198,16 +198,12 @@ std::map<std::pair<std::int64_t, int>, MinuteCounts::OpenHour> MinuteCounts::rea
   std::map<std::pair<std::int64_t, int>, OpenHour> out;
   std::vector<std::string> bodies;
   for (std::size_t begin = 0; begin < keys.size(); begin += kOpenHoursPerBatchGet) {
-    std::string body = "{\"RequestItems\":{";
-    append_json_string(body, remote);
-    body += consistent ? ":{\"ConsistentRead\":true,\"Keys\":[" : ":{\"Keys\":[";
+    BatchGetRequest get{remote, {}, consistent};
     for (std::size_t i = begin; i < std::min(keys.size(), begin + kOpenHoursPerBatchGet); ++i) {
-      if (i > begin) body += ',';
-      body += attrs_json(
+      get.keys.push_back(
           {{"key", Attr::s(open_hour_key(keys[i].first, keys[i].second))}, {"start", Attr::n(0)}});
     }
-    body += "]}}}";
-    bodies.push_back(std::move(body));
+    bodies.push_back(get.body());
   }
   const std::vector<Outcome> outcomes =
       engine_.run("BatchGetItem", std::move(bodies), [&](std::size_t, rapidjson::Document& answer) {

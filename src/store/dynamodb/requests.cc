@@ -218,6 +218,18 @@ std::string ScanRequest::body() const {
   return std::move(o).done();
 }
 
+std::string BatchGetRequest::body() const {
+  std::string out = "{\"RequestItems\":{";
+  append_json_string(out, table);
+  out += consistent ? ":{\"ConsistentRead\":true,\"Keys\":[" : ":{\"Keys\":[";
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (i > 0) out += ',';
+    out += attrs_json(keys[i]);
+  }
+  out += "]}}}";
+  return out;
+}
+
 std::string BatchWriteRequest::body() const {
   // Writes of one table go in one list, in their order.
   std::vector<std::string_view> tables;

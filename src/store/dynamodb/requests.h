@@ -116,6 +116,15 @@ struct ScanRequest {
   std::string body() const;
 };
 
+// BatchGetItem of one table: up to 100 keys (DynamoDB's limit, which the
+// caller keeps).
+struct BatchGetRequest {
+  std::string table;
+  std::vector<Attrs> keys;
+  bool consistent = true;
+  std::string body() const;
+};
+
 // BatchWriteItem: puts and deletes, any tables, up to 25 (DynamoDB's limit,
 // which the caller keeps).
 struct BatchWriteRequest {

@@ -83,6 +83,16 @@ TEST(Requests, ACreatedTableHasItsKeysIndexAndBilling) {
   EXPECT_FALSE(on_demand.HasMember("ProvisionedThroughput"));
 }
 
+TEST(Requests, ABatchGetNamesItsTableKeysAndConsistency) {
+  BatchGetRequest get{"c", {{{"key", Attr::s("o#1#2")}, {"start", Attr::n(0)}}}, false};
+  EXPECT_EQ(get.body(),
+            R"({"RequestItems":{"c":{"Keys":[{"key":{"S":"o#1#2"},"start":{"N":"0"}}]}}})");
+  get.consistent = true;
+  EXPECT_NE(get.body().find(R"("ConsistentRead":true)"), std::string::npos);
+  EXPECT_EQ((attrs_json({{"b", Attr::b(std::string("\0\xff", 2))}, {"ns", Attr::ns({3, -1})}})),
+            R"({"b":{"B":"AP8="},"ns":{"NS":["3","-1"]}})");
+}
+
 TEST(Requests, SmallRequests) {
   EXPECT_EQ(TableRequest{"t"}.body(), R"({"TableName":"t"})");
   EXPECT_EQ(ListTablesRequest{}.body(), "{}");
