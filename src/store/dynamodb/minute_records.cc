@@ -14,6 +14,36 @@ constexpr char kVersion = 1;
 constexpr int kRankBits = 6;  // HyperLogLog::entry(): register << 6 | rank
 constexpr std::uint32_t kMaxEntry = (core::HyperLogLog::kRegisters << kRankBits) - 1;
 
+void append_entries(const std::vector<std::uint32_t>& entries, std::string& out) {
+  core::append_varint(out, entries.size());
+  std::uint32_t previous = 0;
+  for (std::uint32_t e : entries) {
+    core::append_varint(out, e - previous);
+    previous = e;
+  }
+}
+
+// Reads what append_entries() wrote; false for entries out of order, for a
+// register twice, or beyond a sketch.
+bool read_entries(std::string_view& in, std::vector<std::uint32_t>& entries) {
+  std::uint64_t n = 0;
+  if (!core::read_varint(in, n) || n > core::HyperLogLog::kRegisters || n > in.size()) return false;
+  entries.resize(static_cast<std::size_t>(n));
+  std::uint64_t entry = 0;
+  for (std::size_t k = 0; k < entries.size(); ++k) {
+    std::uint64_t step = 0;
+    if (!core::read_varint(in, step)) return false;
+    // No step past the last entry (nor round past 2^64 to an earlier one).
+    if (step > kMaxEntry - entry) return false;
+    entry += step;
+    // Ascending, one per register.
+    if (k > 0 && (entry >> kRankBits) == (entries[k - 1] >> kRankBits)) return false;
+    if (k > 0 && step == 0) return false;
+    entries[k] = static_cast<std::uint32_t>(entry);
+  }
+  return true;
+}
+
 }  // namespace
 
 void keep_highest_per_register(std::vector<std::uint32_t>& entries) {
@@ -41,12 +71,7 @@ void encode_records(std::span<const MinuteRecord> records, std::string& out, boo
       out.push_back(0);
       continue;
     }
-    core::append_varint(out, r.entries.size());
-    std::uint32_t previous_entry = 0;
-    for (std::uint32_t e : r.entries) {
-      core::append_varint(out, e - previous_entry);
-      previous_entry = e;
-    }
+    append_entries(r.entries, out);
   }
 }
 
@@ -63,9 +88,8 @@ bool decode_records(std::string_view payload, std::vector<MinuteRecord>& out) {
     std::string_view target;
     std::uint64_t delta = 0;
     std::uint64_t count = 0;
-    std::uint64_t entries = 0;
     if (!core::read_length_prefixed(payload, target) || !core::read_varint(payload, delta) ||
-        !core::read_varint(payload, count) || !core::read_varint(payload, entries)) {
+        !core::read_varint(payload, count)) {
       return false;
     }
     const std::int64_t step = core::zigzag_decode(delta);
@@ -74,23 +98,10 @@ bool decode_records(std::string_view payload, std::vector<MinuteRecord>& out) {
         std::abs(minute + step) > (std::int64_t{1} << 40))
       return false;
     if (count == 0 || count > (std::uint64_t{1} << 40)) return false;
-    if (entries > core::HyperLogLog::kRegisters || entries > payload.size()) return false;
     r.target.assign(target);
     r.minute = minute += step;
     r.count = static_cast<std::int64_t>(count);
-    r.entries.resize(static_cast<std::size_t>(entries));
-    std::uint64_t entry = 0;
-    for (std::size_t k = 0; k < r.entries.size(); ++k) {
-      std::uint64_t step_entry = 0;
-      if (!core::read_varint(payload, step_entry)) return false;
-      entry += step_entry;
-      // Ascending, one per register.
-      if (entry > kMaxEntry ||
-          (k > 0 && (step_entry == 0 || (entry >> kRankBits) == (r.entries[k - 1] >> kRankBits)))) {
-        return false;
-      }
-      r.entries[k] = static_cast<std::uint32_t>(entry);
-    }
+    if (!read_entries(payload, r.entries)) return false;
   }
   if (!payload.empty()) return false;
   out.insert(out.end(), std::make_move_iterator(records.begin()),
@@ -103,39 +114,6 @@ std::size_t encoded_size_bound(const MinuteRecord& record) {
   // at most; each entry (under 2^20) 3 bytes at most.
   return 10 + record.target.size() + 10 + 10 + 10 + 3 * record.entries.size();
 }
-
-namespace {
-
-void append_entries(const std::vector<std::uint32_t>& entries, std::string& out) {
-  core::append_varint(out, entries.size());
-  std::uint32_t previous = 0;
-  for (std::uint32_t e : entries) {
-    core::append_varint(out, e - previous);
-    previous = e;
-  }
-}
-
-// Reads what append_entries() wrote; false for entries out of order, for a
-// register twice, or beyond a sketch.
-bool read_entries(std::string_view& in, std::vector<std::uint32_t>& entries) {
-  std::uint64_t n = 0;
-  if (!core::read_varint(in, n) || n > core::HyperLogLog::kRegisters || n > in.size()) return false;
-  entries.resize(static_cast<std::size_t>(n));
-  std::uint64_t entry = 0;
-  for (std::size_t k = 0; k < entries.size(); ++k) {
-    std::uint64_t step = 0;
-    if (!core::read_varint(in, step)) return false;
-    entry += step;
-    if (entry > kMaxEntry ||
-        (k > 0 && (step == 0 || (entry >> kRankBits) == (entries[k - 1] >> kRankBits)))) {
-      return false;
-    }
-    entries[k] = static_cast<std::uint32_t>(entry);
-  }
-  return true;
-}
-
-}  // namespace
 
 void encode_entries(std::span<const MinuteRecord> records, std::string& out) {
   out.push_back(kVersion);
