@@ -88,9 +88,10 @@ std::string resolve_region(const DynamoOptions& options, const Environment& env,
   if (is_loopback_endpoint(explicit_endpoint(options, env))) return "local";
   // Configuration missing from where it is looked for, not a bad input:
   // a store error (the command exits 1, not 2).
-  throw StoreError("DynamoDB region: none found; looked in: the store URI (dynamodb://REGION) or "
-                   "DynamoOptions::region, AWS_REGION, AWS_DEFAULT_REGION, [" +
-                   files.config_section + "] in " + files.config);
+  throw StoreError(
+      "DynamoDB region: none found; looked in: the store URI (dynamodb://REGION) or "
+      "DynamoOptions::region, AWS_REGION, AWS_DEFAULT_REGION, [" +
+      files.config_section + "] in " + files.config);
 }
 
 void resolve_endpoint(const DynamoOptions& options, const Environment& env, AwsConfig& config) {
@@ -165,9 +166,9 @@ Credentials resolve_credentials(const DynamoOptions& options, const Environment&
       "DynamoDB credentials: none found; looked in: DynamoOptions "
       "access_key_id/secret_access_key, the environment "
       "(AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" +
-          std::string(key.empty() != secret.empty() ? ", of which only one is set" : "") + "), [" +
-          files.profile + "] in " + files.credentials + ", [" + files.config_section + "] in " +
-          files.config);
+      std::string(key.empty() != secret.empty() ? ", of which only one is set" : "") + "), [" +
+      files.profile + "] in " + files.credentials + ", [" + files.config_section + "] in " +
+      files.config);
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ void each_page(RequestEngine& engine, std::string_view operation,
   first.push_back(request(""));
   std::vector<Outcome> outcomes =
       engine.run(operation, std::move(first),
-                 [&](std::size_t, rapidjson::Document& answer) -> std::optional<FollowUp> {
+                 [&](std::size_t, const rapidjson::Document& answer) -> std::optional<FollowUp> {
                    page(answer);
                    auto lek = answer.FindMember("LastEvaluatedKey");
                    if (lek == answer.MemberEnd()) return std::nullopt;
@@ -42,8 +42,8 @@ void delete_items(RequestEngine& engine, const std::string& table,
     }
     bodies.push_back(request.body());
   }
-  const std::vector<Outcome> outcomes =
-      engine.run("BatchWriteItem", std::move(bodies), [](std::size_t, rapidjson::Document& answer) {
+  const std::vector<Outcome> outcomes = engine.run(
+      "BatchWriteItem", std::move(bodies), [](std::size_t, const rapidjson::Document& answer) {
         return resend_unprocessed(answer, "BatchWriteItem");
       });
   for (const Outcome& o : outcomes) {

@@ -387,7 +387,7 @@ void DynamoCounts::send_sketches(Round& round) {
       // not get to, adds what it holds.
       const std::vector<Outcome> outcomes = engine_.run(
           "BatchGetItem", std::move(bodies),
-          [&](std::size_t, rapidjson::Document& doc) {
+          [&](std::size_t, const rapidjson::Document& doc) {
             for (const auto& table : object_member(doc, "Responses").GetObject()) {
               const std::string remote(table.name.GetString(), table.name.GetStringLength());
               if (!table.value.IsArray()) throw StoreError("BatchGetItem: Responses is malformed");
@@ -666,7 +666,7 @@ std::vector<TargetCount> DynamoCounts::top_targets(const std::string& remote,
     for (const Partition& p : partitions) bodies.push_back(page(p, nullptr));
     const std::vector<Outcome> outcomes =
         engine_.run("Query", std::move(bodies),
-                    [&](std::size_t i, rapidjson::Document& doc) -> std::optional<FollowUp> {
+                    [&](std::size_t i, const rapidjson::Document& doc) -> std::optional<FollowUp> {
                       for (const auto& item : array_member(doc, "Items"))
                         add_item(partitions[i].hour, item);
                       auto lek = doc.FindMember("LastEvaluatedKey");

@@ -29,8 +29,8 @@
 #include "core/count_aggregator.h"
 #include "core/hyperloglog.h"
 #include "core/record_batch.h"
-#include "store/dynamodb/request_engine.h"
 #include "store/dynamodb/json_access.h"
+#include "store/dynamodb/request_engine.h"
 
 namespace cctv::store::dynamodb {
 

@@ -110,7 +110,8 @@ void DynamoStore::apply_retention(std::string_view name) {
         std::int64_t start = 0;
         std::int64_t end = 0;
         // Minute items keep their own expiry, and may hold older minutes.
-        if (s_value(item, "key").starts_with("m#") || s_value(item, "key").starts_with("s#")) return -1;
+        if (s_value(item, "key").starts_with("m#") || s_value(item, "key").starts_with("s#"))
+          return -1;
         return count_item_span(s_value(item, "key"), n_value(item, "start"), start, end) ? end : -1;
       },
       horizon_us(t.options.counts_retention) / 1'000'000,

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <exception>
 #include <limits>
 #include <thread>
 #include <unordered_map>
@@ -59,8 +60,18 @@ DynamoStore::DynamoStore(const DynamoOptions& options, AwsConfig config, std::st
     // one process at a time takes.
     counts_writer_ =
         std::make_unique<PeriodicTask>(std::chrono::seconds(10), [this, tick = 0]() mutable {
-          if (++tick % 3 == 0) flush_counts(false);
+          // The compactor runs whether or not this writer could write:
+          // other writers' minutes wait for it.
+          std::exception_ptr failure;
+          if (++tick % 3 == 0) {
+            try {
+              flush_counts(false);
+            } catch (...) {
+              failure = std::current_exception();
+            }
+          }
           compact_counts();
+          if (failure) std::rethrow_exception(failure);
         });
   } else {
     counts_writer_ =
@@ -103,9 +114,17 @@ void DynamoStore::compact_counts() {
       if (t.live) live.push_back(t);
     }
   }
+  // One table's failure does not hold up the others'; the first is
+  // reported.
+  std::exception_ptr failure;
   for (const Table& t : live) {
-    minute_counts_->compact(counts_target(t).remote, t.options.counts_retention.count());
+    try {
+      minute_counts_->compact(counts_target(t).remote, t.options.counts_retention.count());
+    } catch (...) {
+      if (!failure) failure = std::current_exception();
+    }
   }
+  if (failure) std::rethrow_exception(failure);
 }
 
 bool DynamoStore::compact_counts_now(std::string_view name) {

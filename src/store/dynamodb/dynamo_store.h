@@ -19,10 +19,10 @@
 #include <vector>
 
 #include "cctv/dynamo_options.h"
-#include "store/dynamodb/request_engine.h"
 #include "store/dynamodb/dynamo_counts.h"
 #include "store/dynamodb/minute_counts.h"
 #include "store/dynamodb/put_tokens.h"
+#include "store/dynamodb/request_engine.h"
 #include "store/periodic_task.h"
 #include "store/store.h"
 
@@ -149,7 +149,7 @@ class DynamoStore final : public Store {
   std::mutex renew_mu_;
   std::chrono::steady_clock::time_point last_renewal_{};  // guarded by renew_mu_
   RequestEngine engine_;
-  DynamoCounts counts_;  // the per-target layout
+  DynamoCounts counts_;                          // the per-target layout
   std::unique_ptr<MinuteCounts> minute_counts_;  // the minutes layout, when chosen
 
   // Tokens of conditional puts whose outcome is unknown.

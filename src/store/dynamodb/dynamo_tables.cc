@@ -71,8 +71,9 @@ TableOptions DynamoStore::read_options(const std::string& remote_name) {
     if (e.type() == "ResourceNotFoundException") return options;  // a table the 2014 gem made
     throw;
   }
-  auto item = doc.FindMember("Item");
-  if (item == doc.MemberEnd()) return options;
+  const rapidjson::Document& answer = doc;
+  const auto item = answer.FindMember("Item");
+  if (item == answer.MemberEnd()) return options;
   if (has_attribute(item->value, "retention_s")) {
     options.retention = std::chrono::seconds(n_value(item->value, "retention_s"));
   }

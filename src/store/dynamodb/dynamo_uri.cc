@@ -8,7 +8,8 @@ namespace {
 
 constexpr std::string_view kScheme = "dynamodb://";
 constexpr const char* kKnown =
-    "endpoint, profile, table_prefix, concurrency, timeout_ms, billing, rcu, wcu, counts, counts_layout";
+    "endpoint, profile, table_prefix, concurrency, timeout_ms, billing, rcu, wcu, counts, "
+    "counts_layout";
 
 }  // namespace
 
@@ -83,7 +84,8 @@ std::string describe_dynamo(const DynamoOptions& options) {
   add("profile", options.profile);
   add("table_prefix", options.table_prefix);
   if (!options.counts) add("counts", "off");
-  if (options.counts_layout == DynamoOptions::CountsLayout::kMinutes) add("counts_layout", "minutes");
+  if (options.counts_layout == DynamoOptions::CountsLayout::kMinutes)
+    add("counts_layout", "minutes");
   return out;
 }
 

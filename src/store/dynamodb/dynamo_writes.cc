@@ -187,7 +187,7 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
 
       std::vector<Outcome> outcomes = engine_.run(
           "BatchWriteItem", std::move(bodies),
-          [](std::size_t, rapidjson::Document& a) {
+          [](std::size_t, const rapidjson::Document& a) {
             return resend_unprocessed(a, "BatchWriteItem");
           },
           Patience::kBackground);

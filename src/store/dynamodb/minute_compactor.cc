@@ -151,7 +151,7 @@ void MinuteCounts::read_minutes(
   std::map<std::pair<std::string, std::int64_t>, Part> parts;  // (bucket, start)
   const std::vector<Outcome> outcomes =
       engine_.run("Query", std::move(bodies),
-                  [&](std::size_t i, rapidjson::Document& answer) -> std::optional<FollowUp> {
+                  [&](std::size_t i, const rapidjson::Document& answer) -> std::optional<FollowUp> {
                     for (const auto& item : array_member(answer, "Items")) {
                       const std::string_view key = s_value(item, "key");
                       const std::int64_t start = n_value(item, "start");
@@ -205,8 +205,8 @@ std::map<std::pair<std::int64_t, int>, MinuteCounts::OpenHour> MinuteCounts::rea
     }
     bodies.push_back(get.body());
   }
-  const std::vector<Outcome> outcomes =
-      engine_.run("BatchGetItem", std::move(bodies), [&](std::size_t, rapidjson::Document& answer) {
+  const std::vector<Outcome> outcomes = engine_.run(
+      "BatchGetItem", std::move(bodies), [&](std::size_t, const rapidjson::Document& answer) {
         auto responses = answer.FindMember("Responses");
         if (responses != answer.MemberEnd() && responses->value.IsObject()) {
           for (const auto& table : responses->value.GetObject()) {

@@ -282,7 +282,9 @@ void MinuteCounts::send(std::vector<Frozen> frozen) {
   }
   const std::vector<Outcome> outcomes = engine_.run(
       "BatchWriteItem", std::move(bodies),
-      [](std::size_t, rapidjson::Document& a) { return resend_unprocessed(a, "BatchWriteItem"); },
+      [](std::size_t, const rapidjson::Document& a) {
+        return resend_unprocessed(a, "BatchWriteItem");
+      },
       Patience::kBackground, kSendAttempts);
   // What was written is done; the rest waits for the next flush.
   std::string failure;

@@ -121,7 +121,7 @@ enum class Patience : std::uint8_t {
 };
 
 using OnAnswer =
-    std::function<std::optional<FollowUp>(std::size_t index, rapidjson::Document& answer)>;
+    std::function<std::optional<FollowUp>(std::size_t index, const rapidjson::Document& answer)>;
 
 // The follow-up for an answer of BatchWriteItem (or BatchGetItem) that left
 // items (keys) unprocessed: a request for just those, with a pause. Throws

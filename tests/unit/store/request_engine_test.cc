@@ -289,9 +289,10 @@ TEST_F(RequestEngineTest, UnprocessedItemsAreSentAgainUntilWritten) {
   std::vector<std::string> bodies{
       R"({"RequestItems":{"t":[{"PutRequest":{"Item":{"target":{"S":"a"}}}},)"
       R"({"PutRequest":{"Item":{"target":{"S":"b"}}}}]}})"};
-  const std::vector<Outcome> outcomes = e.run(
-      "BatchWriteItem", bodies,
-      [](std::size_t, rapidjson::Document& a) { return resend_unprocessed(a, "BatchWriteItem"); });
+  const std::vector<Outcome> outcomes =
+      e.run("BatchWriteItem", bodies, [](std::size_t, const rapidjson::Document& a) {
+        return resend_unprocessed(a, "BatchWriteItem");
+      });
   EXPECT_TRUE(outcomes[0].ok);
   const std::vector<Sent> all = sent();
   ASSERT_EQ(all.size(), 3u);
@@ -308,9 +309,10 @@ TEST_F(RequestEngineTest, ItemsLeftUnprocessedForeverEndTheWorkAsThrottled) {
   RequestEngine& e = engine(
       {}, answer(200, R"({"UnprocessedItems":{"t":[{"PutRequest":{"Item":{"k":{"S":"b"}}}}]}})"));
   std::vector<std::string> bodies{R"({"RequestItems":{}})"};
-  const std::vector<Outcome> outcomes = e.run(
-      "BatchWriteItem", bodies,
-      [](std::size_t, rapidjson::Document& a) { return resend_unprocessed(a, "BatchWriteItem"); });
+  const std::vector<Outcome> outcomes =
+      e.run("BatchWriteItem", bodies, [](std::size_t, const rapidjson::Document& a) {
+        return resend_unprocessed(a, "BatchWriteItem");
+      });
   EXPECT_FALSE(outcomes[0].ok);
   EXPECT_EQ(outcomes[0].failure, Failure::kThrottled);
   EXPECT_EQ(outcomes[0].type, "UnprocessedItems");
@@ -324,8 +326,8 @@ TEST_F(RequestEngineTest, PagesFollowAtOnceAndAreNotRetries) {
                              answer(200, R"({"Items":[3]})")});
   int pages = 0;
   std::vector<std::string> bodies{R"({"TableName":"t"})"};
-  const std::vector<Outcome> outcomes =
-      e.run("Query", bodies, [&](std::size_t, rapidjson::Document& a) -> std::optional<FollowUp> {
+  const std::vector<Outcome> outcomes = e.run(
+      "Query", bodies, [&](std::size_t, const rapidjson::Document& a) -> std::optional<FollowUp> {
         ++pages;
         auto lek = a.FindMember("LastEvaluatedKey");
         if (lek == a.MemberEnd()) return std::nullopt;
