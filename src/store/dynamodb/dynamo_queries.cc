@@ -127,15 +127,9 @@ void DynamoStore::scan(TableHandle handle, std::int64_t from_us, std::int64_t to
   if (lower > upper) return;
   try {
     ScanRequest scan = scan_request(t.remote_name, lower, upper);
-    each_page(
-        engine_, "Scan",
-        [&](std::string_view start_after) {
-          scan.start_after = start_after;
-          return scan.body();
-        },
-        [&](const rapidjson::Document& doc) {
-          for (const auto& item : array_member(doc, "Items")) visit(read_item(item));
-        });
+    each_page(engine_, scan, [&](const rapidjson::Document& doc) {
+      for (const auto& item : array_member(doc, "Items")) visit(read_item(item));
+    });
   } catch (const RequestError& e) {
     if (e.type() == "ResourceNotFoundException") not_found(t.name);
     throw;

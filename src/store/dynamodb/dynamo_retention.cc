@@ -49,41 +49,34 @@ void DynamoStore::reapply_retention(
     }
     updates.clear();
   };
-  each_page(
-      engine_, "Scan",
-      [&](std::string_view start_after) {
-        ScanRequest scan;
-        scan.table = remote;
-        scan.start_after = start_after;
-        return scan.body();
-      },
-      [&](const rapidjson::Document& doc) {
-        for (const auto& item : array_member(doc, "Items")) {
-          const std::int64_t time_s = time_of(item);
-          if (time_s < 0) continue;
-          if (horizon_s > 0 && time_s < horizon_s) {
-            deletes.push_back(attrs_json(key_of(item)));
-            continue;
-          }
-          const std::int64_t want = expires(time_s);
-          const std::int64_t has =
-              has_attribute(item, "expires_at") ? n_value(item, "expires_at") : 0;
-          if (want == has) continue;
-          UpdateItemRequest update;
-          update.table = remote;
-          update.key = key_of(item);
-          update.update =
-              want > 0 ? Expression{"SET #e = :e", {{"#e", "expires_at"}}, {{":e", Attr::n(want)}}}
-                       : Expression{"REMOVE #e", {{"#e", "expires_at"}}, {}};
-          update.condition = {"attribute_exists(#k)", {{"#k", key_attributes.front()}}, {}};
-          updates.push_back(update.body());
-        }
-        if (deletes.size() >= 1000) {
-          delete_items(engine_, remote, deletes);
-          deletes.clear();
-        }
-        if (updates.size() >= 1000) flush_updates();
-      });
+  ScanRequest scan;
+  scan.table = remote;
+  each_page(engine_, scan, [&](const rapidjson::Document& doc) {
+    for (const auto& item : array_member(doc, "Items")) {
+      const std::int64_t time_s = time_of(item);
+      if (time_s < 0) continue;
+      if (horizon_s > 0 && time_s < horizon_s) {
+        deletes.push_back(attrs_json(key_of(item)));
+        continue;
+      }
+      const std::int64_t want = expires(time_s);
+      const std::int64_t has = has_attribute(item, "expires_at") ? n_value(item, "expires_at") : 0;
+      if (want == has) continue;
+      UpdateItemRequest update;
+      update.table = remote;
+      update.key = key_of(item);
+      update.update =
+          want > 0 ? Expression{"SET #e = :e", {{"#e", "expires_at"}}, {{":e", Attr::n(want)}}}
+                   : Expression{"REMOVE #e", {{"#e", "expires_at"}}, {}};
+      update.condition = {"attribute_exists(#k)", {{"#k", key_attributes.front()}}, {}};
+      updates.push_back(update.body());
+    }
+    if (deletes.size() >= 1000) {
+      delete_items(engine_, remote, deletes);
+      deletes.clear();
+    }
+    if (updates.size() >= 1000) flush_updates();
+  });
   delete_items(engine_, remote, deletes);
   flush_updates();
 }

@@ -169,13 +169,7 @@ void MinuteCounts::read_minutes(
                         part.key = std::string(key);
                       }
                     }
-                    auto lek = answer.FindMember("LastEvaluatedKey");
-                    if (lek == answer.MemberEnd()) return std::nullopt;
-                    const std::string start = json_text(lek->value);
-                    queries[i].start_after = start;
-                    std::string body = queries[i].body();
-                    queries[i].start_after = {};
-                    return FollowUp{std::move(body), false};
+                    return next_page(queries[i], answer);
                   });
   for (const Outcome& o : outcomes) {
     if (!o.ok && o.failure != Failure::kTableMissing) throw engine_.error("Query (counts)", o);
@@ -583,31 +577,25 @@ void MinuteCounts::drop_records_before(const std::string& remote, std::int64_t m
     std::int64_t expires_at = 0;
   };
   std::map<std::pair<std::string, std::int64_t>, Part> parts;
-  each_page(
-      engine_, "Scan",
-      [&](std::string_view start_after) {
-        ScanRequest scan;
-        scan.table = remote;
-        scan.consistent = true;
-        scan.filter = {"begins_with(#k, :m) OR begins_with(#k, :s)",
-                       {{"#k", "key"}},
-                       {{":m", Attr::s("m#")}, {":s", Attr::s("s#")}}};
-        scan.start_after = start_after;
-        return scan.body();
-      },
-      [&](const rapidjson::Document& doc) {
-        for (const auto& item : array_member(doc, "Items")) {
-          const std::string_view key = s_value(item, "key");
-          Part& part = parts[{std::string(key.substr(2)), n_value(item, "start")}];
-          if (has_attribute(item, "expires_at")) part.expires_at = n_value(item, "expires_at");
-          if (key.starts_with("s#")) {
-            if (!base64_decode(b_value(item, "d"), part.entries)) malformed_item("d", key);
-            part.has_entries = true;
-          } else {
-            part.records = records_of(item, "d");
-          }
-        }
-      });
+  ScanRequest scan;
+  scan.table = remote;
+  scan.consistent = true;
+  scan.filter = {"begins_with(#k, :m) OR begins_with(#k, :s)",
+                 {{"#k", "key"}},
+                 {{":m", Attr::s("m#")}, {":s", Attr::s("s#")}}};
+  each_page(engine_, scan, [&](const rapidjson::Document& doc) {
+    for (const auto& item : array_member(doc, "Items")) {
+      const std::string_view key = s_value(item, "key");
+      Part& part = parts[{std::string(key.substr(2)), n_value(item, "start")}];
+      if (has_attribute(item, "expires_at")) part.expires_at = n_value(item, "expires_at");
+      if (key.starts_with("s#")) {
+        if (!base64_decode(b_value(item, "d"), part.entries)) malformed_item("d", key);
+        part.has_entries = true;
+      } else {
+        part.records = records_of(item, "d");
+      }
+    }
+  });
   std::vector<std::string> rewrites;
   std::vector<std::string> deletes;
   for (auto& [where, part] : parts) {

@@ -29,15 +29,9 @@ void query_range(RequestEngine& engine, const std::string& remote, const std::st
   q.key_condition = {"#k = :k AND #s BETWEEN :lo AND :hi",
                      {{"#k", "key"}, {"#s", "start"}},
                      {{":k", Attr::s(key)}, {":lo", Attr::n(lo)}, {":hi", Attr::n(hi)}}};
-  each_page(
-      engine, "Query",
-      [&](std::string_view start_after) {
-        q.start_after = start_after;
-        return q.body();
-      },
-      [&](const rapidjson::Document& doc) {
-        for (const auto& item : array_member(doc, "Items")) visit(item);
-      });
+  each_page(engine, q, [&](const rapidjson::Document& doc) {
+    for (const auto& item : array_member(doc, "Items")) visit(item);
+  });
 }
 
 int hour_attribute_index(std::string_view name) {

@@ -97,6 +97,7 @@ struct UpdateItemRequest {
 };
 
 struct QueryRequest {
+  static constexpr const char* kOperation = "Query";
   std::string table;
   std::string index;  // empty: the table itself
   bool consistent = false;
@@ -108,6 +109,7 @@ struct QueryRequest {
 };
 
 struct ScanRequest {
+  static constexpr const char* kOperation = "Scan";
   std::string table;
   bool consistent = false;
   Expression filter;
