@@ -2,7 +2,9 @@
 
 #include <charconv>
 
+#include "core/bucket.h"
 #include "core/hyperloglog.h"
+#include "store/dynamodb/json_access.h"
 
 namespace cctv::store::dynamodb {
 
@@ -22,6 +24,15 @@ std::int64_t target_hash(std::string_view target) {
 }
 
 std::string minute_item_key(int bucket) { return "m#" + std::to_string(bucket); }
+std::int64_t dirty_item_start(std::int64_t hour, int bucket) {
+  return hour * kCountBuckets + bucket;
+}
+
+std::pair<std::int64_t, int> dirty_item_of(std::int64_t start) {
+  const std::int64_t hour = core::floor_div(start, std::int64_t{kCountBuckets});
+  return {hour, static_cast<int>(start - hour * kCountBuckets)};
+}
+
 std::string minute_sketch_key(int bucket) { return "s#" + std::to_string(bucket); }
 std::int64_t minute_item_start(std::int64_t write_minute, std::uint64_t writer,
                                std::uint64_t sequence) {
@@ -100,6 +111,49 @@ std::string minute_attribute(int minute_of_hour) {
   name[1] = static_cast<char>('0' + minute_of_hour / 10);
   name[2] = static_cast<char>('0' + minute_of_hour % 10);
   return name;
+}
+
+std::string hour_attribute(int hour_of_day, char prefix) {
+  std::string name = "h00";
+  name[0] = prefix;
+  name[1] = static_cast<char>('0' + hour_of_day / 10);
+  name[2] = static_cast<char>('0' + hour_of_day % 10);
+  return name;
+}
+
+namespace {
+
+// The number in an attribute name `<prefix>NN` below `limit`, or -1.
+int attribute_number(std::string_view name, char prefix, int limit) {
+  if (name.size() != 3 || name[0] != prefix || name[1] < '0' || name[1] > '9' || name[2] < '0' ||
+      name[2] > '9') {
+    return -1;
+  }
+  const int n = (name[1] - '0') * 10 + (name[2] - '0');
+  return n < limit ? n : -1;
+}
+
+}  // namespace
+
+void for_each_minute(const rapidjson::Value& item,
+                     const std::function<void(int, std::int64_t)>& visit) {
+  for (const auto& m : item.GetObject()) {
+    const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+    const int minute = attribute_number(name, 'm', 60);
+    if (minute >= 0) visit(minute, n_value(item, std::string(name).c_str()));
+  }
+}
+
+void for_each_hour(const rapidjson::Value& item,
+                   const std::function<void(int, std::int64_t, std::int64_t)>& visit) {
+  for (const auto& m : item.GetObject()) {
+    const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+    const int hour = attribute_number(name, 'h', 24);
+    if (hour < 0) continue;
+    const std::string w = hour_attribute(hour, 'w');
+    visit(hour, n_value(item, std::string(name).c_str()),
+          has_attribute(item, w.c_str()) ? n_value(item, w.c_str()) : -1);
+  }
 }
 
 }  // namespace cctv::store::dynamodb

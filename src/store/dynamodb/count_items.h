@@ -19,9 +19,13 @@
 #ifndef CCTV_STORE_DYNAMODB_COUNT_ITEMS_H_
 #define CCTV_STORE_DYNAMODB_COUNT_ITEMS_H_
 
+#include <rapidjson/document.h>
+
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "cctv/counts.h"
 
@@ -63,9 +67,15 @@ std::int64_t target_hash(std::string_view target);
 //                                     again)
 //   key "T#<H>", "D#<day>", start page -> r: (target, count) records, busiest
 //                                     first; page 0 also pages, through
+// Buckets of targets in the minutes layout: items per write minute, and
+// per open hour.
+inline constexpr int kCountBuckets = 64;
 inline constexpr std::string_view kProgressKey = "c#";
 inline constexpr std::string_view kDirtyKey = "z#";
 std::string minute_item_key(int bucket);
+// The start of the z# item marking (hour, bucket), and back.
+std::int64_t dirty_item_start(std::int64_t hour, int bucket);
+std::pair<std::int64_t, int> dirty_item_of(std::int64_t start);
 std::string minute_sketch_key(int bucket);
 inline constexpr std::int64_t kWriteMinuteScale = 100'000'000'000;  // 10^11
 // The start of a minute item: write minute, writer (below 10^7) and
@@ -85,6 +95,18 @@ bool count_item_span(std::string_view key, std::int64_t start, std::int64_t& spa
                      std::int64_t& span_end);
 // "m00".."m59": the attribute of minute `minute_of_hour`.
 std::string minute_attribute(int minute_of_hour);
+// "h00".."h23": the attribute of hour `hour_of_day` in a day item (and,
+// with 'w', the write minute it holds to: "w00".."w23").
+std::string hour_attribute(int hour_of_day, char prefix = 'h');
+
+// Calls visit(minute of the hour, count) for each m00..m59 attribute of a
+// count item.
+void for_each_minute(const rapidjson::Value& item,
+                     const std::function<void(int, std::int64_t)>& visit);
+// Calls visit(hour of the day, count, write minute) for each h00..h23 of
+// a day item (the write minute -1 where it names none).
+void for_each_hour(const rapidjson::Value& item,
+                   const std::function<void(int, std::int64_t, std::int64_t)>& visit);
 
 }  // namespace cctv::store::dynamodb
 

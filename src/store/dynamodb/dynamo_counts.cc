@@ -114,19 +114,6 @@ std::string count_update(const std::string& remote, std::string_view key, std::i
   return buffer.GetString();
 }
 
-// The minutes of an item, as the `visit(minute of hour, n)` calls.
-void for_each_minute(const rapidjson::Value& item,
-                     const std::function<void(int, std::int64_t)>& visit) {
-  for (const auto& m : item.GetObject()) {
-    const std::string_view name(m.name.GetString(), m.name.GetStringLength());
-    if (name.size() != 3 || name[0] != 'm' || name[1] < '0' || name[1] > '5' || name[2] < '0' ||
-        name[2] > '9') {
-      continue;
-    }
-    visit((name[1] - '0') * 10 + (name[2] - '0'), n_value(item, std::string(name).c_str()));
-  }
-}
-
 [[noreturn]] void bad_sketch(std::string_view key, std::int64_t start) {
   throw StoreError("a distinct-actor sketch in DynamoDB (key '" + std::string(key) + "', start " +
                    std::to_string(start) + ") is malformed; `cctv counts rebuild` writes it anew");

@@ -101,17 +101,16 @@ std::optional<MinuteCounts::Progress> MinuteCounts::take_lease(const std::string
   return p;
 }
 
-void MinuteCounts::save_progress(const std::string& remote, const Progress& /*before*/,
-                                 const Progress& after) {
+void MinuteCounts::save_progress(const std::string& remote, const Progress& progress) {
   const std::int64_t now_s = now_us_() / 1'000'000;
   UpdateItemRequest save;
   save.table = remote;
   save.key = progress_key();
   save.update = {"SET #t = :t, #c = :c, #d = :d, #u = :until",
                  {{"#t", "to"}, {"#c", "closed_to"}, {"#d", "dirty"}, {"#u", "until"}},
-                 {{":t", Attr::n(after.to)},
-                  {":c", Attr::n(after.closed_to)},
-                  {":d", Attr::n(after.dirty ? 1 : 0)},
+                 {{":t", Attr::n(progress.to)},
+                  {":c", Attr::n(progress.closed_to)},
+                  {":d", Attr::n(progress.dirty ? 1 : 0)},
                   {":until", Attr::n(now_s + kLeaseSeconds)}}};
   // A compactor that lost its lease stops here: what it wrote since is
   // written again, idempotently, by the next.
@@ -240,7 +239,7 @@ void MinuteCounts::fold(const std::string& remote, std::int64_t write_minute, Pr
   // The write minute's counts by (hour, bucket), then by target.
   std::map<std::pair<std::int64_t, int>, std::map<std::string, std::int64_t>> adds;
   read_minutes(remote, write_minute, write_minute, -1, [&](std::int64_t, MinuteRecord& r) {
-    const std::int64_t hour = r.minute >= 0 ? r.minute / 60 : (r.minute - 59) / 60;
+    const std::int64_t hour = core::floor_div(r.minute, 60);
     adds[{hour, count_bucket(r.target)}][r.target] += r.count;
   });
   if (adds.empty()) return;
@@ -277,7 +276,7 @@ void MinuteCounts::fold(const std::string& remote, std::int64_t write_minute, Pr
       progress.dirty = true;
       const std::string mark =
           attrs_json({{"key", Attr::s(kDirtyKey)},
-                      {"start", Attr::n(key.first * kCountBuckets + key.second)}});
+                      {"start", Attr::n(dirty_item_start(key.first, key.second))}});
       dirty.push_back(PutItemRequest{remote, mark, {}}.body());
     }
   }
@@ -296,7 +295,7 @@ void MinuteCounts::close_hour(const std::string& remote, std::int64_t hour,
   for (int b : buckets) keys.emplace_back(hour, b);
   const auto open = read_open_hours(remote, keys);
   const std::int64_t expires = expiry_after((hour + 1) * 3600, retention_s);
-  const std::int64_t day = hour >= 0 ? hour / 24 : (hour - 23) / 24;
+  const std::int64_t day = core::floor_div(hour, 24);
   const int hour_of_day = static_cast<int>(hour - day * 24);
   for (const auto& [key, o] : open) {
     if (o.closed_w == o.w) continue;
@@ -343,9 +342,8 @@ void MinuteCounts::close_hour(const std::string& remote, std::int64_t hour,
       UpdateItemRequest d;
       d.table = remote;
       d.key = {{"key", Attr::s(day_key(target))}, {"start", Attr::n(day * 86400)}};
-      const std::string hh = (hour_of_day < 10 ? "0" : "") + std::to_string(hour_of_day);
       d.update = {"SET #h = :n, #w = :w",
-                  {{"#h", "h" + hh}, {"#w", "w" + hh}},
+                  {{"#h", hour_attribute(hour_of_day)}, {"#w", hour_attribute(hour_of_day, 'w')}},
                   {{":n", Attr::n(n)}, {":w", Attr::n(o.w)}}};
       if (retention_s > 0) {
         d.update.text += ", #e = :e";
@@ -489,9 +487,8 @@ void MinuteCounts::rank_day(const std::string& remote, std::int64_t day, bool da
       Attrs item = {{"key", Attr::s(day_key(target))}, {"start", Attr::n(day * 86400)}};
       for (int h = 0; h < 24; ++h) {
         if (counts_of[static_cast<std::size_t>(h)] == 0) continue;
-        const std::string hh = (h < 10 ? "0" : "") + std::to_string(h);
-        item.emplace_back("h" + hh, Attr::n(counts_of[static_cast<std::size_t>(h)]));
-        item.emplace_back("w" + hh, Attr::n(w));
+        item.emplace_back(hour_attribute(h), Attr::n(counts_of[static_cast<std::size_t>(h)]));
+        item.emplace_back(hour_attribute(h, 'w'), Attr::n(w));
       }
       puts.push_back(PutItemRequest{remote, attrs_json(expiring(item, expires)), {}}.body());
     }
@@ -514,10 +511,9 @@ bool MinuteCounts::compact(const std::string& remote, std::int64_t retention_s) 
   const std::int64_t now_minute = now_us_() / 60'000'000;
   // Fold the sealed write minutes, in order, saving after each.
   for (int folds = 0; folds < kFoldsPerRound && p.to + 1 + kSealMinutes <= now_minute; ++folds) {
-    const Progress before = p;
     fold(remote, p.to + 1, p, retention_s);
     ++p.to;
-    save_progress(remote, before, p);
+    save_progress(remote, p);
   }
   // Close the hours whose write minutes are all folded: an hour's
   // activities are frozen by the minute after it ends.
@@ -535,10 +531,9 @@ bool MinuteCounts::compact(const std::string& remote, std::int64_t retention_s) 
   std::vector<int> all(kCountBuckets);
   for (int b = 0; b < kCountBuckets; ++b) all[static_cast<std::size_t>(b)] = b;
   for (int closes = 0; closes < kClosesPerRound && (p.closed_to + 1) * 60 + 1 <= p.to; ++closes) {
-    const Progress before = p;
     close_and_rank(p.closed_to, all, true);
     ++p.closed_to;
-    save_progress(remote, before, p);
+    save_progress(remote, p);
   }
   // Close again the hours that late activities were folded into.
   QueryRequest q;
@@ -550,19 +545,17 @@ bool MinuteCounts::compact(const std::string& remote, std::int64_t retention_s) 
   std::map<std::int64_t, std::vector<int>> dirty;
   std::vector<std::string> done;
   for (const auto& item : array_member(doc, "Items")) {
-    const std::int64_t code = n_value(item, "start");
-    const std::int64_t hour =
-        code >= 0 ? code / kCountBuckets : (code - kCountBuckets + 1) / kCountBuckets;
-    dirty[hour].push_back(static_cast<int>(code - hour * kCountBuckets));
-    done.push_back(attrs_json({{"key", Attr::s(kDirtyKey)}, {"start", Attr::n(code)}}));
+    const std::int64_t start = n_value(item, "start");
+    const auto [hour, bucket] = dirty_item_of(start);
+    dirty[hour].push_back(bucket);
+    done.push_back(attrs_json({{"key", Attr::s(kDirtyKey)}, {"start", Attr::n(start)}}));
   }
   for (const auto& [hour, buckets] : dirty) close_and_rank(hour, buckets, false);
   if (!done.empty()) delete_items(engine_, remote, done);
   if (done.empty() && p.dirty) {
     // Nothing waits to be closed again: readers need not look.
-    const Progress before = p;
     p.dirty = false;
-    save_progress(remote, before, p);
+    save_progress(remote, p);
   }
   return true;
 }

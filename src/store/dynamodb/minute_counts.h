@@ -47,14 +47,13 @@
 #include "cctv/counts.h"
 #include "core/hyperloglog.h"
 #include "core/record_batch.h"
+#include "store/dynamodb/count_items.h"
 #include "store/dynamodb/dynamo_counts.h"
 #include "store/dynamodb/minute_records.h"
 #include "store/dynamodb/request_engine.h"
 
 namespace cctv::store::dynamodb {
 
-// Buckets of targets: items per write minute, and per open hour.
-inline constexpr int kCountBuckets = 64;
 // A write minute is folded once it is this many minutes old: a writer
 // confirms (or moves) its items of a minute well within it.
 inline constexpr std::int64_t kSealMinutes = 2;
@@ -148,7 +147,9 @@ class MinuteCounts {
 
   // The compactor's steps.
   std::optional<Progress> take_lease(const std::string& remote);
-  void save_progress(const std::string& remote, const Progress& before, const Progress& after);
+  // Saves `progress` (and renews the lease), if this process still holds
+  // the lease.
+  void save_progress(const std::string& remote, const Progress& progress);
   void fold(const std::string& remote, std::int64_t write_minute, Progress& progress,
             std::int64_t retention_s);
   // Closes `hour` for `buckets`: per target its minutes and sketch, and,

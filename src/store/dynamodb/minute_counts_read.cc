@@ -34,15 +34,6 @@ void query_range(RequestEngine& engine, const std::string& remote, const std::st
   });
 }
 
-int hour_attribute_index(std::string_view name) {
-  // "h00".."h23"
-  if (name.size() != 3 || name[0] != 'h' || name[1] < '0' || name[1] > '2' || name[2] < '0' ||
-      name[2] > '9')
-    return -1;
-  const int h = (name[1] - '0') * 10 + (name[2] - '0');
-  return h < 24 ? h : -1;
-}
-
 }  // namespace
 
 void MinuteCounts::each_folded(const std::string& remote, const OpenHour& o, int bucket,
@@ -80,11 +71,9 @@ MinuteCounts::Progress MinuteCounts::read_progress(const std::string& remote) {
 std::set<std::pair<std::int64_t, int>> MinuteCounts::read_dirty(const std::string& remote,
                                                                 std::int64_t h0, std::int64_t h1) {
   std::set<std::pair<std::int64_t, int>> out;
-  query_range(engine_, remote, std::string(kDirtyKey), h0 * kCountBuckets,
-              h1 * kCountBuckets + kCountBuckets - 1, [&](const rapidjson::Value& item) {
-                const std::int64_t code = n_value(item, "start");
-                const std::int64_t hour = floor_div(code, kCountBuckets);
-                out.emplace(hour, static_cast<int>(code - hour * kCountBuckets));
+  query_range(engine_, remote, std::string(kDirtyKey), dirty_item_start(h0, 0),
+              dirty_item_start(h1 + 1, 0) - 1, [&](const rapidjson::Value& item) {
+                out.insert(dirty_item_of(n_value(item, "start")));
               });
   return out;
 }
@@ -139,33 +128,22 @@ std::vector<std::int64_t> MinuteCounts::counts(const std::string& remote, std::s
                     add(hour * 60, n_value(item, "n"));
                     return;
                   }
-                  for (const auto& m : item.GetObject()) {
-                    const std::string_view name(m.name.GetString(), m.name.GetStringLength());
-                    if (name.size() != 3 || name[0] != 'm' || name[1] < '0' || name[1] > '5' ||
-                        name[2] < '0' || name[2] > '9')
-                      continue;
-                    const int minute = (name[1] - '0') * 10 + (name[2] - '0');
-                    add(hour * 60 + minute, n_value(item, std::string(name).c_str()));
-                  }
+                  for_each_minute(item, [&](int minute, std::int64_t count) {
+                    add(hour * 60 + minute, count);
+                  });
                 });
   }
   if (h0 < days_end) {
-    {
-      query_range(engine_, remote, day_key(target), floor_div(h0, 24) * 86400,
-                  floor_div(days_end - 1, 24) * 86400, [&](const rapidjson::Value& item) {
-                    const std::int64_t day = floor_div(n_value(item, "start"), 86400);
-                    for (const auto& m : item.GetObject()) {
-                      const std::string_view name(m.name.GetString(), m.name.GetStringLength());
-                      const int h = hour_attribute_index(name);
-                      if (h < 0) continue;
-                      const std::int64_t hour = day * 24 + h;
-                      if (hour < h0 || hour >= days_end || dirty.count(hour) != 0) continue;
-                      const std::string w = "w" + std::string(name.substr(1));
-                      held[hour] = n_value(item, w.c_str());
-                      add(hour * 60, n_value(item, std::string(name).c_str()));
-                    }
+    query_range(engine_, remote, day_key(target), floor_div(h0, 24) * 86400,
+                floor_div(days_end - 1, 24) * 86400, [&](const rapidjson::Value& item) {
+                  const std::int64_t day = floor_div(n_value(item, "start"), 86400);
+                  for_each_hour(item, [&](int h, std::int64_t count, std::int64_t w) {
+                    const std::int64_t hour = day * 24 + h;
+                    if (hour < h0 || hour >= days_end || dirty.count(hour) != 0) return;
+                    held[hour] = w;
+                    add(hour * 60, count);
                   });
-    }
+                });
   }
   // Open hours: the compactor's totals, or, by the minute, the items that
   // added to them.
