@@ -206,20 +206,14 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
       for (std::size_t c = 0; c < outcomes.size(); ++c) {
         const Outcome& outcome = outcomes[c];
         if (outcome.ok) {
-          for (std::size_t i : chunks[c]) {
-            state[i] = State::kWritten;
-            if (conditional[i])
-              put_tokens_.settle(put_key(batch[items[i].record]), tokens[i], true);
-          }
+          for (std::size_t i : chunks[c]) state[i] = State::kWritten;
           continue;
         }
-        if (chunks[c].size() == 1 && conditional[chunks[c].front()]) {
-          // Its token is kept while the outcome is unknown.
+        if (chunks[c].size() == 1 && conditional[chunks[c].front()] &&
+            is_retried(outcome.failure)) {
+          // Its outcome is unknown: its token is kept for the next write.
           const std::size_t i = chunks[c].front();
-          const bool unknown = outcome.failure == Failure::kRetry ||
-                               outcome.failure == Failure::kThrottled ||
-                               outcome.failure == Failure::kRefreshCredentials;
-          put_tokens_.settle(put_key(batch[items[i].record]), tokens[i], !unknown);
+          put_tokens_.keep(put_key(batch[items[i].record]), tokens[i]);
         }
         switch (outcome.failure) {
           case Failure::kConditionFailed:

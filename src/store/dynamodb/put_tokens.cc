@@ -31,8 +31,7 @@ std::string PutTokens::token_for(const std::string& key) {
   return prefix_ + "." + std::to_string(next_.fetch_add(1, std::memory_order_relaxed));
 }
 
-void PutTokens::settle(const std::string& key, const std::string& token, bool known) {
-  if (known) return;
+void PutTokens::keep(const std::string& key, const std::string& token) {
   std::lock_guard lock(mu_);
   unsettled_.insert_or_assign(key, token);
 }

@@ -35,11 +35,11 @@ class PutTokens {
   // one, unique to this process.
   std::string token_for(const std::string& key);
 
-  // The put of `key` with `token` ended: with a known outcome (stored,
-  // stored before, refused) the token is done; with an unknown one (the
-  // request failed for good, and may have been applied) it is kept for the
-  // next write of the same activity.
-  void settle(const std::string& key, const std::string& token, bool known);
+  // The put of `key` with `token` ended without a known outcome (the
+  // request failed for good, and may have been applied): the token is kept
+  // for the next write of the same activity. A put with a known outcome
+  // (stored, stored before, refused) needs nothing: its token is done.
+  void keep(const std::string& key, const std::string& token);
 
   // How many tokens are kept now.
   std::size_t unsettled() const;

@@ -257,9 +257,7 @@ std::vector<Outcome> RequestEngine::run(std::string_view operation, std::vector<
       } else {
         metrics_.error(operation);
       }
-      const bool retried = out.failure == Failure::kRetry || out.failure == Failure::kThrottled ||
-                           out.failure == Failure::kRefreshCredentials;
-      if (!retried || w.attempts >= attempt_cap) continue;
+      if (!is_retried(out.failure) || w.attempts >= attempt_cap) continue;
       if (out.failure == Failure::kRefreshCredentials && !renewed_since(w.generation) &&
           patience == Patience::kCaller) {
         continue;

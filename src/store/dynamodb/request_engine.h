@@ -56,6 +56,13 @@ struct Outcome {
 // Sorts a failed answer. Pure; exposed for tests.
 Failure classify(long status, std::string_view type);
 
+// Whether the engine sends a request that failed so again (until the
+// attempt cap): then its outcome, once it gives up, is unknown -- it may
+// have been applied.
+inline bool is_retried(Failure f) {
+  return f == Failure::kRetry || f == Failure::kThrottled || f == Failure::kRefreshCredentials;
+}
+
 // A request DynamoDB refused, or that kept failing. what() says which
 // operation, what DynamoDB said and, for credential errors, where the
 // credentials came from.

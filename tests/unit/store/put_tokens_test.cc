@@ -10,12 +10,11 @@ TEST(PutTokens, EachPutGetsItsOwnTokenUnlessOneIsUnsettled) {
   const std::string a = tokens.token_for("k");
   const std::string b = tokens.token_for("k");
   EXPECT_NE(a, b);
-  // Known outcomes leave nothing behind.
-  tokens.settle("k", a, true);
+  // Known outcomes leave nothing behind: a token is kept only when asked.
   EXPECT_EQ(tokens.unsettled(), 0u);
   // An unknown outcome keeps the token for the next write of that activity,
   // and only for one: a concurrent write of it gets a token of its own.
-  tokens.settle("k", b, false);
+  tokens.keep("k", b);
   EXPECT_EQ(tokens.unsettled(), 1u);
   EXPECT_EQ(tokens.token_for("k"), b);
   EXPECT_NE(tokens.token_for("k"), b);
