@@ -12,7 +12,7 @@ namespace cctv::core {
 
 namespace {
 
-constexpr int kRankBits = 6;
+constexpr int kRankBits = HyperLogLog::kRankBits;
 constexpr std::uint32_t kRankMask = (1u << kRankBits) - 1;
 constexpr int kMaxRank = 64 - HyperLogLog::kPrecision + 1;  // 51: the hash's rest was all zeros
 // A sparse sketch turns dense past this many registers set: its encoding
@@ -20,20 +20,6 @@ constexpr int kMaxRank = 64 - HyperLogLog::kPrecision + 1;  // 51: the hash's re
 constexpr std::size_t kSparseLimit = HyperLogLog::kRegisters / 4;
 constexpr std::size_t kPendingLimit = 1024;
 
-std::uint32_t entry_register(std::uint32_t e) { return e >> kRankBits; }
-std::uint32_t entry_rank(std::uint32_t e) { return e & kRankMask; }
-
-// Sorts and keeps one entry per register, the highest rank. Entries sort
-// by register, then rank, so the last of each run is the one to keep.
-void normalize(std::vector<std::uint32_t>& entries) {
-  std::sort(entries.begin(), entries.end());
-  std::size_t out = 0;
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    if (i + 1 < entries.size() && entry_register(entries[i + 1]) == entry_register(entries[i])) continue;
-    entries[out++] = entries[i];
-  }
-  entries.resize(out);
-}
 
 // Ertl's sigma and tau (section 4 of the paper).
 double sigma(double x) {
@@ -97,6 +83,19 @@ std::uint64_t actor_hash(std::string_view actor) noexcept {
   return mix64(h ^ tail ^ (std::uint64_t{n} << 56));
 }
 
+// Entries sort by register, then rank, so the last of each run is the one
+// to keep.
+void HyperLogLog::normalize_entries(std::vector<std::uint32_t>& entries) {
+  std::sort(entries.begin(), entries.end());
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (i + 1 < entries.size() && entry_register(entries[i + 1]) == entry_register(entries[i]))
+      continue;
+    entries[out++] = entries[i];
+  }
+  entries.resize(out);
+}
+
 std::uint32_t HyperLogLog::entry(std::uint64_t hash) noexcept {
   const auto reg = static_cast<std::uint32_t>(hash >> (64 - kPrecision));
   const std::uint64_t rest = hash << kPrecision;
@@ -104,11 +103,13 @@ std::uint32_t HyperLogLog::entry(std::uint64_t hash) noexcept {
   return reg << kRankBits | rank;
 }
 
-void HyperLogLog::encode_entries(const std::vector<std::uint32_t>& sorted_entries, std::string& out) {
+void HyperLogLog::encode_entries(const std::vector<std::uint32_t>& sorted_entries,
+                                 std::string& out) {
   // Keep the last (highest-rank) entry of each register.
   std::size_t registers = 0;
   for (std::size_t i = 0; i < sorted_entries.size(); ++i) {
-    if (i + 1 == sorted_entries.size() || entry_register(sorted_entries[i + 1]) != entry_register(sorted_entries[i])) {
+    if (i + 1 == sorted_entries.size() ||
+        entry_register(sorted_entries[i + 1]) != entry_register(sorted_entries[i])) {
       ++registers;
     }
   }
@@ -125,7 +126,8 @@ void HyperLogLog::encode_entries(const std::vector<std::uint32_t>& sorted_entrie
   append_varint(out, registers);
   std::uint32_t previous = 0;
   for (std::size_t i = 0; i < sorted_entries.size(); ++i) {
-    if (i + 1 < sorted_entries.size() && entry_register(sorted_entries[i + 1]) == entry_register(sorted_entries[i])) {
+    if (i + 1 < sorted_entries.size() &&
+        entry_register(sorted_entries[i + 1]) == entry_register(sorted_entries[i])) {
       continue;
     }
     append_varint(out, sorted_entries[i] - previous);
@@ -150,11 +152,12 @@ void HyperLogLog::add_entry(std::uint32_t e) {
 
 void HyperLogLog::compact() const {
   if (dense_ || pending_.empty()) return;
-  normalize(pending_);
+  normalize_entries(pending_);
   std::vector<std::uint32_t> merged;
   merged.reserve(sparse_.size() + pending_.size());
-  std::merge(sparse_.begin(), sparse_.end(), pending_.begin(), pending_.end(), std::back_inserter(merged));
-  normalize(merged);
+  std::merge(sparse_.begin(), sparse_.end(), pending_.begin(), pending_.end(),
+             std::back_inserter(merged));
+  normalize_entries(merged);
   sparse_.swap(merged);
   pending_.clear();
   if (sparse_.size() > kSparseLimit) make_dense();
@@ -179,7 +182,8 @@ void HyperLogLog::merge(const HyperLogLog& other) {
   other.compact();
   if (other.dense_) {
     if (!dense_) make_dense();
-    for (std::uint32_t i = 0; i < kRegisters; ++i) registers_[i] = std::max(registers_[i], other.registers_[i]);
+    for (std::uint32_t i = 0; i < kRegisters; ++i)
+      registers_[i] = std::max(registers_[i], other.registers_[i]);
     return;
   }
   if (dense_) {
@@ -242,7 +246,8 @@ bool HyperLogLog::merge_encoded(std::string_view encoded) {
     std::uint64_t delta = 0;
     if (!read_varint(encoded, delta)) return false;
     value += delta;
-    if (value >= (std::uint64_t{kRegisters} << kRankBits) || (value & kRankMask) > kMaxRank) return false;
+    if (value >= (std::uint64_t{kRegisters} << kRankBits) || (value & kRankMask) > kMaxRank)
+      return false;
     const auto e = static_cast<std::uint32_t>(value);
     if (dense_) {
       auto& r = registers_[entry_register(e)];

@@ -31,8 +31,17 @@ class HyperLogLog {
   static constexpr std::uint32_t kRegisters = 1u << kPrecision;
 
   // The register a hash sets and the rank it sets it to, as one number:
-  // register << 6 | rank. Sorting entries sorts by register, then rank.
+  // register << kRankBits | rank. Sorting entries sorts by register, then
+  // rank.
   static std::uint32_t entry(std::uint64_t hash) noexcept;
+  static constexpr int kRankBits = 6;
+  static constexpr std::uint32_t entry_register(std::uint32_t e) noexcept { return e >> kRankBits; }
+  static constexpr std::uint32_t entry_rank(std::uint32_t e) noexcept {
+    return e & ((1u << kRankBits) - 1);
+  }
+  // Sorts `entries` and keeps one per register, the highest rank: a
+  // sketch's content, as encode_entries() takes it.
+  static void normalize_entries(std::vector<std::uint32_t>& entries);
   // Encodes the sketch of `entries`, sorted ascending (encode()'s form),
   // without building one: for callers that gather entries in bulk.
   static void encode_entries(const std::vector<std::uint32_t>& sorted_entries, std::string& out);

@@ -328,7 +328,7 @@ void MinuteCounts::close_hour(const std::string& remote, std::int64_t hour,
         minutes_item.emplace_back(minute_attribute(m),
                                   Attr::n(h.minutes[static_cast<std::size_t>(m)]));
       }
-      keep_highest_per_register(h.entries);
+      core::HyperLogLog::normalize_entries(h.entries);
       sketch.clear();
       core::HyperLogLog::encode_entries(h.entries, sketch);
       minutes_item.emplace_back("n", Attr::n(n));

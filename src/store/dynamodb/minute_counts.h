@@ -103,10 +103,21 @@ class MinuteCounts {
     // minute fills without sorting.
     std::vector<std::uint32_t> entries;
     std::vector<std::uint8_t> registers;
+
+    // Counts one activity by an actor of sketch entry `entry`.
+    void add(std::uint32_t entry);
+    // The entries gathered, ascending, one per register (the highest
+    // rank); the cell is left without them.
+    std::vector<std::uint32_t> take_entries();
+
+   private:
+    void add_to_registers(std::uint32_t entry);
   };
   // A target's cells by minute: a few minutes per flush interval, so a
   // short list beats a tree.
   using Minutes = std::vector<std::pair<std::int64_t, Cell>>;
+  // The cell of `minute` in `minutes`, made when new.
+  static Cell& cell_of(Minutes& minutes, std::int64_t minute);
   // Looked up by string_view: recording an activity allocates no string.
   struct NameHash {
     using is_transparent = void;

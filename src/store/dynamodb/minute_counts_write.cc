@@ -49,37 +49,46 @@ MinuteCounts::MinuteCounts(RequestEngine& engine, std::function<std::int64_t()> 
       writer_(random_writer()),
       lease_holder_("w" + std::to_string(writer_)) {}
 
-namespace {
-
-// Counts one activity of `minute` by an actor of sketch entry `entry`.
-template <typename Minutes>
-void count_in(Minutes& minutes, std::int64_t minute, std::uint32_t entry) {
-  auto it = std::find_if(minutes.rbegin(), minutes.rend(),
-                         [&](const auto& m) { return m.first == minute; });
-  auto& cell =
-      it != minutes.rend()
-          ? it->second
-          : minutes.emplace_back(minute, typename Minutes::value_type::second_type{}).second;
-  ++cell.count;
-  if (!cell.registers.empty()) {
-    auto& rank = cell.registers[entry >> 6];
-    rank = std::max(rank, static_cast<std::uint8_t>(entry & 63));
-    return;
-  }
-  cell.entries.push_back(entry);
-  // A busy minute moves to registers, so that it holds one entry per
-  // register, not one per activity, and is never sorted.
-  if (cell.entries.size() >= 2048) {
-    cell.registers.assign(core::HyperLogLog::kRegisters, 0);
-    for (std::uint32_t e : cell.entries) {
-      auto& rank = cell.registers[e >> 6];
-      rank = std::max(rank, static_cast<std::uint8_t>(e & 63));
-    }
-    cell.entries = {};
-  }
+void MinuteCounts::Cell::add_to_registers(std::uint32_t entry) {
+  auto& rank = registers[core::HyperLogLog::entry_register(entry)];
+  rank = std::max(rank, static_cast<std::uint8_t>(core::HyperLogLog::entry_rank(entry)));
 }
 
-}  // namespace
+void MinuteCounts::Cell::add(std::uint32_t entry) {
+  ++count;
+  if (registers.empty()) {
+    entries.push_back(entry);
+    // A busy minute moves to registers, so that it holds one entry per
+    // register, not one per activity, and is never sorted.
+    if (entries.size() < 2048) return;
+    registers.assign(core::HyperLogLog::kRegisters, 0);
+    for (std::uint32_t e : entries) add_to_registers(e);
+    entries = {};
+    return;
+  }
+  add_to_registers(entry);
+}
+
+std::vector<std::uint32_t> MinuteCounts::Cell::take_entries() {
+  std::vector<std::uint32_t> out = std::move(entries);
+  entries = {};
+  if (registers.empty()) {
+    core::HyperLogLog::normalize_entries(out);
+    return out;
+  }
+  for (std::uint32_t r = 0; r < registers.size(); ++r) {
+    if (registers[r] != 0) out.push_back(r << core::HyperLogLog::kRankBits | registers[r]);
+  }
+  registers = {};
+  return out;
+}
+
+MinuteCounts::Cell& MinuteCounts::cell_of(Minutes& minutes, std::int64_t minute) {
+  for (auto it = minutes.rbegin(); it != minutes.rend(); ++it) {
+    if (it->first == minute) return it->second;
+  }
+  return minutes.emplace_back(minute, Cell{}).second;
+}
 
 void MinuteCounts::absorb(const core::RecordBatch& batch, const std::vector<bool>& counted) {
   std::lock_guard lock(mu_);
@@ -95,8 +104,8 @@ void MinuteCounts::absorb(const core::RecordBatch& batch, const std::vector<bool
     const std::int64_t minute = core::minute_of(r.time_us);
     auto it = g->targets.find(r.target);
     if (it == g->targets.end()) it = g->targets.emplace(std::string(r.target), Minutes{}).first;
-    count_in(it->second, minute, r.actor_entry);
-    count_in(g->whole, minute, r.actor_entry);
+    cell_of(it->second, minute).add(r.actor_entry);
+    cell_of(g->whole, minute).add(r.actor_entry);
   }
 }
 
@@ -127,16 +136,8 @@ void MinuteCounts::flush(const std::function<CountsTarget(std::uint32_t)>& table
     auto add = [&](const std::string& target, Minutes& minutes) {
       const int b = count_bucket(target);
       for (auto& [minute, cell] : minutes) {
-        if (!cell.registers.empty()) {
-          for (std::uint32_t r = 0; r < cell.registers.size(); ++r) {
-            if (cell.registers[r] != 0) cell.entries.push_back(r << 6 | cell.registers[r]);
-          }
-          cell.registers = {};
-        } else {
-          keep_highest_per_register(cell.entries);
-        }
         by_bucket[static_cast<std::size_t>(b)].push_back(
-            MinuteRecord{target, minute, cell.count, std::move(cell.entries)});
+            MinuteRecord{target, minute, cell.count, cell.take_entries()});
       }
     };
     for (auto& [target, minutes] : gathered.targets) add(target, minutes);

@@ -11,8 +11,8 @@ namespace cctv::store::dynamodb {
 namespace {
 
 constexpr char kVersion = 1;
-constexpr int kRankBits = 6;  // HyperLogLog::entry(): register << 6 | rank
-constexpr std::uint32_t kMaxEntry = (core::HyperLogLog::kRegisters << kRankBits) - 1;
+using core::HyperLogLog;
+constexpr std::uint32_t kMaxEntry = (HyperLogLog::kRegisters << HyperLogLog::kRankBits) - 1;
 
 void append_entries(const std::vector<std::uint32_t>& entries, std::string& out) {
   core::append_varint(out, entries.size());
@@ -37,7 +37,10 @@ bool read_entries(std::string_view& in, std::vector<std::uint32_t>& entries) {
     if (step > kMaxEntry - entry) return false;
     entry += step;
     // Ascending, one per register.
-    if (k > 0 && (entry >> kRankBits) == (entries[k - 1] >> kRankBits)) return false;
+    if (k > 0 && HyperLogLog::entry_register(static_cast<std::uint32_t>(entry)) ==
+                     HyperLogLog::entry_register(entries[k - 1])) {
+      return false;
+    }
     if (k > 0 && step == 0) return false;
     entries[k] = static_cast<std::uint32_t>(entry);
   }
@@ -45,18 +48,6 @@ bool read_entries(std::string_view& in, std::vector<std::uint32_t>& entries) {
 }
 
 }  // namespace
-
-void keep_highest_per_register(std::vector<std::uint32_t>& entries) {
-  std::sort(entries.begin(), entries.end());
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    // Sorted by register, then rank: the last of a register is its highest.
-    if (i + 1 < entries.size() && (entries[i + 1] >> kRankBits) == (entries[i] >> kRankBits))
-      continue;
-    entries[kept++] = entries[i];
-  }
-  entries.resize(kept);
-}
 
 void encode_records(std::span<const MinuteRecord> records, std::string& out, bool with_entries) {
   out.push_back(kVersion);

@@ -27,14 +27,11 @@ struct MinuteRecord {
   std::int64_t minute = 0;  // when the activities happened: minutes since the epoch
   std::int64_t count = 0;   // activities, at least 1
   // The actors' HyperLogLog entries (core/hyperloglog.h): ascending, one per
-  // register, the highest rank seen.
+  // register, the highest rank seen (HyperLogLog::normalize_entries()).
   std::vector<std::uint32_t> entries;
 
   friend bool operator==(const MinuteRecord&, const MinuteRecord&) = default;
 };
-
-// Sorts `entries` and keeps one per register, the highest rank.
-void keep_highest_per_register(std::vector<std::uint32_t>& entries);
 
 // Appends the payload of `records` to `out`; without `with_entries`, as if
 // their entries were empty.

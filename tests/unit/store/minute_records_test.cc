@@ -15,7 +15,7 @@ std::vector<std::uint32_t> entries_of(int actors, int seed) {
     entries.push_back(
         core::HyperLogLog::entry(core::actor_hash("u" + std::to_string(seed * 100'000 + a))));
   }
-  keep_highest_per_register(entries);
+  core::HyperLogLog::normalize_entries(entries);
   return entries;
 }
 
@@ -41,7 +41,7 @@ TEST(MinuteRecords, RoundTripKeepingEverything) {
 TEST(MinuteRecords, KeepsTheHighestRankOfEachRegister) {
   std::vector<std::uint32_t> e = {(7u << 6) | 3, (2u << 6) | 1, (7u << 6) | 9, (2u << 6) | 4,
                                   (5u << 6) | 2};
-  keep_highest_per_register(e);
+  core::HyperLogLog::normalize_entries(e);
   EXPECT_EQ(e, (std::vector<std::uint32_t>{(2u << 6) | 4, (5u << 6) | 2, (7u << 6) | 9}));
 }
 
