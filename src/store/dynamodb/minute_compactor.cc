@@ -280,11 +280,12 @@ void MinuteCounts::fold(const std::string& remote, std::int64_t write_minute, Pr
       dirty.push_back(PutItemRequest{remote, mark, {}}.body());
     }
   }
+  // One round for both: the marks carry no condition, so a failed
+  // condition is only ever an o# item another compactor wrote first.
+  puts.insert(puts.end(), std::make_move_iterator(dirty.begin()),
+              std::make_move_iterator(dirty.end()));
   for (const Outcome& o : engine_.run("PutItem", std::move(puts))) {
     if (!o.ok && o.failure != Failure::kConditionFailed) throw engine_.error("PutItem (counts)", o);
-  }
-  for (const Outcome& o : engine_.run("PutItem", std::move(dirty))) {
-    if (!o.ok) throw engine_.error("PutItem (counts)", o);
   }
 }
 
