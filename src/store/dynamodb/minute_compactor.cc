@@ -27,6 +27,16 @@ constexpr std::size_t kDirtyPerRound = 64;
 constexpr std::size_t kRankPage = 200;
 constexpr std::size_t kOpenHoursPerBatchGet = 100;
 
+// Conditions that keep a compactor that lost its lease (or a retry of an
+// old write) from putting back less than is there: an item holding write
+// minutes up to `w` replaces one holding fewer (or, `or_equal`, as many).
+Expression holds_less_than(std::int64_t w, bool or_equal = false,
+                           std::string_view attribute = "w") {
+  return {std::string("attribute_not_exists(#w) OR #w ") + (or_equal ? "<=" : "<") + " :w",
+          {{"#w", std::string(attribute)}},
+          {{":w", Attr::n(w)}}};
+}
+
 Attrs progress_key() { return {{"key", Attr::s(kProgressKey)}, {"start", Attr::n(0)}}; }
 
 std::int64_t expiry_after(std::int64_t end_s, std::int64_t retention_s) {
@@ -71,6 +81,33 @@ std::vector<std::int64_t> number_set(const rapidjson::Value& item, const char* a
   return out;
 }
 
+// The PutItem of open hour `key` (hour, bucket) holding what `o` holds
+// and `adds` (target -> count) of write minute `write_minute`.
+std::string open_hour_body(const std::string& remote, std::pair<std::int64_t, int> key,
+                           const OpenHour& o, const std::map<std::string, std::int64_t>& adds,
+                           std::int64_t write_minute, std::int64_t expires_at) {
+  std::map<std::string, std::int64_t> totals;
+  for (const MinuteRecord& t : o.totals) totals[t.target] += t.count;
+  for (const auto& [target, n] : adds) totals[target] += n;
+  std::vector<MinuteRecord> records;
+  records.reserve(totals.size());
+  for (auto& [target, n] : totals) records.push_back(MinuteRecord{target, key.first * 60, n, {}});
+  std::string payload;
+  encode_records(records, payload);
+  std::vector<std::int64_t> ws = o.ws;
+  ws.push_back(write_minute);
+  Attrs item = {{"key", Attr::s(open_hour_key(key.first, key.second))},
+                {"start", Attr::n(0)},
+                {"w", Attr::n(write_minute)},
+                {"ws", Attr::ns(std::move(ws))},
+                {"t", Attr::b(payload)}};
+  if (o.closed_w >= 0) item.emplace_back("cw", Attr::n(o.closed_w));
+  const std::string json = attrs_json(expiring(item, expires_at));
+  PutItemRequest put{remote, json, {}};
+  put.condition = holds_less_than(write_minute);
+  return put.body();
+}
+
 }  // namespace
 
 std::optional<MinuteCounts::Progress> MinuteCounts::take_lease(const std::string& remote) {
@@ -101,7 +138,7 @@ std::optional<MinuteCounts::Progress> MinuteCounts::take_lease(const std::string
   return p;
 }
 
-void MinuteCounts::save_progress(const std::string& remote, const Progress& progress) {
+bool MinuteCounts::save_progress(const std::string& remote, const Progress& progress) {
   const std::int64_t now_s = now_us_() / 1'000'000;
   UpdateItemRequest save;
   save.table = remote;
@@ -115,7 +152,11 @@ void MinuteCounts::save_progress(const std::string& remote, const Progress& prog
   // A compactor that lost its lease stops here: what it wrote since is
   // written again, idempotently, by the next.
   save.condition = {"#h = :me", {{"#h", "holder"}}, {{":me", Attr::s(lease_holder_)}}};
-  engine_.call("UpdateItem", save.body());
+  const std::vector<Outcome> outcomes = engine_.run("UpdateItem", {save.body()});
+  const Outcome& o = outcomes.front();
+  if (!o.ok && o.failure != Failure::kConditionFailed)
+    throw engine_.error("UpdateItem (counts progress)", o);
+  return o.ok;
 }
 
 void MinuteCounts::read_minutes(
@@ -185,7 +226,7 @@ void MinuteCounts::read_minutes(
   }
 }
 
-std::map<std::pair<std::int64_t, int>, MinuteCounts::OpenHour> MinuteCounts::read_open_hours(
+std::map<std::pair<std::int64_t, int>, OpenHour> MinuteCounts::read_open_hours(
     const std::string& remote, const std::vector<std::pair<std::int64_t, int>>& keys,
     bool consistent) {
   std::map<std::pair<std::int64_t, int>, OpenHour> out;
@@ -250,38 +291,28 @@ void MinuteCounts::fold(const std::string& remote, std::int64_t write_minute, Pr
   std::vector<std::string> dirty;
   for (const auto& [key, targets] : adds) {
     OpenHour& o = open[key];
-    if (o.w >= write_minute) continue;  // folded by a compactor that stopped before saving
-    std::map<std::string, std::int64_t> totals;
-    for (const MinuteRecord& t : o.totals) totals[t.target] += t.count;
-    for (const auto& [target, n] : targets) totals[target] += n;
-    std::vector<MinuteRecord> records;
-    records.reserve(totals.size());
-    for (auto& [target, n] : totals) records.push_back(MinuteRecord{target, key.first * 60, n, {}});
-    std::string payload;
-    encode_records(records, payload);
-    o.ws.push_back(write_minute);
-    Attrs item = {{"key", Attr::s(open_hour_key(key.first, key.second))},
-                  {"start", Attr::n(0)},
-                  {"w", Attr::n(write_minute)},
-                  {"ws", Attr::ns(o.ws)},
-                  {"t", Attr::b(payload)}};
-    if (o.closed_w >= 0) item.emplace_back("cw", Attr::n(o.closed_w));
-    const std::string json =
-        attrs_json(expiring(item, expiry_after((key.first + 1) * 3600, retention_s)));
-    PutItemRequest put{remote, json, {}};
-    put.condition = {
-        "attribute_not_exists(#w) OR #w < :w", {{"#w", "w"}}, {{":w", Attr::n(write_minute)}}};
-    puts.push_back(put.body());
+    // Folded already by a compactor that stopped (or lost its lease)
+    // before saving: the totals stand, the mark below is made again.
+    if (o.w < write_minute)
+      puts.push_back(open_hour_body(remote, key, o, targets, write_minute,
+                                    expiry_after((key.first + 1) * 3600, retention_s)));
     if (key.first < progress.closed_to) {
+      // Saved with `to` below: readers look for marks from then on.
       progress.dirty = true;
+      // The mark names the write minute folded: it goes only once a close
+      // has held that much (another compactor may close the hour between
+      // this mark landing and the o# item).
       const std::string mark =
           attrs_json({{"key", Attr::s(kDirtyKey)},
-                      {"start", Attr::n(dirty_item_start(key.first, key.second))}});
-      dirty.push_back(PutItemRequest{remote, mark, {}}.body());
+                      {"start", Attr::n(dirty_item_start(key.first, key.second))},
+                      {"w", Attr::n(write_minute)}});
+      PutItemRequest put_mark{remote, mark, {}};
+      put_mark.condition = holds_less_than(write_minute);
+      dirty.push_back(put_mark.body());
     }
   }
-  // One round for both: the marks carry no condition, so a failed
-  // condition is only ever an o# item another compactor wrote first.
+  // One round for both: a failed condition is only ever an item another
+  // compactor wrote first, as far or further.
   puts.insert(puts.end(), std::make_move_iterator(dirty.begin()),
               std::make_move_iterator(dirty.end()));
   for (const Outcome& o : engine_.run("PutItem", std::move(puts))) {
@@ -289,9 +320,10 @@ void MinuteCounts::fold(const std::string& remote, std::int64_t write_minute, Pr
   }
 }
 
-void MinuteCounts::close_hour(const std::string& remote, std::int64_t hour,
-                              const std::vector<int>& buckets, bool day_closed,
-                              std::int64_t retention_s) {
+std::map<int, std::int64_t> MinuteCounts::close_hour(const std::string& remote, std::int64_t hour,
+                                                     const std::vector<int>& buckets,
+                                                     bool day_closed, std::int64_t retention_s) {
+  std::map<int, std::int64_t> closed;
   std::vector<std::pair<std::int64_t, int>> keys;
   for (int b : buckets) keys.emplace_back(hour, b);
   const auto open = read_open_hours(remote, keys);
@@ -299,6 +331,7 @@ void MinuteCounts::close_hour(const std::string& remote, std::int64_t hour,
   const std::int64_t day = core::floor_div(hour, 24);
   const int hour_of_day = static_cast<int>(hour - day * 24);
   for (const auto& [key, o] : open) {
+    closed[key.second] = o.w;
     if (o.closed_w == o.w) continue;
     // Every target's minutes and actors in the hour, from the write
     // minutes that added to it.
@@ -335,17 +368,22 @@ void MinuteCounts::close_hour(const std::string& remote, std::int64_t hour,
       minutes_item.emplace_back("n", Attr::n(n));
       minutes_item.emplace_back("s", Attr::b(sketch));
       minutes_item.emplace_back("w", Attr::n(o.w));
-      puts.push_back(
-          PutItemRequest{remote, attrs_json(expiring(minutes_item, expires)), {}}.body());
+      const std::string item = attrs_json(expiring(minutes_item, expires));
+      PutItemRequest put{remote, item, {}};
+      put.condition = holds_less_than(o.w, true);
+      puts.push_back(put.body());
       // A day's item is written when the day closes; an hour closed again
       // later updates its own hour there.
       if (!day_closed) continue;
       UpdateItemRequest d;
       d.table = remote;
       d.key = {{"key", Attr::s(day_key(target))}, {"start", Attr::n(day * 86400)}};
-      d.update = {"SET #h = :n, #w = :w",
-                  {{"#h", hour_attribute(hour_of_day)}, {"#w", hour_attribute(hour_of_day, 'w')}},
-                  {{":n", Attr::n(n)}, {":w", Attr::n(o.w)}}};
+      d.update = {"SET #h = :n, #w = :w ADD #v :one",
+                  {{"#h", hour_attribute(hour_of_day)},
+                   {"#w", hour_attribute(hour_of_day, 'w')},
+                   {"#v", "v"}},
+                  {{":n", Attr::n(n)}, {":w", Attr::n(o.w)}, {":one", Attr::n(1)}}};
+      d.condition = holds_less_than(o.w, true, hour_attribute(hour_of_day, 'w'));
       if (retention_s > 0) {
         d.update.text += ", #e = :e";
         d.update.names.emplace_back("#e", "expires_at");
@@ -353,31 +391,37 @@ void MinuteCounts::close_hour(const std::string& remote, std::int64_t hour,
       }
       updates.push_back(d.body());
     }
+    // A failed condition: a close holding more is there already.
     for (const Outcome& r : engine_.run("PutItem", std::move(puts))) {
-      if (!r.ok) throw engine_.error("PutItem (counts)", r);
+      if (!r.ok && r.failure != Failure::kConditionFailed)
+        throw engine_.error("PutItem (counts)", r);
     }
     for (const Outcome& r : engine_.run("UpdateItem", std::move(updates))) {
-      if (!r.ok) throw engine_.error("UpdateItem (counts)", r);
+      if (!r.ok && r.failure != Failure::kConditionFailed)
+        throw engine_.error("UpdateItem (counts)", r);
     }
-    UpdateItemRequest closed;
-    closed.table = remote;
-    closed.key = {{"key", Attr::s(open_hour_key(key.first, key.second))}, {"start", Attr::n(0)}};
-    closed.update = {"SET #c = :w", {{"#c", "cw"}}, {{":w", Attr::n(o.w)}}};
-    closed.condition = {"#w = :w", {{"#w", "w"}}, {}};
-    const std::vector<Outcome> done = engine_.run("UpdateItem", {closed.body()});
+    UpdateItemRequest mark_closed;
+    mark_closed.table = remote;
+    mark_closed.key = {{"key", Attr::s(open_hour_key(key.first, key.second))},
+                       {"start", Attr::n(0)}};
+    mark_closed.update = {"SET #c = :w", {{"#c", "cw"}}, {{":w", Attr::n(o.w)}}};
+    mark_closed.condition = {"#w = :w", {{"#w", "w"}}, {}};
+    const std::vector<Outcome> done = engine_.run("UpdateItem", {mark_closed.body()});
     if (!done.front().ok && done.front().failure != Failure::kConditionFailed) {
       throw engine_.error("UpdateItem (counts)", done.front());
     }
   }
+  return closed;
 }
 
 namespace {
 
 // Writes `ranked` as pages of key `key`; page 0 also says how many pages
-// there are and, for a day, through which hour.
+// there are and, for a day, through which hour. Every page carries the
+// list's version, and replaces only a list of a version as high or lower.
 std::vector<std::string> ranked_pages(const std::string& remote, const std::string& key,
                                       const std::vector<MinuteRecord>& ranked, std::int64_t through,
-                                      std::int64_t expires) {
+                                      std::int64_t version, std::int64_t expires) {
   std::vector<std::string> bodies;
   const std::size_t pages = std::max<std::size_t>(1, (ranked.size() + kRankPage - 1) / kRankPage);
   for (std::size_t p = 0; p < pages; ++p) {
@@ -387,12 +431,16 @@ std::vector<std::string> ranked_pages(const std::string& remote, const std::stri
                    payload);
     Attrs item = {{"key", Attr::s(key)},
                   {"start", Attr::n(static_cast<std::int64_t>(p))},
-                  {"r", Attr::b(payload)}};
+                  {"r", Attr::b(payload)},
+                  {"v", Attr::n(version)}};
     if (p == 0) {
       item.emplace_back("pages", Attr::n(static_cast<std::int64_t>(pages)));
       item.emplace_back("through", Attr::n(through));
     }
-    bodies.push_back(PutItemRequest{remote, attrs_json(expiring(item, expires)), {}}.body());
+    const std::string json = attrs_json(expiring(item, expires));
+    PutItemRequest put{remote, json, {}};
+    put.condition = holds_less_than(version, true, "v");
+    bodies.push_back(put.body());
   }
   return bodies;
 }
@@ -412,11 +460,19 @@ std::vector<MinuteRecord> ranked_list(std::map<std::string, std::int64_t>& total
   return ranked;
 }
 
+// Puts versioned items (ranked pages, day items): one that fails its
+// condition was overtaken by a newer version.
+void put_versioned(RequestEngine& engine, std::vector<std::string> bodies) {
+  for (const Outcome& o : engine.run("PutItem", std::move(bodies))) {
+    if (!o.ok && o.failure != Failure::kConditionFailed) throw engine.error("PutItem (counts)", o);
+  }
+}
+
 }  // namespace
 
 std::vector<MinuteRecord> MinuteCounts::read_ranked(const std::string& remote,
                                                     const std::string& key, std::size_t at_most,
-                                                    bool consistent, std::int64_t* through) {
+                                                    bool consistent, RankedHead* head) {
   QueryRequest q;
   q.table = remote;
   q.consistent = consistent;
@@ -432,7 +488,10 @@ std::vector<MinuteRecord> MinuteCounts::read_ranked(const std::string& remote,
     for (const auto& item : array_member(doc, "Items")) {
       if (n_value(item, "start") == 0) {
         pages = n_value(item, "pages");
-        if (through != nullptr) *through = n_value(item, "through");
+        if (head != nullptr) {
+          head->through = n_value(item, "through");
+          head->version = has_attribute(item, "v") ? n_value(item, "v") : 0;
+        }
       }
       if (pages >= 0 && n_value(item, "start") >= pages) continue;  // left from a longer list
       std::vector<MinuteRecord> records = records_of(item, "r");
@@ -454,15 +513,16 @@ void MinuteCounts::rank_hour(const std::string& remote, std::int64_t hour,
   std::vector<std::pair<std::int64_t, int>> keys;
   for (int b = 0; b < kCountBuckets; ++b) keys.emplace_back(hour, b);
   std::map<std::string, std::int64_t> totals;
+  // The list's version: how far its sources went. Each o# item only ever
+  // holds more write minutes, so a list read later sums as high or higher.
+  std::int64_t version = 0;
   for (const auto& [key, o] : read_open_hours(remote, keys)) {
     for (const MinuteRecord& t : o.totals) totals[t.target] += t.count;
+    version += o.w + 1;
   }
   const std::vector<MinuteRecord> ranked = ranked_list(totals, hour * 60);
-  for (const Outcome& o :
-       engine_.run("PutItem", ranked_pages(remote, hour_rank_key(hour), ranked, hour,
-                                           expiry_after((hour + 1) * 3600, retention_s)))) {
-    if (!o.ok) throw engine_.error("PutItem (counts)", o);
-  }
+  put_versioned(engine_, ranked_pages(remote, hour_rank_key(hour), ranked, hour, version,
+                                      expiry_after((hour + 1) * 3600, retention_s)));
 }
 
 void MinuteCounts::rank_day(const std::string& remote, std::int64_t day, bool day_items,
@@ -471,10 +531,14 @@ void MinuteCounts::rank_day(const std::string& remote, std::int64_t day, bool da
   // target -> its count in each hour of the day
   std::map<std::string, std::array<std::int64_t, 24>> hours;
   std::int64_t through = -1;
+  std::int64_t version = 0;  // the sum of its hours' lists' versions
   for (std::int64_t hour = day * 24; hour < (day + 1) * 24; ++hour) {
-    const std::vector<MinuteRecord> ranked = read_ranked(remote, hour_rank_key(hour), SIZE_MAX);
+    RankedHead head;
+    const std::vector<MinuteRecord> ranked =
+        read_ranked(remote, hour_rank_key(hour), SIZE_MAX, true, &head);
     if (ranked.empty()) continue;
     through = hour;
+    version += head.version;
     for (const MinuteRecord& r : ranked) {
       totals[r.target] += r.count;
       if (day_items) hours[r.target][static_cast<std::size_t>(hour - day * 24)] = r.count;
@@ -491,30 +555,48 @@ void MinuteCounts::rank_day(const std::string& remote, std::int64_t day, bool da
         item.emplace_back(hour_attribute(h), Attr::n(counts_of[static_cast<std::size_t>(h)]));
         item.emplace_back(hour_attribute(h, 'w'), Attr::n(w));
       }
-      puts.push_back(PutItemRequest{remote, attrs_json(expiring(item, expires)), {}}.body());
+      // Versioned as the day's list; an hour closed again since adds to
+      // `v` (close_hour), so that this never puts back less.
+      item.emplace_back("v", Attr::n(version));
+      const std::string json = attrs_json(expiring(item, expires));
+      PutItemRequest put{remote, json, {}};
+      put.condition = holds_less_than(version, true, "v");
+      puts.push_back(put.body());
     }
-    for (const Outcome& o : engine_.run("PutItem", std::move(puts))) {
-      if (!o.ok) throw engine_.error("PutItem (counts)", o);
-    }
+    put_versioned(engine_, std::move(puts));
   }
   const std::vector<MinuteRecord> ranked = ranked_list(totals, day * 1440);
-  for (const Outcome& o :
-       engine_.run("PutItem", ranked_pages(remote, day_rank_key(day), ranked, through,
-                                           expiry_after((day + 1) * 86400, retention_s)))) {
-    if (!o.ok) throw engine_.error("PutItem (counts)", o);
-  }
+  put_versioned(engine_, ranked_pages(remote, day_rank_key(day), ranked, through, version,
+                                      expiry_after((day + 1) * 86400, retention_s)));
 }
 
 bool MinuteCounts::compact(const std::string& remote, std::int64_t retention_s) {
   std::optional<Progress> taken = take_lease(remote);
   if (!taken) return false;
   Progress p = *taken;
+  auto now_s = [this] { return now_us_() / 1'000'000; };
+  std::int64_t lease_until = now_s() + kLeaseSeconds;
+  // Every step starts with at least half the lease left, renewing it when
+  // less is: a round that ran slow (throttling) stops at the next step
+  // once another process has taken over, rather than work beside it.
+  auto hold = [&] {
+    if (now_s() + kLeaseSeconds / 2 < lease_until) return true;
+    if (!save_progress(remote, p)) return false;
+    lease_until = now_s() + kLeaseSeconds;
+    return true;
+  };
+  auto save = [&] {
+    if (!save_progress(remote, p)) return false;
+    lease_until = now_s() + kLeaseSeconds;
+    return true;
+  };
   const std::int64_t now_minute = now_us_() / 60'000'000;
   // Fold the sealed write minutes, in order, saving after each.
   for (int folds = 0; folds < kFoldsPerRound && p.to + 1 + kSealMinutes <= now_minute; ++folds) {
+    if (!hold()) return false;
     fold(remote, p.to + 1, p, retention_s);
     ++p.to;
-    save_progress(remote, p);
+    if (!save()) return false;
   }
   // Close the hours whose write minutes are all folded: an hour's
   // activities are frozen by the minute after it ends.
@@ -523,40 +605,63 @@ bool MinuteCounts::compact(const std::string& remote, std::int64_t retention_s) 
   auto close_and_rank = [&](std::int64_t hour, const std::vector<int>& buckets, bool in_turn) {
     const std::int64_t day = core::floor_div(hour, 24);
     const bool day_closed = !in_turn && (day + 1) * 24 <= p.closed_to;
-    close_hour(remote, hour, buckets, day_closed, retention_s);
+    std::map<int, std::int64_t> closed = close_hour(remote, hour, buckets, day_closed, retention_s);
     rank_hour(remote, hour, retention_s);
     // The day's list grows with each hour closed, so that "today so far"
     // is one list and the open hours.
     rank_day(remote, day, in_turn && hour - day * 24 == 23, p.to, retention_s);
+    return closed;
   };
   std::vector<int> all(kCountBuckets);
   for (int b = 0; b < kCountBuckets; ++b) all[static_cast<std::size_t>(b)] = b;
   for (int closes = 0; closes < kClosesPerRound && (p.closed_to + 1) * 60 + 1 <= p.to; ++closes) {
+    if (!hold()) return false;
     close_and_rank(p.closed_to, all, true);
     ++p.closed_to;
-    save_progress(remote, p);
+    if (!save()) return false;
   }
   // Close again the hours that late activities were folded into.
+  if (!hold()) return false;
   QueryRequest q;
   q.table = remote;
   q.consistent = true;
   q.key_condition = {"#k = :k", {{"#k", "key"}}, {{":k", Attr::s(kDirtyKey)}}};
   q.limit = kDirtyPerRound;
   const rapidjson::Document doc = engine_.call("Query", q.body());
-  std::map<std::int64_t, std::vector<int>> dirty;
-  std::vector<std::string> done;
+  // hour -> its marked buckets, and the write minute each mark names
+  std::map<std::int64_t, std::map<int, std::int64_t>> dirty;
   for (const auto& item : array_member(doc, "Items")) {
-    const std::int64_t start = n_value(item, "start");
-    const auto [hour, bucket] = dirty_item_of(start);
-    dirty[hour].push_back(bucket);
-    done.push_back(attrs_json({{"key", Attr::s(kDirtyKey)}, {"start", Attr::n(start)}}));
+    const auto [hour, bucket] = dirty_item_of(n_value(item, "start"));
+    dirty[hour][bucket] = has_attribute(item, "w") ? n_value(item, "w") : -1;
   }
-  for (const auto& [hour, buckets] : dirty) close_and_rank(hour, buckets, false);
-  if (!done.empty()) delete_items(engine_, remote, done);
-  if (done.empty() && p.dirty) {
+  std::vector<std::string> done;
+  for (const auto& [hour, marks] : dirty) {
+    if (!hold()) return false;
+    std::vector<int> buckets;
+    for (const auto& [bucket, w] : marks) buckets.push_back(bucket);
+    const std::map<int, std::int64_t> closed = close_and_rank(hour, buckets, false);
+    // A mark goes once the close held what it names, and only if no fold
+    // has named more since: a fold whose mark landed before its o# item
+    // (they are sent together) is closed again next round.
+    for (const auto& [bucket, w] : marks) {
+      const auto held = closed.find(bucket);
+      if (held == closed.end() || held->second < w) continue;
+      DeleteItemRequest d{
+          remote,
+          {{"key", Attr::s(kDirtyKey)}, {"start", Attr::n(dirty_item_start(hour, bucket))}},
+          holds_less_than(held->second, true)};
+      done.push_back(d.body());
+    }
+  }
+  if (!hold()) return false;
+  for (const Outcome& o : engine_.run("DeleteItem", std::move(done))) {
+    if (!o.ok && o.failure != Failure::kConditionFailed)
+      throw engine_.error("DeleteItem (counts)", o);
+  }
+  if (dirty.empty() && p.dirty) {
     // Nothing waits to be closed again: readers need not look.
     p.dirty = false;
-    save_progress(remote, p);
+    if (!save()) return false;
   }
   return true;
 }

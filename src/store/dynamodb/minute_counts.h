@@ -60,6 +60,16 @@ inline constexpr std::int64_t kSealMinutes = 2;
 
 int count_bucket(std::string_view target);
 
+// What an o#<hour>#<bucket> item holds: totals by target, the write minute
+// it holds to (-1: no item), the write minute its closed items hold to, and
+// the write minutes that added to it.
+struct OpenHour {
+  std::int64_t w = -1;
+  std::int64_t closed_w = -1;
+  std::vector<std::int64_t> ws;
+  std::vector<MinuteRecord> totals;  // minute: the hour's first; no entries
+};
+
 class MinuteCounts {
  public:
   // `now` says what time it is, in microseconds since the epoch.
@@ -77,7 +87,8 @@ class MinuteCounts {
 
   // One round of the compactor on the counts table `remote`: takes or
   // renews the lease, folds sealed write minutes, closes ended hours.
-  // Returns false when another process holds the lease. Throws StoreError.
+  // Returns false when another process holds the lease (or took it over
+  // during the round). Throws StoreError.
   bool compact(const std::string& remote, std::int64_t retention_s);
 
   // Removes the records of minutes before `minute` from the minute items
@@ -159,14 +170,17 @@ class MinuteCounts {
   // The compactor's steps.
   std::optional<Progress> take_lease(const std::string& remote);
   // Saves `progress` (and renews the lease), if this process still holds
-  // the lease.
-  void save_progress(const std::string& remote, const Progress& progress);
+  // the lease; false when it does not.
+  bool save_progress(const std::string& remote, const Progress& progress);
   void fold(const std::string& remote, std::int64_t write_minute, Progress& progress,
             std::int64_t retention_s);
   // Closes `hour` for `buckets`: per target its minutes and sketch, and,
-  // when its day was closed already, its hour in the day's item.
-  void close_hour(const std::string& remote, std::int64_t hour, const std::vector<int>& buckets,
-                  bool day_closed, std::int64_t retention_s);
+  // when its day was closed already, its hour in the day's item. Returns,
+  // by bucket, the write minute the hour's closed items hold to (buckets
+  // without an o# item are left out).
+  std::map<int, std::int64_t> close_hour(const std::string& remote, std::int64_t hour,
+                                         const std::vector<int>& buckets, bool day_closed,
+                                         std::int64_t retention_s);
   void rank_hour(const std::string& remote, std::int64_t hour, std::int64_t retention_s);
   // The day's ranked list and, with `day_items`, every target's day item
   // (held to write minute `w`).
@@ -182,14 +196,6 @@ class MinuteCounts {
                     int bucket,
                     const std::function<void(std::int64_t w, MinuteRecord& record)>& visit,
                     bool with_entries = false, bool consistent = true);
-  // o#<hour>#<bucket>: totals by target, the write minute it holds to, and
-  // the write minutes that added to it. nullopt when absent.
-  struct OpenHour {
-    std::int64_t w = -1;
-    std::int64_t closed_w = -1;
-    std::vector<std::int64_t> ws;
-    std::vector<MinuteRecord> totals;  // minute: the hour's first; no entries
-  };
   // Visits the records that the write minutes folded into `o`, an open
   // hour of bucket `bucket`, added (of any hour: the caller filters).
   void each_folded(const std::string& remote, const OpenHour& o, int bucket,
@@ -198,11 +204,16 @@ class MinuteCounts {
   std::map<std::pair<std::int64_t, int>, OpenHour> read_open_hours(
       const std::string& remote, const std::vector<std::pair<std::int64_t, int>>& keys,
       bool consistent = true);
-  // A ranked list's first `at_most` entries (whole pages); `through` gets
-  // the last hour it holds.
+  // What page 0 of a ranked list says of the list.
+  struct RankedHead {
+    std::int64_t through = -1;  // the last hour it holds
+    std::int64_t version = 0;
+  };
+  // A ranked list's first `at_most` entries (whole pages); `head` gets
+  // what its page 0 says.
   std::vector<MinuteRecord> read_ranked(const std::string& remote, const std::string& key,
                                         std::size_t at_most, bool consistent = true,
-                                        std::int64_t* through = nullptr);
+                                        RankedHead* head = nullptr);
   // The (hour, bucket)s of hours [h0, h1] folded into since they were
   // last closed: their closed items are behind, their o# is not.
   std::set<std::pair<std::int64_t, int>> read_dirty(const std::string& remote, std::int64_t h0,

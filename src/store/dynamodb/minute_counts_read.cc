@@ -284,9 +284,10 @@ std::vector<TargetCount> MinuteCounts::top_targets(const std::string& remote,
   std::set<std::int64_t> covered;
   for (std::int64_t day = floor_div(h0, 24); day <= floor_div(h1, 24); ++day) {
     if (day * 1440 < from_minute || day * 24 >= p.closed_to) continue;
-    std::int64_t through = -1;
+    RankedHead head;
     std::vector<MinuteRecord> ranked =
-        read_ranked(remote, day_rank_key(day), SIZE_MAX, kConsistent, &through);
+        read_ranked(remote, day_rank_key(day), SIZE_MAX, kConsistent, &head);
+    const std::int64_t through = head.through;
     if (through < day * 24 || (through + 1) * 60 > to_minute) continue;
     const auto first_dirty = dirty_hours.lower_bound(day * 24);
     if (first_dirty != dirty_hours.end() && *first_dirty <= through) continue;

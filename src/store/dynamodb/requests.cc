@@ -196,6 +196,14 @@ std::string UpdateItemRequest::body() const {
   return std::move(o).done();
 }
 
+std::string DeleteItemRequest::body() const {
+  Object o;
+  o.text("TableName", table);
+  o.raw("Key", attrs_json(key));
+  add_expressions(o, {{"ConditionExpression", &condition}});
+  return std::move(o).done();
+}
+
 std::string QueryRequest::body() const {
   Object o;
   o.text("TableName", table);

@@ -96,6 +96,13 @@ struct UpdateItemRequest {
   std::string body() const;
 };
 
+struct DeleteItemRequest {
+  std::string table;
+  Attrs key;
+  Expression condition;
+  std::string body() const;
+};
+
 struct QueryRequest {
   static constexpr const char* kOperation = "Query";
   std::string table;

@@ -50,6 +50,17 @@ TEST(Requests, AnUpdateSharesOnePlaceholderListBetweenItsExpressions) {
       R"("ExpressionAttributeValues":{":e":{"N":"99"}}})");
 }
 
+TEST(Requests, AConditionalDeleteNamesItsKeyAndCondition) {
+  DeleteItemRequest d;
+  d.table = "c";
+  d.key = {{"key", Attr::s("z#")}, {"start", Attr::n(64)}};
+  d.condition = {"attribute_not_exists(#w) OR #w <= :w", {{"#w", "w"}}, {{":w", Attr::n(7)}}};
+  EXPECT_EQ(d.body(), R"({"TableName":"c","Key":{"key":{"S":"z#"},"start":{"N":"64"}},)"
+                      R"("ConditionExpression":"attribute_not_exists(#w) OR #w <= :w",)"
+                      R"("ExpressionAttributeNames":{"#w":"w"},)"
+                      R"("ExpressionAttributeValues":{":w":{"N":"7"}}})");
+}
+
 TEST(Requests, ABatchWriteGroupsItsWritesByTableInOrder) {
   BatchWriteRequest b;
   b.writes = {{"a", R"({"k":{"S":"1"}})", {}},
