@@ -58,8 +58,8 @@ struct CCTV_EXPORT DynamoOptions {
 
   // How counts are laid out on DynamoDB. kMinutes is the layout that costs
   // a fraction of a write unit per activity (docs/dynamodb.md, "Counts by
-  // the minute"); it is being built and is not yet the default: it has no
-  // `rebuild_counts` yet, and reads no counts kept by the other.
+  // the minute"); it is being built and is not yet the default: it reads
+  // no counts kept by the other (`rebuild_counts` recounts them).
   enum class CountsLayout { kPerTarget, kMinutes };
   CountsLayout counts_layout = CountsLayout::kPerTarget;
 

@@ -345,7 +345,6 @@ TEST_P(CountsTest, TopTargetsReadOnlyTheirOwnRows) {
 }
 
 TEST_P(CountsTest, RebuildCountsWhatTheStoreHolds) {
-  if (store_.minute_counts()) GTEST_SKIP() << "counts_layout=minutes cannot rebuild counts yet";
   const std::vector<Recorded> all = workload(scaled(10'000), 9);
   {
     // Recorded without counts, as a table filled by an older cctv would be.

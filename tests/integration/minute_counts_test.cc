@@ -82,7 +82,7 @@ class MinuteCountsTest : public ::testing::Test {
   void expect_exact(Tracker& t, Timestamp from, Timestamp to, const std::string& when) {
     SCOPED_TRACE(when);
     const TimeRange range{from, to};
-    for (const std::string target : {"", "/t/0", "/t/4", "/t/8"}) {
+    for (const std::string target : {"", "/t/0", "/t/1", "/t/4", "/t/8"}) {
       for (Bucket bucket : {Bucket::kMinute, Bucket::kHour, Bucket::kDay}) {
         if (bucket == Bucket::kMinute && to - from > hours(6)) continue;
         const Series s = target.empty() ? t.count_activity(range, bucket)
@@ -146,6 +146,31 @@ class MinuteCountsTest : public ::testing::Test {
         },
         [&](const rapidjson::Document& doc) { n += static_cast<int>(doc["Items"].Size()); });
     return n;
+  }
+
+  // Deletes every stored activity of `target` behind the store's back, as
+  // if they had expired: their counts stay until a rebuild.
+  void erase_target(const std::string& target) {
+    DynamoOptions o;
+    o.endpoint = dynalite_.url();
+    store::dynamodb::RequestEngine engine(
+        store::dynamodb::resolve_aws_config(o, store::dynamodb::process_environment()), {});
+    std::vector<std::string> keys;
+    store::dynamodb::ScanRequest scan;
+    scan.table = "mc-events";
+    scan.consistent = true;
+    scan.filter = {"#t = :t", {{"#t", "target"}}, {{":t", store::dynamodb::Attr::s(target)}}};
+    store::dynamodb::each_page(engine, scan, [&](const rapidjson::Document& doc) {
+      for (const auto& item : doc["Items"].GetArray()) {
+        keys.push_back(store::dynamodb::attrs_json(
+            {{"target", store::dynamodb::Attr::s(item["target"]["S"].GetString())},
+             {"timestamp", store::dynamodb::Attr::s(item["timestamp"]["S"].GetString())}}));
+      }
+    });
+    const auto before = all_.size();
+    std::erase_if(all_, [&](const Recorded& r) { return r.target == target; });
+    ASSERT_EQ(keys.size(), before - all_.size());
+    store::dynamodb::delete_items(engine, "mc-events", keys);
   }
 
   testing::Dynalite dynalite_;
@@ -266,6 +291,47 @@ TEST_F(MinuteCountsTest, CompactorsWhoseLeasesRunOutMidRoundCountExactly) {
   pass(hours(2), minutes(10));
   expect_exact(t, week_ago, week_ago + hours(48), "late, settled");
   expect_exact(t, day, now(), "today, settled");
+}
+
+// A rebuild replaces counts at every stage -- closed hours, hours closed
+// again, open hours, minute items not folded -- with a recount of the
+// activities stored (here: some deleted behind the store's back, some
+// recorded with counts off); the compactor closes the hours again from the
+// recount, and later activities add to it.
+TEST_F(MinuteCountsTest, ARebuildReplacesEveryStageAndTheCompactorClosesFromIt) {
+  Tracker t = client_->tracker("events");
+  const Timestamp day = parse_time("2026-11-03T00:00:00Z");
+  record(t, some(600, now() - hours(3), hours(3), 31));
+  pass(hours(2));                                      // 7:00 .. 10:00 closed, 11:00 and 12:00 open
+  record(t, some(200, day + hours(8), hours(2), 32));  // closed again, not folded yet
+  pass(minutes(3));
+  record(t, some(100, now() - minutes(20), minutes(20), 33));  // not folded
+  {
+    ClientOptions options;
+    options.clock = [this] { return now(); };
+    Client uncounted = Client::open(uri() + "&counts=off", options);
+    Tracker u = uncounted.tracker("events");
+    record(u, some(150, day + hours(7), hours(6), 34));
+  }
+  erase_target("/t/1");
+  const Series stale = t.count_activity({day, day + hours(24)}, Bucket::kHour);
+  std::int64_t stale_total = 0;
+  for (const BucketCount& p : stale) stale_total += p.count;
+  EXPECT_NE(stale_total, static_cast<std::int64_t>(all_.size())) << "nothing to rebuild";
+
+  t.rebuild_counts({day, day + hours(24)});
+  expect_exact(t, day, day + hours(24), "rebuilt, not closed again");
+  expect_exact(t, day + hours(7), day + hours(13), "rebuilt, by the minute");
+  pass(minutes(5));
+  EXPECT_EQ(items("z#"), 0) << "the rebuilt hours were not closed again";
+  expect_exact(t, day, day + hours(24), "rebuilt and closed again");
+  expect_exact(t, day + hours(7), day + hours(13), "rebuilt and closed again, by the minute");
+  // Later activities, also into the rebuilt hours, add to the recount.
+  record(t, some(200, day + hours(7), hours(6), 35));
+  expect_exact(t, day, day + hours(24), "rebuilt, then more");
+  pass(hours(3), minutes(10));
+  expect_exact(t, day, day + hours(24), "rebuilt, then more, closed");
+  expect_exact(t, day + hours(7), day + hours(13), "rebuilt, then more, by the minute");
 }
 
 }  // namespace

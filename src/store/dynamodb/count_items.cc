@@ -43,6 +43,9 @@ std::int64_t minute_item_start(std::int64_t write_minute, std::uint64_t writer,
 std::string open_hour_key(std::int64_t hour, int bucket) {
   return "o#" + std::to_string(hour) + "#" + std::to_string(bucket);
 }
+std::string rebuilt_hour_key(std::int64_t hour, int bucket) {
+  return "r#" + std::to_string(hour) + "#" + std::to_string(bucket);
+}
 std::string hour_minutes_key(std::string_view target) { return "h2#" + std::string(target); }
 std::string day_key(std::string_view target) { return "d2#" + std::string(target); }
 std::string hour_rank_key(std::int64_t hour) { return "T#" + std::to_string(hour); }
@@ -70,7 +73,8 @@ bool count_item_span(std::string_view key, std::int64_t start, std::int64_t& spa
     span_end = span_start + 60;
     return true;
   }
-  if (number_after(key, "o#", number) || number_after(key, "T#", number)) {
+  if (number_after(key, "o#", number) || number_after(key, "T#", number) ||
+      number_after(key, "r#", number)) {
     span_start = number * 3600;
     span_end = span_start + 3600;
     return true;

@@ -59,7 +59,11 @@ std::int64_t target_hash(std::string_view target);
 //                                     closed_to (hours closed), last_w
 //   key "z#", start hour*64+b    -> an hour and bucket folded into after closing
 //   key "o#<H>#<b>", start 0     -> the hour's totals by target (t, records),
-//                                     w, ws (write minutes folded in), cw
+//                                     w, ws (write minutes folded in), cw;
+//                                     after a rebuild rb (the write minute
+//                                     its recount holds to), rp (its pages)
+//   key "r#<H>#<b>", start page  -> d: the hour's records as recounted from
+//                                     the activities (with entries)
 //   key "h2#<target>", start hour -> n, m00..m59, s (the hour's distinct-actor
 //                                     sketch), w
 //   key "d2#<target>", start day  -> h00..h23, w: written when the day closes
@@ -84,6 +88,7 @@ std::int64_t minute_item_start(std::int64_t write_minute, std::uint64_t writer,
                                std::uint64_t sequence);
 inline std::int64_t write_minute_of(std::int64_t start) { return start / kWriteMinuteScale; }
 std::string open_hour_key(std::int64_t hour, int bucket);
+std::string rebuilt_hour_key(std::int64_t hour, int bucket);
 std::string hour_minutes_key(std::string_view target);
 std::string day_key(std::string_view target);
 std::string hour_rank_key(std::int64_t hour);

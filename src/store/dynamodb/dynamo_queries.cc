@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <thread>
 #include <unordered_map>
 
@@ -13,6 +14,7 @@
 #include "cctv/table.h"
 #include "core/bucket.h"
 #include "core/coding.h"
+#include "core/hyperloglog.h"
 #include "core/validate.h"
 #include "store/dynamodb/bulk_requests.h"
 #include "store/dynamodb/count_items.h"
@@ -218,8 +220,8 @@ void DynamoStore::rebuild_counts(TableHandle handle, std::int64_t from_us, std::
   const Table t = live_table(handle);
   check_counting(t);
   if (minute_counts_) {
-    throw StoreError("rebuilding counts is not yet possible with counts_layout=minutes (" +
-                     location_ + "); open the store without it to rebuild");
+    rebuild_minute_counts(handle, t, from_us, to_us);
+    return;
   }
   // Alone: no batch of this store is written (and counted) meanwhile.
   std::unique_lock rebuilding(rebuild_mu_);
@@ -245,6 +247,48 @@ void DynamoStore::rebuild_counts(TableHandle handle, std::int64_t from_us, std::
     }
   });
   counts_.write_now(aggregator, where);
+}
+
+void DynamoStore::rebuild_minute_counts(TableHandle handle, const Table& t, std::int64_t from_us,
+                                        std::int64_t to_us) {
+  std::unique_lock rebuilding(rebuild_mu_);
+  flush_counts(true);
+  const std::int64_t first_day = core::floor_div(from_us, core::kDayUs);
+  const std::int64_t end_day = core::floor_div(to_us - 1, core::kDayUs) + 1;
+  // (hour, bucket) -> (target, minute) -> count and actors' entries
+  struct Cell {
+    std::int64_t count = 0;
+    std::vector<std::uint32_t> entries;
+  };
+  std::map<std::pair<std::int64_t, int>, std::map<std::pair<std::string, std::int64_t>, Cell>>
+      cells;
+  const int whole = count_bucket("");
+  scan(handle, first_day * core::kDayUs, end_day * core::kDayUs, [&](const Activity& a) {
+    const std::int64_t minute = core::minute_of(a.time.time_since_epoch().count());
+    const std::int64_t hour = core::floor_div(minute, 60);
+    const std::uint32_t entry = core::HyperLogLog::entry(core::actor_hash(a.actor));
+    auto add = [&](const std::string& target, int bucket) {
+      Cell& c = cells[{hour, bucket}][{target, minute}];
+      ++c.count;
+      c.entries.push_back(entry);
+      // Kept to one entry per register as they come, so a busy minute
+      // does not hold one per activity.
+      if (c.entries.size() >= 4096) core::HyperLogLog::normalize_entries(c.entries);
+    };
+    add(a.target, count_bucket(a.target));
+    add(std::string(), whole);
+  });
+  std::map<std::pair<std::int64_t, int>, std::vector<MinuteRecord>> recount;
+  for (auto& [key, targets] : cells) {
+    std::vector<MinuteRecord>& records = recount[key];
+    for (auto& [where, c] : targets) {
+      core::HyperLogLog::normalize_entries(c.entries);
+      records.push_back(MinuteRecord{where.first, where.second, c.count, std::move(c.entries)});
+    }
+  }
+  cells.clear();
+  minute_counts_->rebuild(counts_target(t).remote, first_day * 24, end_day * 24, std::move(recount),
+                          t.options.counts_retention.count());
 }
 
 }  // namespace cctv::store::dynamodb

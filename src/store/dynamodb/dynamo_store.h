@@ -90,6 +90,10 @@ class DynamoStore final : public Store {
   void flush_counts(bool final);
   // A compactor's round on each live table (the minutes layout).
   void compact_counts();
+  // rebuild_counts() of the minutes layout: recounts the whole days of
+  // [from_us, to_us) and makes the recount their hours' counts.
+  void rebuild_minute_counts(TableHandle handle, const Table& t, std::int64_t from_us,
+                             std::int64_t to_us);
   // How the engine retries, renews credentials and counts index units.
   RequestEngine::Options engine_options(const DynamoOptions& options);
   // DescribeTable; nullopt when the table does not exist. Checks the key

@@ -102,6 +102,10 @@ std::string open_hour_body(const std::string& remote, std::pair<std::int64_t, in
                 {"ws", Attr::ns(std::move(ws))},
                 {"t", Attr::b(payload)}};
   if (o.closed_w >= 0) item.emplace_back("cw", Attr::n(o.closed_w));
+  if (o.rebuilt_w >= 0) {
+    item.emplace_back("rb", Attr::n(o.rebuilt_w));
+    item.emplace_back("rp", Attr::n(o.rebuilt_pages));
+  }
   const std::string json = attrs_json(expiring(item, expires_at));
   PutItemRequest put{remote, json, {}};
   put.condition = holds_less_than(write_minute);
@@ -259,7 +263,12 @@ std::map<std::pair<std::int64_t, int>, OpenHour> MinuteCounts::read_open_hours(
                 malformed_item("o#", key);
               }
               OpenHour& o = out[{hour, bucket}];
+              o.hour = hour;
               o.w = n_value(item, "w");
+              if (has_attribute(item, "rb")) {
+                o.rebuilt_w = n_value(item, "rb");
+                o.rebuilt_pages = n_value(item, "rp");
+              }
               o.closed_w = has_attribute(item, "cw") ? n_value(item, "cw") : -1;
               o.ws = number_set(item, "ws");
               o.totals = records_of(item, "t");

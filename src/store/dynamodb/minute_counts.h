@@ -64,8 +64,13 @@ int count_bucket(std::string_view target);
 // it holds to (-1: no item), the write minute its closed items hold to, and
 // the write minutes that added to it.
 struct OpenHour {
+  std::int64_t hour = 0;
   std::int64_t w = -1;
   std::int64_t closed_w = -1;
+  // After a rebuild: the write minute its recount (r# pages) holds to, and
+  // how many pages; ws then names only later write minutes.
+  std::int64_t rebuilt_w = -1;
+  std::int64_t rebuilt_pages = 0;
   std::vector<std::int64_t> ws;
   std::vector<MinuteRecord> totals;  // minute: the hour's first; no entries
 };
@@ -90,6 +95,16 @@ class MinuteCounts {
   // Returns false when another process holds the lease (or took it over
   // during the round). Throws StoreError.
   bool compact(const std::string& remote, std::int64_t retention_s);
+
+  // Replaces the counts of hours [first_hour, end_hour) with `recount`,
+  // every record (with its sketch entries) of those hours counted from the
+  // activities stored: for each (hour, bucket) the recount becomes the
+  // hour's base, holding every write minute up to now, and the compactor
+  // closes the hour again from it. The caller makes sure nothing this
+  // process wrote before waits unsent. Throws StoreError.
+  void rebuild(const std::string& remote, std::int64_t first_hour, std::int64_t end_hour,
+               std::map<std::pair<std::int64_t, int>, std::vector<MinuteRecord>> recount,
+               std::int64_t retention_s);
 
   // Removes the records of minutes before `minute` from the minute items
   // of `remote` (retention: older counts go whatever item holds them).
@@ -161,6 +176,11 @@ class MinuteCounts {
     // (z# items): saved with `to`, so readers skip looking when none do.
     bool dirty = true;
   };
+  // The UpdateItem that makes the progress item of `remote` (when it is
+  // the first) and tells it of write minute `w`: readers look at write
+  // minutes up to the newest any writer used. It fails its condition when
+  // a newer minute is known.
+  std::string progress_mark(const std::string& remote, std::int64_t w) const;
   // Sends `frozen` items; keeps what was not written in unsent_.
   void send(std::vector<Frozen> frozen);
   // Moves unsent items whose write minute is near its seal to the current
@@ -232,6 +252,9 @@ class MinuteCounts {
   std::map<std::uint32_t, Gathered> gathering_;
   std::mutex send_mu_;  // one flush at a time; guards the rest
   std::uint64_t sequence_ = 0;
+  // No item goes to a write minute before this one: a rebuild's recount
+  // holds the minutes up to the one it ran in.
+  std::int64_t next_write_minute_ = 0;
   std::vector<Frozen> unsent_;
 };
 

@@ -39,6 +39,37 @@ void query_range(RequestEngine& engine, const std::string& remote, const std::st
 void MinuteCounts::each_folded(const std::string& remote, const OpenHour& o, int bucket,
                                const std::function<void(MinuteRecord& record)>& visit,
                                bool with_entries, bool consistent) {
+  if (o.rebuilt_pages > 0) {
+    // The hour as recounted by a rebuild: pages 0 .. rebuilt_pages - 1
+    // (pages beyond are left from a longer recount before).
+    QueryRequest q;
+    q.table = remote;
+    q.consistent = consistent;
+    q.key_condition = {
+        "#k = :k AND #s < :n",
+        {{"#k", "key"}, {"#s", "start"}},
+        {{":k", Attr::s(rebuilt_hour_key(o.hour, bucket))}, {":n", Attr::n(o.rebuilt_pages)}}};
+    std::int64_t pages = 0;
+    each_page(engine_, q, [&](const rapidjson::Document& doc) {
+      for (const auto& item : array_member(doc, "Items")) {
+        std::string bytes;
+        std::vector<MinuteRecord> records;
+        if (!base64_decode(b_value(item, "d"), bytes) || !decode_records(bytes, records)) {
+          throw StoreError("a counts item in DynamoDB (key '" + std::string(s_value(item, "key")) +
+                           "') is malformed; `cctv counts rebuild` writes counts anew");
+        }
+        for (MinuteRecord& r : records) {
+          if (!with_entries) r.entries.clear();
+          visit(r);
+        }
+        ++pages;
+      }
+    });
+    if (pages != o.rebuilt_pages) {
+      throw StoreError("counts of hour " + std::to_string(o.hour) + " (" + remote +
+                       ") miss pages of their rebuild; `cctv counts rebuild` writes them anew");
+    }
+  }
   if (o.ws.empty()) return;
   const std::set<std::int64_t> ws(o.ws.begin(), o.ws.end());
   read_minutes(

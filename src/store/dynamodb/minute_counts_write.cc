@@ -126,7 +126,7 @@ void MinuteCounts::flush(const std::function<CountsTarget(std::uint32_t)>& table
   }
   std::lock_guard send_lock(send_mu_);
   const std::int64_t now_s = now_us_() / 1'000'000;
-  const std::int64_t write_minute = now_s / 60;
+  const std::int64_t write_minute = std::max(now_s / 60, next_write_minute_);
   std::vector<Frozen> items = std::move(unsent_);
   unsent_.clear();
   for (auto& [table, gathered] : taken) {
@@ -212,7 +212,7 @@ void MinuteCounts::move_late(std::vector<Frozen>& items) {
       items[late[k]].counts.clear();
       stored[late[k]] = items[late[k]].sketches.empty();
     } else {
-      items[late[k]].write_minute = now_s / 60;
+      items[late[k]].write_minute = std::max(now_s / 60, next_write_minute_);
       items[late[k]].start = minute_item_start(items[late[k]].write_minute, writer_, sequence_++);
     }
   }
@@ -221,6 +221,20 @@ void MinuteCounts::move_late(std::vector<Frozen>& items) {
     if (!stored[i]) kept.push_back(std::move(items[i]));
   }
   items = std::move(kept);
+}
+
+std::string MinuteCounts::progress_mark(const std::string& remote, std::int64_t w) const {
+  UpdateItemRequest mark;
+  mark.table = remote;
+  mark.key = {{"key", Attr::s(kProgressKey)}, {"start", Attr::n(0)}};
+  // The first writer starts the compactor at the first write minute it
+  // may fold: every item of an earlier minute is moved before it is sent.
+  const std::int64_t start = now_us_() / 60'000'000 - kSealMinutes;
+  mark.update = {"SET #l = :w, #t = if_not_exists(#t, :t), #c = if_not_exists(#c, :c)",
+                 {{"#l", "last_w"}, {"#t", "to"}, {"#c", "closed_to"}},
+                 {{":w", Attr::n(w)}, {":t", Attr::n(start - 1)}, {":c", Attr::n(start / 60)}}};
+  mark.condition = {"attribute_not_exists(#l) OR #l <= :w", {{"#l", "last_w"}}, {}};
+  return mark.body();
 }
 
 void MinuteCounts::send(std::vector<Frozen> frozen) {
@@ -232,19 +246,7 @@ void MinuteCounts::send(std::vector<Frozen> frozen) {
     if (!inserted) it->second = std::max(it->second, f.write_minute);
   }
   std::vector<std::string> marks;
-  for (const auto& [remote, w] : newest) {
-    UpdateItemRequest mark;
-    mark.table = remote;
-    mark.key = {{"key", Attr::s(kProgressKey)}, {"start", Attr::n(0)}};
-    // The first writer starts the compactor at the first write minute it
-    // may fold: every item of an earlier minute is moved before it is sent.
-    const std::int64_t start = now_us_() / 60'000'000 - kSealMinutes;
-    mark.update = {"SET #l = :w, #t = if_not_exists(#t, :t), #c = if_not_exists(#c, :c)",
-                   {{"#l", "last_w"}, {"#t", "to"}, {"#c", "closed_to"}},
-                   {{":w", Attr::n(w)}, {":t", Attr::n(start - 1)}, {":c", Attr::n(start / 60)}}};
-    mark.condition = {"attribute_not_exists(#l) OR #l <= :w", {{"#l", "last_w"}}, {}};
-    marks.push_back(mark.body());
-  }
+  for (const auto& [remote, w] : newest) marks.push_back(progress_mark(remote, w));
   for (const Outcome& o : engine_.run("UpdateItem", std::move(marks), {}, Patience::kBackground)) {
     if (!o.ok && o.failure != Failure::kConditionFailed) {
       unsent_ = std::move(frozen);
