@@ -165,7 +165,7 @@ class MinuteCounts {
     std::int64_t start;
     std::string counts;    // payload of m#; empty once DynamoDB has it
     std::string sketches;  // payload of s#; empty once DynamoDB has it
-    std::int64_t expires_at;
+    std::int64_t expires_at;  // 0: kept as long as the table
   };
   // The compactor's view of the `c#` item.
   struct Progress {

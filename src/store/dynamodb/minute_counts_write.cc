@@ -20,9 +20,6 @@ namespace {
 // included.
 constexpr std::size_t kMaxPayload = 350 * 1024;
 constexpr std::size_t kMinuteItemsPerBatch = 25;
-// Minute items are kept this long: the compactor needs them for minutes,
-// and readers for distinct actors per minute.
-constexpr std::int64_t kMinuteItemSeconds = 8 * 86400;
 // An item not confirmed this close to its minute's seal is moved to the
 // current write minute (if it was not stored meanwhile).
 constexpr std::int64_t kMoveMarginSeconds = 60;
@@ -142,9 +139,10 @@ void MinuteCounts::flush(const std::function<CountsTarget(std::uint32_t)>& table
     };
     for (auto& [target, minutes] : gathered.targets) add(target, minutes);
     add(std::string(), gathered.whole);
-    const std::int64_t expires =
-        write_minute * 60 + (where.retention_s > 0 ? std::min(where.retention_s, kMinuteItemSeconds)
-                                                   : kMinuteItemSeconds);
+    // Minute items are kept as long as the counts: activities recorded
+    // late into an hour close it again from every item that added to it,
+    // and readers take an hour's distinct actors per minute from them.
+    const std::int64_t expires = where.retention_s > 0 ? write_minute * 60 + where.retention_s : 0;
     for (int b = 0; b < kCountBuckets; ++b) {
       const auto& records = by_bucket[static_cast<std::size_t>(b)];
       // Records in items under the payload limit.
@@ -267,12 +265,12 @@ void MinuteCounts::send(std::vector<Frozen> frozen) {
     for (const bool counts : {true, false}) {
       const std::string& payload = counts ? f.counts : f.sketches;
       if (payload.empty()) continue;
-      writes.push_back(Write{i, counts,
-                             attrs_json({{"key", Attr::s(counts ? minute_item_key(f.bucket)
-                                                                : minute_sketch_key(f.bucket))},
-                                         {"start", Attr::n(f.start)},
-                                         {"d", Attr::b(payload)},
-                                         {"expires_at", Attr::n(f.expires_at)}})});
+      Attrs item = {
+          {"key", Attr::s(counts ? minute_item_key(f.bucket) : minute_sketch_key(f.bucket))},
+          {"start", Attr::n(f.start)},
+          {"d", Attr::b(payload)}};
+      if (f.expires_at > 0) item.emplace_back("expires_at", Attr::n(f.expires_at));
+      writes.push_back(Write{i, counts, attrs_json(item)});
     }
   }
   std::vector<std::string> bodies;
