@@ -58,8 +58,11 @@ struct CCTV_EXPORT DynamoOptions {
 
   // How counts are laid out on DynamoDB. kMinutes is the layout that costs
   // a fraction of a write unit per activity (docs/dynamodb.md, "Counts by
-  // the minute"); it is being built and is not yet the default: it reads
-  // no counts kept by the other (`rebuild_counts` recounts them).
+  // the minute"); it is being built and is not yet the default. A table's
+  // layout is the table's own (a marker: the hour from which it is kept by
+  // the minute), which every store follows; this says which layout a store
+  // gives tables without a marker: kMinutes marks them (tables counted per
+  // target move at the hour after next), kPerTarget leaves them.
   enum class CountsLayout { kPerTarget, kMinutes };
   CountsLayout counts_layout = CountsLayout::kPerTarget;
 

@@ -342,5 +342,60 @@ TEST_F(MinuteCountsTest, ARebuildReplacesEveryStageAndTheCompactorClosesFromIt) 
   expect_exact(t, day + hours(7), day + hours(13), "rebuilt, then more, by the minute");
 }
 
+// A table counted in the per-target layout moves to the minutes layout at
+// the marker the first store that moves tables sets (the hour after next):
+// hours before it stay per target, later ones are counted by the minute,
+// also by processes that keep the per-target layout, and every count,
+// distinct actor and top list across the marker equals brute force --
+// with activities recorded late on both sides, and after a rebuild.
+TEST_F(MinuteCountsTest, ATableCountedPerTargetMovesToTheMinutesLayoutAtItsMarker) {
+  ClientOptions options;
+  options.clock = [this] { return now(); };
+  const std::string per_target = dynalite_.store("mc-");
+  const Timestamp day = parse_time("2026-11-03T00:00:00Z");
+  {
+    Client old = Client::open(per_target, options);
+    Tracker o = old.tracker("events");
+    record(o, some(300, day + hours(6), hours(4), 41));
+    record(o, some(50, now() - minutes(10), minutes(10), 42));
+  }
+  EXPECT_EQ(items("m#"), 0);
+  Tracker t = client_->tracker("events");  // 10:30: marks the table at 12:00
+  const TableInfo info = client_->describe_table("events");
+  const auto layout = std::find_if(info.details.begin(), info.details.end(),
+                                   [](const auto& d) { return d.first == "counts layout"; });
+  ASSERT_NE(layout, info.details.end());
+  EXPECT_EQ(layout->second,
+            "per target before 2026-11-03T12:00:00.000000Z, by the minute from then on");
+  record(t, some(100, now() - minutes(20), minutes(20), 43));
+  EXPECT_EQ(items("m#"), 0) << "hours before the marker were counted by the minute";
+  expect_exact(t, day, day + hours(24), "moved, before its marker");
+
+  pass(hours(2), minutes(10));  // 12:30
+  record(t, some(200, day + hours(12), minutes(30), 44));
+  EXPECT_GT(items("m#"), 0);
+  {
+    // A process that keeps the per-target layout follows the marker too.
+    Client old = Client::open(per_target, options);
+    Tracker o = old.tracker("events");
+    record(o, some(150, day + hours(11), hours(1) + minutes(30), 45));
+  }
+  expect_exact(t, day, day + hours(24), "across the marker");
+  expect_exact(t, day + hours(10), day + hours(13), "across the marker, by the minute");
+  pass(hours(3), minutes(10));
+  expect_exact(t, day, day + hours(24), "across the marker, closed");
+  expect_exact(t, day - hours(24), day + hours(48), "days across the marker");
+  record(t, some(300, day + hours(8), hours(8), 46));  // late, on both sides
+  pass(minutes(5));
+  expect_exact(t, day, day + hours(24), "late on both sides");
+
+  erase_target("/t/1");
+  t.rebuild_counts({day, day + hours(24)});
+  expect_exact(t, day, day + hours(24), "rebuilt across the marker");
+  pass(minutes(5));
+  expect_exact(t, day, day + hours(24), "rebuilt across the marker, closed again");
+  expect_exact(t, day + hours(10), day + hours(14), "rebuilt across the marker, by the minute");
+}
+
 }  // namespace
 }  // namespace cctv

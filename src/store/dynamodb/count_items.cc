@@ -43,6 +43,11 @@ std::int64_t minute_item_start(std::int64_t write_minute, std::uint64_t writer,
 std::string open_hour_key(std::int64_t hour, int bucket) {
   return "o#" + std::to_string(hour) + "#" + std::to_string(bucket);
 }
+bool is_per_target_item(std::string_view key) {
+  return key.starts_with("h#") || key.starts_with("H#") || key.starts_with("mu#") ||
+         key.starts_with("hu#") || key.starts_with("du#");
+}
+
 std::string rebuilt_hour_key(std::int64_t hour, int bucket) {
   return "r#" + std::to_string(hour) + "#" + std::to_string(bucket);
 }

@@ -37,8 +37,18 @@ constexpr int kTopShards = 8;
 
 inline constexpr std::string_view kCountsSuffix = ".counts";
 inline constexpr std::string_view kMetaKey = "meta";
+// A table's counts of hours from `minutes_from` (an attribute of its meta
+// item) on are in the minutes layout, those before in the per-target one:
+// how a table moves from one to the other. These say all, or none (no
+// marker: a table counted before the minutes layout, and not moved yet),
+// in hours whose microseconds an int64 still holds.
+inline constexpr std::int64_t kMinutesAlways = -(std::int64_t{1} << 31);
+inline constexpr std::int64_t kMinutesNever = std::int64_t{1} << 31;
 
 std::string hour_key(std::string_view target);
+// Whether a counts item is one of the per-target layout's (h#, H#, mu#,
+// hu#, du#).
+bool is_per_target_item(std::string_view key);
 std::string sketch_key(Bucket bucket, std::string_view target);
 std::string top_key(std::int64_t hour, int shard);
 // The range key of a target's top-target items (and, modulo kTopShards,

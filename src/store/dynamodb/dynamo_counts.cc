@@ -710,8 +710,10 @@ void DynamoCounts::erase_days(const std::string& remote, std::int64_t first_day,
     const std::int64_t start = n_value(item, "start");
     std::int64_t span_start = 0;
     std::int64_t span_end = 0;
-    if (count_item_span(key, start, span_start, span_end) && span_start >= from_s &&
-        span_end <= to_s) {
+    // Items of this layout only: a table moved to the minutes layout holds
+    // that layout's items too.
+    if (is_per_target_item(key) && count_item_span(key, start, span_start, span_end) &&
+        span_start >= from_s && span_end <= to_s) {
       rapidjson::StringBuffer buffer;
       Writer w(buffer);
       w.StartObject();

@@ -13,6 +13,7 @@
 #include "cctv/error.h"
 #include "cctv/table.h"
 #include "core/bucket.h"
+#include "core/busiest.h"
 #include "core/coding.h"
 #include "core/hyperloglog.h"
 #include "core/validate.h"
@@ -177,9 +178,18 @@ std::vector<std::int64_t> DynamoStore::counts(TableHandle handle, std::string_vi
                                               Bucket bucket, std::int64_t first, std::size_t n) {
   const Table t = live_table(handle);
   check_counting(t);
-  std::vector<std::int64_t> out =
-      minute_counts_ ? minute_counts_->counts(counts_target(t).remote, target, bucket, first, n)
-                     : counts_.counts(counts_target(t).remote, target, bucket, first, n);
+  // Each layout holds only the hours on its side of the table's marker,
+  // so a range across it is the sum of both.
+  const std::int64_t width = core::bucket_width_us(bucket) / 60'000'000;  // minutes
+  const bool before = first * width < t.minutes_from * 60;
+  const bool after = (first + static_cast<std::int64_t>(n)) * width > t.minutes_from * 60;
+  std::vector<std::int64_t> out(n, 0);
+  if (before) out = counts_.counts(counts_target(t).remote, target, bucket, first, n);
+  if (after) {
+    const std::vector<std::int64_t> by_minute =
+        minute_counts_->counts(counts_target(t).remote, target, bucket, first, n);
+    for (std::size_t i = 0; i < n; ++i) out[i] += by_minute[i];
+  }
   // Minutes and hours live in hour items, which expire whole.
   core::clear_buckets_before(
       out, first,
@@ -192,9 +202,16 @@ std::vector<core::HyperLogLog> DynamoStore::sketches(TableHandle handle, std::st
                                                      std::size_t n) {
   const Table t = live_table(handle);
   check_counting(t);
-  std::vector<core::HyperLogLog> out =
-      minute_counts_ ? minute_counts_->sketches(counts_target(t).remote, target, bucket, first, n)
-                     : counts_.sketches(counts_target(t).remote, target, bucket, first, n);
+  const std::int64_t width = core::bucket_width_us(bucket) / 60'000'000;
+  const bool before = first * width < t.minutes_from * 60;
+  const bool after = (first + static_cast<std::int64_t>(n)) * width > t.minutes_from * 60;
+  std::vector<core::HyperLogLog> out(n);
+  if (before) out = counts_.sketches(counts_target(t).remote, target, bucket, first, n);
+  if (after) {
+    const std::vector<core::HyperLogLog> by_minute =
+        minute_counts_->sketches(counts_target(t).remote, target, bucket, first, n);
+    for (std::size_t i = 0; i < n; ++i) out[i].merge(by_minute[i]);
+  }
   // A sketch item holds one bucket (a day: the union of its hours' items).
   core::clear_buckets_before(out, first,
                              core::first_bucket_kept(bucket, core::bucket_width_us(bucket),
@@ -209,20 +226,38 @@ std::vector<TargetCount> DynamoStore::top_targets(TableHandle handle, std::int64
   from_minute =
       std::max(from_minute, core::first_bucket_kept(Bucket::kMinute, core::kHourUs,
                                                     horizon_us(t.options.counts_retention)));
-  if (minute_counts_) {
+  const std::int64_t split = t.minutes_from * 60;
+  if (from_minute >= split) {
     return minute_counts_->top_targets(counts_target(t).remote, from_minute, to_minute, limit);
   }
-  return counts_.top_targets(counts_target(t).remote, from_minute, to_minute, limit);
+  if (to_minute <= split) {
+    return counts_.top_targets(counts_target(t).remote, from_minute, to_minute, limit);
+  }
+  // Across the marker: every target of both sides, summed.
+  std::map<std::string, std::int64_t> totals;
+  for (const TargetCount& c :
+       counts_.top_targets(counts_target(t).remote, from_minute, split, SIZE_MAX)) {
+    totals[c.target] += c.count;
+  }
+  for (const TargetCount& c :
+       minute_counts_->top_targets(counts_target(t).remote, split, to_minute, SIZE_MAX)) {
+    totals[c.target] += c.count;
+  }
+  std::vector<TargetCount> out;
+  out.reserve(totals.size());
+  for (const auto& [target, n] : totals) out.push_back(TargetCount{target, n});
+  core::keep_busiest(out, limit);
+  return out;
 }
 
 void DynamoStore::rebuild_counts(TableHandle handle, std::int64_t from_us, std::int64_t to_us) {
   check_writable("rebuild counts");
   const Table t = live_table(handle);
   check_counting(t);
-  if (minute_counts_) {
-    rebuild_minute_counts(handle, t, from_us, to_us);
-    return;
-  }
+  // Each layout recounts the hours on its side of the table's marker.
+  const std::int64_t split_us = t.minutes_from * core::kHourUs;
+  if (to_us > split_us) rebuild_minute_counts(handle, t, std::max(from_us, split_us), to_us);
+  if (from_us >= split_us) return;
   // Alone: no batch of this store is written (and counted) meanwhile.
   std::unique_lock rebuilding(rebuild_mu_);
   const CountsTarget where = counts_target(t);
@@ -233,19 +268,21 @@ void DynamoStore::rebuild_counts(TableHandle handle, std::int64_t from_us, std::
   core::CountAggregator aggregator;
   std::string selected;
   std::size_t gathered = 0;
-  scan(handle, first_day * core::kDayUs, end_day * core::kDayUs, [&](const Activity& a) {
-    if (a.target != selected) {
-      aggregator.select(a.target);
-      selected = a.target;
-    }
-    const std::int64_t time_us = a.time.time_since_epoch().count();
-    aggregator.add(core::minute_of(time_us), core::HyperLogLog::entry(core::actor_hash(a.actor)));
-    // Written in parts, so a large table does not gather in memory whole.
-    if (++gathered % 200'000 == 0) {
-      counts_.write_now(aggregator, where);
-      selected.clear();
-    }
-  });
+  scan(handle, first_day * core::kDayUs, std::min(end_day * core::kDayUs, split_us),
+       [&](const Activity& a) {
+         if (a.target != selected) {
+           aggregator.select(a.target);
+           selected = a.target;
+         }
+         const std::int64_t time_us = a.time.time_since_epoch().count();
+         aggregator.add(core::minute_of(time_us),
+                        core::HyperLogLog::entry(core::actor_hash(a.actor)));
+         // Written in parts, so a large table does not gather in memory whole.
+         if (++gathered % 200'000 == 0) {
+           counts_.write_now(aggregator, where);
+           selected.clear();
+         }
+       });
   counts_.write_now(aggregator, where);
 }
 
@@ -255,6 +292,8 @@ void DynamoStore::rebuild_minute_counts(TableHandle handle, const Table& t, std:
   flush_counts(true);
   const std::int64_t first_day = core::floor_div(from_us, core::kDayUs);
   const std::int64_t end_day = core::floor_div(to_us - 1, core::kDayUs) + 1;
+  // Whole days, but not the hours before the table's marker.
+  const std::int64_t first_hour = std::max(first_day * 24, t.minutes_from);
   // (hour, bucket) -> (target, minute) -> count and actors' entries
   struct Cell {
     std::int64_t count = 0;
@@ -263,7 +302,7 @@ void DynamoStore::rebuild_minute_counts(TableHandle handle, const Table& t, std:
   std::map<std::pair<std::int64_t, int>, std::map<std::pair<std::string, std::int64_t>, Cell>>
       cells;
   const int whole = count_bucket("");
-  scan(handle, first_day * core::kDayUs, end_day * core::kDayUs, [&](const Activity& a) {
+  scan(handle, first_hour * core::kHourUs, end_day * core::kDayUs, [&](const Activity& a) {
     const std::int64_t minute = core::minute_of(a.time.time_since_epoch().count());
     const std::int64_t hour = core::floor_div(minute, 60);
     const std::uint32_t entry = core::HyperLogLog::entry(core::actor_hash(a.actor));
@@ -287,7 +326,7 @@ void DynamoStore::rebuild_minute_counts(TableHandle handle, const Table& t, std:
     }
   }
   cells.clear();
-  minute_counts_->rebuild(counts_target(t).remote, first_day * 24, end_day * 24, std::move(recount),
+  minute_counts_->rebuild(counts_target(t).remote, first_hour, end_day * 24, std::move(recount),
                           t.options.counts_retention.count());
 }
 

@@ -109,7 +109,7 @@ void DynamoStore::apply_retention(std::string_view name) {
       },
       horizon_us(t.options.counts_retention) / 1'000'000,
       [counts_kept](std::int64_t end_s) { return counts_kept > 0 ? end_s + counts_kept : 0; });
-  if (minute_counts_ && counts_kept > 0) {
+  if (minute_counts_ && t.minutes_from != kMinutesNever && counts_kept > 0) {
     minute_counts_->drop_records_before(counts_target(t).remote,
                                         horizon_us(t.options.counts_retention) / 60'000'000);
   }

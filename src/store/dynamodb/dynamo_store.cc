@@ -49,34 +49,30 @@ DynamoStore::DynamoStore(const DynamoOptions& options, AwsConfig config, std::st
       engine_(std::move(config), engine_options(options)),
       counts_(engine_,
               [this](const std::string& remote) { return create_counts_if_live(remote); }) {
-  if (options_.counts && options_.counts_layout == DynamoOptions::CountsLayout::kMinutes) {
+  // Both layouts: a table's marker says which holds which hours.
+  if (options_.counts) {
     minute_counts_ = std::make_unique<MinuteCounts>(engine_, [this] { return now_us(); });
   }
   if (read_only_ || !options_.counts) return;
-  if (minute_counts_) {
-    // Minute items every 30 s (how late counts are without a flush: the
-    // longer, the fewer items, since a busy target's minute is one record
-    // however many writes it took); the compactor a turn every 10 s, which
-    // one process at a time takes.
-    counts_writer_ =
-        std::make_unique<PeriodicTask>(std::chrono::seconds(10), [this, tick = 0]() mutable {
-          // The compactor runs whether or not this writer could write:
-          // other writers' minutes wait for it.
-          std::exception_ptr failure;
-          if (++tick % 3 == 0) {
-            try {
-              flush_counts(false);
-            } catch (...) {
-              failure = std::current_exception();
-            }
-          }
-          compact_counts();
-          if (failure) std::rethrow_exception(failure);
-        });
-  } else {
-    counts_writer_ =
-        std::make_unique<PeriodicTask>(std::chrono::seconds(1), [this] { flush_counts(false); });
-  }
+  // Per-target counts every second; minute items every 30 s (how late
+  // counts are without a flush: the longer, the fewer items, since a busy
+  // target's minute is one record however many writes it took); the
+  // compactor a turn every 10 s, which one process at a time takes.
+  counts_writer_ =
+      std::make_unique<PeriodicTask>(std::chrono::seconds(1), [this, tick = 0]() mutable {
+        ++tick;
+        // The compactor runs whether or not this writer could write:
+        // other writers' minutes wait for it.
+        std::exception_ptr failure;
+        try {
+          counts_.flush([this](std::uint32_t t) { return counts_target(table(t)); }, false);
+          if (tick % 30 == 0) flush_counts(false);
+        } catch (...) {
+          failure = std::current_exception();
+        }
+        if (tick % 10 == 0) compact_counts();
+        if (failure) std::rethrow_exception(failure);
+      });
 }
 
 namespace {
@@ -87,6 +83,7 @@ constexpr int kFinalCountsRounds = 8;
 
 void DynamoStore::flush_counts(bool final) {
   auto table_of = [this](std::uint32_t t) { return counts_target(table(t)); };
+  counts_.flush(table_of, final);
   if (minute_counts_) {
     // A round of sends gives up early (minute items must land before their
     // minute is folded; what fails is checked and moved by the next round),
@@ -101,8 +98,6 @@ void DynamoStore::flush_counts(bool final) {
         std::this_thread::sleep_for(backoff_delay(engine_.policy(), round));
       }
     }
-  } else {
-    counts_.flush(table_of, final);
   }
 }
 
@@ -111,7 +106,7 @@ void DynamoStore::compact_counts() {
   {
     std::lock_guard lock(mu_);
     for (const Table& t : tables_) {
-      if (t.live) live.push_back(t);
+      if (t.live && t.minutes_from != kMinutesNever) live.push_back(t);
     }
   }
   // One table's failure does not hold up the others'; the first is
@@ -251,12 +246,13 @@ rapidjson::Document DynamoStore::call_on_table(std::string_view operation, const
 }
 
 void DynamoStore::mark_live(std::string_view name, bool has_actor_index,
-                            const TableOptions& options) {
+                            const TableOptions& options, std::int64_t minutes_from) {
   std::lock_guard lock(mu_);
   const TableHandle handle = intern(name);
   tables_[handle].live = true;
   tables_[handle].has_actor_index = has_actor_index;
   tables_[handle].options = options;
+  tables_[handle].minutes_from = minutes_from;
 }
 
 TableHandle DynamoStore::intern(std::string_view name) {

@@ -81,6 +81,15 @@ class DynamoStore final : public Store {
     bool live = false;
     bool has_actor_index = false;
     TableOptions options;  // read from the counts table's meta item
+    // The hour from which its counts are in the minutes layout (its meta
+    // item's marker; kMinutesNever without one).
+    std::int64_t minutes_from = kMinutesNever;
+  };
+  // What a counts table's meta item says.
+  struct Meta {
+    TableOptions options;
+    std::optional<std::int64_t> minutes_from;  // the marker, if set
+    bool counts_table = true;                  // false: the table has none (the 2014 gem's)
   };
 
   DynamoStore(const DynamoOptions& options, AwsConfig config, std::string location, bool read_only,
@@ -115,10 +124,18 @@ class DynamoStore final : public Store {
   void check_writable(const char* what) const;
   void check_counting(const Table& table) const;
   [[noreturn]] void not_found(std::string_view name) const;
-  void mark_live(std::string_view name, bool has_actor_index, const TableOptions& options);
+  void mark_live(std::string_view name, bool has_actor_index, const TableOptions& options,
+                 std::int64_t minutes_from);
   // The table's settings from its counts table (defaults when it has none).
-  TableOptions read_options(const std::string& remote_name);
-  void write_options(const std::string& remote_name, const TableOptions& options);
+  Meta read_meta(const std::string& remote_name);
+  // Writes the table's settings (and, if given, its layout marker), leaving
+  // the rest of its meta item as it is.
+  void write_options(const std::string& remote_name, const TableOptions& options,
+                     std::optional<std::int64_t> minutes_from = std::nullopt);
+  // The hour from which the table's counts are in the minutes layout: its
+  // marker; where it has none and this store moves tables to the minutes
+  // layout (counts_layout=minutes, writable), the marker it sets now.
+  std::int64_t counts_layout_of(const std::string& remote_name, const Meta& meta);
   // Turns DynamoDB's TTL on `expires_at` on for a table; a warning (not an
   // error) where the engine lacks it.
   void enable_ttl(const std::string& remote_name);

@@ -61,41 +61,97 @@ Attrs meta_key() { return {{"key", Attr::s(kMetaKey)}, {"start", Attr::n(0)}}; }
 
 }  // namespace
 
-TableOptions DynamoStore::read_options(const std::string& remote_name) {
+DynamoStore::Meta DynamoStore::read_meta(const std::string& remote_name) {
   const GetItemRequest get{remote_name + std::string(kCountsSuffix), meta_key(), true};
-  TableOptions options;
+  Meta meta;
   rapidjson::Document doc;
   try {
     doc = engine_.call("GetItem", get.body());
   } catch (const RequestError& e) {
-    if (e.type() == "ResourceNotFoundException") return options;  // a table the 2014 gem made
-    throw;
+    if (e.type() != "ResourceNotFoundException") throw;
+    meta.counts_table = false;  // a table the 2014 gem made
+    return meta;
   }
   const rapidjson::Document& answer = doc;
   const auto item = answer.FindMember("Item");
-  if (item == answer.MemberEnd()) return options;
+  if (item == answer.MemberEnd()) return meta;
   if (has_attribute(item->value, "retention_s")) {
-    options.retention = std::chrono::seconds(n_value(item->value, "retention_s"));
+    meta.options.retention = std::chrono::seconds(n_value(item->value, "retention_s"));
   }
   if (has_attribute(item->value, "counts_retention_s")) {
-    options.counts_retention = std::chrono::seconds(n_value(item->value, "counts_retention_s"));
+    meta.options.counts_retention =
+        std::chrono::seconds(n_value(item->value, "counts_retention_s"));
   }
-  return options;
+  if (has_attribute(item->value, "minutes_from")) {
+    meta.minutes_from = n_value(item->value, "minutes_from");
+  }
+  return meta;
 }
 
-void DynamoStore::write_options(const std::string& remote_name, const TableOptions& options) {
-  Attrs item = meta_key();
-  item.emplace_back("retention_s", Attr::n(options.retention.count()));
-  item.emplace_back("counts_retention_s", Attr::n(options.counts_retention.count()));
-  const std::string item_json = attrs_json(item);
-  const PutItemRequest put{remote_name + std::string(kCountsSuffix), item_json, {}};
+void DynamoStore::write_options(const std::string& remote_name, const TableOptions& options,
+                                std::optional<std::int64_t> minutes_from) {
+  UpdateItemRequest update;
+  update.table = remote_name + std::string(kCountsSuffix);
+  update.key = meta_key();
+  update.update = {"SET #r = :r, #c = :c",
+                   {{"#r", "retention_s"}, {"#c", "counts_retention_s"}},
+                   {{":r", Attr::n(options.retention.count())},
+                    {":c", Attr::n(options.counts_retention.count())}}};
+  if (minutes_from) {
+    update.update.text += ", #m = :m";
+    update.update.names.emplace_back("#m", "minutes_from");
+    update.update.values.emplace_back(":m", Attr::n(*minutes_from));
+  }
   try {
-    engine_.call("PutItem", put.body());
+    engine_.call("UpdateItem", update.body());
   } catch (const RequestError& e) {
     if (e.type() != "ResourceNotFoundException") throw;
     create_counts_remote(remote_name + std::string(kCountsSuffix));
-    engine_.call("PutItem", put.body());
+    engine_.call("UpdateItem", update.body());
   }
+}
+
+std::int64_t DynamoStore::counts_layout_of(const std::string& remote_name, const Meta& meta) {
+  if (meta.minutes_from) return *meta.minutes_from;
+  if (options_.counts_layout != DynamoOptions::CountsLayout::kMinutes || read_only_ ||
+      !options_.counts) {
+    return kMinutesNever;
+  }
+  const std::string counts = remote_name + std::string(kCountsSuffix);
+  // A table without counts (the 2014 gem's) has nothing in the per-target
+  // layout, nor has one the minutes layout counted before markers were
+  // kept (its compactor's progress item is there). Any other moves at the
+  // hour after next: every process writing to it has an hour to start
+  // with this marker (one that does not writes per-target counts the
+  // minutes layout does not read; `cctv counts rebuild` recounts them).
+  std::int64_t from = now_us() / core::kHourUs + 2;
+  if (!meta.counts_table) {
+    from = kMinutesAlways;
+  } else {
+    const GetItemRequest progress{
+        counts, {{"key", Attr::s(kProgressKey)}, {"start", Attr::n(0)}}, true};
+    if (engine_.call("GetItem", progress.body()).HasMember("Item")) from = kMinutesAlways;
+  }
+  UpdateItemRequest mark;
+  mark.table = counts;
+  mark.key = meta_key();
+  mark.update = {"SET #m = :m", {{"#m", "minutes_from"}}, {{":m", Attr::n(from)}}};
+  // The first process to move the table sets the hour; the others read it.
+  mark.condition = {"attribute_not_exists(#m)", {}, {}};
+  if (!meta.counts_table) create_counts_remote(counts);
+  const std::vector<Outcome> outcomes = engine_.run("UpdateItem", {mark.body()});
+  if (outcomes.front().ok) {
+    spdlog::info("DynamoDB table '{}' in {}: counts of hours from {} on are kept by the minute",
+                 remote_name, engine_.where(),
+                 from == kMinutesAlways
+                     ? std::string("the first")
+                     : format_time(Timestamp(Microseconds(from * core::kHourUs))));
+    return from;
+  }
+  if (outcomes.front().failure != Failure::kConditionFailed)
+    throw engine_.error("UpdateItem (counts layout marker)", outcomes.front());
+  const Meta now_set = read_meta(remote_name);
+  return now_set.minutes_from.value_or(kMinutesNever);
 }
 
 void DynamoStore::enable_ttl(const std::string& remote_name) {
@@ -199,7 +255,10 @@ std::optional<TableHandle> DynamoStore::find_table(std::string_view name) {
   const std::string remote = options_.table_prefix + std::string(name);
   const auto doc = describe_remote(remote);
   if (!doc) return std::nullopt;
-  mark_live(name, has_actor_index(object_member(*doc, "Table")), read_options(remote));
+  const Meta meta = read_meta(remote);
+  mark_live(
+      name, has_actor_index(object_member(*doc, "Table")), meta.options,
+      options_.counts ? counts_layout_of(remote, meta) : meta.minutes_from.value_or(kMinutesNever));
   std::lock_guard lock(mu_);
   return handles_.find(name)->second;
 }
@@ -280,10 +339,15 @@ TableHandle DynamoStore::create_table(std::string_view name, const TableOptions&
   }
   const std::string counts = remote + std::string(kCountsSuffix);
   create_counts_remote(counts);
-  if (table_options != TableOptions{}) write_options(remote, table_options);
+  // A table made now has nothing counted in the per-target layout.
+  const bool by_minutes = options_.counts_layout == DynamoOptions::CountsLayout::kMinutes;
+  if (table_options != TableOptions{} || by_minutes) {
+    write_options(remote, table_options,
+                  by_minutes ? std::optional<std::int64_t>(kMinutesAlways) : std::nullopt);
+  }
   if (table_options.retention.count() > 0) enable_ttl(remote);
   if (table_options.counts_retention.count() > 0) enable_ttl(counts);
-  mark_live(name, true, table_options);
+  mark_live(name, true, table_options, by_minutes ? kMinutesAlways : kMinutesNever);
   std::lock_guard lock(mu_);
   return handles_.find(name)->second;
 }
@@ -344,12 +408,23 @@ TableInfo DynamoStore::describe_table(std::string_view name) {
     ttl = "unknown (this engine has no DescribeTimeToLive)";
   }
   info.details.emplace_back("time to live", ttl);
-  const TableOptions options = read_options(remote);
+  const Meta meta = read_meta(remote);
+  const TableOptions& options = meta.options;
   info.options = options;
   info.details.emplace_back("activities kept", core::retention_text(options.retention));
   info.details.emplace_back("counts kept", core::retention_text(options.counts_retention));
   info.details.emplace_back("counts table", remote + std::string(kCountsSuffix));
-  mark_live(name, info.has_actor_index, options);
+  info.details.emplace_back(
+      "counts layout",
+      !meta.minutes_from ? std::string("per target")
+      : *meta.minutes_from == kMinutesAlways
+          ? std::string("by the minute")
+          : "per target before " +
+                format_time(Timestamp(Microseconds(*meta.minutes_from * core::kHourUs))) +
+                ", by the minute from then on");
+  mark_live(
+      name, info.has_actor_index, options,
+      options_.counts ? counts_layout_of(remote, meta) : meta.minutes_from.value_or(kMinutesNever));
   return info;
 }
 

@@ -113,15 +113,26 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
   // stored already and would not count them).
   auto absorb = [&](bool all) {
     if (!options_.counts) return;
-    std::vector<bool> counted(batch.size(), false);
+    // Each activity to the layout its table's marker gives its hour.
+    std::vector<bool> by_target(batch.size(), false);
+    std::vector<bool> by_minute(batch.size(), false);
+    bool any_by_target = false;
+    bool any_by_minute = false;
+    std::uint32_t last_table = UINT32_MAX;
+    std::int64_t minutes_from = kMinutesNever;
     for (std::size_t i = 0; i < items.size(); ++i) {
-      counted[items[i].record] = state[i] == State::kWritten && (all || conditional[i]);
+      if (state[i] != State::kWritten || !(all || conditional[i])) continue;
+      const core::RecordView r = batch[items[i].record];
+      if (r.table != last_table) {
+        last_table = r.table;
+        minutes_from = table(r.table).minutes_from;
+      }
+      const bool minute = core::floor_div(r.time_us, core::kHourUs) >= minutes_from;
+      (minute ? by_minute : by_target)[items[i].record] = true;
+      (minute ? any_by_minute : any_by_target) = true;
     }
-    if (minute_counts_) {
-      minute_counts_->absorb(batch, counted);
-    } else {
-      counts_.absorb(batch, counted);
-    }
+    if (any_by_target) counts_.absorb(batch, by_target);
+    if (any_by_minute) minute_counts_->absorb(batch, by_minute);
   };
 
   std::vector<std::size_t> pending(items.size());
@@ -277,7 +288,10 @@ void DynamoStore::revive(TableHandle handle) {
     if (e.type() != "ResourceInUseException") throw;
   }
   create_counts_remote(dropped.remote_name + std::string(kCountsSuffix));
-  mark_live(dropped.name, true, TableOptions{});
+  // Made anew: nothing is counted in the per-target layout.
+  const bool by_minutes = options_.counts_layout == DynamoOptions::CountsLayout::kMinutes;
+  if (by_minutes) write_options(dropped.remote_name, TableOptions{}, kMinutesAlways);
+  mark_live(dropped.name, true, TableOptions{}, by_minutes ? kMinutesAlways : kMinutesNever);
 }
 
 }  // namespace cctv::store::dynamodb

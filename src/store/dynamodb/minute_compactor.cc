@@ -130,9 +130,11 @@ std::optional<MinuteCounts::Progress> MinuteCounts::take_lease(const std::string
   const std::vector<Outcome> outcomes = engine_.run("UpdateItem", {lease.body()});
   const Outcome& o = outcomes.front();
   if (!o.ok) {
-    if (o.failure == Failure::kConditionFailed || o.failure == Failure::kTableMissing)
-      return std::nullopt;
-    throw engine_.error("UpdateItem (counts lease)", o);
+    if (o.failure == Failure::kTableMissing) return Progress{};
+    if (o.failure != Failure::kConditionFailed) throw engine_.error("UpdateItem (counts lease)", o);
+    // Another process holds the lease -- or nothing is counted by the
+    // minute yet, and there is nothing to do.
+    return read_progress(remote).to < 0 ? std::optional<Progress>(Progress{}) : std::nullopt;
   }
   const rapidjson::Value& item = object_member(o.answer, "Attributes");
   Progress p;
@@ -582,6 +584,7 @@ void MinuteCounts::rank_day(const std::string& remote, std::int64_t day, bool da
 bool MinuteCounts::compact(const std::string& remote, std::int64_t retention_s) {
   std::optional<Progress> taken = take_lease(remote);
   if (!taken) return false;
+  if (taken->to < 0) return true;  // nothing counted by the minute yet
   Progress p = *taken;
   auto now_s = [this] { return now_us_() / 1'000'000; };
   std::int64_t lease_until = now_s() + kLeaseSeconds;

@@ -93,7 +93,8 @@ class MinuteCounts {
   // One round of the compactor on the counts table `remote`: takes or
   // renews the lease, folds sealed write minutes, closes ended hours.
   // Returns false when another process holds the lease (or took it over
-  // during the round). Throws StoreError.
+  // during the round); true also when there is nothing to do yet. Throws
+  // StoreError.
   bool compact(const std::string& remote, std::int64_t retention_s);
 
   // Replaces the counts of hours [first_hour, end_hour) with `recount`,
@@ -163,8 +164,8 @@ class MinuteCounts {
     std::int64_t write_minute;
     int bucket;
     std::int64_t start;
-    std::string counts;    // payload of m#; empty once DynamoDB has it
-    std::string sketches;  // payload of s#; empty once DynamoDB has it
+    std::string counts;       // payload of m#; empty once DynamoDB has it
+    std::string sketches;     // payload of s#; empty once DynamoDB has it
     std::int64_t expires_at;  // 0: kept as long as the table
   };
   // The compactor's view of the `c#` item.
@@ -187,7 +188,9 @@ class MinuteCounts {
   // write minute -- unless they were stored meanwhile.
   void move_late(std::vector<Frozen>& items);
 
-  // The compactor's steps.
+  // The compactor's steps. take_lease: the progress, with the lease; a
+  // progress with `to` < 0 where nothing is counted by the minute yet;
+  // nullopt when another process holds the lease.
   std::optional<Progress> take_lease(const std::string& remote);
   // Saves `progress` (and renews the lease), if this process still holds
   // the lease; false when it does not.

@@ -149,7 +149,7 @@ std::vector<std::int64_t> MinuteCounts::counts(const std::string& remote, std::s
   const std::int64_t days_end = bucket == Bucket::kMinute
                                     ? std::min(h0, closed_end + 1)
                                     : std::min(floor_div(p.closed_to, 24) * 24, closed_end + 1);
-  if (days_end <= closed_end) {
+  if (std::max(h0, days_end) <= closed_end) {
     query_range(engine_, remote, hour_minutes_key(target), std::max(h0, days_end) * 3600,
                 closed_end * 3600, [&](const rapidjson::Value& item) {
                   const std::int64_t hour = floor_div(n_value(item, "start"), 3600);
