@@ -217,16 +217,8 @@ TEST_F(CliTest, AKilledImportRunAgainStoresEveryLineOnce) {
           << "\n";
     }
   }
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    const int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-    execl(CCTV_BINARY, CCTV_BINARY, "--store", store_.c_str(), "import", "events", file.c_str(),
-          nullptr);
-    _exit(127);
-  }
+  const pid_t pid = start_silenced({CCTV_BINARY, "--store", store_, "import", "events", file});
+  ASSERT_GT(pid, 0);
   // Killed once it has written something (its write-ahead log is not
   // empty): on a busy machine, or under a sanitizer, a fixed delay could
   // end it before it had opened the store.

@@ -2,6 +2,8 @@
 #ifndef CCTV_TESTS_SUPPORT_RUN_H_
 #define CCTV_TESTS_SUPPORT_RUN_H_
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -22,6 +24,10 @@ struct RunOptions {
 
 // Runs `argv` (argv[0] is a path) and waits for it.
 RunResult run(const std::vector<std::string>& argv, const RunOptions& options = {});
+
+// Starts `argv` with its output thrown away, and does not wait: the caller
+// kills or waits for the process it returns.
+pid_t start_silenced(const std::vector<std::string>& argv);
 
 }  // namespace cctv::testing
 
