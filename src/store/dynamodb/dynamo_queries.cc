@@ -180,12 +180,10 @@ std::vector<std::int64_t> DynamoStore::counts(TableHandle handle, std::string_vi
   check_counting(t);
   // Each layout holds only the hours on its side of the table's marker,
   // so a range across it is the sum of both.
-  const std::int64_t width = core::bucket_width_us(bucket) / 60'000'000;  // minutes
-  const bool before = first * width < t.minutes_from * 60;
-  const bool after = (first + static_cast<std::int64_t>(n)) * width > t.minutes_from * 60;
+  const Sides sides = sides_of(t, bucket, first, n);
   std::vector<std::int64_t> out(n, 0);
-  if (before) out = counts_.counts(counts_target(t).remote, target, bucket, first, n);
-  if (after) {
+  if (sides.per_target) out = counts_.counts(counts_target(t).remote, target, bucket, first, n);
+  if (sides.by_minute) {
     const std::vector<std::int64_t> by_minute =
         minute_counts_->counts(counts_target(t).remote, target, bucket, first, n);
     for (std::size_t i = 0; i < n; ++i) out[i] += by_minute[i];
@@ -202,12 +200,10 @@ std::vector<core::HyperLogLog> DynamoStore::sketches(TableHandle handle, std::st
                                                      std::size_t n) {
   const Table t = live_table(handle);
   check_counting(t);
-  const std::int64_t width = core::bucket_width_us(bucket) / 60'000'000;
-  const bool before = first * width < t.minutes_from * 60;
-  const bool after = (first + static_cast<std::int64_t>(n)) * width > t.minutes_from * 60;
+  const Sides sides = sides_of(t, bucket, first, n);
   std::vector<core::HyperLogLog> out(n);
-  if (before) out = counts_.sketches(counts_target(t).remote, target, bucket, first, n);
-  if (after) {
+  if (sides.per_target) out = counts_.sketches(counts_target(t).remote, target, bucket, first, n);
+  if (sides.by_minute) {
     const std::vector<core::HyperLogLog> by_minute =
         minute_counts_->sketches(counts_target(t).remote, target, bucket, first, n);
     for (std::size_t i = 0; i < n; ++i) out[i].merge(by_minute[i]);

@@ -271,6 +271,20 @@ DynamoStore::Table DynamoStore::table(TableHandle handle) {
   return tables_.at(handle);
 }
 
+std::int64_t DynamoStore::minutes_from(TableHandle handle) {
+  std::lock_guard lock(mu_);
+  return tables_.at(handle).minutes_from;
+}
+
+DynamoStore::Sides DynamoStore::sides_of(const Table& t, Bucket bucket, std::int64_t first,
+                                         std::size_t n) {
+  const std::int64_t width = core::bucket_width_us(bucket) / 60'000'000;  // minutes
+  return {
+      first *
+      width<t.minutes_from * 60, (first + static_cast<std::int64_t>(n)) * width> t.minutes_from *
+      60};
+}
+
 DynamoStore::Table DynamoStore::live_table(TableHandle handle) {
   Table t = table(handle);
   if (!t.live) not_found(t.name);

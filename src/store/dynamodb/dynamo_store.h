@@ -110,6 +110,16 @@ class DynamoStore final : public Store {
   std::optional<rapidjson::Document> describe_remote(const std::string& remote_name);
   TableHandle intern(std::string_view name);
   Table table(TableHandle handle);
+  // table(handle).minutes_from, without copying the table: asked per
+  // batch written.
+  std::int64_t minutes_from(TableHandle handle);
+  // Which layouts hold the buckets [first, first + n) of `bucket` of
+  // table `t`: those before its marker, those from it on.
+  struct Sides {
+    bool per_target = false;
+    bool by_minute = false;
+  };
+  static Sides sides_of(const Table& t, Bucket bucket, std::int64_t first, std::size_t n);
   // A live table, or NotFound.
   Table live_table(TableHandle handle);
   void create_remote(const std::string& remote_name);

@@ -256,9 +256,8 @@ std::optional<TableHandle> DynamoStore::find_table(std::string_view name) {
   const auto doc = describe_remote(remote);
   if (!doc) return std::nullopt;
   const Meta meta = read_meta(remote);
-  mark_live(
-      name, has_actor_index(object_member(*doc, "Table")), meta.options,
-      options_.counts ? counts_layout_of(remote, meta) : meta.minutes_from.value_or(kMinutesNever));
+  mark_live(name, has_actor_index(object_member(*doc, "Table")), meta.options,
+            counts_layout_of(remote, meta));
   std::lock_guard lock(mu_);
   return handles_.find(name)->second;
 }
@@ -422,9 +421,7 @@ TableInfo DynamoStore::describe_table(std::string_view name) {
           : "per target before " +
                 format_time(Timestamp(Microseconds(*meta.minutes_from * core::kHourUs))) +
                 ", by the minute from then on");
-  mark_live(
-      name, info.has_actor_index, options,
-      options_.counts ? counts_layout_of(remote, meta) : meta.minutes_from.value_or(kMinutesNever));
+  mark_live(name, info.has_actor_index, options, counts_layout_of(remote, meta));
   return info;
 }
 

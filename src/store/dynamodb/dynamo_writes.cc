@@ -125,7 +125,7 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
       const core::RecordView r = batch[items[i].record];
       if (r.table != last_table) {
         last_table = r.table;
-        minutes_from = table(r.table).minutes_from;
+        minutes_from = this->minutes_from(r.table);
       }
       const bool minute = core::floor_div(r.time_us, core::kHourUs) >= minutes_from;
       (minute ? by_minute : by_target)[items[i].record] = true;
