@@ -326,9 +326,7 @@ void MinuteCounts::fold(const std::string& remote, std::int64_t write_minute, Pr
   // compactor wrote first, as far or further.
   puts.insert(puts.end(), std::make_move_iterator(dirty.begin()),
               std::make_move_iterator(dirty.end()));
-  for (const Outcome& o : engine_.run("PutItem", std::move(puts))) {
-    if (!o.ok && o.failure != Failure::kConditionFailed) throw engine_.error("PutItem (counts)", o);
-  }
+  engine_.run_conditional("PutItem", std::move(puts), "PutItem (counts)");
 }
 
 std::map<int, std::int64_t> MinuteCounts::close_hour(const std::string& remote, std::int64_t hour,
@@ -403,24 +401,15 @@ std::map<int, std::int64_t> MinuteCounts::close_hour(const std::string& remote, 
       updates.push_back(d.body());
     }
     // A failed condition: a close holding more is there already.
-    for (const Outcome& r : engine_.run("PutItem", std::move(puts))) {
-      if (!r.ok && r.failure != Failure::kConditionFailed)
-        throw engine_.error("PutItem (counts)", r);
-    }
-    for (const Outcome& r : engine_.run("UpdateItem", std::move(updates))) {
-      if (!r.ok && r.failure != Failure::kConditionFailed)
-        throw engine_.error("UpdateItem (counts)", r);
-    }
+    engine_.run_conditional("PutItem", std::move(puts), "PutItem (counts)");
+    engine_.run_conditional("UpdateItem", std::move(updates), "UpdateItem (counts)");
     UpdateItemRequest mark_closed;
     mark_closed.table = remote;
     mark_closed.key = {{"key", Attr::s(open_hour_key(key.first, key.second))},
                        {"start", Attr::n(0)}};
     mark_closed.update = {"SET #c = :w", {{"#c", "cw"}}, {{":w", Attr::n(o.w)}}};
     mark_closed.condition = {"#w = :w", {{"#w", "w"}}, {}};
-    const std::vector<Outcome> done = engine_.run("UpdateItem", {mark_closed.body()});
-    if (!done.front().ok && done.front().failure != Failure::kConditionFailed) {
-      throw engine_.error("UpdateItem (counts)", done.front());
-    }
+    engine_.run_conditional("UpdateItem", {mark_closed.body()}, "UpdateItem (counts)");
   }
   return closed;
 }
@@ -469,14 +458,6 @@ std::vector<MinuteRecord> ranked_list(std::map<std::string, std::int64_t>& total
     return a.count != b.count ? a.count > b.count : a.target < b.target;
   });
   return ranked;
-}
-
-// Puts versioned items (ranked pages, day items): one that fails its
-// condition was overtaken by a newer version.
-void put_versioned(RequestEngine& engine, std::vector<std::string> bodies) {
-  for (const Outcome& o : engine.run("PutItem", std::move(bodies))) {
-    if (!o.ok && o.failure != Failure::kConditionFailed) throw engine.error("PutItem (counts)", o);
-  }
 }
 
 }  // namespace
@@ -532,8 +513,10 @@ void MinuteCounts::rank_hour(const std::string& remote, std::int64_t hour,
     version += o.w + 1;
   }
   const std::vector<MinuteRecord> ranked = ranked_list(totals, hour * 60);
-  put_versioned(engine_, ranked_pages(remote, hour_rank_key(hour), ranked, hour, version,
-                                      expiry_after((hour + 1) * 3600, retention_s)));
+  engine_.run_conditional("PutItem",
+                          ranked_pages(remote, hour_rank_key(hour), ranked, hour, version,
+                                       expiry_after((hour + 1) * 3600, retention_s)),
+                          "PutItem (counts)");
 }
 
 void MinuteCounts::rank_day(const std::string& remote, std::int64_t day, bool day_items,
@@ -574,11 +557,13 @@ void MinuteCounts::rank_day(const std::string& remote, std::int64_t day, bool da
       put.condition = holds_less_than(version, true, "v");
       puts.push_back(put.body());
     }
-    put_versioned(engine_, std::move(puts));
+    engine_.run_conditional("PutItem", std::move(puts), "PutItem (counts)");
   }
   const std::vector<MinuteRecord> ranked = ranked_list(totals, day * 1440);
-  put_versioned(engine_, ranked_pages(remote, day_rank_key(day), ranked, through, version,
-                                      expiry_after((day + 1) * 86400, retention_s)));
+  engine_.run_conditional("PutItem",
+                          ranked_pages(remote, day_rank_key(day), ranked, through, version,
+                                       expiry_after((day + 1) * 86400, retention_s)),
+                          "PutItem (counts)");
 }
 
 bool MinuteCounts::compact(const std::string& remote, std::int64_t retention_s) {
@@ -666,10 +651,7 @@ bool MinuteCounts::compact(const std::string& remote, std::int64_t retention_s) 
     }
   }
   if (!hold()) return false;
-  for (const Outcome& o : engine_.run("DeleteItem", std::move(done))) {
-    if (!o.ok && o.failure != Failure::kConditionFailed)
-      throw engine_.error("DeleteItem (counts)", o);
-  }
+  engine_.run_conditional("DeleteItem", std::move(done), "DeleteItem (counts)");
   if (dirty.empty() && p.dirty) {
     // Nothing waits to be closed again: readers need not look.
     p.dirty = false;

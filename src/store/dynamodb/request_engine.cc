@@ -298,6 +298,13 @@ Credentials RequestEngine::credentials() const {
   return config_.credentials;
 }
 
+void RequestEngine::run_conditional(std::string_view operation, std::vector<std::string> bodies,
+                                    std::string_view what) {
+  for (const Outcome& o : run(operation, std::move(bodies))) {
+    if (!o.ok && o.failure != Failure::kConditionFailed) throw error(what, o);
+  }
+}
+
 RequestError RequestEngine::error(std::string_view operation, const Outcome& outcome) const {
   std::string what = std::string(operation) + " on " + where_ + " failed";
   if (outcome.attempts > 1) what += " after " + std::to_string(outcome.attempts) + " attempts";

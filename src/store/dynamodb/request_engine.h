@@ -177,6 +177,12 @@ class RequestEngine {
   // The error to throw for a failed outcome of `operation`.
   RequestError error(std::string_view operation, const Outcome& outcome) const;
 
+  // run() for writes whose condition keeps an older write from replacing
+  // a newer one: a failed condition is an outcome like success (a newer
+  // write is there); any other failure throws error(`what`, ...).
+  void run_conditional(std::string_view operation, std::vector<std::string> bodies,
+                       std::string_view what);
+
   // Requests, retries, throttles, errors and capacity so far, by operation.
   std::vector<StoreRequestMetrics> metrics() const { return metrics_.snapshot(); }
 
