@@ -290,40 +290,14 @@ void DynamoStore::rebuild_minute_counts(TableHandle handle, const Table& t, std:
   const std::int64_t end_day = core::floor_div(to_us - 1, core::kDayUs) + 1;
   // Whole days, but not the hours before the table's marker.
   const std::int64_t first_hour = std::max(first_day * 24, t.minutes_from);
-  // (hour, bucket) -> (target, minute) -> count and actors' entries
-  struct Cell {
-    std::int64_t count = 0;
-    std::vector<std::uint32_t> entries;
-  };
-  std::map<std::pair<std::int64_t, int>, std::map<std::pair<std::string, std::int64_t>, Cell>>
-      cells;
-  const int whole = count_bucket("");
-  scan(handle, first_hour * core::kHourUs, end_day * core::kDayUs, [&](const Activity& a) {
-    const std::int64_t minute = core::minute_of(a.time.time_since_epoch().count());
-    const std::int64_t hour = core::floor_div(minute, 60);
-    const std::uint32_t entry = core::HyperLogLog::entry(core::actor_hash(a.actor));
-    auto add = [&](const std::string& target, int bucket) {
-      Cell& c = cells[{hour, bucket}][{target, minute}];
-      ++c.count;
-      c.entries.push_back(entry);
-      // Kept to one entry per register as they come, so a busy minute
-      // does not hold one per activity.
-      if (c.entries.size() >= 4096) core::HyperLogLog::normalize_entries(c.entries);
-    };
-    add(a.target, count_bucket(a.target));
-    add(std::string(), whole);
-  });
-  std::map<std::pair<std::int64_t, int>, std::vector<MinuteRecord>> recount;
-  for (auto& [key, targets] : cells) {
-    std::vector<MinuteRecord>& records = recount[key];
-    for (auto& [where, c] : targets) {
-      core::HyperLogLog::normalize_entries(c.entries);
-      records.push_back(MinuteRecord{where.first, where.second, c.count, std::move(c.entries)});
-    }
-  }
-  cells.clear();
-  minute_counts_->rebuild(counts_target(t).remote, first_hour, end_day * 24, std::move(recount),
-                          t.options.counts_retention.count());
+  minute_counts_->rebuild(
+      counts_target(t).remote, first_hour, end_day * 24,
+      [&](const MinuteCounts::Visit& visit) {
+        scan(handle, first_hour * core::kHourUs, end_day * core::kDayUs, [&](const Activity& a) {
+          visit(a.target, a.actor, a.time.time_since_epoch().count());
+        });
+      },
+      t.options.counts_retention.count());
 }
 
 }  // namespace cctv::store::dynamodb

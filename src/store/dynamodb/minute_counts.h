@@ -97,15 +97,16 @@ class MinuteCounts {
   // StoreError.
   bool compact(const std::string& remote, std::int64_t retention_s);
 
-  // Replaces the counts of hours [first_hour, end_hour) with `recount`,
-  // every record (with its sketch entries) of those hours counted from the
-  // activities stored: for each (hour, bucket) the recount becomes the
-  // hour's base, holding every write minute up to now, and the compactor
-  // closes the hour again from it. The caller makes sure nothing this
-  // process wrote before waits unsent. Throws StoreError.
+  // Replaces the counts of hours [first_hour, end_hour) with a recount of
+  // the activities `scan` visits (every one stored in those hours): for
+  // each (hour, bucket) the recount becomes the hour's base, holding every
+  // write minute up to now, and the compactor closes the hour again from
+  // it. The caller makes sure nothing this process wrote before waits
+  // unsent. Throws StoreError.
+  using Visit =
+      std::function<void(std::string_view target, std::string_view actor, std::int64_t time_us)>;
   void rebuild(const std::string& remote, std::int64_t first_hour, std::int64_t end_hour,
-               std::map<std::pair<std::int64_t, int>, std::vector<MinuteRecord>> recount,
-               std::int64_t retention_s);
+               const std::function<void(const Visit&)>& scan, std::int64_t retention_s);
 
   // Removes the records of minutes before `minute` from the minute items
   // of `remote` (retention: older counts go whatever item holds them).

@@ -24,19 +24,32 @@ std::string recount_item(Attrs attrs, std::int64_t end_s, std::int64_t retention
   return attrs_json(attrs);
 }
 
-void throw_unless_done(RequestEngine& engine, const std::vector<Outcome>& outcomes,
-                       const char* what) {
-  for (const Outcome& o : outcomes) {
-    if (!o.ok && o.failure != Failure::kConditionFailed) throw engine.error(what, o);
-  }
-}
-
 }  // namespace
 
-void MinuteCounts::rebuild(
-    const std::string& remote, std::int64_t first_hour, std::int64_t end_hour,
-    std::map<std::pair<std::int64_t, int>, std::vector<MinuteRecord>> recount,
-    std::int64_t retention_s) {
+void MinuteCounts::rebuild(const std::string& remote, std::int64_t first_hour,
+                           std::int64_t end_hour, const std::function<void(const Visit&)>& scan,
+                           std::int64_t retention_s) {
+  // The recount, gathered as writers gather: (hour, bucket) -> (target,
+  // minute) -> its cell.
+  std::map<std::pair<std::int64_t, int>, std::map<std::pair<std::string, std::int64_t>, Cell>>
+      cells;
+  const int whole = count_bucket("");
+  scan([&](std::string_view target, std::string_view actor, std::int64_t time_us) {
+    const std::int64_t minute = core::minute_of(time_us);
+    const std::int64_t hour = core::floor_div(minute, 60);
+    const std::uint32_t entry = core::HyperLogLog::entry(core::actor_hash(actor));
+    cells[{hour, count_bucket(target)}][{std::string(target), minute}].add(entry);
+    cells[{hour, whole}][{std::string(), minute}].add(entry);
+  });
+  std::map<std::pair<std::int64_t, int>, std::vector<MinuteRecord>> recount;
+  for (auto& [key, targets] : cells) {
+    std::vector<MinuteRecord>& records = recount[key];
+    for (auto& [where, cell] : targets) {
+      records.push_back(MinuteRecord{where.first, where.second, cell.count, cell.take_entries()});
+    }
+  }
+  cells.clear();
+
   // The recount holds every write minute up to this one: minute items of
   // those minutes are not read for these hours any more, and this
   // process's next ones go to later minutes (next_write_minute_).
@@ -45,8 +58,7 @@ void MinuteCounts::rebuild(
     std::lock_guard send_lock(send_mu_);
     next_write_minute_ = std::max(next_write_minute_, w + 1);
   }
-  throw_unless_done(engine_, engine_.run("UpdateItem", {progress_mark(remote, w)}),
-                    "UpdateItem (counts)");
+  engine_.run_conditional("UpdateItem", {progress_mark(remote, w)}, "UpdateItem (counts)");
   const Progress p = read_progress(remote);
 
   std::vector<std::pair<std::int64_t, int>> keys;
@@ -152,10 +164,9 @@ void MinuteCounts::rebuild(
       }
     }
   }
-  throw_unless_done(engine_, engine_.run("PutItem", std::move(pages)), "PutItem (counts rebuild)");
-  throw_unless_done(engine_, engine_.run("PutItem", std::move(puts)), "PutItem (counts rebuild)");
-  throw_unless_done(engine_, engine_.run("UpdateItem", std::move(updates)),
-                    "UpdateItem (counts rebuild)");
+  engine_.run_conditional("PutItem", std::move(pages), "PutItem (counts rebuild)");
+  engine_.run_conditional("PutItem", std::move(puts), "PutItem (counts rebuild)");
+  engine_.run_conditional("UpdateItem", std::move(updates), "UpdateItem (counts rebuild)");
 }
 
 }  // namespace cctv::store::dynamodb
