@@ -87,7 +87,14 @@ Run simulate(const cctv::DynamoOptions& options, const std::string& table, std::
                    workload.actors()[pick.actor], workload.targets()[pick.target], "");
     }
     counted.assign(batch.size(), true);
-    counts.absorb(batch, counted);
+    // As a store's write does: declare what it touches, then count it.
+    std::vector<MinuteCounts::Touch> touched;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      touched.push_back({&remote, batch[i].target, batch[i].time_us / 3'600'000'000});
+    }
+    const MinuteCounts::WriteTicket ticket = counts.begin_write(touched);
+    counts.absorb(batch, counted, ticket);
+    counts.end_write(ticket, {});
     run.activities += rate;
     clock_us += 1'000'000;
     if (second % 30 == 29) run.writer_units += spent([&] { counts.flush(table_of); });
@@ -133,7 +140,9 @@ int run(int argc, char** argv) {
   // A day's first hour and ten minutes: folds, and the first hour closed.
   std::int64_t clock_us = cctv::parse_time("2026-11-02T00:00:00Z").time_since_epoch().count();
   RequestEngine engine(cctv::store::dynamodb::resolve_aws_config(options, env), {});
-  MinuteCounts counts(engine, [&] { return clock_us; });
+  const std::int64_t dead_after_s = options.writer_timeout.count();
+  MinuteCounts counts(
+      engine, [&] { return clock_us; }, dead_after_s);
   const Run hourly = simulate(options, name, clock_us, workload, rate, minutes, engine, counts);
   const std::string remote = name + ".counts";
   const std::int64_t now_minute = clock_us / 60'000'000;
@@ -149,7 +158,8 @@ int run(int argc, char** argv) {
 
   // A day's last hour and ten minutes on another table: the day closes.
   std::int64_t late_clock_us = cctv::parse_time("2026-11-02T23:00:00Z").time_since_epoch().count();
-  MinuteCounts late_counts(engine, [&] { return late_clock_us; });
+  MinuteCounts late_counts(
+      engine, [&] { return late_clock_us; }, dead_after_s);
   const Run closing =
       simulate(options, name + "-day", late_clock_us, workload, rate, minutes, engine, late_counts);
   std::size_t closed_found = 0;

@@ -66,6 +66,14 @@ struct CCTV_EXPORT DynamoOptions {
   enum class CountsLayout { kPerTarget, kMinutes };
   CountsLayout counts_layout = CountsLayout::kPerTarget;
 
+  // In the minutes layout, how long a process may go without renewing its
+  // heartbeat in a counts table before another process takes it for dead
+  // (killed, or paused this long) and recounts from the stored activities
+  // what it had not counted yet. Shorter repairs sooner; it must stay well
+  // above any pause of a live process, and DynamoDB's five minutes during
+  // which a signed request is still taken.
+  std::chrono::seconds writer_timeout{360};
+
   // Keep counts (cctv/counts.h) in each table's companion table
   // `<table>.counts`. Off: recording skips them, count queries fail, and
   // `Tracker::rebuild_counts` recounts later what was written meanwhile.

@@ -11,9 +11,9 @@
 namespace cctv {
 
 bool is_reserved_attribute(std::string_view name) noexcept {
-  // _cctv_put: a mark the DynamoDB store keeps on some items.
-  static constexpr std::array<std::string_view, 6> kReserved = {"actor", "target",     "timestamp",
-                                                                "id",    "expires_at", "_cctv_put"};
+  // _cctv_put, _cctv_c: marks the DynamoDB store keeps on items.
+  static constexpr std::array<std::string_view, 7> kReserved = {
+      "actor", "target", "timestamp", "id", "expires_at", "_cctv_put", "_cctv_c"};
   for (auto r : kReserved) {
     if (name == r) return true;
   }

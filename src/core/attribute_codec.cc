@@ -106,8 +106,9 @@ std::size_t encode_value(const Value& value, std::string& out, int depth) {
       if (!std::isfinite(d)) throw PathError{"", "NaN and infinity cannot be stored (not JSON)"};
       if (const double magnitude = std::fabs(d);
           magnitude != 0 && (magnitude < kMinNumberMagnitude || magnitude >= kMaxNumberMagnitude)) {
-        throw PathError{"", "magnitude must be 0 or from 1e-130 up to 1e126 (DynamoDB's number "
-                            "range, applied to every store)"};
+        throw PathError{"",
+                        "magnitude must be 0 or from 1e-130 up to 1e126 (DynamoDB's number "
+                        "range, applied to every store)"};
       }
       out.push_back(kDouble);
       const auto bits = std::bit_cast<std::uint64_t>(d);
@@ -174,9 +175,15 @@ void walk_value(std::string_view& in, AttributeVisitor& v, int depth) {
   const char tag = in.front();
   in.remove_prefix(1);
   switch (tag) {
-    case kNull: v.null(); return;
-    case kFalse: v.boolean(false); return;
-    case kTrue: v.boolean(true); return;
+    case kNull:
+      v.null();
+      return;
+    case kFalse:
+      v.boolean(false);
+      return;
+    case kTrue:
+      v.boolean(true);
+      return;
     case kInt: {
       std::uint64_t n;
       if (!read_varint(in, n)) corrupt();
@@ -207,8 +214,11 @@ void walk_value(std::string_view& in, AttributeVisitor& v, int depth) {
       v.end_list();
       return;
     }
-    case kMap: walk_entries(in, v, depth + 1); return;
-    default: corrupt();
+    case kMap:
+      walk_entries(in, v, depth + 1);
+      return;
+    default:
+      corrupt();
   }
 }
 
@@ -266,8 +276,8 @@ std::size_t encode_attributes(const Attributes& attributes, std::string& out) {
     for (const auto& entry : attributes) {
       if (is_reserved_attribute(entry.first)) {
         throw PathError{entry.first,
-                        "is a reserved name (actor, target, timestamp, id, expires_at and "
-                        "_cctv_put are set by cctv); rename it, e.g. 'my_" +
+                        "is a reserved name (actor, target, timestamp, id, expires_at, "
+                        "_cctv_put and _cctv_c are set by cctv); rename it, e.g. 'my_" +
                             entry.first + "'"};
       }
     }

@@ -20,6 +20,7 @@
 //   --reject-key AKID  with --reject: only requests signed with access key AKID
 //   --reject-marker TEXT  answer requests whose body holds TEXT with 400
 //                  ValidationException (one bad item in a batch)
+//   --fault-op OP  the faults above meet only requests of operation OP
 // Other flags:
 //   --tls-cert FILE --tls-key FILE  serve HTTPS with this certificate
 //   --keep-alive-ms N               close idle client connections after N ms
@@ -38,6 +39,7 @@ let rejectMarker = null;
 let rejectOp = null;
 let rejectCount = Infinity;
 let rejectKey = null;
+let faultOp = null;
 let tlsCert = null;
 let tlsKey = null;
 let keepAliveMs = 60000;
@@ -53,6 +55,7 @@ while (argv.length) {
   else if (name === 'reject-op') rejectOp = value;
   else if (name === 'reject-count') rejectCount = Number(value);
   else if (name === 'reject-key') rejectKey = value;
+  else if (name === 'fault-op') faultOp = value;
   else rates[name.replace('-', '_')] = Number(value);
 }
 
@@ -96,6 +99,7 @@ function dynamoError(res, status, type) {
 }
 
 function pickFault(operation) {
+  if (faultOp && operation !== faultOp) return null;
   let r = random();
   for (const name of ['unprocessed', 'throttle', 'http500', 'http503', 'drop_before', 'drop_after', 'stall']) {
     if (name === 'unprocessed' && operation !== 'BatchWriteItem') continue;

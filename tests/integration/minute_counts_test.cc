@@ -11,7 +11,9 @@
 #include <thread>
 
 #include "cctv/cctv.h"
+#include "core/attribute_codec.h"
 #include "core/hyperloglog.h"
+#include "core/record_batch.h"
 #include "store/dynamodb/bulk_requests.h"
 #include "store/dynamodb/dynamo_store.h"
 #include "store/dynamodb/dynamo_uri.h"
@@ -48,9 +50,12 @@ class MinuteCountsTest : public ::testing::Test {
 
   // Moves the clock on by `span`, `step` at a time, giving the compactor
   // a round each step (more time when another process holds the lease).
+  // The tracker's writer commits each step, as its heartbeat would every
+  // 30 s: the compactor folds a minute once live writers committed it.
   void pass(Microseconds span, Microseconds step = minutes(1)) {
     for (Microseconds gone{0}; gone < span; gone += step) {
       advance(step);
+      client_->flush();
       for (int tries = 0; !compactor_->compact_counts_now("events"); ++tries) {
         ASSERT_LT(tries, 5) << "the lease was never free";
         advance(seconds(31));
@@ -178,7 +183,32 @@ class MinuteCountsTest : public ::testing::Test {
     store::dynamodb::delete_items(engine, "mc-events", keys);
   }
 
+  // A writer process of its own, on the test's clock, that takes a writer
+  // for dead after `dead_after`.
+  std::unique_ptr<store::dynamodb::DynamoStore> writer(std::chrono::seconds dead_after) {
+    const std::string u = uri() + "&writer_timeout=" + std::to_string(dead_after.count());
+    return store::dynamodb::DynamoStore::open(store::dynamodb::parse_dynamo_uri(u), u, false,
+                                              store::dynamodb::process_environment(),
+                                              [this] { return now(); });
+  }
+
+  // Writes `batch` through `store` as its pipeline would (ids of its own).
+  void write(store::dynamodb::DynamoStore& store, const std::vector<Recorded>& batch) {
+    const auto table = store.find_table("events");
+    ASSERT_TRUE(table.has_value());
+    core::RecordBatch records;
+    std::string no_attributes;
+    core::encode_attributes({}, no_attributes);
+    for (const Recorded& r : batch) {
+      records.append(*table, r.time.time_since_epoch().count(), next_id_++, r.actor, r.target,
+                     no_attributes);
+      all_.push_back(r);
+    }
+    store.write(records, false);
+  }
+
   testing::Dynalite dynalite_;
+  std::uint64_t next_id_ = 1;
   std::atomic<std::int64_t> clock_us_{
       parse_time("2026-11-03T10:30:00Z").time_since_epoch().count()};
   std::optional<Client> client_;
@@ -299,6 +329,99 @@ TEST_F(MinuteCountsTest, CompactorsWhoseLeasesRunOutMidRoundCountExactly) {
   pass(hours(2), minutes(10));
   expect_exact(t, week_ago, week_ago + hours(48), "late, settled");
   expect_exact(t, day, now(), "today, settled");
+}
+
+// A writer killed before it sent its counts -- some of them of activities
+// now, some of activities recorded late into closed hours -- is taken for
+// dead once it has been silent for its timeout: the compactor fences it
+// and recounts its uncommitted activities from the (target, hour)s it
+// declared. Counts equal brute force again without a rebuild, and stay
+// exact as the hours close.
+TEST_F(MinuteCountsTest, AKilledWritersUncountedActivitiesAreRecountedFromWhatItDeclared) {
+  Tracker t = client_->tracker("events");
+  const Timestamp day = parse_time("2026-11-03T00:00:00Z");
+  record(t, some(300, now() - hours(3), hours(3), 51));
+  pass(hours(2));  // 12:30; 7:00 .. 11:00 closed
+  {
+    std::unique_ptr<store::dynamodb::DynamoStore> victim = writer(seconds(60));
+    write(*victim, some(100, now() - minutes(10), minutes(10), 52));
+    victim->sync();  // committed
+    write(*victim, some(120, now() - minutes(10), minutes(10), 53));
+    write(*victim, some(80, day + hours(8), hours(2), 54));  // into closed hours
+    victim->abandon_counts();                                // kill -9
+  }
+  const std::size_t stored = all_.size();
+  std::int64_t counted = 0;
+  for (const BucketCount& p : t.count_activity({day, day + hours(24)}, Bucket::kHour))
+    counted += p.count;
+  EXPECT_EQ(counted, static_cast<std::int64_t>(stored) - 200) << "the kill lost no counts";
+  EXPECT_EQ(items("k#"), 2) << "the tracker's and the victim's records";
+
+  pass(minutes(2));  // the victim is silent for its timeout: fenced and repaired
+  EXPECT_EQ(items("k#", "r"), 1) << "the victim was not repaired";
+  expect_exact(t, day, day + hours(24), "repaired");
+  expect_exact(t, day + hours(8), day + hours(13), "repaired, by the minute");
+  record(t, some(100, now() - minutes(30), minutes(30), 55));
+  pass(hours(2), minutes(10));
+  EXPECT_EQ(items("z#"), 0);
+  expect_exact(t, day, day + hours(24), "repaired, then closed");
+}
+
+// A write whose activities DynamoDB stored but whose answers were lost
+// leaves them uncounted until the pipeline writes them again. Its writer
+// killed before that, their generation was never committed -- though the
+// writer committed later ones -- and the repair counts them.
+TEST_F(MinuteCountsTest, ActivitiesStoredByAFailedWriteAreRecountedWhenItsWriterDies) {
+  Tracker t = client_->tracker("events");
+  const Timestamp day = parse_time("2026-11-03T00:00:00Z");
+  record(t, some(100, now() - minutes(30), minutes(30), 71));
+  testing::FaultProxy proxy(dynalite_.port(),
+                            {"--fault-op", "BatchWriteItem", "--drop-after", "1", "--seed", "3"});
+  const std::string u = proxy.store("mc-") + "&counts_layout=minutes&writer_timeout=60";
+  std::unique_ptr<store::dynamodb::DynamoStore> victim = store::dynamodb::DynamoStore::open(
+      store::dynamodb::parse_dynamo_uri(u), u, false, store::dynamodb::process_environment(),
+      [this] { return now(); });
+  EXPECT_THROW(write(*victim, some(60, now() - minutes(5), minutes(5), 72)), StoreError);
+  // Its heartbeat commits what it can: not the failed write's generation.
+  victim->sync();
+  victim->abandon_counts();
+  victim.reset();
+  pass(minutes(2));
+  EXPECT_EQ(items("k#", "r"), 1) << "the victim was not repaired";
+  expect_exact(t, day, day + hours(24), "repaired");
+}
+
+// A writer paused past its timeout is fenced and repaired as if dead; when
+// it wakes, what it had gathered meanwhile is not counted twice, and it
+// goes on under a new writer number.
+TEST_F(MinuteCountsTest, AWriterPausedPastItsTimeoutIsFencedAndGoesOnAsAnother) {
+  Tracker t = client_->tracker("events");
+  const Timestamp day = parse_time("2026-11-03T00:00:00Z");
+  record(t, some(100, now() - minutes(30), minutes(30), 61));
+  std::unique_ptr<store::dynamodb::DynamoStore> sleeper = writer(seconds(60));
+  write(*sleeper, some(100, now() - minutes(5), minutes(5), 62));
+  sleeper->sync();
+  write(*sleeper, some(90, now() - minutes(5), minutes(5), 63));  // gathered, not sent
+  // Asleep: it misses its heartbeats; the compactor's rounds take it for
+  // dead.
+  sleeper->pause_counts_task();
+  for (int i = 0; i < 5 && items("k#", "r") == 0; ++i) pass(minutes(1));
+  ASSERT_EQ(items("k#", "r"), 1) << "the sleeper was never fenced and repaired";
+  expect_exact(t, day, day + hours(24), "fenced and repaired while asleep");
+  // Awake: its flush sends the minute items of what it had gathered --
+  // void, the repair counted those activities -- and then finds the
+  // fence; it forgets what it had not committed and goes on as another
+  // writer (sync() tries again, as that).
+  sleeper->sync();
+  EXPECT_GT(items("m#"), 0);
+  expect_exact(t, day, day + hours(24), "awake, its void items sent");
+  write(*sleeper, some(70, now() - minutes(2), minutes(2), 64));
+  sleeper->sync();
+  expect_exact(t, day, day + hours(24), "awake, as another writer");
+  sleeper.reset();  // a clean stop: everything committed, its record goes
+  EXPECT_EQ(items("k#"), 2) << "the tracker's, and the sleeper's first, fenced";
+  pass(hours(2), minutes(10));
+  expect_exact(t, day, day + hours(24), "awake, closed");
 }
 
 // A rebuild replaces counts at every stage -- closed hours, hours closed

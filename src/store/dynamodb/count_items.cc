@@ -24,6 +24,7 @@ std::int64_t target_hash(std::string_view target) {
 }
 
 std::string minute_item_key(int bucket) { return "m#" + std::to_string(bucket); }
+std::string declaration_key(std::uint64_t writer) { return "i#" + std::to_string(writer); }
 std::int64_t dirty_item_start(std::int64_t hour, int bucket) {
   return hour * kCountBuckets + bucket;
 }

@@ -68,6 +68,16 @@ std::int64_t target_hash(std::string_view target);
 //                                     progress: to (write minutes folded),
 //                                     closed_to (hours closed), last_w
 //   key "z#", start hour*64+b    -> an hour and bucket folded into after closing
+//   key "k#", start writer       -> a writer's record: hb (heartbeat, epoch
+//                                     s), da (dead after, s), c (generation
+//                                     committed), cw (write minutes whose
+//                                     items are all committed), cn (when its
+//                                     next generation began); once fenced, f
+//                                     (first void generation), rw (the write
+//                                     minute its repair goes to)
+//   key "i#<writer>", start H*10^5+seq -> d: (target, hour) records the
+//                                     writer declared in hour H of its clock
+//                                     before writing activities there
 //   key "o#<H>#<b>", start 0     -> the hour's totals by target (t, records),
 //                                     w, ws (write minutes folded in), cw;
 //                                     after a rebuild rb (the write minute
@@ -86,6 +96,8 @@ std::int64_t target_hash(std::string_view target);
 inline constexpr int kCountBuckets = 64;
 inline constexpr std::string_view kProgressKey = "c#";
 inline constexpr std::string_view kDirtyKey = "z#";
+inline constexpr std::string_view kWritersKey = "k#";
+std::string declaration_key(std::uint64_t writer);
 std::string minute_item_key(int bucket);
 // The start of the z# item marking (hour, bucket), and back.
 std::int64_t dirty_item_start(std::int64_t hour, int bucket);
@@ -97,6 +109,10 @@ inline constexpr std::int64_t kWriteMinuteScale = 100'000'000'000;  // 10^11
 std::int64_t minute_item_start(std::int64_t write_minute, std::uint64_t writer,
                                std::uint64_t sequence);
 inline std::int64_t write_minute_of(std::int64_t start) { return start / kWriteMinuteScale; }
+// The writer of a minute item's start.
+inline std::uint64_t writer_of(std::int64_t start) {
+  return static_cast<std::uint64_t>(start % kWriteMinuteScale / 10'000);
+}
 std::string open_hour_key(std::int64_t hour, int bucket);
 std::string rebuilt_hour_key(std::int64_t hour, int bucket);
 std::string hour_minutes_key(std::string_view target);

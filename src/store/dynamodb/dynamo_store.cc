@@ -51,7 +51,8 @@ DynamoStore::DynamoStore(const DynamoOptions& options, AwsConfig config, std::st
               [this](const std::string& remote) { return create_counts_if_live(remote); }) {
   // Both layouts: a table's marker says which holds which hours.
   if (options_.counts) {
-    minute_counts_ = std::make_unique<MinuteCounts>(engine_, [this] { return now_us(); });
+    minute_counts_ = std::make_unique<MinuteCounts>(
+        engine_, [this] { return now_us(); }, options_.writer_timeout.count());
   }
   if (read_only_ || !options_.counts) return;
   // Per-target counts every second; minute items every 30 s (how late
@@ -66,7 +67,11 @@ DynamoStore::DynamoStore(const DynamoOptions& options, AwsConfig config, std::st
         std::exception_ptr failure;
         try {
           counts_.flush([this](std::uint32_t t) { return counts_target(table(t)); }, false);
-          if (tick % 30 == 0) flush_counts(false);
+          if (tick % 30 == 0) {
+            flush_counts(false);
+          } else {
+            minute_counts_->heartbeat();
+          }
         } catch (...) {
           failure = std::current_exception();
         }
@@ -122,6 +127,15 @@ void DynamoStore::compact_counts() {
   if (failure) std::rethrow_exception(failure);
 }
 
+void DynamoStore::abandon_counts() {
+  pause_counts_task();
+  if (minute_counts_) minute_counts_->abandon();
+}
+
+void DynamoStore::pause_counts_task() {
+  if (counts_writer_) counts_writer_->stop();
+}
+
 bool DynamoStore::compact_counts_now(std::string_view name) {
   const auto handle = find_table(name);
   if (!handle || !minute_counts_) return false;
@@ -135,6 +149,7 @@ DynamoStore::~DynamoStore() {
   counts_writer_->stop();
   try {
     flush_counts(true);
+    minute_counts_->retire();
   } catch (const std::exception& e) {
     spdlog::error(
         "{}: the counts of the last activities were not written: {}; `cctv counts rebuild` "

@@ -73,6 +73,13 @@ class DynamoStore final : public Store {
   // seconds (for tests, which move the clock). Returns whether this
   // process held the lease.
   bool compact_counts_now(std::string_view name);
+  // Leaves the counts as a process killed now would (kill -9): what was
+  // gathered and not sent is forgotten, and nothing more is written or
+  // compacted. For tests of the repair of dead writers.
+  void abandon_counts();
+  // Stops the background task (flushes, heartbeats, compactor rounds), as
+  // if the process were paused; sync() still flushes. For tests.
+  void pause_counts_task();
 
  private:
   struct Table {

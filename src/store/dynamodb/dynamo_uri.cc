@@ -9,7 +9,7 @@ namespace {
 constexpr std::string_view kScheme = "dynamodb://";
 constexpr const char* kKnown =
     "endpoint, profile, table_prefix, concurrency, timeout_ms, billing, rcu, wcu, counts, "
-    "counts_layout";
+    "counts_layout, writer_timeout";
 
 }  // namespace
 
@@ -52,6 +52,8 @@ DynamoOptions parse_dynamo_uri(std::string_view uri) {
         bad_store_uri(uri, "counts_layout='" + value + "' must be per_target or minutes");
       options.counts_layout = value == "minutes" ? DynamoOptions::CountsLayout::kMinutes
                                                  : DynamoOptions::CountsLayout::kPerTarget;
+    } else if (name == "writer_timeout") {
+      options.writer_timeout = std::chrono::seconds(whole_number(uri, name, value, 2, 86'400));
     } else if (name == "rcu") {
       options.read_capacity = whole_number(uri, name, value, 1, 1'000'000'000);
     } else if (name == "wcu") {
@@ -86,6 +88,8 @@ std::string describe_dynamo(const DynamoOptions& options) {
   if (!options.counts) add("counts", "off");
   if (options.counts_layout == DynamoOptions::CountsLayout::kMinutes)
     add("counts_layout", "minutes");
+  if (options.writer_timeout != DynamoOptions{}.writer_timeout)
+    add("writer_timeout", std::to_string(options.writer_timeout.count()));
   return out;
 }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -78,13 +79,51 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
     const core::RecordView x = batch[a], y = batch[b];
     return x.table == y.table && x.time_us == y.time_us && x.id == y.id && x.target == y.target;
   };
+  // Each activity is counted in the layout its table's marker gives its
+  // hour. Those counted by the minute are declared first, and carry the
+  // tag of the writer and generation that counts them: were this process
+  // killed before it sent their counts, the compactor finds and counts
+  // them.
+  std::vector<bool> by_minute(batch.size(), false);
+  std::vector<std::string> counts_remotes;  // by handle
+  std::vector<MinuteCounts::Touch> touched;
+  if (options_.counts) {
+    for (const std::string& remote : remote_names)
+      counts_remotes.push_back(remote + std::string(kCountsSuffix));
+    std::uint32_t last_table = UINT32_MAX;
+    std::int64_t minutes_from = kMinutesNever;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const core::RecordView r = batch[i];
+      if (r.table != last_table) {
+        last_table = r.table;
+        minutes_from = this->minutes_from(r.table);
+      }
+      const std::int64_t hour = core::floor_div(r.time_us, core::kHourUs);
+      if (hour < minutes_from) continue;
+      by_minute[i] = true;
+      touched.push_back({&counts_remotes[r.table], r.target, hour});
+    }
+  }
+  std::optional<MinuteCounts::WriteTicket> ticket;
+  if (!touched.empty()) ticket = minute_counts_->begin_write(touched);
+  // Whatever becomes of the write, the ticket is given back, naming what
+  // may be stored and not counted.
+  std::vector<std::string> unsettled;
+  struct EndWrite {
+    MinuteCounts* counts;
+    const std::optional<MinuteCounts::WriteTicket>& ticket;
+    std::vector<std::string>& unsettled;
+    ~EndWrite() {
+      if (ticket) counts->end_write(*ticket, std::move(unsettled));
+    }
+  } end_write{minute_counts_.get(), ticket, unsettled};
   std::string sort_key;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const core::RecordView r = batch[i];
     const std::size_t begin = items_json.size();
     const std::int64_t kept = retention_s[r.table];
-    append_item(r, kept > 0 ? core::floor_div(r.time_us, 1'000'000) + kept : 0, items_json,
-                sort_key);
+    append_item(r, kept > 0 ? core::floor_div(r.time_us, 1'000'000) + kept : 0,
+                by_minute[i] ? ticket->tag : 0, items_json, sort_key);
     const Item item{r.table, i, begin, items_json.size()};
     auto [it, inserted] =
         by_key.emplace(key_hash(r.table, r.target, r.time_us, r.id), items.size());
@@ -113,26 +152,32 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
   // stored already and would not count them).
   auto absorb = [&](bool all) {
     if (!options_.counts) return;
-    // Each activity to the layout its table's marker gives its hour.
-    std::vector<bool> by_target(batch.size(), false);
-    std::vector<bool> by_minute(batch.size(), false);
+    std::vector<bool> counted_by_target(batch.size(), false);
+    std::vector<bool> counted_by_minute(batch.size(), false);
     bool any_by_target = false;
     bool any_by_minute = false;
-    std::uint32_t last_table = UINT32_MAX;
-    std::int64_t minutes_from = kMinutesNever;
     for (std::size_t i = 0; i < items.size(); ++i) {
-      if (state[i] != State::kWritten || !(all || conditional[i])) continue;
-      const core::RecordView r = batch[items[i].record];
-      if (r.table != last_table) {
-        last_table = r.table;
-        minutes_from = this->minutes_from(r.table);
+      const std::size_t record = items[i].record;
+      if (state[i] == State::kWritten && (all || conditional[i])) {
+        (by_minute[record] ? counted_by_minute : counted_by_target)[record] = true;
+        (by_minute[record] ? any_by_minute : any_by_target) = true;
+      } else if (!all && by_minute[record] &&
+                 (state[i] == State::kWritten || state[i] == State::kPending)) {
+        // Stored, or maybe stored, and not counted: the pipeline writes it
+        // again, and that write counts it.
+        unsettled.push_back(put_key(batch[record]));
       }
-      const bool minute = core::floor_div(r.time_us, core::kHourUs) >= minutes_from;
-      (minute ? by_minute : by_target)[items[i].record] = true;
-      (minute ? any_by_minute : any_by_target) = true;
     }
-    if (any_by_target) counts_.absorb(batch, by_target);
-    if (any_by_minute) minute_counts_->absorb(batch, by_minute);
+    if (any_by_target) counts_.absorb(batch, counted_by_target);
+    if (any_by_minute) minute_counts_->absorb(batch, counted_by_minute, *ticket);
+    // Stored now (or found stored): what an earlier write left unsettled
+    // is settled.
+    if (all && minute_counts_ && minute_counts_->has_unsettled()) {
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        if (state[i] == State::kWritten || state[i] == State::kStoredBefore)
+          minute_counts_->settle(put_key(batch[items[i].record]));
+      }
+    }
   };
 
   std::vector<std::size_t> pending(items.size());

@@ -179,8 +179,8 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-void append_item(const core::RecordView& record, std::int64_t expires_at, std::string& out,
-                 std::string& sort_key) {
+void append_item(const core::RecordView& record, std::int64_t expires_at, std::uint64_t counts_tag,
+                 std::string& out, std::string& sort_key) {
   sort_key.clear();
   append_sort_key(sort_key, record.time_us, record.id);
   out += "{\"target\":{\"S\":";
@@ -193,6 +193,13 @@ void append_item(const core::RecordView& record, std::int64_t expires_at, std::s
   if (expires_at > 0) {
     out += ",\"expires_at\":{\"N\":\"";
     out += std::to_string(expires_at);
+    out += "\"}";
+  }
+  if (counts_tag != 0) {
+    out += ",\"";
+    out += kCountsTagAttribute;
+    out += "\":{\"N\":\"";
+    out += std::to_string(counts_tag);
     out += "\"}";
   }
   ItemWriter writer(out);
@@ -218,7 +225,7 @@ Activity read_item(const rapidjson::Value& item) {
   for (const auto& m : item.GetObject()) {
     const std::string_view name(m.name.GetString(), m.name.GetStringLength());
     if (name == "target" || name == "timestamp" || name == "actor" || name == "expires_at" ||
-        name == kPutTokenAttribute) {
+        name == kPutTokenAttribute || name == kCountsTagAttribute) {
       continue;
     }
     a.attributes.emplace_back(std::string(name), read_value(m.value, 0));

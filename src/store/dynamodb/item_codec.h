@@ -31,12 +31,16 @@ std::string add_index_command(const std::string& remote_name);
 // An attribute cctv keeps on items written conditionally (put_tokens.h);
 // no attribute of the activity, and a reserved name.
 inline constexpr const char* kPutTokenAttribute = "_cctv_put";
+// Another: the writer and generation of counts by the minute that count
+// the activity (minute_counts.h), writer * 2^32 + generation.
+inline constexpr const char* kCountsTagAttribute = "_cctv_c";
 
 // Appends `record` as a DynamoDB item (a JSON object of AttributeValues) to
 // `out`, and its sort key to `sort_key`. With `expires_at` > 0 the item
-// carries it (epoch seconds), for DynamoDB's TTL.
-void append_item(const core::RecordView& record, std::int64_t expires_at, std::string& out,
-                 std::string& sort_key);
+// carries it (epoch seconds), for DynamoDB's TTL; with `counts_tag` > 0,
+// that as kCountsTagAttribute.
+void append_item(const core::RecordView& record, std::int64_t expires_at, std::uint64_t counts_tag,
+                 std::string& out, std::string& sort_key);
 
 // `item` (a JSON object) with its put token (kPutTokenAttribute) added.
 std::string with_put_token(std::string_view item, std::string_view token);

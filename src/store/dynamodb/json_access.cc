@@ -92,6 +92,27 @@ std::int64_t n_value(const rapidjson::Value& item, const char* name) {
   return n;
 }
 
+std::vector<std::int64_t> ns_value(const rapidjson::Value& item, const char* name) {
+  std::vector<std::int64_t> out;
+  if (!has_attribute(item, name)) return out;
+  const rapidjson::Value& v = item[name];
+  auto ns = v.IsObject() ? v.FindMember("NS") : v.MemberEnd();
+  if (!v.IsObject() || ns == v.MemberEnd() || !ns->value.IsArray())
+    throw StoreError(std::string("DynamoDB item: '") + name + "' is not a number set");
+  for (const auto& n : ns->value.GetArray()) {
+    std::int64_t x = 0;
+    const std::string_view text(n.IsString() ? n.GetString() : "",
+                                n.IsString() ? n.GetStringLength() : 0);
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), x);
+    if (ec != std::errc() || end != text.data() + text.size()) {
+      throw StoreError(std::string("DynamoDB item: '") + name +
+                       "' holds something not a whole number: " + std::string(text));
+    }
+    out.push_back(x);
+  }
+  return out;
+}
+
 bool has_attribute(const rapidjson::Value& item, const char* name) {
   return item.IsObject() && item.FindMember(name) != item.MemberEnd();
 }

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cctv::store::dynamodb {
 
@@ -51,6 +52,9 @@ std::string_view s_value(const rapidjson::Value& item, const char* name);
 std::int64_t n_value(const rapidjson::Value& item, const char* name);
 std::string_view b_value(const rapidjson::Value& item, const char* name);
 // Whether the item has attribute `name`.
+// The numbers of number-set attribute `name`; none when it is absent.
+// Throws StoreError when it is no number set.
+std::vector<std::int64_t> ns_value(const rapidjson::Value& item, const char* name);
 bool has_attribute(const rapidjson::Value& item, const char* name);
 
 // Writes "name":{"S":"value"} and "name":{"N":"value"}.

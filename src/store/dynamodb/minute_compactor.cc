@@ -63,24 +63,6 @@ std::vector<MinuteRecord> records_of(const rapidjson::Value& item, const char* a
   return records;
 }
 
-std::vector<std::int64_t> number_set(const rapidjson::Value& item, const char* attribute) {
-  std::vector<std::int64_t> out;
-  if (!has_attribute(item, attribute)) return out;
-  const rapidjson::Value& v = member(item, attribute);
-  auto ns = v.FindMember("NS");
-  if (ns == v.MemberEnd() || !ns->value.IsArray()) malformed_item(attribute, s_value(item, "key"));
-  for (const auto& n : ns->value.GetArray()) {
-    std::int64_t x = 0;
-    const std::string_view text(n.IsString() ? n.GetString() : "",
-                                n.IsString() ? n.GetStringLength() : 0);
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), x);
-    if (ec != std::errc() || end != text.data() + text.size())
-      malformed_item(attribute, s_value(item, "key"));
-    out.push_back(x);
-  }
-  return out;
-}
-
 // The PutItem of open hour `key` (hour, bucket) holding what `o` holds
 // and `adds` (target -> count) of write minute `write_minute`.
 std::string open_hour_body(const std::string& remote, std::pair<std::int64_t, int> key,
@@ -137,6 +119,7 @@ std::optional<MinuteCounts::Progress> MinuteCounts::take_lease(const std::string
     return read_progress(remote).to < 0 ? std::optional<Progress>(Progress{}) : std::nullopt;
   }
   const rapidjson::Value& item = object_member(o.answer, "Attributes");
+  learn_fences(remote, item);
   Progress p;
   p.to = n_value(item, "to");
   p.closed_to = n_value(item, "closed_to");
@@ -201,6 +184,9 @@ void MinuteCounts::read_minutes(
                     for (const auto& item : array_member(answer, "Items")) {
                       const std::string_view key = s_value(item, "key");
                       const std::int64_t start = n_value(item, "start");
+                      // A fenced writer's uncommitted items: recounted apart.
+                      if (has_attribute(item, "g") && is_void(remote, start, n_value(item, "g")))
+                        continue;
                       if (!with_entries) {
                         for (MinuteRecord& r : records_of(item, "d"))
                           visit(write_minute_of(start), r);
@@ -272,7 +258,7 @@ std::map<std::pair<std::int64_t, int>, OpenHour> MinuteCounts::read_open_hours(
                 o.rebuilt_pages = n_value(item, "rp");
               }
               o.closed_w = has_attribute(item, "cw") ? n_value(item, "cw") : -1;
-              o.ws = number_set(item, "ws");
+              o.ws = ns_value(item, "ws");
               o.totals = records_of(item, "t");
             }
           }
@@ -567,6 +553,7 @@ void MinuteCounts::rank_day(const std::string& remote, std::int64_t day, bool da
 }
 
 bool MinuteCounts::compact(const std::string& remote, std::int64_t retention_s) {
+  if (abandoned_) return false;
   std::optional<Progress> taken = take_lease(remote);
   if (!taken) return false;
   if (taken->to < 0) return true;  // nothing counted by the minute yet
@@ -588,9 +575,17 @@ bool MinuteCounts::compact(const std::string& remote, std::int64_t retention_s) 
     return true;
   };
   const std::int64_t now_minute = now_us_() / 60'000'000;
-  // Fold the sealed write minutes, in order, saving after each.
+  // Writers taken for dead are fenced and repaired first; the sealed write
+  // minutes are folded, in order, saving after each, once every live
+  // writer committed what it wrote there.
+  std::vector<WriterState> writers = read_writers(remote);
+  if (!repair_dead(remote, writers, hold, retention_s)) return false;
   for (int folds = 0; folds < kFoldsPerRound && p.to + 1 + kSealMinutes <= now_minute; ++folds) {
     if (!hold()) return false;
+    const std::int64_t w = p.to + 1;
+    if (std::any_of(writers.begin(), writers.end(),
+                    [w](const WriterState& s) { return s.committed_w < w; }))
+      break;
     fold(remote, p.to + 1, p, retention_s);
     ++p.to;
     if (!save()) return false;

@@ -27,12 +27,31 @@
 // write minute each source holds up to. Counts are visible as soon as
 // flush() returns.
 //
+// A writer killed before it sent its counts is repaired from the
+// activities. A writer's counts come in generations (one per flush): each
+// activity item it writes is tagged with its writer number and generation
+// (kCountsTagAttribute), and so is each minute item. Its record in the
+// counts table, `k#` / writer, holds a heartbeat and the generation it has
+// committed -- every activity tagged with that generation or an earlier
+// one is counted in minute items DynamoDB holds -- and before it writes an
+// activity, the writer declares its (target, hour) in `i#<writer>` items
+// (once per hour of its clock). The compactor folds a write minute only
+// once every live writer has committed what it wrote there. A writer
+// whose heartbeat is older than its `dead_after` is fenced: one
+// conditional update sets its first void generation, after which its
+// commits fail; its minute items of void generations are skipped by every
+// reader (the progress item lists fences); and the compactor recounts the
+// void generations' activities from the declared (target, hour)s into
+// minute items of its own. A writer that finds itself fenced (it was
+// paused longer than dead_after) starts again under a new writer number.
+//
 // Thread-safe.
 #ifndef CCTV_STORE_DYNAMODB_MINUTE_COUNTS_H_
 #define CCTV_STORE_DYNAMODB_MINUTE_COUNTS_H_
 
 #include <rapidjson/document.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -42,6 +61,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "cctv/counts.h"
@@ -77,11 +97,53 @@ struct OpenHour {
 
 class MinuteCounts {
  public:
-  // `now` says what time it is, in microseconds since the epoch.
-  MinuteCounts(RequestEngine& engine, std::function<std::int64_t()> now);
+  // `now` says what time it is, in microseconds since the epoch. A writer
+  // silent for `dead_after_s` seconds is taken for dead and repaired.
+  MinuteCounts(RequestEngine& engine, std::function<std::int64_t()> now, std::int64_t dead_after_s);
 
-  // Gathers the counts of `batch`'s records whose `counted` flag is set.
-  void absorb(const core::RecordBatch& batch, const std::vector<bool>& counted);
+  // One write of activities by the minute: its tag, for the items.
+  struct WriteTicket {
+    std::int64_t generation = 0;
+    std::uint64_t tag = 0;  // writer * 2^32 + generation
+  };
+  // What a write is about to store: a (target, hour) of counts table
+  // `remote`.
+  struct Touch {
+    const std::string* remote;
+    std::string_view target;
+    std::int64_t hour;
+  };
+  // Before a write sends activities counted by the minute: makes sure this
+  // writer's record in each counts table touched is alive (and not fenced)
+  // and every (target, hour) touched is declared. Every begin_write() is
+  // followed by one end_write(). Throws StoreError (then nothing was
+  // begun).
+  WriteTicket begin_write(const std::vector<Touch>& touched);
+  // After the write: `unsettled` names the activities (put_key()) it may
+  // have stored without counting them (their write failed, or its answer
+  // was lost); its generation is committed only once a later write stores
+  // each of them.
+  void end_write(const WriteTicket& ticket, std::vector<std::string> unsettled);
+  // Whether some activities wait to be settled.
+  bool has_unsettled() const;
+  // `key` (put_key()) was stored or found stored by a write: settled.
+  void settle(const std::string& key);
+
+  // Gathers the counts of `batch`'s records whose `counted` flag is set,
+  // in the generation of `ticket`.
+  void absorb(const core::RecordBatch& batch, const std::vector<bool>& counted,
+              const WriteTicket& ticket);
+
+  // Renews this writer's records when due (and commits what was sent).
+  // Throws StoreError.
+  void heartbeat();
+  // What this process would leave behind if killed now: forgets what it
+  // gathered and did not send, and writes nothing more. For tests.
+  void abandon();
+  // On a clean stop, after the last flush: removes this writer's records
+  // where everything it wrote is committed (the rest is repaired once the
+  // compactor takes it for dead).
+  void retire();
 
   // Writes what was gathered as minute items. Throws StoreError; what was
   // not written stays and goes first next time.
@@ -120,7 +182,7 @@ class MinuteCounts {
                                        std::int64_t to_minute, std::size_t limit);
 
   // This process's writer number (below 10^7), for tests.
-  std::uint64_t writer() const { return writer_; }
+  std::uint64_t writer() const { return writer_.load(); }
 
  private:
   // What one target saw in one minute.
@@ -157,11 +219,29 @@ class MinuteCounts {
     std::unordered_map<std::string, Minutes, NameHash, std::equal_to<>> targets;
     Minutes whole;  // the whole table's
   };
+  // A generation not committed yet.
+  struct Generation {
+    int writing = 0;                   // writes of it under way
+    std::size_t unsettled = 0;         // its activities maybe stored, not counted
+    bool frozen = false;               // its counts were taken for sending
+    std::size_t unsent = 0;            // its items DynamoDB does not have yet
+    std::int64_t since_s = 0;          // when writes began to take it
+    std::int64_t first_w = INT64_MAX;  // the first write minute of its items
+    std::map<std::uint32_t, Gathered> gathering;
+  };
+  // This writer's record in one counts table.
+  struct Record {
+    std::int64_t confirmed_s = -1;               // the heartbeat DynamoDB last took
+    std::int64_t declared_hour = -1;             // the hour of this clock declared for
+    std::unordered_set<std::uint64_t> declared;  // (target, hour) hashes declared then
+    std::uint64_t sequence = 0;                  // of its declaration items
+  };
   // Items frozen for sending, their keys and content final: the counts
   // (m#) and, apart, the sketch entries (s#) of the same records, so that
   // reading counts does not read the actors.
   struct Frozen {
     std::string remote;
+    std::int64_t generation;
     std::int64_t write_minute;
     int bucket;
     std::int64_t start;
@@ -178,11 +258,29 @@ class MinuteCounts {
     // (z# items): saved with `to`, so readers skip looking when none do.
     bool dirty = true;
   };
+  // What the compactor reads of a writer's record.
+  struct WriterState {
+    std::uint64_t writer = 0;
+    std::int64_t heartbeat_s = 0;
+    std::int64_t dead_after_s = 0;
+    std::int64_t committed = 0;     // generation
+    std::int64_t committed_w = -1;  // every item of write minutes <= it is committed
+    std::int64_t next_since_s = 0;  // when its first uncommitted generation began
+    std::int64_t fenced_from = -1;  // its first void generation, once fenced
+    std::int64_t repair_w = -1;     // the write minute its repair goes to
+    bool repaired = false;
+  };
   // The UpdateItem that makes the progress item of `remote` (when it is
   // the first) and tells it of write minute `w`: readers look at write
   // minutes up to the newest any writer used. It fails its condition when
   // a newer minute is known.
   std::string progress_mark(const std::string& remote, std::int64_t w) const;
+  // Counts each generation's items not sent yet: unsent_ and `sending`.
+  // REQUIRES: send_mu_ and mu_ held.
+  void count_unsent(const std::vector<Frozen>& sending);
+  // Sends this writer's heartbeat, with what it commits, to every counts
+  // table it writes. REQUIRES: send_mu_ held.
+  void send_heartbeats();
   // Sends `frozen` items; keeps what was not written in unsent_.
   void send(std::vector<Frozen> frozen);
   // Moves unsent items whose write minute is near its seal to the current
@@ -216,10 +314,50 @@ class MinuteCounts {
   // Visits the records of every item of write minutes [first_w, last_w],
   // bucket `bucket` (all buckets when -1), with each item's write minute:
   // counts only, or with their sketch entries.
+  // Items of fenced writers' void generations are skipped (as the
+  // progress item read last says: fences only grow, and every reader and
+  // compactor round reads it first).
   void read_minutes(const std::string& remote, std::int64_t first_w, std::int64_t last_w,
                     int bucket,
                     const std::function<void(std::int64_t w, MinuteRecord& record)>& visit,
                     bool with_entries = false, bool consistent = true);
+
+  // Writers and repair (minute_writers.cc, minute_repair.cc).
+  // What this writer commits: generations up to `generation`, every item
+  // of write minutes up to `write_minute`, and when the first generation
+  // after those began.
+  struct Commit {
+    std::int64_t generation = 0;
+    std::int64_t write_minute = -1;
+    std::int64_t next_since_s = 0;
+  };
+  // Sends this writer's heartbeat to `remote` with `commit` (the `first`
+  // makes its record); false when it was fenced.
+  bool send_heartbeat(const std::string& remote, const Commit& commit, bool first);
+  // What this writer commits now; forgets the generations committed.
+  // REQUIRES: mu_ held.
+  Commit committable(std::int64_t now_minute);
+  // Remembers the fences a progress item lists (its `vd` attribute).
+  void learn_fences(const std::string& remote, const rapidjson::Value& progress_item);
+  // Whether an item of `remote` with start `start` and generation `g` (0:
+  // none) is void.
+  bool is_void(const std::string& remote, std::int64_t start, std::int64_t g);
+  // This writer was fenced: drops what it gathered of void generations and
+  // starts again under a new writer number. REQUIRES: send_mu_ held.
+  void restart_fenced();
+  std::vector<WriterState> read_writers(const std::string& remote);
+  // Fences the writers of `writers` taken for dead, and repairs those
+  // fenced and not repaired yet; leaves in `writers` the live ones (a
+  // fenced one's items of void generations are skipped, so folding waits
+  // on the live alone). False when the lease was lost.
+  bool repair_dead(const std::string& remote, std::vector<WriterState>& writers,
+                   const std::function<bool()>& hold, std::int64_t retention_s);
+  // Fences a dead writer; false when it renewed its heartbeat meanwhile.
+  bool fence(const std::string& remote, WriterState& writer);
+  // Recounts a fenced writer's void generations into minute items of its
+  // repair minute, and marks its record repaired (kept a day, so that the
+  // writer, should it wake, finds it fenced).
+  void repair(const std::string& remote, const WriterState& writer, std::int64_t retention_s);
   // Visits the records that the write minutes folded into `o`, an open
   // hour of bucket `bucket`, added (of any hour: the caller filters).
   void each_folded(const std::string& remote, const OpenHour& o, int bucket,
@@ -249,11 +387,23 @@ class MinuteCounts {
 
   RequestEngine& engine_;
   const std::function<std::int64_t()> now_us_;
-  const std::uint64_t writer_;
+  const std::int64_t dead_after_s_;
+  std::atomic<std::uint64_t> writer_;
   const std::string lease_holder_;
 
-  std::mutex mu_;  // guards gathering_
-  std::map<std::uint32_t, Gathered> gathering_;
+  mutable std::mutex mu_;                           // guards the generations and unsettled_
+  std::int64_t generation_ = 1;                     // the one writes take now
+  std::map<std::int64_t, Generation> generations_;  // not committed yet
+  // Activities maybe stored and not counted -> their generations.
+  std::unordered_map<std::string, std::vector<std::int64_t>> unsettled_;
+  std::atomic<bool> any_unsettled_{false};
+  std::atomic<bool> abandoned_{false};
+  std::atomic<bool> fenced_{false};        // a heartbeat found this writer fenced
+  std::mutex records_mu_;                  // guards records_ and declaring
+  std::map<std::string, Record> records_;  // by counts table
+  std::mutex fences_mu_;
+  // Fenced writers of each counts table: writer -> its first void generation.
+  std::map<std::string, std::map<std::uint64_t, std::int64_t>> fences_;
   std::mutex send_mu_;  // one flush at a time; guards the rest
   std::uint64_t sequence_ = 0;
   // No item goes to a write minute before this one: a rebuild's recount

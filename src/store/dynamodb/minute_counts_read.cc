@@ -91,6 +91,7 @@ MinuteCounts::Progress MinuteCounts::read_progress(const std::string& remote) {
   const rapidjson::Document& doc = outcomes.front().answer;
   auto item = doc.FindMember("Item");
   if (item == doc.MemberEnd()) return p;  // nothing counted yet
+  learn_fences(remote, item->value);
   p.to = n_value(item->value, "to");
   p.closed_to = n_value(item->value, "closed_to");
   // Readers look at write minutes up to the newest any writer used.

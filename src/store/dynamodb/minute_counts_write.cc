@@ -2,6 +2,7 @@
 // them into minute items, and sending those until DynamoDB has them.
 #include <algorithm>
 #include <random>
+#include <utility>
 
 #include "cctv/error.h"
 #include "core/bucket.h"
@@ -40,11 +41,15 @@ int count_bucket(std::string_view target) {
   return static_cast<int>(static_cast<std::uint64_t>(target_hash(target)) % kCountBuckets);
 }
 
-MinuteCounts::MinuteCounts(RequestEngine& engine, std::function<std::int64_t()> now)
+MinuteCounts::MinuteCounts(RequestEngine& engine, std::function<std::int64_t()> now,
+                           std::int64_t dead_after_s)
     : engine_(engine),
       now_us_(std::move(now)),
+      dead_after_s_(dead_after_s),
       writer_(random_writer()),
-      lease_holder_("w" + std::to_string(writer_)) {}
+      lease_holder_("w" + std::to_string(writer_.load())) {
+  generations_[generation_].since_s = now_us_() / 1'000'000;
+}
 
 void MinuteCounts::Cell::add_to_registers(std::uint32_t entry) {
   auto& rank = registers[core::HyperLogLog::entry_register(entry)];
@@ -87,8 +92,12 @@ MinuteCounts::Cell& MinuteCounts::cell_of(Minutes& minutes, std::int64_t minute)
   return minutes.emplace_back(minute, Cell{}).second;
 }
 
-void MinuteCounts::absorb(const core::RecordBatch& batch, const std::vector<bool>& counted) {
+void MinuteCounts::absorb(const core::RecordBatch& batch, const std::vector<bool>& counted,
+                          const WriteTicket& ticket) {
   std::lock_guard lock(mu_);
+  // Begun before this writer was fenced: the repair counts those.
+  if (ticket.tag >> 32 != writer_) return;
+  auto& gathering = generations_[ticket.generation].gathering;
   Gathered* g = nullptr;
   std::uint32_t table = UINT32_MAX;
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -96,7 +105,7 @@ void MinuteCounts::absorb(const core::RecordBatch& batch, const std::vector<bool
     const core::RecordView r = batch[i];
     if (r.table != table) {
       table = r.table;
-      g = &gathering_[table];
+      g = &gathering[table];
     }
     const std::int64_t minute = core::minute_of(r.time_us);
     auto it = g->targets.find(r.target);
@@ -107,76 +116,101 @@ void MinuteCounts::absorb(const core::RecordBatch& batch, const std::vector<bool
 }
 
 void MinuteCounts::forget(std::uint32_t table, const std::string& remote) {
-  {
-    std::lock_guard lock(mu_);
-    gathering_.erase(table);
-  }
   std::lock_guard send_lock(send_mu_);
   std::erase_if(unsent_, [&](const Frozen& f) { return f.remote == remote; });
+  std::lock_guard lock(mu_);
+  for (auto& [g, generation] : generations_) generation.gathering.erase(table);
+  count_unsent({});
+}
+
+void MinuteCounts::count_unsent(const std::vector<Frozen>& sending) {
+  for (auto& [g, generation] : generations_) generation.unsent = 0;
+  for (const std::vector<Frozen>* items : {&std::as_const(unsent_), &sending}) {
+    for (const Frozen& f : *items) {
+      auto it = generations_.find(f.generation);
+      if (it != generations_.end()) ++it->second.unsent;
+    }
+  }
 }
 
 void MinuteCounts::flush(const std::function<CountsTarget(std::uint32_t)>& table_of) {
-  std::map<std::uint32_t, Gathered> taken;
-  {
-    std::lock_guard lock(mu_);
-    taken.swap(gathering_);
-  }
+  if (abandoned_) return;
   std::lock_guard send_lock(send_mu_);
   const std::int64_t now_s = now_us_() / 1'000'000;
   const std::int64_t write_minute = std::max(now_s / 60, next_write_minute_);
+  // Writes from now on take a new generation; each earlier one is taken
+  // once no write of it is under way.
+  std::vector<std::pair<std::int64_t, std::map<std::uint32_t, Gathered>>> taken;
+  {
+    std::lock_guard lock(mu_);
+    ++generation_;
+    generations_[generation_].since_s = now_s;
+    for (auto& [g, generation] : generations_) {
+      if (g >= generation_ || generation.frozen || generation.writing > 0) continue;
+      generation.frozen = true;
+      if (generation.gathering.empty()) continue;
+      generation.first_w = write_minute;
+      taken.emplace_back(g, std::move(generation.gathering));
+      generation.gathering.clear();
+    }
+  }
   std::vector<Frozen> items = std::move(unsent_);
   unsent_.clear();
-  for (auto& [table, gathered] : taken) {
-    const CountsTarget where = table_of(table);
-    if (!where.live) continue;  // dropped meanwhile
-    std::vector<std::vector<MinuteRecord>> by_bucket(kCountBuckets);
-    auto add = [&](const std::string& target, Minutes& minutes) {
-      const int b = count_bucket(target);
-      for (auto& [minute, cell] : minutes) {
-        by_bucket[static_cast<std::size_t>(b)].push_back(
-            MinuteRecord{target, minute, cell.count, cell.take_entries()});
-      }
-    };
-    for (auto& [target, minutes] : gathered.targets) add(target, minutes);
-    add(std::string(), gathered.whole);
-    // Minute items are kept as long as the counts: activities recorded
-    // late into an hour close it again from every item that added to it,
-    // and readers take an hour's distinct actors per minute from them.
-    const std::int64_t expires = where.retention_s > 0 ? write_minute * 60 + where.retention_s : 0;
-    for (int b = 0; b < kCountBuckets; ++b) {
-      const auto& records = by_bucket[static_cast<std::size_t>(b)];
-      // Records in items under the payload limit.
-      std::size_t begin = 0;
-      while (begin < records.size()) {
-        std::size_t end = begin;
-        std::size_t size = 16;
-        while (end < records.size() &&
-               (end == begin || size + encoded_size_bound(records[end]) <= kMaxPayload)) {
-          size += encoded_size_bound(records[end++]);
+  for (auto& [g, tables] : taken) {
+    for (auto& [table, gathered] : tables) {
+      const CountsTarget where = table_of(table);
+      if (!where.live) continue;  // dropped meanwhile
+      std::vector<std::vector<MinuteRecord>> by_bucket(kCountBuckets);
+      auto add = [&](const std::string& target, Minutes& minutes) {
+        const int b = count_bucket(target);
+        for (auto& [minute, cell] : minutes) {
+          by_bucket[static_cast<std::size_t>(b)].push_back(
+              MinuteRecord{target, minute, cell.count, cell.take_entries()});
         }
-        Frozen f{where.remote,
-                 write_minute,
-                 b,
-                 minute_item_start(write_minute, writer_, sequence_++),
-                 {},
-                 {},
-                 expires};
-        const auto part = std::span(records).subspan(begin, end - begin);
-        encode_entries(part, f.sketches);
-        encode_records(part, f.counts, false);
-        items.push_back(std::move(f));
-        begin = end;
+      };
+      for (auto& [target, minutes] : gathered.targets) add(target, minutes);
+      add(std::string(), gathered.whole);
+      // Minute items are kept as long as the counts: activities recorded
+      // late into an hour close it again from every item that added to it,
+      // and readers take an hour's distinct actors per minute from them.
+      const std::int64_t expires =
+          where.retention_s > 0 ? write_minute * 60 + where.retention_s : 0;
+      for (int b = 0; b < kCountBuckets; ++b) {
+        for (const auto part : split_records(by_bucket[static_cast<std::size_t>(b)], kMaxPayload)) {
+          Frozen f{where.remote,
+                   g,
+                   write_minute,
+                   b,
+                   minute_item_start(write_minute, writer_, sequence_++),
+                   {},
+                   {},
+                   expires};
+          encode_entries(part, f.sketches);
+          encode_records(part, f.counts, false);
+          items.push_back(std::move(f));
+        }
       }
     }
   }
-  if (items.empty()) return;
-  try {
-    move_late(items);
-  } catch (...) {
-    unsent_ = std::move(items);
-    throw;
+  // Until its items are sent, a generation is not committed.
+  {
+    std::lock_guard lock(mu_);
+    count_unsent(items);
   }
-  send(std::move(items));
+  if (!items.empty()) {
+    try {
+      move_late(items);
+    } catch (...) {
+      unsent_ = std::move(items);
+      throw;
+    }
+    send(std::move(items));
+  }
+  {
+    std::lock_guard lock(mu_);
+    count_unsent({});
+  }
+  send_heartbeats();
 }
 
 void MinuteCounts::move_late(std::vector<Frozen>& items) {
@@ -268,6 +302,7 @@ void MinuteCounts::send(std::vector<Frozen> frozen) {
       Attrs item = {
           {"key", Attr::s(counts ? minute_item_key(f.bucket) : minute_sketch_key(f.bucket))},
           {"start", Attr::n(f.start)},
+          {"g", Attr::n(f.generation)},
           {"d", Attr::b(payload)}};
       if (f.expires_at > 0) item.emplace_back("expires_at", Attr::n(f.expires_at));
       writes.push_back(Write{i, counts, attrs_json(item)});

@@ -95,24 +95,19 @@ void MinuteCounts::rebuild(const std::string& remote, std::int64_t first_hour,
     const auto [hour, bucket] = key;
     const std::int64_t hour_end_s = (hour + 1) * 3600;
 
+    // At least one page: an hour the recount found empty says so.
+    std::vector<std::span<const MinuteRecord>> parts = split_records(records, kRebuiltPageBytes);
+    if (parts.empty()) parts.emplace_back();
     std::int64_t page_count = 0;
-    for (std::size_t begin = 0; begin < records.size() || page_count == 0;) {
-      std::size_t end = begin;
-      std::size_t size = 16;
-      while (end < records.size() &&
-             (end == begin || size + encoded_size_bound(records[end]) <= kRebuiltPageBytes)) {
-        size += encoded_size_bound(records[end++]);
-      }
+    for (const auto part : parts) {
       std::string payload;
-      encode_records(std::span(records).subspan(begin, end - begin), payload);
+      encode_records(part, payload);
       const std::string page = recount_item({{"key", Attr::s(rebuilt_hour_key(hour, bucket))},
                                              {"start", Attr::n(page_count)},
                                              {"d", Attr::b(payload)}},
                                             hour_end_s, retention_s);
       pages.push_back(PutItemRequest{remote, page, {}}.body());
       ++page_count;
-      begin = end;
-      if (begin >= records.size()) break;
     }
 
     std::map<std::string, std::int64_t> totals;

@@ -126,4 +126,21 @@ bool decode_entries(std::string_view payload, std::span<MinuteRecord> records) {
   return true;
 }
 
+std::vector<std::span<const MinuteRecord>> split_records(std::span<const MinuteRecord> records,
+                                                         std::size_t max_bytes) {
+  std::vector<std::span<const MinuteRecord>> out;
+  std::size_t begin = 0;
+  while (begin < records.size()) {
+    std::size_t end = begin;
+    std::size_t size = 16;  // version byte and record count, generously
+    while (end < records.size() &&
+           (end == begin || size + encoded_size_bound(records[end]) <= max_bytes)) {
+      size += encoded_size_bound(records[end++]);
+    }
+    out.push_back(records.subspan(begin, end - begin));
+    begin = end;
+  }
+  return out;
+}
+
 }  // namespace cctv::store::dynamodb

@@ -47,6 +47,11 @@ bool decode_records(std::string_view payload, std::vector<MinuteRecord>& out);
 // among items under DynamoDB's 400 KB.
 std::size_t encoded_size_bound(const MinuteRecord& record);
 
+// `records` in runs whose payloads stay within `max_bytes` each (a record
+// larger than that alone in its run); none for no records.
+std::vector<std::span<const MinuteRecord>> split_records(std::span<const MinuteRecord> records,
+                                                         std::size_t max_bytes);
+
 // The sketch entries of `records` alone, in their order: kept apart from
 // the records' counts (which name the targets), and paired with them
 // again by decode_entries(). Format: a version byte (1), varint record

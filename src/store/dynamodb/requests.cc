@@ -209,7 +209,7 @@ std::string QueryRequest::body() const {
   o.text("TableName", table);
   if (!index.empty()) o.text("IndexName", index);
   if (consistent) o.flag("ConsistentRead", true);
-  add_expressions(o, {{"KeyConditionExpression", &key_condition}});
+  add_expressions(o, {{"KeyConditionExpression", &key_condition}, {"FilterExpression", &filter}});
   o.flag("ScanIndexForward", forward);
   if (limit > 0) o.number("Limit", limit);
   if (!start_after.empty()) o.raw("ExclusiveStartKey", start_after);

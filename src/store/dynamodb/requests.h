@@ -109,6 +109,7 @@ struct QueryRequest {
   std::string index;  // empty: the table itself
   bool consistent = false;
   Expression key_condition;
+  Expression filter;             // FilterExpression; empty: none
   bool forward = true;           // ScanIndexForward
   std::size_t limit = 0;         // 0: DynamoDB's page size
   std::string_view start_after;  // ExclusiveStartKey as a JSON object; empty: from the start

@@ -62,7 +62,8 @@ std::string error_of(const Attributes& a) {
 }
 
 TEST(AttributeCodec, RejectsReservedNames) {
-  for (const char* name : {"actor", "target", "timestamp", "id", "expires_at", "_cctv_put"}) {
+  for (const char* name :
+       {"actor", "target", "timestamp", "id", "expires_at", "_cctv_put", "_cctv_c"}) {
     const std::string msg = error_of({{name, 1}});
     EXPECT_NE(msg.find(std::string("attribute '") + name + "'"), std::string::npos) << msg;
     EXPECT_NE(msg.find("reserved"), std::string::npos) << msg;

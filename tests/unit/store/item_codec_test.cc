@@ -15,7 +15,7 @@ rapidjson::Document item_json(const Activity& a, std::string* sort_key = nullptr
   core::RecordBatch batch;
   batch.append(0, a.time.time_since_epoch().count(), a.id, a.actor, a.target, encoded);
   std::string out, sk;
-  append_item(batch[0], 0, out, sk);
+  append_item(batch[0], 0, 0, out, sk);
   if (sort_key != nullptr) *sort_key = sk;
   rapidjson::Document doc;
   doc.Parse(out.c_str());
