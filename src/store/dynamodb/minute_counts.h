@@ -245,15 +245,20 @@ class MinuteCounts {
     std::int64_t write_minute;
     int bucket;
     std::int64_t start;
-    std::string counts;       // payload of m#; empty once DynamoDB has it
-    std::string sketches;     // payload of s#; empty once DynamoDB has it
-    std::int64_t expires_at;  // 0: kept as long as the table
+    std::int64_t oldest_hour;  // of its records
+    std::string counts;        // payload of m#; empty once DynamoDB has it
+    std::string sketches;      // payload of s#; empty once DynamoDB has it
+    std::int64_t expires_at;   // 0: kept as long as the table
   };
   // The compactor's view of the `c#` item.
   struct Progress {
     std::int64_t to = -1;         // write minutes <= to are folded
     std::int64_t closed_to = -1;  // hours < closed_to were closed (once at least)
     std::int64_t last_w = -1;     // the newest write minute any writer used
+    // The newest write minute holding records of hours that may be closed
+    // (activities recorded late): until it is folded, a closed day's list
+    // is not the whole answer.
+    std::int64_t late_w = -1;
     // Whether hours folded into after closing may wait to be closed again
     // (z# items): saved with `to`, so readers skip looking when none do.
     bool dirty = true;
@@ -275,6 +280,15 @@ class MinuteCounts {
   // minutes up to the newest any writer used. It fails its condition when
   // a newer minute is known.
   std::string progress_mark(const std::string& remote, std::int64_t w) const;
+  // The UpdateItem that tells the progress item of `remote` that write
+  // minute `w` holds records of hours that may be closed already.
+  static std::string late_mark(const std::string& remote, std::int64_t w);
+  // Whether records of hour `hour` written in write minute `w` may belong
+  // to a closed hour: one closes once the write minutes up to the one after
+  // it are folded, and `w` is not.
+  static bool is_late(std::int64_t hour, std::int64_t w) {
+    return hour < w / 60 - 1 || (hour == w / 60 - 1 && w % 60 >= 2);
+  }
   // Counts each generation's items not sent yet: unsent_ and `sending`.
   // REQUIRES: send_mu_ and mu_ held.
   void count_unsent(const std::vector<Frozen>& sending);

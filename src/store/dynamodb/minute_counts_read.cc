@@ -96,6 +96,7 @@ MinuteCounts::Progress MinuteCounts::read_progress(const std::string& remote) {
   p.closed_to = n_value(item->value, "closed_to");
   // Readers look at write minutes up to the newest any writer used.
   p.last_w = has_attribute(item->value, "last_w") ? n_value(item->value, "last_w") : p.to;
+  p.late_w = has_attribute(item->value, "late_w") ? n_value(item->value, "late_w") : -1;
   p.dirty = !has_attribute(item->value, "dirty") || n_value(item->value, "dirty") != 0;
   return p;
 }
@@ -287,10 +288,11 @@ std::vector<TargetCount> MinuteCounts::top_targets(const std::string& remote,
   if (p.to < 0 && p.last_w < 0) return out;
   const std::int64_t h0 = floor_div(from_minute, 60);
   const std::int64_t h1 = floor_div(to_minute - 1, 60);
-  // A closed day, whole, and closed again since anything was added to it:
-  // its ranked list is the answer.
+  // A closed day, whole, closed again since anything was added to it, and
+  // nothing recorded late waits to be folded: its ranked list is the
+  // answer.
   if (from_minute % 1440 == 0 && to_minute == from_minute + 1440 && h1 < p.closed_to &&
-      (!p.dirty || read_dirty(remote, h0, h1).empty())) {
+      p.late_w <= p.to && (!p.dirty || read_dirty(remote, h0, h1).empty())) {
     // The whole table ("") is in the list, first.
     for (const MinuteRecord& r :
          read_ranked(remote, day_rank_key(from_minute / 1440), limit + 1, false)) {

@@ -177,11 +177,15 @@ void MinuteCounts::flush(const std::function<CountsTarget(std::uint32_t)>& table
           where.retention_s > 0 ? write_minute * 60 + where.retention_s : 0;
       for (int b = 0; b < kCountBuckets; ++b) {
         for (const auto part : split_records(by_bucket[static_cast<std::size_t>(b)], kMaxPayload)) {
+          std::int64_t oldest = INT64_MAX;
+          for (const MinuteRecord& r : part)
+            oldest = std::min(oldest, core::floor_div(r.minute, 60));
           Frozen f{where.remote,
                    g,
                    write_minute,
                    b,
                    minute_item_start(write_minute, writer_, sequence_++),
+                   oldest,
                    {},
                    {},
                    expires};
@@ -269,6 +273,15 @@ std::string MinuteCounts::progress_mark(const std::string& remote, std::int64_t 
   return mark.body();
 }
 
+std::string MinuteCounts::late_mark(const std::string& remote, std::int64_t w) {
+  UpdateItemRequest mark;
+  mark.table = remote;
+  mark.key = {{"key", Attr::s(kProgressKey)}, {"start", Attr::n(0)}};
+  mark.update = {"SET #l = :w", {{"#l", "late_w"}}, {{":w", Attr::n(w)}}};
+  mark.condition = {"attribute_not_exists(#l) OR #l < :w", {{"#l", "late_w"}}, {}};
+  return mark.body();
+}
+
 void MinuteCounts::send(std::vector<Frozen> frozen) {
   // The progress item knows the newest write minute, so that readers know
   // how far to look; it is made by the first writer.
@@ -277,8 +290,15 @@ void MinuteCounts::send(std::vector<Frozen> frozen) {
     auto [it, inserted] = newest.emplace(f.remote, f.write_minute);
     if (!inserted) it->second = std::max(it->second, f.write_minute);
   }
+  std::map<std::string, std::int64_t> newest_late;
+  for (const Frozen& f : frozen) {
+    if (!is_late(f.oldest_hour, f.write_minute)) continue;
+    auto [it, inserted] = newest_late.emplace(f.remote, f.write_minute);
+    if (!inserted) it->second = std::max(it->second, f.write_minute);
+  }
   std::vector<std::string> marks;
   for (const auto& [remote, w] : newest) marks.push_back(progress_mark(remote, w));
+  for (const auto& [remote, w] : newest_late) marks.push_back(late_mark(remote, w));
   for (const Outcome& o : engine_.run("UpdateItem", std::move(marks), {}, Patience::kBackground)) {
     if (!o.ok && o.failure != Failure::kConditionFailed) {
       unsent_ = std::move(frozen);

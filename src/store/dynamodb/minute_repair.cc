@@ -135,7 +135,9 @@ bool MinuteCounts::fence(const std::string& remote, WriterState& s) {
   list.update = {
       "ADD #v :v", {{"#v", "vd"}}, {{":v", Attr::ns({fence_entry(s.writer, s.fenced_from)})}}};
   engine_.call("UpdateItem", list.body());
-  engine_.run_conditional("UpdateItem", {progress_mark(remote, s.repair_w)}, "UpdateItem (counts)");
+  engine_.run_conditional("UpdateItem",
+                          {progress_mark(remote, s.repair_w), late_mark(remote, s.repair_w)},
+                          "UpdateItem (counts)");
   std::lock_guard lock(fences_mu_);
   fences_[remote][s.writer] = s.fenced_from;
   return true;
