@@ -35,7 +35,7 @@ for workload in "uniform 10000" "zipf 10000" "uniform 20"; do
   label="$targets targets, $distribution"
   for counts in per_target minutes off; do
     layout=""
-    [ "$counts" = minutes ] && layout="&counts_layout=minutes"
+    [ "$counts" = per_target ] && layout="&counts_layout=per_target"
     on_off=on
     [ "$counts" = off ] && on_off=off
     r=$("$build/cctv" --store "$store$layout" bench --format json --activities "$n" --queries 50 \
@@ -48,7 +48,8 @@ for workload in "uniform 10000" "zipf 10000" "uniform 20"; do
 done
 echo "(WU/RU: write/read capacity units per activity, by DynamoDB's rules; \$/M act: on-demand"
 echo " dollars per million activities at cctv bench's --price-write/--price-read. With"
-echo " counts_layout=minutes these runs see only the writers' side; the compactor's is below)"
+echo " counts by the minute (the default layout) these runs see only the writers' side; the"
+echo " compactor's is below)"
 echo
 echo "== counts by the minute at steady state: 1,000 activities/s through the counts path alone,"
 echo "   on a simulated clock (bench/counts_cost.cc); read units of what a dashboard asks"

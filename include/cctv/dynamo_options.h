@@ -56,15 +56,16 @@ struct CCTV_EXPORT DynamoOptions {
   std::int64_t read_capacity = 5;   // with Billing::kProvisioned
   std::int64_t write_capacity = 5;  // with Billing::kProvisioned
 
-  // How counts are laid out on DynamoDB. kMinutes is the layout that costs
-  // a fraction of a write unit per activity (docs/dynamodb.md, "Counts by
-  // the minute"); it is being built and is not yet the default. A table's
-  // layout is the table's own (a marker: the hour from which it is kept by
-  // the minute), which every store follows; this says which layout a store
-  // gives tables without a marker: kMinutes marks them (tables counted per
-  // target move at the hour after next), kPerTarget leaves them.
+  // How counts are laid out on DynamoDB. kMinutes, the default, costs a
+  // fraction of a write unit per activity (docs/dynamodb.md, "Counts by
+  // the minute"); kPerTarget is the earlier layout, an update per target
+  // and bucket of each round. A table's layout is the table's own (a
+  // marker: the hour from which it is kept by the minute), which every
+  // store follows; this says which layout a store gives tables without a
+  // marker: kMinutes marks them (tables counted per target move at the
+  // hour after next), kPerTarget leaves them.
   enum class CountsLayout { kPerTarget, kMinutes };
-  CountsLayout counts_layout = CountsLayout::kPerTarget;
+  CountsLayout counts_layout = CountsLayout::kMinutes;
 
   // In the minutes layout, how long a process may go without renewing its
   // heartbeat in a counts table before another process takes it for dead

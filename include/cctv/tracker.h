@@ -109,8 +109,11 @@ class CCTV_EXPORT Tracker {
   // On the embedded store they include every activity written before the
   // call (what this client recorded and has not yet written is still
   // queued: flush() first to be sure of it). On DynamoDB they include what
-  // was written a second ago (up to ten while many targets are active),
-  // and everything recorded before a flush(). Throws InvalidArgument for a bad target, an
+  // was written 30 s ago (DynamoOptions::counts_layout kPerTarget: a
+  // second ago, up to ten while many targets are active), and everything
+  // recorded before a flush(); the counts a killed process had not written
+  // show once another has taken it for dead (DynamoOptions::writer_timeout).
+  // Throws InvalidArgument for a bad target, an
   // empty range, an offset outside +-14h, or more than kMaxSeriesBuckets
   // buckets.
   Series count_activity(std::string_view target, const TimeRange& range, Bucket bucket,

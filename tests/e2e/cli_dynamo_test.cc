@@ -271,12 +271,12 @@ void CliDynamoTest::three_imports_at_once(const std::string& layout) {
               0.02 * static_cast<double>(actors.size()));
 }
 
-TEST_F(CliDynamoTest, ThreeImportsAtOnceThroughFaultsCountEveryActivityOnce) {
-  three_imports_at_once("");
+TEST_F(CliDynamoTest, ThreeImportsAtOnceThroughFaultsCountEveryActivityOncePerTarget) {
+  three_imports_at_once("&counts_layout=per_target");
 }
 
 TEST_F(CliDynamoTest, ThreeImportsAtOnceThroughFaultsCountEveryActivityOnceByTheMinute) {
-  three_imports_at_once("&counts_layout=minutes");
+  three_imports_at_once("");
 }
 
 // `cctv import` killed mid-run on a table counted by the minute: what
@@ -287,7 +287,7 @@ TEST_F(CliDynamoTest, ThreeImportsAtOnceThroughFaultsCountEveryActivityOnceByThe
 // what is stored -- without a rebuild. `cctv counts rebuild` gives the
 // same counts.
 TEST_F(CliDynamoTest, AnImportKilledMidRunIsCountedExactlyOnceTakenForDead) {
-  const std::string store = dynamo_ + "&counts_layout=minutes&writer_timeout=5";
+  const std::string store = dynamo_ + "&writer_timeout=5";
   constexpr int kLines = 150'000;
   const std::string file = dir_.file("many.ndjson");
   {

@@ -1,6 +1,7 @@
 // The stores a parameterised suite runs on ("Stores/..."): "rocksdb" (a
-// real RocksDB in a temporary directory), "dynamodb" (a real dynalite),
-// "dynamodb_minutes" (the same with counts_layout=minutes) and "cctv" (a
+// real RocksDB in a temporary directory), "dynamodb" (a real dynalite,
+// counts by the minute), "dynamodb_per_target" (the same with the earlier
+// counts layout, counts_layout=per_target) and "cctv" (a
 // `cctv serve` on an embedded store of its own, reached as
 // http://127.0.0.1:PORT).
 #ifndef CCTV_TESTS_SUPPORT_STORES_H_
@@ -18,7 +19,7 @@
 namespace cctv::testing {
 
 inline const auto kEveryStore =
-    ::testing::Values("rocksdb", "dynamodb", "dynamodb_minutes", "cctv");
+    ::testing::Values("rocksdb", "dynamodb", "dynamodb_per_target", "cctv");
 
 inline std::string store_name(const ::testing::TestParamInfo<std::string>& p) { return p.param; }
 
@@ -27,7 +28,7 @@ class StoreUnderTest {
   explicit StoreUnderTest(std::string kind) : kind_(std::move(kind)) {}
 
   bool dynamo() const { return kind_.starts_with("dynamodb"); }
-  bool minute_counts() const { return kind_ == "dynamodb_minutes"; }
+  bool per_target_counts() const { return kind_ == "dynamodb_per_target"; }
   bool server() const { return kind_ == "cctv"; }
 
   // The store's URI, with `parameter` ("counts=off") on the store that
@@ -36,7 +37,7 @@ class StoreUnderTest {
   std::string uri(const std::string& parameter = "") {
     if (dynamo()) {
       if (!dynalite_) dynalite_.emplace();
-      return dynalite_->store(prefix_) + (minute_counts() ? "&counts_layout=minutes" : "") +
+      return dynalite_->store(prefix_) + (per_target_counts() ? "&counts_layout=per_target" : "") +
              (parameter.empty() ? "" : "&" + parameter);
     }
     const std::string embedded = dir_.store() + (parameter.empty() ? "" : "?" + parameter);

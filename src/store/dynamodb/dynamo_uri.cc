@@ -86,8 +86,8 @@ std::string describe_dynamo(const DynamoOptions& options) {
   add("profile", options.profile);
   add("table_prefix", options.table_prefix);
   if (!options.counts) add("counts", "off");
-  if (options.counts_layout == DynamoOptions::CountsLayout::kMinutes)
-    add("counts_layout", "minutes");
+  if (options.counts_layout == DynamoOptions::CountsLayout::kPerTarget)
+    add("counts_layout", "per_target");
   if (options.writer_timeout != DynamoOptions{}.writer_timeout)
     add("writer_timeout", std::to_string(options.writer_timeout.count()));
   return out;
