@@ -13,6 +13,11 @@ TEST(DynamoUri, RegionAndParameters) {
   EXPECT_EQ(o.concurrency, 16);
   EXPECT_EQ(o.request_timeout, std::chrono::seconds(10));
   EXPECT_EQ(o.billing, Billing::kOnDemand);
+  EXPECT_EQ(o.counts_layout, DynamoOptions::CountsLayout::kMinutes);
+  EXPECT_EQ(o.writer_timeout, std::chrono::seconds(360));
+  o = parse_dynamo_uri("dynamodb://x?counts_layout=per_target&writer_timeout=30");
+  EXPECT_EQ(o.counts_layout, DynamoOptions::CountsLayout::kPerTarget);
+  EXPECT_EQ(o.writer_timeout, std::chrono::seconds(30));
   o = parse_dynamo_uri(
       "dynamodb://local?endpoint=http%3A%2F%2F127.0.0.1%3A8000&profile=work&table_prefix=app-&"
       "concurrency=4&billing=provisioned&rcu=10&wcu=20&timeout_ms=2500");
@@ -41,10 +46,16 @@ std::string error_of(const std::string& uri) {
 }
 
 TEST(DynamoUri, ClearErrors) {
-  EXPECT_NE(error_of("dynamodb://x?colour=blue").find("unknown parameter 'colour'"), std::string::npos);
-  EXPECT_NE(error_of("dynamodb://x?billing=free").find("on_demand or provisioned"), std::string::npos);
-  EXPECT_NE(error_of("dynamodb://x?concurrency=0").find("whole number from 1 to 256"), std::string::npos);
+  EXPECT_NE(error_of("dynamodb://x?colour=blue").find("unknown parameter 'colour'"),
+            std::string::npos);
+  EXPECT_NE(error_of("dynamodb://x?billing=free").find("on_demand or provisioned"),
+            std::string::npos);
+  EXPECT_NE(error_of("dynamodb://x?concurrency=0").find("whole number from 1 to 256"),
+            std::string::npos);
   EXPECT_NE(error_of("dynamodb://x?rcu=lots").find("whole number"), std::string::npos);
+  const std::string timeout = error_of("dynamodb://x?writer_timeout=1");
+  EXPECT_NE(timeout.find("writer_timeout"), std::string::npos) << timeout;
+  EXPECT_NE(timeout.find("from 2 to 86400"), std::string::npos) << timeout;
   EXPECT_NE(error_of("dynamodb://x?endpoint").find("has no value"), std::string::npos);
   EXPECT_NE(error_of("dynamodb://eu-west-1/tables").find("not a path"), std::string::npos);
   const std::string secret = error_of("dynamodb://x?secret_access_key=abc");
@@ -59,6 +70,12 @@ TEST(DynamoUri, DescriptionsCarryNoCredentials) {
   o.table_prefix = "app-";
   const std::string d = describe_dynamo(o);
   EXPECT_EQ(d, "dynamodb://eu-west-1?table_prefix=app-");
+  // Settings away from the defaults are named, so that a process started
+  // from the description behaves alike.
+  o.counts_layout = DynamoOptions::CountsLayout::kPerTarget;
+  o.writer_timeout = std::chrono::seconds(60);
+  EXPECT_EQ(describe_dynamo(o),
+            "dynamodb://eu-west-1?table_prefix=app-&counts_layout=per_target&writer_timeout=60");
 }
 
 }  // namespace
