@@ -44,8 +44,10 @@ struct World {
     api = std::make_unique<Api>(client, options, std::nullopt, true);
   }
   ~World() {
-    api.reset();
+    // The client first: its writer thread may still be answering a POST
+    // into the API's metrics; closed, every answer has been given.
     client.close();
+    api.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
   }
