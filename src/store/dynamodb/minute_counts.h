@@ -79,6 +79,8 @@ namespace cctv::store::dynamodb {
 inline constexpr std::int64_t kSealMinutes = 2;
 
 int count_bucket(std::string_view target);
+// A random writer number, below 10^7 (minute item starts hold seven digits).
+std::uint64_t random_writer();
 
 // What an o#<hour>#<bucket> item holds: totals by target, the write minute
 // it holds to (-1: no item), the write minute its closed items hold to, and

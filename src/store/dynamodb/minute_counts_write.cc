@@ -30,12 +30,12 @@ constexpr std::int64_t kMoveMarginSeconds = 60;
 // on is checked and moved by the next flush.
 constexpr int kSendAttempts = 3;
 
+}  // namespace
+
 std::uint64_t random_writer() {
   std::random_device device;
   return ((static_cast<std::uint64_t>(device()) << 32) ^ device()) % 10'000'000;
 }
-
-}  // namespace
 
 int count_bucket(std::string_view target) {
   return static_cast<int>(static_cast<std::uint64_t>(target_hash(target)) % kCountBuckets);
@@ -285,16 +285,16 @@ std::string MinuteCounts::late_mark(const std::string& remote, std::int64_t w) {
 void MinuteCounts::send(std::vector<Frozen> frozen) {
   // The progress item knows the newest write minute, so that readers know
   // how far to look; it is made by the first writer.
+  // (and, apart, the newest holding records recorded late)
   std::map<std::string, std::int64_t> newest;
-  for (const Frozen& f : frozen) {
-    auto [it, inserted] = newest.emplace(f.remote, f.write_minute);
-    if (!inserted) it->second = std::max(it->second, f.write_minute);
-  }
   std::map<std::string, std::int64_t> newest_late;
-  for (const Frozen& f : frozen) {
-    if (!is_late(f.oldest_hour, f.write_minute)) continue;
-    auto [it, inserted] = newest_late.emplace(f.remote, f.write_minute);
+  auto raise = [](std::map<std::string, std::int64_t>& to, const Frozen& f) {
+    auto [it, inserted] = to.emplace(f.remote, f.write_minute);
     if (!inserted) it->second = std::max(it->second, f.write_minute);
+  };
+  for (const Frozen& f : frozen) {
+    raise(newest, f);
+    if (is_late(f.oldest_hour, f.write_minute)) raise(newest_late, f);
   }
   std::vector<std::string> marks;
   for (const auto& [remote, w] : newest) marks.push_back(progress_mark(remote, w));

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <random>
 
 #include "cctv/error.h"
 #include "store/dynamodb/count_items.h"
@@ -36,11 +35,6 @@ std::uint64_t touch_hash(std::string_view target, std::int64_t hour) {
   std::uint64_t h = std::hash<std::string_view>()(target);
   h ^= static_cast<std::uint64_t>(hour) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
   return h;
-}
-
-std::uint64_t fresh_writer() {
-  std::random_device device;
-  return ((static_cast<std::uint64_t>(device()) << 32) ^ device()) % 10'000'000;
 }
 
 }  // namespace
@@ -146,7 +140,7 @@ void MinuteCounts::restart_fenced() {
   std::lock_guard lock(mu_);
   if (!fenced_) return;
   const std::uint64_t old = writer_;
-  writer_ = fresh_writer();
+  writer_ = random_writer();
   spdlog::error(
       "counts writer {} was taken for dead (no heartbeat for {} s) and what it had not "
       "committed is recounted from the activities; it goes on as writer {}. Activities it was "
