@@ -294,10 +294,13 @@ std::int64_t DynamoStore::minutes_from(TableHandle handle) {
 DynamoStore::Sides DynamoStore::sides_of(const Table& t, Bucket bucket, std::int64_t first,
                                          std::size_t n) {
   const std::int64_t width = core::bucket_width_us(bucket) / 60'000'000;  // minutes
-  return {
-      first *
-      width<t.minutes_from * 60, (first + static_cast<std::int64_t>(n)) * width> t.minutes_from *
-      60};
+  const std::int64_t first_minute = first * width;
+  const std::int64_t end_minute = (first + static_cast<std::int64_t>(n)) * width;
+  const std::int64_t marker_minute = t.minutes_from * 60;
+  Sides sides;
+  sides.per_target = first_minute < marker_minute;
+  sides.by_minute = end_minute > marker_minute;
+  return sides;
 }
 
 DynamoStore::Table DynamoStore::live_table(TableHandle handle) {
