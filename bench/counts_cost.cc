@@ -89,11 +89,14 @@ Run simulate(const cctv::DynamoOptions& options, const std::string& table, std::
     counted.assign(batch.size(), true);
     // As a store's write does: declare what it touches, then count it.
     std::vector<MinuteCounts::Touch> touched;
+    std::vector<std::uint64_t> target_hashes;
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      touched.push_back({&remote, batch[i].target, batch[i].time_us / 3'600'000'000});
+      target_hashes.push_back(cctv::core::actor_hash(batch[i].target));
+      touched.push_back(
+          {&remote, batch[i].target, target_hashes.back(), batch[i].time_us / 3'600'000'000});
     }
     const MinuteCounts::WriteTicket ticket = counts.begin_write(touched);
-    counts.absorb(batch, counted, ticket);
+    counts.absorb(batch, counted, target_hashes, ticket);
     counts.end_write(ticket, {});
     run.activities += rate;
     clock_us += 1'000'000;

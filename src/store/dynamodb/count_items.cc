@@ -23,6 +23,13 @@ std::int64_t target_hash(std::string_view target) {
   return static_cast<std::int64_t>(core::actor_hash(target) >> 1);
 }
 
+int count_bucket_of_hash(std::uint64_t actor_hash) {
+  // target_hash()'s 63 bits.
+  return static_cast<int>((actor_hash >> 1) % kCountBuckets);
+}
+
+int count_bucket(std::string_view target) { return count_bucket_of_hash(core::actor_hash(target)); }
+
 std::string minute_item_key(int bucket) { return "m#" + std::to_string(bucket); }
 std::string declaration_key(std::uint64_t writer) { return "i#" + std::to_string(writer); }
 std::int64_t dirty_item_start(std::int64_t hour, int bucket) {

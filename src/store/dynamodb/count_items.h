@@ -94,6 +94,9 @@ std::int64_t target_hash(std::string_view target);
 // Buckets of targets in the minutes layout: items per write minute, and
 // per open hour.
 inline constexpr int kCountBuckets = 64;
+// The bucket of a target, from its name or from core::actor_hash() of it.
+int count_bucket(std::string_view target);
+int count_bucket_of_hash(std::uint64_t actor_hash);
 inline constexpr std::string_view kProgressKey = "c#";
 inline constexpr std::string_view kDirtyKey = "z#";
 inline constexpr std::string_view kWritersKey = "k#";

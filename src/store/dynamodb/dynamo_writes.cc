@@ -14,6 +14,7 @@
 #include "cctv/table.h"
 #include "core/bucket.h"
 #include "core/coding.h"
+#include "core/hyperloglog.h"
 #include "core/validate.h"
 #include "store/dynamodb/bulk_requests.h"
 #include "store/dynamodb/count_items.h"
@@ -66,10 +67,14 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
       retention_s.push_back(t.options.retention.count());
     }
   }
-  auto key_hash = [](TableHandle table, std::string_view target, std::int64_t time_us,
+  // Each target is hashed once: for finding duplicates, and for counting.
+  thread_local std::vector<std::uint64_t> target_hashes;
+  target_hashes.resize(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    target_hashes[i] = core::actor_hash(batch[i].target);
+  auto key_hash = [](TableHandle table, std::uint64_t target_hash, std::int64_t time_us,
                      std::uint64_t id) {
-    std::uint64_t h =
-        std::hash<std::string_view>()(target) ^ (static_cast<std::uint64_t>(table) << 40);
+    std::uint64_t h = target_hash ^ (static_cast<std::uint64_t>(table) << 40);
     for (std::uint64_t v : {static_cast<std::uint64_t>(time_us), id}) {
       h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
     }
@@ -101,7 +106,7 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
       const std::int64_t hour = core::floor_div(r.time_us, core::kHourUs);
       if (hour < minutes_from) continue;
       by_minute[i] = true;
-      touched.push_back({&counts_remotes[r.table], r.target, hour});
+      touched.push_back({&counts_remotes[r.table], r.target, target_hashes[i], hour});
     }
   }
   std::optional<MinuteCounts::WriteTicket> ticket;
@@ -126,7 +131,7 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
                 by_minute[i] ? ticket->tag : 0, items_json, sort_key);
     const Item item{r.table, i, begin, items_json.size()};
     auto [it, inserted] =
-        by_key.emplace(key_hash(r.table, r.target, r.time_us, r.id), items.size());
+        by_key.emplace(key_hash(r.table, target_hashes[i], r.time_us, r.id), items.size());
     if (inserted) {
       items.push_back(item);
     } else if (same_key(items[it->second].record, i)) {
@@ -169,7 +174,7 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
       }
     }
     if (any_by_target) counts_.absorb(batch, counted_by_target);
-    if (any_by_minute) minute_counts_->absorb(batch, counted_by_minute, *ticket);
+    if (any_by_minute) minute_counts_->absorb(batch, counted_by_minute, target_hashes, *ticket);
     // Stored now (or found stored): what an earlier write left unsettled
     // is settled.
     if (all && minute_counts_ && minute_counts_->has_unsettled()) {

@@ -69,6 +69,7 @@
 #include "core/record_batch.h"
 #include "store/dynamodb/count_items.h"
 #include "store/dynamodb/dynamo_counts.h"
+#include "store/dynamodb/minute_gathering.h"
 #include "store/dynamodb/minute_records.h"
 #include "store/dynamodb/request_engine.h"
 
@@ -78,7 +79,6 @@ namespace cctv::store::dynamodb {
 // confirms (or moves) its items of a minute well within it.
 inline constexpr std::int64_t kSealMinutes = 2;
 
-int count_bucket(std::string_view target);
 // A random writer number, below 10^7 (minute item starts hold seven digits).
 std::uint64_t random_writer();
 
@@ -109,10 +109,11 @@ class MinuteCounts {
     std::uint64_t tag = 0;  // writer * 2^32 + generation
   };
   // What a write is about to store: a (target, hour) of counts table
-  // `remote`.
+  // `remote`; `target_hash` is core::actor_hash(target).
   struct Touch {
     const std::string* remote;
     std::string_view target;
+    std::uint64_t target_hash;
     std::int64_t hour;
   };
   // Before a write sends activities counted by the minute: makes sure this
@@ -132,9 +133,10 @@ class MinuteCounts {
   void settle(const std::string& key);
 
   // Gathers the counts of `batch`'s records whose `counted` flag is set,
-  // in the generation of `ticket`.
+  // in the generation of `ticket`. `target_hashes` holds
+  // core::actor_hash() of each record's target.
   void absorb(const core::RecordBatch& batch, const std::vector<bool>& counted,
-              const WriteTicket& ticket);
+              const std::vector<std::uint64_t>& target_hashes, const WriteTicket& ticket);
 
   // Renews this writer's records when due (and commits what was sent).
   // Throws StoreError.
@@ -187,49 +189,15 @@ class MinuteCounts {
   std::uint64_t writer() const { return writer_.load(); }
 
  private:
-  // What one target saw in one minute.
-  struct Cell {
-    std::int64_t count = 0;
-    // The actors' sketch entries, one per activity -- or, once many, the
-    // sketch's registers (HyperLogLog::kRegisters ranks), which a busy
-    // minute fills without sorting.
-    std::vector<std::uint32_t> entries;
-    std::vector<std::uint8_t> registers;
-
-    // Counts one activity by an actor of sketch entry `entry`.
-    void add(std::uint32_t entry);
-    // The entries gathered, ascending, one per register (the highest
-    // rank); the cell is left without them.
-    std::vector<std::uint32_t> take_entries();
-
-   private:
-    void add_to_registers(std::uint32_t entry);
-  };
-  // A target's cells by minute: a few minutes per flush interval, so a
-  // short list beats a tree.
-  using Minutes = std::vector<std::pair<std::int64_t, Cell>>;
-  // The cell of `minute` in `minutes`, made when new.
-  static Cell& cell_of(Minutes& minutes, std::int64_t minute);
-  // Looked up by string_view: recording an activity allocates no string.
-  struct NameHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>()(s);
-    }
-  };
-  struct Gathered {
-    std::unordered_map<std::string, Minutes, NameHash, std::equal_to<>> targets;
-    Minutes whole;  // the whole table's
-  };
   // A generation not committed yet.
   struct Generation {
-    int writing = 0;                   // writes of it under way
-    std::size_t unsettled = 0;         // its activities maybe stored, not counted
-    bool frozen = false;               // its counts were taken for sending
-    std::size_t unsent = 0;            // its items DynamoDB does not have yet
-    std::int64_t since_s = 0;          // when writes began to take it
-    std::int64_t first_w = INT64_MAX;  // the first write minute of its items
-    std::map<std::uint32_t, Gathered> gathering;
+    int writing = 0;                                     // writes of it under way
+    std::size_t unsettled = 0;                           // its activities maybe stored, not counted
+    bool frozen = false;                                 // its counts were taken for sending
+    std::size_t unsent = 0;                              // its items DynamoDB does not have yet
+    std::int64_t since_s = 0;                            // when writes began to take it
+    std::int64_t first_w = INT64_MAX;                    // the first write minute of its items
+    std::map<std::uint32_t, MinuteGathering> gathering;  // by table
   };
   // This writer's record in one counts table.
   struct Record {

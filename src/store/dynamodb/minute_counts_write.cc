@@ -37,10 +37,6 @@ std::uint64_t random_writer() {
   return ((static_cast<std::uint64_t>(device()) << 32) ^ device()) % 10'000'000;
 }
 
-int count_bucket(std::string_view target) {
-  return static_cast<int>(static_cast<std::uint64_t>(target_hash(target)) % kCountBuckets);
-}
-
 MinuteCounts::MinuteCounts(RequestEngine& engine, std::function<std::int64_t()> now,
                            std::int64_t dead_after_s)
     : engine_(engine),
@@ -51,54 +47,14 @@ MinuteCounts::MinuteCounts(RequestEngine& engine, std::function<std::int64_t()> 
   generations_[generation_].since_s = now_us_() / 1'000'000;
 }
 
-void MinuteCounts::Cell::add_to_registers(std::uint32_t entry) {
-  auto& rank = registers[core::HyperLogLog::entry_register(entry)];
-  rank = std::max(rank, static_cast<std::uint8_t>(core::HyperLogLog::entry_rank(entry)));
-}
-
-void MinuteCounts::Cell::add(std::uint32_t entry) {
-  ++count;
-  if (registers.empty()) {
-    entries.push_back(entry);
-    // A busy minute moves to registers, so that it holds one entry per
-    // register, not one per activity, and is never sorted.
-    if (entries.size() < 2048) return;
-    registers.assign(core::HyperLogLog::kRegisters, 0);
-    for (std::uint32_t e : entries) add_to_registers(e);
-    entries = {};
-    return;
-  }
-  add_to_registers(entry);
-}
-
-std::vector<std::uint32_t> MinuteCounts::Cell::take_entries() {
-  std::vector<std::uint32_t> out = std::move(entries);
-  entries = {};
-  if (registers.empty()) {
-    core::HyperLogLog::normalize_entries(out);
-    return out;
-  }
-  for (std::uint32_t r = 0; r < registers.size(); ++r) {
-    if (registers[r] != 0) out.push_back(r << core::HyperLogLog::kRankBits | registers[r]);
-  }
-  registers = {};
-  return out;
-}
-
-MinuteCounts::Cell& MinuteCounts::cell_of(Minutes& minutes, std::int64_t minute) {
-  for (auto it = minutes.rbegin(); it != minutes.rend(); ++it) {
-    if (it->first == minute) return it->second;
-  }
-  return minutes.emplace_back(minute, Cell{}).second;
-}
-
 void MinuteCounts::absorb(const core::RecordBatch& batch, const std::vector<bool>& counted,
+                          const std::vector<std::uint64_t>& target_hashes,
                           const WriteTicket& ticket) {
   std::lock_guard lock(mu_);
   // Begun before this writer was fenced: the repair counts those.
   if (ticket.tag >> 32 != writer_) return;
   auto& gathering = generations_[ticket.generation].gathering;
-  Gathered* g = nullptr;
+  MinuteGathering* g = nullptr;
   std::uint32_t table = UINT32_MAX;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (!counted[i]) continue;
@@ -107,11 +63,7 @@ void MinuteCounts::absorb(const core::RecordBatch& batch, const std::vector<bool
       table = r.table;
       g = &gathering[table];
     }
-    const std::int64_t minute = core::minute_of(r.time_us);
-    auto it = g->targets.find(r.target);
-    if (it == g->targets.end()) it = g->targets.emplace(std::string(r.target), Minutes{}).first;
-    cell_of(it->second, minute).add(r.actor_entry);
-    cell_of(g->whole, minute).add(r.actor_entry);
+    g->add(r.target, target_hashes[i], core::minute_of(r.time_us), r.actor_entry);
   }
 }
 
@@ -140,7 +92,7 @@ void MinuteCounts::flush(const std::function<CountsTarget(std::uint32_t)>& table
   const std::int64_t write_minute = std::max(now_s / 60, next_write_minute_);
   // Writes from now on take a new generation; each earlier one is taken
   // once no write of it is under way.
-  std::vector<std::pair<std::int64_t, std::map<std::uint32_t, Gathered>>> taken;
+  std::vector<std::pair<std::int64_t, std::map<std::uint32_t, MinuteGathering>>> taken;
   {
     std::lock_guard lock(mu_);
     ++generation_;
@@ -160,16 +112,7 @@ void MinuteCounts::flush(const std::function<CountsTarget(std::uint32_t)>& table
     for (auto& [table, gathered] : tables) {
       const CountsTarget where = table_of(table);
       if (!where.live) continue;  // dropped meanwhile
-      std::vector<std::vector<MinuteRecord>> by_bucket(kCountBuckets);
-      auto add = [&](const std::string& target, Minutes& minutes) {
-        const int b = count_bucket(target);
-        for (auto& [minute, cell] : minutes) {
-          by_bucket[static_cast<std::size_t>(b)].push_back(
-              MinuteRecord{target, minute, cell.count, cell.take_entries()});
-        }
-      };
-      for (auto& [target, minutes] : gathered.targets) add(target, minutes);
-      add(std::string(), gathered.whole);
+      const std::vector<std::vector<MinuteRecord>> by_bucket = gathered.take();
       // Minute items are kept as long as the counts: activities recorded
       // late into an hour close it again from every item that added to it,
       // and readers take an hour's distinct actors per minute from them.

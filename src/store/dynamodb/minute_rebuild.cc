@@ -29,26 +29,20 @@ std::string recount_item(Attrs attrs, std::int64_t end_s, std::int64_t retention
 void MinuteCounts::rebuild(const std::string& remote, std::int64_t first_hour,
                            std::int64_t end_hour, const std::function<void(const Visit&)>& scan,
                            std::int64_t retention_s) {
-  // The recount, gathered as writers gather: (hour, bucket) -> (target,
-  // minute) -> its cell.
-  std::map<std::pair<std::int64_t, int>, std::map<std::pair<std::string, std::int64_t>, Cell>>
-      cells;
-  const int whole = count_bucket("");
+  // The recount, gathered as writers gather, then by (hour, bucket).
+  MinuteGathering gathering;
   scan([&](std::string_view target, std::string_view actor, std::int64_t time_us) {
-    const std::int64_t minute = core::minute_of(time_us);
-    const std::int64_t hour = core::floor_div(minute, 60);
-    const std::uint32_t entry = core::HyperLogLog::entry(core::actor_hash(actor));
-    cells[{hour, count_bucket(target)}][{std::string(target), minute}].add(entry);
-    cells[{hour, whole}][{std::string(), minute}].add(entry);
+    gathering.add(target, core::actor_hash(target), core::minute_of(time_us),
+                  core::HyperLogLog::entry(core::actor_hash(actor)));
   });
   std::map<std::pair<std::int64_t, int>, std::vector<MinuteRecord>> recount;
-  for (auto& [key, targets] : cells) {
-    std::vector<MinuteRecord>& records = recount[key];
-    for (auto& [where, cell] : targets) {
-      records.push_back(MinuteRecord{where.first, where.second, cell.count, cell.take_entries()});
+  {
+    std::vector<std::vector<MinuteRecord>> by_bucket = gathering.take(true);
+    for (int b = 0; b < kCountBuckets; ++b) {
+      for (MinuteRecord& r : by_bucket[static_cast<std::size_t>(b)])
+        recount[{core::floor_div(r.minute, 60), b}].push_back(std::move(r));
     }
   }
-  cells.clear();
 
   // The recount holds every write minute up to this one: minute items of
   // those minutes are not read for these hours any more, and this

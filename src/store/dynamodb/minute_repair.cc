@@ -188,9 +188,8 @@ void MinuteCounts::repair(const std::string& remote, const WriterState& s,
   }
   std::vector<std::string> bodies;
   for (const QueryRequest& q : queries) bodies.push_back(q.body());
-  // bucket -> (target, minute) -> cell, as writers gather.
-  std::vector<std::map<std::pair<std::string, std::int64_t>, Cell>> cells(kCountBuckets);
-  const int whole = count_bucket("");
+  // As writers gather.
+  MinuteGathering gathering;
   std::size_t found = 0;
   const std::vector<Outcome> outcomes = engine_.run(
       "Query", std::move(bodies),
@@ -199,8 +198,7 @@ void MinuteCounts::repair(const std::string& remote, const WriterState& s,
           const Activity a = read_item(item);
           const std::int64_t minute = core::minute_of(a.time.time_since_epoch().count());
           const std::uint32_t entry = core::HyperLogLog::entry(core::actor_hash(a.actor));
-          cells[static_cast<std::size_t>(count_bucket(a.target))][{a.target, minute}].add(entry);
-          cells[static_cast<std::size_t>(whole)][{std::string(), minute}].add(entry);
+          gathering.add(a.target, core::actor_hash(a.target), minute, entry);
           ++found;
         }
         return next_page(queries[i], answer);
@@ -216,11 +214,9 @@ void MinuteCounts::repair(const std::string& remote, const WriterState& s,
   std::vector<std::string> puts;
   const std::int64_t expires = retention_s > 0 ? s.repair_w * 60 + retention_s : 0;
   std::uint64_t sequence = kRepairSequence;
+  const std::vector<std::vector<MinuteRecord>> by_bucket = gathering.take(true);
   for (int b = 0; b < kCountBuckets; ++b) {
-    std::vector<MinuteRecord> records;
-    for (auto& [where, cell] : cells[static_cast<std::size_t>(b)])
-      records.push_back(MinuteRecord{where.first, where.second, cell.count, cell.take_entries()});
-    for (const auto part : split_records(records, kRepairPayload)) {
+    for (const auto part : split_records(by_bucket[static_cast<std::size_t>(b)], kRepairPayload)) {
       const std::int64_t start = minute_item_start(s.repair_w, s.writer, sequence++);
       for (const bool counts : {true, false}) {
         std::string payload;

@@ -31,8 +31,8 @@ std::int64_t fresh_for(std::int64_t dead_after_s) {
   return std::max<std::int64_t>(1, dead_after_s / 6);
 }
 
-std::uint64_t touch_hash(std::string_view target, std::int64_t hour) {
-  std::uint64_t h = std::hash<std::string_view>()(target);
+std::uint64_t touch_hash(std::uint64_t target_hash, std::int64_t hour) {
+  std::uint64_t h = target_hash;
   h ^= static_cast<std::uint64_t>(hour) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
   return h;
 }
@@ -184,7 +184,7 @@ MinuteCounts::WriteTicket MinuteCounts::begin_write(const std::vector<Touch>& to
         last->declared_hour = clock_hour;
       }
     }
-    const std::uint64_t h = touch_hash(t.target, t.hour);
+    const std::uint64_t h = touch_hash(t.target_hash, t.hour);
     if (!last->declared.insert(h).second) continue;
     declaring.emplace_back(last, h);
     list->push_back(MinuteRecord{std::string(t.target), t.hour * 60, 1, {}});
