@@ -425,6 +425,24 @@ TEST_F(MinuteCountsTest, AWriterPausedPastItsTimeoutIsFencedAndGoesOnAsAnother) 
   expect_exact(t, day, day + hours(24), "awake, closed");
 }
 
+// Dropping one table of a tracker's client leaves its writer record behind
+// with the table: the writer goes on flushing, beating and committing for
+// the others, and their counts fold as before.
+TEST_F(MinuteCountsTest, AWriterGoesOnCountingAfterOneOfItsTablesIsDropped) {
+  Tracker t = client_->tracker("events");
+  Tracker scratch = client_->tracker("scratch");
+  const Timestamp day = parse_time("2026-11-03T00:00:00Z");
+  record(t, some(100, now() - minutes(30), minutes(30), 71));
+  for (int i = 0; i < 50; ++i) scratch.record_activity("a", "/s", {}, now() - minutes(1));
+  scratch.flush();
+  client_->drop_table("scratch");
+  record(t, some(100, now() - minutes(5), minutes(5), 72));
+  EXPECT_NO_THROW(client_->flush());
+  pass(minutes(5));
+  EXPECT_GT(items("o#"), 0) << "nothing folded: the writer stopped committing";
+  expect_exact(t, day, day + hours(24), "after the drop, folded");
+}
+
 // A rebuild replaces counts at every stage -- closed hours, hours closed
 // again, open hours, minute items not folded -- with a recount of the
 // activities stored (here: some deleted behind the store's back, some

@@ -11,6 +11,7 @@
 #include "store/dynamodb/count_items.h"
 #include "store/dynamodb/json_access.h"
 #include "store/dynamodb/minute_counts.h"
+#include "store/dynamodb/put_tokens.h"
 #include "store/dynamodb/requests.h"
 
 namespace cctv::store::dynamodb {
@@ -70,8 +71,23 @@ void MinuteCounts::absorb(const core::RecordBatch& batch, const std::vector<bool
 void MinuteCounts::forget(std::uint32_t table, const std::string& remote) {
   std::lock_guard send_lock(send_mu_);
   std::erase_if(unsent_, [&](const Frozen& f) { return f.remote == remote; });
+  // Its writer record went with the table: no heartbeat goes there.
+  std::lock_guard records_lock(records_mu_);
+  records_.erase(remote);
   std::lock_guard lock(mu_);
   for (auto& [g, generation] : generations_) generation.gathering.erase(table);
+  // Its activities left unsettled never will be: they went with the table,
+  // and must not hold up this writer's commits to other tables.
+  const std::string prefix = put_key_prefix(table);
+  std::erase_if(unsettled_, [&](const auto& entry) {
+    if (!entry.first.starts_with(prefix)) return false;
+    for (std::int64_t g : entry.second) {
+      auto gen = generations_.find(g);
+      if (gen != generations_.end() && gen->second.unsettled > 0) --gen->second.unsettled;
+    }
+    return true;
+  });
+  any_unsettled_ = !unsettled_.empty();
   count_unsent({});
 }
 

@@ -41,8 +41,10 @@ std::size_t PutTokens::unsettled() const {
   return unsettled_.size();
 }
 
+std::string put_key_prefix(std::uint32_t table) { return std::to_string(table) + ':'; }
+
 std::string put_key(const core::RecordView& record) {
-  std::string key = std::to_string(record.table) + ':' + std::to_string(record.time_us) + ':' +
+  std::string key = put_key_prefix(record.table) + std::to_string(record.time_us) + ':' +
                     std::to_string(record.id) + ':';
   key.append(record.target);
   return key;

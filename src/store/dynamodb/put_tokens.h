@@ -53,6 +53,8 @@ class PutTokens {
 
 // An activity's identity within one store: table, time, id and target.
 std::string put_key(const core::RecordView& record);
+// What put_key() of every activity of table `table` starts with.
+std::string put_key_prefix(std::uint32_t table);
 
 }  // namespace cctv::store::dynamodb
 
