@@ -179,6 +179,21 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+namespace {
+
+// A number's digits, without the string std::to_string makes: on the
+// path of every item.
+template <typename Integer>
+void append_digits(std::string& out, Integer value) {
+  char buf[24];
+  const auto end = std::to_chars(buf, buf + sizeof buf, value).ptr;
+  out.append(buf, static_cast<std::size_t>(end - buf));
+}
+
+constexpr std::string_view kCountsTagName = kCountsTagAttribute;
+
+}  // namespace
+
 void append_item(const core::RecordView& record, std::int64_t expires_at, std::uint64_t counts_tag,
                  std::string& out, std::string& sort_key) {
   sort_key.clear();
@@ -190,17 +205,19 @@ void append_item(const core::RecordView& record, std::int64_t expires_at, std::u
   out += "\"},\"actor\":{\"S\":";
   append_json_string(out, record.actor);
   out += '}';
+  // Views, not C strings: no strlen per item.
+  using namespace std::string_view_literals;
   if (expires_at > 0) {
-    out += ",\"expires_at\":{\"N\":\"";
-    out += std::to_string(expires_at);
-    out += "\"}";
+    out += ",\"expires_at\":{\"N\":\""sv;
+    append_digits(out, expires_at);
+    out += "\"}"sv;
   }
   if (counts_tag != 0) {
-    out += ",\"";
-    out += kCountsTagAttribute;
-    out += "\":{\"N\":\"";
-    out += std::to_string(counts_tag);
-    out += "\"}";
+    out += ",\""sv;
+    out += kCountsTagName;
+    out += "\":{\"N\":\""sv;
+    append_digits(out, counts_tag);
+    out += "\"}"sv;
   }
   ItemWriter writer(out);
   core::walk_attributes(record.attributes, writer);

@@ -65,6 +65,8 @@ void put_n(Writer& w, const char* name, std::uint64_t value);
 // Base64 (RFC 4648, padded), DynamoDB's form of binary values. decode
 // returns false for text that is not base64.
 std::string base64_encode(std::string_view bytes);
+// Appends base64_encode(bytes) to `out`.
+void append_base64(std::string& out, std::string_view bytes);
 bool base64_decode(std::string_view text, std::string& out);
 
 }  // namespace cctv::store::dynamodb

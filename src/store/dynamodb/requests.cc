@@ -46,8 +46,10 @@ void append_attr(std::string& out, const Attr& attr) {
       append_json_string(out, attr.value);
       break;
     case Attr::Type::kB:
-      out += "{\"B\":";
-      append_json_string(out, base64_encode(attr.value));
+      // Base64 needs no escaping.
+      out += "{\"B\":\"";
+      append_base64(out, attr.value);
+      out += '"';
       break;
     case Attr::Type::kNS:
       out += "{\"NS\":[";
