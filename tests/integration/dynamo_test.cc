@@ -315,6 +315,12 @@ TEST_F(DynamoTest, ATrackerOutlivingADropCreatesItsTableAgain) {
   t.record_activity("bob", "/x");
   t.flush();
   EXPECT_EQ(t.view_activity("/x").activities.size(), 1u);
+  // Counted in the counts table made again (the writer declares into it).
+  std::int64_t counted = 0;
+  for (const BucketCount& b :
+       t.count_activity("/x", TimeRange::last(std::chrono::hours(48)), Bucket::kDay))
+    counted += b.count;
+  EXPECT_EQ(counted, 1);
 }
 
 TEST_F(DynamoTest, ForEachActivityFiltersByTime) {

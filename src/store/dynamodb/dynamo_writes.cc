@@ -110,7 +110,24 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
     }
   }
   std::optional<MinuteCounts::WriteTicket> ticket;
-  if (!touched.empty()) ticket = minute_counts_->begin_write(touched);
+  if (!touched.empty()) {
+    try {
+      ticket = minute_counts_->begin_write(touched);
+    } catch (const RequestError& e) {
+      // A counts table dropped (by this process or another): the tables
+      // are made again, as below when the activities' table is missing,
+      // and the writer declares into the new one.
+      if (e.failure() != Failure::kTableMissing) throw;
+      std::vector<TableHandle> handles;
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (by_minute[i] &&
+            std::find(handles.begin(), handles.end(), batch[i].table) == handles.end())
+          handles.push_back(batch[i].table);
+      }
+      for (TableHandle h : handles) revive(h);
+      ticket = minute_counts_->begin_write(touched);
+    }
+  }
   // Whatever becomes of the write, the ticket is given back, naming what
   // may be stored and not counted.
   std::vector<std::string> unsettled;
