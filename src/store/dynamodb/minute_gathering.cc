@@ -37,8 +37,7 @@ std::uint32_t MinuteGathering::target_of(std::string_view target, std::uint64_t 
     }
   }
   const auto index = static_cast<std::uint32_t>(targets_.size());
-  targets_.push_back(Target{hash, static_cast<std::uint32_t>(names_.size()),
-                            static_cast<std::uint32_t>(target.size()), kNone});
+  targets_.push_back(Target{hash, names_.size(), static_cast<std::uint32_t>(target.size()), kNone});
   names_.append(target);
   if (2 * targets_.size() > slots_.size()) {
     grow_slots();  // places the new target too

@@ -46,7 +46,7 @@ class MinuteGathering {
 
   struct Target {
     std::uint64_t hash;
-    std::uint32_t name_begin;  // in names_
+    std::size_t name_begin;  // in names_ (4 million targets of 1 KB pass 32 bits)
     std::uint32_t name_size;
     std::uint32_t newest_cell;  // kNone: none yet
   };
