@@ -138,6 +138,8 @@ class DynamoStore final : public Store {
   // Makes a table dropped under a live tracker again (nothing when it
   // exists again already).
   void revive(TableHandle handle);
+  // Revives each of `handles` once, however often it is named.
+  void revive_each(std::vector<TableHandle> handles);
   void check_writable(const char* what) const;
   void check_counting(const Table& table) const;
   [[noreturn]] void not_found(std::string_view name) const;

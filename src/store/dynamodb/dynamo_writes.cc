@@ -118,13 +118,11 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
       // are made again, as below when the activities' table is missing,
       // and the writer declares into the new one.
       if (e.failure() != Failure::kTableMissing) throw;
-      std::vector<TableHandle> handles;
+      std::vector<TableHandle> counted;
       for (std::size_t i = 0; i < batch.size(); ++i) {
-        if (by_minute[i] &&
-            std::find(handles.begin(), handles.end(), batch[i].table) == handles.end())
-          handles.push_back(batch[i].table);
+        if (by_minute[i]) counted.push_back(batch[i].table);
       }
-      for (TableHandle h : handles) revive(h);
+      revive_each(std::move(counted));
       ticket = minute_counts_->begin_write(touched);
     }
   }
@@ -278,7 +276,7 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
         }
       }
       std::vector<std::size_t> again;
-      std::vector<TableHandle> revived;  // each dropped table is made again once per pass
+      std::vector<TableHandle> missing;  // made again once per pass
       std::size_t unwritten = 0;         // items whose requests failed for good
       const Outcome* failure = nullptr;
       for (std::size_t c = 0; c < outcomes.size(); ++c) {
@@ -301,10 +299,7 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
           case Failure::kTableMissing:
             for (std::size_t i : chunks[c]) {
               again.push_back(i);
-              if (std::find(revived.begin(), revived.end(), items[i].table) != revived.end())
-                continue;
-              revived.push_back(items[i].table);
-              revive(items[i].table);
+              missing.push_back(items[i].table);
             }
             break;
           case Failure::kGiveUp:
@@ -328,6 +323,7 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
             break;
         }
       }
+      revive_each(std::move(missing));
       if (failure != nullptr) {
         throw StoreError(std::to_string(unwritten) + " activities were not written to " +
                          engine_.where() + ": " + engine_.error("BatchWriteItem", *failure).what());
@@ -344,6 +340,12 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
   }
   absorb(true);
   if (rejected > 0) throw WriteRejected(rejection, rejected);
+}
+
+void DynamoStore::revive_each(std::vector<TableHandle> handles) {
+  std::sort(handles.begin(), handles.end());
+  handles.erase(std::unique(handles.begin(), handles.end()), handles.end());
+  for (TableHandle h : handles) revive(h);
 }
 
 void DynamoStore::revive(TableHandle handle) {
