@@ -19,13 +19,22 @@ std::string top_key(std::int64_t hour, int shard) {
   return "H#" + std::to_string(hour) + "#" + std::to_string(shard);
 }
 
+namespace {
+
+// target_hash() from core::actor_hash(): the bucket of a target follows
+// from it too, so the two never drift apart.
+std::int64_t target_hash_of(std::uint64_t actor_hash) {
+  return static_cast<std::int64_t>(actor_hash >> 1);
+}
+
+}  // namespace
+
 std::int64_t target_hash(std::string_view target) {
-  return static_cast<std::int64_t>(core::actor_hash(target) >> 1);
+  return target_hash_of(core::actor_hash(target));
 }
 
 int count_bucket_of_hash(std::uint64_t actor_hash) {
-  // target_hash()'s 63 bits.
-  return static_cast<int>((actor_hash >> 1) % kCountBuckets);
+  return static_cast<int>(target_hash_of(actor_hash) % kCountBuckets);
 }
 
 int count_bucket(std::string_view target) { return count_bucket_of_hash(core::actor_hash(target)); }

@@ -259,6 +259,9 @@ class MinuteCounts {
   static bool is_late(std::int64_t hour, std::int64_t w) {
     return hour < w / 60 - 1 || (hour == w / 60 - 1 && w % 60 >= 2);
   }
+  // The generations an unsettled activity held back no longer wait for
+  // it. REQUIRES: mu_ held.
+  void release_unsettled(const std::vector<std::int64_t>& generations);
   // Counts each generation's items not sent yet: unsent_ and `sending`.
   // REQUIRES: send_mu_ and mu_ held.
   void count_unsent(const std::vector<Frozen>& sending);

@@ -81,10 +81,7 @@ void MinuteCounts::forget(std::uint32_t table, const std::string& remote) {
   const std::string prefix = put_key_prefix(table);
   std::erase_if(unsettled_, [&](const auto& entry) {
     if (!entry.first.starts_with(prefix)) return false;
-    for (std::int64_t g : entry.second) {
-      auto gen = generations_.find(g);
-      if (gen != generations_.end() && gen->second.unsettled > 0) --gen->second.unsettled;
-    }
+    release_unsettled(entry.second);
     return true;
   });
   any_unsettled_ = !unsettled_.empty();

@@ -260,12 +260,16 @@ void MinuteCounts::settle(const std::string& key) {
   std::lock_guard lock(mu_);
   auto it = unsettled_.find(key);
   if (it == unsettled_.end()) return;
-  for (std::int64_t g : it->second) {
+  release_unsettled(it->second);
+  unsettled_.erase(it);
+  any_unsettled_ = !unsettled_.empty();
+}
+
+void MinuteCounts::release_unsettled(const std::vector<std::int64_t>& generations) {
+  for (std::int64_t g : generations) {
     auto gen = generations_.find(g);
     if (gen != generations_.end() && gen->second.unsettled > 0) --gen->second.unsettled;
   }
-  unsettled_.erase(it);
-  any_unsettled_ = !unsettled_.empty();
 }
 
 void MinuteCounts::abandon() {
