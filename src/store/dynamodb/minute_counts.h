@@ -61,10 +61,10 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "cctv/counts.h"
+#include "core/hash_set64.h"
 #include "core/hyperloglog.h"
 #include "core/record_batch.h"
 #include "store/dynamodb/count_items.h"
@@ -201,10 +201,10 @@ class MinuteCounts {
   };
   // This writer's record in one counts table.
   struct Record {
-    std::int64_t confirmed_s = -1;               // the heartbeat DynamoDB last took
-    std::int64_t declared_hour = -1;             // the hour of this clock declared for
-    std::unordered_set<std::uint64_t> declared;  // (target, hour) hashes declared then
-    std::uint64_t sequence = 0;                  // of its declaration items
+    std::int64_t confirmed_s = -1;    // the heartbeat DynamoDB last took
+    std::int64_t declared_hour = -1;  // the hour of this clock declared for
+    core::HashSet64 declared;         // (target, hour) hashes declared then
+    std::uint64_t sequence = 0;       // of its declaration items
   };
   // Items frozen for sending, their keys and content final: the counts
   // (m#) and, apart, the sketch entries (s#) of the same records, so that

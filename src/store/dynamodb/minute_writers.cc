@@ -185,7 +185,7 @@ MinuteCounts::WriteTicket MinuteCounts::begin_write(const std::vector<Touch>& to
       }
     }
     const std::uint64_t h = touch_hash(t.target_hash, t.hour);
-    if (!last->declared.insert(h).second) continue;
+    if (!last->declared.insert(h)) continue;
     declaring.emplace_back(last, h);
     list->push_back(MinuteRecord{std::string(t.target), t.hour * 60, 1, {}});
   }
