@@ -137,7 +137,7 @@ void BM_DynamoItemEncode(benchmark::State& state) {
   std::string out, sort_key;
   for (auto _ : state) {
     out.clear();
-    cctv::store::dynamodb::append_item(batch[0], 0, 0, out, sort_key);
+    cctv::store::dynamodb::append_item(batch[0], 0, {}, out, sort_key);
     benchmark::DoNotOptimize(out.data());
   }
 }

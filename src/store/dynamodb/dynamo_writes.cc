@@ -138,12 +138,14 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
     }
   } end_write{minute_counts_.get(), ticket, unsettled};
   std::string sort_key;
+  const std::string tag_json = ticket ? counts_tag_json(ticket->tag) : std::string();
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const core::RecordView r = batch[i];
     const std::size_t begin = items_json.size();
     const std::int64_t kept = retention_s[r.table];
     append_item(r, kept > 0 ? core::floor_div(r.time_us, 1'000'000) + kept : 0,
-                by_minute[i] ? ticket->tag : 0, items_json, sort_key);
+                by_minute[i] ? std::string_view(tag_json) : std::string_view(), items_json,
+                sort_key);
     const Item item{r.table, i, begin, items_json.size()};
     auto [it, inserted] =
         by_key.emplace(key_hash(r.table, target_hashes[i], r.time_us, r.id), items.size());

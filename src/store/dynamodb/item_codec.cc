@@ -190,12 +190,19 @@ void append_digits(std::string& out, Integer value) {
   out.append(buf, static_cast<std::size_t>(end - buf));
 }
 
-constexpr std::string_view kCountsTagName = kCountsTagAttribute;
-
 }  // namespace
 
-void append_item(const core::RecordView& record, std::int64_t expires_at, std::uint64_t counts_tag,
-                 std::string& out, std::string& sort_key) {
+std::string counts_tag_json(std::uint64_t tag) {
+  std::string out = ",\"";
+  out += kCountsTagAttribute;
+  out += "\":{\"N\":\"";
+  append_digits(out, tag);
+  out += "\"}";
+  return out;
+}
+
+void append_item(const core::RecordView& record, std::int64_t expires_at,
+                 std::string_view counts_tag, std::string& out, std::string& sort_key) {
   sort_key.clear();
   append_sort_key(sort_key, record.time_us, record.id);
   out += "{\"target\":{\"S\":";
@@ -212,13 +219,7 @@ void append_item(const core::RecordView& record, std::int64_t expires_at, std::u
     append_digits(out, expires_at);
     out += "\"}"sv;
   }
-  if (counts_tag != 0) {
-    out += ",\""sv;
-    out += kCountsTagName;
-    out += "\":{\"N\":\""sv;
-    append_digits(out, counts_tag);
-    out += "\"}"sv;
-  }
+  out += counts_tag;
   ItemWriter writer(out);
   core::walk_attributes(record.attributes, writer);
   out += '}';

@@ -35,12 +35,17 @@ inline constexpr const char* kPutTokenAttribute = "_cctv_put";
 // the activity (minute_counts.h), writer * 2^32 + generation.
 inline constexpr const char* kCountsTagAttribute = "_cctv_c";
 
+// The JSON that puts counts tag `tag` on an item as kCountsTagAttribute,
+// for append_item(): formatted once per write, since every item of a
+// write carries the same tag.
+std::string counts_tag_json(std::uint64_t tag);
+
 // Appends `record` as a DynamoDB item (a JSON object of AttributeValues) to
 // `out`, and its sort key to `sort_key`. With `expires_at` > 0 the item
-// carries it (epoch seconds), for DynamoDB's TTL; with `counts_tag` > 0,
-// that as kCountsTagAttribute.
-void append_item(const core::RecordView& record, std::int64_t expires_at, std::uint64_t counts_tag,
-                 std::string& out, std::string& sort_key);
+// carries it (epoch seconds), for DynamoDB's TTL; `counts_tag` is
+// counts_tag_json() of its tag, or empty for none.
+void append_item(const core::RecordView& record, std::int64_t expires_at,
+                 std::string_view counts_tag, std::string& out, std::string& sort_key);
 
 // `item` (a JSON object) with its put token (kPutTokenAttribute) added.
 std::string with_put_token(std::string_view item, std::string_view token);

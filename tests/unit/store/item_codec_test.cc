@@ -9,13 +9,14 @@
 namespace cctv::store::dynamodb {
 namespace {
 
-rapidjson::Document item_json(const Activity& a, std::string* sort_key = nullptr) {
+rapidjson::Document item_json(const Activity& a, std::string* sort_key = nullptr,
+                              std::uint64_t counts_tag = 0) {
   std::string encoded;
   core::encode_attributes(a.attributes, encoded);
   core::RecordBatch batch;
   batch.append(0, a.time.time_since_epoch().count(), a.id, a.actor, a.target, encoded);
   std::string out, sk;
-  append_item(batch[0], 0, 0, out, sk);
+  append_item(batch[0], 0, counts_tag != 0 ? counts_tag_json(counts_tag) : std::string(), out, sk);
   if (sort_key != nullptr) *sort_key = sk;
   rapidjson::Document doc;
   doc.Parse(out.c_str());
@@ -55,6 +56,17 @@ TEST(ItemCodec, RoundTripsEveryTypeDynamoKeeps) {
                     {"m", Map{{"z", Map{{"deep", List{false}}}}, {"a", -2.5}}}}};
   const Activity back = read_item(item_json(a));
   EXPECT_EQ(back, a) << to_json(back);
+}
+
+// The counts tag goes on as a number attribute of its reserved name, and
+// is no attribute of the activity read back.
+TEST(ItemCodec, ACountsTagIsANumberAttributeAndNoAttributeOfTheActivity) {
+  const Activity a{"bob", "/store", parse_time("1411702475"), 7, {{"plan", "pro"}}};
+  const std::uint64_t tag = 9'999'999ULL << 32 | 4'294'967'295ULL;
+  const rapidjson::Document doc = item_json(a, nullptr, tag);
+  ASSERT_TRUE(doc.HasMember(kCountsTagAttribute));
+  EXPECT_EQ(std::string(doc[kCountsTagAttribute]["N"].GetString()), std::to_string(tag));
+  EXPECT_EQ(read_item(doc), a);
 }
 
 TEST(ItemCodec, NumbersAreDecimalsInDynamo) {
