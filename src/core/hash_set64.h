@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace cctv::core {
@@ -91,9 +92,10 @@ class HashSet64 {
   }
 
   void grow() {
-    std::vector<std::uint64_t> old(slots_.empty() ? 16 : slots_.size() * 2, kFree);
-    old.swap(slots_);
-    mask_ = slots_.size() - 1;
+    const std::size_t slots = slots_.empty() ? 16 : slots_.size() * 2;
+    const std::vector<std::uint64_t> old =
+        std::exchange(slots_, std::vector<std::uint64_t>(slots, kFree));
+    mask_ = slots - 1;
     for (std::uint64_t key : old) {
       if (key == kFree) continue;
       std::size_t i = home(key);
