@@ -21,6 +21,7 @@
 //   --reject-marker TEXT  answer requests whose body holds TEXT with 400
 //                  ValidationException (one bad item in a batch)
 //   --fault-op OP  the faults above meet only requests of operation OP
+//   --fault-count N  the faults above meet at most N requests in all
 // Other flags:
 //   --tls-cert FILE --tls-key FILE  serve HTTPS with this certificate
 //   --keep-alive-ms N               close idle client connections after N ms
@@ -40,6 +41,8 @@ let rejectOp = null;
 let rejectCount = Infinity;
 let rejectKey = null;
 let faultOp = null;
+let faultCount = Infinity;
+let faultsMet = 0;
 let tlsCert = null;
 let tlsKey = null;
 let keepAliveMs = 60000;
@@ -56,6 +59,7 @@ while (argv.length) {
   else if (name === 'reject-count') rejectCount = Number(value);
   else if (name === 'reject-key') rejectKey = value;
   else if (name === 'fault-op') faultOp = value;
+  else if (name === 'fault-count') faultCount = Number(value);
   else rates[name.replace('-', '_')] = Number(value);
 }
 
@@ -100,11 +104,15 @@ function dynamoError(res, status, type) {
 
 function pickFault(operation) {
   if (faultOp && operation !== faultOp) return null;
+  if (faultsMet >= faultCount) return null;
   let r = random();
   for (const name of ['unprocessed', 'throttle', 'http500', 'http503', 'drop_before', 'drop_after', 'stall']) {
     if (name === 'unprocessed' && operation !== 'BatchWriteItem') continue;
     const p = rates[name] || 0;
-    if (r < p) return name;
+    if (r < p) {
+      faultsMet++;
+      return name;
+    }
     r -= p;
   }
   return null;

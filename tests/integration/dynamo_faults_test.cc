@@ -235,6 +235,22 @@ TEST(DynamoFaults, EverythingAtOnce) {
   }
 }
 
+// DeleteTable is not idempotent: its retry, after an answer lost once the
+// table was deleted, finds nothing to delete -- which is what was asked.
+TEST(DynamoFaults, ADropWhoseAnswerWasLostSucceeds) {
+  testing::Dynalite dynalite;
+  testing::FaultProxy proxy(
+      dynalite.port(), {"--fault-op", "DeleteTable", "--drop-after", "1", "--fault-count", "1"});
+  Client client = Client::open(proxy.store("f-"));
+  Tracker t = client.tracker("gone");
+  t.record_activity("ann", "/a", {}, kT0);
+  t.flush();
+  EXPECT_NO_THROW(client.drop_table("gone"));
+  EXPECT_EQ(stat(proxy, "drop_after"), 1) << "no answer was lost";
+  EXPECT_TRUE(client.tables().empty());
+  EXPECT_THROW(client.drop_table("gone"), NotFound) << "a table that is not there is still said";
+}
+
 TEST(DynamoFaults, ValidationErrorsAreNotRetried) {
   testing::Dynalite dynalite;
   testing::FaultProxy proxy(dynalite.port(), {"--reject", "ValidationException"});

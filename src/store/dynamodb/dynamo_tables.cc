@@ -428,7 +428,16 @@ TableInfo DynamoStore::describe_table(std::string_view name) {
 void DynamoStore::drop_table(std::string_view name) {
   check_writable("drop a table");
   const std::string remote = options_.table_prefix + std::string(name);
-  call_on_table("DeleteTable", table_body(remote), name);
+  // Whether it is there is asked first, because DeleteTable is not
+  // idempotent: a retry of one whose answer was lost finds the table gone
+  // (dynalite answers for a large table only once its items are deleted,
+  // which can take longer than a request may).
+  call_on_table("DescribeTable", table_body(remote), name);
+  try {
+    engine_.call("DeleteTable", table_body(remote));
+  } catch (const RequestError& e) {
+    if (e.type() != "ResourceNotFoundException") throw;  // gone since: as asked
+  }
   std::optional<TableHandle> dropped;
   {
     std::lock_guard lock(mu_);
