@@ -496,6 +496,43 @@ TEST_F(MinuteCountsTest, ARebuildReplacesEveryStageAndTheCompactorClosesFromIt) 
   expect_exact(t, day + hours(7), day + hours(13), "rebuilt, then more, by the minute");
 }
 
+// A rebuild that lands while a compactor round, having found no hours to
+// close again, is about to clear `dirty`: the round must leave it set, or
+// readers take the hours' old closed items for the rebuilt ones until the
+// next round closes them again.
+TEST_F(MinuteCountsTest, ARebuildDuringACompactorRoundThatClearsDirtyIsRead) {
+  Tracker t = client_->tracker("events");
+  const Timestamp day = parse_time("2026-11-03T00:00:00Z");
+  record(t, some(300, now() - hours(3), hours(3), 51));
+  pass(hours(2));  // 7:00 .. 10:00 closed
+  {
+    ClientOptions options;
+    options.clock = [this] { return now(); };
+    Client uncounted = Client::open(uri() + "&counts=off", options);
+    Tracker u = uncounted.tracker("events");
+    record(u, some(100, day + hours(7), hours(3), 52));  // into closed hours, not counted
+  }
+  record(t, some(50, day + hours(8), hours(1), 53));  // late: closed again, then dirty clears
+  bool rebuilt = false;
+  compactor_->before_dirty_cleared([&] {
+    if (rebuilt) return;
+    rebuilt = true;
+    EXPECT_NE(t.count_activity({day, day + hours(24)}, Bucket::kDay).front().count,
+              static_cast<std::int64_t>(all_.size()))
+        << "nothing to rebuild";
+    t.rebuild_counts({day, day + hours(24)});
+  });
+  // Steps shorter than the lease: the compactor keeps it, and the round
+  // that clears dirty is this test's.
+  for (int step = 0; step < 60 && !rebuilt; ++step) pass(seconds(10), seconds(10));
+  compactor_->before_dirty_cleared({});
+  ASSERT_TRUE(rebuilt) << "no compactor round cleared dirty";
+  expect_exact(t, day, day + hours(24), "rebuilt while a round cleared dirty");
+  expect_exact(t, day + hours(7), day + hours(11), "the same, by the minute");
+  pass(minutes(5), seconds(10));
+  expect_exact(t, day, day + hours(24), "and closed again");
+}
+
 // A table counted in the per-target layout moves to the minutes layout at
 // the marker the first store that moves tables sets (the hour after next):
 // hours before it stay per target, later ones are counted by the minute,

@@ -132,6 +132,10 @@ void DynamoStore::abandon_counts() {
   if (minute_counts_) minute_counts_->abandon();
 }
 
+void DynamoStore::before_dirty_cleared(std::function<void()> hook) {
+  if (minute_counts_) minute_counts_->before_dirty_cleared(std::move(hook));
+}
+
 void DynamoStore::pause_counts_task() {
   if (counts_writer_) counts_writer_->stop();
 }

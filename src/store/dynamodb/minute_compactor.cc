@@ -124,6 +124,7 @@ std::optional<MinuteCounts::Progress> MinuteCounts::take_lease(const std::string
   p.to = n_value(item, "to");
   p.closed_to = n_value(item, "closed_to");
   p.dirty = !has_attribute(item, "dirty") || n_value(item, "dirty") != 0;
+  p.dirty_version = has_attribute(item, "dv") ? n_value(item, "dv") : 0;
   return p;
 }
 
@@ -132,12 +133,16 @@ bool MinuteCounts::save_progress(const std::string& remote, const Progress& prog
   UpdateItemRequest save;
   save.table = remote;
   save.key = progress_key();
-  save.update = {"SET #t = :t, #c = :c, #d = :d, #u = :until",
-                 {{"#t", "to"}, {"#c", "closed_to"}, {"#d", "dirty"}, {"#u", "until"}},
+  save.update = {"SET #t = :t, #c = :c, #u = :until",
+                 {{"#t", "to"}, {"#c", "closed_to"}, {"#u", "until"}},
                  {{":t", Attr::n(progress.to)},
                   {":c", Attr::n(progress.closed_to)},
-                  {":d", Attr::n(progress.dirty ? 1 : 0)},
                   {":until", Attr::n(now_s + kLeaseSeconds)}}};
+  if (progress.dirty) {
+    save.update.text += ", #d = :d";
+    save.update.names.emplace_back("#d", "dirty");
+    save.update.values.emplace_back(":d", Attr::n(1));
+  }
   // A compactor that lost its lease stops here: what it wrote since is
   // written again, idempotently, by the next.
   save.condition = {"#h = :me", {{"#h", "holder"}}, {{":me", Attr::s(lease_holder_)}}};
@@ -146,6 +151,23 @@ bool MinuteCounts::save_progress(const std::string& remote, const Progress& prog
   if (!o.ok && o.failure != Failure::kConditionFailed)
     throw engine_.error("UpdateItem (counts progress)", o);
   return o.ok;
+}
+
+void MinuteCounts::clear_dirty(const std::string& remote, const Progress& progress) {
+  UpdateItemRequest clear;
+  clear.table = remote;
+  clear.key = progress_key();
+  clear.update = {"SET #d = :zero", {{"#d", "dirty"}}, {{":zero", Attr::n(0)}}};
+  clear.condition = {"#h = :me AND (attribute_not_exists(#v) OR #v = :v)",
+                     {{"#h", "holder"}, {"#v", "dv"}},
+                     {{":me", Attr::s(lease_holder_)}, {":v", Attr::n(progress.dirty_version)}}};
+  // A failed condition leaves `dirty` set: the next round looks again.
+  engine_.run_conditional("UpdateItem", {clear.body()}, "UpdateItem (counts progress)");
+}
+
+void MinuteCounts::before_dirty_cleared(std::function<void()> hook) {
+  std::lock_guard lock(hook_mu_);
+  before_dirty_cleared_ = std::move(hook);
 }
 
 void MinuteCounts::read_minutes(
@@ -648,9 +670,15 @@ bool MinuteCounts::compact(const std::string& remote, std::int64_t retention_s) 
   if (!hold()) return false;
   engine_.run_conditional("DeleteItem", std::move(done), "DeleteItem (counts)");
   if (dirty.empty() && p.dirty) {
-    // Nothing waits to be closed again: readers need not look.
-    p.dirty = false;
-    if (!save()) return false;
+    // Nothing waits to be closed again: readers need not look -- unless a
+    // rebuild marked hours since this round read the progress item.
+    std::function<void()> hook;
+    {
+      std::lock_guard lock(hook_mu_);
+      hook = before_dirty_cleared_;
+    }
+    if (hook) hook();
+    clear_dirty(remote, p);
   }
   return true;
 }

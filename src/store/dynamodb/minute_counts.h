@@ -144,6 +144,10 @@ class MinuteCounts {
   // What this process would leave behind if killed now: forgets what it
   // gathered and did not send, and writes nothing more. For tests.
   void abandon();
+  // For tests: `hook` runs when a compactor round, having found no hours
+  // to close again, is about to clear `dirty` -- where a rebuild in
+  // another process may mark hours.
+  void before_dirty_cleared(std::function<void()> hook);
   // On a clean stop, after the last flush: removes this writer's records
   // where everything it wrote is committed (the rest is repaired once the
   // compactor takes it for dead).
@@ -232,6 +236,10 @@ class MinuteCounts {
     // Whether hours folded into after closing may wait to be closed again
     // (z# items): saved with `to`, so readers skip looking when none do.
     bool dirty = true;
+    // How many rebuilds have marked hours to close again (`dv`): the
+    // compactor clears `dirty` only where no rebuild marked hours since it
+    // read the progress item, which it did before it looked for marks.
+    std::int64_t dirty_version = 0;
   };
   // What the compactor reads of a writer's record.
   struct WriterState {
@@ -279,8 +287,12 @@ class MinuteCounts {
   // nullopt when another process holds the lease.
   std::optional<Progress> take_lease(const std::string& remote);
   // Saves `progress` (and renews the lease), if this process still holds
-  // the lease; false when it does not.
+  // the lease; false when it does not. It sets `dirty`, never clears it:
+  // a rebuild may have set it since `progress` was read.
   bool save_progress(const std::string& remote, const Progress& progress);
+  // Clears `dirty` unless a rebuild marked hours after `progress` was read
+  // (or the lease was lost): then the next round looks again.
+  void clear_dirty(const std::string& remote, const Progress& progress);
   void fold(const std::string& remote, std::int64_t write_minute, Progress& progress,
             std::int64_t retention_s);
   // Closes `hour` for `buckets`: per target its minutes and sketch, and,
@@ -385,6 +397,8 @@ class MinuteCounts {
   std::unordered_map<std::string, std::vector<std::int64_t>> unsettled_;
   std::atomic<bool> any_unsettled_{false};
   std::atomic<bool> abandoned_{false};
+  std::mutex hook_mu_;  // guards before_dirty_cleared_
+  std::function<void()> before_dirty_cleared_;
   std::atomic<bool> fenced_{false};        // a heartbeat found this writer fenced
   std::mutex records_mu_;                  // guards records_ and declaring
   std::map<std::string, Record> records_;  // by counts table

@@ -156,6 +156,11 @@ void MinuteCounts::rebuild(const std::string& remote, std::int64_t first_hour,
   engine_.run_conditional("PutItem", std::move(pages), "PutItem (counts rebuild)");
   engine_.run_conditional("PutItem", std::move(puts), "PutItem (counts rebuild)");
   engine_.run_conditional("UpdateItem", std::move(updates), "UpdateItem (counts rebuild)");
+  // Now that its marks are there: a compactor round that read the progress
+  // item before this may not have seen them, and must not clear `dirty`.
+  dirty.update = {
+      "SET #d = :one ADD #v :one", {{"#d", "dirty"}, {"#v", "dv"}}, {{":one", Attr::n(1)}}};
+  engine_.call("UpdateItem", dirty.body());
 }
 
 }  // namespace cctv::store::dynamodb
