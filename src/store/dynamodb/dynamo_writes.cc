@@ -8,12 +8,12 @@
 #include <limits>
 #include <optional>
 #include <thread>
-#include <unordered_map>
 
 #include "cctv/error.h"
 #include "cctv/table.h"
 #include "core/bucket.h"
 #include "core/coding.h"
+#include "core/hash_index64.h"
 #include "core/hyperloglog.h"
 #include "core/validate.h"
 #include "store/dynamodb/bulk_requests.h"
@@ -54,10 +54,10 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
   };
   thread_local std::string items_json;
   thread_local std::vector<Item> items;
-  thread_local std::unordered_map<std::uint64_t, std::size_t> by_key;
+  thread_local core::HashIndex64 by_key;
   items_json.clear();
   items.clear();
-  by_key.clear();
+  by_key.reset(batch.size());
   std::vector<std::string> remote_names;  // by handle
   std::vector<std::int64_t> retention_s;  // by handle
   {
@@ -147,12 +147,13 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
                 by_minute[i] ? std::string_view(tag_json) : std::string_view(), items_json,
                 sort_key);
     const Item item{r.table, i, begin, items_json.size()};
-    auto [it, inserted] =
-        by_key.emplace(key_hash(r.table, target_hashes[i], r.time_us, r.id), items.size());
-    if (inserted) {
+    const auto next = static_cast<std::uint32_t>(items.size());
+    const std::uint32_t at =
+        by_key.find_or_insert(key_hash(r.table, target_hashes[i], r.time_us, r.id), next);
+    if (at == next) {
       items.push_back(item);
-    } else if (same_key(items[it->second].record, i)) {
-      items[it->second] = item;
+    } else if (same_key(items[at].record, i)) {
+      items[at] = item;
     } else {
       items.push_back(item);  // another key with the same hash: never seen in practice
     }

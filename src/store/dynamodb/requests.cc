@@ -241,19 +241,27 @@ std::string BatchGetRequest::body() const {
 }
 
 std::string BatchWriteRequest::body() const {
-  // Writes of one table go in one list, in their order.
+  // Writes of one table go in one list, in their order. Nearly always
+  // there is one table: its name is compared by address first.
   std::vector<std::string_view> tables;
+  std::size_t size = 64;
   for (const Write& w : writes) {
+    size += w.table.size() + w.put.size() + w.delete_key.size() + 32;
+    if (!tables.empty() && tables.back().data() == w.table.data() &&
+        tables.back().size() == w.table.size())
+      continue;
     if (std::find(tables.begin(), tables.end(), w.table) == tables.end()) tables.push_back(w.table);
   }
-  std::string out = "{\"RequestItems\":{";
+  std::string out;
+  out.reserve(size);
+  out += "{\"RequestItems\":{";
   for (std::size_t t = 0; t < tables.size(); ++t) {
     if (t > 0) out += ',';
     append_json_string(out, tables[t]);
     out += ":[";
     bool first = true;
     for (const Write& w : writes) {
-      if (w.table != tables[t]) continue;
+      if (tables.size() > 1 && w.table != tables[t]) continue;
       if (!first) out += ',';
       first = false;
       if (!w.put.empty()) {
