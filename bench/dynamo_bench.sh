@@ -64,3 +64,53 @@ for workload in "uniform 10000" "zipf 10000" "uniform 20"; do
 done
 echo "(budgets: WU/act 0.05 at 10,000 uniform targets, 0.02 Zipf and 20 targets; a 30-day hourly"
 echo " series of one target 10 read units, a closed day's top 10 5, today's top 10 so far 200)"
+
+# Counts on against counts off, client CPU per activity: paired rounds,
+# each run on a fresh dynalite, the order alternating each round. Single
+# runs on shared cores vary by more than the difference measured, so the
+# ratio is taken within each round, and the rounds' median is what counts.
+#   DYNAMO_RATIO_ROUNDS=R (default 6), DYNAMO_RATIO_ACTIVITIES=N (default 100000)
+rounds=${DYNAMO_RATIO_ROUNDS:-6}
+ratio_n=${DYNAMO_RATIO_ACTIVITIES:-100000}
+kill "$dynalite" 2>/dev/null || true
+wait "$dynalite" 2>/dev/null || true
+# One run on a dynalite of its own: "client CPU us/activity activities/s".
+fresh_run() {
+  local log pid p r
+  log=$(mktemp)
+  node "$here/tests/dynamo/start-dynalite.js" >"$log" &
+  pid=$!
+  for _ in $(seq 100); do [ -s "$log" ] && break; sleep 0.1; done
+  p=$(head -1 "$log")
+  r=$("$build/cctv" --store "dynamodb://local?endpoint=http://127.0.0.1:$p" bench --format json \
+    --activities "$ratio_n" --queries 0 --targets 10000 --distribution uniform --counts "$1")
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -f "$log"
+  echo "$(value "$r" client_cpu_us_per_item) $(value "$r" activities_per_s)"
+}
+echo
+echo "== counts on over counts off: $rounds paired rounds of $ratio_n activities, 10,000 targets, uniform"
+printf "%-6s %12s %12s %10s %12s\n" round "on cpu us" "off cpu us" "cpu ratio" "act/s ratio"
+ratios=()
+rates=()
+for r in $(seq "$rounds"); do
+  if ((r % 2)); then
+    on=$(fresh_run on)
+    off=$(fresh_run off)
+  else
+    off=$(fresh_run off)
+    on=$(fresh_run on)
+  fi
+  read -r on_cpu on_rate <<<"$on"
+  read -r off_cpu off_rate <<<"$off"
+  cpu_ratio=$(awk -v a="$on_cpu" -v b="$off_cpu" 'BEGIN { printf "%.3f", a / b }')
+  rate_ratio=$(awk -v a="$on_rate" -v b="$off_rate" 'BEGIN { printf "%.3f", a / b }')
+  ratios+=("$cpu_ratio")
+  rates+=("$rate_ratio")
+  printf "%-6s %12s %12s %10s %12s\n" "$r" "$on_cpu" "$off_cpu" "$cpu_ratio" "$rate_ratio"
+done
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
+  print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+echo "median: client CPU per activity, on over off, $(median "${ratios[@]}");" \
+  "activities/s, on over off, $(median "${rates[@]}") (aim: CPU at most 1.15, activities/s at least 0.85)"
