@@ -517,7 +517,8 @@ TEST_F(MinuteCountsTest, ARebuildDuringACompactorRoundThatClearsDirtyIsRead) {
   // lease and could meet the hook on another thread.
   compactor_->pause_counts_task();
   std::atomic<bool> rebuilt{false};
-  compactor_->before_dirty_cleared([&] {
+  compactor_->on_compactor_stage([&](store::dynamodb::MinuteCounts::RoundStage stage) {
+    if (stage != store::dynamodb::MinuteCounts::RoundStage::kClearingDirty) return;
     if (rebuilt.exchange(true)) return;
     EXPECT_NE(t.count_activity({day, day + hours(24)}, Bucket::kDay).front().count,
               static_cast<std::int64_t>(all_.size()))
@@ -527,11 +528,43 @@ TEST_F(MinuteCountsTest, ARebuildDuringACompactorRoundThatClearsDirtyIsRead) {
   // Steps shorter than the lease: the compactor keeps it, and the round
   // that clears dirty is this test's.
   for (int step = 0; step < 60 && !rebuilt; ++step) pass(seconds(10), seconds(10));
-  compactor_->before_dirty_cleared({});
+  compactor_->on_compactor_stage({});
   ASSERT_TRUE(rebuilt) << "no compactor round cleared dirty";
   expect_exact(t, day, day + hours(24), "rebuilt while a round cleared dirty");
   expect_exact(t, day + hours(7), day + hours(11), "the same, by the minute");
   pass(minutes(5), seconds(10));
+  expect_exact(t, day, day + hours(24), "and closed again");
+}
+
+// A rebuild that lands while a compactor round closes an hour in turn,
+// from what the hour's o# item held before the rebuild: the hour ended,
+// so the rebuild marks it to be closed again, though the progress item it
+// read did not have it closed yet.
+TEST_F(MinuteCountsTest, ARebuildDuringAnHoursCloseInTurnIsRead) {
+  Tracker t = client_->tracker("events");
+  const Timestamp day = parse_time("2026-11-03T00:00:00Z");
+  record(t, some(300, now() - minutes(30), minutes(30), 61));  // the open hour, counted
+  {
+    ClientOptions options;
+    options.clock = [this] { return now(); };
+    Client uncounted = Client::open(uri() + "&counts=off", options);
+    Tracker u = uncounted.tracker("events");
+    record(u, some(100, now() - minutes(30), minutes(30), 62));  // the same hour, not counted
+  }
+  compactor_->pause_counts_task();
+  std::atomic<bool> rebuilt{false};
+  compactor_->on_compactor_stage([&](store::dynamodb::MinuteCounts::RoundStage stage) {
+    if (stage != store::dynamodb::MinuteCounts::RoundStage::kHourClosed) return;
+    if (rebuilt.exchange(true)) return;
+    t.rebuild_counts({day, day + hours(24)});
+  });
+  // Steps shorter than the lease, as above: the closing round is this test's.
+  for (int step = 0; step < 120 && !rebuilt; ++step) pass(seconds(25), seconds(25));
+  compactor_->on_compactor_stage({});
+  ASSERT_TRUE(rebuilt) << "no hour was closed in turn";
+  expect_exact(t, day, day + hours(24), "rebuilt while its hour closed in turn");
+  expect_exact(t, day + hours(9), day + hours(13), "the same, by the minute");
+  pass(minutes(5), seconds(25));
   expect_exact(t, day, day + hours(24), "and closed again");
 }
 

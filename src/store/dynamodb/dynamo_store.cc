@@ -132,8 +132,8 @@ void DynamoStore::abandon_counts() {
   if (minute_counts_) minute_counts_->abandon();
 }
 
-void DynamoStore::before_dirty_cleared(std::function<void()> hook) {
-  if (minute_counts_) minute_counts_->before_dirty_cleared(std::move(hook));
+void DynamoStore::on_compactor_stage(std::function<void(MinuteCounts::RoundStage)> hook) {
+  if (minute_counts_) minute_counts_->on_round_stage(std::move(hook));
 }
 
 void DynamoStore::pause_counts_task() {

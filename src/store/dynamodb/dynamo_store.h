@@ -77,10 +77,10 @@ class DynamoStore final : public Store {
   // gathered and not sent is forgotten, and nothing more is written or
   // compacted. For tests of the repair of dead writers.
   void abandon_counts();
-  // `hook` runs when a compactor round of this store is about to clear the
-  // counts' `dirty` flag (MinuteCounts::before_dirty_cleared). For tests of
-  // rebuilds that race the compactor.
-  void before_dirty_cleared(std::function<void()> hook);
+  // `hook` runs at each stage of this store's compactor rounds where a
+  // rebuild may land (MinuteCounts::RoundStage). For tests of rebuilds
+  // that race the compactor.
+  void on_compactor_stage(std::function<void(MinuteCounts::RoundStage)> hook);
   // Stops the background task (flushes, heartbeats, compactor rounds), as
   // if the process were paused; sync() still flushes. For tests.
   void pause_counts_task();

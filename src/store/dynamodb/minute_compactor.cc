@@ -165,9 +165,18 @@ void MinuteCounts::clear_dirty(const std::string& remote, const Progress& progre
   engine_.run_conditional("UpdateItem", {clear.body()}, "UpdateItem (counts progress)");
 }
 
-void MinuteCounts::before_dirty_cleared(std::function<void()> hook) {
+void MinuteCounts::on_round_stage(std::function<void(RoundStage)> hook) {
   std::lock_guard lock(hook_mu_);
-  before_dirty_cleared_ = std::move(hook);
+  round_stage_hook_ = std::move(hook);
+}
+
+void MinuteCounts::reach(RoundStage stage) {
+  std::function<void(RoundStage)> hook;
+  {
+    std::lock_guard lock(hook_mu_);
+    hook = round_stage_hook_;
+  }
+  if (hook) hook(stage);
 }
 
 void MinuteCounts::read_minutes(
@@ -631,6 +640,7 @@ bool MinuteCounts::compact(const std::string& remote, std::int64_t retention_s) 
   for (int closes = 0; closes < kClosesPerRound && (p.closed_to + 1) * 60 + 1 <= p.to; ++closes) {
     if (!hold()) return false;
     close_and_rank(p.closed_to, all, true);
+    reach(RoundStage::kHourClosed);
     ++p.closed_to;
     if (!save()) return false;
   }
@@ -672,12 +682,7 @@ bool MinuteCounts::compact(const std::string& remote, std::int64_t retention_s) 
   if (dirty.empty() && p.dirty) {
     // Nothing waits to be closed again: readers need not look -- unless a
     // rebuild marked hours since this round read the progress item.
-    std::function<void()> hook;
-    {
-      std::lock_guard lock(hook_mu_);
-      hook = before_dirty_cleared_;
-    }
-    if (hook) hook();
+    reach(RoundStage::kClearingDirty);
     clear_dirty(remote, p);
   }
   return true;

@@ -144,10 +144,14 @@ class MinuteCounts {
   // What this process would leave behind if killed now: forgets what it
   // gathered and did not send, and writes nothing more. For tests.
   void abandon();
-  // For tests: `hook` runs when a compactor round, having found no hours
-  // to close again, is about to clear `dirty` -- where a rebuild in
-  // another process may mark hours.
-  void before_dirty_cleared(std::function<void()> hook);
+  // Points in a compactor round where a rebuild in another process may
+  // land, for tests to put one there.
+  enum class RoundStage {
+    kHourClosed,     // an hour closed in turn, before the round saves that
+    kClearingDirty,  // no hour waits to be closed again; `dirty` clears next
+  };
+  // For tests: `hook` runs at each RoundStage of this process's rounds.
+  void on_round_stage(std::function<void(RoundStage)> hook);
   // On a clean stop, after the last flush: removes this writer's records
   // where everything it wrote is committed (the rest is repaired once the
   // compactor takes it for dead).
@@ -293,6 +297,8 @@ class MinuteCounts {
   // Clears `dirty` unless a rebuild marked hours after `progress` was read
   // (or the lease was lost): then the next round looks again.
   void clear_dirty(const std::string& remote, const Progress& progress);
+  // Runs the test's hook, if any, at `stage`.
+  void reach(RoundStage stage);
   void fold(const std::string& remote, std::int64_t write_minute, Progress& progress,
             std::int64_t retention_s);
   // Closes `hour` for `buckets`: per target its minutes and sketch, and,
@@ -397,8 +403,8 @@ class MinuteCounts {
   std::unordered_map<std::string, std::vector<std::int64_t>> unsettled_;
   std::atomic<bool> any_unsettled_{false};
   std::atomic<bool> abandoned_{false};
-  std::mutex hook_mu_;  // guards before_dirty_cleared_
-  std::function<void()> before_dirty_cleared_;
+  std::mutex hook_mu_;  // guards round_stage_hook_
+  std::function<void(RoundStage)> round_stage_hook_;
   std::atomic<bool> fenced_{false};        // a heartbeat found this writer fenced
   std::mutex records_mu_;                  // guards records_ and declaring
   std::map<std::string, Record> records_;  // by counts table

@@ -119,8 +119,12 @@ void MinuteCounts::rebuild(const std::string& remote, std::int64_t first_hour,
                                           hour_end_s, retention_s);
     puts.push_back(PutItemRequest{remote, open, {}}.body());
 
-    if (hour < p.closed_to) {
-      // Closed before: closed again by the compactor, from the recount.
+    if ((hour + 1) * 60 <= w) {
+      // Ended: closed again by the compactor, from the recount -- also if
+      // it was not closed yet when the progress item was read, since a
+      // round may close it in turn, from what the o# item held before,
+      // while these items are on their way. (An hour that ends later is
+      // closed only once sealed, minutes after they land.)
       const std::string mark = attrs_json({{"key", Attr::s(kDirtyKey)},
                                            {"start", Attr::n(dirty_item_start(hour, bucket))},
                                            {"w", Attr::n(w)}});
