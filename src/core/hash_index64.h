@@ -28,6 +28,7 @@ class HashIndex64 {
     const std::size_t slots = std::bit_ceil(std::max<std::size_t>(16, 2 * keys));
     slots_.assign(slots, Slot{0, kNone});
     mask_ = slots - 1;
+    shift_ = 64 - std::countr_zero(slots);
     limit_ = keys;
     size_ = 0;
   }
@@ -36,7 +37,8 @@ class HashIndex64 {
   // `position` there and returns it. At most reset()'s `keys` keys.
   std::uint32_t find_or_insert(std::uint64_t key, std::uint32_t position) {
     if (size_ == limit_) grow();  // more keys than promised: still right
-    std::size_t i = static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ULL) >> 32) & mask_;
+    // The product's top bits: every bit of the key reaches them.
+    std::size_t i = static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ULL) >> shift_);
     while (slots_[i].position != kNone) {
       if (slots_[i].key == key) return slots_[i].position;
       i = (i + 1) & mask_;
@@ -66,6 +68,7 @@ class HashIndex64 {
 
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;
+  int shift_ = 63;         // 64 - log2(slots)
   std::size_t limit_ = 0;  // keys room was made for
   std::size_t size_ = 0;
 };

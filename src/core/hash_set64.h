@@ -11,6 +11,7 @@
 #define CCTV_CORE_HASH_SET64_H_
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <utility>
@@ -87,8 +88,9 @@ class HashSet64 {
  private:
   static constexpr std::uint64_t kFree = 0;
 
+  // The product's top bits: every bit of the key reaches them.
   std::size_t home(std::uint64_t key) const noexcept {
-    return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ULL) >> 32) & mask_;
+    return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ULL) >> shift_);
   }
 
   void grow() {
@@ -96,6 +98,7 @@ class HashSet64 {
     const std::vector<std::uint64_t> old =
         std::exchange(slots_, std::vector<std::uint64_t>(slots, kFree));
     mask_ = slots - 1;
+    shift_ = 64 - std::countr_zero(slots);
     for (std::uint64_t key : old) {
       if (key == kFree) continue;
       std::size_t i = home(key);
@@ -106,6 +109,7 @@ class HashSet64 {
 
   std::vector<std::uint64_t> slots_;  // kFree: no key; a power of two in size
   std::size_t mask_ = 0;
+  int shift_ = 63;             // 64 - log2(slots)
   std::size_t size_ = 0;       // keys in slots_
   bool has_free_key_ = false;  // whether key kFree, which no slot can hold, is in
 };
