@@ -83,6 +83,33 @@ class MinuteCountsTest : public ::testing::Test {
     return out;
   }
 
+  // Records `batch` through a process of its own that does not count.
+  void record_uncounted(const std::vector<Recorded>& batch) {
+    ClientOptions options;
+    options.clock = [this] { return now(); };
+    Client uncounted = Client::open(uri() + "&counts=off", options);
+    Tracker u = uncounted.tracker("events");
+    record(u, batch);
+  }
+
+  // Rebuilds `range` inside the first of the compactor's rounds to reach
+  // `stage`, moving the clock `step` (shorter than the lease) at a time,
+  // so that the compactor keeps the lease and the round is this test's;
+  // the store's own task, which would share its lease, is paused. False
+  // when no round reached `stage`.
+  bool rebuild_at(store::dynamodb::MinuteCounts::RoundStage stage, Tracker& t, TimeRange range,
+                  Microseconds step) {
+    compactor_->pause_counts_task();
+    std::atomic<bool> rebuilt{false};
+    compactor_->on_compactor_stage([&](store::dynamodb::MinuteCounts::RoundStage reached) {
+      if (reached != stage || rebuilt.exchange(true)) return;
+      t.rebuild_counts(range);
+    });
+    for (int i = 0; i < 200 && !rebuilt; ++i) pass(step, step);
+    compactor_->on_compactor_stage({});
+    return rebuilt;
+  }
+
   // Everything the tracker says about [from, to) equals brute force.
   void expect_exact(Tracker& t, Timestamp from, Timestamp to, const std::string& when) {
     SCOPED_TRACE(when);
@@ -468,13 +495,7 @@ TEST_F(MinuteCountsTest, ARebuildReplacesEveryStageAndTheCompactorClosesFromIt) 
   record(t, some(200, day + hours(8), hours(2), 32));  // closed again, not folded yet
   pass(minutes(3));
   record(t, some(100, now() - minutes(20), minutes(20), 33));  // not folded
-  {
-    ClientOptions options;
-    options.clock = [this] { return now(); };
-    Client uncounted = Client::open(uri() + "&counts=off", options);
-    Tracker u = uncounted.tracker("events");
-    record(u, some(150, day + hours(7), hours(6), 34));
-  }
+  record_uncounted(some(150, day + hours(7), hours(6), 34));
   erase_target("/t/1");
   const Series stale = t.count_activity({day, day + hours(24)}, Bucket::kHour);
   std::int64_t stale_total = 0;
@@ -504,32 +525,15 @@ TEST_F(MinuteCountsTest, ARebuildDuringACompactorRoundThatClearsDirtyIsRead) {
   Tracker t = client_->tracker("events");
   const Timestamp day = parse_time("2026-11-03T00:00:00Z");
   record(t, some(300, now() - hours(3), hours(3), 51));
-  pass(hours(2));  // 7:00 .. 10:00 closed
-  {
-    ClientOptions options;
-    options.clock = [this] { return now(); };
-    Client uncounted = Client::open(uri() + "&counts=off", options);
-    Tracker u = uncounted.tracker("events");
-    record(u, some(100, day + hours(7), hours(3), 52));  // into closed hours, not counted
-  }
+  pass(hours(2));                                             // 7:00 .. 10:00 closed
+  record_uncounted(some(100, day + hours(7), hours(3), 52));  // into closed hours
   record(t, some(50, day + hours(8), hours(1), 53));  // late: closed again, then dirty clears
-  // Only the rounds this test runs: the store's own task would share its
-  // lease and could meet the hook on another thread.
-  compactor_->pause_counts_task();
-  std::atomic<bool> rebuilt{false};
-  compactor_->on_compactor_stage([&](store::dynamodb::MinuteCounts::RoundStage stage) {
-    if (stage != store::dynamodb::MinuteCounts::RoundStage::kClearingDirty) return;
-    if (rebuilt.exchange(true)) return;
-    EXPECT_NE(t.count_activity({day, day + hours(24)}, Bucket::kDay).front().count,
-              static_cast<std::int64_t>(all_.size()))
-        << "nothing to rebuild";
-    t.rebuild_counts({day, day + hours(24)});
-  });
-  // Steps shorter than the lease: the compactor keeps it, and the round
-  // that clears dirty is this test's.
-  for (int step = 0; step < 60 && !rebuilt; ++step) pass(seconds(10), seconds(10));
-  compactor_->on_compactor_stage({});
-  ASSERT_TRUE(rebuilt) << "no compactor round cleared dirty";
+  EXPECT_NE(t.count_activity({day, day + hours(24)}, Bucket::kDay).front().count,
+            static_cast<std::int64_t>(all_.size()))
+      << "nothing to rebuild";
+  ASSERT_TRUE(rebuild_at(store::dynamodb::MinuteCounts::RoundStage::kClearingDirty, t,
+                         {day, day + hours(24)}, seconds(10)))
+      << "no compactor round cleared dirty";
   expect_exact(t, day, day + hours(24), "rebuilt while a round cleared dirty");
   expect_exact(t, day + hours(7), day + hours(11), "the same, by the minute");
   pass(minutes(5), seconds(10));
@@ -543,25 +547,11 @@ TEST_F(MinuteCountsTest, ARebuildDuringACompactorRoundThatClearsDirtyIsRead) {
 TEST_F(MinuteCountsTest, ARebuildDuringAnHoursCloseInTurnIsRead) {
   Tracker t = client_->tracker("events");
   const Timestamp day = parse_time("2026-11-03T00:00:00Z");
-  record(t, some(300, now() - minutes(30), minutes(30), 61));  // the open hour, counted
-  {
-    ClientOptions options;
-    options.clock = [this] { return now(); };
-    Client uncounted = Client::open(uri() + "&counts=off", options);
-    Tracker u = uncounted.tracker("events");
-    record(u, some(100, now() - minutes(30), minutes(30), 62));  // the same hour, not counted
-  }
-  compactor_->pause_counts_task();
-  std::atomic<bool> rebuilt{false};
-  compactor_->on_compactor_stage([&](store::dynamodb::MinuteCounts::RoundStage stage) {
-    if (stage != store::dynamodb::MinuteCounts::RoundStage::kHourClosed) return;
-    if (rebuilt.exchange(true)) return;
-    t.rebuild_counts({day, day + hours(24)});
-  });
-  // Steps shorter than the lease, as above: the closing round is this test's.
-  for (int step = 0; step < 120 && !rebuilt; ++step) pass(seconds(25), seconds(25));
-  compactor_->on_compactor_stage({});
-  ASSERT_TRUE(rebuilt) << "no hour was closed in turn";
+  record(t, some(300, now() - minutes(30), minutes(30), 61));         // the open hour, counted
+  record_uncounted(some(100, now() - minutes(30), minutes(30), 62));  // the same hour
+  ASSERT_TRUE(rebuild_at(store::dynamodb::MinuteCounts::RoundStage::kHourClosed, t,
+                         {day, day + hours(24)}, seconds(25)))
+      << "no hour was closed in turn";
   expect_exact(t, day, day + hours(24), "rebuilt while its hour closed in turn");
   expect_exact(t, day + hours(9), day + hours(13), "the same, by the minute");
   pass(minutes(5), seconds(25));
