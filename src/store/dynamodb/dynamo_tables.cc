@@ -428,16 +428,30 @@ TableInfo DynamoStore::describe_table(std::string_view name) {
 void DynamoStore::drop_table(std::string_view name) {
   check_writable("drop a table");
   const std::string remote = options_.table_prefix + std::string(name);
-  // Whether it is there is asked first, because DeleteTable is not
+  const std::string counts_remote = remote + std::string(kCountsSuffix);
+  auto exists = [&](const std::string& remote_name) {
+    try {
+      engine_.call("DescribeTable", table_body(remote_name));
+      return true;
+    } catch (const RequestError& e) {
+      if (e.type() == "ResourceNotFoundException") return false;
+      throw;
+    }
+  };
+  // A table already gone is what was asked for. DeleteTable is not
   // idempotent: a retry of one whose answer was lost finds the table gone
   // (dynalite answers for a large table only once its items are deleted,
-  // which can take longer than a request may).
-  call_on_table("DescribeTable", table_body(remote), name);
-  try {
-    engine_.call("DeleteTable", table_body(remote));
-  } catch (const RequestError& e) {
-    if (e.type() != "ResourceNotFoundException") throw;  // gone since: as asked
-  }
+  // which can take longer than a request may). Whether the activities'
+  // table is there is therefore asked first.
+  auto delete_table = [&](const std::string& remote_name) {
+    try {
+      engine_.call("DeleteTable", table_body(remote_name));
+    } catch (const RequestError& e) {
+      if (e.type() != "ResourceNotFoundException") throw;
+    }
+  };
+  if (!exists(remote)) not_found(name);
+  delete_table(remote);
   std::optional<TableHandle> dropped;
   {
     std::lock_guard lock(mu_);
@@ -451,29 +465,16 @@ void DynamoStore::drop_table(std::string_view name) {
   // Outside mu_: a write of counts in progress holds the counts' lock and
   // asks for tables.
   if (dropped) {
-    counts_.forget(*dropped, remote + std::string(kCountsSuffix));
-    if (minute_counts_) minute_counts_->forget(*dropped, remote + std::string(kCountsSuffix));
+    counts_.forget(*dropped, counts_remote);
+    if (minute_counts_) minute_counts_->forget(*dropped, counts_remote);
   }
-  try {
-    engine_.call("DeleteTable", table_body(remote + std::string(kCountsSuffix)));
-  } catch (const RequestError& e) {
-    if (e.type() != "ResourceNotFoundException") throw;  // a table the 2014 gem made has none
-  }
+  delete_table(counts_remote);  // a table the 2014 gem made has none
   // Wait until it is gone -- not merely DELETING, which ListTables still
   // shows and CreateTable still refuses -- so that the table list is right
   // and creating it again right away works.
   const auto deadline = std::chrono::steady_clock::now() + kTableWaitLimit;
   auto pause = std::chrono::milliseconds(20);
-  auto exists = [&](const std::string& remote_name) {
-    try {
-      engine_.call("DescribeTable", table_body(remote_name));
-      return true;
-    } catch (const RequestError& e) {
-      if (e.type() == "ResourceNotFoundException") return false;
-      throw;
-    }
-  };
-  while (exists(remote) || exists(remote + std::string(kCountsSuffix))) {
+  while (exists(remote) || exists(counts_remote)) {
     if (std::chrono::steady_clock::now() > deadline) {
       throw StoreError("table '" + remote + "' in " + engine_.where() + " is still being deleted");
     }
