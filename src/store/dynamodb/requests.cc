@@ -241,16 +241,28 @@ std::string BatchGetRequest::body() const {
 }
 
 std::string BatchWriteRequest::body() const {
-  // Writes of one table go in one list, in their order. Nearly always
-  // there is one table: its name is compared by address first.
+  // Writes of one table go in one list, in their order. Each write's
+  // table is found once (writes come in runs of one table, so the one
+  // before is tried first), and the body is sized once: it holds every
+  // item whole.
   std::vector<std::string_view> tables;
+  std::vector<std::size_t> table_of(writes.size());
   std::size_t size = 64;
-  for (const Write& w : writes) {
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    const Write& w = writes[i];
     size += w.table.size() + w.put.size() + w.delete_key.size() + 32;
-    if (!tables.empty() && tables.back().data() == w.table.data() &&
-        tables.back().size() == w.table.size())
-      continue;
-    if (std::find(tables.begin(), tables.end(), w.table) == tables.end()) tables.push_back(w.table);
+    std::size_t t = 0;
+    const std::string_view before = i > 0 ? writes[i - 1].table : std::string_view();
+    // Views of one string, nearly always: the same address is the same name.
+    if (i > 0 && before.size() == w.table.size() &&
+        (before.data() == w.table.data() || before == w.table)) {
+      t = table_of[i - 1];
+    } else {
+      t = static_cast<std::size_t>(std::find(tables.begin(), tables.end(), w.table) -
+                                   tables.begin());
+      if (t == tables.size()) tables.push_back(w.table);
+    }
+    table_of[i] = t;
   }
   std::string out;
   out.reserve(size);
@@ -260,8 +272,9 @@ std::string BatchWriteRequest::body() const {
     append_json_string(out, tables[t]);
     out += ":[";
     bool first = true;
-    for (const Write& w : writes) {
-      if (tables.size() > 1 && w.table != tables[t]) continue;
+    for (std::size_t i = 0; i < writes.size(); ++i) {
+      if (table_of[i] != t) continue;
+      const Write& w = writes[i];
       if (!first) out += ',';
       first = false;
       if (!w.put.empty()) {

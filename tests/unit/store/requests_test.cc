@@ -69,6 +69,16 @@ TEST(Requests, ABatchWriteGroupsItsWritesByTableInOrder) {
   EXPECT_EQ(b.body(), R"({"RequestItems":{"a":[{"PutRequest":{"Item":{"k":{"S":"1"}}}},)"
                       R"({"DeleteRequest":{"Key":{"k":{"S":"3"}}}}],)"
                       R"("b":[{"PutRequest":{"Item":{"k":{"S":"2"}}}}]}})");
+  // Runs of one table, the same names in other strings.
+  const std::string a1 = "a", a2 = "a", b1 = "b";
+  b.writes = {{a1, R"({"k":{"S":"1"}})", {}},
+              {a2, R"({"k":{"S":"2"}})", {}},
+              {b1, R"({"k":{"S":"3"}})", {}},
+              {a1, R"({"k":{"S":"4"}})", {}}};
+  EXPECT_EQ(b.body(), R"({"RequestItems":{"a":[{"PutRequest":{"Item":{"k":{"S":"1"}}}},)"
+                      R"({"PutRequest":{"Item":{"k":{"S":"2"}}}},)"
+                      R"({"PutRequest":{"Item":{"k":{"S":"4"}}}}],)"
+                      R"("b":[{"PutRequest":{"Item":{"k":{"S":"3"}}}}]}})");
 }
 
 TEST(Requests, ACreatedTableHasItsKeysIndexAndBilling) {
