@@ -18,12 +18,23 @@ n=${DYNAMO_BENCH_ACTIVITIES:-20000}
 
 "$here/scripts/npm-install" "$here/tests/dynamo" >/dev/null
 out=$(mktemp)
-node "$here/tests/dynamo/start-dynalite.js" >"$out" &
-dynalite=$!
+# Starts a fresh dynalite (stopping the one before): sets dynalite (its
+# PID), port and store.
+dynalite=""
+start_dynalite() {
+  if [ -n "$dynalite" ]; then
+    kill "$dynalite" 2>/dev/null || true
+    wait "$dynalite" 2>/dev/null || true
+  fi
+  : >"$out"
+  node "$here/tests/dynamo/start-dynalite.js" >"$out" &
+  dynalite=$!
+  for _ in $(seq 100); do [ -s "$out" ] && break; sleep 0.1; done
+  port=$(head -1 "$out")
+  store="dynamodb://local?endpoint=http://127.0.0.1:$port"
+}
 trap 'kill $dynalite 2>/dev/null; rm -f "$out"' EXIT
-for _ in $(seq 100); do [ -s "$out" ] && break; sleep 0.1; done
-port=$(head -1 "$out")
-store="dynamodb://local?endpoint=http://127.0.0.1:$port"
+start_dynalite
 
 value() { echo "$1" | grep -o "\"$2\":[0-9.]*" | cut -d: -f2; }
 
@@ -72,22 +83,15 @@ echo " series of one target 10 read units, a closed day's top 10 5, today's top 
 #   DYNAMO_RATIO_ROUNDS=R (default 6), DYNAMO_RATIO_ACTIVITIES=N (default 100000)
 rounds=${DYNAMO_RATIO_ROUNDS:-6}
 ratio_n=${DYNAMO_RATIO_ACTIVITIES:-100000}
-kill "$dynalite" 2>/dev/null || true
-wait "$dynalite" 2>/dev/null || true
-# One run on a dynalite of its own: "client CPU us/activity activities/s".
+# One run on a dynalite of its own (not in a subshell, which would lose
+# track of it): sets cpu and rate, client CPU us/activity and activities/s.
 fresh_run() {
-  local log pid p r
-  log=$(mktemp)
-  node "$here/tests/dynamo/start-dynalite.js" >"$log" &
-  pid=$!
-  for _ in $(seq 100); do [ -s "$log" ] && break; sleep 0.1; done
-  p=$(head -1 "$log")
-  r=$("$build/cctv" --store "dynamodb://local?endpoint=http://127.0.0.1:$p" bench --format json \
-    --activities "$ratio_n" --queries 0 --targets 10000 --distribution uniform --counts "$1")
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  rm -f "$log"
-  echo "$(value "$r" client_cpu_us_per_item) $(value "$r" activities_per_s)"
+  local r
+  start_dynalite
+  r=$("$build/cctv" --store "$store" bench --format json --activities "$ratio_n" --queries 0 \
+    --targets 10000 --distribution uniform --counts "$1")
+  cpu=$(value "$r" client_cpu_us_per_item)
+  rate=$(value "$r" activities_per_s)
 }
 echo
 echo "== counts on over counts off: $rounds paired rounds of $ratio_n activities, 10,000 targets, uniform"
@@ -95,15 +99,16 @@ printf "%-6s %12s %12s %10s %12s\n" round "on cpu us" "off cpu us" "cpu ratio" "
 ratios=()
 rates=()
 for r in $(seq "$rounds"); do
-  if ((r % 2)); then
-    on=$(fresh_run on)
-    off=$(fresh_run off)
-  else
-    off=$(fresh_run off)
-    on=$(fresh_run on)
-  fi
-  read -r on_cpu on_rate <<<"$on"
-  read -r off_cpu off_rate <<<"$off"
+  order="on off"
+  ((r % 2)) || order="off on"
+  for counts in $order; do
+    fresh_run "$counts"
+    if [ "$counts" = on ]; then
+      on_cpu=$cpu on_rate=$rate
+    else
+      off_cpu=$cpu off_rate=$rate
+    fi
+  done
   cpu_ratio=$(awk -v a="$on_cpu" -v b="$off_cpu" 'BEGIN { printf "%.3f", a / b }')
   rate_ratio=$(awk -v a="$on_rate" -v b="$off_rate" 'BEGIN { printf "%.3f", a / b }')
   ratios+=("$cpu_ratio")
