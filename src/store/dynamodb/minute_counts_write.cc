@@ -125,30 +125,15 @@ void MinuteCounts::flush(const std::function<CountsTarget(std::uint32_t)>& table
     for (auto& [table, gathered] : tables) {
       const CountsTarget where = table_of(table);
       if (!where.live) continue;  // dropped meanwhile
-      const std::vector<std::vector<MinuteRecord>> by_bucket = gathered.take();
       // Minute items are kept as long as the counts: activities recorded
       // late into an hour close it again from every item that added to it,
       // and readers take an hour's distinct actors per minute from them.
       const std::int64_t expires =
           where.retention_s > 0 ? write_minute * 60 + where.retention_s : 0;
-      for (int b = 0; b < kCountBuckets; ++b) {
-        for (const auto part : split_records(by_bucket[static_cast<std::size_t>(b)], kMaxPayload)) {
-          std::int64_t oldest = INT64_MAX;
-          for (const MinuteRecord& r : part)
-            oldest = std::min(oldest, core::floor_div(r.minute, 60));
-          Frozen f{where.remote,
-                   g,
-                   write_minute,
-                   b,
-                   minute_item_start(write_minute, writer_, sequence_++),
-                   oldest,
-                   {},
-                   {},
-                   expires};
-          encode_entries(part, f.sketches);
-          encode_records(part, f.counts, false);
-          items.push_back(std::move(f));
-        }
+      for (MinuteGathering::Payloads& p : gathered.take_payloads(kMaxPayload)) {
+        items.push_back(Frozen{where.remote, g, write_minute, p.bucket,
+                               minute_item_start(write_minute, writer_, sequence_++), p.oldest_hour,
+                               std::move(p.counts), std::move(p.sketches), expires});
       }
     }
   }

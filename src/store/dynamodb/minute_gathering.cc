@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "core/bucket.h"
 #include "core/hyperloglog.h"
 #include "store/dynamodb/count_items.h"
 
@@ -88,33 +89,41 @@ void MinuteGathering::add(std::string_view target, std::uint64_t hash, std::int6
   count(0, minute, entry);
 }
 
+void MinuteGathering::group_entries(std::vector<std::uint32_t>& begin,
+                                    std::vector<std::uint32_t>& grouped) const {
+  // A counting sort: each cell knows how many it listed.
+  begin.assign(cells_.size() + 1, 0);
+  for (std::size_t c = 0; c < cells_.size(); ++c) begin[c + 1] = begin[c] + cells_[c].listed;
+  grouped.resize(entries_.size());
+  std::vector<std::uint32_t> next(begin.begin(), begin.end() - 1);
+  for (const auto& [c, e] : entries_) grouped[next[c]++] = e;
+}
+
+void MinuteGathering::cell_entries(const Cell& cell, std::span<const std::uint32_t> listed,
+                                   std::vector<std::uint32_t>& out) {
+  out.clear();
+  if (cell.registers == 0) {
+    out.assign(listed.begin(), listed.end());
+    HyperLogLog::normalize_entries(out);
+    return;
+  }
+  std::vector<std::uint8_t>& registers = registers_[cell.registers - 1];
+  for (std::uint32_t e : listed) raise(registers, e);
+  for (std::uint32_t k = 0; k < registers.size(); ++k) {
+    if (registers[k] != 0) out.push_back(k << HyperLogLog::kRankBits | registers[k]);
+  }
+}
+
 std::vector<std::vector<MinuteRecord>> MinuteGathering::take(bool ordered) {
   std::vector<std::vector<MinuteRecord>> out(kCountBuckets);
-  // The entries grouped by cell (a counting sort: each cell knows how many
-  // it listed).
-  std::vector<std::uint32_t> begin(cells_.size() + 1, 0);
-  for (std::size_t c = 0; c < cells_.size(); ++c) begin[c + 1] = begin[c] + cells_[c].listed;
-  std::vector<std::uint32_t> grouped(entries_.size());
-  {
-    std::vector<std::uint32_t> next(begin.begin(), begin.end() - 1);
-    for (const auto& [c, e] : entries_) grouped[next[c]++] = e;
-  }
+  std::vector<std::uint32_t> begin;
+  std::vector<std::uint32_t> grouped;
+  group_entries(begin, grouped);
   for (std::size_t c = 0; c < cells_.size(); ++c) {
     const Cell& cell = cells_[c];
     const Target& t = targets_[cell.target];
     MinuteRecord r{names_.substr(t.name_begin, t.name_size), cell.minute, cell.count, {}};
-    const auto first = grouped.begin() + begin[c];
-    const auto last = grouped.begin() + begin[c + 1];
-    if (cell.registers == 0) {
-      r.entries.assign(first, last);
-      HyperLogLog::normalize_entries(r.entries);
-    } else {
-      std::vector<std::uint8_t>& registers = registers_[cell.registers - 1];
-      for (auto e = first; e != last; ++e) raise(registers, *e);
-      for (std::uint32_t k = 0; k < registers.size(); ++k) {
-        if (registers[k] != 0) r.entries.push_back(k << HyperLogLog::kRankBits | registers[k]);
-      }
-    }
+    cell_entries(cell, std::span(grouped).subspan(begin[c], begin[c + 1] - begin[c]), r.entries);
     out[static_cast<std::size_t>(count_bucket_of_hash(t.hash))].push_back(std::move(r));
   }
   if (ordered) {
@@ -123,6 +132,60 @@ std::vector<std::vector<MinuteRecord>> MinuteGathering::take(bool ordered) {
         return std::tie(a.target, a.minute) < std::tie(b.target, b.minute);
       });
     }
+  }
+  *this = MinuteGathering();
+  return out;
+}
+
+std::vector<MinuteGathering::Payloads> MinuteGathering::take_payloads(std::size_t max_payload) {
+  std::vector<Payloads> out;
+  std::vector<std::uint32_t> begin;
+  std::vector<std::uint32_t> grouped;
+  group_entries(begin, grouped);
+  // The cells by bucket, each bucket's in the order take() gives them.
+  std::vector<std::uint32_t> bucket_begin(kCountBuckets + 1, 0);
+  std::vector<std::uint8_t> bucket_of(cells_.size());
+  for (std::size_t c = 0; c < cells_.size(); ++c) {
+    const auto b = static_cast<std::uint8_t>(count_bucket_of_hash(targets_[cells_[c].target].hash));
+    bucket_of[c] = b;
+    ++bucket_begin[b + 1];
+  }
+  for (int b = 0; b < kCountBuckets; ++b) bucket_begin[b + 1] += bucket_begin[b];
+  std::vector<std::uint32_t> by_bucket(cells_.size());
+  {
+    std::vector<std::uint32_t> next(bucket_begin.begin(), bucket_begin.end() - 1);
+    for (std::size_t c = 0; c < cells_.size(); ++c)
+      by_bucket[next[bucket_of[c]]++] = static_cast<std::uint32_t>(c);
+  }
+  MinutePayloadBuilder builder;
+  std::vector<std::uint32_t> entries;
+  for (int b = 0; b < kCountBuckets; ++b) {
+    std::size_t size = 0;
+    std::int64_t oldest_hour = INT64_MAX;
+    auto finish = [&] {
+      Payloads& p = out.emplace_back();
+      p.bucket = b;
+      p.oldest_hour = oldest_hour;
+      builder.finish(p.counts, p.sketches);
+      oldest_hour = INT64_MAX;
+    };
+    for (std::uint32_t k = bucket_begin[b]; k < bucket_begin[b + 1]; ++k) {
+      const Cell& cell = cells_[by_bucket[k]];
+      const Target& t = targets_[cell.target];
+      cell_entries(cell,
+                   std::span(grouped).subspan(begin[by_bucket[k]],
+                                              begin[by_bucket[k] + 1] - begin[by_bucket[k]]),
+                   entries);
+      // As split_records() splits: a run holds at least one record.
+      const std::size_t bound = encoded_size_bound(t.name_size, entries.size());
+      if (builder.records() > 0 && size + bound > max_payload) finish();
+      if (builder.records() == 0) size = 16;
+      size += bound;
+      builder.add(std::string_view(names_.data() + t.name_begin, t.name_size), cell.minute,
+                  cell.count, entries);
+      oldest_hour = std::min(oldest_hour, core::floor_div(cell.minute, 60));
+    }
+    if (builder.records() > 0) finish();
   }
   *this = MinuteGathering();
   return out;

@@ -16,6 +16,7 @@
 #define CCTV_STORE_DYNAMODB_MINUTE_GATHERING_H_
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,6 +42,21 @@ class MinuteGathering {
   // whatever order they came in. Leaves the gathering empty.
   std::vector<std::vector<MinuteRecord>> take(bool ordered = false);
 
+  // One minute item's worth of a bucket's records, encoded: their counts
+  // (encode_records() without entries), their sketch entries
+  // (encode_entries()), and the earliest hour they count in.
+  struct Payloads {
+    int bucket = 0;
+    std::string counts;
+    std::string sketches;
+    std::int64_t oldest_hour = 0;
+  };
+  // The records take() gives, bucket by bucket, split as split_records()
+  // splits them at `max_payload` and encoded -- without building a record
+  // per cell, which with many targets is nearly one per activity. Leaves
+  // the gathering empty.
+  std::vector<Payloads> take_payloads(std::size_t max_payload);
+
  private:
   static constexpr std::uint32_t kNone = UINT32_MAX;
 
@@ -63,6 +79,13 @@ class MinuteGathering {
   std::uint32_t target_of(std::string_view target, std::uint64_t hash);
   void count(std::uint32_t target, std::int64_t minute, std::uint32_t entry);
   void grow_slots();
+  // Each cell's listed entries, grouped by cell: cell c's are
+  // grouped[begin[c]] up to grouped[begin[c + 1]].
+  void group_entries(std::vector<std::uint32_t>& begin, std::vector<std::uint32_t>& grouped) const;
+  // A cell's sketch entries as MinuteRecord::entries holds them, from its
+  // listed entries and its registers (which this raises).
+  void cell_entries(const Cell& cell, std::span<const std::uint32_t> listed,
+                    std::vector<std::uint32_t>& out);
 
   std::string names_;
   std::vector<Target> targets_;  // [0]: the whole table

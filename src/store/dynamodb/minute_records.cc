@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <utility>
 
 #include "core/coding.h"
 #include "core/hyperloglog.h"
@@ -14,7 +15,7 @@ constexpr char kVersion = 1;
 using core::HyperLogLog;
 constexpr std::uint32_t kMaxEntry = (HyperLogLog::kRegisters << HyperLogLog::kRankBits) - 1;
 
-void append_entries(const std::vector<std::uint32_t>& entries, std::string& out) {
+void append_entries(std::span<const std::uint32_t> entries, std::string& out) {
   core::append_varint(out, entries.size());
   std::uint32_t previous = 0;
   for (std::uint32_t e : entries) {
@@ -47,6 +48,14 @@ bool read_entries(std::string_view& in, std::vector<std::uint32_t>& entries) {
   return true;
 }
 
+// A record's target, minute (as a step from the record before) and count.
+void append_record_head(std::string_view target, std::int64_t minute_step, std::int64_t count,
+                        std::string& out) {
+  core::append_length_prefixed(out, target);
+  core::append_varint(out, core::zigzag_encode(minute_step));
+  core::append_varint(out, static_cast<std::uint64_t>(count));
+}
+
 }  // namespace
 
 void encode_records(std::span<const MinuteRecord> records, std::string& out, bool with_entries) {
@@ -54,10 +63,8 @@ void encode_records(std::span<const MinuteRecord> records, std::string& out, boo
   core::append_varint(out, records.size());
   std::int64_t previous_minute = 0;
   for (const MinuteRecord& r : records) {
-    core::append_length_prefixed(out, r.target);
-    core::append_varint(out, core::zigzag_encode(r.minute - previous_minute));
+    append_record_head(r.target, r.minute - previous_minute, r.count, out);
     previous_minute = r.minute;
-    core::append_varint(out, static_cast<std::uint64_t>(r.count));
     if (!with_entries) {
       out.push_back(0);
       continue;
@@ -101,9 +108,13 @@ bool decode_records(std::string_view payload, std::vector<MinuteRecord>& out) {
 }
 
 std::size_t encoded_size_bound(const MinuteRecord& record) {
+  return encoded_size_bound(record.target.size(), record.entries.size());
+}
+
+std::size_t encoded_size_bound(std::size_t target_size, std::size_t entries) {
   // Length prefix, target, minute, count, entry count: varints of 10 bytes
   // at most; each entry (under 2^20) 3 bytes at most.
-  return 10 + record.target.size() + 10 + 10 + 10 + 3 * record.entries.size();
+  return 10 + target_size + 10 + 10 + 10 + 3 * entries;
 }
 
 void encode_entries(std::span<const MinuteRecord> records, std::string& out) {
@@ -141,6 +152,29 @@ std::vector<std::span<const MinuteRecord>> split_records(std::span<const MinuteR
     begin = end;
   }
   return out;
+}
+
+void MinutePayloadBuilder::add(std::string_view target, std::int64_t minute, std::int64_t count,
+                               std::span<const std::uint32_t> entries) {
+  append_record_head(target, minute - previous_minute_, count, counts_body_);
+  counts_body_.push_back(0);  // no entries: they go in the sketches payload
+  previous_minute_ = minute;
+  append_entries(entries, sketches_body_);
+  ++records_;
+}
+
+void MinutePayloadBuilder::finish(std::string& counts, std::string& sketches) {
+  for (auto [out, body] :
+       {std::pair(&counts, &counts_body_), std::pair(&sketches, &sketches_body_)}) {
+    out->clear();
+    out->reserve(11 + body->size());
+    out->push_back(kVersion);
+    core::append_varint(*out, records_);
+    out->append(*body);
+    body->clear();
+  }
+  records_ = 0;
+  previous_minute_ = 0;
 }
 
 }  // namespace cctv::store::dynamodb

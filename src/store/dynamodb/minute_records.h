@@ -46,6 +46,9 @@ bool decode_records(std::string_view payload, std::vector<MinuteRecord>& out);
 // The bytes encode_records() gives `record` at most: for splitting records
 // among items under DynamoDB's 400 KB.
 std::size_t encoded_size_bound(const MinuteRecord& record);
+// The same for a record of a target of `target_size` bytes with `entries`
+// entries.
+std::size_t encoded_size_bound(std::size_t target_size, std::size_t entries);
 
 // `records` in runs whose payloads stay within `max_bytes` each (a record
 // larger than that alone in its run); none for no records.
@@ -62,6 +65,29 @@ void encode_entries(std::span<const MinuteRecord> records, std::string& out);
 // the payload is not of this version or does not hold exactly as many
 // records; `records` is then left as it was.
 bool decode_entries(std::string_view payload, std::span<MinuteRecord> records);
+
+// The two payloads of a run of records that a writer sends apart --
+// encode_records(run, counts, false) and encode_entries(run, sketches) --
+// built one record at a time, for a caller that holds no MinuteRecords
+// (minute_gathering.h).
+//
+// Not thread-safe.
+class MinutePayloadBuilder {
+ public:
+  // Appends a record; `entries` as MinuteRecord::entries.
+  void add(std::string_view target, std::int64_t minute, std::int64_t count,
+           std::span<const std::uint32_t> entries);
+  std::size_t records() const noexcept { return records_; }
+  // The payloads of the records added, in `counts` and `sketches`
+  // (replaced); the builder is empty again.
+  void finish(std::string& counts, std::string& sketches);
+
+ private:
+  std::size_t records_ = 0;
+  std::int64_t previous_minute_ = 0;
+  std::string counts_body_;
+  std::string sketches_body_;
+};
 
 }  // namespace cctv::store::dynamodb
 

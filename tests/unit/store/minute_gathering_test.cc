@@ -5,6 +5,7 @@
 #include <map>
 #include <random>
 
+#include "core/bucket.h"
 #include "core/hyperloglog.h"
 #include "store/dynamodb/count_items.h"
 
@@ -103,6 +104,56 @@ TEST(MinuteGathering, UnorderedTakeHoldsTheSameRecords) {
                 return std::tie(x.target, x.minute) < std::tie(y.target, y.minute);
               });
     EXPECT_EQ(unordered[k], ordered[k]);
+  }
+}
+
+// What a writer sends, the plain way: take(), split_records(), and the two
+// encoders.
+std::vector<MinuteGathering::Payloads> payloads_of_records(MinuteGathering& gathering,
+                                                           std::size_t max_payload) {
+  std::vector<MinuteGathering::Payloads> out;
+  const auto by_bucket = gathering.take();
+  for (int b = 0; b < kCountBuckets; ++b) {
+    for (const auto run : split_records(by_bucket[static_cast<std::size_t>(b)], max_payload)) {
+      MinuteGathering::Payloads& p = out.emplace_back();
+      p.bucket = b;
+      p.oldest_hour = INT64_MAX;
+      for (const MinuteRecord& r : run)
+        p.oldest_hour = std::min(p.oldest_hour, core::floor_div(r.minute, 60));
+      encode_records(run, p.counts, false);
+      encode_entries(run, p.sketches);
+    }
+  }
+  return out;
+}
+
+TEST(MinuteGathering, PayloadsAreThoseOfItsRecordsSplitAndEncoded) {
+  // A small limit splits most buckets into several runs; a busy target
+  // turns cells to registers; minutes step back and forth across hours.
+  for (const std::size_t max_payload :
+       {std::size_t{1}, std::size_t{300}, std::size_t{4096}, std::size_t{350 * 1024}}) {
+    MinuteGathering a;
+    MinuteGathering b;
+    std::mt19937_64 rng(max_payload);
+    for (int i = 0; i < 40'000; ++i) {
+      const std::string target = rng() % 3 == 0 ? "/busy" : "/t/" + std::to_string(rng() % 2'000);
+      const std::int64_t minute =
+          rng() % 7 == 0 ? 500 + static_cast<std::int64_t>(rng() % 200) : 29'000'000 + i / 2'000;
+      const std::uint32_t entry = entry_of("u" + std::to_string(rng() % 30'000));
+      a.add(target, core::actor_hash(target), minute, entry);
+      b.add(target, core::actor_hash(target), minute, entry);
+    }
+    const auto expected = payloads_of_records(a, max_payload);
+    const auto got = b.take_payloads(max_payload);
+    ASSERT_EQ(got.size(), expected.size()) << "limit " << max_payload;
+    for (std::size_t k = 0; k < got.size(); ++k) {
+      EXPECT_EQ(got[k].bucket, expected[k].bucket) << k;
+      EXPECT_EQ(got[k].oldest_hour, expected[k].oldest_hour) << k;
+      EXPECT_EQ(got[k].counts, expected[k].counts) << k;
+      EXPECT_EQ(got[k].sketches, expected[k].sketches) << k;
+    }
+    EXPECT_TRUE(b.empty());
+    EXPECT_TRUE(b.take_payloads(max_payload).empty());
   }
 }
 
