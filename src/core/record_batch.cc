@@ -28,19 +28,6 @@ void RecordBatch::append(const RecordView& r) {
   data_.append(r.attributes);
 }
 
-RecordView RecordBatch::operator[](std::size_t i) const noexcept {
-  const Entry& e = entries_[i];
-  const char* p = data_.data() + e.offset;
-  return RecordView{e.table,
-                    e.time_us,
-                    e.id,
-                    std::string_view(p, e.actor_len),
-                    std::string_view(p + e.actor_len, e.target_len),
-                    std::string_view(p + e.actor_len + e.target_len, e.attributes_len),
-                    e.supplied_id,
-                    e.actor_entry};
-}
-
 void RecordBatch::clear() noexcept {
   data_.clear();
   entries_.clear();

@@ -47,7 +47,20 @@ class RecordBatch {
   // Some record's id was supplied (RecordView::supplied_id).
   bool has_supplied_ids() const noexcept { return has_supplied_ids_; }
 
-  RecordView operator[](std::size_t i) const noexcept;
+  // Inline: a store reads each record several times per write, and most
+  // reads want one field.
+  RecordView operator[](std::size_t i) const noexcept {
+    const Entry& e = entries_[i];
+    const char* p = data_.data() + e.offset;
+    return RecordView{e.table,
+                      e.time_us,
+                      e.id,
+                      std::string_view(p, e.actor_len),
+                      std::string_view(p + e.actor_len, e.target_len),
+                      std::string_view(p + e.actor_len + e.target_len, e.attributes_len),
+                      e.supplied_id,
+                      e.actor_entry};
+  }
 
   // Empties the batch, keeping its memory for reuse.
   void clear() noexcept;
