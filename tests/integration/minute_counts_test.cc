@@ -564,6 +564,23 @@ TEST_F(MinuteCountsTest, ARebuildDuringAnHoursCloseInTurnIsRead) {
 // also by processes that keep the per-target layout, and every count,
 // distinct actor and top list across the marker equals brute force --
 // with activities recorded late on both sides, and after a rebuild.
+// Counts kept 30 days. An import of last week closes its hours and days
+// again, as without retention (the day items' update then also sets
+// their expiry).
+TEST_F(MinuteCountsTest, CountsRetentionClosesLateHoursAgain) {
+  TableOptions options;
+  options.counts_retention = hours(24 * 30);
+  client_->create_table("events", options);
+  Tracker t = client_->tracker("events");
+  record(t, some(200, now() - minutes(30), minutes(30), 1));
+  pass(hours(2));
+  const Timestamp week_ago = now() - hours(24 * 7);
+  record(t, some(300, week_ago, hours(30), 3));
+  pass(minutes(10));
+  EXPECT_EQ(items("z#"), 0) << "hours of last week were not closed again";
+  expect_exact(t, week_ago - hours(1), week_ago + hours(31), "last week, closed again");
+}
+
 TEST_F(MinuteCountsTest, ATableCountedPerTargetMovesToTheMinutesLayoutAtItsMarker) {
   ClientOptions options;
   options.clock = [this] { return now(); };

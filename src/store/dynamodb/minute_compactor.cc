@@ -404,7 +404,7 @@ std::map<int, std::int64_t> MinuteCounts::close_hour(const std::string& remote, 
       UpdateItemRequest d;
       d.table = remote;
       d.key = {{"key", Attr::s(day_key(target))}, {"start", Attr::n(day * 86400)}};
-      d.update = {"SET #h = :n, #w = :w ADD #v :one",
+      d.update = {"SET #h = :n, #w = :w",
                   {{"#h", hour_attribute(hour_of_day)},
                    {"#w", hour_attribute(hour_of_day, 'w')},
                    {"#v", "v"}},
@@ -415,6 +415,8 @@ std::map<int, std::int64_t> MinuteCounts::close_hour(const std::string& remote, 
         d.update.names.emplace_back("#e", "expires_at");
         d.update.values.emplace_back(":e", Attr::n(expiry_after((day + 1) * 86400, retention_s)));
       }
+      // After every SET: an ADD clause ends what it is given.
+      d.update.text += " ADD #v :one";
       updates.push_back(d.body());
     }
     // A failed condition: a close holding more is there already.
