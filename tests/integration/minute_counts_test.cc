@@ -15,6 +15,7 @@
 #include "core/hyperloglog.h"
 #include "core/record_batch.h"
 #include "store/dynamodb/bulk_requests.h"
+#include "store/dynamodb/count_items.h"
 #include "store/dynamodb/dynamo_store.h"
 #include "store/dynamodb/dynamo_uri.h"
 #include "store/dynamodb/requests.h"
@@ -195,6 +196,30 @@ class MinuteCountsTest : public ::testing::Test {
         },
         [&](const rapidjson::Document& doc) { n += static_cast<int>(doc["Items"].Size()); });
     return n;
+  }
+
+  // Sends one request to dynalite behind the store's back.
+  rapidjson::Document send_raw(std::string_view operation, const std::string& body) {
+    DynamoOptions o;
+    o.endpoint = dynalite_.url();
+    store::dynamodb::RequestEngine engine(
+        store::dynamodb::resolve_aws_config(o, store::dynamodb::process_environment()), {});
+    return engine.call(operation, body);
+  }
+
+  // The progress item's `dirty` flag: whether readers look for hours
+  // waiting to be closed again.
+  bool progress_dirty() {
+    using store::dynamodb::Attr;
+    const rapidjson::Document doc = send_raw(
+        "GetItem",
+        store::dynamodb::GetItemRequest{
+            "mc-events.counts",
+            {{"key", Attr::s(std::string(store::dynamodb::kProgressKey))}, {"start", Attr::n(0)}},
+            true}
+            .body());
+    const auto& item = doc["Item"];
+    return !item.HasMember("dirty") || std::string_view(item["dirty"]["N"].GetString()) != "0";
   }
 
   // Deletes every stored activity of `target` behind the store's back, as
@@ -579,6 +604,50 @@ TEST_F(MinuteCountsTest, CountsRetentionClosesLateHoursAgain) {
   pass(minutes(10));
   EXPECT_EQ(items("z#"), 0) << "hours of last week were not closed again";
   expect_exact(t, week_ago - hours(1), week_ago + hours(31), "last week, closed again");
+}
+
+// Counts kept 30 days, and an import of two months ago, past that: its
+// hours are not folded (no reader looks there). A mark that waits for an
+// hour to be closed again once its o# item has expired -- left by a fold
+// whose close did not come in time -- goes, and readers stop looking for
+// marks.
+TEST_F(MinuteCountsTest, HoursPastCountsRetentionLeaveNoMarkBehind) {
+  TableOptions options;
+  options.counts_retention = hours(24 * 30);
+  client_->create_table("events", options);
+  Tracker t = client_->tracker("events");
+  record(t, some(200, now() - minutes(30), minutes(30), 1));
+  pass(hours(2));
+  const Timestamp long_ago = now() - hours(24 * 60);
+  const std::int64_t old_hour = long_ago.time_since_epoch().count() / 3'600'000'000;
+  record(t, some(300, long_ago, hours(30), 2));
+  pass(minutes(5));
+  EXPECT_EQ(items("o#" + std::to_string(old_hour) + "#"), 0)
+      << "an hour past counts retention was folded";
+  EXPECT_EQ(items("z#"), 0);
+
+  // A mark whose o# item is gone, and `dirty` set for it.
+  using store::dynamodb::Attr;
+  const std::string mark = store::dynamodb::attrs_json(
+      {{"key", Attr::s(std::string(store::dynamodb::kDirtyKey))},
+       {"start", Attr::n(store::dynamodb::dirty_item_start(old_hour, 7))},
+       {"w", Attr::n(old_hour * 60 + 30)}});
+  send_raw("PutItem", store::dynamodb::PutItemRequest{"mc-events.counts", mark, {}}.body());
+  send_raw(
+      "UpdateItem",
+      store::dynamodb::UpdateItemRequest{
+          "mc-events.counts",
+          {{"key", Attr::s(std::string(store::dynamodb::kProgressKey))}, {"start", Attr::n(0)}},
+          {"SET #d = :one", {{"#d", "dirty"}}, {{":one", Attr::n(1)}}},
+          {}}
+          .body());
+  ASSERT_EQ(items("z#"), 1);
+  ASSERT_TRUE(progress_dirty());
+  pass(minutes(2));
+  EXPECT_EQ(items("z#"), 0) << "a mark of an hour past counts retention stayed";
+  EXPECT_FALSE(progress_dirty()) << "readers go on looking for marks";
+  EXPECT_EQ(items("T#" + std::to_string(old_hour)), 0) << "an expired hour was ranked again";
+  expect_exact(t, now() - hours(4), now(), "the counts kept");
 }
 
 TEST_F(MinuteCountsTest, ATableCountedPerTargetMovesToTheMinutesLayoutAtItsMarker) {

@@ -43,6 +43,14 @@ std::int64_t expiry_after(std::int64_t end_s, std::int64_t retention_s) {
   return retention_s > 0 ? end_s + retention_s : 0;
 }
 
+// Whether every count of `hour` is past its retention at `now_s` -- its
+// day's too, which outlive it: they expire, and no reader (by the minute,
+// hour or day) looks there any more.
+bool past_retention(std::int64_t hour, std::int64_t retention_s, std::int64_t now_s) {
+  const std::int64_t expires = expiry_after((core::floor_div(hour, 24) + 1) * 86'400, retention_s);
+  return expires > 0 && expires <= now_s;
+}
+
 // `attrs` with expires_at when it expires.
 Attrs expiring(Attrs attrs, std::int64_t expires_at) {
   if (expires_at > 0) attrs.emplace_back("expires_at", Attr::n(expires_at));
@@ -311,6 +319,12 @@ void MinuteCounts::fold(const std::string& remote, std::int64_t write_minute, Pr
     const std::int64_t hour = core::floor_div(r.minute, 60);
     adds[{hour, count_bucket(r.target)}][r.target] += r.count;
   });
+  // Hours past the counts' retention: no reader looks there, and their
+  // items would expire as written -- a mark among them would wait for a
+  // close that finds its o# item gone.
+  const std::int64_t now_s = now_us_() / 1'000'000;
+  std::erase_if(
+      adds, [&](const auto& add) { return past_retention(add.first.first, retention_s, now_s); });
   if (adds.empty()) return;
   std::vector<std::pair<std::int64_t, int>> keys;
   for (const auto& [key, targets] : adds) keys.push_back(key);
@@ -663,6 +677,18 @@ bool MinuteCounts::compact(const std::string& remote, std::int64_t retention_s) 
   std::vector<std::string> done;
   for (const auto& [hour, marks] : dirty) {
     if (!hold()) return false;
+    // Marked before it passed the counts' retention: its o# items have
+    // expired, or will, and a close would find nothing to close, so the
+    // marks would stay (and `dirty` with them) for good.
+    if (past_retention(hour, retention_s, now_s())) {
+      for (const auto& [bucket, w] : marks) {
+        done.push_back(DeleteItemRequest{
+            remote,
+            {{"key", Attr::s(kDirtyKey)}, {"start", Attr::n(dirty_item_start(hour, bucket))}},
+            {}}.body());
+      }
+      continue;
+    }
     std::vector<int> buckets;
     for (const auto& [bucket, w] : marks) buckets.push_back(bucket);
     const std::map<int, std::int64_t> closed = close_and_rank(hour, buckets, false);
