@@ -198,6 +198,18 @@ class MinuteCountsTest : public ::testing::Test {
     return n;
   }
 
+  // The tracker of a table that keeps counts 30 days, with its last half
+  // hour recorded and its hours closed: what comes later is late.
+  Tracker keeping_counts_30_days() {
+    TableOptions options;
+    options.counts_retention = hours(24 * 30);
+    client_->create_table("events", options);
+    Tracker t = client_->tracker("events");
+    record(t, some(200, now() - minutes(30), minutes(30), 1));
+    pass(hours(2));
+    return t;
+  }
+
   // Sends one request to dynalite behind the store's back.
   rapidjson::Document send_raw(std::string_view operation, const std::string& body) {
     DynamoOptions o;
@@ -593,12 +605,7 @@ TEST_F(MinuteCountsTest, ARebuildDuringAnHoursCloseInTurnIsRead) {
 // again, as without retention (the day items' update then also sets
 // their expiry).
 TEST_F(MinuteCountsTest, CountsRetentionClosesLateHoursAgain) {
-  TableOptions options;
-  options.counts_retention = hours(24 * 30);
-  client_->create_table("events", options);
-  Tracker t = client_->tracker("events");
-  record(t, some(200, now() - minutes(30), minutes(30), 1));
-  pass(hours(2));
+  Tracker t = keeping_counts_30_days();
   const Timestamp week_ago = now() - hours(24 * 7);
   record(t, some(300, week_ago, hours(30), 3));
   pass(minutes(10));
@@ -612,12 +619,7 @@ TEST_F(MinuteCountsTest, CountsRetentionClosesLateHoursAgain) {
 // whose close did not come in time -- goes, and readers stop looking for
 // marks.
 TEST_F(MinuteCountsTest, HoursPastCountsRetentionLeaveNoMarkBehind) {
-  TableOptions options;
-  options.counts_retention = hours(24 * 30);
-  client_->create_table("events", options);
-  Tracker t = client_->tracker("events");
-  record(t, some(200, now() - minutes(30), minutes(30), 1));
-  pass(hours(2));
+  Tracker t = keeping_counts_30_days();
   const Timestamp long_ago = now() - hours(24 * 60);
   const std::int64_t old_hour = long_ago.time_since_epoch().count() / 3'600'000'000;
   record(t, some(300, long_ago, hours(30), 2));
