@@ -360,6 +360,29 @@ void MinuteCounts::fold(const std::string& remote, std::int64_t write_minute, Pr
   engine_.run_conditional("PutItem", std::move(puts), "PutItem (counts)");
 }
 
+std::string MinuteCounts::day_hour_update(const std::string& remote, std::string_view target,
+                                          std::int64_t hour, std::int64_t n, std::int64_t w,
+                                          std::int64_t retention_s) {
+  const std::int64_t day = core::floor_div(hour, 24);
+  const int hour_of_day = static_cast<int>(hour - day * 24);
+  UpdateItemRequest d;
+  d.table = remote;
+  d.key = {{"key", Attr::s(day_key(target))}, {"start", Attr::n(day * 86400)}};
+  d.update = {
+      "SET #h = :n, #w = :w",
+      {{"#h", hour_attribute(hour_of_day)}, {"#w", hour_attribute(hour_of_day, 'w')}, {"#v", "v"}},
+      {{":n", Attr::n(n)}, {":w", Attr::n(w)}, {":one", Attr::n(1)}}};
+  d.condition = holds_less_than(w, true, hour_attribute(hour_of_day, 'w'));
+  if (retention_s > 0) {
+    d.update.text += ", #e = :e";
+    d.update.names.emplace_back("#e", "expires_at");
+    d.update.values.emplace_back(":e", Attr::n(expiry_after((day + 1) * 86400, retention_s)));
+  }
+  // After every SET: an ADD clause ends what it is given.
+  d.update.text += " ADD #v :one";
+  return d.body();
+}
+
 std::map<int, std::int64_t> MinuteCounts::close_hour(const std::string& remote, std::int64_t hour,
                                                      const std::vector<int>& buckets,
                                                      bool day_closed, std::int64_t retention_s) {
@@ -368,8 +391,6 @@ std::map<int, std::int64_t> MinuteCounts::close_hour(const std::string& remote, 
   for (int b : buckets) keys.emplace_back(hour, b);
   const auto open = read_open_hours(remote, keys);
   const std::int64_t expires = expiry_after((hour + 1) * 3600, retention_s);
-  const std::int64_t day = core::floor_div(hour, 24);
-  const int hour_of_day = static_cast<int>(hour - day * 24);
   for (const auto& [key, o] : open) {
     closed[key.second] = o.w;
     if (o.closed_w == o.w) continue;
@@ -415,23 +436,7 @@ std::map<int, std::int64_t> MinuteCounts::close_hour(const std::string& remote, 
       // A day's item is written when the day closes; an hour closed again
       // later updates its own hour there.
       if (!day_closed) continue;
-      UpdateItemRequest d;
-      d.table = remote;
-      d.key = {{"key", Attr::s(day_key(target))}, {"start", Attr::n(day * 86400)}};
-      d.update = {"SET #h = :n, #w = :w",
-                  {{"#h", hour_attribute(hour_of_day)},
-                   {"#w", hour_attribute(hour_of_day, 'w')},
-                   {"#v", "v"}},
-                  {{":n", Attr::n(n)}, {":w", Attr::n(o.w)}, {":one", Attr::n(1)}}};
-      d.condition = holds_less_than(o.w, true, hour_attribute(hour_of_day, 'w'));
-      if (retention_s > 0) {
-        d.update.text += ", #e = :e";
-        d.update.names.emplace_back("#e", "expires_at");
-        d.update.values.emplace_back(":e", Attr::n(expiry_after((day + 1) * 86400, retention_s)));
-      }
-      // After every SET: an ADD clause ends what it is given.
-      d.update.text += " ADD #v :one";
-      updates.push_back(d.body());
+      updates.push_back(day_hour_update(remote, target, hour, n, o.w, retention_s));
     }
     // A failed condition: a close holding more is there already.
     engine_.run_conditional("PutItem", std::move(puts), "PutItem (counts)");

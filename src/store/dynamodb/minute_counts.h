@@ -308,6 +308,12 @@ class MinuteCounts {
   std::map<int, std::int64_t> close_hour(const std::string& remote, std::int64_t hour,
                                          const std::vector<int>& buckets, bool day_closed,
                                          std::int64_t retention_s);
+  // The UpdateItem (body) that sets `target`'s count `n` of `hour` in its
+  // day's item, as closed from write minutes up to `w` -- unless the item
+  // holds that hour from as many already.
+  static std::string day_hour_update(const std::string& remote, std::string_view target,
+                                     std::int64_t hour, std::int64_t n, std::int64_t w,
+                                     std::int64_t retention_s);
   void rank_hour(const std::string& remote, std::int64_t hour, std::int64_t retention_s);
   // The day's ranked list and, with `day_items`, every target's day item
   // (held to write minute `w`).

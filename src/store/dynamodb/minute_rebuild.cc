@@ -133,7 +133,6 @@ void MinuteCounts::rebuild(const std::string& remote, std::int64_t first_hour,
       // closed items say nothing, as of the recount.
       if (old == before.end()) continue;
       const std::int64_t day = core::floor_div(hour, 24);
-      const int hour_of_day = static_cast<int>(hour - day * 24);
       for (const MinuteRecord& t : old->second.totals) {
         if (totals.count(t.target) != 0) continue;
         const std::string zero = recount_item({{"key", Attr::s(hour_minutes_key(t.target))},
@@ -144,16 +143,7 @@ void MinuteCounts::rebuild(const std::string& remote, std::int64_t first_hour,
                                               hour_end_s, retention_s);
         puts.push_back(PutItemRequest{remote, zero, {}}.body());
         if ((day + 1) * 24 > p.closed_to) continue;
-        UpdateItemRequest d;
-        d.table = remote;
-        d.key = {{"key", Attr::s(day_key(t.target))}, {"start", Attr::n(day * 86400)}};
-        d.update = {"SET #h = :n, #w = :w ADD #v :one",
-                    {{"#h", hour_attribute(hour_of_day)},
-                     {"#w", hour_attribute(hour_of_day, 'w')},
-                     {"#v", "v"}},
-                    {{":n", Attr::n(0)}, {":w", Attr::n(w)}, {":one", Attr::n(1)}}};
-        d.condition = {"attribute_not_exists(#w) OR #w <= :w", {}, {}};
-        updates.push_back(d.body());
+        updates.push_back(day_hour_update(remote, t.target, hour, 0, w, retention_s));
       }
     }
   }
