@@ -683,30 +683,29 @@ bool MinuteCounts::compact(const std::string& remote, std::int64_t retention_s) 
   for (const auto& [hour, marks] : dirty) {
     if (!hold()) return false;
     // Marked before it passed the counts' retention: its o# items have
-    // expired, or will, and a close would find nothing to close, so the
-    // marks would stay (and `dirty` with them) for good.
-    if (past_retention(hour, retention_s, now_s())) {
-      for (const auto& [bucket, w] : marks) {
-        done.push_back(DeleteItemRequest{
-            remote,
-            {{"key", Attr::s(kDirtyKey)}, {"start", Attr::n(dirty_item_start(hour, bucket))}},
-            {}}.body());
-      }
-      continue;
+    // expired, or will, and a close would find nothing to close, so its
+    // marks go unclosed -- else they would stay (and `dirty` with them)
+    // for good.
+    const bool expired = past_retention(hour, retention_s, now_s());
+    std::map<int, std::int64_t> closed;
+    if (!expired) {
+      std::vector<int> buckets;
+      for (const auto& [bucket, w] : marks) buckets.push_back(bucket);
+      closed = close_and_rank(hour, buckets, false);
     }
-    std::vector<int> buckets;
-    for (const auto& [bucket, w] : marks) buckets.push_back(bucket);
-    const std::map<int, std::int64_t> closed = close_and_rank(hour, buckets, false);
     // A mark goes once the close held what it names, and only if no fold
     // has named more since: a fold whose mark landed before its o# item
     // (they are sent together) is closed again next round.
     for (const auto& [bucket, w] : marks) {
-      const auto held = closed.find(bucket);
-      if (held == closed.end() || held->second < w) continue;
       DeleteItemRequest d{
           remote,
           {{"key", Attr::s(kDirtyKey)}, {"start", Attr::n(dirty_item_start(hour, bucket))}},
-          holds_less_than(held->second, true)};
+          {}};
+      if (!expired) {
+        const auto held = closed.find(bucket);
+        if (held == closed.end() || held->second < w) continue;
+        d.condition = holds_less_than(held->second, true);
+      }
       done.push_back(d.body());
     }
   }
