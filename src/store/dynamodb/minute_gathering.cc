@@ -143,44 +143,26 @@ std::vector<MinuteGathering::Payloads> MinuteGathering::take_payloads(std::size_
   std::vector<std::uint32_t> grouped;
   group_entries(begin, grouped);
   // The cells by bucket, each bucket's in the order take() gives them.
-  std::vector<std::uint32_t> bucket_begin(kCountBuckets + 1, 0);
-  std::vector<std::uint8_t> bucket_of(cells_.size());
-  for (std::size_t c = 0; c < cells_.size(); ++c) {
-    const auto b = static_cast<std::uint8_t>(count_bucket_of_hash(targets_[cells_[c].target].hash));
-    bucket_of[c] = b;
-    ++bucket_begin[b + 1];
-  }
-  for (int b = 0; b < kCountBuckets; ++b) bucket_begin[b + 1] += bucket_begin[b];
-  std::vector<std::uint32_t> by_bucket(cells_.size());
-  {
-    std::vector<std::uint32_t> next(bucket_begin.begin(), bucket_begin.end() - 1);
-    for (std::size_t c = 0; c < cells_.size(); ++c)
-      by_bucket[next[bucket_of[c]]++] = static_cast<std::uint32_t>(c);
+  std::vector<std::vector<std::uint32_t>> by_bucket(kCountBuckets);
+  for (std::uint32_t c = 0; c < cells_.size(); ++c) {
+    by_bucket[static_cast<std::size_t>(count_bucket_of_hash(targets_[cells_[c].target].hash))]
+        .push_back(c);
   }
   MinutePayloadBuilder builder;
   std::vector<std::uint32_t> entries;
   for (int b = 0; b < kCountBuckets; ++b) {
-    std::size_t size = 0;
     std::int64_t oldest_hour = INT64_MAX;
     auto finish = [&] {
       Payloads& p = out.emplace_back();
       p.bucket = b;
-      p.oldest_hour = oldest_hour;
+      p.oldest_hour = std::exchange(oldest_hour, INT64_MAX);
       builder.finish(p.counts, p.sketches);
-      oldest_hour = INT64_MAX;
     };
-    for (std::uint32_t k = bucket_begin[b]; k < bucket_begin[b + 1]; ++k) {
-      const Cell& cell = cells_[by_bucket[k]];
+    for (const std::uint32_t c : by_bucket[static_cast<std::size_t>(b)]) {
+      const Cell& cell = cells_[c];
       const Target& t = targets_[cell.target];
-      cell_entries(cell,
-                   std::span(grouped).subspan(begin[by_bucket[k]],
-                                              begin[by_bucket[k] + 1] - begin[by_bucket[k]]),
-                   entries);
-      // As split_records() splits: a run holds at least one record.
-      const std::size_t bound = encoded_size_bound(t.name_size, entries.size());
-      if (builder.records() > 0 && size + bound > max_payload) finish();
-      if (builder.records() == 0) size = 16;
-      size += bound;
+      cell_entries(cell, std::span(grouped).subspan(begin[c], begin[c + 1] - begin[c]), entries);
+      if (!builder.fits(t.name_size, entries.size(), max_payload)) finish();
       builder.add(std::string_view(names_.data() + t.name_begin, t.name_size), cell.minute,
                   cell.count, entries);
       oldest_hour = std::min(oldest_hour, core::floor_div(cell.minute, 60));

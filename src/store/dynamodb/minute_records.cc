@@ -48,6 +48,15 @@ bool read_entries(std::string_view& in, std::vector<std::uint32_t>& entries) {
   return true;
 }
 
+// A run's version byte and record count, generously.
+constexpr std::size_t kRunHeaderBound = 16;
+
+// Whether a record bounded by `bound` fits a run whose records so far
+// (and header) are bounded by `size`.
+bool fits_run(std::size_t size, std::size_t bound, std::size_t max_bytes) {
+  return size + bound <= max_bytes;
+}
+
 // A record's target, minute (as a step from the record before) and count.
 void append_record_head(std::string_view target, std::int64_t minute_step, std::int64_t count,
                         std::string& out) {
@@ -143,9 +152,9 @@ std::vector<std::span<const MinuteRecord>> split_records(std::span<const MinuteR
   std::size_t begin = 0;
   while (begin < records.size()) {
     std::size_t end = begin;
-    std::size_t size = 16;  // version byte and record count, generously
+    std::size_t size = kRunHeaderBound;
     while (end < records.size() &&
-           (end == begin || size + encoded_size_bound(records[end]) <= max_bytes)) {
+           (end == begin || fits_run(size, encoded_size_bound(records[end]), max_bytes))) {
       size += encoded_size_bound(records[end++]);
     }
     out.push_back(records.subspan(begin, end - begin));
@@ -154,8 +163,16 @@ std::vector<std::span<const MinuteRecord>> split_records(std::span<const MinuteR
   return out;
 }
 
+bool MinutePayloadBuilder::fits(std::size_t target_size, std::size_t entries,
+                                std::size_t max_bytes) const noexcept {
+  return records_ == 0 ||
+         fits_run(size_bound_, encoded_size_bound(target_size, entries), max_bytes);
+}
+
 void MinutePayloadBuilder::add(std::string_view target, std::int64_t minute, std::int64_t count,
                                std::span<const std::uint32_t> entries) {
+  if (records_ == 0) size_bound_ = kRunHeaderBound;
+  size_bound_ += encoded_size_bound(target.size(), entries.size());
   append_record_head(target, minute - previous_minute_, count, counts_body_);
   counts_body_.push_back(0);  // no entries: they go in the sketches payload
   previous_minute_ = minute;

@@ -78,6 +78,10 @@ class MinutePayloadBuilder {
   void add(std::string_view target, std::int64_t minute, std::int64_t count,
            std::span<const std::uint32_t> entries);
   std::size_t records() const noexcept { return records_; }
+  // Whether a record of a target of `target_size` bytes with `entries`
+  // entries may join the run without its payload passing `max_bytes` --
+  // split_records()'s rule: a run holds at least one record.
+  bool fits(std::size_t target_size, std::size_t entries, std::size_t max_bytes) const noexcept;
   // The payloads of the records added, in `counts` and `sketches`
   // (replaced); the builder is empty again.
   void finish(std::string& counts, std::string& sketches);
@@ -85,6 +89,7 @@ class MinutePayloadBuilder {
  private:
   std::size_t records_ = 0;
   std::int64_t previous_minute_ = 0;
+  std::size_t size_bound_ = 0;  // of the payload so far, as split_records() counts
   std::string counts_body_;
   std::string sketches_body_;
 };
