@@ -111,6 +111,19 @@ class MinuteCountsTest : public ::testing::Test {
     return rebuilt;
   }
 
+  // Rebuilds `day` at the first round to reach `stage` (rebuild_at()):
+  // counts equal brute force then -- by the minute over the four hours
+  // from `minutes_from` -- and once the hours are closed again.
+  void expect_rebuilt_at(store::dynamodb::MinuteCounts::RoundStage stage, Tracker& t, Timestamp day,
+                         Timestamp minutes_from, Microseconds step) {
+    ASSERT_TRUE(rebuild_at(stage, t, {day, day + hours(24)}, step))
+        << "no compactor round reached the stage";
+    expect_exact(t, day, day + hours(24), "rebuilt during the round");
+    expect_exact(t, minutes_from, minutes_from + hours(4), "the same, by the minute");
+    pass(minutes(5), step);
+    expect_exact(t, day, day + hours(24), "and closed again");
+  }
+
   // Everything the tracker says about [from, to) equals brute force.
   void expect_exact(Tracker& t, Timestamp from, Timestamp to, const std::string& when) {
     SCOPED_TRACE(when);
@@ -568,13 +581,8 @@ TEST_F(MinuteCountsTest, ARebuildDuringACompactorRoundThatClearsDirtyIsRead) {
   EXPECT_NE(t.count_activity({day, day + hours(24)}, Bucket::kDay).front().count,
             static_cast<std::int64_t>(all_.size()))
       << "nothing to rebuild";
-  ASSERT_TRUE(rebuild_at(store::dynamodb::MinuteCounts::RoundStage::kClearingDirty, t,
-                         {day, day + hours(24)}, seconds(10)))
-      << "no compactor round cleared dirty";
-  expect_exact(t, day, day + hours(24), "rebuilt while a round cleared dirty");
-  expect_exact(t, day + hours(7), day + hours(11), "the same, by the minute");
-  pass(minutes(5), seconds(10));
-  expect_exact(t, day, day + hours(24), "and closed again");
+  expect_rebuilt_at(store::dynamodb::MinuteCounts::RoundStage::kClearingDirty, t, day,
+                    day + hours(7), seconds(10));
 }
 
 // A rebuild that lands while a compactor round closes an hour in turn,
@@ -586,21 +594,10 @@ TEST_F(MinuteCountsTest, ARebuildDuringAnHoursCloseInTurnIsRead) {
   const Timestamp day = parse_time("2026-11-03T00:00:00Z");
   record(t, some(300, now() - minutes(30), minutes(30), 61));         // the open hour, counted
   record_uncounted(some(100, now() - minutes(30), minutes(30), 62));  // the same hour
-  ASSERT_TRUE(rebuild_at(store::dynamodb::MinuteCounts::RoundStage::kHourClosed, t,
-                         {day, day + hours(24)}, seconds(25)))
-      << "no hour was closed in turn";
-  expect_exact(t, day, day + hours(24), "rebuilt while its hour closed in turn");
-  expect_exact(t, day + hours(9), day + hours(13), "the same, by the minute");
-  pass(minutes(5), seconds(25));
-  expect_exact(t, day, day + hours(24), "and closed again");
+  expect_rebuilt_at(store::dynamodb::MinuteCounts::RoundStage::kHourClosed, t, day, day + hours(9),
+                    seconds(25));
 }
 
-// A table counted in the per-target layout moves to the minutes layout at
-// the marker the first store that moves tables sets (the hour after next):
-// hours before it stay per target, later ones are counted by the minute,
-// also by processes that keep the per-target layout, and every count,
-// distinct actor and top list across the marker equals brute force --
-// with activities recorded late on both sides, and after a rebuild.
 // Counts kept 30 days. An import of last week closes its hours and days
 // again, as without retention (the day items' update then also sets
 // their expiry).
@@ -652,6 +649,12 @@ TEST_F(MinuteCountsTest, HoursPastCountsRetentionLeaveNoMarkBehind) {
   expect_exact(t, now() - hours(4), now(), "the counts kept");
 }
 
+// A table counted in the per-target layout moves to the minutes layout at
+// the marker the first store that moves tables sets (the hour after next):
+// hours before it stay per target, later ones are counted by the minute,
+// also by processes that keep the per-target layout, and every count,
+// distinct actor and top list across the marker equals brute force --
+// with activities recorded late on both sides, and after a rebuild.
 TEST_F(MinuteCountsTest, ATableCountedPerTargetMovesToTheMinutesLayoutAtItsMarker) {
   ClientOptions options;
   options.clock = [this] { return now(); };
