@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "core/bucket.h"
+#include "core/coding.h"
 #include "core/hyperloglog.h"
 #include "store/dynamodb/json_access.h"
 
@@ -72,6 +73,47 @@ std::string hour_minutes_key(std::string_view target) { return "h2#" + std::stri
 std::string day_key(std::string_view target) { return "d2#" + std::string(target); }
 std::string hour_rank_key(std::int64_t hour) { return "T#" + std::to_string(hour); }
 std::string day_rank_key(std::int64_t day) { return "D#" + std::to_string(day); }
+
+std::string encode_held_minutes(std::span<const HeldMinutes> hours) {
+  std::string out(1, '\x01');
+  std::int64_t previous = 0;
+  for (const HeldMinutes& hour : hours) {
+    std::uint64_t mask = 0;
+    for (int b = 0; b < kCountBuckets; ++b) {
+      if (hour[static_cast<std::size_t>(b)] >= 0) mask |= std::uint64_t{1} << b;
+    }
+    core::append_varint(out, mask);
+    for (const std::int64_t w : hour) {
+      if (w < 0) continue;
+      core::append_varint(out, core::zigzag_encode(w - previous));
+      previous = w;
+    }
+  }
+  return out;
+}
+
+bool decode_held_minutes(std::string_view bytes, std::vector<HeldMinutes>& out) {
+  if (bytes.empty() || bytes.front() != '\x01') return false;
+  bytes.remove_prefix(1);
+  std::vector<HeldMinutes> hours;
+  std::uint64_t previous = 0;  // unsigned: damaged bytes wrap, and are refused below
+  while (!bytes.empty()) {
+    std::uint64_t mask = 0;
+    if (!core::read_varint(bytes, mask)) return false;
+    HeldMinutes& hour = hours.emplace_back();
+    hour.fill(-1);
+    for (int b = 0; b < kCountBuckets; ++b) {
+      if ((mask >> b & 1) == 0) continue;
+      std::uint64_t difference = 0;
+      if (!core::read_varint(bytes, difference)) return false;
+      previous += static_cast<std::uint64_t>(core::zigzag_decode(difference));
+      if (static_cast<std::int64_t>(previous) < 0) return false;
+      hour[static_cast<std::size_t>(b)] = static_cast<std::int64_t>(previous);
+    }
+  }
+  out.insert(out.end(), hours.begin(), hours.end());
+  return true;
+}
 
 namespace {
 

@@ -21,11 +21,14 @@
 
 #include <rapidjson/document.h>
 
+#include <array>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "cctv/counts.h"
 
@@ -90,7 +93,8 @@ std::int64_t target_hash(std::string_view target);
 //                                     (and an hour again when one is closed
 //                                     again)
 //   key "T#<H>", "D#<day>", start page -> r: (target, count) records, busiest
-//                                     first; page 0 also pages, through
+//                                     first; page 0 also pages, through, hw
+//                                     (encode_held_minutes())
 // Buckets of targets in the minutes layout: items per write minute, and
 // per open hour.
 inline constexpr int kCountBuckets = 64;
@@ -122,6 +126,20 @@ std::string hour_minutes_key(std::string_view target);
 std::string day_key(std::string_view target);
 std::string hour_rank_key(std::int64_t hour);
 std::string day_rank_key(std::int64_t day);
+
+// The write minute each bucket of an hour held to (its o# item's `w`; -1
+// where it had none) when a ranked list summed the hour: a reader adds to
+// the list only the minute items of later write minutes. A reader who
+// read the progress item before a round folded more, and closed and
+// ranked the hour again, would otherwise count what was folded twice.
+using HeldMinutes = std::array<std::int64_t, kCountBuckets>;
+// A ranked list's `hw`: a version byte (1), then per hour, from the
+// list's first, a varint mask of the buckets holding any and their write
+// minutes, each as a zigzag varint difference from the one before.
+std::string encode_held_minutes(std::span<const HeldMinutes> hours);
+// The hours of an `hw`; false for bytes that are none (nothing is then
+// appended to `out`).
+bool decode_held_minutes(std::string_view bytes, std::vector<HeldMinutes>& out);
 
 // The span of time an item counts, [start, end) in epoch seconds, from its
 // key and start; false for an item that counts no time (the meta item).

@@ -455,11 +455,13 @@ std::map<int, std::int64_t> MinuteCounts::close_hour(const std::string& remote, 
 namespace {
 
 // Writes `ranked` as pages of key `key`; page 0 also says how many pages
-// there are and, for a day, through which hour. Every page carries the
-// list's version, and replaces only a list of a version as high or lower.
+// there are, through which hour (for a day) and what its hours' sources
+// held (`held`, encode_held_minutes()). Every page carries the list's
+// version, and replaces only a list of a version as high or lower.
 std::vector<std::string> ranked_pages(const std::string& remote, const std::string& key,
                                       const std::vector<MinuteRecord>& ranked, std::int64_t through,
-                                      std::int64_t version, std::int64_t expires) {
+                                      const std::string& held, std::int64_t version,
+                                      std::int64_t expires) {
   std::vector<std::string> bodies;
   const std::size_t pages = std::max<std::size_t>(1, (ranked.size() + kRankPage - 1) / kRankPage);
   for (std::size_t p = 0; p < pages; ++p) {
@@ -474,6 +476,7 @@ std::vector<std::string> ranked_pages(const std::string& remote, const std::stri
     if (p == 0) {
       item.emplace_back("pages", Attr::n(static_cast<std::int64_t>(pages)));
       item.emplace_back("through", Attr::n(through));
+      if (!held.empty()) item.emplace_back("hw", Attr::b(held));
     }
     const std::string json = attrs_json(expiring(item, expires));
     PutItemRequest put{remote, json, {}};
@@ -521,6 +524,13 @@ std::vector<MinuteRecord> MinuteCounts::read_ranked(const std::string& remote,
         if (head != nullptr) {
           head->through = n_value(item, "through");
           head->version = has_attribute(item, "v") ? n_value(item, "v") : 0;
+          if (has_attribute(item, "hw")) {
+            std::string bytes;
+            std::vector<HeldMinutes> held;
+            if (!base64_decode(b_value(item, "hw"), bytes) || !decode_held_minutes(bytes, held))
+              malformed_item("hw", key);
+            head->held = std::move(held);
+          }
         }
       }
       if (pages >= 0 && n_value(item, "start") >= pages) continue;  // left from a longer list
@@ -546,15 +556,19 @@ void MinuteCounts::rank_hour(const std::string& remote, std::int64_t hour,
   // The list's version: how far its sources went. Each o# item only ever
   // holds more write minutes, so a list read later sums as high or higher.
   std::int64_t version = 0;
+  HeldMinutes held;
+  held.fill(-1);
   for (const auto& [key, o] : read_open_hours(remote, keys)) {
     for (const MinuteRecord& t : o.totals) totals[t.target] += t.count;
     version += o.w + 1;
+    held[static_cast<std::size_t>(key.second)] = o.w;
   }
   const std::vector<MinuteRecord> ranked = ranked_list(totals, hour * 60);
-  engine_.run_conditional("PutItem",
-                          ranked_pages(remote, hour_rank_key(hour), ranked, hour, version,
-                                       expiry_after((hour + 1) * 3600, retention_s)),
-                          "PutItem (counts)");
+  engine_.run_conditional(
+      "PutItem",
+      ranked_pages(remote, hour_rank_key(hour), ranked, hour, encode_held_minutes({&held, 1}),
+                   version, expiry_after((hour + 1) * 3600, retention_s)),
+      "PutItem (counts)");
 }
 
 void MinuteCounts::rank_day(const std::string& remote, std::int64_t day, bool day_items,
@@ -564,10 +578,21 @@ void MinuteCounts::rank_day(const std::string& remote, std::int64_t day, bool da
   std::map<std::string, std::array<std::int64_t, 24>> hours;
   std::int64_t through = -1;
   std::int64_t version = 0;  // the sum of its hours' lists' versions
+  // What each hour's list held; none once one of them does not say.
+  std::optional<std::vector<HeldMinutes>> held(std::in_place);
   for (std::int64_t hour = day * 24; hour < (day + 1) * 24; ++hour) {
     RankedHead head;
     const std::vector<MinuteRecord> ranked =
         read_ranked(remote, hour_rank_key(hour), SIZE_MAX, true, &head);
+    if (held) {
+      HeldMinutes& of_hour = held->emplace_back();
+      of_hour.fill(-1);
+      if (head.held && head.held->size() == 1) {
+        of_hour = head.held->front();
+      } else if (!ranked.empty()) {
+        held.reset();
+      }
+    }
     if (ranked.empty()) continue;
     through = hour;
     version += head.version;
@@ -598,9 +623,14 @@ void MinuteCounts::rank_day(const std::string& remote, std::int64_t day, bool da
     engine_.run_conditional("PutItem", std::move(puts), "PutItem (counts)");
   }
   const std::vector<MinuteRecord> ranked = ranked_list(totals, day * 1440);
+  std::string held_bytes;
+  if (held && through >= day * 24) {
+    held->resize(static_cast<std::size_t>(through - day * 24 + 1));
+    held_bytes = encode_held_minutes(*held);
+  }
   engine_.run_conditional("PutItem",
-                          ranked_pages(remote, day_rank_key(day), ranked, through, version,
-                                       expiry_after((day + 1) * 86400, retention_s)),
+                          ranked_pages(remote, day_rank_key(day), ranked, through, held_bytes,
+                                       version, expiry_after((day + 1) * 86400, retention_s)),
                           "PutItem (counts)");
 }
 

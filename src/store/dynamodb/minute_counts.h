@@ -381,6 +381,10 @@ class MinuteCounts {
   struct RankedHead {
     std::int64_t through = -1;  // the last hour it holds
     std::int64_t version = 0;
+    // What its hours' sources held, from its first hour (the hour's, or
+    // the day's first) to `through`; none where page 0 does not say (no
+    // list, or one written before lists said so).
+    std::optional<std::vector<HeldMinutes>> held;
   };
   // A ranked list's first `at_most` entries (whole pages); `head` gets
   // what its page 0 says.

@@ -303,6 +303,12 @@ std::vector<TargetCount> MinuteCounts::top_targets(const std::string& remote,
   std::map<std::string, std::int64_t> totals;
   // (hour, bucket) -> the write minute its source holds to.
   std::map<std::pair<std::int64_t, int>, std::int64_t> held;
+  auto hold = [&](std::int64_t hour, const HeldMinutes& of_hour) {
+    for (int b = 0; b < kCountBuckets; ++b) {
+      const std::int64_t w = of_hour[static_cast<std::size_t>(b)];
+      if (w >= 0) held[{hour, b}] = w;
+    }
+  };
   std::vector<std::pair<std::int64_t, int>> open_keys;
   std::set<std::int64_t> dirty_hours;
   if (h0 < p.closed_to && p.dirty) {
@@ -323,20 +329,28 @@ std::vector<TargetCount> MinuteCounts::top_targets(const std::string& remote,
         read_ranked(remote, day_rank_key(day), SIZE_MAX, kConsistent, &head);
     const std::int64_t through = head.through;
     if (through < day * 24 || (through + 1) * 60 > to_minute) continue;
+    // A list that does not say what it holds is read hour by hour.
+    if (!head.held || std::ssize(*head.held) != through - day * 24 + 1) continue;
     const auto first_dirty = dirty_hours.lower_bound(day * 24);
     if (first_dirty != dirty_hours.end() && *first_dirty <= through) continue;
     for (const MinuteRecord& r : ranked) totals[r.target] += r.count;
-    for (std::int64_t hour = day * 24; hour <= through; ++hour) covered.insert(hour);
+    for (std::int64_t hour = day * 24; hour <= through; ++hour) {
+      covered.insert(hour);
+      hold(hour, (*head.held)[static_cast<std::size_t>(hour - day * 24)]);
+    }
   }
   for (std::int64_t hour = h0; hour <= h1; ++hour) {
     if (covered.count(hour) != 0) continue;
     const bool whole = hour * 60 >= from_minute && (hour + 1) * 60 <= to_minute;
     if (whole && hour < p.closed_to && dirty_hours.count(hour) == 0) {
-      for (const MinuteRecord& r :
-           read_ranked(remote, hour_rank_key(hour), SIZE_MAX, kConsistent)) {
-        totals[r.target] += r.count;
+      RankedHead head;
+      std::vector<MinuteRecord> ranked =
+          read_ranked(remote, hour_rank_key(hour), SIZE_MAX, kConsistent, &head);
+      if (head.held && head.held->size() == 1) {
+        for (const MinuteRecord& r : ranked) totals[r.target] += r.count;
+        hold(hour, head.held->front());
+        continue;
       }
-      continue;
     }
     for (int b = 0; b < kCountBuckets; ++b) open_keys.emplace_back(hour, b);
   }
