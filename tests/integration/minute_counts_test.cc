@@ -479,6 +479,44 @@ TEST_F(MinuteCountsTest, ListsNewerThanTheProgressReadAreNotAddedToAgain) {
   expect_exact(t, day, day + hours(24), "lists that do not say what they hold");
 }
 
+// A ranked list of more than one page is rewritten page by page: a reader
+// that finds pages of two versions reads it again, and says so rather
+// than answer from half of each.
+TEST_F(MinuteCountsTest, AListReadHalfRewrittenIsReadAgain) {
+  Tracker t = client_->tracker("events");
+  const Timestamp hour = now() - minutes(30);  // 10:00
+  std::vector<Recorded> many;
+  for (int i = 0; i < 450; ++i) {
+    many.push_back(
+        {"actor" + std::to_string(i % 7), "/many/" + std::to_string(i % 300), hour + seconds(i)});
+  }
+  record(t, many);
+  pass(hours(2));
+  const std::string list = "T#" + std::to_string(hour.time_since_epoch().count() / 3'600'000'000);
+  ASSERT_EQ(items(list), 2) << "300 targets are two pages";
+  expect_exact(t, hour, hour + hours(1), "the hour, one version");
+
+  using store::dynamodb::Attr;
+  auto bump_page_1 = [&](int by) {
+    send_raw(
+        "UpdateItem",
+        store::dynamodb::UpdateItemRequest{"mc-events.counts",
+                                           {{"key", Attr::s(list)}, {"start", Attr::n(1)}},
+                                           {"ADD #v :by", {{"#v", "v"}}, {{":by", Attr::n(by)}}},
+                                           {}}
+            .body());
+  };
+  bump_page_1(1);  // as if page 1 of the next version landed first
+  try {
+    t.top_targets({hour, hour + hours(1)}, 5);
+    ADD_FAILURE() << "pages of two versions were read as one list";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("'" + list + "'"), std::string::npos) << e.what();
+  }
+  bump_page_1(-1);
+  expect_exact(t, hour, hour + hours(1), "one version again");
+}
+
 // A writer killed before it sent its counts -- some of them of activities
 // now, some of activities recorded late into closed hours -- is taken for
 // dead once it has been silent for its timeout: the compactor fences it

@@ -511,41 +511,55 @@ std::vector<MinuteRecord> MinuteCounts::read_ranked(const std::string& remote,
   q.consistent = consistent;
   q.key_condition = {"#k = :k", {{"#k", "key"}}, {{":k", Attr::s(key)}}};
   q.limit = std::max<std::size_t>(1, (at_most + kRankPage - 1) / kRankPage);
-  std::vector<MinuteRecord> out;
-  std::int64_t pages = -1;
-  std::size_t read = 0;
-  std::string start;
-  for (;;) {
-    q.start_after = start;
-    const rapidjson::Document doc = engine_.call("Query", q.body());
-    for (const auto& item : array_member(doc, "Items")) {
-      if (n_value(item, "start") == 0) {
-        pages = n_value(item, "pages");
-        if (head != nullptr) {
-          head->through = n_value(item, "through");
-          head->version = has_attribute(item, "v") ? n_value(item, "v") : 0;
+  // A list is rewritten page by page: pages of two versions read together
+  // are no list, and are read again.
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    std::vector<MinuteRecord> out;
+    RankedHead read_head;
+    std::int64_t pages = -1;
+    std::size_t read = 0;
+    bool mixed = false;
+    std::string start;
+    for (;;) {
+      q.start_after = start;
+      const rapidjson::Document doc = engine_.call("Query", q.body());
+      for (const auto& item : array_member(doc, "Items")) {
+        const std::int64_t version = has_attribute(item, "v") ? n_value(item, "v") : 0;
+        if (n_value(item, "start") == 0) {
+          pages = n_value(item, "pages");
+          read_head.through = n_value(item, "through");
+          read_head.version = version;
           if (has_attribute(item, "hw")) {
             std::string bytes;
             std::vector<HeldMinutes> held;
             if (!base64_decode(b_value(item, "hw"), bytes) || !decode_held_minutes(bytes, held))
               malformed_item("hw", key);
-            head->held = std::move(held);
+            read_head.held = std::move(held);
           }
         }
+        if (pages >= 0 && n_value(item, "start") >= pages) continue;  // left from a longer list
+        if (version != read_head.version) mixed = true;
+        std::vector<MinuteRecord> records = records_of(item, "r");
+        out.insert(out.end(), std::make_move_iterator(records.begin()),
+                   std::make_move_iterator(records.end()));
+        ++read;
       }
-      if (pages >= 0 && n_value(item, "start") >= pages) continue;  // left from a longer list
-      std::vector<MinuteRecord> records = records_of(item, "r");
-      out.insert(out.end(), std::make_move_iterator(records.begin()),
-                 std::make_move_iterator(records.end()));
-      ++read;
+      auto lek = doc.FindMember("LastEvaluatedKey");
+      if (mixed || lek == doc.MemberEnd() || out.size() >= at_most ||
+          (pages >= 0 && static_cast<std::int64_t>(read) >= pages))
+        break;
+      start = json_text(lek->value);
     }
-    auto lek = doc.FindMember("LastEvaluatedKey");
-    if (lek == doc.MemberEnd() || out.size() >= at_most ||
-        (pages >= 0 && static_cast<std::int64_t>(read) >= pages))
-      break;
-    start = json_text(lek->value);
+    if (!mixed) {
+      if (head != nullptr) *head = std::move(read_head);
+      return out;
+    }
+    if (attempt == kAttempts) {
+      throw StoreError("the ranked list '" + key + "' of " + remote + " changed during each of " +
+                       std::to_string(kAttempts) + " reads; try again");
+    }
   }
-  return out;
 }
 
 void MinuteCounts::rank_hour(const std::string& remote, std::int64_t hour,
