@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <chrono>
+#include <thread>
 
 #include "cctv/error.h"
 #include "core/bucket.h"
@@ -512,7 +514,9 @@ std::vector<MinuteRecord> MinuteCounts::read_ranked(const std::string& remote,
   q.key_condition = {"#k = :k", {{"#k", "key"}}, {{":k", Attr::s(key)}}};
   q.limit = std::max<std::size_t>(1, (at_most + kRankPage - 1) / kRankPage);
   // A list is rewritten page by page: pages of two versions read together
-  // are no list, and are read again.
+  // are no list, and are read again -- a little later, and consistently,
+  // since an eventually consistent read may keep finding a replica
+  // half way through the rewrite.
   constexpr int kAttempts = 5;
   for (int attempt = 1;; ++attempt) {
     std::vector<MinuteRecord> out;
@@ -559,6 +563,8 @@ std::vector<MinuteRecord> MinuteCounts::read_ranked(const std::string& remote,
       throw StoreError("the ranked list '" + key + "' of " + remote + " changed during each of " +
                        std::to_string(kAttempts) + " reads; try again");
     }
+    q.consistent = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
   }
 }
 
