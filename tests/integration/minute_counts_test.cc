@@ -480,8 +480,9 @@ TEST_F(MinuteCountsTest, ListsNewerThanTheProgressReadAreNotAddedToAgain) {
 }
 
 // A ranked list of more than one page is rewritten page by page: a reader
-// that finds pages of two versions reads it again, and says so rather
-// than answer from half of each.
+// that finds pages of two versions, or a page 0 whose other pages are not
+// there yet, reads it again, and says so rather than answer from part of
+// a list.
 TEST_F(MinuteCountsTest, AListReadHalfRewrittenIsReadAgain) {
   Tracker t = client_->tracker("events");
   const Timestamp hour = now() - minutes(30);  // 10:00
@@ -515,6 +516,18 @@ TEST_F(MinuteCountsTest, AListReadHalfRewrittenIsReadAgain) {
   }
   bump_page_1(-1);
   expect_exact(t, hour, hour + hours(1), "one version again");
+
+  // Page 0 of a longer list landed, page 1 not yet.
+  const store::dynamodb::Attrs page_1 = {{"key", Attr::s(list)}, {"start", Attr::n(1)}};
+  const rapidjson::Document got =
+      send_raw("GetItem", store::dynamodb::GetItemRequest{"mc-events.counts", page_1, true}.body());
+  ASSERT_TRUE(got.HasMember("Item"));
+  const std::string saved = store::dynamodb::json_text(got["Item"]);
+  send_raw("DeleteItem", store::dynamodb::DeleteItemRequest{"mc-events.counts", page_1, {}}.body());
+  EXPECT_THROW(t.top_targets({hour, hour + hours(1)}, 5), StoreError)
+      << "a list missing a page was read as whole";
+  send_raw("PutItem", store::dynamodb::PutItemRequest{"mc-events.counts", saved, {}}.body());
+  expect_exact(t, hour, hour + hours(1), "whole again");
 }
 
 // A writer killed before it sent its counts -- some of them of activities

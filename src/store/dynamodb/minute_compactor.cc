@@ -512,18 +512,21 @@ std::vector<MinuteRecord> MinuteCounts::read_ranked(const std::string& remote,
   q.table = remote;
   q.consistent = consistent;
   q.key_condition = {"#k = :k", {{"#k", "key"}}, {{":k", Attr::s(key)}}};
-  q.limit = std::max<std::size_t>(1, (at_most + kRankPage - 1) / kRankPage);
-  // A list is rewritten page by page: pages of two versions read together
-  // are no list, and are read again -- a little later, and consistently,
-  // since an eventually consistent read may keep finding a replica
-  // half way through the rewrite.
+  // The pages that hold `at_most` entries (all of them: no limit).
+  if (at_most != SIZE_MAX)
+    q.limit = std::max<std::size_t>(1, at_most / kRankPage + (at_most % kRankPage != 0 ? 1 : 0));
+  // A list is rewritten page by page, all pages at once: pages of two
+  // versions read together, or a page 0 whose pages are not all there
+  // yet, are no list, and are read again -- a little later, and
+  // consistently, since an eventually consistent read may keep finding a
+  // replica half way through the rewrite.
   constexpr int kAttempts = 5;
   for (int attempt = 1;; ++attempt) {
     std::vector<MinuteRecord> out;
     RankedHead read_head;
     std::int64_t pages = -1;
     std::size_t read = 0;
-    bool mixed = false;
+    bool torn = false;
     std::string start;
     for (;;) {
       q.start_after = start;
@@ -543,19 +546,22 @@ std::vector<MinuteRecord> MinuteCounts::read_ranked(const std::string& remote,
           }
         }
         if (pages >= 0 && n_value(item, "start") >= pages) continue;  // left from a longer list
-        if (version != read_head.version) mixed = true;
+        if (version != read_head.version) torn = true;
         std::vector<MinuteRecord> records = records_of(item, "r");
         out.insert(out.end(), std::make_move_iterator(records.begin()),
                    std::make_move_iterator(records.end()));
         ++read;
       }
       auto lek = doc.FindMember("LastEvaluatedKey");
-      if (mixed || lek == doc.MemberEnd() || out.size() >= at_most ||
-          (pages >= 0 && static_cast<std::int64_t>(read) >= pages))
+      if (torn || out.size() >= at_most || (pages >= 0 && static_cast<std::int64_t>(read) >= pages))
         break;
+      if (lek == doc.MemberEnd()) {
+        torn = pages >= 0;  // pages missing
+        break;
+      }
       start = json_text(lek->value);
     }
-    if (!mixed) {
+    if (!torn) {
       if (head != nullptr) *head = std::move(read_head);
       return out;
     }

@@ -294,8 +294,8 @@ std::vector<TargetCount> MinuteCounts::top_targets(const std::string& remote,
   if (from_minute % 1440 == 0 && to_minute == from_minute + 1440 && h1 < p.closed_to &&
       p.late_w <= p.to && (!p.dirty || read_dirty(remote, h0, h1).empty())) {
     // The whole table ("") is in the list, first.
-    for (const MinuteRecord& r :
-         read_ranked(remote, day_rank_key(from_minute / 1440), limit + 1, false)) {
+    for (const MinuteRecord& r : read_ranked(remote, day_rank_key(from_minute / 1440),
+                                             limit == SIZE_MAX ? SIZE_MAX : limit + 1, false)) {
       if (!r.target.empty() && out.size() < limit) out.push_back(TargetCount{r.target, r.count});
     }
     return out;
