@@ -676,6 +676,28 @@ TEST_F(MinuteCountsTest, ARebuildReplacesEveryStageAndTheCompactorClosesFromIt) 
   expect_exact(t, day + hours(7), day + hours(13), "rebuilt, then more, by the minute");
 }
 
+// A rebuild that finds an hour of a closed day empty (its only target's
+// activities expired): the hour's list drops to nothing, and the day's
+// list, whose version sums its hours' (the empty one's too), follows it.
+TEST_F(MinuteCountsTest, ARebuildThatEmptiesAnHourReachesTheDaysList) {
+  Tracker t = client_->tracker("events");
+  record(t, some(100, now() - minutes(30), minutes(30), 1));
+  pass(hours(2));
+  const Timestamp day = parse_time("2026-10-27T00:00:00Z");  // last week: closed
+  record(t, some(300, day + hours(7), hours(1), 36));        // 7:00, /t/*
+  std::vector<Recorded> alone;
+  for (int i = 0; i < 40; ++i) alone.push_back({"a" + std::to_string(i), "/alone", day + hours(9)});
+  record(t, alone);  // 9:00, /alone only
+  pass(minutes(10));
+  ASSERT_EQ(items("z#"), 0) << "the late hours were not closed again";
+  expect_exact(t, day, day + hours(24), "closed");
+  erase_target("/alone");
+  t.rebuild_counts({day, day + hours(24)});
+  pass(minutes(5));
+  EXPECT_EQ(items("z#"), 0) << "the rebuilt hours were not closed again";
+  expect_exact(t, day, day + hours(24), "rebuilt, 9:00 empty");
+}
+
 // A rebuild that lands while a compactor round, having found no hours to
 // close again, is about to clear `dirty`: the round must leave it set, or
 // readers take the hours' old closed items for the rebuilt ones until the

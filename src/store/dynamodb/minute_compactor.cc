@@ -603,7 +603,10 @@ void MinuteCounts::rank_day(const std::string& remote, std::int64_t day, bool da
   // target -> its count in each hour of the day
   std::map<std::string, std::array<std::int64_t, 24>> hours;
   std::int64_t through = -1;
-  std::int64_t version = 0;  // the sum of its hours' lists' versions
+  // The sum of its hours' lists' versions, empty lists too: a rebuild
+  // that finds an hour empty raises that hour's version, and the day's
+  // list must follow it.
+  std::int64_t version = 0;
   // What each hour's list held; none once one of them does not say.
   std::optional<std::vector<HeldMinutes>> held(std::in_place);
   for (std::int64_t hour = day * 24; hour < (day + 1) * 24; ++hour) {
@@ -619,9 +622,9 @@ void MinuteCounts::rank_day(const std::string& remote, std::int64_t day, bool da
         held.reset();
       }
     }
+    version += head.version;
     if (ranked.empty()) continue;
     through = hour;
-    version += head.version;
     for (const MinuteRecord& r : ranked) {
       totals[r.target] += r.count;
       if (day_items) hours[r.target][static_cast<std::size_t>(hour - day * 24)] = r.count;
@@ -633,10 +636,16 @@ void MinuteCounts::rank_day(const std::string& remote, std::int64_t day, bool da
     const std::int64_t expires = expiry_after((day + 1) * 86400, retention_s);
     for (const auto& [target, counts_of] : hours) {
       Attrs item = {{"key", Attr::s(day_key(target))}, {"start", Attr::n(day * 86400)}};
+      const auto bucket = static_cast<std::size_t>(count_bucket(target));
       for (int h = 0; h < 24; ++h) {
-        if (counts_of[static_cast<std::size_t>(h)] == 0) continue;
-        item.emplace_back(hour_attribute(h), Attr::n(counts_of[static_cast<std::size_t>(h)]));
-        item.emplace_back(hour_attribute(h, 'w'), Attr::n(w));
+        const auto hh = static_cast<std::size_t>(h);
+        if (counts_of[hh] == 0) continue;
+        item.emplace_back(hour_attribute(h), Attr::n(counts_of[hh]));
+        // The write minute the hour's list held the target's bucket to;
+        // `w` (all folded then) for lists that do not say. A compactor
+        // that lost its lease may have read lists ranked past its own `w`.
+        const std::int64_t held_to = held && (*held)[hh][bucket] >= 0 ? (*held)[hh][bucket] : w;
+        item.emplace_back(hour_attribute(h, 'w'), Attr::n(held_to));
       }
       // Versioned as the day's list; an hour closed again since adds to
       // `v` (close_hour), so that this never puts back less.
