@@ -22,10 +22,6 @@
 #include "support/server_process.h"
 
 namespace cctv {
-
-// A failed comparison of top targets names them and their counts.
-void PrintTo(const TargetCount& c, std::ostream* os) { *os << c.target << ": " << c.count; }
-
 namespace {
 
 using std::chrono::hours;
@@ -455,6 +451,10 @@ TEST_F(MinuteCountsTest, ListsNewerThanTheProgressReadAreNotAddedToAgain) {
           .body());
   expect_exact(t, day, day + hours(24), "the day, its progress read before the round");
   expect_exact(t, day + hours(5), day + hours(40), "hours of two days, the same");
+  // More late activities, in a later write minute than the lists hold:
+  // those the reader adds.
+  record(t, some(100, day + hours(6), hours(30), 5));
+  expect_exact(t, day, day + hours(24), "and more, not folded");
 
   // Lists that do not say what they hold (written before lists said so)
   // are passed over for the hours' totals.
@@ -474,6 +474,10 @@ TEST_F(MinuteCountsTest, ListsNewerThanTheProgressReadAreNotAddedToAgain) {
   o.endpoint = dynalite_.url();
   store::dynamodb::RequestEngine engine(
       store::dynamodb::resolve_aws_config(o, store::dynamodb::process_environment()), {});
+  // The day's list first, the hours' next.
+  engine.run_conditional("UpdateItem", {removals.front()}, "removing hw");
+  expect_exact(t, day, day + hours(24), "a day's list that does not say what it holds");
+  removals.erase(removals.begin());
   engine.run_conditional("UpdateItem", std::move(removals), "removing hw");
   for (const std::string& list : lists) ASSERT_EQ(items(list, "hw"), 0) << list;
   expect_exact(t, day, day + hours(24), "lists that do not say what they hold");

@@ -55,7 +55,7 @@ TEST(HeldMinutes, BytesThatAreNoneAreRefusedAndAppendNothing) {
       "",                               // nothing
       "\x02" + good.substr(1),          // another version
       good.substr(0, good.size() - 1),  // cut in a write minute
-      good.substr(0, 2),                // a mask and none of its minutes
+      good.substr(0, 3),                // a mask and none of its minutes
       std::string("\x01\xff", 2),       // a mask cut short
       std::string("\x01\x01\x01", 3),   // bucket 0 at -1: below zero
   };
