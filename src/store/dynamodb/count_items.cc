@@ -98,6 +98,8 @@ bool decode_held_minutes(std::string_view bytes, std::vector<HeldMinutes>& out) 
   std::vector<HeldMinutes> hours;
   std::uint64_t previous = 0;  // unsigned: damaged bytes wrap, and are refused below
   while (!bytes.empty()) {
+    // Damaged bytes do not make millions of hours.
+    if (hours.size() == kHeldHoursAtMost) return false;
     std::uint64_t mask = 0;
     if (!core::read_varint(bytes, mask)) return false;
     HeldMinutes& hour = hours.emplace_back();

@@ -137,8 +137,10 @@ using HeldMinutes = std::array<std::int64_t, kCountBuckets>;
 // list's first, a varint mask of the buckets holding any and their write
 // minutes, each as a zigzag varint difference from the one before.
 std::string encode_held_minutes(std::span<const HeldMinutes> hours);
-// The hours of an `hw`; false for bytes that are none (nothing is then
-// appended to `out`).
+// A list holds a day's hours at most.
+inline constexpr std::size_t kHeldHoursAtMost = 24;
+// The hours of an `hw`; false for bytes that are none, or hold more than
+// kHeldHoursAtMost hours (nothing is then appended to `out`).
 bool decode_held_minutes(std::string_view bytes, std::vector<HeldMinutes>& out);
 
 // The span of time an item counts, [start, end) in epoch seconds, from its

@@ -52,12 +52,13 @@ TEST(HeldMinutes, BytesThatAreNoneAreRefusedAndAppendNothing) {
   hour[9] = 29'400'001;
   const std::string good = encode_held_minutes({&hour, 1});
   std::vector<std::string> bad = {
-      "",                               // nothing
-      "\x02" + good.substr(1),          // another version
-      good.substr(0, good.size() - 1),  // cut in a write minute
-      good.substr(0, 3),                // a mask and none of its minutes
-      std::string("\x01\xff", 2),       // a mask cut short
-      std::string("\x01\x01\x01", 3),   // bucket 0 at -1: below zero
+      "",                                           // nothing
+      "\x02" + good.substr(1),                      // another version
+      good.substr(0, good.size() - 1),              // cut in a write minute
+      good.substr(0, 3),                            // a mask and none of its minutes
+      std::string("\x01\xff", 2),                   // a mask cut short
+      std::string("\x01\x01\x01", 3),               // bucket 0 at -1: below zero
+      std::string("\x01") + std::string(25, '\0'),  // 25 hours: more than a day
   };
   for (const std::string& bytes : bad) {
     std::vector<HeldMinutes> out = {hour};
