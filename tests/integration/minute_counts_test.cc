@@ -745,6 +745,44 @@ TEST_F(MinuteCountsTest, CountsRetentionClosesLateHoursAgain) {
   expect_exact(t, week_ago - hours(1), week_ago + hours(31), "last week, closed again");
 }
 
+// Counts kept 30 days, and a day whose first hours are past that while
+// its last are not. DynamoDB's TTL removes an expired list's pages one by
+// one: page 0 of an early hour's two pages is left alone. Closing the
+// day's last hour again (an import into it) ranks the day, which must
+// take the expired hour's remains for nothing rather than fail every
+// compactor round until TTL takes page 0 too.
+TEST_F(MinuteCountsTest, AListTTLHalfRemovedDoesNotStopTheCompactor) {
+  Tracker t = keeping_counts_30_days();
+  const Timestamp day = parse_time("2026-10-04T00:00:00Z");  // its 0:00 past 30 days, 23:00 not
+  std::vector<Recorded> early;
+  for (int i = 0; i < 300; ++i)
+    early.push_back({"a" + std::to_string(i % 7), "/early/" + std::to_string(i), day + seconds(i)});
+  record(t, early);
+  record(t, some(50, day + hours(23), minutes(30), 6));
+  pass(minutes(10));
+  ASSERT_EQ(items("z#"), 0) << "the imported hours were not closed again";
+  const std::string early_list =
+      "T#" + std::to_string(day.time_since_epoch().count() / 3'600'000'000);
+  ASSERT_EQ(items(early_list), 2) << "300 targets are two pages";
+  using store::dynamodb::Attr;
+  send_raw("DeleteItem",
+           store::dynamodb::DeleteItemRequest{
+               "mc-events.counts", {{"key", Attr::s(early_list)}, {"start", Attr::n(1)}}, {}}
+               .body());
+
+  record(t, some(50, day + hours(23), minutes(30), 7));
+  pass(minutes(10));
+  EXPECT_EQ(items("z#"), 0) << "23:00 was not closed again";
+  // (Not expect_exact(): its day buckets would hold 0:00, past retention.)
+  const Series late = t.count_activity({day + hours(23), day + hours(24)}, Bucket::kHour);
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].count, 100);
+  std::int64_t listed = 0;
+  for (const TargetCount& c : t.top_targets({day + hours(23), day + hours(24)}, 100))
+    listed += c.count;
+  EXPECT_EQ(listed, 100) << "23:00's list";
+}
+
 // Counts kept 30 days, and an import of two months ago, past that: its
 // hours are not folded (no reader looks there). A mark that waits for an
 // hour to be closed again once its o# item has expired -- left by a fold

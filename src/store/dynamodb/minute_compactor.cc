@@ -507,7 +507,8 @@ std::vector<MinuteRecord> ranked_list(std::map<std::string, std::int64_t>& total
 
 std::vector<MinuteRecord> MinuteCounts::read_ranked(const std::string& remote,
                                                     const std::string& key, std::size_t at_most,
-                                                    bool consistent, RankedHead* head) {
+                                                    bool consistent, RankedHead* head,
+                                                    bool* torn_list) {
   QueryRequest q;
   q.table = remote;
   q.consistent = consistent;
@@ -566,6 +567,11 @@ std::vector<MinuteRecord> MinuteCounts::read_ranked(const std::string& remote,
       return out;
     }
     if (attempt == kAttempts) {
+      if (torn_list != nullptr) {
+        *torn_list = true;
+        if (head != nullptr) *head = std::move(read_head);
+        return {};
+      }
       throw StoreError("the ranked list '" + key + "' of " + remote + " changed during each of " +
                        std::to_string(kAttempts) + " reads; try again");
     }
@@ -609,10 +615,18 @@ void MinuteCounts::rank_day(const std::string& remote, std::int64_t day, bool da
   std::int64_t version = 0;
   // What each hour's list held; none once one of them does not say.
   std::optional<std::vector<HeldMinutes>> held(std::in_place);
+  const std::int64_t now_s = now_us_() / 1'000'000;
   for (std::int64_t hour = day * 24; hour < (day + 1) * 24; ++hour) {
     RankedHead head;
+    // An hour past the counts' retention, while its day is not: DynamoDB's
+    // TTL removes its list page by page, and what is left counts nothing
+    // -- but its version still does.
+    const bool expired = expiry_after((hour + 1) * 3600, retention_s) > 0 &&
+                         expiry_after((hour + 1) * 3600, retention_s) <= now_s;
+    bool torn = false;
     const std::vector<MinuteRecord> ranked =
-        read_ranked(remote, hour_rank_key(hour), SIZE_MAX, true, &head);
+        read_ranked(remote, hour_rank_key(hour), SIZE_MAX, true, &head, expired ? &torn : nullptr);
+    if (torn) head.held.reset();
     if (held) {
       HeldMinutes& of_hour = held->emplace_back();
       of_hour.fill(-1);

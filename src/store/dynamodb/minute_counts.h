@@ -387,10 +387,12 @@ class MinuteCounts {
     std::optional<std::vector<HeldMinutes>> held;
   };
   // A ranked list's first `at_most` entries (whole pages); `head` gets
-  // what its page 0 says.
+  // what its page 0 says. A list that stays torn (pages of two versions,
+  // or missing) throws StoreError -- or, given `torn`, sets it and gives
+  // no entries and, in `head`, what its page 0 says, if there is one.
   std::vector<MinuteRecord> read_ranked(const std::string& remote, const std::string& key,
                                         std::size_t at_most, bool consistent = true,
-                                        RankedHead* head = nullptr);
+                                        RankedHead* head = nullptr, bool* torn = nullptr);
   // The (hour, bucket)s of hours [h0, h1] folded into since they were
   // last closed: their closed items are behind, their o# is not.
   std::set<std::pair<std::int64_t, int>> read_dirty(const std::string& remote, std::int64_t h0,
