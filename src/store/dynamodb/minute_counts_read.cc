@@ -301,14 +301,8 @@ std::vector<TargetCount> MinuteCounts::top_targets(const std::string& remote,
     return out;
   }
   std::map<std::string, std::int64_t> totals;
-  // (hour, bucket) -> the write minute its source holds to.
-  std::map<std::pair<std::int64_t, int>, std::int64_t> held;
-  auto hold = [&](std::int64_t hour, const HeldMinutes& of_hour) {
-    for (int b = 0; b < kCountBuckets; ++b) {
-      const std::int64_t w = of_hour[static_cast<std::size_t>(b)];
-      if (w >= 0) held[{hour, b}] = w;
-    }
-  };
+  // Hour -> the write minute each bucket's source holds to (-1: none).
+  std::map<std::int64_t, HeldMinutes> held;
   std::vector<std::pair<std::int64_t, int>> open_keys;
   std::set<std::int64_t> dirty_hours;
   if (h0 < p.closed_to && p.dirty) {
@@ -336,7 +330,7 @@ std::vector<TargetCount> MinuteCounts::top_targets(const std::string& remote,
     for (const MinuteRecord& r : ranked) totals[r.target] += r.count;
     for (std::int64_t hour = day * 24; hour <= through; ++hour) {
       covered.insert(hour);
-      hold(hour, (*head.held)[static_cast<std::size_t>(hour - day * 24)]);
+      held[hour] = (*head.held)[static_cast<std::size_t>(hour - day * 24)];
     }
   }
   for (std::int64_t hour = h0; hour <= h1; ++hour) {
@@ -348,7 +342,7 @@ std::vector<TargetCount> MinuteCounts::top_targets(const std::string& remote,
           read_ranked(remote, hour_rank_key(hour), SIZE_MAX, kConsistent, &head);
       if (head.held && head.held->size() == 1) {
         for (const MinuteRecord& r : ranked) totals[r.target] += r.count;
-        hold(hour, head.held->front());
+        held[hour] = head.held->front();
         continue;
       }
     }
@@ -361,7 +355,9 @@ std::vector<TargetCount> MinuteCounts::top_targets(const std::string& remote,
   const std::int64_t now_minute = floor_div(now_us_(), 60'000'000);
   for (const auto& [key, o] : read_open_hours(remote, open_keys, kConsistent)) {
     const std::int64_t hour = key.first;
-    held[key] = o.w;
+    const auto [of_hour, fresh] = held.try_emplace(hour);
+    if (fresh) of_hour->second.fill(-1);
+    of_hour->second[static_cast<std::size_t>(key.second)] = o.w;
     if (hour * 60 >= from_minute && ((hour + 1) * 60 <= to_minute || to_minute > now_minute)) {
       for (const MinuteRecord& t : o.totals) totals[t.target] += t.count;
       continue;
@@ -379,8 +375,9 @@ std::vector<TargetCount> MinuteCounts::top_targets(const std::string& remote,
       remote, p.to + 1, p.last_w, -1,
       [&](std::int64_t w, MinuteRecord& r) {
         if (r.minute < from_minute || r.minute >= to_minute) return;
-        const auto it = held.find({floor_div(r.minute, 60), count_bucket(r.target)});
-        if (it == held.end() || w > it->second) totals[r.target] += r.count;
+        const auto it = held.find(floor_div(r.minute, 60));
+        if (it == held.end() || w > it->second[static_cast<std::size_t>(count_bucket(r.target))])
+          totals[r.target] += r.count;
       },
       false, kConsistent);
   totals.erase("");
