@@ -45,12 +45,18 @@ std::int64_t expiry_after(std::int64_t end_s, std::int64_t retention_s) {
   return retention_s > 0 ? end_s + retention_s : 0;
 }
 
+// Whether counts of time ending at `end_s` are past their retention at
+// `now_s`.
+bool expired_by(std::int64_t end_s, std::int64_t retention_s, std::int64_t now_s) {
+  const std::int64_t expires = expiry_after(end_s, retention_s);
+  return expires > 0 && expires <= now_s;
+}
+
 // Whether every count of `hour` is past its retention at `now_s` -- its
 // day's too, which outlive it: they expire, and no reader (by the minute,
 // hour or day) looks there any more.
 bool past_retention(std::int64_t hour, std::int64_t retention_s, std::int64_t now_s) {
-  const std::int64_t expires = expiry_after((core::floor_div(hour, 24) + 1) * 86'400, retention_s);
-  return expires > 0 && expires <= now_s;
+  return expired_by((core::floor_div(hour, 24) + 1) * 86'400, retention_s, now_s);
 }
 
 // `attrs` with expires_at when it expires.
@@ -621,8 +627,7 @@ void MinuteCounts::rank_day(const std::string& remote, std::int64_t day, bool da
     // An hour past the counts' retention, while its day is not: DynamoDB's
     // TTL removes its list page by page, and what is left counts nothing
     // -- but its version still does.
-    const bool expired = expiry_after((hour + 1) * 3600, retention_s) > 0 &&
-                         expiry_after((hour + 1) * 3600, retention_s) <= now_s;
+    const bool expired = expired_by((hour + 1) * 3600, retention_s, now_s);
     bool torn = false;
     const std::vector<MinuteRecord> ranked =
         read_ranked(remote, hour_rank_key(hour), SIZE_MAX, true, &head, expired ? &torn : nullptr);
