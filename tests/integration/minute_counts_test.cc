@@ -184,13 +184,23 @@ class MinuteCountsTest : public ::testing::Test {
     EXPECT_EQ(t.top_targets(range, 5), expected);
   }
 
+  // A request engine of the test's own, for requests behind the store's
+  // back.
+  store::dynamodb::RequestEngine& raw() {
+    if (!raw_) {
+      DynamoOptions o;
+      o.endpoint = dynalite_.url();
+      raw_ = std::make_unique<store::dynamodb::RequestEngine>(
+          store::dynamodb::resolve_aws_config(o, store::dynamodb::process_environment()),
+          store::dynamodb::RequestEngine::Options{});
+    }
+    return *raw_;
+  }
+
   // How many items of the counts table have keys starting with `prefix`
   // (and, if named, attribute `having`).
   int items(const std::string& prefix, const std::string& having = "") {
-    DynamoOptions o;
-    o.endpoint = dynalite_.url();
-    store::dynamodb::RequestEngine engine(
-        store::dynamodb::resolve_aws_config(o, store::dynamodb::process_environment()), {});
+    store::dynamodb::RequestEngine& engine = raw();
     int n = 0;
     store::dynamodb::each_page(
         engine, "Scan",
@@ -225,11 +235,7 @@ class MinuteCountsTest : public ::testing::Test {
 
   // Sends one request to dynalite behind the store's back.
   rapidjson::Document send_raw(std::string_view operation, const std::string& body) {
-    DynamoOptions o;
-    o.endpoint = dynalite_.url();
-    store::dynamodb::RequestEngine engine(
-        store::dynamodb::resolve_aws_config(o, store::dynamodb::process_environment()), {});
-    return engine.call(operation, body);
+    return raw().call(operation, body);
   }
 
   // The progress item's `dirty` flag: whether readers look for hours
@@ -250,10 +256,7 @@ class MinuteCountsTest : public ::testing::Test {
   // Deletes every stored activity of `target` behind the store's back, as
   // if they had expired: their counts stay until a rebuild.
   void erase_target(const std::string& target) {
-    DynamoOptions o;
-    o.endpoint = dynalite_.url();
-    store::dynamodb::RequestEngine engine(
-        store::dynamodb::resolve_aws_config(o, store::dynamodb::process_environment()), {});
+    store::dynamodb::RequestEngine& engine = raw();
     std::vector<std::string> keys;
     store::dynamodb::ScanRequest scan;
     scan.table = "mc-events";
@@ -302,6 +305,7 @@ class MinuteCountsTest : public ::testing::Test {
       parse_time("2026-11-03T10:30:00Z").time_since_epoch().count()};
   std::optional<Client> client_;
   std::unique_ptr<store::dynamodb::DynamoStore> compactor_;
+  std::unique_ptr<store::dynamodb::RequestEngine> raw_;  // raw()
   std::vector<Recorded> all_;
 };
 
@@ -470,15 +474,11 @@ TEST_F(MinuteCountsTest, ListsNewerThanTheProgressReadAreNotAddedToAgain) {
                                               {"attribute_exists(#hw)", {{"#hw", "hw"}}, {}}};
     removals.push_back(remove.body());
   }
-  DynamoOptions o;
-  o.endpoint = dynalite_.url();
-  store::dynamodb::RequestEngine engine(
-      store::dynamodb::resolve_aws_config(o, store::dynamodb::process_environment()), {});
   // The day's list first, the hours' next.
-  engine.run_conditional("UpdateItem", {removals.front()}, "removing hw");
+  raw().run_conditional("UpdateItem", {removals.front()}, "removing hw");
   expect_exact(t, day, day + hours(24), "a day's list that does not say what it holds");
   removals.erase(removals.begin());
-  engine.run_conditional("UpdateItem", std::move(removals), "removing hw");
+  raw().run_conditional("UpdateItem", std::move(removals), "removing hw");
   for (const std::string& list : lists) ASSERT_EQ(items(list, "hw"), 0) << list;
   expect_exact(t, day, day + hours(24), "lists that do not say what they hold");
 }
