@@ -150,11 +150,12 @@ TEST_F(CliDynamoTest, ExportImportAcrossStoresIsIdentical) {
 }
 
 // `cctv bench` on DynamoDB keeps counts unless --counts off, and says
-// which it did.
+// which it did. Its warm-up is recorded (and counted) too.
 TEST_F(CliDynamoTest, BenchHonoursCountsOnAndOff) {
   const auto bench = [&](const std::string& counts) {
-    const RunResult r = run({CCTV_BINARY, "--store", dynamo_, "bench", "-n", "300", "--queries",
-                             "3", "--keep", "--format", "json", "--counts", counts});
+    const RunResult r =
+        run({CCTV_BINARY, "--store", dynamo_, "bench", "-n", "300", "--warmup", "40", "--queries",
+             "3", "--keep", "--format", "json", "--counts", counts});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return value_from_json(r.out);
   };
@@ -169,20 +170,22 @@ TEST_F(CliDynamoTest, BenchHonoursCountsOnAndOff) {
   };
   const Value on = bench("on");
   EXPECT_TRUE(on.find("counts")->as_bool());
-  EXPECT_EQ(counted(on.find("table")->as_string()), 300);
+  EXPECT_EQ(on.find("warmup")->as_int(), 40);
+  EXPECT_EQ(counted(on.find("table")->as_string()), 340);
   const Value off = bench("off");
   EXPECT_FALSE(off.find("counts")->as_bool());
   EXPECT_EQ(counted(off.find("table")->as_string()), 0) << "--counts off wrote counts";
 }
 
 TEST_F(CliDynamoTest, BenchReportsCapacityAndCostAndFollowsTheDistribution) {
-  const RunResult r =
-      run({CCTV_BINARY, "--store", dynamo_, "bench", "-n", "250", "--queries", "2", "--keep",
-           "--format", "json", "--counts", "off", "--targets", "50", "--distribution", "zipf"});
+  const RunResult r = run({CCTV_BINARY, "--store", dynamo_, "bench", "-n", "250", "--queries", "2",
+                           "--keep", "--format", "json", "--counts", "off", "--targets", "50",
+                           "--distribution", "zipf", "--warmup", "100"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const Value report = value_from_json(r.out);
   EXPECT_EQ(report.find("distribution")->as_string(), "zipf");
   // Every item is under 1 KB: one write unit, and one for the actor index.
+  // The warm-up's 100 are not charged to the 250 timed (that would be 2.8).
   EXPECT_DOUBLE_EQ(report.find("write_units_per_activity")->as_number(), 2.0);
   EXPECT_DOUBLE_EQ(report.find("read_units_per_activity")->as_number(), 0.0);
   EXPECT_DOUBLE_EQ(report.find("usd_per_million_activities")->as_number(), 2.0 * 0.625);
