@@ -81,7 +81,9 @@ class CCTV_EXPORT Client {
   void drop_table(std::string_view name);
 
   // Returns once every activity accepted before the call is durable (on the
-  // embedded store: in RocksDB's write-ahead log, synced to disk). Throws
+  // embedded store: in RocksDB's write-ahead log, synced to disk), and the
+  // on_stored of every batch whose record_batch() returned before the call
+  // has returned. Throws
   // StoreFull when the embedded store's disk is full and a write is waiting
   // for room (what was recorded stays queued, and is written once there is
   // room), StoreError when the writes keep failing.

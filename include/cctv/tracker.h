@@ -147,7 +147,9 @@ class CCTV_EXPORT Tracker {
   // Returns once every activity this client accepted before the call is
   // durable in the store: written and synced to disk (on the embedded
   // store, its write-ahead log is fsynced), so that neither a crash nor a
-  // power loss can lose it. Throws StoreError when the store is failing to
+  // power loss can lose it -- and once the on_stored of every batch whose
+  // record_batch() returned before the call has returned. Throws
+  // StoreError when the store is failing to
   // write them (they stay queued and are retried).
   void flush();
 

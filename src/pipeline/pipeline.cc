@@ -55,8 +55,8 @@ bool Pipeline::wait_for_room(std::unique_lock<std::mutex>& lock, std::size_t byt
 }
 
 void Pipeline::enqueue(std::uint32_t table, std::int64_t time_us, std::uint64_t id,
-                       std::string_view actor, std::string_view target,
-                       std::string_view attributes, bool supplied_id) {
+                       std::string_view actor, std::string_view target, std::string_view attributes,
+                       bool supplied_id) {
   const std::size_t bytes = actor.size() + target.size() + attributes.size();
   std::unique_lock lock(mu_);
   if (closing_) throw Error(closed_message());
@@ -118,6 +118,7 @@ std::size_t Pipeline::enqueue_group(const core::RecordBatch& records, GroupOptio
 }
 
 void Pipeline::take_ready_locked(Ready& ready) {
+  std::uint64_t earliest_last = UINT64_MAX;  // of the groups taken
   for (auto it = waiters_.begin(); it != waiters_.end();) {
     if (!it->complete) {
       ++it;
@@ -144,9 +145,11 @@ void Pipeline::take_ready_locked(Ready& ready) {
         }
       }
     }
-    ready.emplace_back(std::move(it->done), std::move(outcome));
+    earliest_last = std::min(earliest_last, last.first_seq + last.count - 1);
+    ready.calls.emplace_back(std::move(it->done), std::move(outcome));
     it = waiters_.erase(it);
   }
+  if (!ready.calls.empty()) ready.run = calling_.insert(earliest_last);
   if (failures_.empty()) return;
   std::uint64_t oldest = UINT64_MAX;  // the first activity a waiter still holds
   for (const Waiter& w : waiters_) {
@@ -158,14 +161,18 @@ void Pipeline::take_ready_locked(Ready& ready) {
 }
 
 void Pipeline::call(Ready& ready) {
-  for (auto& [done, outcome] : ready) {
+  if (ready.calls.empty()) return;
+  for (auto& [done, outcome] : ready.calls) {
     try {
       done(outcome);
     } catch (const std::exception& e) {
       spdlog::error("a write's completion failed: {}", e.what());
     }
   }
-  ready.clear();
+  ready.calls.clear();
+  std::lock_guard lock(mu_);
+  calling_.erase(ready.run);
+  progress_.notify_all();
 }
 
 void Pipeline::report_losses(const char* when) {
@@ -173,15 +180,18 @@ void Pipeline::report_losses(const char* when) {
   if (losses == losses_reported_) return;
   const std::uint64_t n = losses - losses_reported_;
   losses_reported_ = losses;
-  throw StoreError(std::string(when) + std::to_string(n) + " activities were not written: " + last_loss_);
+  throw StoreError(std::string(when) + std::to_string(n) +
+                   " activities were not written: " + last_loss_);
 }
 
 void Pipeline::flush(const std::function<void()>& stalled) {
   std::unique_lock lock(mu_);
   const std::uint64_t target = accepted_;
   const std::uint64_t failures_before = failed_writes_;
+  // Written, and every group it covers told; or failing.
   const auto done = [&] {
-    return settled_through_ >= target || failed_writes_ - failures_before >= kFailuresBeforeFlushFails;
+    return (settled_through_ >= target && (calling_.empty() || *calling_.begin() > target)) ||
+           failed_writes_ - failures_before >= kFailuresBeforeFlushFails;
   };
   while (!done()) {
     const std::uint64_t settled = settled_through_;
@@ -193,7 +203,8 @@ void Pipeline::flush(const std::function<void()>& stalled) {
     }
   }
   if (settled_through_ < target) {
-    throw StoreError("could not write " + std::to_string(accepted_ - written_ - rejected_ - abandoned_) +
+    throw StoreError("could not write " +
+                     std::to_string(accepted_ - written_ - rejected_ - abandoned_) +
                      " queued activities: " + last_error_ + " (they stay queued and are retried)");
   }
   report_losses("");
@@ -240,7 +251,8 @@ Metrics Pipeline::metrics() const {
 void Pipeline::record_latency(std::chrono::microseconds latency) {
   const auto us = static_cast<std::uint64_t>(latency.count());
   latency_total_us_ += us;
-  const auto bucket = std::lower_bound(kBatchLatencyBoundsUs.begin(), kBatchLatencyBoundsUs.end(), us);
+  const auto bucket =
+      std::lower_bound(kBatchLatencyBoundsUs.begin(), kBatchLatencyBoundsUs.end(), us);
   ++latency_buckets_[static_cast<std::size_t>(bucket - kBatchLatencyBoundsUs.begin())];
 }
 
@@ -338,7 +350,7 @@ void Pipeline::run() {
     if (settled_through_ != settled_before && !waiters_.empty()) {
       Ready ready;
       take_ready_locked(ready);
-      if (!ready.empty()) {
+      if (!ready.calls.empty()) {
         lock.unlock();
         call(ready);
         lock.lock();

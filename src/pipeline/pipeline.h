@@ -31,6 +31,7 @@
 #include <list>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -102,7 +103,9 @@ class Pipeline {
   std::size_t enqueue_group(const core::RecordBatch& records, GroupOptions options,
                             std::string& refused);
 
-  // Returns once every activity enqueued before the call has been written.
+  // Returns once every activity enqueued before the call has been written
+  // and every group whose activities it waited for has been told (its
+  // GroupOptions::done has returned).
   // Throws StoreError when the writes keep failing (the activities stay
   // queued and are retried), or when the store refused activities for good
   // since the last flush() (saying how many and why). `stalled`, when
@@ -150,7 +153,11 @@ class Pipeline {
     std::uint64_t last;
     std::string error;
   };
-  using Ready = std::vector<std::pair<std::function<void(const GroupOutcome&)>, GroupOutcome>>;
+  // Groups told together, and their run's entry in calling_.
+  struct Ready {
+    std::vector<std::pair<std::function<void(const GroupOutcome&)>, GroupOutcome>> calls;
+    std::multiset<std::uint64_t>::iterator run;
+  };
 
   void run();
   // REQUIRES: mu_ held.
@@ -161,9 +168,12 @@ class Pipeline {
   std::string backpressure_message() const;
   // REQUIRES: mu_ held. Moves the waiters whose activities have all settled
   // into `ready`, with their outcomes, and forgets failures no waiter can
-  // hold any more.
+  // hold any more. When it moved any, notes the run of calls that `ready`
+  // now is in calling_ (call() takes it out again).
   void take_ready_locked(Ready& ready);
-  static void call(Ready& ready);
+  // Runs `ready`'s calls (REQUIRES: mu_ not held) and then, holding mu_
+  // briefly, ends its run in calling_.
+  void call(Ready& ready);
   // Writes `batch` until it succeeds; returns how many activities the store
   // refused for good, or nullopt if close gave up.
   std::optional<std::size_t> write_with_retries(const core::RecordBatch& batch, bool sync);
@@ -177,12 +187,16 @@ class Pipeline {
   const PipelineOptions options_;
 
   mutable std::mutex mu_;
-  std::condition_variable not_full_;   // producers wait for room
-  std::condition_variable has_work_;   // idle writers wait for activities
-  std::condition_variable progress_;   // flush() waits for writes or failures
-  core::RecordBatch pending_;          // gathering
-  std::deque<InFlight> in_flight_;     // in the order the batches were taken
+  std::condition_variable not_full_;  // producers wait for room
+  std::condition_variable has_work_;  // idle writers wait for activities
+  std::condition_variable progress_;  // flush() waits for writes or failures
+  core::RecordBatch pending_;         // gathering
+  std::deque<InFlight> in_flight_;    // in the order the batches were taken
   std::list<Waiter> waiters_;
+  // For each run of GroupOptions::done calls taken and not yet finished:
+  // the earliest last activity of its groups. flush() waits for the runs
+  // holding a group it covers.
+  std::multiset<std::uint64_t> calling_;
   std::vector<Failure> failures_;
   std::uint64_t taken_through_ = 0;  // every activity up to here was taken by a writer
   std::uint64_t sync_through_ = 0;   // the last activity of a group that asked for sync

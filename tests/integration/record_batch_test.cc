@@ -132,6 +132,27 @@ TEST(RecordBatch, ManyThreadsEachHearOnceAndEverythingIsStored) {
   EXPECT_EQ(n, static_cast<std::size_t>(kThreads * kBatches * 20));
 }
 
+// flush() returns once the batches it covers have heard, not only once
+// their activities are written: the writer thread tells a batch after the
+// write, and a caller that flushes then reads what on_stored recorded.
+TEST(RecordBatch, FlushReturnsOnlyOnceTheBatchesItCoversHaveHeard) {
+  testing::TempDir dir;
+  Client client = Client::open(dir.store());
+  Tracker t = client.tracker("events");
+  for (int round = 0; round < 3; ++round) {
+    std::atomic<bool> heard{false};
+    BatchOptions o;
+    o.on_stored = [&](const BatchStored&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // a slow listener
+      heard = true;
+    };
+    const std::vector<Activity> batch = {activity("ann", "/t", round)};
+    EXPECT_EQ(t.record_batch(batch, o).accepted(), 1u);
+    client.flush();
+    EXPECT_TRUE(heard.load()) << "round " << round;
+  }
+}
+
 TEST(RecordBatch, AFullQueueStopsTheBatchAndSaysWhere) {
   testing::TempDir dir;
   ClientOptions options;
