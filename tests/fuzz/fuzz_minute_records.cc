@@ -1,7 +1,8 @@
 // Counts items come back from DynamoDB, which other programs (or damage)
-// may have written: any payload of a minute item or any held-minutes
-// attribute of a ranked list must decode or be refused, never crash, and
-// what decodes must encode back to the same values.
+// may have written: any payload of a minute item, any held-minutes
+// attribute of a ranked list or any intent's ids must decode or be
+// refused, never crash, and what decodes must encode back to the same
+// values.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -40,6 +41,20 @@ void check_held_minutes(std::string_view bytes) {
   if (!decode_held_minutes(encode_held_minutes(held), back) || back != held) __builtin_trap();
 }
 
+void check_intent_ids(std::string_view bytes) {
+  std::vector<std::uint64_t> ids;
+  if (!decode_intent_ids(bytes, ids)) {
+    if (!ids.empty()) __builtin_trap();
+    return;
+  }
+  if (ids.size() > bytes.size()) __builtin_trap();
+  std::vector<std::uint64_t> copy = ids;
+  std::string again;
+  encode_intent_ids(copy, again);
+  std::vector<std::uint64_t> back;
+  if (!decode_intent_ids(again, back) || back != ids) __builtin_trap();
+}
+
 }  // namespace
 }  // namespace cctv::store::dynamodb
 
@@ -47,5 +62,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view payload(reinterpret_cast<const char*>(data), size);
   cctv::store::dynamodb::check_records(payload);
   cctv::store::dynamodb::check_held_minutes(payload);
+  cctv::store::dynamodb::check_intent_ids(payload);
   return 0;
 }

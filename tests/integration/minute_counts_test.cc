@@ -18,6 +18,7 @@
 #include "store/dynamodb/count_items.h"
 #include "store/dynamodb/dynamo_store.h"
 #include "store/dynamodb/dynamo_uri.h"
+#include "store/dynamodb/item_codec.h"
 #include "store/dynamodb/requests.h"
 #include "support/server_process.h"
 
@@ -285,7 +286,9 @@ class MinuteCountsTest : public ::testing::Test {
   }
 
   // Writes `batch` through `store` as its pipeline would (ids of its own).
-  void write(store::dynamodb::DynamoStore& store, const std::vector<Recorded>& batch) {
+  // `supplied`: as activities that came with ids of their own.
+  void write(store::dynamodb::DynamoStore& store, const std::vector<Recorded>& batch,
+             bool supplied = false) {
     const auto table = store.find_table("events");
     ASSERT_TRUE(table.has_value());
     core::RecordBatch records;
@@ -293,10 +296,28 @@ class MinuteCountsTest : public ::testing::Test {
     core::encode_attributes({}, no_attributes);
     for (const Recorded& r : batch) {
       records.append(*table, r.time.time_since_epoch().count(), next_id_++, r.actor, r.target,
-                     no_attributes);
+                     no_attributes, supplied);
       all_.push_back(r);
     }
     store.write(records, false);
+  }
+
+  // Activity items of the events table carrying the counts tag.
+  int tagged_activities() {
+    int n = 0;
+    store::dynamodb::each_page(
+        raw(), "Scan",
+        [&](std::string_view start_after) {
+          store::dynamodb::ScanRequest scan;
+          scan.table = "mc-events";
+          scan.consistent = true;
+          scan.filter = {
+              "attribute_exists(#c)", {{"#c", store::dynamodb::kCountsTagAttribute}}, {}};
+          scan.start_after = start_after;
+          return scan.body();
+        },
+        [&](const rapidjson::Document& doc) { n += static_cast<int>(doc["Items"].Size()); });
+    return n;
   }
 
   testing::Dynalite dynalite_;
@@ -568,6 +589,36 @@ TEST_F(MinuteCountsTest, AKilledWritersUncountedActivitiesAreRecountedFromWhatIt
   pass(hours(2), minutes(10));
   EXPECT_EQ(items("z#"), 0);
   expect_exact(t, day, day + hours(24), "repaired, then closed");
+}
+
+// Activities without ids of their own carry no tag: the ids a write was
+// about to store are in its intent item. Those with ids of their own
+// (another writer may have stored one first) carry the tag. A killed
+// writer's uncounted activities of both kinds are recounted -- and so are
+// those of a writer of before intents, whose items all carry the tag.
+TEST_F(MinuteCountsTest, AKilledWritersActivitiesAreFoundByIntentOrByTag) {
+  Tracker t = client_->tracker("events");
+  const Timestamp day = parse_time("2026-11-03T00:00:00Z");
+  record(t, some(100, now() - hours(1), hours(1), 81));
+  EXPECT_EQ(tagged_activities(), 0) << "activities without ids of their own carry no tag";
+  {
+    std::unique_ptr<store::dynamodb::DynamoStore> victim = writer(seconds(60));
+    write(*victim, some(90, now() - minutes(10), minutes(10), 82));
+    write(*victim, some(40, now() - minutes(10), minutes(10), 83), true);
+    victim->abandon_counts();  // kill -9
+  }
+  EXPECT_EQ(tagged_activities(), 40) << "only those with ids of their own carry the tag";
+  EXPECT_GE(items("n#"), 1) << "the victim's intent";
+  {
+    // A writer of before intents: its items tagged, and no intent.
+    std::unique_ptr<store::dynamodb::DynamoStore> older = writer(seconds(60));
+    write(*older, some(30, now() - minutes(10), minutes(10), 84), true);
+    older->abandon_counts();
+  }
+  pass(minutes(2));
+  EXPECT_EQ(items("k#", "r"), 2) << "both were repaired";
+  expect_exact(t, day, day + hours(24), "repaired");
+  expect_exact(t, now() - minutes(15), now(), "repaired, by the minute");
 }
 
 // A write whose activities DynamoDB stored but whose answers were lost

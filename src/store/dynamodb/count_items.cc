@@ -1,5 +1,6 @@
 #include "store/dynamodb/count_items.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "core/bucket.h"
@@ -42,6 +43,7 @@ int count_bucket(std::string_view target) { return count_bucket_of_hash(core::ac
 
 std::string minute_item_key(int bucket) { return "m#" + std::to_string(bucket); }
 std::string declaration_key(std::uint64_t writer) { return "i#" + std::to_string(writer); }
+std::string intent_key(std::uint64_t writer) { return "n#" + std::to_string(writer); }
 std::int64_t dirty_item_start(std::int64_t hour, int bucket) {
   return hour * kCountBuckets + bucket;
 }
@@ -114,6 +116,39 @@ bool decode_held_minutes(std::string_view bytes, std::vector<HeldMinutes>& out) 
     }
   }
   out.insert(out.end(), hours.begin(), hours.end());
+  return true;
+}
+
+void encode_intent_ids(std::vector<std::uint64_t>& ids, std::string& out) {
+  // One thread's ids come in order: most writes need no sort.
+  if (!std::is_sorted(ids.begin(), ids.end())) std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  out.reserve(out.size() + 10 + ids.size());
+  core::append_varint(out, ids.size());
+  std::uint64_t previous = 0;
+  for (std::uint64_t id : ids) {
+    core::append_varint(out, id - previous);
+    previous = id;
+  }
+}
+
+bool decode_intent_ids(std::string_view bytes, std::vector<std::uint64_t>& out) {
+  std::uint64_t count = 0;
+  // Each id takes a byte at least: damaged bytes do not make billions.
+  if (!core::read_varint(bytes, count) || count > bytes.size()) return false;
+  std::vector<std::uint64_t> ids;
+  ids.reserve(count);
+  std::uint64_t previous = 0;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    std::uint64_t difference = 0;
+    if (!core::read_varint(bytes, difference)) return false;
+    // Sorted and unique: every id after the first is larger, and none wraps.
+    if ((i > 0 && difference == 0) || difference > UINT64_MAX - previous) return false;
+    previous += difference;
+    ids.push_back(previous);
+  }
+  if (!bytes.empty()) return false;
+  out.insert(out.end(), ids.begin(), ids.end());
   return true;
 }
 

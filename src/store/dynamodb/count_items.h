@@ -81,6 +81,10 @@ std::int64_t target_hash(std::string_view target);
 //   key "i#<writer>", start H*10^5+seq -> d: (target, hour) records the
 //                                     writer declared in hour H of its clock
 //                                     before writing activities there
+//   key "n#<writer>", start G*10^6+seq -> d: the ids (encode_intent_ids())
+//                                     of the activities without ids of their
+//                                     own that one write of the writer's
+//                                     generation G was about to store
 //   key "o#<H>#<b>", start 0     -> the hour's totals by target (t, records),
 //                                     w, ws (write minutes folded in), cw;
 //                                     after a rebuild rb (the write minute
@@ -105,6 +109,9 @@ inline constexpr std::string_view kProgressKey = "c#";
 inline constexpr std::string_view kDirtyKey = "z#";
 inline constexpr std::string_view kWritersKey = "k#";
 std::string declaration_key(std::uint64_t writer);
+std::string intent_key(std::uint64_t writer);
+// The start of an intent item: generation and sequence (below 10^6).
+inline constexpr std::int64_t kIntentScale = 1'000'000;
 std::string minute_item_key(int bucket);
 // The start of the z# item marking (hour, bucket), and back.
 std::int64_t dirty_item_start(std::int64_t hour, int bucket);
@@ -142,6 +149,15 @@ inline constexpr std::size_t kHeldHoursAtMost = 24;
 // The hours of an `hw`; false for bytes that are none, or hold more than
 // kHeldHoursAtMost hours (nothing is then appended to `out`).
 bool decode_held_minutes(std::string_view bytes, std::vector<HeldMinutes>& out);
+
+// An intent's `d`: a varint count, the smallest id, then each next id's
+// difference from the one before, as varints. Ids a process assigns come in
+// runs (core::next_id()), so most take a byte. Sorts `ids` and drops
+// repeats.
+void encode_intent_ids(std::vector<std::uint64_t>& ids, std::string& out);
+// The ids of an intent's `d`, appended to `out`; false for bytes that are
+// none (nothing is then appended).
+bool decode_intent_ids(std::string_view bytes, std::vector<std::uint64_t>& out);
 
 // The span of time an item counts, [start, end) in epoch seconds, from its
 // key and start; false for an item that counts no time (the meta item).

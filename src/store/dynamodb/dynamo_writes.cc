@@ -85,10 +85,11 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
     return x.table == y.table && x.time_us == y.time_us && x.id == y.id && x.target == y.target;
   };
   // Each activity is counted in the layout its table's marker gives its
-  // hour. Those counted by the minute are declared first, and carry the
-  // tag of the writer and generation that counts them: were this process
-  // killed before it sent their counts, the compactor finds and counts
-  // them.
+  // hour. Those counted by the minute are declared first, and either are
+  // in an intent of the writer and generation that counts them or (with
+  // ids of their own, which another writer may have stored first) carry
+  // its tag: were this process killed before it sent their counts, the
+  // compactor finds and counts them.
   std::vector<bool> by_minute(batch.size(), false);
   std::vector<std::string> counts_remotes;  // by handle
   std::vector<MinuteCounts::Touch> touched;
@@ -106,7 +107,8 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
       const std::int64_t hour = core::floor_div(r.time_us, core::kHourUs);
       if (hour < minutes_from) continue;
       by_minute[i] = true;
-      touched.push_back({&counts_remotes[r.table], r.target, target_hashes[i], hour});
+      touched.push_back(
+          {&counts_remotes[r.table], r.target, target_hashes[i], hour, r.id, r.supplied_id});
     }
   }
   std::optional<MinuteCounts::WriteTicket> ticket;
@@ -143,9 +145,11 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
     const core::RecordView r = batch[i];
     const std::size_t begin = items_json.size();
     const std::int64_t kept = retention_s[r.table];
+    // Only activities with ids of their own carry the tag; the others'
+    // ids are in the write's intent.
     append_item(r, kept > 0 ? core::floor_div(r.time_us, 1'000'000) + kept : 0,
-                by_minute[i] ? std::string_view(tag_json) : std::string_view(), items_json,
-                sort_key);
+                by_minute[i] && r.supplied_id ? std::string_view(tag_json) : std::string_view(),
+                items_json, sort_key);
     const Item item{r.table, i, begin, items_json.size()};
     const auto next = static_cast<std::uint32_t>(items.size());
     const std::uint32_t at =

@@ -28,22 +28,27 @@
 // flush() returns.
 //
 // A writer killed before it sent its counts is repaired from the
-// activities. A writer's counts come in generations (one per flush): each
-// activity item it writes is tagged with its writer number and generation
-// (kCountsTagAttribute), and so is each minute item. Its record in the
-// counts table, `k#` / writer, holds a heartbeat and the generation it has
-// committed -- every activity tagged with that generation or an earlier
-// one is counted in minute items DynamoDB holds -- and before it writes an
-// activity, the writer declares its (target, hour) in `i#<writer>` items
-// (once per hour of its clock). The compactor folds a write minute only
-// once every live writer has committed what it wrote there. A writer
-// whose heartbeat is older than its `dead_after` is fenced: one
-// conditional update sets its first void generation, after which its
+// activities. A writer's counts come in generations (one per flush), and
+// each minute item names its own. Before a write sends activities, the
+// writer puts the ids it gave them in an intent item of the write's
+// generation (`n#<writer>`: about a byte an activity, where a tag on each
+// item was 36); an activity with an id of its own, which another writer may
+// have stored and counted first, is tagged instead with the writer number
+// and generation (kCountsTagAttribute), set only by a write that stores it.
+// Its record in the counts table, `k#` / writer, holds a heartbeat and the
+// generation it has committed -- every activity written in that generation
+// or an earlier one is counted in minute items DynamoDB holds -- and before
+// it writes an activity, the writer declares its (target, hour) in
+// `i#<writer>` items (once per hour of its clock). The compactor folds a
+// write minute only once every live writer has committed what it wrote
+// there. A writer whose heartbeat is older than its `dead_after` is fenced:
+// one conditional update sets its first void generation, after which its
 // commits fail; its minute items of void generations are skipped by every
 // reader (the progress item lists fences); and the compactor recounts the
-// void generations' activities from the declared (target, hour)s into
-// minute items of its own. A writer that finds itself fenced (it was
-// paused longer than dead_after) starts again under a new writer number.
+// void generations' activities (tagged with one, or in one's intents) from
+// the declared (target, hour)s into minute items of its own. A writer that
+// finds itself fenced (it was paused longer than dead_after) starts again
+// under a new writer number.
 //
 // Thread-safe.
 #ifndef CCTV_STORE_DYNAMODB_MINUTE_COUNTS_H_
@@ -103,24 +108,30 @@ class MinuteCounts {
   // silent for `dead_after_s` seconds is taken for dead and repaired.
   MinuteCounts(RequestEngine& engine, std::function<std::int64_t()> now, std::int64_t dead_after_s);
 
-  // One write of activities by the minute: its tag, for the items.
+  // One write of activities by the minute: its tag, for the items that
+  // carry one (activities with ids of their own).
   struct WriteTicket {
     std::int64_t generation = 0;
     std::uint64_t tag = 0;  // writer * 2^32 + generation
   };
-  // What a write is about to store: a (target, hour) of counts table
-  // `remote`; `target_hash` is core::actor_hash(target).
+  // What a write is about to store: an activity with id `id` on a
+  // (target, hour) of counts table `remote`; `target_hash` is
+  // core::actor_hash(target). `supplied`: the id came with the activity
+  // (the item then carries the tag).
   struct Touch {
     const std::string* remote;
     std::string_view target;
     std::uint64_t target_hash;
     std::int64_t hour;
+    std::uint64_t id;
+    bool supplied;
   };
   // Before a write sends activities counted by the minute: makes sure this
-  // writer's record in each counts table touched is alive (and not fenced)
-  // and every (target, hour) touched is declared. Every begin_write() is
-  // followed by one end_write(). Throws StoreError (then nothing was
-  // begun).
+  // writer's record in each counts table touched is alive (and not fenced),
+  // every (target, hour) touched is declared, and the ids of the
+  // activities without ids of their own are in an intent item of the
+  // ticket's generation. Every begin_write() is followed by one
+  // end_write(). Throws StoreError (then nothing was begun).
   WriteTicket begin_write(const std::vector<Touch>& touched);
   // After the write: `unsettled` names the activities (put_key()) it may
   // have stored without counting them (their write failed, or its answer
@@ -425,6 +436,7 @@ class MinuteCounts {
   std::map<std::string, std::map<std::uint64_t, std::int64_t>> fences_;
   std::mutex send_mu_;  // one flush at a time; guards the rest
   std::uint64_t sequence_ = 0;
+  std::atomic<std::uint64_t> intent_sequence_{0};  // of intent items
   // No item goes to a write minute before this one: a rebuild's recount
   // holds the minutes up to the one it ran in.
   std::int64_t next_write_minute_ = 0;

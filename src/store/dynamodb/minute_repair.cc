@@ -169,7 +169,29 @@ void MinuteCounts::repair(const std::string& remote, const WriterState& s,
     }
   });
 
-  // Its activities of void generations, there.
+  // The ids its writes of void generations were about to store (writers
+  // of before intents left none: their items all carry the tag).
+  std::vector<std::uint64_t> intended;
+  QueryRequest intents;
+  intents.table = remote;
+  intents.consistent = true;
+  intents.key_condition = {
+      "#k = :k AND #s >= :from",
+      {{"#k", "key"}, {"#s", "start"}},
+      {{":k", Attr::s(intent_key(s.writer))}, {":from", Attr::n(s.fenced_from * kIntentScale)}}};
+  each_page(engine_, intents, [&](const rapidjson::Document& doc) {
+    for (const auto& item : array_member(doc, "Items")) {
+      std::string bytes;
+      if (!base64_decode(b_value(item, "d"), bytes) || !decode_intent_ids(bytes, intended)) {
+        throw StoreError("a counts intent in " + remote + " (writer " + std::to_string(s.writer) +
+                         ") is malformed; `cctv counts rebuild` recounts its hours");
+      }
+    }
+  });
+  std::sort(intended.begin(), intended.end());
+
+  // Its activities of void generations, there: tagged with one, or
+  // untagged and intended.
   const std::int64_t tag = static_cast<std::int64_t>(s.writer << 32);
   std::vector<QueryRequest> queries;
   for (const auto& [target, hour] : touched) {
@@ -181,7 +203,8 @@ void MinuteCounts::repair(const std::string& remote, const WriterState& s,
                        {{":t", Attr::s(target)},
                         {":lo", Attr::s(lower_bound_key(hour * core::kHourUs))},
                         {":hi", Attr::s(upper_bound_key((hour + 1) * core::kHourUs))}}};
-    q.filter = {"#c BETWEEN :c0 AND :c1",
+    q.filter = {intended.empty() ? "#c BETWEEN :c0 AND :c1"
+                                 : "#c BETWEEN :c0 AND :c1 OR attribute_not_exists(#c)",
                 {{"#c", kCountsTagAttribute}},
                 {{":c0", Attr::n(tag + s.fenced_from)}, {":c1", Attr::n(tag + 0xffffffffLL)}}};
     queries.push_back(std::move(q));
@@ -196,6 +219,9 @@ void MinuteCounts::repair(const std::string& remote, const WriterState& s,
       [&](std::size_t i, const rapidjson::Document& answer) -> std::optional<FollowUp> {
         for (const auto& item : array_member(answer, "Items")) {
           const Activity a = read_item(item);
+          if (!has_attribute(item, kCountsTagAttribute) &&
+              !std::binary_search(intended.begin(), intended.end(), a.id))
+            continue;
           const std::int64_t minute = core::minute_of(a.time.time_since_epoch().count());
           const std::uint32_t entry = core::HyperLogLog::entry(core::actor_hash(a.actor));
           gathering.add(a.target, core::actor_hash(a.target), minute, entry);

@@ -18,6 +18,8 @@ constexpr std::size_t kDeclarationBytes = 350 * 1024;
 // Declarations are read by a repair of a writer dead for dead_after, of
 // the generations it had not committed: a week covers any such.
 constexpr std::int64_t kDeclarationSeconds = 7 * 86400;
+// Ids in one intent item: under 300 KB however far apart they are.
+constexpr std::size_t kIdsPerIntent = 20'000;
 
 // How often a writer renews its heartbeat, and how old the last one taken
 // may be when it writes activities: a writer paused between that check
@@ -162,28 +164,32 @@ MinuteCounts::WriteTicket MinuteCounts::begin_write(const std::vector<Touch>& to
     std::lock_guard send_lock(send_mu_);
     restart_fenced();
   }
-  std::lock_guard records_lock(records_mu_);
+  std::unique_lock records_lock(records_mu_);
   const std::int64_t now_s = now_us_() / 1'000'000;
   const std::int64_t clock_hour = now_s / 3600;
   // What each counts table touched needs declared; taken as declared now,
   // and forgotten again should the declaring fail. Per activity: a hash
   // and a lookup.
   std::map<std::string, std::vector<MinuteRecord>> declare;
+  std::map<std::string, std::vector<std::uint64_t>> intended;  // ids, by counts table
   std::vector<std::pair<Record*, std::uint64_t>> declaring;
   std::vector<std::string> stale;
   const std::string* last_remote = nullptr;
   Record* last = nullptr;
   std::vector<MinuteRecord>* list = nullptr;
+  std::vector<std::uint64_t>* ids = nullptr;
   for (const Touch& t : touched) {
     if (last_remote == nullptr || (t.remote != last_remote && *t.remote != *last_remote)) {
       last_remote = t.remote;
       last = &records_[*last_remote];
       list = &declare[*last_remote];
+      ids = &intended[*last_remote];
       if (last->declared_hour != clock_hour) {
         last->declared.clear();
         last->declared_hour = clock_hour;
       }
     }
+    if (!t.supplied) ids->push_back(t.id);
     const std::uint64_t h = touch_hash(t.target_hash, t.hour);
     if (!last->declared.insert(h)) continue;
     declaring.emplace_back(last, h);
@@ -237,9 +243,44 @@ MinuteCounts::WriteTicket MinuteCounts::begin_write(const std::vector<Touch>& to
     }
   }
   declaring.clear();  // declared: kept
-  std::lock_guard lock(mu_);
-  ++generations_[generation_].writing;
-  return WriteTicket{generation_, writer_ << 32 | static_cast<std::uint64_t>(generation_)};
+  WriteTicket ticket;
+  {
+    std::lock_guard lock(mu_);
+    ++generations_[generation_].writing;
+    ticket = WriteTicket{generation_, writer_ << 32 | static_cast<std::uint64_t>(generation_)};
+  }
+  // The intents go in the ticket's generation, which its write holds open:
+  // the repair of its void generations finds them there.
+  records_lock.unlock();  // other writes may declare meanwhile
+  std::erase_if(intended, [](const auto& i) { return i.second.empty(); });
+  if (intended.empty()) return ticket;
+  std::vector<std::string> puts;
+  for (auto& [remote, all] : intended) {
+    for (std::size_t begin = 0; begin < all.size(); begin += kIdsPerIntent) {
+      std::vector<std::uint64_t> part(
+          all.begin() + static_cast<std::ptrdiff_t>(begin),
+          all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), begin + kIdsPerIntent)));
+      std::string payload;
+      encode_intent_ids(part, payload);
+      const std::int64_t start =
+          ticket.generation * kIntentScale +
+          static_cast<std::int64_t>(intent_sequence_++ % static_cast<std::uint64_t>(kIntentScale));
+      const std::string item = attrs_json({{"key", Attr::s(intent_key(ticket.tag >> 32))},
+                                           {"start", Attr::n(start)},
+                                           {"d", Attr::b(payload)},
+                                           {"expires_at", Attr::n(now_s + kDeclarationSeconds)}});
+      puts.push_back(PutItemRequest{remote, item, {}}.body());
+    }
+  }
+  try {
+    for (const Outcome& o : engine_.run("PutItem", std::move(puts), {}, Patience::kBackground)) {
+      if (!o.ok) throw engine_.error("PutItem (counts intents)", o);
+    }
+  } catch (...) {
+    end_write(ticket, {});  // nothing was begun
+    throw;
+  }
+  return ticket;
 }
 
 void MinuteCounts::end_write(const WriteTicket& ticket, std::vector<std::string> unsettled) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 namespace cctv::store::dynamodb {
@@ -64,6 +65,64 @@ TEST(HeldMinutes, BytesThatAreNoneAreRefusedAndAppendNothing) {
     std::vector<HeldMinutes> out = {hour};
     EXPECT_FALSE(decode_held_minutes(bytes, out)) << testing::PrintToString(bytes);
     EXPECT_EQ(out.size(), 1u);
+  }
+}
+
+}  // namespace
+}  // namespace cctv::store::dynamodb
+
+namespace cctv::store::dynamodb {
+namespace {
+
+std::vector<std::uint64_t> round_trip(std::vector<std::uint64_t> ids) {
+  std::string bytes;
+  encode_intent_ids(ids, bytes);
+  std::vector<std::uint64_t> back = {7};  // appended to
+  EXPECT_TRUE(decode_intent_ids(bytes, back));
+  back.erase(back.begin());
+  return back;
+}
+
+TEST(IntentIds, RoundTripSortedAndUnique) {
+  EXPECT_EQ(round_trip({}), std::vector<std::uint64_t>{});
+  EXPECT_EQ(round_trip({UINT64_MAX, 1, 1, 0, UINT64_MAX - 1}),
+            (std::vector<std::uint64_t>{0, 1, UINT64_MAX - 1, UINT64_MAX}));
+  std::mt19937_64 rng(5);
+  std::vector<std::uint64_t> ids;
+  for (int i = 0; i < 5000; ++i) ids.push_back(rng());
+  std::vector<std::uint64_t> sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(round_trip(ids), sorted);
+}
+
+TEST(IntentIds, AProcesssRunsTakeAByteAnId) {
+  // core::next_id() hands each thread blocks of one counter: runs.
+  std::vector<std::uint64_t> ids;
+  for (std::uint64_t block : {0x9e3779b97f4a7c15ULL, 0x9e3779b97f4a8c15ULL})
+    for (std::uint64_t i = 0; i < 4096; ++i) ids.push_back(block + i);
+  std::string bytes;
+  encode_intent_ids(ids, bytes);
+  EXPECT_LT(bytes.size(), 8192u + 20);
+}
+
+TEST(IntentIds, BytesThatAreNoneAreRefusedAndAppendNothing) {
+  std::string good;
+  std::vector<std::uint64_t> ids = {5, 9};
+  encode_intent_ids(ids, good);
+  const std::vector<std::string> bad = {
+      "",                                      // no count
+      std::string("\x03\x05\x04", 3),          // three promised, two there
+      std::string("\x02\x05\x00", 3),          // a repeat (difference 0)
+      good + "x",                              // bytes after the last
+      std::string("\x80", 1),                  // a count cut short
+      std::string("\xff\xff\xff\xff\x0f", 5),  // a count larger than the bytes
+      // the second wraps past 2^64
+      std::string("\x02\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01\x02", 12),
+  };
+  for (const std::string& b : bad) {
+    std::vector<std::uint64_t> out = {1};
+    EXPECT_FALSE(decode_intent_ids(b, out)) << testing::PrintToString(b);
+    EXPECT_EQ(out, std::vector<std::uint64_t>{1});
   }
 }
 
