@@ -88,13 +88,14 @@ Run simulate(const cctv::DynamoOptions& options, const std::string& table, std::
     }
     counted.assign(batch.size(), true);
     // As a store's write does: declare what it touches (and put the ids
-    // it gave in an intent), then count it.
+    // of a large write in an intent), then count it.
     std::vector<MinuteCounts::Touch> touched;
     std::vector<std::uint64_t> target_hashes;
     for (std::size_t i = 0; i < batch.size(); ++i) {
       target_hashes.push_back(cctv::core::actor_hash(batch[i].target));
       touched.push_back({&remote, batch[i].target, target_hashes.back(),
-                         batch[i].time_us / 3'600'000'000, batch[i].id, false});
+                         batch[i].time_us / 3'600'000'000, batch[i].id,
+                         batch.size() < MinuteCounts::kIntentAtLeast});
     }
     const MinuteCounts::WriteTicket ticket = counts.begin_write(touched);
     counts.absorb(batch, counted, target_hashes, ticket);

@@ -591,23 +591,27 @@ TEST_F(MinuteCountsTest, AKilledWritersUncountedActivitiesAreRecountedFromWhatIt
   expect_exact(t, day, day + hours(24), "repaired, then closed");
 }
 
-// Activities without ids of their own carry no tag: the ids a write was
-// about to store are in its intent item. Those with ids of their own
-// (another writer may have stored one first) carry the tag. A killed
-// writer's uncounted activities of both kinds are recounted -- and so are
-// those of a writer of before intents, whose items all carry the tag.
+// Activities without ids of their own carry no tag when their write is
+// large: the ids it was about to store are in its intent item. Those with
+// ids of their own (another writer may have stored one first), and those
+// of small writes (an intent would cost more than it saves), carry the
+// tag. A killed writer's uncounted activities of every kind are recounted
+// -- and so are those of a writer of before intents, whose items all
+// carry the tag.
 TEST_F(MinuteCountsTest, AKilledWritersActivitiesAreFoundByIntentOrByTag) {
   Tracker t = client_->tracker("events");
   const Timestamp day = parse_time("2026-11-03T00:00:00Z");
   record(t, some(100, now() - hours(1), hours(1), 81));
-  EXPECT_EQ(tagged_activities(), 0) << "activities without ids of their own carry no tag";
+  EXPECT_EQ(tagged_activities(), 100) << "a small write's items carry the tag";
   {
     std::unique_ptr<store::dynamodb::DynamoStore> victim = writer(seconds(60));
-    write(*victim, some(90, now() - minutes(10), minutes(10), 82));
+    write(*victim, some(store::dynamodb::MinuteCounts::kIntentAtLeast + 500, now() - minutes(10),
+                        minutes(10), 82));
     write(*victim, some(40, now() - minutes(10), minutes(10), 83), true);
-    victim->abandon_counts();  // kill -9
+    write(*victim, some(30, now() - minutes(10), minutes(10), 85));  // small
+    victim->abandon_counts();                                        // kill -9
   }
-  EXPECT_EQ(tagged_activities(), 40) << "only those with ids of their own carry the tag";
+  EXPECT_EQ(tagged_activities(), 100 + 70) << "with ids of their own, or of a small write";
   EXPECT_GE(items("n#"), 1) << "the victim's intent";
   {
     // A writer of before intents: its items tagged, and no intent.

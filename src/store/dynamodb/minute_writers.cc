@@ -189,7 +189,7 @@ MinuteCounts::WriteTicket MinuteCounts::begin_write(const std::vector<Touch>& to
         last->declared_hour = clock_hour;
       }
     }
-    if (!t.supplied) ids->push_back(t.id);
+    if (!t.tagged) ids->push_back(t.id);
     const std::uint64_t h = touch_hash(t.target_hash, t.hour);
     if (!last->declared.insert(h)) continue;
     declaring.emplace_back(last, h);
