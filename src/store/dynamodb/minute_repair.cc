@@ -146,48 +146,42 @@ bool MinuteCounts::fence(const std::string& remote, WriterState& s) {
 void MinuteCounts::repair(const std::string& remote, const WriterState& s,
                           std::int64_t retention_s) {
   const std::string activities = remote.substr(0, remote.size() - kCountsSuffix.size());
+  // Each of the writer's items of `key` from `from` on: `decode` reads
+  // its `d`, false for bytes that are none.
+  auto each_of = [&](const std::string& key, std::int64_t from, const char* what,
+                     const std::function<bool(std::string_view)>& decode) {
+    QueryRequest q;
+    q.table = remote;
+    q.consistent = true;
+    q.key_condition = {"#k = :k AND #s >= :from",
+                       {{"#k", "key"}, {"#s", "start"}},
+                       {{":k", Attr::s(key)}, {":from", Attr::n(from)}}};
+    each_page(engine_, q, [&](const rapidjson::Document& doc) {
+      for (const auto& item : array_member(doc, "Items")) {
+        std::string bytes;
+        if (!base64_decode(b_value(item, "d"), bytes) || !decode(bytes)) {
+          throw StoreError(std::string("a counts ") + what + " in " + remote + " (writer " +
+                           std::to_string(s.writer) +
+                           ") is malformed; `cctv counts rebuild` recounts its hours");
+        }
+      }
+    });
+  };
   // What it declared since its first void generation began: declarations
   // are by the hour of its clock.
   std::set<std::pair<std::string, std::int64_t>> touched;  // (target, hour)
-  QueryRequest declared;
-  declared.table = remote;
-  declared.consistent = true;
-  declared.key_condition = {"#k = :k AND #s >= :from",
-                            {{"#k", "key"}, {"#s", "start"}},
-                            {{":k", Attr::s(declaration_key(s.writer))},
-                             {":from", Attr::n(s.next_since_s / 3600 * 100'000)}}};
-  each_page(engine_, declared, [&](const rapidjson::Document& doc) {
-    for (const auto& item : array_member(doc, "Items")) {
-      std::string bytes;
-      std::vector<MinuteRecord> records;
-      if (!base64_decode(b_value(item, "d"), bytes) || !decode_records(bytes, records)) {
-        throw StoreError("a counts declaration in " + remote + " (writer " +
-                         std::to_string(s.writer) +
-                         ") is malformed; `cctv counts rebuild` recounts its hours");
-      }
-      for (MinuteRecord& r : records) touched.emplace(std::move(r.target), r.minute / 60);
-    }
-  });
-
+  each_of(declaration_key(s.writer), s.next_since_s / 3600 * 100'000, "declaration",
+          [&](std::string_view bytes) {
+            std::vector<MinuteRecord> records;
+            if (!decode_records(bytes, records)) return false;
+            for (MinuteRecord& r : records) touched.emplace(std::move(r.target), r.minute / 60);
+            return true;
+          });
   // The ids its writes of void generations were about to store (writers
   // of before intents left none: their items all carry the tag).
   std::vector<std::uint64_t> intended;
-  QueryRequest intents;
-  intents.table = remote;
-  intents.consistent = true;
-  intents.key_condition = {
-      "#k = :k AND #s >= :from",
-      {{"#k", "key"}, {"#s", "start"}},
-      {{":k", Attr::s(intent_key(s.writer))}, {":from", Attr::n(s.fenced_from * kIntentScale)}}};
-  each_page(engine_, intents, [&](const rapidjson::Document& doc) {
-    for (const auto& item : array_member(doc, "Items")) {
-      std::string bytes;
-      if (!base64_decode(b_value(item, "d"), bytes) || !decode_intent_ids(bytes, intended)) {
-        throw StoreError("a counts intent in " + remote + " (writer " + std::to_string(s.writer) +
-                         ") is malformed; `cctv counts rebuild` recounts its hours");
-      }
-    }
-  });
+  each_of(intent_key(s.writer), s.fenced_from * kIntentScale, "intent",
+          [&](std::string_view bytes) { return decode_intent_ids(bytes, intended); });
   std::sort(intended.begin(), intended.end());
 
   // Its activities of void generations, there: tagged with one, or
