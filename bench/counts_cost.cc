@@ -94,8 +94,7 @@ Run simulate(const cctv::DynamoOptions& options, const std::string& table, std::
     for (std::size_t i = 0; i < batch.size(); ++i) {
       target_hashes.push_back(cctv::core::actor_hash(batch[i].target));
       touched.push_back({&remote, batch[i].target, target_hashes.back(),
-                         batch[i].time_us / 3'600'000'000, batch[i].id,
-                         batch.size() < MinuteCounts::kIntentAtLeast});
+                         batch[i].time_us / 3'600'000'000, batch[i].id, false});
     }
     const MinuteCounts::WriteTicket ticket = counts.begin_write(touched);
     counts.absorb(batch, counted, target_hashes, ticket);

@@ -93,7 +93,6 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
   std::vector<bool> by_minute(batch.size(), false);
   std::vector<std::string> counts_remotes;  // by handle
   std::vector<MinuteCounts::Touch> touched;
-  bool intending = false;  // the write puts an intent
   if (options_.counts) {
     for (const std::string& remote : remote_names)
       counts_remotes.push_back(remote + std::string(kCountsSuffix));
@@ -110,14 +109,6 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
       by_minute[i] = true;
       touched.push_back(
           {&counts_remotes[r.table], r.target, target_hashes[i], hour, r.id, r.supplied_id});
-    }
-    // Large enough, and the activities without ids of their own go in an
-    // intent rather than each carrying the tag.
-    const auto intended = static_cast<std::size_t>(
-        std::count_if(touched.begin(), touched.end(), [](const auto& t) { return !t.tagged; }));
-    intending = intended >= MinuteCounts::kIntentAtLeast;
-    if (!intending) {
-      for (MinuteCounts::Touch& t : touched) t.tagged = true;
     }
   }
   std::optional<MinuteCounts::WriteTicket> ticket;
@@ -156,7 +147,7 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
     const std::int64_t kept = retention_s[r.table];
     // Activities with ids of their own carry the tag, and all of a small
     // write's; the others' ids are in the write's intent.
-    const bool tagged = by_minute[i] && (r.supplied_id || !intending);
+    const bool tagged = by_minute[i] && (r.supplied_id || !ticket->intended);
     append_item(r, kept > 0 ? core::floor_div(r.time_us, 1'000'000) + kept : 0,
                 tagged ? std::string_view(tag_json) : std::string_view(), items_json, sort_key);
     const Item item{r.table, i, begin, items_json.size()};

@@ -109,25 +109,28 @@ class MinuteCounts {
   MinuteCounts(RequestEngine& engine, std::function<std::int64_t()> now, std::int64_t dead_after_s);
 
   // One write of activities by the minute: its tag, for the items that
-  // carry one (activities with ids of their own).
+  // carry one, and whether its activities without ids of their own are in
+  // an intent (then their items carry none).
   struct WriteTicket {
     std::int64_t generation = 0;
     std::uint64_t tag = 0;  // writer * 2^32 + generation
+    bool intended = false;
   };
   // What a write is about to store: an activity with id `id` on a
   // (target, hour) of counts table `remote`; `target_hash` is
-  // core::actor_hash(target). `tagged`: its item carries the ticket's tag,
-  // and its id goes in no intent.
+  // core::actor_hash(target). `supplied`: the id came with the activity,
+  // which another writer may have stored and counted first; its item
+  // carries the tag, which only a write that stores it sets.
   struct Touch {
     const std::string* remote;
     std::string_view target;
     std::uint64_t target_hash;
     std::int64_t hour;
     std::uint64_t id;
-    bool tagged;
+    bool supplied;
   };
-  // A write puts its ids in an intent when it stores at least this many
-  // activities without ids of their own, and tags their items otherwise.
+  // A write puts the ids of its activities without ids of their own in an
+  // intent when it has at least this many, and tags their items otherwise.
   // An intent costs a request and a write unit at least: over 2,000 ids
   // that is at most 0.0005 of a unit an activity on top of the ids' own
   // bytes (about 0.0014), while small writes -- 1,000 activities a second
@@ -135,9 +138,11 @@ class MinuteCounts {
   static constexpr std::size_t kIntentAtLeast = 2000;
   // Before a write sends activities counted by the minute: makes sure this
   // writer's record in each counts table touched is alive (and not fenced),
-  // every (target, hour) touched is declared, and the ids of the untagged
-  // activities are in an intent item of the ticket's generation. Every begin_write() is followed by
-  // one end_write(). Throws StoreError (then nothing was begun).
+  // every (target, hour) touched is declared, and -- in a write of
+  // kIntentAtLeast or more -- the ids of the activities without ids of
+  // their own are in an intent item of the ticket's generation. Every
+  // begin_write() is followed by one end_write(). Throws StoreError (then
+  // nothing was begun).
   WriteTicket begin_write(const std::vector<Touch>& touched);
   // After the write: `unsettled` names the activities (put_key()) it may
   // have stored without counting them (their write failed, or its answer

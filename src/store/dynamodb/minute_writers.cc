@@ -178,6 +178,7 @@ MinuteCounts::WriteTicket MinuteCounts::begin_write(const std::vector<Touch>& to
   Record* last = nullptr;
   std::vector<MinuteRecord>* list = nullptr;
   std::vector<std::uint64_t>* ids = nullptr;
+  std::size_t unsupplied = 0;
   for (const Touch& t : touched) {
     if (last_remote == nullptr || (t.remote != last_remote && *t.remote != *last_remote)) {
       last_remote = t.remote;
@@ -189,7 +190,10 @@ MinuteCounts::WriteTicket MinuteCounts::begin_write(const std::vector<Touch>& to
         last->declared_hour = clock_hour;
       }
     }
-    if (!t.tagged) ids->push_back(t.id);
+    if (!t.supplied) {
+      ids->push_back(t.id);
+      ++unsupplied;
+    }
     const std::uint64_t h = touch_hash(t.target_hash, t.hour);
     if (!last->declared.insert(h)) continue;
     declaring.emplace_back(last, h);
@@ -251,9 +255,10 @@ MinuteCounts::WriteTicket MinuteCounts::begin_write(const std::vector<Touch>& to
   }
   // The intents go in the ticket's generation, which its write holds open:
   // the repair of its void generations finds them there.
-  records_lock.unlock();  // other writes may declare meanwhile
+  records_lock.unlock();                           // other writes may declare meanwhile
+  if (unsupplied < kIntentAtLeast) return ticket;  // their items are tagged
+  ticket.intended = true;
   std::erase_if(intended, [](const auto& i) { return i.second.empty(); });
-  if (intended.empty()) return ticket;
   std::vector<std::string> puts;
   for (auto& [remote, all] : intended) {
     for (std::size_t begin = 0; begin < all.size(); begin += kIdsPerIntent) {
