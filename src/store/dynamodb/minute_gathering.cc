@@ -50,6 +50,24 @@ std::uint32_t MinuteGathering::target_of(std::string_view target, std::uint64_t 
   return index;
 }
 
+void MinuteGathering::prefetch(std::uint64_t hash, Prefetch step) const noexcept {
+  if (slots_.empty()) return;
+  const std::uint32_t* slot = &slots_[hash & (slots_.size() - 1)];
+  if (step == Prefetch::kSlot) {
+    __builtin_prefetch(slot);
+    return;
+  }
+  if (*slot == 0) return;  // a new target, or one further along its probe run
+  const Target& t = targets_[*slot - 1];
+  if (step == Prefetch::kTarget) {
+    __builtin_prefetch(&t);
+    return;
+  }
+  if (t.hash != hash) return;
+  __builtin_prefetch(names_.data() + t.name_begin);
+  if (t.latest_cell != kNone) __builtin_prefetch(&cells_[t.latest_cell]);
+}
+
 void MinuteGathering::grow_slots() {
   slots_.assign(slots_.size() * 2, 0);
   const std::size_t mask = slots_.size() - 1;
@@ -61,14 +79,21 @@ void MinuteGathering::grow_slots() {
 }
 
 void MinuteGathering::count(std::uint32_t target, std::int64_t minute, std::uint32_t entry) {
-  // Activities come mostly in time order: the newest cell is nearly
-  // always the one.
-  std::uint32_t c = targets_[target].newest_cell;
-  while (c != kNone && cells_[c].minute != minute) c = cells_[c].older;
-  if (c == kNone) {
-    c = static_cast<std::uint32_t>(cells_.size());
-    cells_.push_back(Cell{minute, 0, target, targets_[target].newest_cell, 0, 0});
-    targets_[target].newest_cell = c;
+  // A target's cells are chained by minute, latest first. Activities come
+  // mostly in time order: the latest cell is nearly always the one, or a
+  // new one goes before it -- found without walking the earlier minutes,
+  // each a cache miss.
+  std::uint32_t before = kNone;  // the cell whose `older` leads to c
+  std::uint32_t c = targets_[target].latest_cell;
+  while (c != kNone && cells_[c].minute > minute) {
+    before = c;
+    c = cells_[c].older;
+  }
+  if (c == kNone || cells_[c].minute != minute) {
+    const auto added = static_cast<std::uint32_t>(cells_.size());
+    cells_.push_back(Cell{minute, 0, target, c, 0, 0});
+    (before == kNone ? targets_[target].latest_cell : cells_[before].older) = added;
+    c = added;
   }
   Cell& cell = cells_[c];
   ++cell.count;

@@ -7,7 +7,7 @@
 // many targets nearly every activity is a (target, minute) of its own. So
 // the gathering is flat: each target's name is kept once in one string, an
 // open-addressing table finds it by the hash the caller already has, the
-// cells sit in one array (a target's minutes chained newest first), and the
+// cells sit in one array (a target's minutes chained latest first), and the
 // sketch entries in another. Counting allocates nothing but the amortized
 // growth of those arrays.
 //
@@ -32,6 +32,16 @@ class MinuteGathering {
   // entry `entry` (core::HyperLogLog::entry()), for the target and for the
   // whole table. `hash` is core::actor_hash(target).
   void add(std::string_view target, std::uint64_t hash, std::int64_t minute, std::uint32_t entry);
+
+  // Hints that the target of `hash` is counted soon. With many targets,
+  // counting one takes a chain of cache misses (its slot, its entry, its
+  // name and latest cell); a caller with a batch at hand asks for each
+  // activity's links a few activities ahead, one step after another --
+  // kSlot furthest ahead, kCell nearest, each step following what the
+  // step before brought in -- so that the misses of several activities
+  // overlap. Changes nothing.
+  enum class Prefetch { kSlot, kTarget, kCell };
+  void prefetch(std::uint64_t hash, Prefetch step) const noexcept;
 
   bool empty() const noexcept { return cells_.empty(); }
 
@@ -64,13 +74,13 @@ class MinuteGathering {
     std::uint64_t hash;
     std::size_t name_begin;  // in names_ (4 million targets of 1 KB pass 32 bits)
     std::uint32_t name_size;
-    std::uint32_t newest_cell;  // kNone: none yet
+    std::uint32_t latest_cell;  // of its latest minute; kNone: none yet
   };
   struct Cell {
     std::int64_t minute;
     std::int64_t count;
     std::uint32_t target;
-    std::uint32_t older;      // the target's cell of the minute before, kNone at the end
+    std::uint32_t older;      // the target's cell of the next earlier minute; kNone: none
     std::uint32_t listed;     // its entries in entries_
     std::uint32_t registers;  // 1 + its index in registers_; 0: none
   };

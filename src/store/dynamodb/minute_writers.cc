@@ -39,6 +39,10 @@ std::uint64_t touch_hash(std::uint64_t target_hash, std::int64_t hour) {
   return h;
 }
 
+// How many activities ahead a per-activity lookup prefetches: enough to
+// cover a miss to memory, few enough that what it fetched is still cached.
+constexpr std::size_t kLookAhead = 8;
+
 }  // namespace
 
 MinuteCounts::Commit MinuteCounts::committable(std::int64_t now_minute) {
@@ -179,7 +183,8 @@ MinuteCounts::WriteTicket MinuteCounts::begin_write(const std::vector<Touch>& to
   std::vector<MinuteRecord>* list = nullptr;
   std::vector<std::uint64_t>* ids = nullptr;
   std::size_t unsupplied = 0;
-  for (const Touch& t : touched) {
+  for (std::size_t k = 0; k < touched.size(); ++k) {
+    const Touch& t = touched[k];
     if (last_remote == nullptr || (t.remote != last_remote && *t.remote != *last_remote)) {
       last_remote = t.remote;
       last = &records_[*last_remote];
@@ -193,6 +198,12 @@ MinuteCounts::WriteTicket MinuteCounts::begin_write(const std::vector<Touch>& to
     if (!t.supplied) {
       ids->push_back(t.id);
       ++unsupplied;
+    }
+    // With many targets each lookup is a cache miss: the ones ahead are
+    // asked for while this one is taken.
+    if (k + kLookAhead < touched.size()) {
+      const Touch& ahead = touched[k + kLookAhead];
+      last->declared.prefetch(touch_hash(ahead.target_hash, ahead.hour));
     }
     const std::uint64_t h = touch_hash(t.target_hash, t.hour);
     if (!last->declared.insert(h)) continue;
