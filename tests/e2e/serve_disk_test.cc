@@ -79,11 +79,18 @@ TEST_F(ServeTest, AFullDiskRefusesWritesAndResumesWhenSpaceReturns) {
   const std::map<std::string, std::string> ndjson = {{"Content-Type", "application/x-ndjson"}};
   std::set<std::string> acknowledged;
 
-  // Fill it up: 202s until the floor is reached, then 507.
+  // Fill it up: 202s until the floor is reached, then 507. A compaction
+  // can outgrow the floor and fill the disk for real while a batch is in
+  // flight (seen under a loaded make test): that batch is not confirmed
+  // in time and is answered 503 with what to resend, which is right; the
+  // batches after it are refused.
   HttpReply r;
   int round = 0;
+  int unconfirmed = 0;
   for (; round < 2000; ++round) {
     r = c.request("POST", "/v1/disk/activities", batch_of(200, round), ndjson);
+    if (r.status == 503 && r.body.find("\"resend\"") != std::string::npos && ++unconfirmed <= 2)
+      continue;
     if (r.status != 202) break;
     keep_ids(r, acknowledged);
   }
