@@ -67,19 +67,22 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
       retention_s.push_back(t.options.retention.count());
     }
   }
-  // Each target is hashed once: for finding duplicates, and for counting.
+  // Each target is hashed once, for counting and for each activity's key,
+  // which finds duplicates (hashed ahead of the loop that looks them up,
+  // so that it can ask for the lookups ahead).
   thread_local std::vector<std::uint64_t> target_hashes;
+  thread_local std::vector<std::uint64_t> key_hashes;
   target_hashes.resize(batch.size());
-  for (std::size_t i = 0; i < batch.size(); ++i)
-    target_hashes[i] = core::actor_hash(batch[i].target);
-  auto key_hash = [](TableHandle table, std::uint64_t target_hash, std::int64_t time_us,
-                     std::uint64_t id) {
-    std::uint64_t h = target_hash ^ (static_cast<std::uint64_t>(table) << 40);
-    for (std::uint64_t v : {static_cast<std::uint64_t>(time_us), id}) {
+  key_hashes.resize(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const core::RecordView r = batch[i];
+    target_hashes[i] = core::actor_hash(r.target);
+    std::uint64_t h = target_hashes[i] ^ (static_cast<std::uint64_t>(r.table) << 40);
+    for (std::uint64_t v : {static_cast<std::uint64_t>(r.time_us), r.id}) {
       h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
     }
-    return h;
-  };
+    key_hashes[i] = h;
+  }
   auto same_key = [&batch](std::size_t a, std::size_t b) {
     const core::RecordView x = batch[a], y = batch[b];
     return x.table == y.table && x.time_us == y.time_us && x.id == y.id && x.target == y.target;
@@ -144,10 +147,8 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
   for (std::size_t i = 0; i < batch.size(); ++i) {
     // The lookup below is a cache miss with many activities, and each item
     // written in between evicts more: the next ones are asked for ahead.
-    if (i + 2 < batch.size()) {
-      const core::RecordView ahead = batch[i + 2];
-      by_key.prefetch(key_hash(ahead.table, target_hashes[i + 2], ahead.time_us, ahead.id));
-    }
+    constexpr std::size_t kKeyAhead = 2;
+    if (i + kKeyAhead < batch.size()) by_key.prefetch(key_hashes[i + kKeyAhead]);
     const core::RecordView r = batch[i];
     const std::size_t begin = items_json.size();
     const std::int64_t kept = retention_s[r.table];
@@ -158,8 +159,7 @@ void DynamoStore::write(const core::RecordBatch& batch, bool /*sync*/) {
                 tagged ? std::string_view(tag_json) : std::string_view(), items_json, sort_key);
     const Item item{r.table, i, begin, items_json.size()};
     const auto next = static_cast<std::uint32_t>(items.size());
-    const std::uint32_t at =
-        by_key.find_or_insert(key_hash(r.table, target_hashes[i], r.time_us, r.id), next);
+    const std::uint32_t at = by_key.find_or_insert(key_hashes[i], next);
     if (at == next) {
       items.push_back(item);
     } else if (same_key(items[at].record, i)) {
