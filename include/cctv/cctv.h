@@ -16,6 +16,7 @@
 #include "cctv/counts.h"
 #include "cctv/dynamo_options.h"
 #include "cctv/error.h"
+#include "cctv/fork_safe_client.h"
 #include "cctv/health.h"
 #include "cctv/json.h"
 #include "cctv/metrics.h"

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <string>
 
 #include "cctv/export.h"
 #include "cctv/time.h"
@@ -37,6 +38,11 @@ struct CCTV_EXPORT ClientOptions {
   // How long record_activity() waits for room in a full queue before it
   // throws Backpressure. Zero: throw at once.
   std::chrono::milliseconds enqueue_timeout{5000};
+
+  // The API key sent to a cctv server (an http:// store), scope write
+  // for recording, read for views. Empty: CCTV_API_KEY from the
+  // environment, or none.
+  std::string api_key;
 
   // What time it is, for retention (which activities and counts have
   // expired). Empty: the system clock. Tests set it to move time forward.

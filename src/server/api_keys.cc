@@ -36,7 +36,8 @@ std::uint8_t parse_scopes(const std::string& list, const std::string& where) {
                             "names scope '" + scope + "'; the scopes are read, write and admin");
     }
   }
-  if (bits == 0) throw InvalidArgument(where, "names no scope; the scopes are read, write and admin");
+  if (bits == 0)
+    throw InvalidArgument(where, "names no scope; the scopes are read, write and admin");
   return bits;
 }
 
@@ -58,10 +59,19 @@ ApiKeys ApiKeys::load(const std::string& path) {
   std::ifstream in(path);
   if (!in)
     throw Error("cannot read the API key file " + path + "; check the path given to --api-keys");
+  return read(in, path, "the API key file " + path);
+}
+
+ApiKeys ApiKeys::parse(const std::string& lines, const std::string& origin) {
+  std::istringstream in(lines);
+  return read(in, origin, origin);
+}
+
+ApiKeys ApiKeys::read(std::istream& in, const std::string& origin, const std::string& holder) {
   ApiKeys keys;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
-    const std::string where = path + " line " + std::to_string(number);
+    const std::string where = origin + " line " + std::to_string(number);
     std::istringstream words(line);
     std::string key, scopes, extra;
     if (!(words >> key) || key.front() == '#') continue;
@@ -81,7 +91,7 @@ ApiKeys ApiKeys::load(const std::string& path) {
     }
     keys.keys_.push_back(Key{digest, bits});
   }
-  if (keys.keys_.empty()) throw Error("the API key file " + path + " holds no key");
+  if (keys.keys_.empty()) throw Error(holder + " holds no key");
   return keys;
 }
 

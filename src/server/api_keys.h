@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <istream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,9 @@ class ApiKeys {
   // malformed line, an unknown scope or a key given twice; Error when the
   // file cannot be read or holds no key.
   static ApiKeys load(const std::string& path);
+  // The same, from `lines` in the file's form; `origin` names them in
+  // messages.
+  static ApiKeys parse(const std::string& lines, const std::string& origin);
 
   // The scopes (a Scope bit set) of `key`; 0 when no key matches.
   std::uint8_t scopes_of(std::string_view key) const;
@@ -40,6 +44,9 @@ class ApiKeys {
   std::size_t size() const noexcept { return keys_.size(); }
 
  private:
+  // `origin` names a line's place ("ORIGIN line 3"), `holder` the whole.
+  static ApiKeys read(std::istream& in, const std::string& origin, const std::string& holder);
+
   struct Key {
     std::array<unsigned char, 32> digest;
     std::uint8_t scopes;

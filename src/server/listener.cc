@@ -1,6 +1,7 @@
 #include "server/listener.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -42,6 +43,10 @@ void Listener::stop() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   retry_.cancel();
+}
+
+void Listener::close_descriptor_in_child() noexcept {
+  if (acceptor_.is_open()) ::close(acceptor_.native_handle());
 }
 
 void Listener::accept() {

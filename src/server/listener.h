@@ -31,6 +31,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
   // thread of the first of `serving`.
   void stop();
   unsigned short port() const { return port_; }
+  // Server::forget_in_child(): closes this process's descriptor of the
+  // listening socket without telling the reactor, whose epoll instance
+  // the parent shares.
+  void close_descriptor_in_child() noexcept;
 
  private:
   void accept();

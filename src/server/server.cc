@@ -58,6 +58,10 @@ Server::Server(Client& client, const ServerOptions& options) : options_(options)
                           "'" + host + "' is not an IP address; use e.g. 127.0.0.1 or 0.0.0.0");
   std::optional<ApiKeys> keys;
   if (!options_.api_keys_file.empty()) keys = ApiKeys::load(options_.api_keys_file);
+  if (!options_.api_keys_text.empty()) {
+    if (keys) throw InvalidArgument("--api-keys", "give keys in a file or in memory, not both");
+    keys = ApiKeys::parse(options_.api_keys_text, "the server's keys");
+  }
   has_keys_ = keys.has_value();
   loopback_ = address.is_loopback();
   if (!has_keys_ && !address.is_loopback() && !options_.insecure) {
@@ -70,9 +74,8 @@ Server::Server(Client& client, const ServerOptions& options) : options_(options)
   api_ = std::make_unique<Api>(client, options_, std::move(keys), loopback_);
   std::vector<net::io_context*> serving;
   for (auto& io : ios_) serving.push_back(io.get());
-  listener_ =
-      std::make_shared<Listener>(std::move(serving),
-                                 net::ip::tcp::endpoint(address, port), *api_, options_, sessions_);
+  listener_ = std::make_shared<Listener>(std::move(serving), net::ip::tcp::endpoint(address, port),
+                                         *api_, options_, sessions_);
 }
 
 Server::~Server() = default;
@@ -96,7 +99,9 @@ std::string Server::local_url() const {
 
 void Server::run() {
   net::io_context& main_io = *ios_.front();
-  auto signals_holder = std::make_unique<net::signal_set>(main_io, SIGINT, SIGTERM);
+  auto signals_holder = options_.handle_signals
+                            ? std::make_unique<net::signal_set>(main_io, SIGINT, SIGTERM)
+                            : std::make_unique<net::signal_set>(main_io);
   net::signal_set& signals = *signals_holder;
   // Threads whose io_context has no connection yet keep running.
   std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
@@ -124,6 +129,7 @@ void Server::run() {
   {
     std::lock_guard lock(stop_mu_);
     stop_ = [&main_io, &begin_stop] { net::post(main_io, begin_stop); };
+    if (stop_asked_) stop_();  // stop() came before run()
   }
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (!ec) begin_stop();
@@ -144,13 +150,18 @@ void Server::run() {
   // a second signal must not end the process while the caller writes what
   // is queued.
   signals_holder.reset();
-  std::signal(SIGTERM, SIG_IGN);
-  std::signal(SIGINT, SIG_IGN);
+  if (options_.handle_signals) {
+    std::signal(SIGTERM, SIG_IGN);
+    std::signal(SIGINT, SIG_IGN);
+  }
 }
 
 void Server::stop() {
   std::lock_guard lock(stop_mu_);
+  stop_asked_ = true;
   if (stop_) stop_();
 }
+
+void Server::forget_in_child() noexcept { listener_->close_descriptor_in_child(); }
 
 }  // namespace cctv::server

@@ -48,7 +48,15 @@ class Server {
   // SIGTERM and SIGINT ignored from then on (the caller is writing what
   // was accepted; SIGKILL still ends the process).
   void run();
+  // Makes run() return (see above); before run(), makes it return at once.
   void stop();
+
+  // In a child of fork(), which has this server's memory but none of its
+  // threads: closes the child's copy of the listening socket, so that
+  // connections go to the parent alone, and touches nothing else. The
+  // caller then leaks the server; destroying it would wait for threads
+  // the child does not have.
+  void forget_in_child() noexcept;
 
  private:
   const ServerOptions options_;
@@ -65,6 +73,7 @@ class Server {
   std::shared_ptr<Listener> listener_;
   std::mutex stop_mu_;
   std::function<void()> stop_;  // set while run() runs; guarded by stop_mu_
+  bool stop_asked_ = false;     // guarded by stop_mu_
 };
 
 // Splits "HOST:PORT" ("[::1]:8080" for IPv6). Throws InvalidArgument

@@ -17,7 +17,13 @@ struct ServerOptions {
   // Empty: no keys, and the server listens on loopback only unless
   // `insecure`.
   std::string api_keys_file;
+  // Keys given in memory instead, in the file's form (a server inside an
+  // application, whose keys live no longer than it does).
+  std::string api_keys_text;
   bool insecure = false;
+  // Stop on SIGTERM and SIGINT (`cctv serve`). Off for a server inside an
+  // application, whose signals are its own.
+  bool handle_signals = true;
   // Create a table on its first write (POST .../activities).
   bool auto_create = true;
 

@@ -37,7 +37,9 @@ std::unique_ptr<Store> open_store(std::string_view uri, const OpenOptions& optio
   if (scheme == "http") {
     // A server's store is read and written through it; a read-only open
     // reads the same way.
-    return remote::RemoteStore::open(remote::parse_remote_uri(uri));
+    remote::RemoteOptions remote = remote::parse_remote_uri(uri);
+    if (!options.api_key.empty()) remote.api_key = options.api_key;
+    return remote::RemoteStore::open(remote);
   }
   throw InvalidArgument("store URI", "'" + std::string(uri) + "' has the unknown scheme '" +
                                          std::string(scheme) + "'; " + kForms);

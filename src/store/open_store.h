@@ -16,6 +16,7 @@ namespace cctv::store {
 struct OpenOptions {
   bool read_only = false;
   std::function<Timestamp()> clock;  // for retention; empty: the system clock
+  std::string api_key;               // for an http:// store; empty: CCTV_API_KEY
 };
 
 // Opens the store `uri` names: rocksdb:PATH or dynamodb://REGION?... Throws

@@ -33,6 +33,7 @@ Client Client::open(std::string_view uri, const ClientOptions& options) {
   store::OpenOptions open_options;
   open_options.read_only = options.read_only;
   open_options.clock = options.clock;
+  open_options.api_key = options.api_key;
   auto store = store::open_store(uri, open_options);
   return Client(
       std::make_shared<internal::ClientState>(std::string(uri), options, std::move(store)));

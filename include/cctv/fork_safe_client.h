@@ -1,0 +1,111 @@
+// A ForkSafeClient is a Client that keeps working in a process that forks:
+// pre-forking servers (Puma, Unicorn, gunicorn), job runners that fork per
+// job (Resque), and the Ruby and Python bindings, which call its fork hooks
+// from their languages' own.
+//
+// A plain Client cannot be used on both sides of a fork(): the child has
+// the parent's memory but none of its threads (the writer thread, the
+// store's), and an embedded store is held by one process. So in the child
+// a ForkSafeClient opens a client of its own in place of the parent's:
+//   - on DynamoDB, and on a cctv server (http://), the same store, with
+//     its own connections and writer thread;
+//   - on the embedded store (rocksdb:), the parent's store, through the
+//     parent: before its first fork the parent serves its store on a
+//     loopback port, with a key only its children know, and each child
+//     writes and reads through that server. A child's flush() returns once
+//     the parent's store holds (and has synced) what it recorded. The
+//     parent must outlive its children, as the masters of Puma, Unicorn
+//     and Resque do: a child whose parent is gone cannot write.
+// Nothing is lost and nothing is written twice: what the parent queued
+// before the fork stays the parent's to write, and the child drops its
+// copy of that queue unwritten. Ids stay unique: a child draws new ones.
+//
+// The fork hooks act on every open ForkSafeClient of the process. Call
+// prepare_fork() just before fork(), then parent_after_fork() in the parent
+// (also when fork() failed) and child_after_fork() in the child, from the
+// thread that forks; a plain fork() that calls none of them leaves the
+// child's clients unusable, as a Client's would be.
+//
+// Safe for concurrent use from many threads; the fork hooks are called by
+// the thread that forks.
+#ifndef CCTV_FORK_SAFE_CLIENT_H_
+#define CCTV_FORK_SAFE_CLIENT_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "cctv/client.h"
+#include "cctv/dynamo_options.h"
+#include "cctv/export.h"
+#include "cctv/options.h"
+
+namespace cctv {
+
+namespace internal {
+class StoreSharing;
+}
+
+class CCTV_EXPORT ForkSafeClient {
+ public:
+  // As Client::open(), and throws what it throws.
+  static std::shared_ptr<ForkSafeClient> open(std::string_view uri,
+                                              const ClientOptions& options = {});
+  static std::shared_ptr<ForkSafeClient> open(const DynamoOptions& dynamo,
+                                              const ClientOptions& options = {});
+
+  ForkSafeClient(const ForkSafeClient&) = delete;
+  ForkSafeClient& operator=(const ForkSafeClient&) = delete;
+  // Closes (see close()), logging instead of throwing.
+  ~ForkSafeClient();
+
+  // The client of this process: the one opened, or in a child the one
+  // opened in its stead, on the child's first call. Trackers made from the
+  // parent's client must be made again in the child: generation() tells a
+  // caller that keeps them. Throws what opening the child's client threw
+  // (the next call tries again), and Error once closed.
+  Client& client() {
+    if (Client* current = current_.load(std::memory_order_acquire)) return *current;
+    return open_in_child();
+  }
+
+  // Starts at 0; a child's is one more than its parent's was at the fork.
+  std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
+
+  // Stops serving children (the embedded store), then closes the client
+  // (Client::close(): writes everything accepted). Idempotent. Throws
+  // what Client::close() throws.
+  void close();
+
+  // The fork hooks (see the file comment). prepare_fork() starts serving
+  // each open writable embedded store to its children, if it does not yet;
+  // throws StoreError when it cannot, and the fork should not go ahead
+  // (calling parent_after_fork() then is harmless). child_after_fork()
+  // opens nothing: a child's client is opened on its first use.
+  static void prepare_fork();
+  static void parent_after_fork() noexcept;
+  static void child_after_fork() noexcept;
+
+ private:
+  struct Opener;
+  ForkSafeClient(std::unique_ptr<Opener> opener, Client client);
+  Client& open_in_child();
+  void forget_in_child() noexcept;
+
+  std::unique_ptr<Opener> opener_;  // how to open this store again; guarded by mu_
+  // Heap-held, so that a child can leave its parent's client unclosed and
+  // undestroyed: its threads are not the child's to join. Null in a child
+  // until its first call.
+  std::atomic<Client*> current_;
+  std::mutex mu_;
+  std::unique_ptr<internal::StoreSharing> sharing_;  // guarded by mu_
+  std::atomic<std::uint64_t> generation_{0};
+  bool closed_ = false;  // guarded by mu_
+};
+
+}  // namespace cctv
+
+#endif  // CCTV_FORK_SAFE_CLIENT_H_
