@@ -153,6 +153,13 @@ class CCTV_EXPORT Tracker {
   // write them (they stay queued and are retried).
   void flush();
 
+  // Returns once every activity this client accepted before the call is
+  // written -- visible to views -- without waiting for the sync to disk
+  // that flush() waits for: for reading one's own writes, as the Ruby and
+  // Python bindings' views do. Quick when nothing is queued. Throws as
+  // flush() does.
+  void wait_visible() const;
+
  private:
   friend class Client;
   Tracker(std::shared_ptr<internal::ClientState> state, std::string table, std::uint32_t handle);

@@ -42,7 +42,7 @@ pipeline::Pipeline& ClientState::pipeline() {
   return *pipeline_;
 }
 
-void ClientState::flush() {
+void ClientState::wait_written() {
   if (pipeline_) {
     // A write that waits for disk space holds the flush no longer than it
     // takes to see that the store is full: the caller hears so.
@@ -57,6 +57,10 @@ void ClientState::flush() {
       }
     });
   }
+}
+
+void ClientState::flush() {
+  wait_written();
   with_store([](store::Store& s) { s.sync(); });
 }
 

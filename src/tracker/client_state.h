@@ -44,6 +44,8 @@ class ClientState {
 
   // Waits for queued activities to be written, then syncs the store.
   void flush();
+  // Waits for queued activities to be written, without the sync.
+  void wait_written();
 
   // The pipeline's counters and the store's requests.
   Metrics metrics();

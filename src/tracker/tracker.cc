@@ -27,7 +27,8 @@ ActivityId enqueue(internal::ClientState& state, store::TableHandle handle, std:
   const bool supplied = id != kNoId;
   if (!supplied) id = core::next_id();
   state.check_accepting();
-  state.pipeline().enqueue(handle, time.time_since_epoch().count(), id, actor, target, encoded, supplied);
+  state.pipeline().enqueue(handle, time.time_since_epoch().count(), id, actor, target, encoded,
+                           supplied);
   return id;
 }
 
@@ -41,7 +42,8 @@ Page paged(internal::ClientState& state, std::uint32_t fingerprint, const ViewOp
     throw InvalidArgument("limit", "must be 1 to 10000, got " + std::to_string(options.limit));
   }
   std::string after;
-  if (!options.cursor.empty()) after = core::decode_cursor(options.cursor, fingerprint, options.order);
+  if (!options.cursor.empty())
+    after = core::decode_cursor(options.cursor, fingerprint, options.order);
   store::QueryResult result =
       state.with_store([&](store::Store& s) { return fetch(s, std::string_view(after)); });
   Page page;
@@ -71,7 +73,6 @@ Page view(internal::ClientState& state, const std::string& table, store::TableHa
                  return s.query(q);
                });
 }
-
 
 }  // namespace
 
@@ -175,8 +176,9 @@ void Tracker::for_each_activity(const TimeRange& range,
 
 Page Tracker::view_all_activity(const TimeRange& range, const ViewOptions& options) const {
   if (options.order != Order::kNewestFirst) {
-    throw InvalidArgument("order", "a view of the whole table comes in the store's order of "
-                                   "targets; leave the order out");
+    throw InvalidArgument("order",
+                          "a view of the whole table comes in the store's order of "
+                          "targets; leave the order out");
   }
   const TimeRange clamped = core::check_range(range);
   // 's' (scan) is no index letter: a view's cursor is refused here.
@@ -188,5 +190,7 @@ Page Tracker::view_all_activity(const TimeRange& range, const ViewOptions& optio
 }
 
 void Tracker::flush() { state_->flush(); }
+
+void Tracker::wait_visible() const { state_->wait_written(); }
 
 }  // namespace cctv

@@ -115,6 +115,22 @@ TEST(Tracker, RecordingTheSameActivityTwiceStoresItOnce) {
   EXPECT_EQ(count_all(t), 2u);
 }
 
+// What a client recorded is in its views once wait_visible() returns,
+// whether or not the writer thread had reached it.
+TEST(Tracker, WaitVisibleShowsEverythingRecordedBeforeIt) {
+  testing::TempDir dir;
+  Client client = Client::open(dir.store());
+  Tracker tracker = client.tracker("visible");
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < 2000; ++i) tracker.record_activity("amy", "/page");
+    tracker.wait_visible();
+    ViewOptions options;
+    options.limit = 10'000;
+    EXPECT_EQ(tracker.view_activity("/page", {}, options).activities.size(), 2000u * (round + 1));
+  }
+  tracker.wait_visible();  // nothing queued: returns at once
+}
+
 TEST(Tracker, RangesAreHalfOpen) {
   testing::TempDir dir;
   Client client = Client::open(dir.store());
