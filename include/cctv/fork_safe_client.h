@@ -20,6 +20,12 @@
 // before the fork stays the parent's to write, and the child drops its
 // copy of that queue unwritten. Ids stay unique: a child draws new ones.
 //
+// A child of a process that held an embedded store ends, at exit(), before
+// the static objects it copied from its parent are destroyed (RocksDB's
+// thread pools, whose threads stayed in the parent): exit handlers the
+// child registers, and its language's (Ruby's at_exit, Python's atexit),
+// run; those the parent registered do not. stdio is flushed.
+//
 // The fork hooks act on every open ForkSafeClient of the process. Call
 // prepare_fork() just before fork(), then parent_after_fork() in the parent
 // (also when fork() failed) and child_after_fork() in the child, from the

@@ -2,8 +2,11 @@
 #include "cctv/fork_safe_client.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <vector>
 
@@ -42,6 +45,19 @@ std::vector<ForkSafeClient*>& registry() {
 }
 // Whether prepare_fork() holds the locks; touched by the forking thread only.
 bool forking = false;
+
+// A child of a process that held an embedded store has copies of RocksDB's
+// static objects (its default environment and thread pools) whose threads
+// stayed in the parent: destroying them at exit would join threads the
+// child does not have, and abort it. So the child's exit stops short of
+// them: registered in the child, this runs before every exit handler the
+// parent registered, flushes stdio and ends the process with its status.
+// Handlers registered later -- the child's own -- and the language's own
+// exit work (Ruby's at_exit, Python's atexit), which come first, still run.
+void end_before_the_parents_statics(int status, void*) {
+  std::fflush(nullptr);
+  _exit(status);
+}
 
 }  // namespace
 
@@ -153,11 +169,19 @@ void ForkSafeClient::child_after_fork() noexcept {
   forking = false;
   // The child has one thread, this one, which took every lock before the
   // fork: the child's copies are held by it and released here.
+  bool embedded = false;
   for (ForkSafeClient* c : registry()) {
+    embedded =
+        embedded || c->sharing_ || (!c->opener_->dynamo && c->opener_->uri.starts_with("rocksdb:"));
     c->forget_in_child();
     c->mu_.unlock();
   }
   registry_mu().unlock();
+  static bool ends_early = false;
+  if (embedded && !ends_early) {
+    ends_early = true;
+    on_exit(end_before_the_parents_statics, nullptr);
+  }
 }
 
 }  // namespace cctv

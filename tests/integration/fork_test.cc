@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <optional>
@@ -207,6 +208,29 @@ TEST(ForkEmbedded, AChildWhoseParentClosedTheStoreIsToldSo) {
   ASSERT_EQ(write(ready[1], "x", 1), 1);
   close(ready[1]);
   EXPECT_EQ(exit_code_of(child), 0);
+}
+
+// A child that ends with exit(), as an interpreter's child does, must not
+// destroy the copies of RocksDB's thread pools it took from its parent:
+// their threads stayed behind, and joining them aborts the child.
+TEST(ForkEmbedded, AChildThatExitsNormallyEndsWithItsOwnStatus) {
+  TempDir dir;
+  auto shared = ForkSafeClient::open(dir.store());
+  Tracker tracker = shared->client().tracker("exits");
+  record_many(tracker, "/parent", 100);
+  tracker.flush();  // RocksDB's background threads are running now
+  ForkSafeClient::prepare_fork();
+  const pid_t child = fork();
+  if (child == 0) {
+    ForkSafeClient::child_after_fork();
+    Tracker mine = shared->client().tracker("exits");
+    record_many(mine, "/child", 100);
+    shared->close();
+    std::exit(7);
+  }
+  ForkSafeClient::parent_after_fork();
+  EXPECT_EQ(exit_code_of(child), 7);
+  EXPECT_EQ(all_of(tracker, "/child").size(), 100u);
 }
 
 }  // namespace
