@@ -9,7 +9,9 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 BENCH_FLAGS ?=
 
-.PHONY: all deps deps-run build run test test-asan fuzz test-tsan bench install lint format clean
+PREFIX ?= /usr/local
+
+.PHONY: all deps deps-run build run test test-asan fuzz test-tsan bench install install-ruby lint format clean
 
 all: build
 
@@ -37,7 +39,7 @@ run: deps-run $(BUILD)/CMakeCache.txt
 	$(BUILD)/cctv --store rocksdb:./cctv-data serve
 
 test: deps $(BUILD)/CMakeCache.txt
-	cmake -S . -B $(BUILD) -DCCTV_BUILD_TESTS=ON -DCCTV_BUILD_BENCH=ON
+	cmake -S . -B $(BUILD) -DCCTV_BUILD_TESTS=ON -DCCTV_BUILD_BENCH=ON -DCCTV_BUILD_BINDINGS=ON
 	cmake --build $(BUILD) -j $(JOBS)
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
@@ -68,15 +70,25 @@ fuzz: deps
 
 bench: deps $(BUILD)/CMakeCache.txt
 	@scripts/install-deps bench
-	cmake -S . -B $(BUILD) -DCCTV_BUILD_BENCH=ON
+	cmake -S . -B $(BUILD) -DCCTV_BUILD_BENCH=ON -DCCTV_BUILD_BINDINGS=ON
 	cmake --build $(BUILD) -j $(JOBS)
 	bench/run.sh $(BUILD) $(BENCH_FLAGS)
+	bench/bindings.sh $(BUILD)
 	bench/dynamo_bench.sh $(BUILD)
 	bench/serve_bench.sh $(BUILD)
 	bench/soak.sh $(BUILD)
 
 install: build
 	cmake --install $(BUILD)
+
+# The Ruby gem from this repository: libcctv into PREFIX (default
+# /usr/local; as root, or with sudo), then `gem build` and `gem install`,
+# which compiles the extension against it.
+install-ruby: build
+	@scripts/install-deps ruby
+	cmake --install $(BUILD) --prefix $(PREFIX)
+	cd bindings/ruby && gem build cctv.gemspec --output $(abspath $(BUILD))/cctv.gem
+	gem install --local --no-document $(BUILD)/cctv.gem -- --with-cctv-dir=$(PREFIX)
 
 lint: build
 	run-clang-tidy -p $(BUILD) -quiet 'src/.*'
