@@ -20,20 +20,23 @@
 // before the fork stays the parent's to write, and the child drops its
 // copy of that queue unwritten. Ids stay unique: a child draws new ones.
 //
-// A child of a process that held an embedded store ends, at exit(), before
-// the static objects it copied from its parent are destroyed (RocksDB's
-// thread pools, whose threads stayed in the parent): exit handlers the
-// child registers, and its language's (Ruby's at_exit, Python's atexit),
-// run; those the parent registered do not. stdio is flushed.
+// A child of a process that has opened an embedded store ends, at exit(),
+// before the static objects it copied from its parent are destroyed
+// (RocksDB's thread pools, whose threads stayed in the parent): exit
+// handlers the child registers, and its language's (Ruby's at_exit,
+// Python's atexit), run; those the parent registered do not. stdio is
+// flushed.
 //
-// The fork hooks act on every open ForkSafeClient of the process. Call
-// prepare_fork() just before fork(), then parent_after_fork() in the parent
-// (also when fork() failed) and child_after_fork() in the child, from the
-// thread that forks; a plain fork() that calls none of them leaves the
-// child's clients unusable, as a Client's would be.
+// The child's side happens by itself, in a pthread_atfork handler: in
+// every child, however it was forked (a language's fork, Process.daemon,
+// a C library's fork()). What needs a call is the parent's side on the
+// embedded store: call prepare_fork() before fork() whenever children will
+// use the store, as the Ruby and Python bindings' fork hooks do. A child
+// forked without it opens the embedded store itself on first use, which
+// fails while the parent holds it (and works once the parent is gone, as
+// after Process.daemon).
 //
-// Safe for concurrent use from many threads; the fork hooks are called by
-// the thread that forks.
+// Safe for concurrent use from many threads.
 #ifndef CCTV_FORK_SAFE_CLIENT_H_
 #define CCTV_FORK_SAFE_CLIENT_H_
 
@@ -86,20 +89,24 @@ class CCTV_EXPORT ForkSafeClient {
   // what Client::close() throws.
   void close();
 
-  // The fork hooks (see the file comment). prepare_fork() starts serving
-  // each open writable embedded store to its children, if it does not yet;
-  // throws StoreError when it cannot, and the fork should not go ahead
-  // (calling parent_after_fork() then is harmless). child_after_fork()
-  // opens nothing: a child's client is opened on its first use.
-  static void prepare_fork();
-  static void parent_after_fork() noexcept;
-  static void child_after_fork() noexcept;
+  // Starts serving each open writable embedded store to the children to
+  // come, if it does not yet (see the file comment). Holds no lock when it
+  // returns. A store that cannot be served (no loopback port) is logged,
+  // not thrown: the fork goes ahead, and that store's children get
+  // StoreError when they use it.
+  static void prepare_fork() noexcept;
 
  private:
   struct Opener;
   ForkSafeClient(std::unique_ptr<Opener> opener, Client client);
+  static std::shared_ptr<ForkSafeClient> registered(std::unique_ptr<Opener> opener);
   Client& open_in_child();
   void forget_in_child() noexcept;
+  // The pthread_atfork handlers: inside fork(), so that no other code of
+  // this process runs while they hold every client's lock.
+  static void lock_for_fork() noexcept;
+  static void unlock_in_parent() noexcept;
+  static void forget_in_child_process() noexcept;
 
   std::unique_ptr<Opener> opener_;  // how to open this store again; guarded by mu_
   // Heap-held, so that a child can leave its parent's client unclosed and

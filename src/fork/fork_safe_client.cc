@@ -1,6 +1,7 @@
 // cctv::ForkSafeClient (cctv/fork_safe_client.h).
 #include "cctv/fork_safe_client.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 
 #include "cctv/error.h"
 #include "fork/store_sharing.h"
+#include "store/embedded/rocks_store.h"
 
 namespace cctv {
 
@@ -32,9 +34,9 @@ struct ForkSafeClient::Opener {
 
 namespace {
 
-// Every open ForkSafeClient, for the fork hooks. The fork hooks hold the
-// lock from prepare_fork() to the hook after the fork, so that no client
-// opens, closes or is in the middle of anything when the process forks.
+// Every open ForkSafeClient, for the fork handlers, which hold this lock
+// and every client's across fork() itself, so that no client opens,
+// closes or is in the middle of anything when the process forks.
 std::mutex& registry_mu() {
   static std::mutex mu;
   return mu;
@@ -43,10 +45,7 @@ std::vector<ForkSafeClient*>& registry() {
   static std::vector<ForkSafeClient*> clients;
   return clients;
 }
-// Whether prepare_fork() holds the locks; touched by the forking thread only.
-bool forking = false;
-
-// A child of a process that held an embedded store has copies of RocksDB's
+// A child of a process that opened an embedded store has copies of RocksDB's
 // static objects (its default environment and thread pools) whose threads
 // stayed in the parent: destroying them at exit would join threads the
 // child does not have, and abort it. So the child's exit stops short of
@@ -66,17 +65,20 @@ ForkSafeClient::ForkSafeClient(std::unique_ptr<Opener> opener, Client client)
 
 std::shared_ptr<ForkSafeClient> ForkSafeClient::open(std::string_view uri,
                                                      const ClientOptions& options) {
-  auto opener = std::make_unique<Opener>(Opener{std::string(uri), std::nullopt, options});
-  Client client = opener->open();
-  std::shared_ptr<ForkSafeClient> opened(new ForkSafeClient(std::move(opener), std::move(client)));
-  std::lock_guard lock(registry_mu());
-  registry().push_back(opened.get());
-  return opened;
+  return registered(std::make_unique<Opener>(Opener{std::string(uri), std::nullopt, options}));
 }
 
 std::shared_ptr<ForkSafeClient> ForkSafeClient::open(const DynamoOptions& dynamo,
                                                      const ClientOptions& options) {
-  auto opener = std::make_unique<Opener>(Opener{"", dynamo, options});
+  return registered(std::make_unique<Opener>(Opener{"", dynamo, options}));
+}
+
+std::shared_ptr<ForkSafeClient> ForkSafeClient::registered(std::unique_ptr<Opener> opener) {
+  static const bool handlers = [] {
+    pthread_atfork(lock_for_fork, unlock_in_parent, forget_in_child_process);
+    return true;
+  }();
+  static_cast<void>(handlers);
   Client client = opener->open();
   std::shared_ptr<ForkSafeClient> opened(new ForkSafeClient(std::move(opener), std::move(client)));
   std::lock_guard lock(registry_mu());
@@ -138,47 +140,41 @@ void ForkSafeClient::forget_in_child() noexcept {
   generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
-void ForkSafeClient::prepare_fork() {
-  registry_mu().lock();
-  auto& clients = registry();
-  for (ForkSafeClient* c : clients) c->mu_.lock();
-  try {
-    for (ForkSafeClient* c : clients) {
-      Client* current = c->current_.load(std::memory_order_acquire);
-      if (c->closed_ || c->sharing_ || current == nullptr || !c->opener_->embedded_for_writing())
-        continue;
+void ForkSafeClient::prepare_fork() noexcept {
+  std::lock_guard registry_lock(registry_mu());
+  for (ForkSafeClient* c : registry()) {
+    std::lock_guard lock(c->mu_);
+    Client* current = c->current_.load(std::memory_order_acquire);
+    if (c->closed_ || c->sharing_ || current == nullptr || !c->opener_->embedded_for_writing())
+      continue;
+    try {
       c->sharing_ = std::make_unique<internal::StoreSharing>(*current);
+    } catch (const std::exception& e) {
+      spdlog::warn("{}; children will not reach this store", e.what());
     }
-  } catch (...) {
-    for (ForkSafeClient* c : clients) c->mu_.unlock();
-    registry_mu().unlock();
-    throw;
   }
-  forking = true;
 }
 
-void ForkSafeClient::parent_after_fork() noexcept {
-  if (!forking) return;
-  forking = false;
+void ForkSafeClient::lock_for_fork() noexcept {
+  registry_mu().lock();
+  for (ForkSafeClient* c : registry()) c->mu_.lock();
+}
+
+void ForkSafeClient::unlock_in_parent() noexcept {
   for (ForkSafeClient* c : registry()) c->mu_.unlock();
   registry_mu().unlock();
 }
 
-void ForkSafeClient::child_after_fork() noexcept {
-  if (!forking) return;
-  forking = false;
+void ForkSafeClient::forget_in_child_process() noexcept {
   // The child has one thread, this one, which took every lock before the
   // fork: the child's copies are held by it and released here.
-  bool embedded = false;
   for (ForkSafeClient* c : registry()) {
-    embedded =
-        embedded || c->sharing_ || (!c->opener_->dynamo && c->opener_->uri.starts_with("rocksdb:"));
     c->forget_in_child();
     c->mu_.unlock();
   }
   registry_mu().unlock();
   static bool ends_early = false;
-  if (embedded && !ends_early) {
+  if (store::embedded::RocksStore::opened_in_this_process() && !ends_early) {
     ends_early = true;
     on_exit(end_before_the_parents_statics, nullptr);
   }

@@ -26,14 +26,13 @@ namespace {
 using testing::Dynalite;
 using testing::TempDir;
 
-// Forks with the hooks, as the bindings do; the child runs `body` and
-// exits with what it returns (2 when it throws), without returning into
-// the test.
+// Forks as the bindings do, after prepare_fork(); the child runs `body`
+// and exits with what it returns (2 when it throws), without returning
+// into the test.
 pid_t fork_running(const std::function<int()>& body) {
   ForkSafeClient::prepare_fork();
   const pid_t pid = fork();
   if (pid == 0) {
-    ForkSafeClient::child_after_fork();
     int code = 2;
     try {
       code = body();
@@ -43,7 +42,6 @@ pid_t fork_running(const std::function<int()>& body) {
     std::fflush(stderr);
     _exit(code);
   }
-  ForkSafeClient::parent_after_fork();
   return pid;
 }
 
@@ -222,15 +220,40 @@ TEST(ForkEmbedded, AChildThatExitsNormallyEndsWithItsOwnStatus) {
   ForkSafeClient::prepare_fork();
   const pid_t child = fork();
   if (child == 0) {
-    ForkSafeClient::child_after_fork();
     Tracker mine = shared->client().tracker("exits");
     record_many(mine, "/child", 100);
     shared->close();
     std::exit(7);
   }
-  ForkSafeClient::parent_after_fork();
   EXPECT_EQ(exit_code_of(child), 7);
   EXPECT_EQ(all_of(tracker, "/child").size(), 100u);
+}
+
+// A fork that nobody prepared (Process.daemon, a C library's fork()):
+// the child still drops its parent's client and opens its own, here on
+// DynamoDB, where it needs nothing from the parent.
+TEST(ForkDynamo, AChildForkedWithoutPreparingOpensItsOwnClient) {
+  Dynalite dynalite;
+  auto shared = ForkSafeClient::open(dynalite.store("bare-"));
+  Tracker tracker = shared->client().tracker("unprepared");
+  record_many(tracker, "/parent", 100);
+  const pid_t child = fork();
+  if (child == 0) {
+    int code = 3;
+    try {
+      Tracker mine = shared->client().tracker("unprepared");
+      record_many(mine, "/child", 100);
+      shared->close();
+      code = 0;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "child: %s\n", e.what());
+    }
+    _exit(code);
+  }
+  EXPECT_EQ(exit_code_of(child), 0);
+  tracker.flush();
+  EXPECT_EQ(all_of(tracker, "/child").size(), 100u);
+  EXPECT_EQ(all_of(tracker, "/parent").size(), 100u);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #   pageviews.record_activity("bob", "/store")
 #   pageviews.view_activity("/store", Date.today..Date.today).each { |a| puts a.actor }
 require "date"
+require "digest"
 require "cctv/version"
 require "cctv/cctv_ext"
 
@@ -106,7 +107,13 @@ module Cctv
                                   "(region:, endpoint:, access_key_id:, ...), not both", "store")
       end
       store ||= ENV["CCTV_STORE"] if dynamo.empty? && ENV["CCTV_STORE"] && !ENV["CCTV_STORE"].empty?
-      tracker = Cctv.send(:shared_client, store, dynamo, api_key, enqueue_timeout).tracker(table)
+      client = Cctv.send(:shared_client, store, dynamo, api_key, enqueue_timeout)
+      begin
+        tracker = client.tracker(table)
+      rescue StandardError
+        Cctv.send(:released, client)
+        raise
+      end
       tracker.instance_variable_set(:@shared, true)
       tracker
     end
@@ -171,9 +178,12 @@ module Cctv
     def close
       return if closed?
 
-      flush
-      _close
-      Cctv.send(:released, @client) if @shared
+      begin
+        flush
+      ensure
+        # Only the call that closed it lets go of the shared client.
+        Cctv.send(:released, @client) if _close && @shared
+      end
     end
 
     private
@@ -224,7 +234,7 @@ module Cctv
       clients.each do |client|
         client.close
       rescue StandardError => e
-        warn "cctv: closing #{client.uri rescue 'a client'}: #{e.message}"
+        warn "cctv: closing a client at exit: #{e.message}"
       end
     end
 
@@ -254,7 +264,8 @@ module Cctv
     end
 
     def shared_client(store, dynamo, api_key, enqueue_timeout)
-      key = [store, dynamo.sort, api_key]
+      # A digest, so that no secret is kept as a Hash key.
+      key = Digest::SHA256.hexdigest(Marshal.dump([store, dynamo.sort, api_key, enqueue_timeout]))
       @clients_mutex.synchronize do
         entry = @shared[key]
         if entry.nil?
@@ -273,8 +284,13 @@ module Cctv
 
     def released(client)
       last = @clients_mutex.synchronize do
-        entry = @shared.values.find { |e| e[:client].equal?(client) }
-        entry && (entry[:users] -= 1).zero?
+        key, entry = @shared.find { |_, e| e[:client].equal?(client) }
+        next false unless entry && (entry[:users] -= 1).zero?
+
+        # Gone from the shared ones before it closes: a Tracker.new that
+        # comes meanwhile opens another.
+        @shared.delete(key)
+        true
       end
       client.close if last
     end
@@ -285,17 +301,14 @@ module Cctv
   @shared = {}
   @clients_mutex = Mutex.new
 
-  # Keeps clients working across fork: see Cctv::Client.
+  # Keeps clients working across fork (see Cctv::Client): before the fork,
+  # an embedded store starts being served to the children to come. The
+  # child's side needs no hook: libcctv's pthread_atfork handler drops the
+  # parent's clients in every child, however it was forked.
   module ForkHook
     def _fork
       Cctv._prepare_fork
-      pid = nil
-      begin
-        pid = super
-      ensure
-        pid&.zero? ? Cctv._child_after_fork : Cctv._parent_after_fork
-      end
-      pid
+      super
     end
   end
   Process.singleton_class.prepend(ForkHook)

@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <filesystem>
 #include <mutex>
@@ -134,8 +135,17 @@ std::string damaged(const std::string& location, const rocksdb::Status& status,
 RocksStore::RocksStore(std::string location, bool read_only)
     : location_(std::move(location)), read_only_(read_only) {}
 
+namespace {
+std::atomic<bool> any_opened{false};
+}  // namespace
+
+bool RocksStore::opened_in_this_process() noexcept {
+  return any_opened.load(std::memory_order_relaxed);
+}
+
 std::unique_ptr<RocksStore> RocksStore::open(const EmbeddedOptions& tuning, std::string location,
                                              bool read_only, std::function<Timestamp()> clock) {
+  any_opened.store(true, std::memory_order_relaxed);
   const std::string& path = tuning.path;
   std::unique_ptr<RocksStore> store(new RocksStore(std::move(location), read_only));
   store->dir_ = path;

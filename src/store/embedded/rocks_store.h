@@ -33,6 +33,10 @@ class RocksStore final : public Store {
   // open of a directory without a store, StoreError when RocksDB fails
   // (another process holding the directory, corruption, I/O).
   // `clock` says what time it is for retention; empty: the system clock.
+  // Whether this process has opened an embedded store: RocksDB's static
+  // thread pools then run (a forked child must not destroy them).
+  static bool opened_in_this_process() noexcept;
+
   static std::unique_ptr<RocksStore> open(const EmbeddedOptions& options, std::string location,
                                           bool read_only, std::function<Timestamp()> clock = {});
 

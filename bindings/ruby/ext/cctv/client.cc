@@ -1,6 +1,6 @@
 // Cctv::Client: an open store, shared by the trackers made from it, that
-// keeps working across fork (cctv/fork_safe_client.h); and the fork hooks
-// lib/cctv.rb calls from Process._fork.
+// keeps working across fork (cctv/fork_safe_client.h); and the parent's
+// side of a fork, which lib/cctv.rb calls from Process._fork.
 #include <chrono>
 
 #include "cctv_ruby.h"
@@ -118,19 +118,7 @@ VALUE client_uri(VALUE self) {
 }
 
 VALUE prepare_fork(VALUE) {
-  return guarded([] {
-    ForkSafeClient::prepare_fork();
-    return Qnil;
-  });
-}
-
-VALUE parent_after_fork(VALUE) {
-  ForkSafeClient::parent_after_fork();
-  return Qnil;
-}
-
-VALUE child_after_fork(VALUE) {
-  ForkSafeClient::child_after_fork();
+  ForkSafeClient::prepare_fork();
   return Qnil;
 }
 
@@ -151,8 +139,6 @@ void define_client() {
   rb_define_method(cClient, "tables", RUBY_METHOD_FUNC(client_tables), 0);
   rb_define_method(cClient, "uri", RUBY_METHOD_FUNC(client_uri), 0);
   rb_define_module_function(mCctv, "_prepare_fork", RUBY_METHOD_FUNC(prepare_fork), 0);
-  rb_define_module_function(mCctv, "_parent_after_fork", RUBY_METHOD_FUNC(parent_after_fork), 0);
-  rb_define_module_function(mCctv, "_child_after_fork", RUBY_METHOD_FUNC(child_after_fork), 0);
 }
 
 }  // namespace cctv::ruby
