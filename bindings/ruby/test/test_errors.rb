@@ -48,6 +48,7 @@ class TestErrors < Minitest::Test
     refused(Cctv::InvalidArgument, nil, /repeat|twice|more than once/) { t.record_activity("a", "/x", { "k" => 1, k: 2 }) }
     refused(Cctv::InvalidArgument, "time", /Time, DateTime or Date, not String/) { t.record_activity("a", "/x", time: "yesterday") }
     refused(Cctv::InvalidArgument, "time", /1970/) { t.record_activity("a", "/x", time: Time.utc(1969)) }
+    refused(Cctv::InvalidArgument, "time", /cannot be read as a time/) { t.record_activity("a", "/x", time: Time.at(2**70)) }
     refused(Cctv::InvalidArgument, "id", /hex/) { t.record_activity("a", "/x", id: "not-an-id") }
     refused(Cctv::InvalidArgument, "attributes", /not both/) { t.record_activity("a", "/x", { "a" => 1 }, b: 2) }
     assert_raises(ArgumentError) { t.record_activity("only-one") }

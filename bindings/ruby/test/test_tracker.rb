@@ -125,6 +125,28 @@ module TrackerCases
     assert_equal 1, Cctv::Client.open(store).tracker("closing").view_activity("/x").size
   end
 
+  # Rails hands out ActiveSupport::TimeWithZone, which is a Time only by
+  # its own is_a?.
+  def test_activesupport_times_are_times
+    require "active_support"
+    require "active_support/core_ext/time"
+    t = tracker
+    zone = ActiveSupport::TimeZone["Europe/Paris"]
+    at = zone.local(2026, 6, 1, 12, 0, 0)
+    t.record_activity("rails", "/zoned", time: at)
+    assert_equal [Time.utc(2026, 6, 1, 10)], t.view_activity("/zoned", (at - 60)..at).map(&:time)
+  end
+
+  def test_closing_a_tracker_twice_lets_go_of_its_client_once
+    a = Cctv::Tracker.new("twice-a", store: store)
+    b = Cctv::Tracker.new("twice-b", store: store)
+    a.close
+    a.close
+    refute b.client.closed?, "the second close of a released the client b uses"
+    b.record_activity("x", "/y")
+    b.close
+  end
+
   def test_tracker_new_shares_one_client_per_store
     a = Cctv::Tracker.new("shared-a", store: store)
     b = Cctv::Tracker.new("shared-b", store: store)

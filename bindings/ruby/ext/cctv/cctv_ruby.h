@@ -59,12 +59,17 @@ template <typename Fn>
 VALUE guarded(Fn&& fn) {
   VALUE error = Qnil;
   int jump = 0;
-  try {
-    return std::forward<Fn>(fn)();
-  } catch (const RubyJump& interrupted) {
-    jump = interrupted.state;
-  } catch (...) {
-    error = ruby_error_of(std::current_exception());
+  {
+    std::exception_ptr failure;
+    try {
+      return std::forward<Fn>(fn)();
+    } catch (const RubyJump& interrupted) {
+      jump = interrupted.state;
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    // Outside the handler: making the Ruby exception may itself raise.
+    if (failure) error = ruby_error_of(failure);
   }
   if (jump != 0) rb_jump_tag(jump);
   rb_exc_raise(error);

@@ -1,8 +1,10 @@
 // Cctv::Error and its subclasses, one for each of cctv's exceptions
 // (cctv/error.h), and the translation from a C++ exception to them.
 #include <new>
+#include <string>
 
 #include "cctv_ruby.h"
+#include "values.h"
 
 namespace cctv::ruby {
 
@@ -15,10 +17,6 @@ VALUE eAlreadyExists;
 VALUE eBackpressure;
 VALUE eStoreError;
 VALUE eStoreFull;
-
-VALUE error_of(VALUE klass, const char* message) {
-  return rb_exc_new_str(klass, rb_utf8_str_new_cstr(message));
-}
 
 }  // namespace
 
@@ -41,32 +39,42 @@ void define_errors() {
 }
 
 VALUE ruby_error_of(const std::exception_ptr& error) {
+  VALUE klass = eError;
+  std::string message = "an unknown error in cctv";
+  std::string field;
   try {
     std::rethrow_exception(error);
   } catch (const InvalidArgument& e) {
-    VALUE exception = error_of(eInvalidArgument, e.what());
-    rb_ivar_set(exception, rb_intern("@field"),
-                rb_utf8_str_new(e.field().data(), static_cast<long>(e.field().size())));
-    return exception;
+    klass = eInvalidArgument;
+    message = e.what();
+    field = e.field();
   } catch (const NotFound& e) {
-    return error_of(eNotFound, e.what());
+    klass = eNotFound;
+    message = e.what();
   } catch (const AlreadyExists& e) {
-    return error_of(eAlreadyExists, e.what());
+    klass = eAlreadyExists;
+    message = e.what();
   } catch (const Backpressure& e) {
-    return error_of(eBackpressure, e.what());
+    klass = eBackpressure;
+    message = e.what();
   } catch (const StoreFull& e) {
-    return error_of(eStoreFull, e.what());
+    klass = eStoreFull;
+    message = e.what();
   } catch (const StoreError& e) {
-    return error_of(eStoreError, e.what());
-  } catch (const Error& e) {
-    return error_of(eError, e.what());
+    klass = eStoreError;
+    message = e.what();
   } catch (const std::bad_alloc&) {
-    return rb_exc_new_cstr(rb_eNoMemError, "out of memory in cctv");
+    klass = rb_eNoMemError;
+    message = "out of memory in cctv";
   } catch (const std::exception& e) {
-    return error_of(eError, e.what());
+    message = e.what();
   } catch (...) {
-    return error_of(eError, "an unknown error in cctv");
   }
+  // Made once no C++ exception is being handled: a Ruby raise here (out
+  // of memory) jumps over nothing but these two strings.
+  const VALUE exception = rb_exc_new_str(klass, ruby_string_of(message));
+  if (klass == eInvalidArgument) rb_ivar_set(exception, rb_intern("@field"), ruby_string_of(field));
+  return exception;
 }
 
 }  // namespace cctv::ruby

@@ -233,12 +233,14 @@ VALUE tracker_flush(VALUE self) {
   });
 }
 
+// Whether this call closed it (false when it was closed already).
 VALUE tracker_close(VALUE self) {
   return guarded([&] {
     TrackerBox& box = box_of(self);
+    if (box.closed) return Qfalse;
     box.closed = true;
     box.tracker.reset();
-    return Qnil;
+    return Qtrue;
   });
 }
 

@@ -113,11 +113,6 @@ Value value_of(VALUE value, std::string_view field, int depth) {
                                                 hint);
 }
 
-VALUE time_class_of_dates() {
-  static const ID date = rb_intern("Date");
-  return rb_const_defined(rb_cObject, date) ? rb_const_get(rb_cObject, date) : Qnil;
-}
-
 }  // namespace
 
 void define_structs() {
@@ -155,17 +150,46 @@ Attributes attributes_of(VALUE hash) {
   return map_of(hash, "attributes", 0);
 }
 
+namespace {
+
+struct TimeRead {
+  VALUE time;
+  timespec spec;
+};
+
+// Under rb_protect: to_time and rb_time_timespec raise for what they cannot
+// read (a Time past what the system's time_t holds, a to_time that fails).
+VALUE read_time(VALUE address) {
+  auto* read = reinterpret_cast<TimeRead*>(address);
+  VALUE time = read->time;
+  if (!rb_obj_is_kind_of(time, rb_cTime)) time = rb_funcall(time, rb_intern("to_time"), 0);
+  if (!rb_obj_is_kind_of(time, rb_cTime)) rb_raise(rb_eTypeError, "to_time gave no Time");
+  read->spec = rb_time_timespec(time);
+  return Qnil;
+}
+
+}  // namespace
+
 Timestamp timestamp_of(VALUE time, std::string_view field) {
-  if (!rb_obj_is_kind_of(time, rb_cTime)) {
-    const VALUE date = time_class_of_dates();
-    if (NIL_P(date) || !rb_obj_is_kind_of(time, date)) {
-      throw InvalidArgument(
-          std::string(field),
-          std::string("must be a Time, DateTime or Date, not ") + class_name(time));
-    }
-    time = rb_funcall(time, rb_intern("to_time"), 0);
+  // Time, and what turns into one: Date, DateTime, ActiveSupport's
+  // TimeWithZone. Not a String (ActiveSupport gives it a to_time that
+  // guesses).
+  if (!rb_obj_is_kind_of(time, rb_cTime) &&
+      (RB_TYPE_P(time, T_STRING) || !rb_respond_to(time, rb_intern("to_time")))) {
+    throw InvalidArgument(std::string(field),
+                          std::string("must be a Time, DateTime or Date, not ") + class_name(time));
   }
-  const timespec spec = rb_time_timespec(time);
+  TimeRead read{time, {}};
+  int state = 0;
+  rb_protect(read_time, reinterpret_cast<VALUE>(&read), &state);
+  if (state != 0) {
+    rb_set_errinfo(Qnil);
+    throw InvalidArgument(std::string(field), std::string("cannot be read as a time: this ") +
+                                                  class_name(time) +
+                                                  " lies outside what a Time holds, or its "
+                                                  "to_time failed");
+  }
+  const timespec spec = read.spec;
   // Checked before it is multiplied, so that no time wraps into range.
   if (spec.tv_sec < 0 || spec.tv_sec >= 10'000'000'000LL) {
     throw InvalidArgument(std::string(field),
