@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# `make bench`: what recording and viewing cost from Ruby, against the
-# same loop in C++ through the same libcctv, in alternating rounds of the
-# same run. Each round: 1,000,000 record_activity calls on one thread into
-# the embedded store (without attributes, then with two), then 2,000 views
-# of 100 activities. Reports each round, the medians, and Ruby over C++.
+# `make bench`: what recording and viewing cost from Ruby and from Python,
+# against the same loop in C++ through the same libcctv, in rotating rounds
+# of the same run. Each round: 1,000,000 record_activity calls on one
+# thread into the embedded store (without attributes, then with two), then
+# 2,000 views of 100 activities. Reports each round, the medians, and each
+# language over C++.
 #   bench/bindings.sh BUILD_DIR      BINDINGS_ROUNDS=N (default 3),
 #                                    BINDINGS_CALLS=N (default 1000000)
 set -euo pipefail
@@ -28,28 +29,43 @@ run_ruby() {
   ruby -I "$here/bindings/ruby/lib" -I "$build/bindings/ruby/ext/lib" \
     "$here/bench/bindings/ruby_bench.rb" "$work/ruby-$1" "$calls" "$views"
 }
+run_python() {
+  PYTHONPATH="$build/bindings/python" /usr/bin/python3 \
+    "$here/bench/bindings/python_bench.py" "$work/python-$1" "$calls" "$views"
+}
 
-echo "== bindings: $calls record_activity calls and $views views from Ruby vs C++, $rounds alternating rounds"
+echo "== bindings: $calls record_activity calls and $views views from Ruby and Python vs C++, $rounds rounds"
 cpp_runs=()
 ruby_runs=()
+python_runs=()
 for ((i = 1; i <= rounds; i++)); do
-  if ((i % 2 == 1)); then
-    cpp_runs+=("$(run_cpp "$i")")
-    ruby_runs+=("$(run_ruby "$i")")
-  else
-    ruby_runs+=("$(run_ruby "$i")")
-    cpp_runs+=("$(run_cpp "$i")")
-  fi
-  rm -rf "$work"/*
-  echo "round $i c++:  ${cpp_runs[-1]}"
-  echo "round $i ruby: ${ruby_runs[-1]}"
+  # Each round in another order, so that no language always runs first.
+  case $((i % 3)) in
+    1) order=(cpp ruby python) ;;
+    2) order=(ruby python cpp) ;;
+    0) order=(python cpp ruby) ;;
+  esac
+  for language in "${order[@]}"; do
+    case $language in
+      cpp) cpp_runs+=("$(run_cpp "$i")") ;;
+      ruby) ruby_runs+=("$(run_ruby "$i")") ;;
+      python) python_runs+=("$(run_python "$i")") ;;
+    esac
+  done
+  rm -rf "${work:?}"/*
+  echo "round $i c++:    ${cpp_runs[-1]}"
+  echo "round $i ruby:   ${ruby_runs[-1]}"
+  echo "round $i python: ${python_runs[-1]}"
 done
 echo
-printf "%-24s %10s %10s %10s\n" "median of $rounds" "c++" ruby "ruby/c++"
+printf "%-22s %9s %9s %9s %9s %9s\n" "median of $rounds" "c++" ruby python "ruby/c++" "py/c++"
 for key in record_us record_cpu_us record_attrs_us record_attrs_cpu_us view_us; do
   c=$(med "$key" "${cpp_runs[@]}")
   r=$(med "$key" "${ruby_runs[@]}")
-  awk -v k="$key" -v c="$c" -v r="$r" 'BEGIN { printf "%-24s %10.3f %10.3f %10.2f\n", k, c, r, r / c }'
+  p=$(med "$key" "${python_runs[@]}")
+  awk -v k="$key" -v c="$c" -v r="$r" -v p="$p" \
+    'BEGIN { printf "%-22s %9.3f %9.3f %9.3f %9.2f %9.2f\n", k, c, r, p, r / c, p / c }'
 done
 r=$(med record_us "${ruby_runs[@]}")
-awk -v r="$r" 'BEGIN { printf "ruby record_activity: %.3f us a call (target <= 2 us; the 2014 gem: ~1000 us, a synchronous write)\n", r }'
+p=$(med record_us "${python_runs[@]}")
+awk -v r="$r" -v p="$p" 'BEGIN { printf "record_activity: ruby %.3f us, python %.3f us a call (target <= 2 us; the 2014 gem: ~1000 us, a synchronous write)\n", r, p }'
