@@ -116,14 +116,20 @@ class NativeTracker {
     } catch (const Backpressure&) {
     }
     // The queue is full: wait for room, letting other threads run, as long
-    // as the client's enqueue timeout allows. A copy: the tracker held may
-    // be replaced meanwhile.
+    // as the client's enqueue timeout allows. A signal's handler (Ctrl-C's
+    // KeyboardInterrupt) runs between attempts, and its exception stops
+    // the wait with the activity not recorded: a retry records it once.
+    // A copy: the tracker held may be replaced meanwhile.
     Tracker waiting = tracker();
     py::gil_scoped_release unlocked;
     const auto deadline = std::chrono::steady_clock::now() + enqueue_timeout_;
     auto pause = std::chrono::microseconds(50);
     for (;;) {
       std::this_thread::sleep_for(pause);
+      {
+        py::gil_scoped_acquire held;
+        if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+      }
       try {
         return format_id(waiting.record(activity));
       } catch (const Backpressure&) {

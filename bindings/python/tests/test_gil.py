@@ -6,6 +6,7 @@ could not run, and the answer would never come."""
 import datetime as dt
 import os
 import re
+import signal
 import socket
 import subprocess
 import threading
@@ -76,6 +77,40 @@ def test_the_library_waits_without_holding_the_gil(relay):
     assert sum(c.count for c in tracker.count_activity("/relayed", today, bucket="day")) == 300
     assert [(c.target, c.count) for c in tracker.top_targets(today)] == [("/relayed", 300)]
     client.close()
+
+
+def test_a_signal_while_the_queue_is_full_records_nothing(relay):
+    """Ctrl-C (here a timer's signal) stops a record waiting for room in a
+    full queue, and the activity is not recorded: a retry records it once."""
+    tracker = cctv.Client.open(f"http://127.0.0.1:{relay.port}", enqueue_timeout=60).tracker("full")
+    relay.paused = True  # the server hears nothing: the queue fills
+
+    class Alarm(Exception):
+        pass
+
+    def ring(signum, frame):
+        raise Alarm()
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    accepted, waited = 0, None
+    try:
+        while waited is None and accepted <= 200_000:
+            signal.setitimer(signal.ITIMER_REAL, 0.5)
+            started = time.monotonic()
+            try:
+                tracker.record_activity("amy", "/full", {"n": accepted})
+                accepted += 1
+            except Alarm:
+                waited = time.monotonic() - started
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    assert waited is not None, "the queue never filled"
+    assert waited < 30  # stopped by the signal, not by the 60 s enqueue timeout
+    relay.paused = False
+    tracker.flush()
+    assert sum(1 for _ in tracker.iter_activity("/full")) == accepted
 
 
 def test_other_threads_run_while_a_view_waits(relay):

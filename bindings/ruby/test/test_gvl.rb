@@ -2,6 +2,7 @@
 
 require "helper"
 require "socket"
+require "timeout"
 
 # Views, flushes and opening a store release the GVL while they wait. The
 # proof: a cctv server reached through a relay that is itself Ruby
@@ -83,5 +84,31 @@ class TestGvl < Minitest::Test
     @paused = false
     assert_raises(Stop) { viewer.join }
     assert_equal 10, tracker.view_activity("/waited").size
+  end
+
+  # A record waiting for room in a full queue stops at an interrupt, and
+  # the activity is not recorded: a caller that retries records it once.
+  def test_a_timeout_while_the_queue_is_full_records_nothing
+    tracker = Cctv::Client.open("http://127.0.0.1:#{@relay.addr[1]}", enqueue_timeout: 60).tracker("full")
+    @paused = true # the server hears nothing: the queue fills
+    accepted = 0
+    timed_out = false
+    waited = nil
+    until timed_out || accepted > 200_000
+      started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+      begin
+        Timeout.timeout(0.5) { tracker.record_activity("amy", "/full", { "n" => accepted }) }
+        accepted += 1
+      rescue Timeout::Error
+        timed_out = true
+        waited = Process.clock_gettime(Process::CLOCK_MONOTONIC) - started
+      end
+    end
+    assert timed_out, "the queue never filled"
+    # Stopped by the interrupt, not by the 60 s enqueue timeout.
+    assert_operator waited, :<, 30
+    @paused = false
+    tracker.flush
+    assert_equal accepted, tracker.each_activity("/full").count
   end
 end

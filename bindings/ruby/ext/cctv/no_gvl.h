@@ -13,6 +13,7 @@
 #include <ruby.h>
 #include <ruby/thread.h>
 
+#include <atomic>
 #include <exception>
 #include <optional>
 #include <type_traits>
@@ -49,27 +50,52 @@ struct NoGvlCall {
     return nullptr;
   }
 
+  // Set by the unblocking function: the caller's fn gives up at its next
+  // look (without_gvl_until_interrupted()).
+  std::atomic<bool>* interrupted = nullptr;
+
+  static void unblock(void* self) {
+    static_cast<NoGvlCall*>(self)->interrupted->store(true, std::memory_order_relaxed);
+  }
+
   // Between rb_protect and the call: no C++ object lives in this frame.
   static VALUE protected_call(VALUE self) {
-    // No unblocking function: a store call cannot be cut short, so an
-    // interrupt waits for it (views and flushes are bounded by the
-    // store's timeouts).
-    rb_thread_call_without_gvl(&run, reinterpret_cast<void*>(self), nullptr, nullptr);
+    auto* call = reinterpret_cast<NoGvlCall*>(self);
+    // Without an interrupted flag, no unblocking function: a store call
+    // cannot be cut short, so an interrupt waits for it (views and flushes
+    // are bounded by the store's timeouts).
+    rb_thread_call_without_gvl(&run, call, call->interrupted ? &unblock : nullptr,
+                               call->interrupted ? call : nullptr);
     return Qnil;
   }
 };
 
-}  // namespace detail
-
 template <typename Fn>
-auto without_gvl(Fn&& fn) -> decltype(fn()) {
-  using Call = detail::NoGvlCall<std::remove_reference_t<Fn>>;
-  Call call{&fn, {}, nullptr};
+auto call_without_gvl(Fn& fn, std::atomic<bool>* interrupted) -> decltype(fn()) {
+  using Call = NoGvlCall<Fn>;
+  Call call{&fn, {}, nullptr, interrupted};
   int state = 0;
   rb_protect(&Call::protected_call, reinterpret_cast<VALUE>(&call), &state);
   if (state != 0) throw RubyJump{state};
   if (call.error) std::rethrow_exception(call.error);
   if constexpr (!std::is_void_v<typename Call::Result>) return std::move(*call.result);
+}
+
+}  // namespace detail
+
+template <typename Fn>
+auto without_gvl(Fn&& fn) -> decltype(fn()) {
+  return detail::call_without_gvl(fn, nullptr);
+}
+
+// As without_gvl(), for a wait that can stop early: an interrupt for this
+// thread (Thread#raise, Ctrl-C, Timeout) sets `interrupted`, which fn
+// checks between its steps and returns at once. Then the interrupt's
+// exception is raised (RubyJump), or, for an interrupt that is none
+// (Thread#wakeup), this returns what fn returned.
+template <typename Fn>
+auto without_gvl_until_interrupted(Fn&& fn, std::atomic<bool>& interrupted) -> decltype(fn()) {
+  return detail::call_without_gvl(fn, &interrupted);
 }
 
 }  // namespace cctv::ruby

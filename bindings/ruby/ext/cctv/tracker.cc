@@ -2,6 +2,7 @@
 // made from. Recording holds the GVL (it only queues); waiting -- for room
 // in a full queue, for views, counts and flushes -- releases it.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <thread>
@@ -61,28 +62,39 @@ ActivityId record(TrackerBox& box, const Activity& activity) {
     return tracker_of(box).record(activity);
   } catch (const Backpressure&) {
   }
+  // The queue is full: wait for room, letting other threads run, as long
+  // as the client's enqueue timeout allows. An interrupt (Timeout,
+  // Thread#raise, Ctrl-C) stops the wait at once, with the activity not
+  // recorded: a caller that retries then records it once.
   // A copy: the box's may be replaced while this waits without the GVL.
   Tracker tracker = tracker_of(box);
-  // The queue is full: wait for room, letting other threads run, as long
-  // as the client's enqueue timeout allows.
   const auto timeout = box.enqueue_timeout;
-  return without_gvl([&] {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    auto pause = std::chrono::microseconds(50);
-    for (;;) {
-      std::this_thread::sleep_for(pause);
-      try {
-        return tracker.record(activity);
-      } catch (const Backpressure&) {
-        if (std::chrono::steady_clock::now() >= deadline) {
-          throw Backpressure("the ingest queue stayed full for " + std::to_string(timeout.count()) +
-                             " ms: the store is not keeping up; the activity was not recorded, "
-                             "retry it later or give the client a longer enqueue_timeout");
-        }
-      }
-      pause = std::min(pause * 2, std::chrono::microseconds(50'000));
-    }
-  });
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto pause = std::chrono::microseconds(50);
+  for (;;) {
+    std::atomic<bool> interrupted{false};
+    const std::optional<ActivityId> recorded = without_gvl_until_interrupted(
+        [&]() -> std::optional<ActivityId> {
+          for (;;) {
+            std::this_thread::sleep_for(pause);
+            if (interrupted.load(std::memory_order_relaxed)) return std::nullopt;
+            try {
+              return tracker.record(activity);
+            } catch (const Backpressure&) {
+              if (std::chrono::steady_clock::now() >= deadline) {
+                throw Backpressure(
+                    "the ingest queue stayed full for " + std::to_string(timeout.count()) +
+                    " ms: the store is not keeping up; the activity was not recorded, "
+                    "retry it later or give the client a longer enqueue_timeout");
+              }
+            }
+            pause = std::min(pause * 2, std::chrono::microseconds(50'000));
+          }
+        },
+        interrupted);
+    if (recorded) return *recorded;
+    // Woken by an interrupt that raised nothing (Thread#wakeup): wait on.
+  }
 }
 
 // A keyword of `options` (a Hash of them, or nil), deleted from it.
