@@ -4,11 +4,14 @@ module (CMakeLists.txt, against an installed libcctv, which CMake finds in
 /usr/local or through CMAKE_PREFIX_PATH), and this writes the wheel."""
 
 import base64
+import io
 import hashlib
 import os
 import subprocess
 import sys
+import stat
 import sysconfig
+import tarfile
 import tempfile
 import zipfile
 
@@ -22,9 +25,13 @@ def get_requires_for_build_wheel(config_settings=None):
 
 
 def _tag():
+    # The module is built for this interpreter alone: its implementation,
+    # version and ABI flags (a debug or free-threaded build has its own).
+    if sys.implementation.name != "cpython":
+        raise RuntimeError(f"cctv's Python module is built for CPython, not {sys.implementation.name}")
     interpreter = f"cp{sys.version_info.major}{sys.version_info.minor}"
     platform = sysconfig.get_platform().replace("-", "_").replace(".", "_")
-    return f"{interpreter}-{interpreter}-{platform}"
+    return f"{interpreter}-{interpreter}{sys.abiflags}-{platform}"
 
 
 def _metadata():
@@ -69,7 +76,27 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     with zipfile.ZipFile(os.path.join(wheel_directory, wheel_name), "w", zipfile.ZIP_DEFLATED) as wheel:
         for path, data in files.items():
             info = zipfile.ZipInfo(path, date_time=(2026, 1, 1, 0, 0, 0))
-            info.external_attr = (0o755 if path.endswith(".so") else 0o644) << 16
+            info.external_attr = (stat.S_IFREG | (0o755 if path.endswith(".so") else 0o644)) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             wheel.writestr(info, data)
     return wheel_name
+
+
+def get_requires_for_build_sdist(config_settings=None):
+    return []
+
+
+def build_sdist(sdist_directory, config_settings=None):
+    """The package's sources as they are here: what `pip install` of the
+    archive builds as it builds this directory."""
+    base = f"{NAME}-{VERSION}"
+    name = f"{base}.tar.gz"
+    with tarfile.open(os.path.join(sdist_directory, name), "w:gz") as archive:
+        for entry in ("pyproject.toml", "cctv_build.py", "CMakeLists.txt", "README.md", "cctv", "src"):
+            archive.add(os.path.join(HERE, entry), arcname=f"{base}/{entry}",
+                        filter=lambda info: None if "__pycache__" in info.name else info)
+        pkg_info = _metadata().encode()
+        info = tarfile.TarInfo(f"{base}/PKG-INFO")
+        info.size = len(pkg_info)
+        archive.addfile(info, io.BytesIO(pkg_info))
+    return name

@@ -43,6 +43,9 @@ class InvalidArgument(Error, ValueError):
         super().__init__(message)
         self.field = field
 
+    def __reduce__(self):  # keeps field across pickling (multiprocessing)
+        return (type(self), (str(self), self.field))
+
 
 class NotFound(Error, LookupError):
     """A table, or a store, that was asked for does not exist."""
@@ -269,7 +272,8 @@ class Tracker:
         if self.closed:
             return
         try:
-            self.flush()
+            if not self._client.closed:
+                self.flush()
         finally:
             if self._native.close() and self._shared:
                 _released(self._client)
@@ -339,12 +343,15 @@ class Client:
 
     def close(self) -> None:
         """Writes everything recorded, then closes; idempotent."""
-        self._closed = True
         with _lock:
-            _clients.pop(id(self), None)
-            for key, entry in list(_shared.items()):
-                if entry[0] is self:
-                    del _shared[key]
+            self._close_unlocked()
+
+    def _close_unlocked(self) -> None:
+        self._closed = True
+        _clients.pop(id(self), None)
+        for key, entry in list(_shared.items()):
+            if entry[0] is self:
+                del _shared[key]
         self._native.close()
 
     def __enter__(self) -> "Client":
@@ -356,38 +363,37 @@ class Client:
 
 # Open clients (closed at exit), and those Tracker(...) shares, by a
 # digest of their settings (no secret kept as a key): [client, users].
-_lock = threading.Lock()
+# Re-entrant: closing a shared client happens under it.
+_lock = threading.RLock()
 _clients: dict = {}
 _shared: dict = {}
 
 
 def _shared_client(store, dynamo, api_key, enqueue_timeout) -> Client:
-    key = hashlib.sha256(repr((store, sorted(dynamo.items()), api_key, enqueue_timeout)).encode()).hexdigest()
+    # Keyed by where the store is, not by enqueue_timeout: an embedded store
+    # opens once per process. Opened and counted under the lock, so that
+    # two threads never open one store twice, nor get one being closed.
+    key = hashlib.sha256(repr((store, sorted(dynamo.items()), api_key)).encode()).hexdigest()
     with _lock:
         entry = _shared.get(key)
-    if entry is None:
-        client = (Client.open(store, api_key=api_key, enqueue_timeout=enqueue_timeout) if store
-                  else Client.dynamodb(enqueue_timeout=enqueue_timeout, **dynamo))
-        with _lock:
-            entry = _shared.setdefault(key, [client, 0])
-        if entry[0] is not client:  # another thread opened one first
-            client.close()
-    with _lock:
+        if entry is None:
+            client = (Client.open(store, api_key=api_key, enqueue_timeout=enqueue_timeout) if store
+                      else Client.dynamodb(enqueue_timeout=enqueue_timeout, **dynamo))
+            entry = _shared[key] = [client, 0]
         entry[1] += 1
-    return entry[0]
+        return entry[0]
 
 
 def _released(client: Client) -> None:
-    last = False
     with _lock:
         for key, entry in list(_shared.items()):
             if entry[0] is client:
                 entry[1] -= 1
                 if entry[1] == 0:
                     del _shared[key]
-                    last = True
-    if last:
-        client.close()
+                    # Closed under the lock: a Tracker(...) that comes
+                    # meanwhile opens the store once this one has let go.
+                    client._close_unlocked()
 
 
 def close_all() -> None:
@@ -416,7 +422,18 @@ class _MultiprocessingChildren:
 # Before a fork, an embedded store starts being served to the children to
 # come; the child's side is libcctv's own (a pthread_atfork handler drops
 # the parent's clients in every child).
-os.register_at_fork(before=_cctv.prepare_fork)
+def _lock_for_fork() -> None:
+    _lock.acquire()
+    _cctv.prepare_fork()
+
+
+def _new_lock_in_child() -> None:
+    global _lock
+    _lock = threading.RLock()
+
+
+os.register_at_fork(before=_lock_for_fork, after_in_parent=lambda: _lock.release(),
+                    after_in_child=_new_lock_in_child)
 atexit.register(close_all)
 _multiprocessing_children = _MultiprocessingChildren()
 _mp_util.register_after_fork(_multiprocessing_children, _MultiprocessingChildren.started)

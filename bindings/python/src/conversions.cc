@@ -135,7 +135,8 @@ Attributes attributes_of(py::handle attributes) {
 Timestamp timestamp_of(py::handle time, std::string_view field) {
   PyObject* t = time.ptr();
   if (!PyDate_Check(t)) {
-    throw InvalidArgument(std::string(field), "must be a datetime, not " + type_name(time));
+    throw InvalidArgument(std::string(field),
+                          "must be a datetime or a date, not " + type_name(time));
   }
   std::int64_t seconds =
       days_from_civil(PyDateTime_GET_YEAR(t), PyDateTime_GET_MONTH(t), PyDateTime_GET_DAY(t)) *
@@ -148,6 +149,9 @@ Timestamp timestamp_of(py::handle time, std::string_view field) {
     py::object offset = time.attr("utcoffset")();
     if (!offset.is_none()) {
       PyObject* delta = offset.ptr();
+      if (!PyDelta_Check(delta)) {
+        throw InvalidArgument(std::string(field), "has a utcoffset() that is not a timedelta");
+      }
       seconds -= static_cast<std::int64_t>(PyDateTime_DELTA_GET_DAYS(delta)) * 86'400 +
                  PyDateTime_DELTA_GET_SECONDS(delta);
       micros -= PyDateTime_DELTA_GET_MICROSECONDS(delta);
@@ -163,8 +167,10 @@ Timestamp timestamp_of(py::handle time, std::string_view field) {
 
 py::object python_time_of(Timestamp time) {
   const std::int64_t us = time.time_since_epoch().count();
-  const std::int64_t days = us / 86'400'000'000LL;
-  std::int64_t rest = us % 86'400'000'000LL;
+  constexpr std::int64_t kDay = 86'400'000'000LL;
+  // Floored: a bucket of a day at a UTC offset may start before 1970.
+  const std::int64_t days = us >= 0 ? us / kDay : -((-us + kDay - 1) / kDay);
+  std::int64_t rest = us - days * kDay;
   const Civil date = civil_from_days(days);
   const int hour = static_cast<int>(rest / 3'600'000'000LL);
   rest %= 3'600'000'000LL;

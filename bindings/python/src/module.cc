@@ -38,6 +38,7 @@ void raise_python(const py::object& klass, const char* message,
 
 void translate(std::exception_ptr error) {
   const ErrorTypes& types = error_types();
+  if (!types.error) std::rethrow_exception(error);  // cctv/__init__.py not imported: pybind11's own
   try {
     std::rethrow_exception(error);
   } catch (const InvalidArgument& e) {
@@ -53,6 +54,10 @@ void translate(std::exception_ptr error) {
   } catch (const StoreError& e) {
     raise_python(types.store_error, e.what());
   } catch (const Error& e) {
+    raise_python(types.error, e.what());
+  } catch (const std::bad_alloc&) {
+    throw;  // pybind11's: MemoryError
+  } catch (const std::exception& e) {
     raise_python(types.error, e.what());
   }
 }
@@ -97,6 +102,8 @@ class NativeTracker {
         py::gil_scoped_release unlocked;
         return client->client().tracker(table_);
       }();
+      // Another thread may have closed it meanwhile.
+      if (closed_) throw Error("this tracker of table '" + table_ + "' is closed; make another");
       tracker_ = std::move(made);
       generation_ = generation;
     }
@@ -173,14 +180,10 @@ class NativeTracker {
                  bool unique, py::handle utc_offset) {
     const std::optional<std::string> of =
         target.is_none() ? std::nullopt : std::optional<std::string>(text_of(target, "target"));
-    const TimeRange range = range_of(from, to);
     const Bucket width = parse_bucket(bucket);
+    const TimeRange range = series_range(from, to, width);
     CountOptions options;
-    if (PyLong_Check(utc_offset.ptr())) {
-      options.utc_offset = std::chrono::minutes(utc_offset.cast<long>());
-    } else if (!utc_offset.is_none()) {
-      options.utc_offset = parse_utc_offset(text_of(utc_offset, "utc_offset"));
-    }
+    options.utc_offset = offset_of(utc_offset);
     Tracker t = tracker();
     Series series;
     {
@@ -204,7 +207,7 @@ class NativeTracker {
   std::int64_t unique_actors(py::handle target, py::handle from, py::handle to) {
     const std::optional<std::string> of =
         target.is_none() ? std::nullopt : std::optional<std::string>(text_of(target, "target"));
-    const TimeRange range = range_of(from, to);
+    const TimeRange range = series_range(from, to, Bucket::kDay);
     Tracker t = tracker();
     py::gil_scoped_release unlocked;
     t.wait_visible();
@@ -247,6 +250,36 @@ class NativeTracker {
     if (!from.is_none()) range.from = timestamp_of(from, "since");
     if (!to.is_none()) range.to = timestamp_of(to, "until");
     return range;
+  }
+
+  // A series' range: up to now when no end is given, and back as far as
+  // the bucket's default span when no start is (as `cctv count` and the
+  // HTTP API do).
+  static TimeRange series_range(py::handle from, py::handle to, Bucket bucket) {
+    TimeRange range = range_of(from, to);
+    if (to.is_none()) range.to = now();
+    if (from.is_none()) range.from = std::max(kMinTime, range.to - default_series_span(bucket));
+    return range;
+  }
+
+  // Minutes east of UTC: an int, a timedelta, or text ("+05:30").
+  static std::chrono::minutes offset_of(py::handle offset) {
+    PyObject* o = offset.ptr();
+    if (offset.is_none()) return std::chrono::minutes(0);
+    if (PyBool_Check(o))
+      throw InvalidArgument("utc_offset", "must be minutes, a timedelta or \"+05:30\"");
+    if (PyLong_Check(o)) {
+      int overflow = 0;
+      const long long minutes = PyLong_AsLongLongAndOverflow(o, &overflow);
+      if (overflow != 0 || minutes < -14 * 60 || minutes > 14 * 60)
+        throw InvalidArgument("utc_offset", "must lie from -14h to +14h");
+      return std::chrono::minutes(minutes);
+    }
+    if (py::isinstance(offset, py::module_::import("datetime").attr("timedelta"))) {
+      const double seconds = offset.attr("total_seconds")().cast<double>();
+      return offset_of(py::int_(static_cast<long long>(seconds) / 60));
+    }
+    return parse_utc_offset(text_of(offset, "utc_offset"));
   }
 
   static std::size_t count_of(py::handle number, const char* field) {
@@ -329,7 +362,7 @@ PYBIND11_MODULE(_cctv, m) {
   using namespace cctv::python;
   init_conversions();
   m.doc() = "cctv's engine; the API is the cctv package's";
-  py::register_exception_translator(translate);
+  py::register_local_exception_translator(translate);
   m.def("_set_errors", [](py::object error, py::object invalid_argument, py::object not_found,
                           py::object already_exists, py::object backpressure,
                           py::object store_error, py::object store_full) {

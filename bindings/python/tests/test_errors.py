@@ -47,7 +47,7 @@ def test_bad_recordings_are_refused_and_nothing_is_written(tracker):
             lambda: t.record_activity("a", "/x", {"loop": loop}))
     refused(cctv.InvalidArgument, "attributes", "must be a str, not int", lambda: t.record_activity("a", "/x", {1: "one"}))
     refused(cctv.InvalidArgument, None, "reserved", lambda: t.record_activity("a", "/x", {"timestamp": 1}))
-    refused(cctv.InvalidArgument, "time", "must be a datetime, not str",
+    refused(cctv.InvalidArgument, "time", "must be a datetime or a date, not str",
             lambda: t.record_activity("a", "/x", time="yesterday"))
     refused(cctv.InvalidArgument, "time", "1970", lambda: t.record_activity("a", "/x", time=dt.datetime(1969, 1, 1)))
     refused(cctv.InvalidArgument, "time", "2286", lambda: t.record_activity("a", "/x", time=dt.datetime(9999, 1, 1)))
@@ -85,6 +85,19 @@ def test_bad_stores_and_tables_are_named(tracker, embedded_store):
     refused(cctv.InvalidArgument, "store", "not both",
             lambda: cctv.Tracker("pageviews", store=embedded_store, region="eu-west-1"))
     refused(cctv.StoreError, None, "already open", lambda: cctv.Client.open(embedded_store))
+
+
+def test_invalid_argument_keeps_its_field_across_pickling(tracker):
+    import pickle
+    with pytest.raises(cctv.InvalidArgument) as caught:
+        tracker.record_activity("", "/x")
+    again = pickle.loads(pickle.dumps(caught.value))
+    assert (str(again), again.field) == (str(caught.value), "actor")
+
+
+def test_bad_utc_offsets_are_named(tracker):
+    refused(cctv.InvalidArgument, "utc_offset", "minutes", lambda: tracker.count_activity(utc_offset=True))
+    refused(cctv.InvalidArgument, "utc_offset", "14h", lambda: tracker.count_activity(utc_offset=10**30))
 
 
 def test_error_classes_mirror_the_librarys():

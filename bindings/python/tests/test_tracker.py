@@ -89,6 +89,22 @@ def test_counts_top_targets_and_unique_actors(store):
     assert [(c.target, c.count) for c in t.top_targets(window, limit=1)] == [("/one", 5)]
 
 
+def test_counts_without_a_range_cover_the_buckets_default_span(store):
+    """As `cctv count` does: up to now, back a day of hours, 30 days of days."""
+    t = cctv.Client.open(store).tracker("visits")
+    t.record_activity("amy", "/now")
+    t.flush()
+    hours = t.count_activity("/now")
+    assert 24 <= len(hours) <= 25 and hours[-1].count == 1
+    days = t.count_activity("/now", bucket="day", utc_offset=dt.timedelta(hours=5, minutes=30))
+    assert 30 <= len(days) <= 31 and sum(d.count for d in days) == 1
+    assert days[-1].start.utcoffset() == dt.timedelta(0)
+    assert t.unique_actors("/now") == 1
+    # A day at +05:30 whose bucket starts before 1970 still has a time.
+    first = t.count_activity("/now", (dt.date(1970, 1, 1), dt.date(1970, 1, 1)), bucket="day", utc_offset=330)
+    assert first[0].start == dt.datetime(1969, 12, 31, 18, 30, tzinfo=UTC)
+
+
 def test_threads_record_at_once(store):
     t = cctv.Client.open(store).tracker("visits")
 
@@ -120,6 +136,7 @@ def test_flush_close_and_after_close(store):
     with pytest.raises(cctv.Error, match="closed"):
         t.record_activity("bob", "/x")
     client.close()  # again: nothing
+    t.close()  # a tracker of a closed client closes quietly
     assert len(cctv.Client.open(store).tracker("closing").view_activity("/x")) == 1
 
 

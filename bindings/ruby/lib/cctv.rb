@@ -179,7 +179,7 @@ module Cctv
       return if closed?
 
       begin
-        flush
+        flush unless @client.closed?
       ensure
         # Only the call that closed it lets go of the shared client.
         Cctv.send(:released, @client) if _close && @shared
@@ -264,8 +264,9 @@ module Cctv
     end
 
     def shared_client(store, dynamo, api_key, enqueue_timeout)
-      # A digest, so that no secret is kept as a Hash key.
-      key = Digest::SHA256.hexdigest(Marshal.dump([store, dynamo.sort, api_key, enqueue_timeout]))
+      # A digest, so that no secret is kept as a Hash key; where the store
+      # is, not enqueue_timeout: an embedded store opens once per process.
+      key = Digest::SHA256.hexdigest(Marshal.dump([store, dynamo.sort, api_key]))
       @clients_mutex.synchronize do
         entry = @shared[key]
         if entry.nil?
@@ -283,16 +284,17 @@ module Cctv
     end
 
     def released(client)
-      last = @clients_mutex.synchronize do
+      @clients_mutex.synchronize do
         key, entry = @shared.find { |_, e| e[:client].equal?(client) }
-        next false unless entry && (entry[:users] -= 1).zero?
+        next unless entry && (entry[:users] -= 1).zero?
 
-        # Gone from the shared ones before it closes: a Tracker.new that
-        # comes meanwhile opens another.
+        # Closed under the lock: a Tracker.new that comes meanwhile opens
+        # the store once this one has let go of it.
         @shared.delete(key)
-        true
+        @clients.delete(client)
+        client.instance_variable_set(:@closed, true)
+        client._close
       end
-      client.close if last
     end
   end
 

@@ -96,6 +96,23 @@ module TrackerCases
     assert_equal [["/one", 5]], top.map { |c| [c.target, c.count] }
   end
 
+  # As `cctv count` does: up to now, back a day of hours, 30 days of days.
+  def test_counts_without_a_range_cover_the_buckets_default_span
+    t = tracker
+    t.record_activity("amy", "/now")
+    t.flush
+    hours = t.count_activity("/now")
+    assert_includes 24..25, hours.size
+    assert_equal 1, hours.last.count
+    days = t.count_activity("/now", bucket: :day, utc_offset: "+05:30")
+    assert_includes 30..31, days.size
+    assert_equal 1, days.sum(&:count)
+    assert_equal 1, t.unique_actors("/now")
+    # A day at +05:30 whose bucket starts before 1970 still has a time.
+    first = t.count_activity("/now", Time.utc(1970)...Time.utc(1970, 1, 2), bucket: :day, utc_offset: 330)
+    assert_equal Time.utc(1969, 12, 31, 18, 30), first.first.start
+  end
+
   def test_threads_record_at_once
     t = tracker
     threads = 8.times.map do |n|
@@ -121,6 +138,7 @@ module TrackerCases
     error = assert_raises(Cctv::Error) { t.record_activity("bob", "/x") }
     assert_match(/closed/, error.message)
     client.close # again: nothing
+    t.close # a tracker of a closed client closes quietly
     # What was recorded before the close was written.
     assert_equal 1, Cctv::Client.open(store).tracker("closing").view_activity("/x").size
   end
