@@ -23,14 +23,20 @@ std::uint64_t random_start() noexcept {
 }
 
 std::atomic<std::uint64_t> next_block_start{0};
-// Bumped in a child of fork(): blocks taken before it are the parent's too,
-// and a thread that holds one drops it (the child's forking thread keeps
-// its thread_local block, and would hand out the parent's next ids).
-std::atomic<std::uint64_t> generation{0};
 
+struct ThreadIds {
+  std::uint64_t next = 0;
+  std::uint64_t end = 0;
+};
+thread_local ThreadIds thread_ids;
+
+// In a child of fork(), on its one thread -- the one that forked, whose
+// block of ids the parent goes on using: that block is dropped, and the
+// counter starts anew. The parent's other threads, and their blocks, are
+// not in the child.
 void reseed_in_child() noexcept {
   next_block_start.store(random_start(), std::memory_order_relaxed);
-  generation.fetch_add(1, std::memory_order_relaxed);
+  thread_ids = ThreadIds{};
 }
 
 std::atomic<std::uint64_t>& next_block() {
@@ -43,22 +49,14 @@ std::atomic<std::uint64_t>& next_block() {
   return next_block_start;
 }
 
-struct ThreadIds {
-  std::uint64_t next = 0;
-  std::uint64_t end = 0;
-  std::uint64_t generation = 0;
-};
-
 }  // namespace
 
 ActivityId next_id() noexcept {
-  thread_local ThreadIds ids;
+  ThreadIds& ids = thread_ids;
   for (;;) {
-    const std::uint64_t now_generation = generation.load(std::memory_order_relaxed);
-    if (ids.next == ids.end || ids.generation != now_generation) {
+    if (ids.next == ids.end) {
       ids.next = next_block().fetch_add(kBlock, std::memory_order_relaxed);
       ids.end = ids.next + kBlock;
-      ids.generation = now_generation;
     }
     const ActivityId id = ids.next++;
     if (id != kNoId) return id;

@@ -11,9 +11,9 @@ namespace cctv::core {
 // value) and, across processes, collide only if two processes' counters meet
 // on the same target in the same microsecond. Consecutive ids from one thread
 // increase, so one thread's activities in the same microsecond keep their
-// order. A child of fork() starts a new random counter, so it never hands out
-// the ids its parent goes on with. Thread-safe and wait-free on the common
-// path.
+// order. A child of fork() starts a new random counter and drops the
+// forking thread's block, so it never hands out the ids its parent goes on
+// with. Thread-safe and wait-free on the common path.
 ActivityId next_id() noexcept;
 
 }  // namespace cctv::core
