@@ -4,6 +4,7 @@
 // it static): init_conversions() loads it.
 #include <datetime.h>
 
+#include <chrono>
 #include <cstdint>
 
 namespace cctv::python {
@@ -18,34 +19,6 @@ std::string type_name(py::handle value) { return Py_TYPE(value.ptr())->tp_name; 
 
 std::string attribute_field(std::string_view name) {
   return "attribute '" + std::string(name) + "'";
-}
-
-// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-struct Civil {
-  int year;
-  unsigned month, day;
-};
-
-Civil civil_from_days(std::int64_t z) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return {static_cast<int>(y + (m <= 2)), m, d};
 }
 
 Value value_of(py::handle value, const std::string& field, int depth);
@@ -138,26 +111,27 @@ Timestamp timestamp_of(py::handle time, std::string_view field) {
     throw InvalidArgument(std::string(field),
                           "must be a datetime or a date, not " + type_name(time));
   }
-  std::int64_t seconds =
-      days_from_civil(PyDateTime_GET_YEAR(t), PyDateTime_GET_MONTH(t), PyDateTime_GET_DAY(t)) *
-      86'400;
-  std::int64_t micros = 0;
+  using namespace std::chrono;
+  const year_month_day date{year(PyDateTime_GET_YEAR(t)),
+                            month(static_cast<unsigned>(PyDateTime_GET_MONTH(t))),
+                            day(static_cast<unsigned>(PyDateTime_GET_DAY(t)))};
+  microseconds since_epoch = sys_days(date).time_since_epoch();
   if (PyDateTime_Check(t)) {
-    seconds += PyDateTime_DATE_GET_HOUR(t) * 3600 + PyDateTime_DATE_GET_MINUTE(t) * 60 +
-               PyDateTime_DATE_GET_SECOND(t);
-    micros = PyDateTime_DATE_GET_MICROSECOND(t);
+    since_epoch += hours(PyDateTime_DATE_GET_HOUR(t)) + minutes(PyDateTime_DATE_GET_MINUTE(t)) +
+                   seconds(PyDateTime_DATE_GET_SECOND(t)) +
+                   microseconds(PyDateTime_DATE_GET_MICROSECOND(t));
     py::object offset = time.attr("utcoffset")();
     if (!offset.is_none()) {
       PyObject* delta = offset.ptr();
       if (!PyDelta_Check(delta)) {
         throw InvalidArgument(std::string(field), "has a utcoffset() that is not a timedelta");
       }
-      seconds -= static_cast<std::int64_t>(PyDateTime_DELTA_GET_DAYS(delta)) * 86'400 +
-                 PyDateTime_DELTA_GET_SECONDS(delta);
-      micros -= PyDateTime_DELTA_GET_MICROSECONDS(delta);
+      since_epoch -= days(PyDateTime_DELTA_GET_DAYS(delta)) +
+                     seconds(PyDateTime_DELTA_GET_SECONDS(delta)) +
+                     microseconds(PyDateTime_DELTA_GET_MICROSECONDS(delta));
     }
   }
-  const std::int64_t us = seconds * 1'000'000 + micros;
+  const std::int64_t us = since_epoch.count();
   if (us < 0 || us >= kMaxTime.time_since_epoch().count()) {
     throw InvalidArgument(std::string(field),
                           "must lie from 1970-01-01 up to 2286-11-20, the times a store can hold");
@@ -166,20 +140,18 @@ Timestamp timestamp_of(py::handle time, std::string_view field) {
 }
 
 py::object python_time_of(Timestamp time) {
-  const std::int64_t us = time.time_since_epoch().count();
-  constexpr std::int64_t kDay = 86'400'000'000LL;
-  // Floored: a bucket of a day at a UTC offset may start before 1970.
-  const std::int64_t days = us >= 0 ? us / kDay : -((-us + kDay - 1) / kDay);
-  std::int64_t rest = us - days * kDay;
-  const Civil date = civil_from_days(days);
-  const int hour = static_cast<int>(rest / 3'600'000'000LL);
-  rest %= 3'600'000'000LL;
-  const int minute = static_cast<int>(rest / 60'000'000);
-  rest %= 60'000'000;
+  using namespace std::chrono;
+  // Floored to the day: a bucket of a day at a UTC offset may start before
+  // 1970.
+  const sys_days day_start = floor<days>(time);
+  const year_month_day date{day_start};
+  const hh_mm_ss clock{time - day_start};
   PyObject* made = PyDateTimeAPI->DateTime_FromDateAndTime(
-      date.year, static_cast<int>(date.month), static_cast<int>(date.day), hour, minute,
-      static_cast<int>(rest / 1'000'000), static_cast<int>(rest % 1'000'000),
-      PyDateTime_TimeZone_UTC, PyDateTimeAPI->DateTimeType);
+      static_cast<int>(date.year()), static_cast<int>(static_cast<unsigned>(date.month())),
+      static_cast<int>(static_cast<unsigned>(date.day())), static_cast<int>(clock.hours().count()),
+      static_cast<int>(clock.minutes().count()), static_cast<int>(clock.seconds().count()),
+      static_cast<int>(clock.subseconds().count()), PyDateTime_TimeZone_UTC,
+      PyDateTimeAPI->DateTimeType);
   if (made == nullptr) throw py::error_already_set();
   return py::reinterpret_steal<py::object>(made);
 }

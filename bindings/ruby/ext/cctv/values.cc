@@ -2,6 +2,7 @@
 
 #include <ruby/encoding.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <ctime>
@@ -231,12 +232,11 @@ VALUE ruby_value_of(const Value& value) {
 }
 
 VALUE ruby_time_of(Timestamp time) {
-  const std::int64_t us = time.time_since_epoch().count();
   // Floored: a bucket of a day at a UTC offset may start before 1970.
-  const std::int64_t seconds = us >= 0 ? us / 1'000'000 : -((-us + 999'999) / 1'000'000);
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(time);
   timespec spec{};
-  spec.tv_sec = static_cast<time_t>(seconds);
-  spec.tv_nsec = static_cast<long>(us - seconds * 1'000'000) * 1000;
+  spec.tv_sec = static_cast<time_t>(seconds.time_since_epoch().count());
+  spec.tv_nsec = static_cast<long>((time - seconds).count()) * 1000;
   return rb_time_timespec_new(&spec, INT_MAX - 1);  // INT_MAX - 1: in UTC
 }
 
