@@ -105,7 +105,11 @@ class CCTV_EXPORT Tracker {
   Page view_all_activity(const TimeRange& range = {}, const ViewOptions& options = {}) const;
 
   // Activities on `target` per bucket of `range` (cctv/counts.h says which
-  // buckets a range covers). Counts are kept as activities are written.
+  // buckets a range covers). A range without an end (kMaxTime) ends now;
+  // one without a start (kMinTime) starts default_series_span(bucket)
+  // before its end, as `cctv count` and the HTTP API do: a series of the
+  // last day by the hour is count_activity(target, {}, Bucket::kHour).
+  // Counts are kept as activities are written.
   // On the embedded store they include every activity written before the
   // call (what this client recorded and has not yet written is still
   // queued: flush() first to be sure of it). On DynamoDB they include what

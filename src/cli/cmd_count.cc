@@ -65,9 +65,9 @@ void run_count(const Globals& globals, const CountArgs& args) {
   CountOptions options;
   options.utc_offset = parse_utc_offset(args.utc_offset, "--utc-offset");
   const Timestamp now = cctv::now();
-  const TimeRange range = parse_range(args.from, args.to, now, now);
-  const TimeRange series_range =
-      args.from.empty() ? TimeRange{range.to - default_series_span(bucket), range.to} : range;
+  // Without --from, the tracker starts the series the bucket's default
+  // span before its end.
+  const TimeRange series_range = parse_range(args.from, args.to, now, now);
 
   Client client = open_for_reading(globals.store);
   Tracker tracker = client.tracker(args.table);

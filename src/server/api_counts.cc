@@ -11,9 +11,8 @@ Response Api::get_counts(Call& call) {
   const Bucket bucket = parse_bucket(call.query.get("bucket").value_or("hour"), "bucket");
   CountOptions options;
   options.utc_offset = parse_utc_offset(call.query.get("utc_offset").value_or(""), "utc_offset");
-  const Timestamp end = now();
-  TimeRange range = range_param(call.query, TimeRange{kMinTime, end});
-  if (!call.query.has("from")) range.from = range.to - default_series_span(bucket);
+  // Open ends are the tracker's to close: up to now, back the default span.
+  const TimeRange range = range_param(call.query, TimeRange{});
   const bool unique = flag_param(call.query, "unique");
   const auto target = call.query.get("target");
   Tracker tracker = reader(call.table);

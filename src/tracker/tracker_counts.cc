@@ -74,9 +74,19 @@ std::vector<std::int64_t> stored_counts(store::Store& s, store::TableHandle hand
   return days;
 }
 
+// A series' range with its open ends closed (cctv/tracker.h): up to now by
+// the client's clock, and back the bucket's default span from its end.
+TimeRange series_range(const internal::ClientState& state, TimeRange range, Bucket bucket) {
+  if (range.to == kMaxTime) range.to = state.options().clock ? state.options().clock() : now();
+  if (range.from == kMinTime)
+    range.from = std::max(kMinTime, range.to - default_series_span(bucket));
+  return range;
+}
+
 Series count_series(internal::ClientState& state, store::TableHandle handle,
-                    std::string_view target, const TimeRange& range, Bucket bucket,
+                    std::string_view target, const TimeRange& open_range, Bucket bucket,
                     const CountOptions& options) {
+  const TimeRange range = series_range(state, open_range, bucket);
   const core::SeriesPlan plan = core::plan_series(range, bucket, options);
   return state.with_store([&](store::Store& s) {
     if (auto whole = s.count_series(handle, target, range, bucket, options, false)) return *whole;
@@ -103,8 +113,9 @@ core::HyperLogLog union_over(store::Store& s, store::TableHandle handle, std::st
 }
 
 Series unique_series(internal::ClientState& state, store::TableHandle handle,
-                     std::string_view target, const TimeRange& range, Bucket bucket,
+                     std::string_view target, const TimeRange& open_range, Bucket bucket,
                      const CountOptions& options) {
+  const TimeRange range = series_range(state, open_range, bucket);
   const core::SeriesPlan plan = core::plan_series(range, bucket, options);
   return state.with_store([&](store::Store& s) {
     if (auto whole = s.count_series(handle, target, range, bucket, options, true)) return *whole;

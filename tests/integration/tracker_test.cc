@@ -131,6 +131,28 @@ TEST(Tracker, WaitVisibleShowsEverythingRecordedBeforeIt) {
   tracker.wait_visible();  // nothing queued: returns at once
 }
 
+// A series without a start or an end runs up to now and back the bucket's
+// default span, as `cctv count` and the HTTP API do.
+TEST(Tracker, ASeriesWithOpenEndsCoversTheBucketsDefaultSpanUpToNow) {
+  testing::TempDir dir;
+  Client client = Client::open(dir.store());
+  Tracker tracker = client.tracker("series");
+  tracker.record_activity("amy", "/now");
+  tracker.flush();
+  const Series hours = tracker.count_activity("/now", {}, Bucket::kHour);
+  ASSERT_GE(hours.size(), 24u);
+  ASSERT_LE(hours.size(), 25u);
+  EXPECT_EQ(hours.back().count, 1);
+  const Series days =
+      tracker.count_unique_actors(TimeRange::since(now() - std::chrono::hours(1)), Bucket::kDay);
+  ASSERT_FALSE(days.empty());
+  EXPECT_EQ(days.back().count, 1);
+  const Series month =
+      tracker.count_activity(TimeRange{kMinTime, now() + std::chrono::hours(1)}, Bucket::kDay);
+  EXPECT_GE(month.size(), 30u);
+  EXPECT_LE(month.size(), 31u);
+}
+
 TEST(Tracker, RangesAreHalfOpen) {
   testing::TempDir dir;
   Client client = Client::open(dir.store());

@@ -181,7 +181,7 @@ class NativeTracker {
     const std::optional<std::string> of =
         target.is_none() ? std::nullopt : std::optional<std::string>(text_of(target, "target"));
     const Bucket width = parse_bucket(bucket);
-    const TimeRange range = series_range(from, to, width);
+    const TimeRange range = range_of(from, to);  // open ends: the tracker's defaults
     CountOptions options;
     options.utc_offset = offset_of(utc_offset);
     Tracker t = tracker();
@@ -207,7 +207,7 @@ class NativeTracker {
   std::int64_t unique_actors(py::handle target, py::handle from, py::handle to) {
     const std::optional<std::string> of =
         target.is_none() ? std::nullopt : std::optional<std::string>(text_of(target, "target"));
-    const TimeRange range = series_range(from, to, Bucket::kDay);
+    const TimeRange range = range_of(from, to);
     Tracker t = tracker();
     py::gil_scoped_release unlocked;
     t.wait_visible();
@@ -249,16 +249,6 @@ class NativeTracker {
     TimeRange range;
     if (!from.is_none()) range.from = timestamp_of(from, "since");
     if (!to.is_none()) range.to = timestamp_of(to, "until");
-    return range;
-  }
-
-  // A series' range: up to now when no end is given, and back as far as
-  // the bucket's default span when no start is (as `cctv count` and the
-  // HTTP API do).
-  static TimeRange series_range(py::handle from, py::handle to, Bucket bucket) {
-    TimeRange range = range_of(from, to);
-    if (to.is_none()) range.to = now();
-    if (from.is_none()) range.from = std::max(kMinTime, range.to - default_series_span(bucket));
     return range;
   }
 

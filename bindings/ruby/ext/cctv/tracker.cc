@@ -145,16 +145,6 @@ TimeRange range_of(VALUE from, VALUE to, VALUE to_inclusive) {
   return range;
 }
 
-// A series' range: up to now when no end is given, and back as far as the
-// bucket's default span when no start is (as `cctv count` and the HTTP API
-// do).
-TimeRange series_range(VALUE from, VALUE to, VALUE to_inclusive, Bucket bucket) {
-  TimeRange range = range_of(from, to, to_inclusive);
-  if (NIL_P(to)) range.to = now();
-  if (NIL_P(from)) range.from = std::max(kMinTime, range.to - default_series_span(bucket));
-  return range;
-}
-
 std::size_t count_of(VALUE number, const char* field) {
   if (!RB_INTEGER_TYPE_P(number) || !FIXNUM_P(number) || FIX2LONG(number) < 0) {
     throw InvalidArgument(field, "must be a positive Integer");
@@ -191,7 +181,7 @@ VALUE tracker_count(VALUE self, VALUE target, VALUE from, VALUE to, VALUE to_inc
     const std::optional<std::string> of =
         NIL_P(target) ? std::nullopt : std::optional<std::string>(text_of(target, "target"));
     const Bucket width = parse_bucket(text_of(bucket, "bucket"));
-    const TimeRange range = series_range(from, to, to_inclusive, width);
+    const TimeRange range = range_of(from, to, to_inclusive);  // open ends: the tracker's defaults
     CountOptions options;
     if (!NIL_P(utc_offset)) {
       if (!RB_TYPE_P(utc_offset, T_STRING) && !RB_TYPE_P(utc_offset, T_SYMBOL)) {
@@ -222,7 +212,7 @@ VALUE tracker_unique_actors(VALUE self, VALUE target, VALUE from, VALUE to, VALU
     TrackerBox& box = box_of(self);
     const std::optional<std::string> of =
         NIL_P(target) ? std::nullopt : std::optional<std::string>(text_of(target, "target"));
-    const TimeRange range = series_range(from, to, to_inclusive, Bucket::kDay);
+    const TimeRange range = range_of(from, to, to_inclusive);
     Tracker tracker = tracker_of(box);
     const std::int64_t n = without_gvl([&] {
       tracker.wait_visible();
